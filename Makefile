@@ -1,0 +1,58 @@
+# One entry point for set-up, rebuild, tests and benchmarks.
+#   make all   : set up .venv (pinned), rebuild data/processed/, execute notebooks, write figures/
+#   make test  : same set-up, then pytest (unit tests + nbval over every notebook)
+#   make bench : benchmarks, results written to bench/results.json
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+INDEX ?= https://pypi.org/simple
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+STAMP := $(VENV)/.installed
+
+# Thread counts fixed so numerical results do not depend on the machine.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: all setup data notebooks test bench lock clean-processed
+
+all: setup data notebooks
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(PY) --index-url $(INDEX) -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data: setup
+	$(PY) -m analysis build
+
+notebooks: data
+	@for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  $(PY) -m analysis run-notebook "$$nb" || exit 1; \
+	done
+
+test: setup
+	$(PY) -m pytest --nbval -p no:cacheprovider
+
+bench: setup
+	$(PY) -m analysis bench --out bench/results.json
+
+# Regenerate the lock after changing dependencies in pyproject.toml.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+	  --index-url $(INDEX) --no-header -o requirements.lock
