@@ -179,14 +179,17 @@ DOCUMENTED_PRELIMINARY = frozenset({
 })
 
 # The flags are read from the collector's note with fixed patterns; the patterns are
-# deliberately narrow ("rounding difference" on the precise 0.558 row must not mark it rounded).
+# deliberately narrow: "rounding difference" on the precise 0.558 row and "(rounded)" about
+# other numbers at the end of the 2014 note must not mark those figures rounded.
 _FLAG_PATTERNS = {
-    "is_rounded": re.compile(r"\brounded\b", re.IGNORECASE),
+    "is_rounded": re.compile(r"^rounded|\brounded to\b|\binteger-rounded\b", re.IGNORECASE),
     "is_preliminary": re.compile(r"\bpreliminary\b", re.IGNORECASE),
     "is_derived": re.compile(r"\bDERIVED\b"),
     "is_partial_year": re.compile(r"\bpartial[ -]year\b", re.IGNORECASE),
     "is_context_only": re.compile(r"\bcontext only\b", re.IGNORECASE),
 }
+
+_WAN_NUMBER = re.compile(r"\d(?:\.\d+)?\s*[万萬]")
 
 #: The one rule that picks a row when several sources give the same geography, year and
 #: indicator: criteria in this order, the first that separates the rows decides.
@@ -257,6 +260,10 @@ def _validate_raw(raw: pd.DataFrame, file: str) -> pd.DataFrame:
                               "(rows without one are accepted only where NOTES document why; "
                               "see analysis.accidents.DOCUMENTED_MISSING_URL)")
         flags = {name: bool(p.search(text["note"])) for name, p in _FLAG_PATTERNS.items()}
+        # A count quoted in 万 (12.7万, 6.9萬) is rounded whatever the note says; rates are
+        # excluded because their units contain 万 (10万人, 万车).
+        if INDICATORS[code].kind == "level_count" and _WAN_NUMBER.search(text["source_quote"]):
+            flags["is_rounded"] = True
         if key in DOCUMENTED_PRELIMINARY:
             flags["is_preliminary"] = True
         rows.append({
@@ -354,6 +361,12 @@ def resolve_sources(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     winners, losers = [], []
     for _, group in work.groupby(key, sort=True):
         best = group.iloc[0].to_dict()
+        same = group[group["value"] == best["value"]]
+        # Rounding and preliminarity are properties of the figure: if any source giving the
+        # same number says so, the kept number is flagged too (the 2017 English copy of
+        # "3.8万" does not say it is rounded, but it is).
+        best["is_rounded"] = bool(same["is_rounded"].any())
+        best["is_preliminary"] = bool(same["is_preliminary"].any())
         n_values = group["value"].nunique()
         best["n_sources"] = len(group)
         best["n_distinct_values"] = int(n_values)

@@ -1,0 +1,150 @@
+"""The build behind ``python -m analysis build``: raw plans → clean texts and tables.
+
+Stages run in data-flow order (read → clean → structure → extract → accident statistics). Each
+table is validated against its schema and written atomically, so an interrupted or failed
+build never leaves a half-written table. Bad inputs are reported, skipped, and listed in
+``input_problems.csv``; the rest of the corpus is still processed.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import tables
+from .clean import RULE_NAMES, CleanContext, build_reference, clean_text, make_repairer, to_simplified
+from .io import atomic_write_text
+from .paths import processed_dir, raw_dir
+from .read import InputProblem, read_corpus
+from .schema import codebook_markdown, write_table
+
+
+@dataclass
+class CleanedCorpus:
+    """Output of the cleaning stage."""
+
+    documents: pd.DataFrame
+    cleaning_log: pd.DataFrame
+    garbled_spans: pd.DataFrame
+    texts: dict[str, str]
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
+    """Read and clean every plan listed in ``raw/manifest.csv``.
+
+    Parameters
+    ----------
+    raw : Path
+        The raw-data folder.
+    progress : bool, optional
+        Show a progress bar on standard error (default: only when it is a terminal).
+
+    Returns
+    -------
+    CleanedCorpus
+    """
+    manifest, documents, problems = read_corpus(raw)
+    model = build_reference([d.text for d in documents])
+    repairer = make_repairer(model)
+    rows, log_rows, span_rows, texts = [], [], [], {}
+    show = sys.stderr.isatty() if progress is None else progress
+    meta_by_id = manifest.set_index("doc_id")
+    for doc in tqdm(documents, desc="cleaning", unit="doc", disable=not show or len(documents) < 2,
+                    file=sys.stderr):
+        ctx = CleanContext(doc.doc_id, repairer=repairer, model=model)
+        result = clean_text(doc.text, ctx)
+        texts[doc.doc_id] = result.text
+        log_rows.extend(result.log)
+        counts = pd.Series([r[2] for r in result.log], dtype=object).value_counts()
+        row = meta_by_id.loc[doc.doc_id].to_dict()
+        row.update(doc_id=doc.doc_id, encoding=doc.encoding, encoding_source=doc.encoding_source,
+                   n_bytes_raw=doc.n_bytes, n_chars_raw=len(doc.text),
+                   n_chars_clean=len(result.text), script=ctx.script,
+                   published_date=ctx.metadata.get("published_date", ""),
+                   printed_date=ctx.metadata.get("printed_date", ""),
+                   attachment_doc_number=ctx.metadata.get("attachment_doc_number", ""),
+                   garbled_restored=sum(g.status == "restored" for g in ctx.garbled),
+                   garbled_marked=sum(g.status == "marked" for g in ctx.garbled))
+        for name in RULE_NAMES:
+            row[f"n_{name}"] = int(counts.get(name, 0))
+        rows.append(row)
+        for g in ctx.garbled:
+            span_rows.append(dict(doc_id=doc.doc_id, start=g.start, end=g.end, observed=g.observed,
+                                  best_guess=g.best_guess,
+                                  best_guess_simplified=to_simplified(g.best_guess),
+                                  status=g.status, posterior=round(g.posterior, 4),
+                                  gain=round(g.margin, 2), n_candidates=g.n_candidates))
+    documents_table = pd.DataFrame(rows, columns=tables.DOCUMENTS.column_names)
+    log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
+    spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
+    return CleanedCorpus(documents_table, log, spans, texts, problems)
+
+
+def write_clean(corpus: CleanedCorpus, out: Path) -> list[Path]:
+    """Write clean texts and the cleaning tables; remove clean texts of dropped documents."""
+    clean_dir = out / "clean"
+    clean_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for doc_id, text in corpus.texts.items():
+        path = clean_dir / f"{doc_id}.txt"
+        atomic_write_text(path, text)
+        written.append(path)
+    for stale in sorted(clean_dir.glob("*.txt")):
+        if stale.stem not in corpus.texts:
+            stale.unlink()
+    problems = pd.DataFrame([vars(p) for p in corpus.problems],
+                            columns=tables.INPUT_PROBLEMS.column_names)
+    written.append(write_table(corpus.documents, tables.DOCUMENTS, out))
+    written.append(write_table(corpus.cleaning_log, tables.CLEANING_LOG, out))
+    written.append(write_table(corpus.garbled_spans, tables.GARBLED_SPANS, out))
+    written.append(write_table(problems, tables.INPUT_PROBLEMS, out))
+    return written
+
+
+CODEBOOK_PREAMBLE = """# Codebook of `data/processed/`
+
+Every table here is rebuilt from `data/raw/` by `python -m analysis build` (run by `make all`).
+Do not edit these files by hand. This codebook is generated from the schemas in
+`src/analysis/tables.py` (and the modules named there), which are also checked whenever a table
+is written: a table that does not match its schema stops the build.
+
+CSV conventions: UTF-8, comma-separated, header row, `\\n` line ends; empty cell = missing;
+booleans `True`/`False`; dates ISO `YYYY-MM-DD`.
+
+Clean texts: `clean/<doc_id>.txt`, one paragraph per line, simplified Chinese, full-width
+punctuation; □ marks a character that could not be restored (see `garbled_spans.csv`).
+"""
+
+
+def all_schemas():
+    """Every table schema of the build, in data-flow order."""
+    return list(tables.CLEANING_TABLES)
+
+
+def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None) -> int:
+    """Rebuild ``data/processed`` from ``data/raw``; return a process exit code.
+
+    Exit code 0: everything built; 1: built, but some inputs had problems (listed).
+    """
+    raw = Path(raw) if raw else raw_dir()
+    out = Path(out) if out else processed_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = clean_corpus(raw, progress=progress)
+    write_clean(corpus, out)
+    atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
+    docs = corpus.documents
+    print(f"built {len(docs)} document(s): {int(docs['n_chars_raw'].sum())} raw -> "
+          f"{int(docs['n_chars_clean'].sum())} clean characters; "
+          f"{len(corpus.cleaning_log)} logged changes; garbled spans "
+          f"{int(docs['garbled_restored'].sum())} restored, {int(docs['garbled_marked'].sum())} "
+          f"marked")
+    if corpus.problems:
+        print(f"{len(corpus.problems)} input problem(s) (see {out / 'input_problems.csv'}):")
+        for problem in corpus.problems:
+            print(f"  - {problem}")
+        return 1
+    return 0
