@@ -425,11 +425,29 @@ def clean_text(text: str, ctx: CleanContext) -> CleanResult:
     return CleanResult(ctx.doc_id, text, log, ctx)
 
 
-def build_reference(texts: list[str]) -> CharBigramModel:
-    """Character model of the corpus for repairs: every text with pinyin removed, junk
-    characters dropped and converted to simplified characters."""
-    cleaned = []
+def build_reference(texts: list[str], max_chars: int = 5_000_000) -> CharBigramModel:
+    """Character model of the corpus for repairs.
+
+    Every text has pinyin removed, junk characters dropped and is converted to simplified
+    characters. Identical texts count once, and beyond ``max_chars`` an evenly spaced,
+    deterministic sample of texts is used, so building the model stays linear and bounded
+    for corpora of thousands of plans (each repaired document also contributes its own
+    model, see :meth:`analysis.mojibake.ShiftRepairer.set_document`).
+    """
+    import hashlib
+
+    unique, seen = [], set()
     for text in texts:
+        key = hashlib.sha1(text.encode("utf-8")).digest()
+        if key not in seen:
+            seen.add(key)
+            unique.append(text)
+    total = sum(len(t) for t in unique)
+    if total > max_chars:
+        step = total / max_chars
+        unique = unique[:: max(1, int(round(step)))]
+    cleaned = []
+    for text in unique:
         plain = PINYIN_ANNOTATION.sub("", text)
         plain = "".join(ch for ch in plain if not (ch in "?\ufffd" or is_pua(ch)))
         cleaned.append(to_simplified(plain))

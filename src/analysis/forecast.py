@@ -354,7 +354,8 @@ def _gm11(years, values, horizon, n_sims, rng):
     a, b = gm11_parameters(pseudo)
     ahead = gm11_restore(pseudo[:, 0], a, b, np.arange(n, n + horizon))
     noise = rng.choice(log_resid, size=(n_sims, horizon), replace=True)
-    paths = np.maximum(ahead * np.exp(noise), 0.0)
+    # A bootstrap refit can turn the restored path negative; clip to keep paths positive.
+    paths = np.maximum(ahead * np.exp(noise), 1e-9)
     info = {"a": fit.a, "b": fit.b, "c_ratio": fit.c_ratio, "p_small_error": fit.p_small_error,
             "grade": fit.grade, "insample_mape": fit.insample_mape}
     return gm11_forecast(fit, horizon), paths, (), info
@@ -540,7 +541,10 @@ def backtest_table(origin_forecasts: Sequence[OriginForecast]) -> pd.DataFrame:
         scale = float(np.mean(np.abs(np.diff(of.train_values))))
         for j, (year, actual) in enumerate(zip(of.actual_years, of.actual_values)):
             err = res.point[j] - actual
-            crps = crps_sample(res.paths[:, j], actual)
+            # CRPS on the log scale: the log-t predictive of the flat-prior models has no
+            # mean on the original scale, so CRPS there would be infinite; on logs it is a
+            # finite, scale-free score of relative error.
+            crps = crps_sample(np.log(np.maximum(res.paths[:, j], 1e-12)), np.log(actual))
             rows.append({
                 "series_id": of.series_id, "geo_en": of.geo_en, "indicator": of.indicator,
                 "scope_period": of.scope_period, "model": res.model, "origin": of.origin,
@@ -550,16 +554,16 @@ def backtest_table(origin_forecasts: Sequence[OriginForecast]) -> pd.DataFrame:
                 "lower95": q[3, j], "upper95": q[4, j],
                 "ape": abs(err) / actual * 100, "mase_scale": scale,
                 "scaled_error": abs(err) / scale if scale > 0 else np.nan,
-                "crps": crps, "scaled_crps": crps / scale if scale > 0 else np.nan,
+                "crps_log": crps,
                 "in80": bool(q[1, j] <= actual <= q[2, j]),
                 "in95": bool(q[3, j] <= actual <= q[4, j]),
-                "flags": ";".join(res.flags) or None,
+                "fit_warnings": ";".join(res.flags) or None,
             })
     return pd.DataFrame(rows, columns=BACKTEST.column_names)
 
 
 def summarise_backtest(backtest: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFrame:
-    """MAPE, MASE, interval coverage and mean scaled CRPS per group.
+    """MAPE, MASE, interval coverage and mean log-scale CRPS per group.
 
     Parameters
     ----------
@@ -572,7 +576,7 @@ def summarise_backtest(backtest: pd.DataFrame, by: Sequence[str] = ("model",)) -
     -------
     pandas.DataFrame
         Columns ``by`` + ``n_forecasts``, ``n_series``, ``n_origins``, ``mape``, ``mase``,
-        ``coverage80``, ``coverage95``, ``mean_scaled_crps``; models in :data:`MODELS` order.
+        ``coverage80``, ``coverage95``, ``mean_crps_log``; models in :data:`MODELS` order.
     """
     by = list(by)
     grouped = backtest.groupby(by, sort=True)
@@ -580,7 +584,7 @@ def summarise_backtest(backtest: pd.DataFrame, by: Sequence[str] = ("model",)) -
         n_forecasts=("ape", "size"), n_series=("series_id", "nunique"),
         n_origins=("origin", "size"), mape=("ape", "mean"), mase=("scaled_error", "mean"),
         coverage80=("in80", "mean"), coverage95=("in95", "mean"),
-        mean_scaled_crps=("scaled_crps", "mean")).reset_index()
+        mean_crps_log=("crps_log", "mean")).reset_index()
     out["n_origins"] = grouped.apply(
         lambda g: g[["series_id", "origin"]].drop_duplicates().shape[0],
         include_groups=False).to_numpy()
@@ -593,7 +597,7 @@ def summarise_backtest(backtest: pd.DataFrame, by: Sequence[str] = ("model",)) -
 
 def model_weights(backtest: pd.DataFrame, models: Sequence[str], before_year: int | None = None,
                   min_forecasts: int = 8) -> pd.DataFrame:
-    """Ensemble weights from the back-test record, inversely proportional to mean scaled CRPS.
+    """Ensemble weights from the back-test record, inversely proportional to mean log CRPS.
 
     Only forecasts of years before ``before_year`` count (a target set in year Y may only use
     the record available then), and only forecast cases that every model in ``models`` made,
@@ -614,7 +618,7 @@ def model_weights(backtest: pd.DataFrame, models: Sequence[str], before_year: in
     Returns
     -------
     pandas.DataFrame
-        Columns ``model``, ``weight``, ``n_cases``, ``mean_scaled_crps``, ``basis``.
+        Columns ``model``, ``weight``, ``n_cases``, ``mean_crps_log``, ``basis``.
     """
     models = [m for m in MODEL_NAMES if m in set(models)]
     rows = backtest[backtest["model"].isin(models)]
@@ -625,16 +629,16 @@ def model_weights(backtest: pd.DataFrame, models: Sequence[str], before_year: in
     common = counts[counts == len(models)].index
     rows = rows.set_index(key).loc[lambda d: d.index.isin(common)].reset_index()
     n_cases = len(common)
-    score = rows.groupby("model")["scaled_crps"].mean().reindex(models)
+    score = rows.groupby("model")["crps_log"].mean().reindex(models)
     if n_cases >= min_forecasts and len(models) > 0 and np.all(score > 0):
         weight = (1 / score) / (1 / score).sum()
-        basis = f"inverse mean scaled CRPS over {n_cases} common back-test forecasts"
+        basis = f"inverse mean log CRPS over {n_cases} common back-test forecasts"
     else:
         weight = pd.Series(1.0 / max(len(models), 1), index=models)
         basis = (f"equal (only {n_cases} common back-test forecasts"
                  + (f" before {before_year}" if before_year is not None else "") + ")")
     return pd.DataFrame({"model": models, "weight": weight.to_numpy(),
-                         "n_cases": n_cases, "mean_scaled_crps": score.to_numpy(),
+                         "n_cases": n_cases, "mean_crps_log": score.to_numpy(),
                          "basis": basis})
 
 
@@ -696,11 +700,13 @@ BACKTEST = TableSchema(
         Column("mase_scale", "float", "In-sample mean absolute one-step naive error",
                source=_FC),
         Column("scaled_error", "float", "|error| / mase_scale", nullable=True, source=_FC),
-        Column("crps", "float", "CRPS of the simulated predictive distribution", source=_FC),
-        Column("scaled_crps", "float", "CRPS / mase_scale", nullable=True, source=_FC),
+        Column("crps_log", "float", "CRPS of the simulated predictive distribution of the log "
+               "value against the log actual (scale-free; finite for the log-t predictives)",
+               source=_FC),
         Column("in80", "bool", "Actual inside the 80 % interval", source=_FC),
         Column("in95", "bool", "Actual inside the 95 % interval", source=_FC),
-        Column("flags", "str", "Warnings caught while fitting", nullable=True, source=_FC),
+        Column("fit_warnings", "str", "Warnings caught while fitting, and boundary estimates",
+               nullable=True, source=_FC),
     ),
     primary_key=("series_id", "model", "origin", "horizon"),
 )
@@ -709,7 +715,7 @@ BACKTEST_SUMMARY = TableSchema(
     name="backtest_summary",
     filename="backtest_summary.csv",
     description=("Back-test accuracy per model (all horizons pooled): MAPE, MASE, empirical "
-                 "coverage of the 80 % and 95 % intervals, mean scaled CRPS "
+                 "coverage of the 80 % and 95 % intervals, mean log-scale CRPS "
                  "(analysis.forecast.summarise_backtest)."),
     columns=(
         Column("model", "str", "Model", MODEL_NAMES, source=_FC),
@@ -720,7 +726,7 @@ BACKTEST_SUMMARY = TableSchema(
         Column("mase", "float", "Mean absolute scaled error", source=_FC),
         Column("coverage80", "float", "Share of actuals inside the 80 % interval", source=_FC),
         Column("coverage95", "float", "Share of actuals inside the 95 % interval", source=_FC),
-        Column("mean_scaled_crps", "float", "Mean CRPS / MASE scale", source=_FC),
+        Column("mean_crps_log", "float", "Mean log-scale CRPS (lower is better)", source=_FC),
     ),
     primary_key=("model",),
 )

@@ -171,6 +171,7 @@ class ShiftRepairer:
         self.corpus_model = model
         self._doc_key = ""
         self._pool_cache: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -373,6 +374,23 @@ class ShiftRepairer:
         hi = min(len(text), end + 3)
         left_ctx = text[max(0, lo - context):lo]
         right_edge = min(len(text), hi + context)
+        # The decision depends only on the window and the document model: reuse it when the
+        # same damaged passage recurs (lists of offices repeat; corpora hold copies).
+        memo_key = (self._doc_key, text[max(0, lo - context):right_edge], start - lo, end - lo)
+        if memo_key in self._memo:
+            shift = lo - self._memo[memo_key][0]
+            rep = self._memo[memo_key][1]
+            if rep is None:
+                return None
+            return SpanRepair(rep.start + shift, rep.end + shift, rep.observed, rep.replacement,
+                              rep.best_guess, rep.status, rep.posterior, rep.margin,
+                              rep.n_candidates)
+        rep = self._repair_window(text, start, end, lo, hi, left_ctx, right_edge, context)
+        self._memo[memo_key] = (lo, rep)
+        return rep
+
+    def _repair_window(self, text: str, start: int, end: int, lo: int, hi: int, left_ctx: str,
+                       right_edge: int, context: int) -> SpanRepair | None:
         candidates: dict[tuple[int, int, str], float] = {}
         # A visible '?' marks the lost lead byte; otherwise the loss left no trace and the
         # damage may begin one character before the first seed.

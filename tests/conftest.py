@@ -1,0 +1,35 @@
+"""Shared fixtures: the real seed corpus, cleaned once per test session."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+GOLD = ROOT / "tests" / "gold"
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def cleaned():
+    """The seed corpus through the cleaning stage (in memory, nothing written)."""
+    from analysis.pipeline import clean_corpus
+
+    return clean_corpus(RAW, progress=False)
+
+
+@pytest.fixture(scope="session")
+def raw_documents():
+    from analysis.read import read_corpus
+
+    _, docs, problems = read_corpus(RAW)
+    assert not problems, problems
+    return {d.doc_id: d for d in docs}
+
+
+def read_gold(name: str) -> pd.DataFrame:
+    return pd.read_csv(GOLD / name, encoding="utf-8", keep_default_na=False)

@@ -1,0 +1,104 @@
+"""Bad inputs are reported by name, skipped, and never stop the rest of the corpus."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis.io import write_csv
+from analysis.pipeline import build
+from analysis.schema import Column, SchemaError, TableSchema, write_table
+
+from conftest import RAW
+
+
+@pytest.fixture()
+def broken_raw(tmp_path):
+    """A raw folder with two good plans and one of each kind of bad input."""
+    raw = tmp_path / "raw"
+    (raw / "plans").mkdir(parents=True)
+    manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
+    good = manifest[manifest["doc_id"].isin(["yichun-2023", "haimen-2023"])]
+    for f in good["file"]:
+        shutil.copy(RAW / f, raw / f)
+    template = good.iloc[0].to_dict()
+    rows = good.to_dict("records")
+
+    def add(doc_id, name, data, sha=True):
+        path = raw / "plans" / name
+        if data is not None:
+            path.write_bytes(data)
+        row = dict(template, doc_id=doc_id, file=f"plans/{name}",
+                   sha256=hashlib.sha256(data).hexdigest() if (sha and data is not None) else "")
+        rows.append(row)
+
+    add("empty-doc", "empty.txt", b"")
+    add("binary-doc", "binary.txt", bytes(range(256)) * 50)
+    add("missing-doc", "missing.txt", None)
+    add("duplicate-doc", "dup.txt", (RAW / good.iloc[0]["file"]).read_bytes())
+    add("tampered-doc", "tampered.txt", "应急管理工作要点".encode("utf-8"))
+    rows[-1]["sha256"] = "0" * 64
+    add("undecodable-doc", "latin.txt", "Ünïcödé façade ".encode("latin-1") * 40, sha=False)
+    (raw / "plans" / "unlisted.txt").write_text("应急管理", encoding="utf-8")
+    pd.DataFrame(rows).to_csv(raw / "manifest.csv", index=False)
+    return raw
+
+
+def test_bad_inputs_reported_and_rest_processed(broken_raw, tmp_path, capsys):
+    out = tmp_path / "processed"
+    code = build(broken_raw, out, progress=False)
+    assert code == 1
+    printed = capsys.readouterr().out
+    problems = pd.read_csv(out / "input_problems.csv", keep_default_na=False)
+    by_file = dict(zip(problems["file"], problems["problem"]))
+    assert "empty" in by_file["plans/empty.txt"]
+    assert "binary" in by_file["plans/binary.txt"]
+    assert "missing" in by_file["plans/missing.txt"]
+    assert "duplicate of yichun-2023" in by_file["plans/dup.txt"]
+    assert "sha256" in by_file["plans/tampered.txt"]
+    assert "cannot be read" in by_file["plans/latin.txt"]
+    assert "no manifest row" in by_file["plans/unlisted.txt"]
+    for name in by_file:
+        assert name in printed  # the summary names every bad file
+    docs = pd.read_csv(out / "documents.csv")
+    assert sorted(docs["doc_id"]) == ["haimen-2023", "yichun-2023"]
+    assert sorted(p.name for p in (out / "clean").iterdir()) == ["haimen-2023.txt",
+                                                                 "yichun-2023.txt"]
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_invalid_table_is_an_error_and_leaves_old_file(tmp_path):
+    schema = TableSchema("t", "t.csv", "test", (Column("a", "int", "a number"),))
+    write_table(pd.DataFrame({"a": [1, 2]}), schema, tmp_path)
+    before = (tmp_path / "t.csv").read_bytes()
+    with pytest.raises(SchemaError, match="not of type int"):
+        write_table(pd.DataFrame({"a": ["x"]}), schema, tmp_path)
+    assert (tmp_path / "t.csv").read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import analysis.io as io
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    table = pd.DataFrame({"a": range(10)})
+    write_csv(table, tmp_path / "x.csv")
+    monkeypatch.setattr(io.os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        write_csv(table.head(3), tmp_path / "x.csv")
+    assert len(pd.read_csv(tmp_path / "x.csv")) == 10
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_manifest_errors_name_the_row(tmp_path):
+    from analysis.read import load_manifest
+
+    manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
+    manifest.loc[1, "admin_level"] = "village"
+    manifest.to_csv(tmp_path / "manifest.csv", index=False)
+    with pytest.raises(ValueError, match="lishui-2021.*admin_level"):
+        load_manifest(tmp_path)
