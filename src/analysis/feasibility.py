@@ -895,7 +895,7 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], backtest: pd.D
             base = {"pseudo_id": pseudo_id, "series_id": series_id,
                     "indicator": first.indicator, "origin": origin,
                     "target_year": target_year, "form_id": form["form_id"],
-                    "outcome": outcome}
+                    "lead": form["lead"], "outcome": outcome}
             probs = {}
             for of in fits:
                 paths_ = of.result.paths
@@ -916,31 +916,44 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], backtest: pd.D
     return pd.DataFrame(rows, columns=CALIBRATION.column_names)
 
 
-def brier_scores(calibration: pd.DataFrame) -> pd.DataFrame:
+def brier_scores(calibration: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Brier score per method, against the reference class on the same pseudo-targets.
+
+    Parameters
+    ----------
+    calibration : pandas.DataFrame
+        Schema :data:`CALIBRATION`.
+    by : sequence of str
+        Extra grouping columns (e.g. ``("lead",)``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``method``, ``n``, ``brier``, ``brier_reference_class`` (same pseudo-targets),
-        ``skill`` (1 - brier / brier_reference_class; positive means better than the base
-        rate), ``mean_probability``, ``observed_rate``.
+        Columns ``by`` + ``method``, ``n``, ``brier``, ``brier_reference_class`` (same
+        pseudo-targets), ``skill`` (1 - brier / brier_reference_class; positive means better
+        than the base rate), ``mean_probability``, ``observed_rate``. Only pseudo-targets for
+        which the reference class had observations count.
     """
+    by = list(by)
     cal = calibration.dropna(subset=["probability"])
     ref = cal[cal["method"] == "reference_class"].set_index("pseudo_id")["probability"]
     rows = []
-    for method in [m for m in METHODS if m in set(cal["method"])]:
-        sub = cal[(cal["method"] == method) & cal["pseudo_id"].isin(ref.index)]
-        if sub.empty:
-            continue
-        o = sub["outcome"].astype(float).to_numpy()
-        p = sub["probability"].to_numpy()
-        r = ref.loc[sub["pseudo_id"]].to_numpy()
-        bs, bs_ref = float(np.mean((p - o) ** 2)), float(np.mean((r - o) ** 2))
-        rows.append({"method": method, "n": len(sub), "brier": bs,
-                     "brier_reference_class": bs_ref,
-                     "skill": 1 - bs / bs_ref if bs_ref > 0 else np.nan,
-                     "mean_probability": float(p.mean()), "observed_rate": float(o.mean())})
+    groups = cal.groupby(by, sort=True) if by else [((), cal)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for method in [m for m in METHODS if m in set(part["method"])]:
+            sub = part[(part["method"] == method) & part["pseudo_id"].isin(ref.index)]
+            if sub.empty:
+                continue
+            o = sub["outcome"].astype(float).to_numpy()
+            p = sub["probability"].to_numpy()
+            r = ref.loc[sub["pseudo_id"]].to_numpy()
+            bs, bs_ref = float(np.mean((p - o) ** 2)), float(np.mean((r - o) ** 2))
+            rows.append({**dict(zip(by, key)), "method": method, "n": len(sub), "brier": bs,
+                         "brier_reference_class": bs_ref,
+                         "skill": 1 - bs / bs_ref if bs_ref > 0 else np.nan,
+                         "mean_probability": float(p.mean()),
+                         "observed_rate": float(o.mean())})
     return pd.DataFrame(rows)
 
 
@@ -1222,6 +1235,7 @@ CALIBRATION = TableSchema(
         Column("origin", "int", "Last data year", source=_FE),
         Column("target_year", "int", "Pseudo-target year", source=_FE),
         Column("form_id", "str", "Target form", source=_FE),
+        Column("lead", "int", "Years from the last data year to the target year", source=_FE),
         Column("outcome", "bool", "Pseudo-target met", source="accident panel"),
         Column("method", "str", "Method", METHODS, source=_FE),
         Column("probability", "float", "Probability given", nullable=True, source=_FE),

@@ -7,6 +7,7 @@ build never leaves a half-written table. Bad inputs are reported, skipped, and l
 """
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
                                   best_guess_simplified=to_simplified(g.best_guess),
                                   status=g.status, posterior=round(g.posterior, 4),
                                   gain=round(g.margin, 2), n_candidates=g.n_candidates))
-    documents_table = pd.DataFrame(rows, columns=tables.DOCUMENTS.column_names)
+    documents_table = pd.DataFrame(rows)
     log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
     spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
     return CleanedCorpus(documents_table, log, spans, texts, problems)
@@ -122,7 +123,60 @@ punctuation; □ marks a character that could not be restored (see `garbled_span
 
 def all_schemas():
     """Every table schema of the build, in data-flow order."""
-    return list(tables.CLEANING_TABLES)
+    return list(tables.CLEANING_TABLES) + [tables.CLAUSES] + _stage_schemas()
+
+
+def _stage_schemas() -> list:
+    """Schemas that later stages declare in their own modules (``SCHEMAS`` lists)."""
+    import importlib
+
+    found = []
+    for name in LATER_STAGES:
+        try:
+            module = importlib.import_module(f"analysis.{name}")
+        except ModuleNotFoundError:
+            continue
+        found.extend(getattr(module, "SCHEMAS", []))
+    return found
+
+
+#: Modules run after cleaning and structuring, in order; each has ``build(raw_dir, processed_dir)``
+#: returning the paths it wrote, and a ``SCHEMAS`` list for the codebook.
+LATER_STAGES = ("targets", "responsibilities", "feasibility", "regional", "topics")
+
+
+def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.DataFrame:
+    """Parse every clean text into clauses and fill header metadata into ``documents``.
+
+    Header fields come from the text where found, else from the removed debris (document
+    number of an attachment), else from the manifest; ``*_source`` columns say which.
+    """
+    from .structure import clause_table
+
+    tables_, docs = [], corpus.documents.copy()
+    for col in ("title", "issuer", "issue_date", "doc_number"):
+        docs[col] = ""
+        docs[f"{col}_source"] = "none"
+    meta = manifest_meta.set_index("doc_id")
+    for i, row in docs.iterrows():
+        doc_id = row["doc_id"]
+        table, header = clause_table(doc_id, corpus.texts[doc_id])
+        tables_.append(table)
+        manifest_values = {"title": meta.at[doc_id, "title_zh"], "issuer": meta.at[doc_id, "issuer_zh"],
+                           "issue_date": meta.at[doc_id, "issue_date"],
+                           "doc_number": meta.at[doc_id, "doc_number"]}
+        for col in ("title", "issuer", "issue_date", "doc_number"):
+            value, source = getattr(header, col), "text"
+            if not value and col == "doc_number" and row.get("attachment_doc_number"):
+                value, source = row["attachment_doc_number"], "debris"
+            if not value and manifest_values[col]:
+                value, source = manifest_values[col], "manifest"
+            docs.at[i, col] = value
+            docs.at[i, f"{col}_source"] = source if value else "none"
+    corpus.documents = docs[tables.DOCUMENTS.column_names]
+    clauses = pd.concat(tables_, ignore_index=True) if tables_ else pd.DataFrame(
+        columns=tables.CLAUSES.column_names)
+    return clauses
 
 
 def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None) -> int:
@@ -134,7 +188,17 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     out = Path(out) if out else processed_dir()
     out.mkdir(parents=True, exist_ok=True)
     corpus = clean_corpus(raw, progress=progress)
+    manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False)
+    clauses = structure_corpus(corpus, manifest)
     write_clean(corpus, out)
+    write_table(clauses, tables.CLAUSES, out)
+    for name in LATER_STAGES:
+        try:
+            module = importlib.import_module(f"analysis.{name}")
+        except ModuleNotFoundError:
+            continue
+        print(f"stage {name} ...", flush=True)
+        module.build(raw, out)
     atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
     docs = corpus.documents
     print(f"built {len(docs)} document(s): {int(docs['n_chars_raw'].sum())} raw -> "

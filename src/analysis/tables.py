@@ -31,6 +31,27 @@ _MANIFEST_COLUMNS = (
            source=MANIFEST),
 )
 
+_META_SOURCE = ("text", "manifest", "debris", "none")
+HEADER_COLUMNS = (
+    Column("title", "str", "Title of the plan.", nullable=True,
+           source="header of the clean text, else manifest `title_zh`"),
+    Column("title_source", "str", "Where `title` came from.", allowed=_META_SOURCE,
+           source="`analysis.pipeline`"),
+    Column("issuer", "str", "Issuing body.", nullable=True,
+           source="signature of the transmittal notice, else manifest `issuer_zh`"),
+    Column("issuer_source", "str", "Where `issuer` came from.", allowed=_META_SOURCE,
+           source="`analysis.pipeline`"),
+    Column("issue_date", "date", "Date of issue (ISO).", nullable=True,
+           source="date under the notice's signature, else manifest"),
+    Column("issue_date_source", "str", "Where `issue_date` came from.", allowed=_META_SOURCE,
+           source="`analysis.pipeline`"),
+    Column("doc_number", "str", "Document number (发文字号), e.g. 宜应急字〔2023〕45号.",
+           nullable=True, source="header line, else removed attachment name, else manifest"),
+    Column("doc_number_source", "str", "Where `doc_number` came from.", allowed=_META_SOURCE,
+           source="`analysis.pipeline`"),
+)
+
+
 DOCUMENTS = TableSchema(
     name="documents",
     filename="documents.csv",
@@ -51,6 +72,7 @@ DOCUMENTS = TableSchema(
                nullable=True, source="`web_debris` rule"),
         Column("attachment_doc_number", "str", "Document number in a removed attachment file "
                "name.", nullable=True, source="`web_debris` rule"),
+    ) + HEADER_COLUMNS + (
         Column("garbled_restored", "int", "Garbled GBK spans restored.",
                source="`gbk_shift_repair` rule"),
         Column("garbled_marked", "int", "Garbled spans left marked with □.",
@@ -127,3 +149,40 @@ INPUT_PROBLEMS = TableSchema(
 )
 
 CLEANING_TABLES = (DOCUMENTS, CLEANING_LOG, GARBLED_SPANS, INPUT_PROBLEMS)
+
+CLAUSES = TableSchema(
+    name="clauses",
+    filename="clauses.csv",
+    description="The numbered clause tree of every document, in document order. Inferred "
+                "nodes stand for headings lost in extraction (numbering restarts or a skipped "
+                "part number); they have no text and are excluded from clause counts.",
+    primary_key=("clause_id",),
+    columns=(
+        Column("doc_id", "str", "Document.", source="manifest"),
+        Column("clause_id", "str", "Stable readable id: `<doc_id>/<part>/<section>/<item>/"
+               "<point>` using the numbers of the ancestors that exist (e.g. "
+               "`jiangxi-2023/2/17` = part 2, section 17); preambles are `<doc_id>/p<k>`; `x` "
+               "stands for a number that is unknown.", source="`analysis.structure`"),
+        Column("parent_id", "str", "clause_id of the parent (empty for top-level clauses).",
+               nullable=True, source="`analysis.structure`"),
+        Column("level", "str", "Level in the hierarchy; goal statements (总体要求, 主要目标 …) "
+               "and the introduction are `preamble` even when numbered.", allowed=("preamble",
+               "part", "section", "item", "point"), source="`analysis.structure`"),
+        Column("number_written", "str", "The number as written (一、, （三）, 1., 二是).",
+               nullable=True, source="clean text"),
+        Column("number", "int", "The number as an integer.", nullable=True,
+               source="`analysis.structure.cn_to_int`"),
+        Column("heading", "str", "Short lead phrase (up to the first 。 or ：, at most 30 "
+               "characters), e.g. 完善体制机制.", nullable=True, source="`analysis.structure`"),
+        Column("text", "str", "Full text of the clause including its number and heading; a "
+               "parent's text excludes its children's.", nullable=True, source="clean text"),
+        Column("char_start", "int", "Start offset in `clean/<doc_id>.txt`.",
+               source="`analysis.structure`"),
+        Column("char_end", "int", "End offset (exclusive).", source="`analysis.structure`"),
+        Column("inferred", "bool", "True for a node inserted for a lost heading.",
+               source="`analysis.structure`"),
+        Column("note", "str", "Why a node was inferred, or that a numbered clause is a goal "
+               "statement.", nullable=True, source="`analysis.structure`"),
+    ),
+)
+

@@ -1,0 +1,346 @@
+"""Structure stage: clean text → header metadata and the numbered clause tree.
+
+One general parser for the numbering habits of Chinese plans, written by hand (no library
+parses them): 一、/第一部分/第一章 (part) → （一） (section) → 1. / （1） (item) → 一是 / ①
+(point). Levels come from the shape of the number, not from a particular document. Where a
+heading was lost (numbering restarts, or a part number is skipped) the parser inserts an
+*inferred* node so that the children keep a sensible parent and ids stay unique; inferred
+nodes are flagged and carry no text of their own.
+
+Preambles and goal statements (untitled introduction, 总体要求, 总体思路, 工作目标, 主要目标 …)
+get level ``preamble``, also when they carry a part or section number.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+             "七": 7, "八": 8, "九": 9}
+LEVELS = ("preamble", "part", "section", "item", "point")
+DEPTH = {"part": 1, "section": 2, "item": 3, "point": 4}
+GOAL_HEADINGS = re.compile(r"^(总体要求|总体思路|总体目标|工作目标|主要目标|发展目标|目标任务)")
+_CN = "[一二三四五六七八九十百零〇两]+"
+
+# (level, regex at the start of a line). The first group is the number as written.
+MARKERS = [
+    ("part", re.compile(rf"^(第{_CN}(?:部分|章|篇))[\s、：:]*")),
+    ("part", re.compile(rf"^({_CN}、)")),
+    ("section", re.compile(rf"^(（{_CN}）)")),
+    ("section", re.compile(rf"^(第{_CN}节)[\s、：:]*")),
+    ("item", re.compile(r"^(\d{1,2}[.．、](?!\d))")),
+    ("item", re.compile(r"^(（\d{1,2}）)")),
+    ("point", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])")),
+]
+# Unnumbered goal statements such as 总体思路：… at the start of a line.
+GOAL_LABEL = re.compile(r"^(总体要求|总体思路|总体目标|工作目标|主要目标)[：:]")
+# Inline numbering inside flattened paragraphs: a marker right after a sentence end.
+INLINE_BREAK = re.compile(rf"(?<=[。；])(?=（{_CN}）|{_CN}、(?=[\u4e00-\u9fff“])|\d{{1,2}}[.．](?![\d]))")
+POINT_MARKER = re.compile(rf"({_CN})是(?=[\u4e00-\u9fff“（])")
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def cn_to_int(text: str) -> int | None:
+    """Chinese or Arabic numeral (一 … 九十九, 1 … 99, ① …) to int; None if not a number."""
+    digits = re.sub(r"[^0-9一二三四五六七八九十百零〇两①-⑳]", "", text)
+    if not digits:
+        return None
+    if digits.isdigit():
+        return int(digits)
+    if digits[0] in CIRCLED:
+        return CIRCLED.index(digits[0]) + 1
+    total, current = 0, 0
+    for ch in digits:
+        if ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch in CN_DIGITS:
+            current = CN_DIGITS[ch]
+        else:
+            return None
+    return total + current
+
+
+@dataclass
+class Clause:
+    level: str
+    number_written: str
+    number: int | None
+    text: str
+    char_start: int
+    char_end: int
+    parent: "Clause | None" = None
+    inferred: bool = False
+    note: str = ""
+    children: list["Clause"] = field(default_factory=list)
+    id_part: str = ""
+
+
+@dataclass(frozen=True)
+class Header:
+    """Metadata read from a document's header (empty strings where absent)."""
+
+    title: str = ""
+    issuer: str = ""
+    issue_date: str = ""
+    doc_number: str = ""
+    body_start: int = 0
+
+
+_DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+_DOC_NUMBER_LINE = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d+号$")
+_TITLE_WORDS = re.compile(r"(要点|规划|计划|方案|意见|安排)$")
+
+
+def parse_header(text: str) -> Header:
+    """Find the transmittal notice, title, issuer, date and document number at the top.
+
+    The body starts after the title line that follows a notice's signature and date, or
+    after the date when no title line follows, or at the top when there is no notice.
+    """
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    head = lines[:12]
+    notice = next((i for i, l in enumerate(head) if "印发给你们" in l or "印发你们" in l), None)
+    doc_number = next((l for l in head if _DOC_NUMBER_LINE.match(l)), "")
+    if notice is None:
+        title = lines[0] if lines and _TITLE_WORDS.search(lines[0]) and len(lines[0]) < 40 else ""
+        return Header(title=title, doc_number=doc_number,
+                      body_start=offsets[1] if title else 0)
+    date_idx = next((i for i in range(notice + 1, min(notice + 5, len(lines)))
+                     if _DATE_LINE.match(lines[i])), None)
+    issuer, issue_date, body_line = "", "", notice + 1
+    if date_idx is not None:
+        issue_date = "{:04d}-{:02d}-{:02d}".format(*map(int, _DATE_LINE.match(lines[date_idx]).groups()))
+        if date_idx - 1 > notice and len(lines[date_idx - 1]) <= 30:
+            issuer = lines[date_idx - 1]
+        body_line = date_idx + 1
+    title = ""
+    if body_line < len(lines) and _TITLE_WORDS.search(lines[body_line]) \
+            and len(lines[body_line]) < 40 and "。" not in lines[body_line]:
+        title = lines[body_line]
+        body_line += 1
+    if not title:
+        quoted = re.search(r"《([^》]{4,40})》", " ".join(lines[:notice + 1]))
+        title = quoted.group(1) if quoted else ""
+    if not issuer:
+        first = re.match(r"^(.{2,20}?)关于印发", lines[0])
+        issuer = first.group(1) if first else ""
+    return Header(title, issuer, issue_date, doc_number, offsets[min(body_line, len(lines))])
+
+
+def _split_inline(text: str, start: int) -> list[tuple[int, str]]:
+    """Split a body into units at line breaks and at numbering that runs inline."""
+    units = []
+    pos = start
+    for line in text[start:].split("\n"):
+        cuts = [0] + [m.start() for m in INLINE_BREAK.finditer(line)] + [len(line)]
+        for a, b in zip(cuts, cuts[1:]):
+            if b > a:
+                units.append((pos + a, line[a:b]))
+        pos += len(line) + 1
+    return units
+
+
+def _match_marker(unit: str) -> tuple[str, str] | None:
+    for level, pattern in MARKERS:
+        m = pattern.match(unit)
+        if m:
+            return level, m.group(1)
+    return None
+
+
+def heading_of(text: str, number_written: str) -> str:
+    """The short lead phrase of a clause: text after the number up to the first 。 or ：
+    (at most 30 characters), or the whole clause when it is a bare heading line."""
+    body = text[len(number_written):] if text.startswith(number_written) else text
+    body = body.lstrip("：: ")
+    m = re.match(r"^([^。；：\n]{1,30})(?:[。；：]|$)", body)
+    return m.group(1) if m else ""
+
+
+def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
+    """Parse the body of a clean document into clauses in document order (points included).
+
+    Returns a flat list; parents are linked through :attr:`Clause.parent`.
+    """
+    root = Clause("root", "", None, "", 0, 0)
+    clauses: list[Clause] = []
+    current: Clause | None = None
+    last_at: dict[str, Clause | None] = {"part": None, "section": None, "item": None}
+
+    def open_node(level: str, written: str, number: int | None, pos: int, unit: str,
+                  inferred: bool = False, note: str = "") -> Clause:
+        parent = root
+        for up in ("part", "section", "item"):
+            if DEPTH[up] < DEPTH.get(level, 1) and last_at[up] is not None:
+                parent = last_at[up]
+        node = Clause(level, written, number, unit, pos, pos + len(unit), parent, inferred, note)
+        parent.children.append(node)
+        clauses.append(node)
+        return node
+
+    def reset_below(level: str) -> None:
+        for lower in ("part", "section", "item"):
+            if DEPTH[lower] > DEPTH[level]:
+                last_at[lower] = None
+
+    for pos, unit in _split_inline(text, body_start):
+        stripped = unit.strip()
+        if not stripped:
+            continue
+        marker = _match_marker(stripped)
+        goal = GOAL_LABEL.match(stripped)
+        if marker is None and goal is None:
+            if current is None:
+                current = open_node("preamble", "", None, pos, unit)
+                current.parent = root
+            else:
+                current.text += "\n" + unit
+                current.char_end = pos + len(unit)
+            continue
+        if goal is not None and marker is None:
+            current = open_node("preamble", goal.group(1) + "：", None, pos, unit)
+            current.parent = root
+            root.children.append(current) if current not in root.children else None
+            continue
+        level, written = marker
+        number = cn_to_int(written)
+        # A number that does not continue its siblings means a lost heading above it.
+        siblings_parent_level = {"section": "part", "item": "section", "part": None,
+                                 "point": "item"}[level]
+        prev_same = last_at.get(level)
+        if level in ("section", "item") and prev_same is not None and number is not None \
+                and prev_same.number is not None and number <= prev_same.number:
+            up = siblings_parent_level
+            container = last_at.get(up)
+            cont_num = (container.number or 0) if container is not None else 0
+            ghost_level = up if up in ("section", "part") else "part"
+            ghost = open_node(ghost_level, "", cont_num + 1, pos, "", inferred=True,
+                              note=f"heading lost: numbering of {level}s restarts at {written}")
+            ghost.char_end = pos
+            last_at[ghost_level] = ghost
+            reset_below(ghost_level)
+        elif level == "item" and last_at["section"] is None and last_at["part"] is not None \
+                and any(c.level == "section" for c in last_at["part"].children) is False \
+                and _part_has_later_sections(text, pos):
+            ghost = open_node("section", "", 1, pos, "", inferred=True,
+                              note="heading lost: items before the first section of the part")
+            ghost.char_end = pos
+            last_at["section"] = ghost
+        if level == "part" and last_at["part"] is not None and number is not None \
+                and last_at["part"].number is not None and number > last_at["part"].number + 1:
+            _insert_missing_parts(last_at["part"], number, root, clauses)
+        node = open_node(level, written, number, pos, unit)
+        heading = heading_of(stripped, written)
+        if GOAL_HEADINGS.match(heading) and level in ("part", "section"):
+            node.note = f"goal statement numbered {written}"
+        last_at[level] = node
+        reset_below(level)
+        current = node
+    _add_points(clauses)
+    return clauses
+
+
+def _part_has_later_sections(text: str, pos: int) -> bool:
+    """Whether a section marker follows before the next part marker."""
+    rest = text[pos:]
+    nxt_part = re.search(rf"\n{_CN}、", rest)
+    window = rest[: nxt_part.start()] if nxt_part else rest
+    return re.search(rf"\n（{_CN}）", window) is not None
+
+
+def _insert_missing_parts(prev_part: Clause, number: int, root: Clause,
+                          clauses: list[Clause]) -> None:
+    """A part number was skipped: create the missing part(s) and move to them the inferred
+    sections that followed the last section written under the previous part."""
+    explicit = [c for c in prev_part.children if c.level == "section" and not c.inferred]
+    last_explicit = explicit[-1] if explicit else None
+    movable = [c for c in prev_part.children if c.level == "section" and c.inferred
+               and (last_explicit is None or c.char_start > last_explicit.char_start)]
+    for missing in range(prev_part.number + 1, number):
+        start = movable[0].char_start if movable else prev_part.char_end
+        ghost = Clause("part", "", missing, "", start, start, root, True,
+                       f"heading lost: part numbering jumps from {prev_part.number} to {number}")
+        root.children.append(ghost)
+        clauses.insert(clauses.index(movable[0]) if movable else len(clauses), ghost)
+        for k, sec in enumerate(movable, start=1):
+            prev_part.children.remove(sec)
+            sec.parent = ghost
+            sec.number = k
+            ghost.children.append(sec)
+        movable = []
+
+
+def _add_points(clauses: list[Clause]) -> None:
+    """Split 一是…二是… enumerations inside a clause into point clauses."""
+    for clause in list(clauses):
+        if clause.level not in ("section", "item", "preamble", "part") or clause.inferred:
+            continue
+        marks = [m for m in POINT_MARKER.finditer(clause.text)]
+        seq, expected = [], 1
+        for m in marks:
+            if cn_to_int(m.group(1)) == expected:
+                seq.append(m)
+                expected += 1
+        if len(seq) < 2:
+            continue
+        at = clauses.index(clause) + 1
+        for k, m in enumerate(seq):
+            end = seq[k + 1].start() if k + 1 < len(seq) else len(clause.text)
+            body = clause.text[m.start():end].rstrip()
+            point = Clause("point", m.group(0), k + 1, body, clause.char_start + m.start(),
+                           clause.char_start + m.start() + len(body), clause)
+            clause.children.append(point)
+            clauses.insert(at + k, point)
+
+
+def _id_component(c: Clause) -> str:
+    if c.number is None:
+        return "x"
+    return str(c.number)
+
+
+def clause_table(doc_id: str, text: str) -> tuple[pd.DataFrame, Header]:
+    """The clauses of one clean document as rows of ``clauses.csv`` (see the codebook)."""
+    header = parse_header(text)
+    clauses = parse_clauses(text, header.body_start)
+    rows, ids = [], {}
+    pre_count = 0
+    for c in clauses:
+        is_goal = c.level in ("part", "section") and c.note.startswith("goal statement")
+        level = "preamble" if is_goal else c.level
+        if c.level == "preamble":
+            pre_count += 1
+            cid = f"{doc_id}/p{pre_count}"
+        else:
+            chain, node = [], c
+            while node is not None and node.level != "root":
+                chain.append(_id_component(node))
+                node = node.parent
+            cid = doc_id + "/" + "/".join(reversed(chain))
+        base, k = cid, 2
+        while cid in ids:
+            cid = f"{base}-{k}"
+            k += 1
+        ids[id(c)] = cid
+        ids[cid] = True
+        parent_id = ids.get(id(c.parent), "") if c.parent is not None else ""
+        rows.append(dict(
+            doc_id=doc_id, clause_id=cid, parent_id=parent_id, level=level,
+            number_written=c.number_written, number=c.number,
+            heading="" if c.level == "preamble" and not c.number_written
+            else heading_of(c.text.strip(), c.number_written),
+            text=c.text.strip(), char_start=c.char_start, char_end=c.char_end,
+            inferred=c.inferred, note=c.note))
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table["number"] = table["number"].astype("Int64")
+    return table, header
