@@ -64,3 +64,88 @@ def evaluate_garbled(spans: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
             marked=hit is not None and hit["status"] == "marked",
         ))
     return pd.DataFrame(rows)
+
+
+def path_to_clause_id(doc_id: str, path: str) -> str:
+    """Gold-file clause path (``二/(十七)/3``, brackets marking inferred numbers) to the
+    clause_id scheme of ``clauses.csv`` (``doc/2/17/3``)."""
+    from .structure import cn_to_int
+
+    if path.startswith("preamble"):
+        return ""
+    numbers = []
+    for part in path.split("/"):
+        value = cn_to_int(part.strip("[]()（）"))
+        numbers.append("x" if value is None else str(value))
+    return doc_id + "/" + "/".join(numbers)
+
+
+def _unit_key(unit: str) -> str:
+    for a, b in (("〈", "（"), ("〉", "）"), ("<", "（"), (">", "）"), ("‹", "（"), ("›", "）"),
+                 ("(", "（"), (")", "）")):
+        unit = unit.replace(a, b)
+    return unit.strip().removesuffix("等")
+
+
+def evaluate_responsibilities(extracted: pd.DataFrame, gold: pd.DataFrame) -> dict[str, Score]:
+    """Precision and recall of responsible units on the gold clauses.
+
+    A unit counts as found when clause, normalised name and role all agree ("unit+role"), or
+    clause and name agree ("unit").
+    """
+    gold = gold.assign(clause_id=[path_to_clause_id(d, p) for d, p in
+                                  zip(gold["doc_id"], gold["clause_path"])])
+    clauses = set(gold["clause_id"])
+    pred = extracted[extracted["clause_id"].isin(clauses)]
+    out = {}
+    for name, cols in (("unit", ["clause_id", "key"]), ("unit+role", ["clause_id", "key", "role"])):
+        g = gold.assign(key=gold["unit_as_written"].map(_unit_key))[cols]
+        p = pred.assign(key=pred["unit"].map(_unit_key))[cols]
+        g_set = set(map(tuple, g.to_numpy().tolist()))
+        p_set = set(map(tuple, p.to_numpy().tolist()))
+        out[name] = Score(len(g_set), len(p_set), len(g_set & p_set))
+    return out
+
+
+def evaluate_clause_counts(clauses: pd.DataFrame, gold_counts: pd.DataFrame) -> pd.DataFrame:
+    """Clause counts per document and level (inferred nodes excluded) beside the gold."""
+    counts = (clauses[~clauses["inferred"].astype(bool)].groupby(["doc_id", "level"]).size()
+              .rename("extracted").reset_index())
+    merged = gold_counts.rename(columns={"count": "gold"}).merge(
+        counts, on=["doc_id", "level"], how="outer").fillna(0)
+    merged[["gold", "extracted"]] = merged[["gold", "extracted"]].astype(int)
+    return merged
+
+
+def int_to_cn(value: int) -> str:
+    """1..99 as Chinese numerals (一 … 九十九)."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(value, 10)
+    if tens == 0:
+        return digits[ones]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def clause_paths(clauses: pd.DataFrame) -> pd.DataFrame:
+    """Written-number path of every non-inferred numbered clause, in the gold files' form
+    (``一/(一)/1``; inferred ancestors in brackets with their inferred number)."""
+    by_id = clauses.set_index("clause_id")
+    rows = []
+    for c in clauses.itertuples(index=False):
+        written_self = c.number_written if isinstance(c.number_written, str) else ""
+        if c.inferred or (c.level == "preamble" and not written_self):
+            continue
+        chain, node = [], c.clause_id
+        while node:
+            row = by_id.loc[node]
+            written = str(row["number_written"]) if isinstance(row["number_written"], str) else ""
+            if written:
+                token = written.rstrip("、.．").replace(":", "：")
+            else:  # inferred ancestor: its number in the style of its level
+                cn = int_to_cn(int(row["number"]))
+                token = f"[{cn}]" if row["level"] == "part" else f"[（{cn}）]"
+            chain.append(token)
+            node = row["parent_id"] if isinstance(row["parent_id"], str) else ""
+        rows.append(dict(doc_id=c.doc_id, clause_id=c.clause_id, level=c.level,
+                         path="/".join(reversed(chain))))
+    return pd.DataFrame(rows)

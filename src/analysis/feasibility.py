@@ -817,6 +817,48 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, backtest
     return feas.reset_index(drop=True), forecasts
 
 
+def feasibility_overview(feasibility: pd.DataFrame) -> pd.DataFrame:
+    """One row per target: ensemble, ex-ante and ex-post reference-class probabilities and the
+    outcome, for reading rather than for further computation.
+
+    Parameters
+    ----------
+    feasibility : pandas.DataFrame
+        Schema :data:`FEASIBILITY`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``target_id``, ``label``, ``p_model``, ``p_model_range`` (min-max over
+        models), ``model_status``, ``p_reference``, ``p_reference_wilson95``, ``n_reference``,
+        ``p_reference_all_years``, ``outcome_change_pct``, ``outcome_met``; targets in table
+        order.
+    """
+    def cell(rows, method):
+        hit = rows[rows["method"] == method]
+        return hit.iloc[0] if len(hit) else None
+
+    out = []
+    for tid, rows in feasibility.groupby("target_id", sort=False):
+        ens, ref = cell(rows, "model_ensemble"), cell(rows, "reference_class")
+        post = cell(rows, "reference_class_all_years")
+        def interval(r):
+            if r is None or pd.isna(r["probability"]):
+                return None
+            return f"{r['probability_lower']:.2f}-{r['probability_upper']:.2f}"
+        out.append({
+            "target_id": tid, "label": rows["label"].iloc[0],
+            "p_model": ens["probability"] if ens is not None else np.nan,
+            "p_model_range": interval(ens),
+            "model_status": ens["status"] if ens is not None else None,
+            "p_reference": ref["probability"], "p_reference_wilson95": interval(ref),
+            "n_reference": ref["n_used"], "p_reference_all_years": post["probability"],
+            "outcome_change_pct": rows["outcome_change_pct"].iloc[0],
+            "outcome_met": rows["outcome_met"].iloc[0],
+        })
+    return pd.DataFrame(out)
+
+
 # --------------------------------------------------------------------------------------------
 # Calibration on historical pseudo-targets
 

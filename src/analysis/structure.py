@@ -40,6 +40,7 @@ GOAL_LABEL = re.compile(r"^(总体要求|总体思路|总体目标|工作目标|
 INLINE_BREAK = re.compile(rf"(?<=[。；])(?=（{_CN}）|{_CN}、(?=[\u4e00-\u9fff“])|\d{{1,2}}[.．](?![\d]))")
 POINT_MARKER = re.compile(rf"({_CN})是(?=[\u4e00-\u9fff“（])")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+CIRCLED_MARKER = re.compile(f"([{CIRCLED}])")
 
 
 def cn_to_int(text: str) -> int | None:
@@ -47,10 +48,10 @@ def cn_to_int(text: str) -> int | None:
     digits = re.sub(r"[^0-9一二三四五六七八九十百零〇两①-⑳]", "", text)
     if not digits:
         return None
-    if digits.isdigit():
-        return int(digits)
     if digits[0] in CIRCLED:
         return CIRCLED.index(digits[0]) + 1
+    if digits.isascii() and digits.isdigit():
+        return int(digits)
     total, current = 0, 0
     for ch in digits:
         if ch == "十":
@@ -284,13 +285,17 @@ def _add_points(clauses: list[Clause]) -> None:
     for clause in list(clauses):
         if clause.level not in ("section", "item", "preamble", "part") or clause.inferred:
             continue
-        marks = [m for m in POINT_MARKER.finditer(clause.text)]
-        seq, expected = [], 1
-        for m in marks:
-            if cn_to_int(m.group(1)) == expected:
-                seq.append(m)
-                expected += 1
-        if len(seq) < 2:
+        seq: list[re.Match] = []
+        for marker in (POINT_MARKER, CIRCLED_MARKER):
+            found, expected = [], 1
+            for m in marker.finditer(clause.text):
+                if cn_to_int(m.group(1)) == expected:
+                    found.append(m)
+                    expected += 1
+            if len(found) >= 2:
+                seq = found
+                break
+        if not seq:
             continue
         at = clauses.index(clause) + 1
         for k, m in enumerate(seq):
