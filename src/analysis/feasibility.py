@@ -928,7 +928,8 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], backtest: pd.D
                 target_id="pseudo", source="pseudo", doc_id="", plan="", label="",
                 geography_zh=first.geo_zh, geography_en=first.geo_en, admin_level="",
                 indicator=first.indicator, comparator=form["comparator"],
-                required_change_pct=form["required_change_pct"], baseline_rule="base_year",
+                required_change_pct=form["required_change_pct"],
+                baseline_rule=form["baseline_rule"],
                 base_years=tuple(sorted(base_years)), target_year=target_year,
                 year_set=origin + 1)
             outcome = bool(is_met(rule, known[target_year],
