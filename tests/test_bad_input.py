@@ -48,7 +48,7 @@ def broken_raw(tmp_path):
 
 def test_bad_inputs_reported_and_rest_processed(broken_raw, tmp_path, capsys):
     out = tmp_path / "processed"
-    code = build(broken_raw, out, progress=False)
+    code = build(broken_raw, out, progress=False, stages=())
     assert code == 1
     printed = capsys.readouterr().out
     problems = pd.read_csv(out / "input_problems.csv", keep_default_na=False)

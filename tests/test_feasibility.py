@@ -232,3 +232,14 @@ def test_build_writes_valid_identical_tables(tmp_path):
     assert lishui.loc["model_ensemble", "status"] == "no_own_series"
     assert lishui.loc["reference_class", "status"] == "ok"
     assert "China" in lishui.loc["reference_class", "data_used"]
+
+
+def test_build_without_corpus_targets_or_statistics(tmp_path, capsys):
+    paths_ = FE.build(raw_dir(), tmp_path / "national_only", tmp_path / "missing.csv",
+                      n_sims=50)
+    assert "national plan targets only" in capsys.readouterr().out
+    feas = FE.load_outputs(tmp_path / "national_only")["feasibility"]
+    assert set(feas["source"]) == {"national_plan"} and len(paths_) == len(FE.SCHEMAS)
+    empty_raw = tmp_path / "raw"
+    empty_raw.mkdir()
+    assert FE.build(empty_raw, tmp_path / "none") == []

@@ -23,7 +23,6 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from .io import read_csv
 from .schema import Column, TableSchema
 
 #: Columns every raw accident-statistics file must have, in this order.
@@ -161,13 +160,14 @@ COUNT_INDICATORS = tuple(c for c, i in INDICATORS.items() if i.kind == "level_co
 #: Indicators that form series (levels and rates); changes are observations, not series.
 SERIES_KINDS = ("level_count", "rate")
 
-#: Rows read without a URL that are accepted anyway, keyed by (file, geo_en, year, indicator).
-#: NOTES_national.md: "For 2017 the only Chinese page found (中国电石网) came back without a
-#: URL, so source_url is empty. An English corroborating row with a URL is included." Any
-#: other row without a URL is an error.
+#: Rows read without a URL that are accepted anyway, keyed by (file, geo_en, year, indicator,
+#: source_quote). NOTES_national.md: "For 2017 the only Chinese page found (中国电石网) came
+#: back without a URL, so source_url is empty. An English corroborating row with a URL is
+#: included." Any other row without a URL is an error.
 DOCUMENTED_MISSING_URL = frozenset({
-    ("national.csv", "China", 2017, "deaths_total"),
-    ("national.csv", "China", 2017, "accidents_total"),
+    ("national.csv", "China", 2017, "deaths_total", "2017年共发生各类生产安全事故5.3万起、死亡3.8万人"),
+    ("national.csv", "China", 2017, "accidents_total",
+     "2017年共发生各类生产安全事故5.3万起、死亡3.8万人"),
 })
 
 #: Flags that the collector's notes do not carry on the row itself but state in the NOTES
@@ -255,7 +255,7 @@ def _validate_raw(raw: pd.DataFrame, file: str) -> pd.DataFrame:
         if not text["source_quote"]:
             _fail(file, line, "empty source_quote: every figure needs the text it was read from")
         key = (file, text["geo_en"], year, code)
-        if not text["source_url"] and key not in DOCUMENTED_MISSING_URL:
+        if not text["source_url"] and key + (text["source_quote"],) not in DOCUMENTED_MISSING_URL:
             _fail(file, line, "empty source_url: every figure needs the address it was read at "
                               "(rows without one are accepted only where NOTES document why; "
                               "see analysis.accidents.DOCUMENTED_MISSING_URL)")

@@ -30,10 +30,9 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import paths
-from .accidents import (INDICATORS, SCHEMAS as ACCIDENT_SCHEMAS, SERIES_KINDS, ACCIDENT_ALTERNATIVES,
+from .accidents import (INDICATORS, SERIES_KINDS, ACCIDENT_ALTERNATIVES,
                         ACCIDENT_COVERAGE, ACCIDENT_PANEL, SERIES_SEGMENTS, corpus_places,
                         coverage_report, read_accident_rows, resolve_sources, scope_period,
                         series_segments, series_values)
@@ -42,7 +41,7 @@ from .forecast import (BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, MODEL_NAMES
                        model_applies, model_weights, rolling_origin_forecasts, stream,
                        summarise_backtest)
 from .io import read_csv
-from .schema import Column, SchemaError, TableSchema, validate, write_table
+from .schema import Column, SchemaError, TableSchema, write_table
 
 COMPARATORS = ("decline_by", "below", "no_major")
 BASELINE_RULES = ("previous_year", "mean_prev_2", "base_year", "none")
@@ -195,12 +194,14 @@ def _pct_label(rule: TargetRule) -> str:
              "deaths_per_100m_gdp": "deaths/100m yuan GDP",
              "deaths_per_100k_industrial_workers": "deaths/100k industrial workers",
              "coal_deaths_per_mt": "coal deaths/Mt", "road_deaths_per_10k_vehicles":
-             "road deaths/10k vehicles"}.get(rule.indicator, rule.indicator.replace("_", " "))
+             "road deaths/10k vehicles", "other": "other accident measure",
+             "major_accidents_total": "major accidents"}.get(rule.indicator,
+                                                            rule.indicator.replace("_", " "))
     if rule.comparator == "decline_by":
         return f"{short} {rule.required_change_pct:+g}% vs {base}"
     if rule.comparator == "below":
-        return f"{short} below {base}"
-    return f"no major accident ({short})"
+        return f"{short} below {base}" if base else f"{short} lower (no baseline stated)"
+    return "no major accident (重特大)"
 
 
 _PLAN_SHORT = (
@@ -349,8 +350,8 @@ def rules_from_corpus(accident_targets: pd.DataFrame) -> list[TargetRule]:
             baseline_rule=str(rec["baseline_rule"]), base_years=base,
             target_year=int(rec["target_year"]), year_set=int(rec["year_set"]),
             quote=str(rec["span"] or ""))
-        rules.append(replace(rule, label=f"{rule.geography_en} {rule.target_year}: "
-                                         f"{_pct_label(rule)}"))
+        rules.append(replace(rule, label=f"{rule.geography_en} {rule.geography_zh} "
+                                         f"{rule.target_year}: {_pct_label(rule)}"))
     return rules
 
 
@@ -817,7 +818,8 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, backtest
     return feas.reset_index(drop=True), forecasts
 
 
-def feasibility_overview(feasibility: pd.DataFrame) -> pd.DataFrame:
+def feasibility_overview(feasibility: pd.DataFrame,
+                         with_probability: bool | None = None) -> pd.DataFrame:
     """One row per target: ensemble, ex-ante and ex-post reference-class probabilities and the
     outcome, for reading rather than for further computation.
 
@@ -825,14 +827,17 @@ def feasibility_overview(feasibility: pd.DataFrame) -> pd.DataFrame:
     ----------
     feasibility : pandas.DataFrame
         Schema :data:`FEASIBILITY`.
+    with_probability : bool, optional
+        ``True``: only targets with at least one probability; ``False``: only those with none
+        (their ``model_status`` and ``reference_status`` say why); ``None``: all.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``target_id``, ``label``, ``p_model``, ``p_model_range`` (min-max over
         models), ``model_status``, ``p_reference``, ``p_reference_wilson95``, ``n_reference``,
-        ``p_reference_all_years``, ``outcome_change_pct``, ``outcome_met``; targets in table
-        order.
+        ``reference_status``, ``p_reference_all_years``, ``outcome_change_pct``,
+        ``outcome_met``; targets in table order.
     """
     def cell(rows, method):
         hit = rows[rows["method"] == method]
@@ -852,11 +857,16 @@ def feasibility_overview(feasibility: pd.DataFrame) -> pd.DataFrame:
             "p_model_range": interval(ens),
             "model_status": ens["status"] if ens is not None else None,
             "p_reference": ref["probability"], "p_reference_wilson95": interval(ref),
-            "n_reference": ref["n_used"], "p_reference_all_years": post["probability"],
+            "n_reference": ref["n_used"], "reference_status": ref["status"],
+            "p_reference_all_years": post["probability"],
             "outcome_change_pct": rows["outcome_change_pct"].iloc[0],
             "outcome_met": rows["outcome_met"].iloc[0],
         })
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    if with_probability is None or table.empty:
+        return table
+    has = table[["p_model", "p_reference", "p_reference_all_years"]].notna().any(axis=1)
+    return table[has if with_probability else ~has].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1046,7 +1056,9 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         ``data/processed`` (default :func:`analysis.paths.processed_dir`).
     accident_targets_path : Path, optional
         The corpus targets table; default ``processed_dir / "accident_targets.csv"``, written
-        by the target extraction, which must therefore run first.
+        by the target extraction, which must therefore run first. If it does not exist, the
+        tables are built for the national plan targets only and a message says so (the
+        notebook then stops with instructions).
     n_sims : int
         Simulated paths per model fit.
     seed : int
@@ -1055,17 +1067,25 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     Returns
     -------
     list of Path
-        The files written, in :data:`SCHEMAS` order.
+        The files written, in :data:`SCHEMAS` order; empty if the raw folder holds no
+        accident statistics (e.g. a test corpus of plans only).
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     targets_path = (Path(accident_targets_path) if accident_targets_path is not None
                     else processed_dir / "accident_targets.csv")
-    panel, alternatives = resolve_sources(read_accident_rows(raw_dir))
     stats_dir = raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
+    if not (stats_dir / "national.csv").exists():
+        print(f"feasibility: no accident statistics in {raw_dir}; stage skipped", flush=True)
+        return []
+    panel, alternatives = resolve_sources(read_accident_rows(raw_dir))
     national = read_csv(stats_dir / "national_targets.csv", dtype=str)
-    rules = rules_from_national_targets(national) + rules_from_corpus(
-        read_accident_targets(targets_path))
+    rules = rules_from_national_targets(national)
+    if targets_path.exists():
+        rules += rules_from_corpus(read_accident_targets(targets_path))
+    else:
+        print(f"feasibility: {targets_path} not found (the target extraction writes it); "
+              "tables built for the national plan targets only", flush=True)
     places = rules_table(rules)[["geography_zh", "geography_en", "admin_level"]].rename(
         columns={"geography_zh": "geo_zh", "geography_en": "geo_en", "admin_level": "geo_level"})
     manifest_path = raw_dir / "manifest.csv"
@@ -1085,7 +1105,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
         (coverage, ACCIDENT_COVERAGE), (series_segments(panel), SERIES_SEGMENTS),
         (rules_table(rules), TARGET_RULES), (backtest, BACKTEST),
-        (summarise_backtest(backtest), BACKTEST_SUMMARY), (gm11_grade_table(fits), GM11_GRADE_TABLE),
+        (summarise_backtest(backtest), BACKTEST_SUMMARY),
+        (gm11_grade_table(fits), GM11_GRADE_TABLE),
         (observations, CHANGE_OBSERVATIONS), (forecasts, FORECASTS),
         (feasibility, FEASIBILITY), (calibration, CALIBRATION),
     ]
@@ -1249,8 +1270,8 @@ CHANGE_OBSERVATIONS = TableSchema(
         Column("year", "int", "Year of the change", source="accident panel"),
         Column("baseline_rule", "str", "previous_year, mean_prev_2 or base_year",
                ("previous_year", "mean_prev_2", "base_year"), source=_FE),
-        Column("lag", "int", "Years from the (latest) base year... 1 previous year, 2 mean of "
-               "two previous years, k for a base year k years earlier", source=_FE),
+        Column("lag", "int", "1 for the previous year, 2 for the mean of the two previous "
+               "years, k for a single base year k years earlier", source=_FE),
         Column("base_years", "str", "Base years", source=_FE),
         Column("change_pct", "float", "Change, %", source=_FE),
         Column("origin", "str", "computed_from_levels or reported",

@@ -43,7 +43,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .accidents import COUNT_INDICATORS, series_segments, series_values
 from .schema import Column, TableSchema

@@ -179,8 +179,19 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
     return clauses
 
 
-def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None) -> int:
+def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None,
+          stages: tuple[str, ...] | None = None) -> int:
     """Rebuild ``data/processed`` from ``data/raw``; return a process exit code.
+
+    Parameters
+    ----------
+    raw, out : Path, optional
+        Raw and processed folders (default: the repository's).
+    progress : bool, optional
+        Progress bar on standard error (default: only on a terminal).
+    stages : tuple of str, optional
+        Later stages to run after cleaning and structuring (default: all of
+        :data:`LATER_STAGES`).
 
     Exit code 0: everything built; 1: built, but some inputs had problems (listed).
     """
@@ -192,7 +203,7 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     clauses = structure_corpus(corpus, manifest)
     write_clean(corpus, out)
     write_table(clauses, tables.CLAUSES, out)
-    for name in LATER_STAGES:
+    for name in LATER_STAGES if stages is None else stages:
         try:
             module = importlib.import_module(f"analysis.{name}")
         except ModuleNotFoundError:

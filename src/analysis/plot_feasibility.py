@@ -136,13 +136,14 @@ def plot_gm11_grades(gm11_grades: pd.DataFrame) -> plt.Figure:
         colour = PALETTE[i % len(PALETTE)]
         ax1.scatter(part["c_ratio"], part["outsample_mape"], color=colour, s=20, label=series)
         ax2.scatter(part["insample_mape"], part["outsample_mape"], color=colour, s=20)
+    ax1.set_xlim(0, max(0.7, gm11_grades["c_ratio"].max() * 1.1))
     ax1.axvline(0.35, color="black", ls=":", lw=1)
-    ax1.text(0.355, ax1.get_ylim()[1] * 0.95, "C < 0.35: grade 'good' (一级)", fontsize=7,
-             va="top")
+    ax1.text(0.36, ax1.get_ylim()[0], "left of the line:\ngrade 'good' (一级)\nif P > 0.95",
+             fontsize=7, va="bottom")
     ax1.set_xlabel("posterior-variance ratio C (in-sample) 后验差比值")
     ax1.set_ylabel("out-of-sample MAPE, %")
     ax1.set_title("GM(1,1): in-sample grade vs forecast error")
-    ax1.legend(fontsize=6.5, frameon=False, loc="lower right")
+    ax1.legend(fontsize=6.5, frameon=False, loc="upper right")
     lim = max(gm11_grades["insample_mape"].max(), gm11_grades["outsample_mape"].max()) * 1.1
     ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls="--")
     ax2.set_xlim(0, lim)
@@ -288,8 +289,9 @@ def plot_reliability(reliability: pd.DataFrame) -> plt.Figure:
                           part["observed_upper"] - part["observed_rate"]],
                     fmt=marker, color=colour, ms=4, lw=0.8, capsize=2,
                     label=label.split(" (")[0])
+        offset = (-24, 3) if k == 0 else (4, -9)
         for xi, yi, n in zip(x, part["observed_rate"], part["n"]):
-            ax.annotate(f"n={n}", (xi, yi), textcoords="offset points", xytext=(4, -9),
+            ax.annotate(f"n={n}", (xi, yi), textcoords="offset points", xytext=offset,
                         fontsize=6, color=colour)
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
