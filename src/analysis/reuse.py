@@ -483,14 +483,16 @@ def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame, n_boot: int = N_BO
 
 def synthetic_corpus(prepared: pd.DataFrame, n_plans: int, clauses_per_plan: int = 50,
                      copy_share: float = 0.3, seed: int = SEED) -> tuple[pd.DataFrame, set]:
-    """A synthetic corpus of plans built from phrases of the real clauses.
+    """A synthetic corpus of plans built by recombining the words of real clauses.
 
     Plans form a hierarchy: the first ``n_plans // 40`` plans are roots; every other plan has
     a parent among the earlier plans and copies about ``copy_share`` of its clauses from the
-    parent, each copy lightly edited (one phrase replaced, dropped or added). All other
-    clauses are new recombinations of 3–9 phrases drawn from the real clauses (phrases cut at
-    Chinese punctuation), so unrelated plans share phrases but rarely passages — as real
-    plans do.
+    parent, each copy lightly edited (one phrase replaced, dropped or added, as Yichun edits
+    Jiangxi). Every other clause is new: words drawn from the real clauses in proportion to
+    their frequency (jieba segmentation, punctuation removed), with a comma every 4–8 words,
+    and as long as a real clause (length drawn from the real lengths). Unrelated plans thus
+    share vocabulary and stock phrases but not passages, and the amount of true reuse grows
+    linearly with the number of plans.
 
     Returns
     -------
@@ -500,19 +502,40 @@ def synthetic_corpus(prepared: pd.DataFrame, n_plans: int, clauses_per_plan: int
     """
     import re
 
+    from .tokenise import tokenizer
+
     rng = np.random.default_rng(seed)
-    phrases = [p for text in prepared["content"] for p in re.findall(r"[^，。；：、]+[，。；：、]?",
-                                                                     _compact(text))
-               if len(p) >= 4]
-    phrases = np.array(phrases, dtype=object)
+    real = [_compact(t) for t in prepared["content"] if isinstance(t, str) and len(t) >= 10]
+    words = [w for text in real for w in tokenizer().lcut(text, HMM=False)
+             if re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", w)]
+    vocabulary, counts = np.unique(np.array(words, dtype=object), return_counts=True)
+    probabilities = counts / counts.sum()
+    real_lengths = np.array([len(t) for t in real])
     n_roots = max(1, n_plans // 40)
+    split = re.compile(r"[^，。；：、]+[，。；：、]?")
+
+    # Words are drawn in large batches (one numpy call each) and consumed in order.
+    stream = {"words": [], "pos": 0}
+
+    def word_stream(k: int) -> list:
+        if stream["pos"] + k > len(stream["words"]):
+            stream["words"] = rng.choice(vocabulary, size=200_000, p=probabilities).tolist()
+            stream["pos"] = 0
+        taken = stream["words"][stream["pos"]:stream["pos"] + k]
+        stream["pos"] += k
+        return taken
+
+    def fresh() -> str:
+        target = int(rng.choice(real_lengths))
+        pieces, size = [], 0
+        while size < target:
+            phrase = "".join(word_stream(int(rng.integers(4, 9)))) + "，"
+            pieces.append(phrase)
+            size += len(phrase)
+        return "".join(pieces)[:-1] + "。"
+
     plan_clauses: list[list[str]] = []
     rows, truth = [], set()
-
-    def fresh():
-        k = int(rng.integers(3, 10))
-        return "".join(phrases[rng.integers(0, len(phrases), size=k)])
-
     for p in range(n_plans):
         doc_id = f"syn{p:05d}"
         texts = []
@@ -520,15 +543,14 @@ def synthetic_corpus(prepared: pd.DataFrame, n_plans: int, clauses_per_plan: int
         for c in range(clauses_per_plan):
             if parent is not None and rng.random() < copy_share:
                 src = int(rng.integers(0, clauses_per_plan))
-                pieces = re.findall(r"[^，。；：、]+[，。；：、]?", plan_clauses[parent][src])
+                pieces = split.findall(plan_clauses[parent][src])
                 edit = rng.random()
-                if pieces and edit < 0.4:
-                    pieces[int(rng.integers(0, len(pieces)))] = str(phrases[rng.integers(0, len(phrases))])
+                if len(pieces) > 2 and edit < 0.4:
+                    pieces[int(rng.integers(0, len(pieces)))] = split.findall(fresh())[0]
                 elif len(pieces) > 2 and edit < 0.7:
                     pieces.pop(int(rng.integers(0, len(pieces))))
                 else:
-                    pieces.insert(int(rng.integers(0, len(pieces) + 1)),
-                                  str(phrases[rng.integers(0, len(phrases))]))
+                    pieces.insert(int(rng.integers(0, len(pieces) + 1)), split.findall(fresh())[0])
                 text = "".join(pieces)
                 truth.add((f"{doc_id}/{c}", f"syn{parent:05d}/{src}"))
             else:

@@ -20,7 +20,14 @@ What is *not* a quantity: years, months and days (dates), ordinals (第三), num
 quotation marks or book titles (names such as “钢8条”, 《…66条措施》), document numbers
 (〔2019〕207号), codes (1+X, 7×24) and Chinese numerals that label rather than count (十四五,
 二十大, 三比三争, 两大品牌, 四项举措): a Chinese numeral counts only after a commitment verb,
-a comparator or a frequency cue (组建两支, 每年至少一次).
+a comparator or a frequency cue (组建两支, 每年至少一次). A rate may stand without a unit
+only after a comparator that follows a word ending in 率 (万车死亡率控制在1.5以内).
+
+Public functions: :func:`extract_targets` (``targets.csv``), :func:`accident_targets`
+(``accident_targets.csv``), :func:`build` (the pipeline stage), :func:`targets_from_text` (one
+text, for checks), :func:`find_numbers`, :func:`gloss`, :func:`accident_codes`,
+:func:`own_pieces` and :func:`load_cues`. Precision and recall against the reading gold:
+``tests/gold/TARGETS_EVAL.md``.
 """
 from __future__ import annotations
 
@@ -202,7 +209,7 @@ def _number_regexes() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     arabic = re.compile(rf"(?<![\d.０-９A-Za-z])({_ARABIC})(?![\d.])\s*(余|多)?\s*({cues.unit_regex})")
     chinese = re.compile(rf"(?<!第)([{_CN_DIGITS}]+)\s*(余|多)?\s*({cues.cn_unit_regex})")
     # Bare numbers in a list whose last member carries the unit: 0.55、1.43、2.2个百分点.
-    listed = re.compile(rf"(?<![\d.０-９A-Za-z])({_ARABIC})(?=\s*[、,，]\s*\d)")
+    listed = re.compile(rf"(?<![\d.０-９A-Za-z])({_ARABIC})(?=\s*、\s*\d)")
     return arabic, chinese, listed
 
 
@@ -250,17 +257,33 @@ def find_numbers(text: str) -> list[NumberHit]:
             continue
         nxt = next((h for h in hits if h.start > start and h.start - start <= 24), None)
         chain = text[m.end(1):nxt.start] if nxt else ""
-        if nxt and re.fullmatch(rf"(?:\s*[、,，]\s*{_ARABIC})*\s*[、,，]\s*", chain) \
+        if nxt and re.fullmatch(rf"(?:\s*、\s*{_ARABIC})*\s*、\s*", chain) \
                 and not nxt.chinese:
             hits.append(NumberHit(start, m.end(1), m.end(1), float(m.group(1)), m.group(1),
                                   nxt.unit, False, False))
             taken.add(start)
+    # A rate without a unit (万车死亡率控制在1.5以内): accepted only after a comparator cue that
+    # follows a word ending in 率.
+    for m in re.finditer(rf"(?<![\d.０-９A-Za-z])({_ARABIC})(?![\d.%％])", text):
+        start = m.start(1)
+        if start in taken or _inside(start, protected) or text[max(0, start - 1):start] in "第+×-":
+            continue
+        if re.match(r"\s*(?:年|月|日|号|时|[A-Za-z]|、\s*\d)", text[m.end(1):]):
+            continue
+        pre = text[_last_boundary(text, start, _HARD):start]
+        cue = max(_pre_cues(pre, m.group(1)), key=lambda f: (f[1], f[1] - f[0]), default=None)
+        if cue is None or not re.search(r"率\s*$", pre[:cue[0]]) \
+                or cue[2] in ("decline_by", "increase_by"):
+            continue
+        hits.append(NumberHit(start, m.end(1), m.end(1), float(m.group(1)), m.group(1), "",
+                              False, False))
+        taken.add(start)
     for m in chinese.finditer(text):
         start, unit = m.start(1), m.group(3)
         value = cn_to_int(m.group(1))
         if value is None or _inside(start, protected) or not unit_ok(unit, m.end(3)):
             continue
-        # A digit run inside a word (统一, 唯一, 十四五) is not a number: require a non-digit before.
+        # Only the current segment counts: a cue before a comma does not license the numeral.
         prefix = text[max(0, start - 12):start]
         segment = re.split(f"[{_HARD}]", prefix)[-1]
         verb = cues.cn_verb.search(segment)
@@ -322,10 +345,14 @@ def _pre_cues(pre: str, number: str) -> list[tuple[int, int, str]]:
 def _comparator(pre: str, post: str, hit: NumberHit) -> tuple[str, bool]:
     """(comparator, whether it came from a cue before the number)."""
     cues = load_cues()
+    found = _pre_cues(pre, hit.value_written)
+    change = [f for f in found if f[2] in ("decline_by", "increase_by")]
+    if change and re.match(r"\s*(?:及?以上|左右)", post):
+        # 下降10%以上: still a decline, by at least 10% (decline_by means "at least").
+        return max(change, key=lambda f: (f[1], f[1] - f[0]))[2], True
     for pattern, value in cues.comparator_post:
         if pattern.match(post):
             return value, False
-    found = _pre_cues(pre, hit.value_written)
     if found:
         # The cue nearest the number wins; at equal ends the longer one (下降到 over 下降).
         return max(found, key=lambda f: (f[1], f[1] - f[0]))[2], True
@@ -334,8 +361,12 @@ def _comparator(pre: str, post: str, hit: NumberHit) -> tuple[str, bool]:
     return "=", False
 
 
-def _baseline(pre: str, sentence_prefix: str) -> tuple[str, str, list[tuple[int, int]]]:
-    """(baseline as written, rule hint, spans of baseline matches in ``sentence_prefix``)."""
+def _baseline(pre: str, sentence_prefix: str,
+              change: bool = True) -> tuple[str, str, list[tuple[int, int]]]:
+    """(baseline as written, rule hint, spans of baseline matches in ``sentence_prefix``).
+
+    The baseline is looked for in the quantity's own phrase, and for a change (下降/提高) also
+    earlier in its sentence (同比，事故起数下降…)."""
     cues = load_cues()
 
     def matches(text: str) -> list[tuple[int, int, str, str]]:
@@ -354,7 +385,8 @@ def _baseline(pre: str, sentence_prefix: str) -> tuple[str, str, list[tuple[int,
 
     spans = [(a, b) for a, b, _, _ in matches(sentence_prefix)]
     local = matches(pre)
-    chosen = local[-1] if local else (matches(sentence_prefix)[-1] if spans else None)
+    chosen = local[-1] if local else (matches(sentence_prefix)[-1] if spans and change
+                                      else None)
     if chosen is None:
         return "", "", spans
     return chosen[2], chosen[3], spans
@@ -520,11 +552,10 @@ class _Row:
     comparator_from_pre: bool
     deadline: str
     baseline: str
-    baseline_hint: str
     kind: str
 
 
-def read_clause(text: str, clause_id: str, year_start: int, past_section: bool) -> list[_Row]:
+def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool) -> list[_Row]:
     """Quantities of one clause text, with comparator, deadline, baseline, kind and indicator.
 
     Parameters
@@ -567,15 +598,16 @@ def read_clause(text: str, clause_id: str, year_start: int, past_section: bool) 
         if _is_condition(pre, post, hit):
             continue
         if comparator == "=" and joined_to_prev and prev.comparator_from_pre \
-                and prev.comparator in (">=", "<="):
-            # 不少于30人、10人: the cue before the list covers every member.
+                and (prev.comparator in (">=", "<=") or not pre.strip()):
+            # 不少于30人、10人 / 下降10%和8%: the cue before the list covers every member.
             comparator, from_pre = prev.comparator, True
-        baseline, hint, baseline_spans = _baseline(pre, sentence_prefix)
+        baseline, _, baseline_spans = _baseline(
+            pre, sentence_prefix, comparator in ("decline_by", "increase_by"))
         deadline = _deadline(sentence_prefix, year_start,
                              text[_last_boundary(text, hit.start, "。！？!?\n"):hit.start])
         obj, span_end = _object(text, hit, stop, next_in_segment)
 
-        local_piece = pre + text[hit.end:span_end]
+        local_piece = pre + text[hit.start:span_end]
         past = (past_section or bool(cues.past_weak.search(local_piece))
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
         kind = "fact" if past else "target"
@@ -587,7 +619,7 @@ def read_clause(text: str, clause_id: str, year_start: int, past_section: bool) 
         dead_pieces = [m.group(0) for m in cues.deadline.finditer(lead)]
         lead = _strip_indicator(lead, dead_pieces + ([baseline] if baseline else []))
         lead = re.sub(r"(?:同比|较)$", "", lead)
-        percent = cues.units[hit.unit].category == "percent"
+        percent = hit.unit == "" or cues.units[hit.unit].category == "percent"
         verb = lead if 0 < len(lead) <= 4 else ""
         if not lead and joined_to_prev and prev.verb:
             lead = verb = prev.verb
@@ -598,9 +630,30 @@ def read_clause(text: str, clause_id: str, year_start: int, past_section: bool) 
         key = _strip_indicator(indicator, []) if percent else (obj or lead)
         rows.append(_Row(clause_id, left, span_end, hit, text[left:span_end], indicator,
                          re.sub(r"^(?:新增|新建|新|再|累计|共|另)", "", key), verb, comparator,
-                         from_pre, deadline, baseline, hint, kind))
+                         from_pre, deadline, baseline, kind))
     _share_heads(rows)
+    _respectively(rows)
     return rows
+
+
+def _respectively(rows: list[_Row]) -> None:
+    """事故起数和死亡人数分别下降10%和8%: the k-th indicator of a 分别 list goes to the k-th
+    number of the list that follows."""
+    i = 0
+    while i < len(rows):
+        lead = rows[i].indicator
+        if "分别" not in lead:
+            i += 1
+            continue
+        run = [rows[i]]
+        while i + len(run) < len(rows) and rows[i + len(run)].local_start <= run[-1].local_end + 2 \
+                and rows[i + len(run)].indicator == lead:
+            run.append(rows[i + len(run)])
+        items = [p for p in re.split(r"[、和及与]", lead.split("分别")[0]) if p]
+        if len(items) == len(run) > 1:
+            for row, item in zip(run, items):
+                row.indicator = row.key = item
+        i += len(run)
 
 
 def _share_heads(rows: list[_Row]) -> None:
@@ -765,14 +818,14 @@ def extract_targets(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
         if not text or bool(rec.inferred) or rec.doc_id not in year_by_doc:
             continue
         for a, b in pieces.get(rec.clause_id, [(0, len(text))]):
-            for row in read_clause(text[a:b], rec.clause_id, year_by_doc[rec.doc_id],
+            for row in _read_clause(text[a:b], rec.clause_id, year_by_doc[rec.doc_id],
                                    past_sections.get(rec.clause_id, False)):
                 records.append({
                     "doc_id": rec.doc_id, "clause_id": rec.clause_id, "span": row.span,
                     "indicator": row.indicator or None,
                     "indicator_en": gloss(row.indicator, row.hit.unit) or None,
                     "value": row.hit.value, "value_written": row.hit.value_written,
-                    "unit": row.hit.unit, "comparator": row.comparator,
+                    "unit": row.hit.unit or None, "comparator": row.comparator,
                     "deadline": row.deadline or None, "baseline": row.baseline or None,
                     "kind": row.kind,
                     "char_start": int(rec.char_start) + a + row.local_start,
@@ -809,12 +862,11 @@ def targets_from_text(text: str, year_start: int = 2024, doc_id: str = "doc",
     pandas.DataFrame
         Columns of :data:`TARGETS` (offsets are within ``text``).
     """
+    # A background heading (发展基础) is what makes a real clause a past section.
     clauses = pd.DataFrame([{"doc_id": doc_id, "clause_id": f"{doc_id}/p1", "parent_id": None,
-                             "level": "preamble", "heading": "总体情况" if past_section else None,
+                             "level": "preamble", "heading": "发展基础" if past_section else None,
                              "text": text, "char_start": 0, "char_end": len(text),
                              "inferred": False}])
-    if past_section:
-        clauses["heading"] = "发展基础"
     documents = pd.DataFrame([{"doc_id": doc_id, "year_start": year_start}])
     return extract_targets(clauses, documents)
 
@@ -969,7 +1021,6 @@ def accident_targets(targets: pd.DataFrame, clauses: pd.DataFrame,
         Columns of :data:`ACCIDENT_TARGETS`, ordered by document and position.
     """
     docs = {r["doc_id"]: r for r in documents.to_dict("records")}
-    start_of = dict(zip(clauses["clause_id"], clauses["char_start"]))
     rows = []
 
     def base(doc: dict, clause_id: str) -> dict:
@@ -1077,7 +1128,8 @@ TARGETS = TableSchema(
         Column("value_written", "str", "The number as written, with 万/亿 when the unit "
                "carries it (6.6万, 两, 35).", source="clean text"),
         Column("unit", "str", "Unit as written (%, 个, 支, 名, 人, 万人, 次, 公里, 小时, 座, "
-               "家 …).", source="`data/target_units.csv`"),
+               "家 …); empty for a rate written without one (万车死亡率控制在1.5以内).",
+               nullable=True, source="`data/target_units.csv`"),
         Column("comparator", "str", "`>=` (达/至少/不少于/以上), `<=` (以内/控制在/不超过), "
                "`=` (bare number), `decline_by` (下降 X), `increase_by` (提高 X).",
                allowed=COMPARATORS, source="`data/target_cues.csv`"),
