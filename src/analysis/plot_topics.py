@@ -6,18 +6,35 @@ left to :func:`analysis.plotting.save_figure`.
 """
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .plotting import PALETTE, apply_style
+from .plotting import PALETTE, apply_style, save_figure
 
 _MODEL_STYLE = {"nmf": dict(color=PALETTE[0], marker="o", label="NMF (TF-IDF)"),
                 "lda": dict(color=PALETTE[1], marker="s", label="LDA (counts)")}
 _GROUPING_TITLE = {"doc_id": "Plan", "admin_level": "Administrative level",
                    "province_en": "Province"}
+
+
+def save_and_show(fig: plt.Figure, name: str) -> None:
+    """Save ``fig`` with :func:`analysis.plotting.save_figure`, show it once, close it.
+
+    Shown through IPython's display rather than the pyplot backend, so the stored notebook
+    output is the same whatever ``MPLBACKEND`` is, and nbval sees identical outputs.
+    """
+    save_figure(fig, name)
+    try:
+        from IPython.display import display
+    except ImportError:  # outside IPython there is nothing to show
+        pass
+    else:
+        display(fig)
+    plt.close(fig)
 
 
 def topic_names(topics: pd.DataFrame, n_words: int = 3) -> dict[int, str]:
@@ -67,6 +84,9 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
             if part.empty or part[col].isna().all():
                 continue
             yerr = part[err] if err else None
+            if col == "stability_mean":
+                # ± SD, but a similarity cannot exceed 1
+                yerr = [part[err], np.minimum(part[err], 1 - part[col])]
             ax.errorbar(part["k"], part[col], yerr=yerr, capsize=2, lw=1, ms=4, **style)
             if chosen and chosen[0] == kind:
                 hit = part[part["k"] == chosen[1]]
@@ -83,7 +103,8 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
                        label=f"threshold {min_stability}")
         ax.set_title(title)
         ax.set_ylabel(ylabel)
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, fontsize=7,
+                  loc="lower left" if col in ("npmi_mean", "exclusivity") else "best")
     for ax in axes[1]:
         ax.set_xlabel("number of topics K")
         ax.set_xticks(sorted(diagnostics["k"].unique()))
@@ -113,8 +134,8 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
     data = prevalence[prevalence["method"] == method]
     names = topic_names(topics)
     k = len(names)
-    fig, axes = plt.subplots(1, len(groupings), figsize=(3.4 * len(groupings), 0.55 * k + 1.8),
-                             sharey=True)
+    fig, axes = plt.subplots(1, len(groupings), figsize=(3.2 * len(groupings) + 1.6,
+                                                         0.6 * k + 2.6), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, grouping in zip(axes, groupings):
         part = data[data["grouping"] == grouping]
@@ -133,11 +154,11 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
         ax.set_title(_GROUPING_TITLE.get(grouping, grouping))
         ax.set_xlabel("mean topic proportion of clauses")
         ax.set_xlim(left=0)
-        ax.legend(frameon=False, fontsize=6.5, loc="lower right")
+        ax.legend(frameon=False, fontsize=6.5, loc="upper left", bbox_to_anchor=(0, -0.16))
         for t in range(1, k):
             ax.axhline(t + 0.5, color="grey", lw=0.3)
     axes[0].set_yticks(range(1, k + 1))
-    axes[0].set_yticklabels([names[t] for t in range(1, k + 1)])
+    axes[0].set_yticklabels([textwrap.fill(names[t], 30) for t in range(1, k + 1)])
     axes[0].set_ylim(k + 0.6, 0.4)
     fig.suptitle(f"Topic prevalence with 95 % intervals ({method.replace('_', ' ')} over "
                  "clauses within plans)", fontsize=9)
@@ -167,7 +188,7 @@ def plot_domain_crosstab(crosstab: pd.DataFrame, recovery: pd.DataFrame, topics:
     f1 = recovery.set_index("domain")["f1"]
     label_of = (dict(zip(domain_names["domain"], domain_names["name_en"]))
                 if domain_names is not None else {})
-    fig, ax = plt.subplots(figsize=(1.1 * share.shape[1] + 4.2, 0.32 * len(order) + 1.6))
+    fig, ax = plt.subplots(figsize=(1.2 * share.shape[1] + 4.6, 0.32 * len(order) + 2.2))
     image = ax.imshow(share.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for i in range(share.shape[0]):
         for j in range(share.shape[1]):
@@ -176,7 +197,7 @@ def plot_domain_crosstab(crosstab: pd.DataFrame, recovery: pd.DataFrame, topics:
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6.5,
                         color="white" if value > 0.6 else "black")
     ax.set_xticks(range(share.shape[1]))
-    ax.set_xticklabels([names[t] for t in share.columns], rotation=30, ha="right")
+    ax.set_xticklabels([textwrap.fill(names[t], 18) for t in share.columns], fontsize=7.5)
     rows = []
     for d in order:
         f1_text = f", F1 {f1[d]:.2f}" if np.isfinite(f1.get(d, np.nan)) else ""
@@ -186,6 +207,7 @@ def plot_domain_crosstab(crosstab: pd.DataFrame, recovery: pd.DataFrame, topics:
     ax.spines[:].set_visible(False)
     fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02,
                  label="mean topic proportion of the domain's clauses")
-    ax.set_title("Topics against the dictionary coding of policy domains")
+    ax.set_title("Topics against the dictionary coding of policy domains\n(verdict: does a "
+                 "topic reproduce the domain as 'largest topic of the clause'?)", fontsize=9)
     fig.tight_layout()
     return fig

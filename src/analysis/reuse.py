@@ -64,17 +64,28 @@ def _clause_matrices(prepared: pd.DataFrame, tokens: pd.Series):
             "char_2_4": chars.fit_transform(text)}
 
 
-def _tfidf_cosine(doc_counts):
-    from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.metrics.pairwise import cosine_similarity
+def _tfidf_cosine(doc_counts) -> np.ndarray:
+    """Cosine similarity of TF-IDF rows, as sklearn's TfidfTransformer (smooth IDF, l2) and
+    cosine_similarity compute it, on a dense plans × features count array."""
+    counts = np.asarray(doc_counts.toarray() if hasattr(doc_counts, "toarray") else doc_counts,
+                        dtype=float)
+    df = (counts > 0).sum(axis=0)
+    idf = np.log((1 + len(counts)) / (1 + df)) + 1
+    weights = counts * idf
+    norms = np.linalg.norm(weights, axis=1, keepdims=True)
+    unit = weights / np.where(norms > 0, norms, 1)
+    return unit @ unit.T
 
-    tfidf = TfidfTransformer(sublinear_tf=False).fit_transform(doc_counts)
-    return cosine_similarity(tfidf)
 
-
-def document_similarity(prepared: pd.DataFrame, tokens: pd.Series, n_boot: int = 500,
-                        seed: int = SEED, level: float = LEVEL) -> pd.DataFrame:
+def document_similarity(prepared: pd.DataFrame, tokens: pd.Series, level: float = LEVEL
+                        ) -> pd.DataFrame:
     """Pairwise TF-IDF cosine similarity of plans, over words and character 2–4-grams.
+
+    Intervals are jackknife intervals over clauses (each clause of the corpus left out once,
+    IDF refitted; normal interval from the jackknife standard error). A bootstrap would be
+    the obvious choice but is biased here: resampling with replacement counts some clauses
+    two or three times, which makes every plan's profile noisier and pulls all similarities
+    down, so that percentile intervals can miss the estimate altogether.
 
     Parameters
     ----------
@@ -82,41 +93,45 @@ def document_similarity(prepared: pd.DataFrame, tokens: pd.Series, n_boot: int =
         Clauses with ``doc_id`` and ``content`` (:func:`analysis.tokenise.prepared_clauses`).
     tokens : pandas.Series
         Space-joined tokens of the same clauses, same order.
-    n_boot : int
-        Bootstrap replicates: clauses resampled within every plan, IDF refitted each time.
 
     Returns
     -------
     pandas.DataFrame
         ``representation``, ``doc_a``, ``doc_b`` (every unordered pair, ``doc_a < doc_b``),
-        ``cosine``, ``ci_low``, ``ci_high``.
+        ``cosine``, ``ci_low``, ``ci_high``, ``se``.
+
+    Notes
+    -----
+    Cost grows with clauses × plans², so this is meant for corpora of tens of plans; the
+    reuse search below is the part built for thousands.
     """
     from scipy import sparse
+    from scipy.stats import norm
 
     docs = sorted(prepared["doc_id"].unique())
-    rows_of = prepared.groupby("doc_id").indices
-    rng = np.random.default_rng(seed)
     n = len(prepared)
-    member = sparse.csr_matrix((np.ones(n), (prepared["doc_id"].map(docs.index).to_numpy(),
-                                             np.arange(n))), shape=(len(docs), n))
-    # One set of resampling weights for both representations, so they stay comparable.
-    weights = []
-    for _ in range(n_boot):
-        w = np.zeros(n)
-        for d in docs:
-            rows = rows_of[d]
-            w[rows] = rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)))
-        weights.append(w)
-    out = []
+    doc_index = prepared["doc_id"].map(docs.index).to_numpy()
+    member = sparse.csr_matrix((np.ones(n), (doc_index, np.arange(n))), shape=(len(docs), n))
     iu = np.triu_indices(len(docs), k=1)
+    z = norm.ppf(0.5 + level / 2)
+    out = []
     for name, matrix in _clause_matrices(prepared, tokens).items():
-        point = _tfidf_cosine(member @ matrix)[iu]
-        reps = np.array([_tfidf_cosine(member @ sparse.diags(w) @ matrix)[iu] for w in weights])
-        alpha = 1 - level
-        low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=0)
+        matrix = sparse.csr_matrix(matrix, dtype=float)
+        doc_counts = (member @ matrix).toarray()
+        point = _tfidf_cosine(doc_counts)[iu]
+        reps = np.empty((n, len(point)))
+        for i in range(n):
+            # Leave clause i out: subtract its counts from its plan, then restore them.
+            row = slice(matrix.indptr[i], matrix.indptr[i + 1])
+            columns, values = matrix.indices[row], matrix.data[row]
+            doc_counts[doc_index[i], columns] -= values
+            reps[i] = _tfidf_cosine(doc_counts)[iu]
+            doc_counts[doc_index[i], columns] += values
+        se = np.sqrt((n - 1) / n * ((reps - reps.mean(axis=0)) ** 2).sum(axis=0))
         for k, (i, j) in enumerate(zip(*iu)):
             out.append({"representation": name, "doc_a": docs[i], "doc_b": docs[j],
-                        "cosine": point[k], "ci_low": low[k], "ci_high": high[k]})
+                        "cosine": point[k], "ci_low": point[k] - z * se[k],
+                        "ci_high": point[k] + z * se[k], "se": se[k]})
     return pd.DataFrame(out)
 
 

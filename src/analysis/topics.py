@@ -117,7 +117,7 @@ DECIMALS = 6
 #: :func:`choose_model` on the seed corpus; the notebook re-runs the selection and reports
 #: whether the rule still picks this model.
 CHOSEN_MODEL = "nmf"
-CHOSEN_K = 8
+CHOSEN_K = 4
 
 _LABELS_FILE = PACKAGE_DATA / "topic_labels.csv"
 
@@ -321,29 +321,33 @@ class TopicModel:
     tfidf: object = None
     n_iter: int = 0
 
-    def doc_topic(self, counts: sparse.spmatrix) -> np.ndarray:
-        """Topic proportions of each row (rows sum to 1).
-
-        For NMF, W is rescaled by the row sums of H before normalising, so a proportion is the
-        share of the clause's reconstructed TF-IDF mass that the topic carries. A clause that
-        NMF reconstructs as all zeros gets equal proportions.
-        """
+    def doc_topic_loading(self, counts: sparse.spmatrix) -> np.ndarray:
+        """Unnormalised topic loadings of each row: for LDA the variational Dirichlet
+        parameters (about the number of the clause's tokens from each topic, plus the prior),
+        for NMF W rescaled by the row sums of H (TF-IDF mass from each topic)."""
         with single_threaded():
             if self.kind == "lda":
-                theta = self.estimator.transform(counts)
-            else:
-                w = self.estimator.transform(self.tfidf.transform(counts))
-                theta = w * self.estimator.components_.sum(axis=1)[None, :]
-        totals = theta.sum(axis=1, keepdims=True)
-        uniform = np.full_like(theta, 1.0 / self.k)
-        return np.where(totals > 0, theta / np.where(totals > 0, totals, 1.0), uniform)
+                return self.estimator.transform(counts, normalize=False)
+            w = self.estimator.transform(self.tfidf.transform(counts))
+        return w * self.estimator.components_.sum(axis=1)[None, :]
+
+    def doc_topic(self, counts: sparse.spmatrix) -> np.ndarray:
+        """Topic proportions of each row (rows sum to 1): :meth:`doc_topic_loading` normalised.
+
+        For NMF a proportion is thus the share of the clause's reconstructed TF-IDF mass
+        that the topic carries. A clause that NMF reconstructs as all zeros gets equal
+        proportions.
+        """
+        loading = self.doc_topic_loading(counts)
+        totals = loading.sum(axis=1, keepdims=True)
+        uniform = np.full_like(loading, 1.0 / self.k)
+        return np.where(totals > 0, loading / np.where(totals > 0, totals, 1.0), uniform)
 
     def dirichlet_parameters(self, counts: sparse.spmatrix) -> np.ndarray:
         """LDA only: variational Dirichlet parameters (gamma) of each row's proportions."""
         if self.kind != "lda":
             raise ValueError("Dirichlet parameters exist for LDA only")
-        with single_threaded():
-            return self.estimator.transform(counts, normalize=False)
+        return self.doc_topic_loading(counts)
 
 
 def fit_model(kind: str, counts: sparse.spmatrix, k: int, seed: int) -> TopicModel:
@@ -955,6 +959,8 @@ class FinalModel:
         Clause × topic proportions of the modelled clauses (reordered).
     gamma : numpy.ndarray or None
         LDA variational Dirichlet parameters (reordered); None for NMF.
+    loading : numpy.ndarray
+        Unnormalised loadings (:meth:`TopicModel.doc_topic_loading`, reordered).
     stability : Stability
         Over all restarts; ``topic_similarity``/``topic_jaccard`` reordered.
     restarts : list of TopicModel
@@ -964,6 +970,7 @@ class FinalModel:
     order: np.ndarray
     theta: np.ndarray
     gamma: np.ndarray | None
+    loading: np.ndarray
     stability: Stability
     restarts: list = field(repr=False, default_factory=list)
 
@@ -984,8 +991,9 @@ def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
     fits = fit_restarts(corpus, kind, k, n_restarts)
     stab = restart_stability([m.topic_word for m in fits])
     medoid = fits[stab.medoid]
+    loading = medoid.doc_topic_loading(corpus.counts)
     theta = medoid.doc_topic(corpus.counts)
-    gamma = medoid.dirichlet_parameters(corpus.counts) if kind == "lda" else None
+    gamma = loading if kind == "lda" else None
     # Sort by prevalence; ties (practically impossible) by original index.
     order = np.lexsort((np.arange(k), -np.round(theta.mean(axis=0), 12)))
     reordered = TopicModel(medoid.kind, k, medoid.seed, medoid.topic_word[order],
@@ -993,15 +1001,22 @@ def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
     stab.topic_similarity = stab.topic_similarity[order]
     stab.topic_jaccard = stab.topic_jaccard[order]
     return FinalModel(reordered, order, theta[:, order],
-                      None if gamma is None else gamma[:, order], stab, fits)
+                      None if gamma is None else gamma[:, order], loading[:, order], stab, fits)
 
 
-def representative_clauses(theta: np.ndarray, clause_ids: Sequence[str], n: int = 3
-                           ) -> list[list[str]]:
-    """The ``n`` clauses with the highest proportion of each topic (ties: clause order)."""
+def representative_clauses(theta: np.ndarray, clause_ids: Sequence[str], n: int = 3,
+                           loading: np.ndarray | None = None) -> list[list[str]]:
+    """The ``n`` clauses with the highest proportion of each topic.
+
+    Ties in the proportion (NMF often gives several clauses a proportion of exactly 1) are
+    broken by the unnormalised ``loading`` (the clause expressing the topic most strongly),
+    then by clause order.
+    """
+    loading = np.zeros_like(theta) if loading is None else loading
     out = []
     for k in range(theta.shape[1]):
-        order = np.lexsort((np.arange(theta.shape[0]), -np.round(theta[:, k], 12)))[:n]
+        order = np.lexsort((np.arange(theta.shape[0]), -np.round(loading[:, k], 9),
+                            -np.round(theta[:, k], 9)))[:n]
         out.append([clause_ids[i] for i in order])
     return out
 
@@ -1240,71 +1255,86 @@ def domain_crosstab(theta: np.ndarray, clause_ids: Sequence[str], clause_domains
     return pd.DataFrame(out)
 
 
-def _best_f1(dominant: np.ndarray, member: np.ndarray, k: int) -> tuple[int, float, float, float]:
-    """Topic whose 'dominant topic = k' best reproduces membership, with its recall,
-    precision and F1 (ties: lower topic)."""
-    best = (0, 0.0, 0.0, 0.0)
-    for t in range(k):
-        pred = dominant == t
-        tp = float(np.sum(pred & member))
-        recall = tp / member.sum() if member.sum() else 0.0
-        precision = tp / pred.sum() if pred.sum() else 0.0
-        f1 = 2 * tp / (pred.sum() + member.sum()) if (pred.sum() + member.sum()) else 0.0
-        if f1 > best[3] + 1e-12:
-            best = (t, recall, precision, f1)
-    return best
+def _f1_table(dominant: np.ndarray, member: np.ndarray, k: int) -> np.ndarray:
+    """Domains × topics F1 of 'largest topic is t' as a classifier of each domain."""
+    pred = dominant[:, None] == np.arange(k)[None, :]                 # clauses × topics
+    tp = member.T.astype(float) @ pred.astype(float)                  # domains × topics
+    denominator = member.sum(axis=0)[:, None] + pred.sum(axis=0)[None, :]
+    return np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
 
 
 def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains: pd.DataFrame,
                     domains: Sequence[str] | None = None, n_boot: int = N_BOOT,
                     level: float = CI_LEVEL, seed: int | None = None) -> pd.DataFrame:
-    """Which policy domains a topic recovers, and which the topics miss.
+    """Which policy domains a topic recovers, which are merged into broader topics, and which
+    the topics miss.
 
-    For each domain, every topic is tried as a classifier "the clause's largest topic is k"
-    of membership in the domain; the topic with the best F1 is the domain's topic. The F1
-    interval comes from a bootstrap over clauses that repeats the choice of the best topic in
-    every replicate (so it is not flattered by choosing the best topic on the same clauses).
+    Each topic t is read as a classifier of a domain: "the clause's largest topic is t". For
+    each domain the topic with the best F1 is its topic (ties: lower topic); for each topic
+    the domain with the best F1 among domains with at least :data:`MIN_DOMAIN_CLAUSES`
+    clauses is its domain. Verdicts:
 
-    Verdicts: ``recovered`` (F1 ≥ :data:`RECOVERED_F1`), ``partly`` (≥ :data:`PARTLY_F1`),
-    ``missed``, or ``too_few_clauses`` (fewer than :data:`MIN_DOMAIN_CLAUSES` coded clauses).
+    * ``recovered``: domain and topic are each other's best match and F1 ≥
+      :data:`RECOVERED_F1`;
+    * ``partly``: each other's best match, F1 ≥ :data:`PARTLY_F1`;
+    * ``merged``: F1 ≥ :data:`PARTLY_F1`, but the topic matches another domain better (the
+      domain is part of a broader topic);
+    * ``missed``: F1 < :data:`PARTLY_F1`;
+    * ``too_few_clauses``: fewer than :data:`MIN_DOMAIN_CLAUSES` coded clauses.
+
+    The F1 interval comes from a bootstrap over clauses that repeats the choice of the best
+    topic in every replicate, so it is not flattered by choosing on the same clauses.
 
     Returns
     -------
     pandas.DataFrame
         ``domain, n_clauses, best_topic, recall, precision, f1, f1_ci_low, f1_ci_high,
-        verdict``.
+        topic_best_domain, verdict``.
     """
     domains = list(policy_domains()["domain"]) if domains is None else list(domains)
     ind = _domain_indicator(clause_ids, clause_domains, domains)
     dominant = theta.argmax(axis=1)
     k = theta.shape[1]
+    n_d = ind.sum(axis=0)
+    f1 = _f1_table(dominant, ind, k)
+    best_topic = np.argmax(f1, axis=1)                    # first maximum: lower topic on ties
+    eligible = n_d >= MIN_DOMAIN_CLAUSES
+    topic_best = np.full(k, -1)
+    if eligible.any():
+        masked = np.where(eligible[:, None], f1, -1.0)
+        topic_best = np.argmax(masked, axis=0)
     rng = np.random.default_rng(derive_seed(6) if seed is None else seed)
     n = len(clause_ids)
-    draws = rng.integers(0, n, size=(n_boot, n))
+    boot = np.empty((n_boot, len(domains)))
+    for b in range(n_boot):
+        idx = rng.integers(0, n, size=n)
+        boot[b] = _f1_table(dominant[idx], ind[idx], k).max(axis=1)
     alpha = (1 - level) / 2
+    lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
     out = []
     for j, d in enumerate(domains):
+        t = int(best_topic[j])
+        pred = dominant == t
         member = ind[:, j]
-        n_d = int(member.sum())
-        if n_d == 0:
-            out.append(dict(domain=d, n_clauses=0, best_topic=np.nan, recall=np.nan,
-                            precision=np.nan, f1=np.nan, f1_ci_low=np.nan, f1_ci_high=np.nan,
-                            verdict="too_few_clauses"))
-            continue
-        t, recall, precision, f1 = _best_f1(dominant, member, k)
-        boot = np.array([_best_f1(dominant[idx], member[idx], k)[3] for idx in draws])
-        lo, hi = np.quantile(boot, [alpha, 1 - alpha])
-        if n_d < MIN_DOMAIN_CLAUSES:
+        tp = float(np.sum(pred & member))
+        mutual = eligible[j] and topic_best[t] == j
+        if n_d[j] < MIN_DOMAIN_CLAUSES:
             verdict = "too_few_clauses"
-        elif f1 >= RECOVERED_F1:
-            verdict = "recovered"
-        elif f1 >= PARTLY_F1:
-            verdict = "partly"
-        else:
+        elif f1[j, t] < PARTLY_F1:
             verdict = "missed"
-        out.append(dict(domain=d, n_clauses=n_d, best_topic=t + 1, recall=recall,
-                        precision=precision, f1=f1, f1_ci_low=lo, f1_ci_high=hi,
-                        verdict=verdict))
+        elif not mutual:
+            verdict = "merged"
+        else:
+            verdict = "recovered" if f1[j, t] >= RECOVERED_F1 else "partly"
+        empty = n_d[j] == 0
+        out.append(dict(
+            domain=d, n_clauses=int(n_d[j]), best_topic=np.nan if empty else t + 1,
+            recall=np.nan if empty else tp / n_d[j],
+            precision=np.nan if empty else (tp / pred.sum() if pred.sum() else 0.0),
+            f1=np.nan if empty else f1[j, t],
+            f1_ci_low=np.nan if empty else lo[j], f1_ci_high=np.nan if empty else hi[j],
+            topic_best_domain="" if empty or topic_best[t] < 0 else domains[topic_best[t]],
+            verdict=verdict))
     return pd.DataFrame(out)
 
 
@@ -1471,9 +1501,16 @@ TOPIC_DOMAIN_RECOVERY = TableSchema(
         Column("f1_ci_low", "float", "Bootstrap interval of the best F1 (the best topic "
                "re-chosen in every replicate).", nullable=True, source=_T),
         Column("f1_ci_high", "float", "Upper bound.", nullable=True, source=_T),
-        Column("verdict", "str", f"`recovered` (F1 ≥ {RECOVERED_F1}), `partly` (≥ "
-               f"{PARTLY_F1}), `missed`, `too_few_clauses` (< {MIN_DOMAIN_CLAUSES}).",
-               allowed=("recovered", "partly", "missed", "too_few_clauses"), source=_T),
+        Column("topic_best_domain", "str", "The domain that `best_topic` matches best (among "
+               f"domains with at least {MIN_DOMAIN_CLAUSES} clauses).", nullable=True,
+               source=_T),
+        Column("verdict", "str", f"`recovered`: domain and topic are each other's best match "
+               f"and F1 ≥ {RECOVERED_F1}; `partly`: each other's best match, F1 ≥ "
+               f"{PARTLY_F1}; `merged`: F1 ≥ {PARTLY_F1} but the topic matches another "
+               f"domain better; `missed`: F1 < {PARTLY_F1}; `too_few_clauses`: fewer than "
+               f"{MIN_DOMAIN_CLAUSES} coded clauses.",
+               allowed=("recovered", "partly", "merged", "missed", "too_few_clauses"),
+               source=_T),
     ),
 )
 
@@ -1494,7 +1531,7 @@ def topics_table(final: FinalModel, corpus: Corpus, glossary: Mapping[str, str],
     frx = [[str(vocab[i]) for i in row] for row in frex_word_indices(beta)]
     labels = read_labels() if labels is None else labels
     lab = attach_labels(top, labels, final.model.kind, final.k)
-    reps = representative_clauses(final.theta, corpus.clause_ids)
+    reps = representative_clauses(final.theta, corpus.clause_ids, 3, final.loading)
     dominant = final.theta.argmax(axis=1)
     table = pd.DataFrame({
         "topic": np.arange(1, final.k + 1),
@@ -1576,6 +1613,40 @@ def load_inputs(processed_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     path = processed_dir / "clause_domains.csv"
     domains = read_csv(path) if path.exists() else None
     return clauses, documents, domains
+
+
+def load_corpus(processed_dir: Path | None = None) -> tuple[Corpus, pd.DataFrame]:
+    """The modelled clauses of ``processed_dir`` (default ``data/processed``) as a
+    :class:`Corpus`, with the units table saying which clauses are modelled and why not."""
+    from . import paths, tokenise
+
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    clauses, _, _ = load_inputs(processed_dir)
+    units = modelling_units(clauses, clause_tokens(clauses), tokenise.stopwords())
+    return prepare_corpus(units)
+
+
+def representative_texts(topics: pd.DataFrame, clauses: pd.DataFrame, n_chars: int = 80
+                         ) -> pd.DataFrame:
+    """The representative clauses of ``topics.csv`` with the start of their text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``topic, label_en, rank, clause_id, text`` (first ``n_chars`` characters of the
+        prepared text: own text without number and attribution).
+    """
+    from .tokenise import prepared_clauses
+
+    content = prepared_clauses(clauses).set_index("clause_id")["content"]
+    rows = []
+    for row in topics.itertuples():
+        for rank, clause_id in enumerate(str(row.representative_clauses).split(";"), 1):
+            text = str(content.get(clause_id, ""))
+            rows.append(dict(topic=int(row.topic), label_en=row.label_en, rank=rank,
+                             clause_id=clause_id,
+                             text=text[:n_chars] + ("…" if len(text) > n_chars else "")))
+    return pd.DataFrame(rows)
 
 
 def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataFrame | None,

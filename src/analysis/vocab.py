@@ -12,9 +12,12 @@ and prior pseudo-counts ``a_w = a0 * pi_w`` (``pi_w`` the term's share of the wh
     z_w = delta_w / sqrt(var(delta_w))
 
 (Monroe et al. 2008, eqs. 16, 18–20, 22). ``z`` is the main ranking: it is large only for
-terms that are both frequent and lopsided. By default ``a0`` equals the corpus size, so the
-prior adds each term's whole-corpus count (the empirical-Bayes default of the R package
-``tidylo``).
+terms that are both frequent and lopsided. The prior's strength is a choice the paper leaves
+open: ``a0`` equal to the corpus size (the empirical-Bayes default of the R package
+``tidylo``) favours rare terms found in one plan only (place names), a weak prior favours the
+most frequent words. The default here, :data:`PRIOR_SCALE` = 0.1 (the prior carries a tenth
+of the corpus), sits between; :func:`prior_sensitivity` shows how much the top terms depend
+on it. Words of one character are left out (mostly fragments and function words).
 
 Keyness as in quanteda-based papers, signed positive when the unit uses the term more than
 expected: Pearson chi-squared with Yates' continuity correction and the likelihood-ratio G²
@@ -34,10 +37,14 @@ from .tokenise import glossary, tokenise_clauses
 
 ADMIN_RANK = {"province": 0, "city": 1, "county": 2}
 TOP_N = 40
+PRIOR_SCALE = 0.1
+MIN_LENGTH = 2
 
 
-def count_matrix(tokens: pd.Series, units: pd.Series) -> pd.DataFrame:
-    """Units × terms count table from space-joined token strings (one per clause)."""
+def count_matrix(tokens: pd.Series, units: pd.Series, min_length: int = MIN_LENGTH
+                 ) -> pd.DataFrame:
+    """Units × terms count table from space-joined token strings (one per clause); terms
+    shorter than ``min_length`` characters are dropped."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False)
@@ -48,8 +55,10 @@ def count_matrix(tokens: pd.Series, units: pd.Series) -> pd.DataFrame:
     member = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
                                shape=(len(labels), len(codes)))
     counts = (member @ clause_counts).toarray()
-    return pd.DataFrame(counts, index=pd.Index(labels, name="unit"),
-                        columns=vectorizer.get_feature_names_out())
+    terms = vectorizer.get_feature_names_out()
+    keep = np.array([len(t) >= min_length for t in terms], dtype=bool)
+    return pd.DataFrame(counts[:, keep], index=pd.Index(labels, name="unit"),
+                        columns=terms[keep])
 
 
 def log_odds_dirichlet(y_i: np.ndarray, y_j: np.ndarray, prior: np.ndarray
@@ -99,7 +108,7 @@ def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sign * chi2, sign * g2
 
 
-def distinctive_terms(counts: pd.DataFrame, prior_scale: float = 1.0,
+def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
                       min_count: int = 1) -> pd.DataFrame:
     """Every unit against the rest: log-odds, z, keyness and ranks for every term.
 
@@ -108,7 +117,8 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = 1.0,
     counts : pandas.DataFrame
         Units × terms counts (:func:`count_matrix`).
     prior_scale : float
-        ``a0`` as a multiple of the corpus size (1: the prior adds each term's corpus count).
+        ``a0`` as a multiple of the corpus size (1: the prior adds each term's corpus count;
+        default :data:`PRIOR_SCALE`).
     min_count : int
         Terms used fewer times in the whole corpus are dropped.
 
@@ -210,7 +220,7 @@ def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
 
 
 def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
-                      top_n: int = TOP_N, prior_scale: float = 1.0) -> pd.DataFrame:
+                      top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE) -> pd.DataFrame:
     """Distinctive terms per plan and per administrative level, in two variants.
 
     Variants: ``all text``, and ``reuse counted once`` (:func:`texts_with_reuse_once`).
@@ -244,3 +254,30 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
     kept = kept.sort_values(["unit_type", "unit", "variant", "rank_z"],
                             key=lambda s: s.map(order) if s.name == "variant" else s)
     return kept.reset_index(drop=True)
+
+
+def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 10
+                      ) -> pd.DataFrame:
+    """How much each unit's top terms depend on the prior and on the statistic.
+
+    For every unit: the overlap (shared terms / ``top``) of the top-``top`` terms by z at
+    each prior scale with those at :data:`PRIOR_SCALE`, and of the top terms by signed
+    chi-squared and by G² with those by z at :data:`PRIOR_SCALE`.
+    """
+    base = distinctive_terms(counts, PRIOR_SCALE)
+
+    def tops(table, column):
+        return {u: set(g.nsmallest(top, f"rank_{column}")["term"])
+                for u, g in table.groupby("unit")}
+
+    reference = tops(base, "z")
+    rows = []
+    for scale in scales:
+        other = tops(distinctive_terms(counts, scale), "z")
+        rows += [{"unit": u, "comparison": f"z, prior scale {scale:g}",
+                  "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
+    for column, label in (("chi2", "chi-squared (Yates)"), ("g2", "G2")):
+        other = tops(base, column)
+        rows += [{"unit": u, "comparison": label,
+                  "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
+    return pd.DataFrame(rows)

@@ -1,0 +1,115 @@
+"""Tokenisation: user dictionary, stopwords, determinism, cache, own text of clauses."""
+from __future__ import annotations
+
+import jieba
+import pandas as pd
+import pytest
+
+from analysis.io import read_csv
+from analysis.tokenise import (clause_own_text, content_text, glossary, lexicon_entries,
+                               prepared_clauses, segment, stopwords, strip_attribution,
+                               tokenise_clauses, tokenizer)
+
+from conftest import ROOT
+
+PROCESSED = ROOT / "data" / "processed"
+
+
+@pytest.fixture(scope="module")
+def clauses():
+    return read_csv(PROCESSED / "clauses.csv")
+
+
+@pytest.mark.parametrize("term", ["双重预防", "危化品", "安委办", "专委会", "智慧应急", "尾矿库",
+                                  "打非治违", "小微企业", "站队合一"])
+def test_domain_terms_come_out_whole(term):
+    text = f"持续推进{term}工作，确保落实到位。"
+    assert term in segment(text)
+
+
+def test_stopwords_punctuation_and_numbers_are_removed():
+    tokens = segment("2023年，加强安全生产专项整治三年行动，一是完成100%覆盖。")
+    assert "，" not in tokens and "。" not in tokens
+    assert "2023" not in tokens and "100" not in tokens and "一是" not in tokens
+    assert "加强" not in tokens  # plan boilerplate
+    assert "专项整治" in tokens and "三年行动" in tokens
+
+
+def test_segment_is_deterministic_and_handles_missing_text():
+    text = "推动基层党委政府落实安全生产领导责任和灾害防治主体责任，细化网格员的工作职责。"
+    assert segment(text) == segment(text)
+    assert segment(None) == [] and segment("") == []
+
+
+def test_tokenizer_is_private_and_leaves_global_jieba_alone():
+    ours = tokenizer()
+    assert ours is not jieba.dt
+    assert "站队合一" in ours.FREQ
+    # jieba's global dictionary must not have received the project's words.
+    assert jieba.dt.FREQ.get("站队合一", 0) == 0
+
+
+def test_stopword_list_keeps_policy_nouns():
+    words = stopwords()
+    assert isinstance(words, frozenset)
+    assert {"的", "加强", "进一步"} <= words
+    assert not {"机制", "体系", "能力", "隐患", "执法"} & words
+
+
+def test_lexicon_file_keeps_its_format():
+    entries = lexicon_entries()
+    assert len(entries) == len({w for w, _, _ in entries}), "duplicate lexicon terms"
+    assert all(freq is None or freq > 0 for _, freq, _ in entries)
+
+
+def test_cache_gives_the_same_result_as_a_fresh_run(tmp_path, clauses):
+    sample = clauses.dropna(subset=["text"]).head(40)
+    fresh = tokenise_clauses(sample, use_cache=False)
+    first = tokenise_clauses(sample, folder=tmp_path)
+    assert len(list(tmp_path.glob("tokens_*.json"))) == 1
+    cached = tokenise_clauses(sample, folder=tmp_path)
+    pd.testing.assert_frame_equal(fresh, first)
+    pd.testing.assert_frame_equal(fresh, cached)
+    assert list(fresh.columns) == ["doc_id", "clause_id", "tokens"]
+    changed = sample.copy()
+    changed.iloc[0, changed.columns.get_loc("text")] = "完全不同的条文。"
+    tokenise_clauses(changed, folder=tmp_path)
+    assert len(list(tmp_path.glob("tokens_*.json"))) == 2  # a new key, not a stale hit
+
+
+def test_own_text_removes_inline_points_once(clauses):
+    own = clause_own_text(clauses)
+    by_id = dict(zip(clauses["clause_id"], own))
+    assert by_id["yichun-2023/2/5"] == "（五）强化专项整治。"
+    assert by_id["yichun-2023/2/5/1"].startswith("一是全面评估")
+    # Every character of the body is counted once: own texts sum to the union of spans.
+    for doc_id, part in clauses.groupby("doc_id"):
+        covered = set()
+        for s, e, inferred in zip(part["char_start"], part["char_end"], part["inferred"]):
+            if not inferred:
+                covered.update(range(s, e))
+        own_len = sum(len(t) for t, inferred in zip(own[part.index], part["inferred"])
+                      if not inferred)
+        assert len(covered) - own_len <= len(part)  # at most trailing whitespace is dropped
+
+
+def test_content_text_drops_number_and_attribution():
+    text = ("（二十七）突出大班次、大采深等高风险煤矿安全监管。（责任单位：危化处、花爆处、煤监处等按职责"
+            "分工牵头落实）")
+    assert content_text(text) == "突出大班次、大采深等高风险煤矿安全监管。"
+    assert strip_attribution("压实责任（责任科室：综合科、执法支队）") == "压实责任"
+
+
+def test_prepared_clauses_weights_are_content_lengths(clauses):
+    prepared = prepared_clauses(clauses)
+    assert not prepared["inferred"].any()
+    row = prepared.set_index("clause_id").loc["jiangxi-2023/2/17"]
+    assert "责任单位" not in row["content"] and row["n_chars"] == len(row["content"])
+
+
+def test_every_term_the_figure_shows_has_a_gloss():
+    terms = read_csv(PROCESSED / "distinctive_terms.csv")
+    shown = terms[(terms["unit_type"] == "document") & (terms["rank_z"] <= 10)]
+    missing = sorted(set(shown.loc[shown["english"].isna(), "term"]))
+    assert not missing, f"add English glosses to glossary.csv for {missing}"
+    assert all(isinstance(v, str) and v for v in glossary().values())
