@@ -15,23 +15,7 @@ from matplotlib.ticker import MaxNLocator
 import pandas as pd
 
 from .forecast import MODEL_NAMES, MODELS
-from .plotting import PALETTE, apply_style, save_figure
-
-def save_and_show(fig: plt.Figure, name: str) -> None:
-    """Save ``fig`` with :func:`analysis.plotting.save_figure`, show it once, close it.
-
-    Showing through IPython's display (not the pyplot backend) gives the same notebook output
-    whatever ``MPLBACKEND`` is (the Makefile sets Agg), so nbval sees identical outputs.
-    """
-    save_figure(fig, name)
-    try:
-        from IPython.display import display
-    except ImportError:  # outside IPython there is nothing to show
-        pass
-    else:
-        display(fig)
-    plt.close(fig)
-
+from .plotting import PALETTE, apply_style, save_and_show  # noqa: F401  (re-exported for notebooks)
 
 _INDICATOR_LABEL = {
     "deaths_total": "Deaths 死亡人数",

@@ -84,3 +84,21 @@ def save_figure(fig: plt.Figure, name: str, folder: Path | None = None) -> list[
     fig.savefig(paths[0], metadata={"CreationDate": None, "Producer": "analysis"})
     fig.savefig(paths[1], metadata={"Software": None})
     return paths
+
+
+def save_and_show(fig: plt.Figure, name: str, folder: Path | None = None) -> None:
+    """Save ``fig`` with :func:`save_figure`, display it once in a notebook, close it.
+
+    Displaying through IPython (not the pyplot backend) gives the same stored notebook output
+    whatever ``MPLBACKEND`` is (the Makefile sets Agg), so nbval sees identical outputs.
+    """
+    save_figure(fig, name, folder)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # outside IPython there is nothing to show
+        pass
+    else:
+        if get_ipython() is not None:
+            display(fig)
+    plt.close(fig)
