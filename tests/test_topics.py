@@ -341,6 +341,10 @@ def test_synthetic_run_recovers_planted_topics_and_tables_validate(synthetic_run
     assert rec.loc["grassroots", "verdict"] == "merged"
     assert rec.loc["grassroots", "topic_best_domain"] == "natural_hazards"
     assert rec.loc["mines", "verdict"] == "too_few_clauses"
+    text = T.describe_recovery(res.recovery, res.domains)
+    assert text.startswith("recovered (1): Natural hazards (n=24, T")
+    assert "merged (1): Grassroots capacity (n=6" in text
+    assert T.describe_prevalence(res.prevalence, res.topics).count("\n") == 2
 
 
 @pytest.mark.parametrize("kind", ["nmf", "lda"])

@@ -15,8 +15,17 @@ The rules file has one row per rule:
     adds ``weight`` to the code's score, up to :data:`MAX_MATCHES` matches per rule (so one
     long list does not swamp the score). Negative weights are counter-evidence.
     ``threshold``: ``weight`` is the score at which the code is assigned.
+    ``relative`` (``code`` ``*``): a code is kept only if its score is at least ``weight``
+    times the clause's highest score in the scheme, so that a word in passing next to the
+    clause's real subject does not count.
+    ``background_section`` / ``background_clause`` (``scheme`` ``all``): a regular expression
+    on the lead of a clause (its first 30 characters of content). A clause whose lead names a
+    background section (发展基础, 工作成效, 面临形势 …), and every clause under it, gets no
+    code; ``background_clause`` (指导思想, 基本原则) applies to the clause itself only. Such
+    passages describe achievements, situations or guiding ideas rather than commit to action.
 ``note``
-    What the rule captures and why.
+    What the rule captures and why; ``(v2: …)`` marks the revision made once after the
+    hand-coded sample was seen (see the notebook).
 
 Weights follow one convention: 2 for a term specific to the code (one mention assigns it at
 the usual threshold of 2), 1 for an indicative term (two needed), 0.5 for generic wording.
@@ -33,7 +42,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -86,6 +95,7 @@ class RuleSet:
     rule_codes: tuple[str, ...]
     weights: tuple[float, ...]
     thresholds: dict
+    relative: float = 0.0
 
 
 @lru_cache(maxsize=None)
@@ -108,27 +118,65 @@ def load_rules(scheme: str = "domain", path: Path | None = None) -> RuleSet:
         unknown ``kind`` or a pattern that does not compile.
     """
     table = _rules_table(str(path or RULES_PATH))
-    table = table[table["scheme"] == scheme]
-    known = codes(scheme)
-    unknown = sorted(set(table["code"]) - set(known))
-    if unknown:
-        raise ValueError(f"rules for unknown {scheme} codes {unknown}")
-    bad_kind = sorted(set(table["kind"]) - {"keyword", "threshold"})
+    bad_kind = sorted(set(table["kind"]) - {"keyword", "threshold", "relative",
+                                            "background_section", "background_clause"})
     if bad_kind:
         raise ValueError(f"unknown rule kinds {bad_kind}")
+    table = table[table["scheme"] == scheme]
+    known = codes(scheme)
+    unknown = sorted(set(table["code"]) - set(known) - {"*"})
+    if unknown:
+        raise ValueError(f"rules for unknown {scheme} codes {unknown}")
     keywords = table[table["kind"] == "keyword"]
     thresholds = table[table["kind"] == "threshold"].set_index("code")["weight"]
     missing = [c for c in known if c not in set(keywords["code"]) or c not in thresholds.index]
     if missing:
         raise ValueError(f"{scheme} codes without keyword rules or threshold: {missing}")
-    patterns = []
-    for pattern in keywords["pattern"]:
-        try:
-            patterns.append(re.compile(pattern))
-        except re.error as err:
-            raise ValueError(f"rule pattern {pattern!r} does not compile: {err}") from err
-    return RuleSet(scheme, tuple(known), tuple(patterns), tuple(keywords["code"]),
-                   tuple(keywords["weight"]), {c: float(thresholds[c]) for c in known})
+    relative = table.loc[table["kind"] == "relative", "weight"]
+    return RuleSet(scheme, tuple(known), tuple(_compile(p) for p in keywords["pattern"]),
+                   tuple(keywords["code"]), tuple(keywords["weight"]),
+                   {c: float(thresholds[c]) for c in known},
+                   float(relative.iloc[0]) if len(relative) else 0.0)
+
+
+def _compile(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as err:
+        raise ValueError(f"rule pattern {pattern!r} does not compile: {err}") from err
+
+
+def background_clauses(clauses: pd.DataFrame, path: Path | None = None) -> set[str]:
+    """Clauses that describe background rather than policy (see the module docstring).
+
+    Parameters
+    ----------
+    clauses : pandas.DataFrame
+        The clause table (``clause_id``, ``parent_id``, ``text``, offsets, ``inferred``), in
+        document order, so that parents come before their children.
+
+    Returns
+    -------
+    set of str
+        clause_ids that get no code.
+    """
+    from .tokenise import clause_own_text
+
+    table = _rules_table(str(path or RULES_PATH))
+    section = [_compile(p) for p in table.loc[table["kind"] == "background_section", "pattern"]]
+    single = [_compile(p) for p in table.loc[table["kind"] == "background_clause", "pattern"]]
+    own = clause_own_text(clauses)
+    in_section: set[str] = set()
+    flagged: set[str] = set()
+    for clause_id, parent, text in zip(clauses["clause_id"], clauses["parent_id"], own):
+        lead = content_text(text)[:30]
+        if (isinstance(parent, str) and parent in in_section) or any(p.search(lead)
+                                                                      for p in section):
+            in_section.add(clause_id)
+            flagged.add(clause_id)
+        elif any(p.search(lead) for p in single):
+            flagged.add(clause_id)
+    return flagged
 
 
 def score_texts(texts: Iterable[str], scheme: str = "domain",
@@ -149,16 +197,28 @@ def score_texts(texts: Iterable[str], scheme: str = "domain",
     return pd.DataFrame(scores, columns=list(rules.codes))
 
 
-def code_texts(texts: Iterable[str], scheme: str = "domain",
-               rules: RuleSet | None = None) -> pd.DataFrame:
-    """Boolean code assignment (score at or above the code's threshold) for each text."""
+def code_texts(texts: Iterable[str], scheme: str = "domain", rules: RuleSet | None = None,
+               background: Sequence[bool] | None = None) -> pd.DataFrame:
+    """Boolean code assignment for each text.
+
+    A code is assigned when its score reaches the code's threshold and, if the scheme has a
+    ``relative`` rule, that share of the text's highest score. Texts flagged in
+    ``background`` get no code.
+    """
     rules = rules or load_rules(scheme)
-    scores = score_texts(texts, scheme, rules)
+    scores = score_texts(texts, scheme, rules).to_numpy()
     thresholds = np.array([rules.thresholds[c] for c in rules.codes])
-    return pd.DataFrame(scores.to_numpy() >= thresholds, columns=scores.columns)
+    assigned = scores >= thresholds
+    if rules.relative > 0:
+        top = scores.max(axis=1, keepdims=True)
+        assigned &= scores >= rules.relative * top
+    if background is not None:
+        assigned &= ~np.asarray(background, dtype=bool)[:, None]
+    return pd.DataFrame(assigned, columns=list(rules.codes))
 
 
-def code_clauses(prepared: pd.DataFrame, scheme: str = "domain") -> pd.DataFrame:
+def code_clauses(prepared: pd.DataFrame, scheme: str = "domain",
+                 background: set[str] | None = None) -> pd.DataFrame:
     """Long table of code assignments: one row per clause and assigned code.
 
     Parameters
@@ -168,13 +228,17 @@ def code_clauses(prepared: pd.DataFrame, scheme: str = "domain") -> pd.DataFrame
         (:func:`analysis.tokenise.prepared_clauses`).
     scheme : str
         ``domain`` or ``instrument``.
+    background : set of str, optional
+        clause_ids to leave uncoded (:func:`background_clauses`).
 
     Returns
     -------
     pandas.DataFrame
         ``doc_id``, ``clause_id``, ``<scheme>``, in clause order and then codebook order.
     """
-    coded = code_texts(prepared["content"], scheme)
+    flags = (prepared["clause_id"].isin(background).to_numpy() if background is not None
+             else None)
+    coded = code_texts(prepared["content"], scheme, background=flags)
     rows, cols = np.nonzero(coded.to_numpy())
     return pd.DataFrame({
         "doc_id": prepared["doc_id"].to_numpy()[rows],
@@ -417,8 +481,9 @@ def agreement(gold: Sequence[set], predicted: Sequence[set], labels: Sequence[st
     return pd.DataFrame(rows)
 
 
-def gold_agreement(sample: pd.DataFrame, coding: pd.DataFrame, n_boot: int = 2000
-                   ) -> dict[str, pd.DataFrame]:
+def gold_agreement(sample: pd.DataFrame, coding: pd.DataFrame,
+                   clauses: pd.DataFrame | None = None, n_boot: int = 2000,
+                   rules_path: Path | None = None) -> dict[str, pd.DataFrame]:
     """Kappa of the rules against a hand-coded sample, for domains and for instruments.
 
     Parameters
@@ -427,6 +492,11 @@ def gold_agreement(sample: pd.DataFrame, coding: pd.DataFrame, n_boot: int = 200
         The sampled clauses (``clause_id``, ``text``) as the coder read them.
     coding : pandas.DataFrame
         The hand coding (``clause_id``, ``domains`` and ``instruments`` as ``a;b``).
+    clauses : pandas.DataFrame, optional
+        The clause table, to find background clauses (:func:`background_clauses`); without
+        it no clause is treated as background.
+    rules_path : Path, optional
+        Another rules file (e.g. the version before the gold was seen).
 
     Returns
     -------
@@ -435,10 +505,57 @@ def gold_agreement(sample: pd.DataFrame, coding: pd.DataFrame, n_boot: int = 200
     """
     merged = sample.merge(coding, on="clause_id", how="inner", validate="one_to_one")
     texts = merged["text"].map(content_text)
+    background = None
+    if clauses is not None:
+        table = _rules_table(str(rules_path or RULES_PATH))
+        if table["kind"].str.startswith("background").any():
+            background = merged["clause_id"].isin(background_clauses(clauses, rules_path))
     out = {}
     for scheme, column in (("domain", "domains"), ("instrument", "instruments")):
-        coded = code_texts(texts, scheme)
+        coded = code_texts(texts, scheme, load_rules(scheme, rules_path), background)
         predicted = [set(coded.columns[row]) for row in coded.to_numpy()]
         out[scheme] = agreement(split_codes(merged[column]), predicted, codes(scheme),
                                 n_boot=n_boot)
     return out
+
+
+def split_half_check(sample: pd.DataFrame, coding: pd.DataFrame, clauses: pd.DataFrame,
+                     grid: Sequence[float] = (0.0, 0.2, 0.25, 0.3, 0.4, 0.5)) -> pd.DataFrame:
+    """Out-of-sample check of the one tuned parameter, the relative threshold.
+
+    The sample is split into odd and even rows. For each half, the relative threshold that
+    maximises pooled kappa on that half is chosen from ``grid`` and applied to the other half,
+    whose kappa is then a fair (not tuned-on) estimate. The other rules are as in the rules
+    file (their revision also saw the whole sample, so even these figures flatter them a
+    little).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scheme``, ``tuned_on`` (``odd`` or ``even`` rows), ``relative`` chosen,
+        ``kappa_tuned_half``, ``kappa_other_half``, ``kappa_other_half_without``
+        (relative threshold 0).
+    """
+    merged = sample.merge(coding, on="clause_id", how="inner", validate="one_to_one")
+    texts = merged["text"].map(content_text).tolist()
+    background = merged["clause_id"].isin(background_clauses(clauses)).to_numpy()
+    halves = {"odd": np.arange(len(merged)) % 2 == 0, "even": np.arange(len(merged)) % 2 == 1}
+    rows = []
+    for scheme, column in (("domain", "domains"), ("instrument", "instruments")):
+        gold = split_codes(merged[column])
+        labels = codes(scheme)
+        gold_m = np.array([[c in g for c in labels] for g in gold])
+        base = load_rules(scheme)
+        pooled = {}
+        for rho in grid:
+            coded = code_texts(texts, scheme, replace(base, relative=rho), background)
+            predicted = coded.to_numpy()
+            pooled[rho] = {h: cohen_kappa(gold_m[m].ravel(), predicted[m].ravel())
+                           for h, m in halves.items()}
+        for tuned, other in (("odd", "even"), ("even", "odd")):
+            best = max(grid, key=lambda r: (pooled[r][tuned], -r))
+            rows.append({"scheme": scheme, "tuned_on": tuned, "relative": best,
+                         "kappa_tuned_half": pooled[best][tuned],
+                         "kappa_other_half": pooled[best][other],
+                         "kappa_other_half_without": pooled[0.0][other]})
+    return pd.DataFrame(rows)

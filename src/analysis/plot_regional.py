@@ -68,7 +68,7 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
     grid = np.array([[table.at[(c, d), value] for d in plans] for c in codes])
     low = np.array([[table.at[(c, d), f"{value}_low"] for d in plans] for c in codes])
     high = np.array([[table.at[(c, d), f"{value}_high"] for d in plans] for c in codes])
-    fig, ax = plt.subplots(figsize=(7.0, 0.42 * len(codes) + 1.4))
+    fig, ax = plt.subplots(figsize=(7.8, 0.42 * len(codes) + 1.4))
     image = ax.imshow(grid * 100, cmap="Blues", aspect="auto", vmin=0,
                       vmax=max(5, np.nanmax(grid) * 100))
     for i in range(len(codes)):
@@ -78,14 +78,14 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
                     ha="center", va="center", fontsize=6.5,
                     color="white" if dark else "black")
     labels = _plan_label(documents, lines=3)
-    ax.set_xticks(range(len(plans)), [labels[d] for d in plans], fontsize=7.5)
+    ax.set_xticks(range(len(plans)), [labels[d] for d in plans], fontsize=7)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(codes)), [_code_labels(scheme)[c] for c in codes], fontsize=7.5)
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
-    what = "share of text" if value == "share" else "text in clauses touching the code"
+    what = "share of policy text" if value == "share" else "text in clauses touching the code"
     bar.set_label(f"{what} (%)")
     ax.set_title(f"Policy {scheme}s by plan: {what}, 95% bootstrap interval over clauses",
                  fontsize=9, pad=44)
@@ -156,7 +156,7 @@ def plot_instrument_shares(shares: pd.DataFrame, documents: pd.DataFrame) -> plt
     plans = plan_order(documents)[::-1]
     labels = _plan_label(documents)
     book = codebook("instrument")
-    fig, ax = plt.subplots(figsize=(6.6, 3.6))
+    fig, ax = plt.subplots(figsize=(6.6, 3.8))
     offsets = np.linspace(0.22, -0.22, len(book))
     for (code, en, zh), offset, colour in zip(book[["code", "name_en", "name_zh"]].to_numpy(),
                                               offsets, PALETTE):
@@ -166,12 +166,11 @@ def plot_instrument_shares(shares: pd.DataFrame, documents: pd.DataFrame) -> plt
         ax.plot(rows["share"] * 100, y, "o", color=colour, ms=5, label=f"{en} {zh}")
     ax.set_yticks(range(len(plans)), [labels[d].replace("\n", " · ") for d in plans],
                   fontsize=7.5)
-    ax.set_xlabel("share of text (%), 95% bootstrap interval over clauses")
+    ax.set_xlabel("share of policy text (%), 95% bootstrap interval over clauses")
     ax.set_xlim(0, None)
-    handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], names[::-1], fontsize=7, frameon=False, loc="upper center",
-              bbox_to_anchor=(0.45, 1.2), ncol=3)
-    ax.set_title("Policy instruments (Rothwell and Zegveld) by plan", fontsize=9, pad=26)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.45, -0.16),
+              ncol=3)
+    ax.set_title("Policy instruments (Rothwell and Zegveld) by plan", fontsize=9)
     fig.tight_layout()
     return fig
 

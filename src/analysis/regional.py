@@ -31,8 +31,10 @@ def _shares_schema(scheme: str, codes: tuple[str, ...]) -> TableSchema:
     return TableSchema(
         name=f"{scheme}_shares",
         filename=f"{scheme}_shares.csv",
-        description=f"Share of each plan's text given to each {word}, weighted by text length, "
-                    "with 95% bootstrap intervals that resample the plan's clauses. A clause "
+        description=f"Share of each plan's policy text given to each {word}, weighted by text "
+                    "length, with 95% bootstrap intervals that resample the plan's clauses. "
+                    "Policy text excludes background passages (achievements, situation, guiding "
+                    "thought; `analysis.domains.background_clauses`). A clause "
                     f"coded to k {word}s gives 1/k of its length to each; `uncoded` is the "
                     "share of text in clauses without any code, so `share` sums to 1 per plan. "
                     f"`coverage` is the share of text in clauses that touch the {word} at all.",
@@ -54,7 +56,8 @@ def _shares_schema(scheme: str, codes: tuple[str, ...]) -> TableSchema:
                    nullable=True, source=_BOOT),
             Column("coverage_high", "float", "Upper end of the 95% interval of `coverage`.",
                    nullable=True, source=_BOOT),
-            Column("n_clauses", "int", "Clauses with content in the plan (the resampled units).",
+            Column("n_clauses", "int", "Policy clauses with content in the plan (the resampled "
+                   "units).",
                    source="`analysis.tokenise.prepared_clauses`"),
             Column("n_chars", "int", "Characters of content text (without numbers, attribution "
                    "parentheses and whitespace; inline points counted once).",
@@ -69,7 +72,8 @@ CLAUSE_DOMAINS = TableSchema(
     description="Policy domains of each clause by the dictionary rules: one row per clause and "
                 "assigned domain (a clause may have several, or none). Coded on the clause's "
                 "own content text: without the text of its inline points (coded separately), "
-                "its number and its attribution parenthesis (责任单位：…).",
+                "its number and its attribution parenthesis (责任单位：…). Background passages "
+                "(achievements, situation, guiding thought) get no domain.",
     primary_key=("clause_id", "domain"),
     columns=(
         Column("doc_id", "str", "Plan.", source="`clauses.csv`"),
@@ -294,15 +298,24 @@ def load_inputs(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     return clauses, documents, prepared
 
 
-def compute(prepared: pd.DataFrame, documents: pd.DataFrame, cache: Path | None = None
-            ) -> dict[str, pd.DataFrame]:
-    """Every table of this stage, keyed by schema name (in memory, nothing written)."""
+def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFrame,
+            cache: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of this stage, keyed by schema name (in memory, nothing written).
+
+    Also returns ``reuse_pairs`` (the reuse table with the covered spans) and ``background``
+    (clause_ids left uncoded as background), which are not written.
+    """
     out: dict[str, pd.DataFrame] = {}
     shares, differences = {}, []
+    background = domains.background_clauses(clauses)
+    out["background"] = pd.DataFrame({"clause_id": sorted(background)})
+    # Shares are of policy text: background passages (a third of Yongjia's five-year plan)
+    # would otherwise lower every share of the plans that have them.
+    policy = prepared[~prepared["clause_id"].isin(background)].reset_index(drop=True)
     for scheme in domains.SCHEMES:
-        coded = domains.code_clauses(prepared, scheme)
+        coded = domains.code_clauses(prepared, scheme, background)
         out["clause_domains" if scheme == "domain" else "clause_instruments"] = coded
-        boot = domains.bootstrap_shares(prepared, coded, scheme)
+        boot = domains.bootstrap_shares(policy, coded, scheme)
         shares[scheme] = domains.document_shares(boot, scheme)
         for by in ("admin_level", "province_en"):
             differences.append(domains.group_differences(boot, documents, by=by, scheme=scheme))
@@ -348,8 +361,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
         Files written, in :data:`SCHEMAS` order.
     """
     processed = Path(processed_dir) if processed_dir is not None else default_processed_dir()
-    _, documents, prepared = load_inputs(processed)
-    tables = compute(prepared, documents, cache=processed / ".cache")
+    clauses, documents, prepared = load_inputs(processed)
+    tables = compute(clauses, documents, prepared, cache=processed / ".cache")
     return [write_table(_rounded(tables[schema.name]), schema, processed) for schema in SCHEMAS]
 
 
@@ -408,6 +421,18 @@ def example_pairs(prepared: pd.DataFrame, reuse_table: pd.DataFrame, doc_a: str,
     pairs = pairs.drop_duplicates("clause_b").head(n)
     return pairs[["clause_a", "clause_b", "overlap_share", "text_a", "text_b"]] \
         .reset_index(drop=True)
+
+
+def text_composition(clauses: pd.DataFrame, prepared: pd.DataFrame) -> pd.DataFrame:
+    """Per plan: content characters, and the share of them in background passages."""
+    background = domains.background_clauses(clauses)
+    table = prepared.assign(background=prepared["clause_id"].isin(background))
+    rows = []
+    for doc_id, part in table.groupby("doc_id"):
+        total = part["n_chars"].sum()
+        rows.append({"doc_id": doc_id, "n_clauses": len(part), "n_chars": int(total),
+                     "background_share": part.loc[part["background"], "n_chars"].sum() / total})
+    return pd.DataFrame(rows)
 
 
 def level_shares(shares: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:

@@ -14,8 +14,8 @@ Two model families are compared over a grid of K:
 Evidence for choosing a model (:func:`select_models`):
 
 * held-out topic coherence: NPMI of each topic's top words, with co-occurrence counted in
-  clauses that the model did not see (stratified K-fold over clauses). One implementation
-  (:func:`npmi_coherence`) serves clause-level and sliding-window co-occurrence;
+  clauses that the model did not see (repeated K-fold over clauses, stratified by plan). One
+  implementation (:func:`npmi_pairs`) serves clause-level and sliding-window co-occurrence;
 * held-out likelihood for LDA by document completion (:func:`heldout_loglik`): half of each
   held-out clause's tokens estimate its topic proportions, the other half is scored;
 * exclusivity (:func:`exclusivity`): how much of each top word's probability mass belongs to
@@ -33,8 +33,11 @@ the policy-domain coding of the regional stage (:func:`domain_crosstab`,
 :func:`domain_recovery`).
 
 Determinism: every random draw comes from :data:`SEED` through :func:`derive_seed`, model fits
-run with BLAS/OpenMP limited to one thread (:func:`single_threaded`), and written floats are
-rounded, so the same inputs give byte-identical tables run to run and machine to machine.
+run with BLAS/OpenMP limited to one thread (:func:`single_threaded`) whatever the environment
+says, parallel model selection gives each fit its own seed (so results do not depend on the
+number of workers), and written floats are rounded to :data:`DECIMALS` places. The same inputs
+and the locked library versions therefore give byte-identical tables run to run and process to
+process (tested); a different BLAS build could still change a last digit before rounding.
 """
 from __future__ import annotations
 
@@ -253,9 +256,10 @@ def prepare_corpus(units: pd.DataFrame, min_df: int = MIN_DF, max_df: float = MA
                    min_tokens: int = MIN_TOKENS) -> tuple[Corpus, pd.DataFrame]:
     """Vectorise the modelled clauses.
 
-    The vocabulary is built from all modelled clauses (document frequencies only, no labels),
-    also in cross-validation: a word that occurs in a single clause cannot be scored
-    anyway. Clauses left with fewer than ``min_tokens`` vocabulary tokens get status
+    The vocabulary is built once from all modelled clauses and shared by the cross-validation
+    folds. It uses document frequencies only, never co-occurrence, so held-out coherence
+    stays honest, and one vocabulary keeps held-out likelihoods of different folds and K
+    comparable. Clauses left with fewer than ``min_tokens`` vocabulary tokens get status
     ``too_short``; the vocabulary is then rebuilt without them.
 
     Returns
@@ -310,7 +314,8 @@ class TopicModel:
     tfidf : object or None
         The TF-IDF transformer fitted with an NMF (None for LDA).
     n_iter : int
-        Iterations the optimiser ran (``max_iter`` means it did not converge).
+        Iterations the optimiser ran (NMF: ``NMF_MAX_ITER`` would mean it did not converge;
+        LDA always runs ``LDA_MAX_ITER``).
     """
 
     kind: str
@@ -1649,6 +1654,87 @@ def representative_texts(topics: pd.DataFrame, clauses: pd.DataFrame, n_chars: i
     return pd.DataFrame(rows)
 
 
+def describe_selection(diagnostics: pd.DataFrame, choice: Choice) -> str:
+    """The evidence behind a model choice in a few lines of text (for the notebook).
+
+    Parameters
+    ----------
+    diagnostics : pandas.DataFrame
+        First output of :func:`select_models`.
+    choice : Choice
+        Output of :func:`choose_model`.
+    """
+    d = diagnostics
+    lines = []
+    pick = d[(d["model"] == choice.model) & (d["k"] == choice.k)].iloc[0]
+    lines.append(f"chosen: {choice.model.upper()} K={choice.k}: held-out NPMI "
+                 f"{pick['npmi_mean']:.3f} (SE {pick['npmi_se']:.3f}), stability "
+                 f"{pick['stability_mean']:.3f} (min over pairs {pick['stability_min']:.3f}), "
+                 f"exclusivity {pick['exclusivity']:.2f}")
+    for kind in d["model"].unique():
+        part = d[d["model"] == kind]
+        best = part.loc[part["npmi_mean"].idxmax()]
+        lines.append(
+            f"{kind.upper()}: best held-out NPMI {best['npmi_mean']:.3f} (SE "
+            f"{best['npmi_se']:.3f}) at K={int(best['k'])}, stability there "
+            f"{best['stability_mean']:.3f}; stability over the grid "
+            f"{part['stability_mean'].min():.3f}-{part['stability_mean'].max():.3f}; "
+            f"exclusivity {part['exclusivity'].min():.2f}-{part['exclusivity'].max():.2f}; "
+            f"held-out pairs never seen together {part['share_pairs_never'].min():.0%}-"
+            f"{part['share_pairs_never'].max():.0%}; in-sample window NPMI "
+            f"{part['npmi_insample_window'].min():.3f}-{part['npmi_insample_window'].max():.3f}")
+        if part["heldout_ll_per_token"].notna().any():
+            lines.append(f"{kind.upper()}: held-out log-likelihood per token "
+                         f"{part['heldout_ll_per_token'].min():.3f} to "
+                         f"{part['heldout_ll_per_token'].max():.3f} over the grid (SE about "
+                         f"{part['heldout_ll_se'].median():.3f})")
+    return "\n".join(lines)
+
+
+def describe_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame) -> str:
+    """Per topic: the plans with the highest and lowest mean proportion, and the Wald p-values
+    of equal means across plans, levels and provinces (OLS, robust errors)."""
+    ols = prevalence[prevalence["method"].str.startswith("ols")]
+    lines = []
+    for row in topics.itertuples():
+        part = ols[(ols["topic"] == row.topic)]
+        plans = part[part["grouping"] == "doc_id"].sort_values("estimate")
+        p = part.drop_duplicates("grouping").set_index("grouping")["p_equal"]
+        lines.append(
+            f"T{row.topic} {row.label_en or row.top_words}: highest in {plans['group'].iloc[-1]} "
+            f"({plans['estimate'].iloc[-1]:.2f}), lowest in {plans['group'].iloc[0]} "
+            f"({plans['estimate'].iloc[0]:.2f}); p(equal) plans {p.get('doc_id', np.nan):.4f}, "
+            f"levels {p.get('admin_level', np.nan):.4f}, provinces "
+            f"{p.get('province_en', np.nan):.4f}")
+    return "\n".join(lines)
+
+
+def describe_recovery(recovery: pd.DataFrame, crosstab: pd.DataFrame) -> str:
+    """Which domains each verdict covers, with topic, F1 and (for missed domains) the topic
+    holding most of their clauses."""
+    names = dict(zip(policy_domains()["domain"], policy_domains()["name_en"]))
+    lines = []
+    for verdict in ("recovered", "partly", "merged", "missed", "too_few_clauses"):
+        part = recovery[recovery["verdict"] == verdict]
+        if part.empty:
+            continue
+        items = []
+        for r in part.itertuples():
+            if verdict == "too_few_clauses":
+                items.append(f"{names.get(r.domain, r.domain)} (n={r.n_clauses})")
+                continue
+            text = f"{names.get(r.domain, r.domain)} (n={r.n_clauses}, T{int(r.best_topic)}, " \
+                   f"F1 {r.f1:.2f} [{r.f1_ci_low:.2f}, {r.f1_ci_high:.2f}]"
+            if verdict == "merged":
+                text += f", T{int(r.best_topic)} matches {names.get(r.topic_best_domain)} better"
+            if verdict == "missed":
+                share = crosstab[(crosstab["domain"] == r.domain)].sort_values("share").iloc[-1]
+                text += f"; mean proportion {share['share']:.2f} in T{int(share['topic'])}"
+            items.append(text + ")")
+        lines.append(f"{verdict} ({len(part)}): " + "; ".join(items))
+    return "\n".join(lines)
+
+
 def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
         kind: str = CHOSEN_MODEL, k: int = CHOSEN_K, n_restarts: int = N_RESTARTS,
         n_boot: int = N_BOOT, tokens: pd.DataFrame | None = None,
@@ -1743,19 +1829,18 @@ def synthetic_corpus(tokens: Sequence[Sequence[str]], n: int, seed: int | None =
 @bench.register("topic_fit")
 def bench_topic_fit(n_clauses: int = 20_000) -> dict:
     """Fit time of the chosen model on ``n_clauses`` synthetic clauses recombined from the
-    seed clauses (one fit, single-threaded, fixed seed)."""
+    seed clauses (:func:`synthetic_corpus`): one fit, the build's :data:`N_RESTARTS`
+    restarts, and one fit of the other model family at the same K for comparison. All
+    single-threaded with fixed seeds."""
     import time
 
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from . import paths, tokenise
-
-    clauses, _, _ = load_inputs(paths.processed_dir())
-    units = modelling_units(clauses, clause_tokens(clauses), tokenise.stopwords())
-    corpus, _ = prepare_corpus(units)
+    corpus, _ = load_corpus()
     texts = synthetic_corpus(corpus.tokens, n_clauses)
     start = time.perf_counter()
-    counts = CountVectorizer(analyzer=str.split, min_df=MIN_DF, max_df=MAX_DF).fit_transform(texts)
+    counts = CountVectorizer(analyzer=str.split, min_df=MIN_DF,
+                             max_df=MAX_DF).fit_transform(texts).tocsr()
     vectorise = time.perf_counter() - start
     start = time.perf_counter()
     model = fit_model(CHOSEN_MODEL, counts, CHOSEN_K, derive_seed(4, CHOSEN_K, 0))
@@ -1763,8 +1848,18 @@ def bench_topic_fit(n_clauses: int = 20_000) -> dict:
     start = time.perf_counter()
     model.doc_topic(counts)
     transform = time.perf_counter() - start
+    start = time.perf_counter()
+    for r in range(N_RESTARTS):
+        fit_model(CHOSEN_MODEL, counts, CHOSEN_K, derive_seed(4, CHOSEN_K, r))
+    restarts = time.perf_counter() - start
+    other = next(k for k in MODEL_KINDS if k != CHOSEN_MODEL)
+    start = time.perf_counter()
+    other_model = fit_model(other, counts, CHOSEN_K, derive_seed(4, CHOSEN_K, 0))
+    other_fit = time.perf_counter() - start
     return {"model": CHOSEN_MODEL, "k": CHOSEN_K, "n_clauses": n_clauses,
             "vocabulary": int(counts.shape[1]), "tokens": int(counts.sum()),
             "vectorise_s": round(vectorise, 2), "fit_s": round(fit, 2),
-            "transform_s": round(transform, 2), "n_iter": model.n_iter,
-            "threads": 1}
+            "n_iter": model.n_iter, "transform_s": round(transform, 2),
+            f"fit_{N_RESTARTS}_restarts_s": round(restarts, 2),
+            "other_model": other, "other_model_fit_s": round(other_fit, 2),
+            "other_model_n_iter": other_model.n_iter, "threads": 1}

@@ -1,0 +1,78 @@
+"""Weighted log-odds with an informative Dirichlet prior, keyness, and reuse counted once."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from analysis.vocab import (copy_direction, distinctive_terms, keyness, log_odds_dirichlet,
+                            texts_with_reuse_once)
+
+
+def test_log_odds_against_a_hand_computed_example():
+    """Two groups, three words; the prior adds each word's corpus count (a0 = N = 8).
+
+    ====  ===  ===  ==========
+    word  y_i  y_j  a_w (prior)
+    ====  ===  ===  ==========
+    a     3    1    4
+    b     1    1    2
+    c     0    2    2
+    ====  ===  ===  ==========
+
+    n_i = n_j = 4, a0 = 8. Monroe et al. (2008), eqs. 16 and 22:
+
+    word a: delta = log((3+4)/(4+8-3-4)) - log((1+4)/(4+8-1-4)) = log(7/5) - log(5/7)
+            = 2 log 1.4 = 0.6729445;  var = 1/7 + 1/5 = 12/35 = 0.3428571;
+            z = 0.6729445 / 0.5855400 = 1.1492715
+    word b: delta = log(3/9) - log(3/9) = 0;  var = 1/3 + 1/3;  z = 0
+    word c: delta = log((0+2)/(4+8-0-2)) - log((2+2)/(4+8-2-2)) = log(0.2) - log(0.5)
+            = -0.9162907;  var = 1/2 + 1/4 = 0.75;  z = -0.9162907 / 0.8660254 = -1.0580414
+    """
+    delta, variance, z = log_odds_dirichlet([3, 1, 0], [1, 1, 2], [4, 2, 2])
+    np.testing.assert_allclose(delta, [0.6729445, 0.0, -0.9162907], atol=1e-7)
+    np.testing.assert_allclose(variance, [12 / 35, 2 / 3, 0.75], atol=1e-12)
+    np.testing.assert_allclose(z, [1.1492715, 0.0, -1.0580414], atol=1e-7)
+    assert math.isclose(delta[0], 2 * math.log(1.4))
+
+
+def test_distinctive_terms_uses_the_corpus_as_prior():
+    counts = pd.DataFrame([[3, 1, 0], [1, 1, 2]], index=["i", "j"], columns=["a", "b", "c"])
+    table = distinctive_terms(counts, prior_scale=1.0).set_index(["unit", "term"])
+    np.testing.assert_allclose(table.loc["i", "z"].to_numpy(), [1.1492715, 0.0, -1.0580414],
+                               atol=1e-7)
+    # With two units, j's statistics are i's with the sign flipped.
+    np.testing.assert_allclose(table.loc["j", "z"].to_numpy(), -table.loc["i", "z"].to_numpy())
+    assert table.loc[("i", "a"), "rank_z"] == 1 and table.loc[("i", "c"), "rank_z"] == 3
+
+
+def test_keyness_matches_scipy():
+    y_i = np.array([30, 5, 0, 12])
+    y_j = np.array([10, 25, 8, 40])
+    chi2, g2 = keyness(y_i, y_j)
+    for k in range(len(y_i)):
+        table = [[y_i[k], y_j[k]], [y_i.sum() - y_i[k], y_j.sum() - y_j[k]]]
+        expected_chi2 = chi2_contingency(table, correction=True)[0]
+        expected_g2 = chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]
+        assert abs(chi2[k]) == pytest.approx(expected_chi2, rel=1e-10)
+        assert abs(g2[k]) == pytest.approx(expected_g2, rel=1e-10)
+    assert chi2[0] > 0 and chi2[1] < 0  # signed: over- and under-use by the unit
+
+
+def test_reused_passages_are_cut_from_the_copying_plan_only():
+    documents = pd.DataFrame({
+        "doc_id": ["prov", "city"], "admin_level": ["province", "city"],
+        "issue_date": ["2023-02-28", "2023-03-30"], "year_start": [2023, 2023]})
+    assert copy_direction(documents)[("city", "prov")] == "city"
+    prepared = pd.DataFrame({"doc_id": ["prov", "city"], "clause_id": ["prov/1", "city/1"],
+                             "content": ["加强尾矿库安全隐患整治。", "市里加强尾矿库安全隐患整治。"]})
+    shared = "加强尾矿库安全隐患整治。"
+    reuse = pd.DataFrame({
+        "doc_a": ["city", "prov"], "clause_a": ["city/1", "prov/1"],
+        "doc_b": ["prov", "city"], "clause_b": ["prov/1", "city/1"],
+        "spans_a": [((2, 2 + len(shared)),), ((0, len(shared)),)]})
+    texts = texts_with_reuse_once(prepared, reuse, documents)
+    assert texts.tolist() == ["加强尾矿库安全隐患整治。", "市里"]
