@@ -46,7 +46,9 @@ def test_tokenizer_is_private_and_leaves_global_jieba_alone():
     assert ours is not jieba.dt
     assert "站队合一" in ours.FREQ
     # jieba's global dictionary must not have received the project's words.
+    jieba.dt.initialize()
     assert jieba.dt.FREQ.get("站队合一", 0) == 0
+    assert "站队合一" not in jieba.lcut("推进站队合一建设")
 
 
 def test_stopword_list_keeps_policy_nouns():

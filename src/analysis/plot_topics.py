@@ -13,28 +13,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .plotting import PALETTE, apply_style, save_figure
+from .plotting import PALETTE, apply_style
+from .plotting import save_and_show  # noqa: F401  (used by notebook 03)
 
 _MODEL_STYLE = {"nmf": dict(color=PALETTE[0], marker="o", label="NMF (TF-IDF)"),
                 "lda": dict(color=PALETTE[1], marker="s", label="LDA (counts)")}
 _GROUPING_TITLE = {"doc_id": "Plan", "admin_level": "Administrative level",
                    "province_en": "Province"}
-
-
-def save_and_show(fig: plt.Figure, name: str) -> None:
-    """Save ``fig`` with :func:`analysis.plotting.save_figure`, show it once, close it.
-
-    Shown through IPython's display rather than the pyplot backend, so the stored notebook
-    output is the same whatever ``MPLBACKEND`` is, and nbval sees identical outputs.
-    """
-    save_figure(fig, name)
-    try:
-        from IPython.display import display
-    except ImportError:  # outside IPython there is nothing to show
-        pass
-    else:
-        display(fig)
-    plt.close(fig)
 
 
 def topic_names(topics: pd.DataFrame, n_words: int = 3) -> dict[int, str]:

@@ -174,8 +174,11 @@ CLAUSES = TableSchema(
                source="`analysis.structure.cn_to_int`"),
         Column("heading", "str", "Short lead phrase (up to the first 。 or ：, at most 30 "
                "characters), e.g. 完善体制机制.", nullable=True, source="`analysis.structure`"),
-        Column("text", "str", "Full text of the clause including its number and heading; a "
-               "parent's text excludes its children's.", nullable=True, source="clean text"),
+        Column("text", "str", "Full text of the clause including its number and heading. A "
+               "parent's text excludes children that stand on their own lines; points split out "
+               "of running text (一是…二是…, ①②) remain inside their parent's text as well, so "
+               "use `analysis.tokenise.clause_own_text` for text not covered by children.",
+               nullable=True, source="clean text"),
         Column("char_start", "int", "Start offset in `clean/<doc_id>.txt`.",
                source="`analysis.structure`"),
         Column("char_end", "int", "End offset (exclusive).", source="`analysis.structure`"),

@@ -1678,11 +1678,12 @@ def describe_selection(diagnostics: pd.DataFrame, choice: Choice) -> str:
             f"{kind.upper()}: best held-out NPMI {best['npmi_mean']:.3f} (SE "
             f"{best['npmi_se']:.3f}) at K={int(best['k'])}, stability there "
             f"{best['stability_mean']:.3f}; stability over the grid "
-            f"{part['stability_mean'].min():.3f}-{part['stability_mean'].max():.3f}; "
-            f"exclusivity {part['exclusivity'].min():.2f}-{part['exclusivity'].max():.2f}; "
-            f"held-out pairs never seen together {part['share_pairs_never'].min():.0%}-"
+            f"{part['stability_mean'].min():.3f} to {part['stability_mean'].max():.3f}; "
+            f"exclusivity {part['exclusivity'].min():.2f} to {part['exclusivity'].max():.2f}; "
+            f"held-out pairs never seen together {part['share_pairs_never'].min():.0%} to "
             f"{part['share_pairs_never'].max():.0%}; in-sample window NPMI "
-            f"{part['npmi_insample_window'].min():.3f}-{part['npmi_insample_window'].max():.3f}")
+            f"{part['npmi_insample_window'].min():.3f} to "
+            f"{part['npmi_insample_window'].max():.3f}")
         if part["heldout_ll_per_token"].notna().any():
             lines.append(f"{kind.upper()}: held-out log-likelihood per token "
                          f"{part['heldout_ll_per_token'].min():.3f} to "
