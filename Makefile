@@ -3,7 +3,8 @@
 #   make test  : same set-up, then pytest (unit tests + nbval over every notebook)
 #   make bench : benchmarks, results written to bench/results.json
 SHELL := /bin/bash
-PYTHON ?= python3
+# The lock is compiled for Python 3.11: prefer python3.11 where the machine has several.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
@@ -24,6 +25,7 @@ export MPLBACKEND := Agg
 all: setup data notebooks
 
 $(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed (the lock is compiled for it): run make PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 
 $(UV): | $(PY)
@@ -37,8 +39,10 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 
 setup: $(STAMP)
 
+# Exit code 1 = built, but some input files had problems (listed); the rest of the corpus is
+# processed, so `make all` goes on to the notebooks. Other failures stop make.
 data: setup
-	$(PY) -m analysis build
+	$(PY) -m analysis build || [ $$? -eq 1 ]
 
 notebooks: data
 	@for nb in $(NOTEBOOKS); do \

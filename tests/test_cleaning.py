@@ -103,10 +103,12 @@ def test_log_replay_reproduces_clean_text(cleaned, raw_documents):
 
 
 def test_cleaning_is_idempotent(cleaned):
-    from analysis.clean import make_repairer
+    from analysis.clean import build_reference, make_repairer
 
+    model = build_reference(list(cleaned.texts.values()))
+    repairer = make_repairer(model)
     for doc_id, text in cleaned.texts.items():
-        ctx = CleanContext(doc_id)
+        ctx = CleanContext(doc_id, repairer=repairer, model=model)  # every rule active
         again = clean_text(text, ctx)
         assert again.text == text, doc_id
         assert again.log == [], (doc_id, again.log[:3])
@@ -152,7 +154,7 @@ def test_garbled_spans_against_gold(cleaned):
     jiangxi = cleaned.garbled_spans[cleaned.garbled_spans["doc_id"] == "jiangxi-2023"]
     assert result["detected"].all(), result[~result["detected"]]
     assert result["exact_bounds"].all()
-    assert result["restored_exactly"].sum() >= 11, result
+    assert result["restored_exactly"].all(), result[~result["restored_exactly"]]
     # No span outside the gold list in the damaged document (precision).
     assert len(jiangxi) == len(gold)
 
@@ -165,7 +167,9 @@ def test_repair_generalises_to_damage_made_elsewhere():
 
     _, docs, _ = read_corpus(RAW)
     texts = {d.doc_id: d.text for d in docs}
-    model = build_reference(list(texts.values()))
+    # The model never sees the damaged plan (out of sample); only set_document adds the
+    # damaged text itself, as in the pipeline.
+    model = build_reference([t for d, t in texts.items() if d != "yichun-2023"])
     repairer = make_repairer(model)
     original = texts["yichun-2023"]
     phrase = "加快构建抵御自然灾害防线"
@@ -188,6 +192,31 @@ def test_unrepairable_span_is_marked_not_left_as_junk():
     assert "?" not in result.text and "\ue000" not in result.text
     assert ILLEGIBLE in result.text
     assert ctx.garbled and ctx.garbled[0].status == "marked"
+
+
+def test_lone_question_mark_is_punctuation_not_damage():
+    from analysis.clean import build_reference, make_repairer
+
+    model = build_reference(["如何防范风险，请各单位报告。"])
+    ctx = CleanContext("t", repairer=make_repairer(model), model=model)
+    assert clean_text("如何防范?请各单位报告。\n", ctx).text == "如何防范？请各单位报告。\n"
+    assert not ctx.garbled
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("择优选配至少 1 名应急管理员", "择优选配至少 1 名应急管理员\n"),
+    ("执行GB(2020)标准", "执行GB（2020）标准\n"),
+    ("浓度<35微克，事故起数>100起", "浓度<35微克，事故起数>100起\n"),
+    ("本表信息来源：市统计局年鉴数据", "本表信息来源：市统计局年鉴数据\n"),
+    ("工作完成。 永嘉县人民政府 2021年12月28日", "工作完成。\n永嘉县人民政府\n2021年12月28日\n"),
+])
+def test_rules_leave_legitimate_text_alone(raw, expected):
+    assert clean_text(raw, CleanContext("t")).text == expected
+
+
+def test_footer_pattern_only_at_the_end():
+    body = "同时抄送：市安委办。\n二、重点工作" + "加强监管。" * 200
+    assert clean_text(body, CleanContext("t")).text.startswith("同时抄送：市安委办。\n二、")
 
 
 def test_rules_are_named_and_ordered():

@@ -14,7 +14,7 @@ from conftest import RAW
 
 def test_raw_plans_match_manifest_checksums():
     manifest = load_manifest(RAW)
-    assert len(manifest) == 5
+    assert len(manifest) >= 5  # the seeds; users add plans
     for row in manifest.itertuples():
         digest = hashlib.sha256((RAW / row.file).read_bytes()).hexdigest()
         assert digest == row.sha256, f"{row.file} was modified: raw data must never change"

@@ -139,3 +139,17 @@ def test_split_units_keeps_level_prefixes_together():
     assert split_units("办公室、市、县（区）应急管理局") == ["办公室", "市、县（区）应急管理局"]
     assert categorise_unit("危化处")[0] == "hazardous_chemicals"
     assert categorise_unit("花炮科")[0] == "fireworks"
+
+
+def test_units_counted_once_and_two_lists_in_one_clause():
+    clauses = pd.DataFrame([
+        dict(doc_id="d", clause_id="d/1/1", level="section",
+             text="（一）加强监管。（责任单位：危化处牵头落实）一是检查；二是整改。（责任单位：工贸处、办公室）"),
+        dict(doc_id="d", clause_id="d/1/1/2", level="point",
+             text="二是整改。（责任单位：工贸处、办公室）"),
+    ])
+    units = extract_responsibilities(clauses)
+    assert list(units["unit_order"]) == [1, 2, 3]
+    assert list(units["unit"]) == ["危化处", "工贸处", "办公室"]
+    assert list(units["role"]) == ["lead", "listed", "listed"]
+    assert (units["clause_id"] == "d/1/1").all()

@@ -103,7 +103,12 @@ def repair_gbk_shift(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
         if start < last_end:
             continue
         rep = repairer.repair_cluster(text, start, end)
-        hard = any(ch in "?\ufffd" or is_pua(ch) for ch in text[start:end])
+        span = text[start:end]
+        # '?' is ordinary punctuation too: only with other damage around it is it evidence.
+        hard = any(ch == "\ufffd" or is_pua(ch) for ch in span) or (
+            "?" in span and len(span) > 1)
+        if span == "?" or (span.isascii() and not hard):
+            continue
         if not hard and (rep is None or rep.status != "restored" or rep.margin < SOFT_MIN_GAIN):
             # Only soft evidence (a rare character, a Latin letter, a semicolon) and no
             # convincing repair: the text is most likely fine as it is.
@@ -282,6 +287,8 @@ def debris_patterns() -> list[DebrisPattern]:
                               r["metadata_field"]) for r in csv.DictReader(handle)]
 
 
+#: A footer (抄送 … 印发) must start within this many characters of the end of the text.
+TAIL_CHARS = 400
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 _CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 
@@ -317,6 +324,9 @@ def remove_debris(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
             a, b = m.start(), m.end()
             if pat.scope == "first_line" and not (first_line and a == first_line.start(1)):
                 continue
+            if pat.scope == "tail" and (len(text) - a > TAIL_CHARS
+                                        or (a and not text[a - 1].isspace())):
+                continue  # a footer starts a line (or a flattened paragraph) near the end
             if pat.scope in ("line", "first_line") and b < len(text) and text[b] == "\n":
                 b += 1  # drop the whole line, newline included
             if a == b or not free(a, b):
@@ -327,14 +337,18 @@ def remove_debris(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
                 if value and pat.metadata_field not in ctx.metadata:
                     ctx.metadata[pat.metadata_field] = value
             taken.append((a, b))
-            changes.append(Change(a, removed, "", pat.name))
+            # Table borders inside a line separated cells: keep the cells apart.
+            changes.append(Change(a, removed, "\n" if pat.name == "pipe_run_inline" else "",
+                                  pat.name))
     return apply_changes(text, changes), changes
 
 
 # -- 6. punctuation ---------------------------------------------------------------------------
-_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）",
-                 "<": "〈", ">": "〉"}
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _FULL_PUNCT = set("，。；：？！（）、“”‘’《》〈〉【】—…")
+# <区>, <下同> and nested titles 《…<江西省…办法>…》: ASCII angle brackets around Chinese text
+# (not comparisons such as <35, which start with a digit).
+_ANGLE_PAIR = re.compile(r"<([\u3400-\u9fff][^<>\n，。；]{0,39})>")
 
 
 def _chinese_side(ch: str) -> bool:
@@ -342,33 +356,62 @@ def _chinese_side(ch: str) -> bool:
 
 
 def normalise_punctuation(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
-    """Full-width punctuation in Chinese text: ASCII , ; : ? ! ( ) < > next to Chinese
-    characters become ，；：？！（）〈〉. Digits, decimal points, times (22:46) and Latin text
-    keep their ASCII form, so numbers stay exactly as written."""
-    changes = []
-    converted_open: list[int] = []
-    for m in re.finditer(r"[,;:?!()<>]", text):
+    """Full-width punctuation in Chinese text.
+
+    ASCII , ; : ? ! next to a Chinese character become ，；：？！; parentheses are converted as
+    pairs, when either bracket touches Chinese text or the content holds Chinese; <…> around a
+    few Chinese characters becomes 〈…〉. Digits, decimal points, times (22:46), comparisons
+    (<35) and Latin text keep their ASCII form, so numbers stay exactly as written.
+    """
+    changes: dict[int, Change] = {}
+    for m in re.finditer(r"[,;:?!]", text):
         i, ch = m.start(), m.group(0)
         prev = text[i - 1] if i else ""
         nxt = text[i + 1] if i + 1 < len(text) else ""
-        if prev.isdigit() and nxt.isdigit() and ch in ",:":
+        if prev.isdigit() and nxt.isdigit():
             continue  # 1,000 or 22:46
-        chinese = _chinese_side(prev) or _chinese_side(nxt)
-        if ch in ")>" and converted_open:
-            chinese = True  # close what was opened as Chinese
-        if not chinese:
-            continue
-        if ch in "(<":
-            converted_open.append(i)
-        elif ch in ")>" and converted_open:
-            converted_open.pop()
-        changes.append(Change(i, ch, _HALF_TO_FULL[ch], "full-width punctuation"))
-    return apply_changes(text, changes), changes
+        if _chinese_side(prev) or _chinese_side(nxt):
+            changes[i] = Change(i, ch, _HALF_TO_FULL[ch], "full-width punctuation")
+    stack: list[int] = []
+    for m in re.finditer(r"[()\n]", text):
+        i = m.start()
+        if m.group(0) == "\n":
+            stack.clear()  # brackets do not span paragraphs
+        elif m.group(0) == "(":
+            stack.append(i)
+        else:
+            j = stack.pop() if stack else None
+            inner = text[j + 1:i] if j is not None else ""
+            ends = [text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""]
+            if j is not None:
+                ends += [text[j - 1] if j else "", text[j + 1]]
+            if any(_chinese_side(c) for c in ends) or any(is_cjk(c) for c in inner):
+                changes[i] = Change(i, ")", "）", "full-width punctuation")
+                if j is not None:
+                    changes[j] = Change(j, "(", "（", "full-width punctuation")
+    for j in stack:  # unmatched opening brackets: by their own context
+        if _chinese_side(text[j - 1] if j else "") or _chinese_side(text[j + 1:j + 2]):
+            changes[j] = Change(j, "(", "（", "full-width punctuation")
+    for m in _ANGLE_PAIR.finditer(text):
+        changes[m.start()] = Change(m.start(), "<", "〈", "full-width punctuation")
+        changes[m.end() - 1] = Change(m.end() - 1, ">", "〉", "full-width punctuation")
+    return apply_changes(text, list(changes.values())), list(sorted(changes.values(),
+                                                                   key=lambda c: c.position))
 
 
 # -- 7. whitespace and paragraphs -------------------------------------------------------------
+_CHINESE = "\u3400-\u9fff，。；：？！、“”‘’《》（）〈〉【】—…"
+# A space run is a lost paragraph break when it stands between two Chinese characters, after
+# a sentence-final mark, or before a date line (永嘉县人民政府 2021年12月28日). Spaces around
+# numbers and Latin words inside a sentence (至少 1 名, 使用 GPS 定位) and after heading
+# numbers (一、 总体要求) are kept; a space before a clause number (建设 1.健全) is a break.
 _SPACE_BETWEEN_CHINESE = re.compile(
-    r"(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\s])|(?<=[^\s])[ \t\u3000\xa0]+(?=[^\x00-\x7f])")
+    rf"(?<=[\u3400-\u9fff“”》）：，、])[ \t\u3000\xa0]+(?=[\u3400-\u9fff“《（])"
+    rf"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
+    rf"|(?<=[\u3400-\u9fff])[ \t\u3000\xa0]+(?=\d{{4}}年\d{{1,2}}月\d{{1,2}}日)"
+    # before a clause number that opens a paragraph: 效化建设 1.健全…, 。 （二）…
+    rf"|(?<=\S)[ \t\u3000\xa0]+(?=(?:\d{{1,2}}[.．](?!\d)|（[一二三四五六七八九十]+）"
+    rf"|[一二三四五六七八九十]+、)[\u3400-\u9fff“])")
 _TRAILING = re.compile(r"[ \t\u3000\xa0]+$|^[ \t\u3000\xa0]+", re.M)
 _BLANK_LINES = re.compile(r"\n{2,}")
 

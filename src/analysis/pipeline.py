@@ -134,7 +134,9 @@ def _stage_schemas() -> list:
     for name in LATER_STAGES:
         try:
             module = importlib.import_module(f"analysis.{name}")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as err:
+            if err.name != f"analysis.{name}":
+                raise  # a dependency is missing: fail loudly, never skip silently
             continue
         found.extend(getattr(module, "SCHEMAS", []))
     return found
@@ -199,6 +201,15 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     out = Path(out) if out else processed_dir()
     out.mkdir(parents=True, exist_ok=True)
     corpus = clean_corpus(raw, progress=progress)
+    if not corpus.texts:
+        problems = pd.DataFrame([vars(p) for p in corpus.problems],
+                                columns=tables.INPUT_PROBLEMS.column_names)
+        write_table(problems, tables.INPUT_PROBLEMS, out)
+        print(f"no document could be read; {len(corpus.problems)} input problem(s) "
+              f"(see {out / 'input_problems.csv'}):")
+        for problem in corpus.problems:
+            print(f"  - {problem}")
+        return 1
     manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False)
     clauses = structure_corpus(corpus, manifest)
     write_clean(corpus, out)
@@ -206,7 +217,9 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     for name in LATER_STAGES if stages is None else stages:
         try:
             module = importlib.import_module(f"analysis.{name}")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as err:
+            if err.name != f"analysis.{name}":
+                raise
             continue
         print(f"stage {name} ...", flush=True)
         module.build(raw, out)

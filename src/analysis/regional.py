@@ -325,7 +325,11 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
 
     compact = prepared.assign(text=prepared["content"].str.replace(r"\s+", "", regex=True))
     tokens = tokenise_clauses(compact, folder=cache)["tokens"]
-    out["doc_similarity"] = reuse.document_similarity(prepared, tokens)
+    if prepared["doc_id"].nunique() <= reuse.SIMILARITY_MAX_PLANS:
+        out["doc_similarity"] = reuse.document_similarity(prepared, tokens)
+    else:  # whole-plan similarity with a jackknife is quadratic in plans: skipped, said so
+        print(f"doc_similarity skipped: more than {reuse.SIMILARITY_MAX_PLANS} plans")
+        out["doc_similarity"] = pd.DataFrame(columns=DOC_SIMILARITY.column_names)
 
     found = reuse.find_reuse(prepared)
     out["reuse_pairs"] = found

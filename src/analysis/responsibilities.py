@@ -90,9 +90,13 @@ def extract_responsibilities(clauses: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for clause in clauses.itertuples(index=False):
+        # Points split out of running text stay inside their parent's text, and a list at
+        # the end of the last point covers the whole parent: read lists from the parent only.
+        if clause.level == "point":
+            continue
         text = clause.text if isinstance(clause.text, str) else ""
+        order = 0  # numbered per clause, across all of its lists
         for m in LIST_PATTERN.finditer(text):
-            order = 0
             for segment in m.group(2).split("；"):
                 segment = segment.strip()
                 if not segment:

@@ -64,6 +64,12 @@ LEVEL = 0.95
 # Document similarity
 
 
+
+#: Above this many plans, reuse_shares lists only pairs that share text.
+ALL_PAIRS_MAX_PLANS = 50
+#: document_similarity (pairwise with a jackknife) is for corpora up to this many plans.
+SIMILARITY_MAX_PLANS = 100
+
 def _clause_matrices(prepared: pd.DataFrame, tokens: pd.Series):
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -119,8 +125,13 @@ def document_similarity(prepared: pd.DataFrame, tokens: pd.Series, level: float 
     from scipy.stats import norm
 
     docs = sorted(prepared["doc_id"].unique())
+    if len(docs) > SIMILARITY_MAX_PLANS:
+        raise ValueError(f"document_similarity compares every pair of plans with a jackknife "
+                         f"(cost clauses × plans²); {len(docs)} plans exceed "
+                         f"{SIMILARITY_MAX_PLANS}. Use find_reuse for large corpora.")
     n = len(prepared)
-    doc_index = prepared["doc_id"].map(docs.index).to_numpy()
+    position = {d: k for k, d in enumerate(docs)}
+    doc_index = prepared["doc_id"].map(position).to_numpy()
     member = sparse.csr_matrix((np.ones(n), (doc_index, np.arange(n))), shape=(len(docs), n))
     iu = np.triu_indices(len(docs), k=1)
     z = norm.ppf(0.5 + level / 2)
@@ -530,7 +541,12 @@ def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame, n_boot: int = N_BO
         rng = np.random.default_rng([seed, zlib.crc32(doc_a.encode("utf-8"))])
         counts = rng.multinomial(len(clauses), np.full(len(clauses), 1 / len(clauses)),
                                  size=n_boot)
-        for doc_b in docs:
+        # Every ordered pair for a small corpus (zeros are informative in a matrix of tens of
+        # plans); beyond that only pairs that share text, so the table grows with reuse,
+        # not with plans squared.
+        partners = (docs if len(docs) <= ALL_PAIRS_MAX_PLANS
+                    else sorted(b for (a, b) in covered if a == doc_a))
+        for doc_b in partners:
             if doc_b == doc_a:
                 continue
             hit = covered.get((doc_a, doc_b), {})

@@ -79,7 +79,8 @@ def _check_dtype(series: pd.Series, col: Column, table: str) -> None:
         bad = values[~values.isin([True, False])]
     elif col.dtype == "date":
         text = values.astype(str)
-        bad = values[~text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")]
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        bad = values[~text.str.fullmatch(r"\d{4}-\d{2}-\d{2}") | parsed.isna().to_numpy()]
     elif col.dtype == "str":
         bad = values[~values.map(lambda v: isinstance(v, str))]
     else:

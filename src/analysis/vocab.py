@@ -156,19 +156,27 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
     return result
 
 
-def copy_direction(documents: pd.DataFrame) -> dict[tuple[str, str], str]:
+def copy_direction(documents: pd.DataFrame, pairs=None) -> dict[tuple[str, str], str]:
     """For each ordered pair of plans, which one is taken to copy from the other.
 
     The plan of the lower administrative level copies; at the same level, the later issue
     date (then the later plan year, then the doc_id) copies. An assumption, not an
     observation: the text shows that passages are shared, not who wrote them first.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        ``documents.csv``.
+    pairs : iterable of (str, str), optional
+        Ordered pairs to decide; default every ordered pair (for small corpora only).
     """
     docs = documents.set_index("doc_id")
     key = {d: (ADMIN_RANK.get(docs.at[d, "admin_level"], 3),
                str(docs.at[d, "issue_date"]) if isinstance(docs.at[d, "issue_date"], str)
                else f"{int(docs.at[d, 'year_start'])}-12-31", d) for d in docs.index}
-    return {(a, b): (a if key[a] > key[b] else b) for a in docs.index for b in docs.index
-            if a != b}
+    if pairs is None:  # every ordered pair: only for small corpora
+        pairs = [(a, b) for a in docs.index for b in docs.index if a != b]
+    return {(a, b): (a if key[a] > key[b] else b) for a, b in pairs}
 
 
 def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
@@ -190,7 +198,8 @@ def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
     texts = prepared["content"].str.replace(r"\s+", "", regex=True)
     if not len(reuse):
         return texts
-    copier = copy_direction(documents)
+    # Only the pairs that share text, so the cost follows reuse, not plans squared.
+    copier = copy_direction(documents, set(zip(reuse["doc_a"], reuse["doc_b"])))
     cuts: dict[str, list[tuple[int, int]]] = {}
     for doc_a, doc_b, clause_a, spans in zip(reuse["doc_a"], reuse["doc_b"],
                                              reuse["clause_a"], reuse["spans_a"]):
