@@ -41,6 +41,7 @@ def broken_raw(tmp_path):
     add("tampered-doc", "tampered.txt", "应急管理工作要点".encode("utf-8"))
     rows[-1]["sha256"] = "0" * 64
     add("undecodable-doc", "latin.txt", "Ünïcödé façade ".encode("latin-1") * 40, sha=False)
+    add("undecodable2-doc", "latin2.txt", "Ünïcödé façade ".encode("latin-1") * 41)
     (raw / "plans" / "unlisted.txt").write_text("应急管理", encoding="utf-8")
     pd.DataFrame(rows).to_csv(raw / "manifest.csv", index=False)
     return raw
@@ -58,8 +59,9 @@ def test_bad_inputs_reported_and_rest_processed(broken_raw, tmp_path, capsys):
     assert "missing" in by_file["plans/missing.txt"]
     assert "duplicate of yichun-2023" in by_file["plans/dup.txt"]
     assert "sha256" in by_file["plans/tampered.txt"]
-    assert "cannot be read" in by_file["plans/latin.txt"]
+    assert "sha256 missing" in by_file["plans/latin.txt"]
     assert "no manifest row" in by_file["plans/unlisted.txt"]
+    assert "cannot be read" in by_file["plans/latin2.txt"]
     for name in by_file:
         assert name in printed  # the summary names every bad file
     docs = pd.read_csv(out / "documents.csv")

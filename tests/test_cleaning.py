@@ -224,3 +224,12 @@ def test_rules_are_named_and_ordered():
     assert names.index("gbk_shift_repair") < names.index("pinyin_annotation") \
         < names.index("traditional_to_simplified") < names.index("punctuation")
     assert len(set(names)) == len(names)
+
+
+def test_conversion_slip_respects_words_ending_in_zhu():
+    from analysis.clean import fix_conversion_slips
+
+    ctx = CleanContext("t")
+    ctx.script = "traditional"
+    out, _ = fix_conversion_slips("着眼显著手段，著手整改，土著手工", ctx)
+    assert out == "着眼显著手段，着手整改，土著手工"

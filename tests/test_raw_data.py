@@ -89,3 +89,16 @@ def test_seed_corpus_reads_without_problems():
     manifest, docs, problems = read_corpus(RAW)
     assert problems == []
     assert [d.doc_id for d in docs] == list(manifest["doc_id"])
+
+
+def test_override_keeps_no_bom_and_utf32_is_recognised():
+    text, _, _ = decode_bytes(codecs.BOM_UTF8 + SAMPLE.encode("utf-8"), override="utf-8")
+    assert text == SAMPLE
+    text, used, _ = decode_bytes(codecs.BOM_UTF32_LE + SAMPLE.encode("utf-32-le"))
+    assert text == SAMPLE and used == "utf-32"
+
+
+def test_damaged_utf8_message_gives_the_offset():
+    data = SAMPLE.encode("utf-8")
+    with pytest.raises(ValueError, match="offset"):
+        decode_bytes(data[:10] + b"\xff" + data[10:] + b"\x00" * 0 + bytes([0x80]) * 3)

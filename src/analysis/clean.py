@@ -220,6 +220,10 @@ def traditional_to_simplified(text: str, ctx: CleanContext) -> tuple[str, list[C
     return "\n".join(out_lines), changes
 
 
+#: Characters that form a word with a following 著 in which 著 stays 著 (显著, 土著, 名著 …).
+ZHU_WORD_STARTS = "显土名编论巨卓原专合遗新拙大昭彰"
+
+
 @lru_cache(maxsize=1)
 def conversion_slips() -> list[tuple[str, str]]:
     """Reviewed OpenCC conversion slips (``data/conversion_slips.csv``)."""
@@ -232,7 +236,10 @@ def fix_conversion_slips(text: str, ctx: CleanContext) -> tuple[str, list[Change
     if ctx.script != "traditional":
         return text, []
     slips = dict(conversion_slips())
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(slips, key=len, reverse=True)))
+    # 著 ends words too (显著, 土著, 名著, 编著 …): 显著手段 must not become 显着手段.
+    pattern = re.compile(f"(?<![{ZHU_WORD_STARTS}])(?:"
+                         + "|".join(re.escape(w) for w in sorted(slips, key=len, reverse=True))
+                         + ")")
     return _sub(pattern, text, lambda m: slips[m.group(0)], "reviewed conversion slip")
 
 

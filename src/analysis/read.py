@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,14 @@ def load_manifest(raw_dir: Path) -> pd.DataFrame:
         dup = manifest[col][manifest[col].duplicated()]
         if len(dup):
             raise ValueError(f"{path}: {col} {dup.iloc[0]!r} appears twice; each plan needs one row")
+    for i, row in manifest.iterrows():
+        where = f"{path}: row {i + 2} ({row['doc_id'] or 'no doc_id'})"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", row["doc_id"]):
+            raise ValueError(f"{where}: doc_id must be lower-case letters, digits, '.', '_' "
+                             "or '-' (it names files and clause ids)")
+        if not (row["year_start"].isdigit() and row["year_end"].isdigit()
+                and int(row["year_start"]) <= int(row["year_end"])):
+            raise ValueError(f"{where}: year_start/year_end must be years with start <= end")
     for col, allowed in (("admin_level", ADMIN_LEVELS), ("doc_type", DOC_TYPES)):
         bad = manifest[~manifest[col].isin(allowed)]
         if len(bad):
@@ -143,6 +152,8 @@ def decode_bytes(data: bytes, override: str = "") -> tuple[str, str, str]:
         raise ValueError("file is empty")
     if override:
         text, enc, source = data.decode(override), override, "manifest"
+    elif data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        text, enc, source = data.decode("utf-32"), "utf-32", "bom"
     elif data.startswith(codecs.BOM_UTF8):
         text, enc, source = data[3:].decode("utf-8"), "utf-8-sig", "bom"
     elif data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
@@ -154,6 +165,7 @@ def decode_bytes(data: bytes, override: str = "") -> tuple[str, str, str]:
             text, enc, source = data.decode("utf-8"), "utf-8", "utf-8"
         except UnicodeDecodeError:
             text, enc, source = _detect_legacy(data)
+    text = text.removeprefix("\ufeff")  # a BOM left by an override such as 'utf-8'
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, enc, source
 
@@ -170,8 +182,13 @@ def _detect_legacy(data: bytes) -> tuple[str, str, str]:
             continue
         candidates.append((_cjk_share(text), enc, text))
     if not candidates:
-        raise ValueError("bytes are neither UTF-8, UTF-16, GB18030 nor Big5; name the "
-                         "encoding in the manifest's 'encoding' column")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            where = f"first invalid UTF-8 byte at offset {err.start}; "
+        raise ValueError(f"bytes are neither UTF-8, UTF-16, GB18030 nor Big5 ({where}a damaged "
+                         "UTF-8 file needs repair); otherwise name the encoding in the "
+                         "manifest's 'encoding' column")
     if len(candidates) > 1:
         # GB18030 decodes almost any byte string; let charset-normalizer's coherence
         # measure break ties between the Chinese encodings that decode cleanly.
@@ -213,7 +230,13 @@ def read_corpus(raw_dir: Path) -> tuple[pd.DataFrame, list[RawDocument], list[In
             continue
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        if row.sha256 and digest != row.sha256:
+        if not re.fullmatch(r"[0-9a-f]{64}", row.sha256):
+            problems.append(InputProblem(row.file, row.doc_id,
+                                         "sha256 missing or malformed in the manifest",
+                                         f"skipped; add the output of `sha256sum data/raw/"
+                                         f"{row.file}`"))
+            continue
+        if digest != row.sha256:
             problems.append(InputProblem(row.file, row.doc_id,
                                          f"sha256 {digest[:12]}… differs from manifest "
                                          f"{row.sha256[:12]}… (raw files must never change)",
