@@ -37,7 +37,9 @@ def test_stopwords_punctuation_and_numbers_are_removed():
 
 def test_segment_is_deterministic_and_handles_missing_text():
     text = "推动基层党委政府落实安全生产领导责任和灾害防治主体责任，细化网格员的工作职责。"
-    assert segment(text) == segment(text)
+    # The domain lexicon keeps 安全生产 and 网格员 whole; 推动, 落实, 工作 are boilerplate.
+    assert segment(text) == ["基层", "党委政府", "安全生产", "领导", "责任", "灾害", "防治",
+                             "主体", "责任", "细化", "网格员", "职责"]
     assert segment(None) == [] and segment("") == []
 
 

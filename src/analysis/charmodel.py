@@ -23,20 +23,26 @@ def is_cjk(ch: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def jieba_char_frequencies() -> dict[str, int]:
-    """Character frequencies implied by jieba's dictionary (sum of word frequencies)."""
+def jieba_dictionary() -> tuple[tuple[str, int], ...]:
+    """(word, frequency) pairs of jieba's dictionary, read once per process."""
     import jieba
 
-    path = Path(jieba.__file__).parent / "dict.txt"
-    counts: Counter[str] = Counter()
-    with open(path, encoding="utf-8") as handle:
+    entries = []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
         for line in handle:
             parts = line.split(" ")
-            if len(parts) < 2:
-                continue
-            word, freq = parts[0], int(parts[1])
-            for ch in word:
-                counts[ch] += freq
+            if len(parts) >= 2:
+                entries.append((parts[0], int(parts[1])))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=1)
+def jieba_char_frequencies() -> dict[str, int]:
+    """Character frequencies implied by jieba's dictionary (sum of word frequencies)."""
+    counts: Counter[str] = Counter()
+    for word, freq in jieba_dictionary():
+        for ch in word:
+            counts[ch] += freq
     return dict(counts)
 
 
@@ -112,16 +118,9 @@ def lexicon_words(min_freq: int = 50) -> list[str]:
     """Words of two or more characters from jieba's dictionary (frequency >= ``min_freq``)
     and from the project's domain lexicon; they give n-gram evidence for common words that
     the corpus itself happens to lack."""
-    import jieba
-
     from .paths import PACKAGE_DATA
 
-    words = []
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
-        for line in handle:
-            parts = line.split(" ")
-            if len(parts) >= 2 and len(parts[0]) >= 2 and int(parts[1]) >= min_freq:
-                words.append(parts[0])
+    words = [w for w, freq in jieba_dictionary() if len(w) >= 2 and freq >= min_freq]
     words.extend(read_lexicon(PACKAGE_DATA / "domain_lexicon.txt"))
     return words
 

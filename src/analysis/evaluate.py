@@ -81,10 +81,12 @@ def path_to_clause_id(doc_id: str, path: str) -> str:
 
 
 def _unit_key(unit: str) -> str:
-    for a, b in (("〈", "（"), ("〉", "）"), ("<", "（"), (">", "）"), ("‹", "（"), ("›", "）"),
-                 ("(", "（"), (")", "）")):
+    """The pipeline's normalisation, plus the ASCII and ‹› brackets of hand-typed gold."""
+    from .responsibilities import normalise_unit
+
+    for a, b in (("‹", "（"), ("›", "）"), ("(", "（"), (")", "）")):
         unit = unit.replace(a, b)
-    return unit.strip().removesuffix("等")
+    return normalise_unit(unit.strip())
 
 
 def evaluate_responsibilities(extracted: pd.DataFrame, gold: pd.DataFrame) -> dict[str, Score]:
@@ -149,3 +151,19 @@ def clause_paths(clauses: pd.DataFrame) -> pd.DataFrame:
         rows.append(dict(doc_id=c.doc_id, clause_id=c.clause_id, level=c.level,
                          path="/".join(reversed(chain))))
     return pd.DataFrame(rows)
+
+
+def evaluate_clause_paths(clauses: pd.DataFrame, gold_headings: pd.DataFrame) -> Score:
+    """Precision and recall of numbered clauses, matched by document, level and the path of
+    written numbers (``tests/gold/clause_headings.csv``; unnumbered preambles excluded)."""
+    def norm(path: str) -> str:
+        return path.replace("(", "（").replace(")", "）").replace(":", "：")
+
+    gold = gold_headings[gold_headings["number_written"] != ""]
+    gold_keys = {(d, lvl, norm((p + "/" if p else "") + n.rstrip("、.．")))
+                 for d, lvl, p, n in zip(gold["doc_id"], gold["level"], gold["parent_path"],
+                                         gold["number_written"])}
+    ours = clause_paths(clauses)
+    our_keys = {(d, lvl, norm(p)) for d, lvl, p in zip(ours["doc_id"], ours["level"],
+                                                       ours["path"])}
+    return Score(len(gold_keys), len(our_keys), len(gold_keys & our_keys))

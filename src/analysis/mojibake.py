@@ -101,21 +101,25 @@ class _Tables:
     all_chars: list[tuple[str, int]]             # every vocabulary char, by frequency
 
 
-@lru_cache(maxsize=4)
-def _gbk_tables(vocab_key: frozenset) -> _Tables:
+@lru_cache(maxsize=1)
+def _gbk_pairs() -> tuple[tuple[int, int, str], ...]:
+    """Every valid GB18030 double-byte pair (first byte, second byte, character), once."""
+    return tuple((b1, b2, ch) for b1 in range(0x81, 0xFF) for b2 in range(0x40, 0xFF)
+                 if (ch := _pair(b1, b2)) is not None)
+
+
+def _gbk_tables(keep) -> _Tables:
+    """Lookup tables for the search: vocabulary characters by lead byte (kept when
+    ``keep(ch)``), and the second bytes that make each first byte a private-use pair."""
     by_lead: dict[int, list[tuple[str, int]]] = {}
     pua_trails: dict[int, set[int]] = {}
     all_chars = []
-    for b1 in range(0x81, 0xFF):
-        for b2 in range(0x40, 0xFF):
-            ch = _pair(b1, b2)
-            if ch is None:
-                continue
-            if is_pua(ch):
-                pua_trails.setdefault(b1, set()).add(b2)
-            elif ch in vocab_key:
-                by_lead.setdefault(b1, []).append((ch, b2))
-                all_chars.append((ch, b2))
+    for b1, b2, ch in _gbk_pairs():
+        if is_pua(ch):
+            pua_trails.setdefault(b1, set()).add(b2)
+        elif keep(ch):
+            by_lead.setdefault(b1, []).append((ch, b2))
+            all_chars.append((ch, b2))
     return _Tables(by_lead, pua_trails, all_chars)
 
 
@@ -157,8 +161,7 @@ class ShiftRepairer:
         self.to_simplified = to_simplified
         self.min_posterior = min_posterior
         self.min_gain = min_gain
-        vocab = {ch for ch in self._gbk_chars() if model.unigram(self._simp(ch)) > 2e-7}
-        self.tables = _gbk_tables(frozenset(vocab))
+        self.tables = _gbk_tables(lambda ch: model.unigram(self._simp(ch)) > 2e-7)
         for lead, chars in self.tables.by_lead.items():
             chars.sort(key=lambda ct: (-model.unigram(self._simp(ct[0])), ct[0]))
         self.tables.all_chars.sort(key=lambda ct: (-model.unigram(self._simp(ct[0])), ct[0]))
@@ -172,17 +175,6 @@ class ShiftRepairer:
         self._doc_key = ""
         self._pool_cache: dict[tuple[int, str], list[tuple[str, int]]] = {}
         self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
-
-    @staticmethod
-    @lru_cache(maxsize=1)
-    def _gbk_chars() -> str:
-        chars = []
-        for b1 in range(0x81, 0xFF):
-            for b2 in range(0x40, 0xFF):
-                ch = _pair(b1, b2)
-                if ch is not None and not is_pua(ch):
-                    chars.append(ch)
-        return "".join(chars)
 
     @lru_cache(maxsize=100_000)
     def _simp(self, ch: str) -> str:
@@ -398,28 +390,27 @@ class ShiftRepairer:
         for s, visible in starts:
             if s < 0:
                 continue
-            if True:
-                observed = text[s:hi]
-                left = text[max(0, s - context):s]
-                key = (observed, left, str(visible), self._doc_key)
-                if key not in self._cache:
-                    self._cache[key] = self._search(observed, left, visible)
-                for _, orig, consumed, drops in self._cache[key]:
-                    e = s + consumed
-                    if e < end:
-                        continue  # must explain every seed of the cluster
-                    got = simulate_shift_damage(orig)
-                    if not visible:
-                        got = got[1:]
-                    if got != text[s:e]:
-                        continue
-                    window = left_ctx + text[lo:s] + orig + text[e:right_edge]
-                    # Claiming characters outside the seed cluster as damaged needs evidence.
-                    outside = max(0, start - s) + max(0, e - end)
-                    score = (self._window_score(window) - self.extend_penalty * outside
-                             + LOG_PUA_PRIOR * drops)
-                    k = (s, e, orig)
-                    candidates[k] = max(candidates.get(k, -math.inf), score)
+            observed = text[s:hi]
+            left = text[max(0, s - context):s]
+            key = (observed, left, str(visible), self._doc_key)
+            if key not in self._cache:
+                self._cache[key] = self._search(observed, left, visible)
+            for _, orig, consumed, drops in self._cache[key]:
+                e = s + consumed
+                if e < end:
+                    continue  # must explain every seed of the cluster
+                got = simulate_shift_damage(orig)
+                if not visible:
+                    got = got[1:]
+                if got != text[s:e]:
+                    continue
+                window = left_ctx + text[lo:s] + orig + text[e:right_edge]
+                # Claiming characters outside the seed cluster as damaged needs evidence.
+                outside = max(0, start - s) + max(0, e - end)
+                score = (self._window_score(window) - self.extend_penalty * outside
+                         + LOG_PUA_PRIOR * drops)
+                k = (s, e, orig)
+                candidates[k] = max(candidates.get(k, -math.inf), score)
         if not candidates:
             return None
         baseline = self._window_score(left_ctx + text[lo:right_edge])

@@ -126,20 +126,23 @@ def all_schemas():
     return list(tables.CLEANING_TABLES) + [tables.CLAUSES] + _stage_schemas()
 
 
-def _stage_schemas() -> list:
-    """Schemas that later stages declare in their own modules (``SCHEMAS`` lists)."""
-    import importlib
-
-    found = []
-    for name in LATER_STAGES:
+def _stage_modules(names) -> list:
+    """Import the later-stage modules that exist; a stage whose own module is absent is
+    skipped, but a missing dependency of a stage is an error, never a silent skip."""
+    modules = []
+    for name in names:
         try:
-            module = importlib.import_module(f"analysis.{name}")
+            modules.append(importlib.import_module(f"analysis.{name}"))
         except ModuleNotFoundError as err:
             if err.name != f"analysis.{name}":
-                raise  # a dependency is missing: fail loudly, never skip silently
-            continue
-        found.extend(getattr(module, "SCHEMAS", []))
-    return found
+                raise
+    return modules
+
+
+def _stage_schemas() -> list:
+    """Schemas that later stages declare in their own modules (``SCHEMAS`` lists)."""
+    return [schema for module in _stage_modules(LATER_STAGES)
+            for schema in getattr(module, "SCHEMAS", [])]
 
 
 #: Modules run after cleaning and structuring, in order; each has ``build(raw_dir, processed_dir)``
@@ -214,14 +217,8 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     clauses = structure_corpus(corpus, manifest)
     write_clean(corpus, out)
     write_table(clauses, tables.CLAUSES, out)
-    for name in LATER_STAGES if stages is None else stages:
-        try:
-            module = importlib.import_module(f"analysis.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"analysis.{name}":
-                raise
-            continue
-        print(f"stage {name} ...", flush=True)
+    for module in _stage_modules(LATER_STAGES if stages is None else stages):
+        print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
         module.build(raw, out)
     atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
     docs = corpus.documents

@@ -202,15 +202,12 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
         if marker is None and goal is None:
             if current is None:
                 current = open_node("preamble", "", None, pos, unit)
-                current.parent = root
             else:
                 current.text += "\n" + unit
                 current.char_end = pos + len(unit)
             continue
         if goal is not None and marker is None:
             current = open_node("preamble", goal.group(1) + "：", None, pos, unit)
-            current.parent = root
-            root.children.append(current) if current not in root.children else None
             continue
         level, written = marker
         number = cn_to_int(written)
