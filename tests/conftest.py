@@ -17,14 +17,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture(scope="session")
 def cleaned():
     """The seed corpus through the cleaning stage (in memory, nothing written)."""
-    from analysis.pipeline import clean_corpus
+    from analysis.pipeline.build import clean_corpus
 
     return clean_corpus(RAW, progress=False)
 
 
 @pytest.fixture(scope="session")
 def raw_documents():
-    from analysis.read import read_corpus
+    from analysis.corpus.read import read_corpus
 
     _, docs, problems = read_corpus(RAW)
     assert not problems, problems

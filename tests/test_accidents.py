@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import accidents
-from analysis.accidents import AccidentDataError
-from analysis.paths import raw_dir
-from analysis.schema import validate
+from analysis.accidents import data as accidents
+from analysis.accidents.data import AccidentDataError
+from analysis.core.paths import raw_dir
+from analysis.core.schema import validate
 
 RAW = raw_dir() / "accident_stats"
 

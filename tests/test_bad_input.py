@@ -7,9 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis.io import write_csv
-from analysis.pipeline import build
-from analysis.schema import Column, SchemaError, TableSchema, write_table
+from analysis.core.io import write_csv
+from analysis.corpus.checksums import write_checksums
+from analysis.pipeline.build import build
+from analysis.core.schema import Column, SchemaError, TableSchema, write_table
 
 from conftest import RAW
 
@@ -26,24 +27,27 @@ def broken_raw(tmp_path):
     template = good.iloc[0].to_dict()
     rows = good.to_dict("records")
 
+    sums = {f: hashlib.sha256((RAW / f).read_bytes()).hexdigest() for f in good["file"]}
+
     def add(doc_id, name, data, sha=True):
         path = raw / "plans" / name
         if data is not None:
             path.write_bytes(data)
-        row = dict(template, doc_id=doc_id, file=f"plans/{name}",
-                   sha256=hashlib.sha256(data).hexdigest() if (sha and data is not None) else "")
-        rows.append(row)
+            if sha:
+                sums[f"plans/{name}"] = hashlib.sha256(data).hexdigest()
+        rows.append(dict(template, doc_id=doc_id, file=f"plans/{name}"))
 
     add("empty-doc", "empty.txt", b"")
     add("binary-doc", "binary.txt", bytes(range(256)) * 50)
     add("missing-doc", "missing.txt", None)
     add("duplicate-doc", "dup.txt", (RAW / good.iloc[0]["file"]).read_bytes())
     add("tampered-doc", "tampered.txt", "应急管理工作要点".encode("utf-8"))
-    rows[-1]["sha256"] = "0" * 64
+    sums["plans/tampered.txt"] = "0" * 64
     add("undecodable-doc", "latin.txt", "Ünïcödé façade ".encode("latin-1") * 40, sha=False)
     add("undecodable2-doc", "latin2.txt", "Ünïcödé façade ".encode("latin-1") * 41)
     (raw / "plans" / "unlisted.txt").write_text("应急管理", encoding="utf-8")
     pd.DataFrame(rows).to_csv(raw / "manifest.csv", index=False)
+    write_checksums(raw, sums)
     return raw
 
 
@@ -59,7 +63,7 @@ def test_bad_inputs_reported_and_rest_processed(broken_raw, tmp_path, capsys):
     assert "missing" in by_file["plans/missing.txt"]
     assert "duplicate of yichun-2023" in by_file["plans/dup.txt"]
     assert "sha256" in by_file["plans/tampered.txt"]
-    assert "sha256 missing" in by_file["plans/latin.txt"]
+    assert "no checksum recorded" in by_file["plans/latin.txt"]
     assert "no manifest row" in by_file["plans/unlisted.txt"]
     assert "cannot be read" in by_file["plans/latin2.txt"]
     for name in by_file:
@@ -82,7 +86,7 @@ def test_invalid_table_is_an_error_and_leaves_old_file(tmp_path):
 
 
 def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    import analysis.io as io
+    import analysis.core.io as io
 
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
@@ -97,7 +101,7 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
 
 def test_manifest_errors_name_the_row(tmp_path):
-    from analysis.read import load_manifest
+    from analysis.corpus.read import load_manifest
 
     manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
     manifest.loc[1, "admin_level"] = "village"

@@ -6,10 +6,10 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.clean import (RULES, CleanContext, apply_changes, clean_text, is_pinyin_syllable,
+from analysis.clean.rules import (RULES, CleanContext, apply_changes, clean_text, is_pinyin_syllable,
                             remove_pinyin, to_simplified)
-from analysis.evaluate import evaluate_garbled
-from analysis.mojibake import ILLEGIBLE, simulate_shift_damage
+from analysis.evaluation.gold import evaluate_garbled
+from analysis.clean.gbk_repair import ILLEGIBLE, simulate_shift_damage
 
 from conftest import read_gold
 
@@ -96,14 +96,14 @@ def test_log_replay_reproduces_clean_text(cleaned, raw_documents):
         rows = log[log["doc_id"] == doc_id]
         for step in sorted(rows["step"].unique()):
             changes = rows[rows["step"] == step]
-            from analysis.clean import Change
+            from analysis.clean.rules import Change
             text = apply_changes(text, [Change(int(r.position), r.before or "", r.after or "")
                                         for r in changes.fillna("").itertuples()])
         assert text == cleaned.texts[doc_id], doc_id
 
 
 def test_cleaning_is_idempotent(cleaned):
-    from analysis.clean import build_reference, make_repairer
+    from analysis.clean.rules import build_reference, make_repairer
 
     model = build_reference(list(cleaned.texts.values()))
     repairer = make_repairer(model)
@@ -115,7 +115,7 @@ def test_cleaning_is_idempotent(cleaned):
 
 
 def test_cleaning_is_deterministic(cleaned):
-    from analysis.pipeline import clean_corpus
+    from analysis.pipeline.build import clean_corpus
 
     from conftest import RAW
 
@@ -161,9 +161,9 @@ def test_garbled_spans_against_gold(cleaned):
 
 def test_repair_generalises_to_damage_made_elsewhere():
     """Damage a phrase of another seed with the damage model and repair it blind."""
-    from analysis.clean import build_reference, make_repairer, to_simplified
+    from analysis.clean.rules import build_reference, make_repairer, to_simplified
     from conftest import RAW
-    from analysis.read import read_corpus
+    from analysis.corpus.read import read_corpus
 
     _, docs, _ = read_corpus(RAW)
     texts = {d.doc_id: d.text for d in docs}
@@ -184,7 +184,7 @@ def test_repair_generalises_to_damage_made_elsewhere():
 
 
 def test_unrepairable_span_is_marked_not_left_as_junk():
-    from analysis.clean import build_reference, make_repairer
+    from analysis.clean.rules import build_reference, make_repairer
 
     model = build_reference(["安全生产工作要点"])
     ctx = CleanContext("t", repairer=make_repairer(model), model=model)
@@ -195,7 +195,7 @@ def test_unrepairable_span_is_marked_not_left_as_junk():
 
 
 def test_lone_question_mark_is_punctuation_not_damage():
-    from analysis.clean import build_reference, make_repairer
+    from analysis.clean.rules import build_reference, make_repairer
 
     model = build_reference(["如何防范风险，请各单位报告。"])
     ctx = CleanContext("t", repairer=make_repairer(model), model=model)
@@ -227,7 +227,7 @@ def test_rules_are_named_and_ordered():
 
 
 def test_conversion_slip_respects_words_ending_in_zhu():
-    from analysis.clean import fix_conversion_slips
+    from analysis.clean.rules import fix_conversion_slips
 
     ctx = CleanContext("t")
     ctx.script = "traditional"

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from analysis import domains
-from analysis.io import read_csv
-from analysis.regional import load_inputs
+from analysis.text import coding as domains
+from analysis.core.io import read_csv
+from analysis.text.regional import load_inputs
 
 from conftest import GOLD, ROOT
 

@@ -9,10 +9,10 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import feasibility as FE
-from analysis.accidents import load_accident_stats
-from analysis.paths import raw_dir
-from analysis.schema import validate
+from analysis.accidents import feasibility as FE
+from analysis.accidents.data import load_accident_stats
+from analysis.core.paths import raw_dir
+from analysis.core.schema import validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "accident_targets.csv"
 

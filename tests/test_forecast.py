@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import forecast as F
+from analysis.accidents import models as F
 
 
 # --- GM(1,1) -------------------------------------------------------------------------------

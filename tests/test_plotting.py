@@ -8,7 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from analysis.plotting import apply_style, cjk_font_path, save_figure  # noqa: E402
+from analysis.figures.style import apply_style, cjk_font_path, save_figure  # noqa: E402
 
 
 def _figure():

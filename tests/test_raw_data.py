@@ -7,17 +7,22 @@ import hashlib
 import pandas as pd
 import pytest
 
-from analysis.read import decode_bytes, load_manifest, read_corpus
+from analysis.corpus.read import decode_bytes, load_manifest, read_corpus
 
 from conftest import RAW
 
 
-def test_raw_plans_match_manifest_checksums():
+def test_every_manifest_plan_has_one_recorded_checksum():
+    """Checksums live only in SHA256SUMS; the manifest holds none (one source of truth)."""
+    from analysis.corpus.checksums import read_checksums
+
     manifest = load_manifest(RAW)
     assert len(manifest) >= 5  # the seeds; users add plans
+    assert "sha256" not in pd.read_csv(RAW / "manifest.csv", nrows=0).columns
+    recorded = read_checksums(RAW)
     for row in manifest.itertuples():
         digest = hashlib.sha256((RAW / row.file).read_bytes()).hexdigest()
-        assert digest == row.sha256, f"{row.file} was modified: raw data must never change"
+        assert recorded[row.file] == digest, f"{row.file} was modified: raw data must never change"
 
 
 def test_all_raw_files_match_recorded_checksums():

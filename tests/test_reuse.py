@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from datasketch import MinHash
 
-from analysis.io import read_csv
-from analysis.regional import load_inputs
-from analysis.reuse import (BLOCK, WINDOW_BLOCKS, align, find_reuse, lsh_candidates,
+from analysis.core.io import read_csv
+from analysis.text.regional import load_inputs
+from analysis.text.reuse import (BLOCK, WINDOW_BLOCKS, align, find_reuse, lsh_candidates,
                             minhash_signatures, reuse_shares, shingle_hashes, synthetic_corpus)
 
 from conftest import ROOT

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.evaluate import (evaluate_clause_counts, evaluate_clause_paths,
+from analysis.evaluation.gold import (evaluate_clause_counts, evaluate_clause_paths,
                                evaluate_responsibilities)
-from analysis.responsibilities import categorise_unit, extract_responsibilities, split_units
-from analysis.structure import clause_table, cn_to_int, parse_header
+from analysis.extract.units import categorise_unit, extract_responsibilities, split_units
+from analysis.structure.clauses import clause_table, cn_to_int, parse_header
 
 from conftest import read_gold
 

@@ -1,4 +1,4 @@
-"""Target extraction (analysis.targets): precision and recall against the reading gold, rules on
+"""Target extraction (analysis.extract.targets): precision and recall against the reading gold, rules on
 small hand-made sentences, the normalised accident table, and a plan the rules have never seen.
 
 Gold: ``tests/gold/targets.csv`` (Lishui goals section with body restatements, all of Haimen) and
@@ -16,9 +16,9 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import targets as T
-from analysis.schema import validate
-from analysis.structure import clause_table, cn_to_int
+from analysis.extract import targets as T
+from analysis.core.schema import validate
+from analysis.structure.clauses import clause_table, cn_to_int
 from conftest import read_gold
 
 TARGET = 0.95
@@ -382,7 +382,7 @@ def test_accident_goals_gold_recall(corpus, accidents):
 
 
 def test_accident_table_meets_the_forecasting_contract(accidents):
-    from analysis import feasibility as FE
+    from analysis.accidents import feasibility as FE
 
     assert tuple(accidents.columns) == FE.CORPUS_TARGET_COLUMNS
     rules = FE.rules_from_corpus(accidents)
@@ -440,9 +440,9 @@ def test_unseen_plan():
 
 
 def test_build_writes_valid_tables(tmp_path, corpus):
-    from analysis.io import read_csv
-    from analysis.schema import write_table
-    from analysis.tables import CLAUSES
+    from analysis.core.io import read_csv
+    from analysis.core.schema import write_table
+    from analysis.pipeline.tables import CLAUSES
 
     clauses, documents, _ = corpus
     write_table(clauses, CLAUSES, tmp_path)

@@ -5,8 +5,8 @@ import jieba
 import pandas as pd
 import pytest
 
-from analysis.io import read_csv
-from analysis.tokenise import (clause_own_text, content_text, glossary, lexicon_entries,
+from analysis.core.io import read_csv
+from analysis.text.tokenise import (clause_own_text, content_text, glossary, lexicon_entries,
                                prepared_clauses, segment, stopwords, strip_attribution,
                                tokenise_clauses, tokenizer)
 

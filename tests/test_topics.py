@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import topics as T
-from analysis.schema import validate
+from analysis.topics import model as T
+from analysis.core.schema import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSED = ROOT / "data" / "processed"
@@ -362,7 +362,7 @@ _CHILD = """
 import sys, json
 sys.path.insert(0, {tests!r})
 from test_topics import synthetic_inputs
-from analysis import topics as T
+from analysis.topics import model as T
 clauses, docs, tokens = synthetic_inputs(n_per_doc=12)
 out = {{}}
 for kind in ("nmf", "lda"):
@@ -426,8 +426,8 @@ def test_synthetic_corpus_recombines_halves():
 
 @pytest.fixture(scope="module")
 def seed_corpus():
-    from analysis import tokenise
-    from analysis.io import read_csv
+    from analysis.text import tokenise
+    from analysis.core.io import read_csv
 
     clauses = read_csv(PROCESSED / "clauses.csv")
     units = T.modelling_units(clauses, T.clause_tokens(clauses), tokenise.stopwords())

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from analysis.vocab import (copy_direction, distinctive_terms, keyness, log_odds_dirichlet,
+from analysis.text.keyness import (copy_direction, distinctive_terms, keyness, log_odds_dirichlet,
                             texts_with_reuse_once)
 
 

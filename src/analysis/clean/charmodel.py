@@ -1,0 +1,176 @@
+"""A small character trigram language model over simplified Chinese.
+
+Used to choose among candidate repairs (garbled GBK spans, injected spam words): written by
+hand because it needs only counts and interpolation, and because the candidates come from a
+byte-level search that no library performs. Unigram counts combine the reference corpus with
+jieba's dictionary (general Chinese word frequencies); bigrams come from the corpus, so the
+model prefers phrases that stand intact elsewhere in the corpus.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+CJK_RANGES = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"))
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK unified ideograph (basic block or extension A)."""
+    return any(lo <= ch <= hi for lo, hi in CJK_RANGES)
+
+
+@lru_cache(maxsize=1)
+def jieba_dictionary() -> tuple[tuple[str, int], ...]:
+    """(word, frequency) pairs of jieba's dictionary, read once per process."""
+    import jieba
+
+    entries = []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split(" ")
+            if len(parts) >= 2:
+                entries.append((parts[0], int(parts[1])))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=1)
+def jieba_char_frequencies() -> dict[str, int]:
+    """Character frequencies implied by jieba's dictionary (sum of word frequencies)."""
+    counts: Counter[str] = Counter()
+    for word, freq in jieba_dictionary():
+        for ch in word:
+            counts[ch] += freq
+    return dict(counts)
+
+
+class CharBigramModel:
+    """Interpolated character n-gram model (Jelinek-Mercer smoothing, order 4 by default).
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Reference texts (simplified Chinese) for n-gram counts.
+    weights : tuple of float
+        Interpolation weights from the highest order down to the unigram estimate.
+    general : bool
+        Mix jieba's general-language character frequencies into the unigram estimate.
+    """
+
+    def __init__(self, texts: Iterable[str],
+                 weights: tuple[float, ...] = (0.35, 0.3, 0.2, 0.15), general: bool = True
+                 ) -> None:
+        self.weights = weights
+        self.order = len(weights)
+        self.counts: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
+        for text in texts:
+            for n in range(1, self.order + 1):
+                self.counts[n].update(text[i:i + n] for i in range(len(text) - n + 1))
+        # Context totals: how often each history of length n-1 is followed by something.
+        self.context: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
+        for n in range(2, self.order + 1):
+            for gram, k in self.counts[n].items():
+                self.context[n][gram[:-1]] += k
+        self.successors: dict[str, set[str]] = {}
+        for pair in self.counts[2]:
+            self.successors.setdefault(pair[0], set()).add(pair[1])
+        unigrams = self.counts[1]
+        general_counts = jieba_char_frequencies() if general else {}
+        general_total = max(sum(general_counts.values()), 1)
+        corpus_total = max(sum(unigrams.values()), 1)
+        # Corpus and general-language unigram estimates, mixed half and half.
+        self._corpus_uni = {ch: n / corpus_total for ch, n in unigrams.items()}
+        self._general_uni = {ch: n / general_total for ch, n in general_counts.items()}
+        self.floor = 1e-9
+
+    def unigram(self, ch: str) -> float:
+        """Unigram probability (mixture of corpus and general Chinese)."""
+        return (0.5 * self._corpus_uni.get(ch, 0.0) + 0.5 * self._general_uni.get(ch, 0.0)
+                + self.floor)
+
+    def logprob(self, prev: str, ch: str) -> float:
+        """log P(ch | prev), where ``prev`` holds up to ``order - 1`` preceding characters."""
+        p = self.unigram(ch)
+        total = self.weights[-1] * p
+        for n in range(2, self.order + 1):
+            hist = prev[len(prev) - (n - 1):] if len(prev) >= n - 1 else None
+            if hist is not None:
+                ctx = self.context[n].get(hist, 0)
+                if ctx:
+                    p = self.counts[n].get(hist + ch, 0) / ctx
+            # Without a usable history the lower-order estimate stands in.
+            total += self.weights[self.order - n] * p
+        return math.log(total)
+
+    def score(self, text: str, prev: str = "") -> float:
+        """Total log-probability of ``text`` following the characters ``prev``."""
+        keep = self.order - 1
+        total = 0.0
+        for ch in text:
+            total += self.logprob(prev[-keep:], ch)
+            prev = (prev + ch)[-keep:]
+        return total
+
+
+def lexicon_words(min_freq: int = 50) -> list[str]:
+    """Words of two or more characters from jieba's dictionary (frequency >= ``min_freq``)
+    and from the project's domain lexicon; they give n-gram evidence for common words that
+    the corpus itself happens to lack."""
+    from analysis.core.paths import PACKAGE_DATA
+
+    words = [w for w, freq in jieba_dictionary() if len(w) >= 2 and freq >= min_freq]
+    words.extend(read_lexicon(PACKAGE_DATA / "domain_lexicon.txt"))
+    return words
+
+
+def read_lexicon(path: Path) -> list[str]:
+    """Terms of a lexicon file (one per line, '#' comments, optional frequency and tag)."""
+    terms = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                terms.append(line.split()[0])
+    return terms
+
+
+def reference_model(texts: Iterable[str]) -> CharBigramModel:
+    """Character model of a corpus (simplified text) plus the general and domain lexicons."""
+    return CharBigramModel(list(texts) + lexicon_words())
+
+
+class MixtureModel:
+    """Linear mixture of a document's own model and a corpus model.
+
+    The same phrase standing intact elsewhere in the same document is the strongest evidence
+    for a repair; the corpus fills in what the document lacks.
+    """
+
+    def __init__(self, document: CharBigramModel, corpus: CharBigramModel, weight: float = 0.5
+                 ) -> None:
+        self.document = document
+        self.corpus = corpus
+        self.weight = weight
+        self.successors = corpus.successors
+        self._extra = document.successors
+
+    def unigram(self, ch: str) -> float:
+        """Unigram probability (the corpus model's, which includes general Chinese)."""
+        return self.corpus.unigram(ch)
+
+    def logprob(self, prev: str, ch: str) -> float:
+        """log of the mixed conditional probability."""
+        w = self.weight
+        return math.log(w * math.exp(self.document.logprob(prev, ch))
+                        + (1 - w) * math.exp(self.corpus.logprob(prev, ch)))
+
+    def score(self, text: str, prev: str = "") -> float:
+        """Total log-probability of ``text`` following ``prev``."""
+        keep = self.corpus.order - 1
+        total = 0.0
+        for ch in text:
+            total += self.logprob(prev[-keep:], ch)
+            prev = (prev + ch)[-keep:]
+        return total

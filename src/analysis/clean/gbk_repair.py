@@ -1,0 +1,436 @@
+"""Repair of GBK text decoded one byte out of step ("?;帯⒒ū?" for 危化處、花爆處).
+
+No library handles this defect (ftfy repairs UTF-8/Latin-1 mixups, not a byte shift inside a
+double-byte encoding), so it is written here. The damage model, checked against every span in
+the seeds: the original text was encoded in GBK; from some point the decoder started one byte
+late, so each decoded character straddles the trail byte of one original character and the lead
+byte of the next; the lost lead byte shows as '?'; pairs that fall in the user-defined
+(private-use) ranges vanish; a final lone byte shows as '?' or, when it is an ASCII byte, as
+that ASCII letter, after which decoding is back in step; full-width punctuation was folded to
+ASCII.
+
+Repair has three steps:
+
+1. **Detect** seeds: characters that do not belong in Chinese plan text ('?', U+FFFD,
+   private-use, GBK symbol-zone characters such as ⒒ or ū outside pinyin annotations, ASCII
+   letters glued to Chinese characters, characters that are rare in both the corpus and
+   general Chinese). Seeds closer than a few characters form one cluster.
+2. **Search** original texts that the damage model maps onto the observed span: a beam search
+   over original characters (a byte-level transducer), scored by a character bigram model of
+   the rest of the corpus, so phrases that stand intact elsewhere win. Only candidates that
+   reproduce the observed span exactly under :func:`simulate_shift_damage` are kept.
+3. **Decide**: the best candidate replaces the span when it beats the unrepaired text by a
+   clear margin; its posterior share among all verified candidates (grouped by simplified
+   form) sets the status: ``restored`` (posterior >= ``min_posterior``) or ``marked``, in which
+   case every character of the span is replaced by '□' (the conventional mark for an illegible
+   character) so that no junk reaches tokens or tables. Every span is listed.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from analysis.clean.charmodel import CharBigramModel, MixtureModel, is_cjk
+
+ILLEGIBLE = "□"
+PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
+# Punctuation and symbols that are normal in Chinese plan text although GBK puts them in
+# the symbol zones (lead bytes A1-A9).
+NORMAL_SYMBOLS = set("、。·ˉˇ¨〃々—～‖…‘’“”〔〕〈〉《》「」『』〖〗【】±×÷∶∧∨∑∏∪∩∈∷√⊥∥∠⌒⊙∫∮≡≌≈∽∝≠≮≯≤≥∞∵∴♂♀°′″℃＄¤￠￡‰§№☆★○●◎◇◆□■△▲※→←↑↓〓％＋－＜＝＞"
+                     "！＂＃＆＇（）＊，．／：；？［＼］＾＿｀｛｜｝￣①②③④⑤⑥⑦⑧⑨⑩ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ")
+MAX_PUA_DROPS = 4
+BEAM = 160
+PUA_CANDIDATES = 300
+# Share of valid GB18030 double-byte pairs that are user-defined (about 1,800 of 24,000):
+# the prior probability that a straddling pair vanished.
+LOG_PUA_PRIOR = math.log(0.075)
+
+
+def is_pua(ch: str) -> bool:
+    """True for a private-use character (what GB18030 maps user-defined byte pairs to)."""
+    return 0xE000 <= ord(ch) <= 0xF8FF
+
+
+def _fold(ch: str) -> str:
+    code = ord(ch)
+    return chr(code - 0xFEE0) if 0xFF01 <= code <= 0xFF5E else ch
+
+
+def _pair(b1: int, b2: int) -> str | None:
+    """Decode a 2-byte GB18030 pair, or None if the bytes are not a valid pair."""
+    if not (0x81 <= b1 <= 0xFE and 0x40 <= b2 <= 0xFE and b2 != 0x7F):
+        return None
+    try:
+        return bytes((b1, b2)).decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
+def simulate_shift_damage(original: str) -> str:
+    """Apply the damage model to ``original`` (the forward direction, used for verification).
+
+    >>> simulate_shift_damage("校籌")
+    '?;I'
+    """
+    data = original.encode("gbk")[1:]
+    out = ["?"]
+    i = 0
+    while i < len(data):
+        byte = data[i]
+        if byte < 0x80:
+            out.append(chr(byte))
+            i += 1
+            continue
+        ch = _pair(byte, data[i + 1]) if i + 1 < len(data) else None
+        if ch is not None:
+            if not is_pua(ch):
+                out.append(_fold(ch))
+            i += 2
+            continue
+        out.append("?")
+        i += 1
+    return "".join(out)
+
+
+@dataclass
+class _Tables:
+    by_lead: dict[int, list[tuple[str, int]]]   # lead byte -> [(char, trail)] by frequency
+    pua_trails: dict[int, set[int]]              # first byte -> second bytes giving PUA
+    all_chars: list[tuple[str, int]]             # every vocabulary char, by frequency
+
+
+@lru_cache(maxsize=1)
+def _gbk_pairs() -> tuple[tuple[int, int, str], ...]:
+    """Every valid GB18030 double-byte pair (first byte, second byte, character), once."""
+    return tuple((b1, b2, ch) for b1 in range(0x81, 0xFF) for b2 in range(0x40, 0xFF)
+                 if (ch := _pair(b1, b2)) is not None)
+
+
+def _gbk_tables(keep) -> _Tables:
+    """Lookup tables for the search: vocabulary characters by lead byte (kept when
+    ``keep(ch)``), and the second bytes that make each first byte a private-use pair."""
+    by_lead: dict[int, list[tuple[str, int]]] = {}
+    pua_trails: dict[int, set[int]] = {}
+    all_chars = []
+    for b1, b2, ch in _gbk_pairs():
+        if is_pua(ch):
+            pua_trails.setdefault(b1, set()).add(b2)
+        elif keep(ch):
+            by_lead.setdefault(b1, []).append((ch, b2))
+            all_chars.append((ch, b2))
+    return _Tables(by_lead, pua_trails, all_chars)
+
+
+@dataclass(frozen=True)
+class SpanRepair:
+    """One detected garbled span and what was done with it."""
+
+    start: int
+    end: int
+    observed: str
+    replacement: str
+    best_guess: str
+    status: str          # restored / marked
+    posterior: float
+    margin: float        # log-score gain of the best candidate over leaving the text as is
+    n_candidates: int
+
+
+class ShiftRepairer:
+    """Detect and repair byte-shifted GBK spans in one script (traditional or simplified).
+
+    Parameters
+    ----------
+    model : CharBigramModel
+        Scores candidate texts (in simplified characters).
+    to_simplified : callable
+        Maps a string to simplified characters (OpenCC t2s); candidates are generated in the
+        document's own script, because the bytes are those of that script.
+    min_posterior : float
+        Posterior share needed to call a span restored rather than marked.
+    min_gain : float
+        Log-score gain over the unrepaired text needed to touch a span at all.
+    """
+
+    def __init__(self, model: CharBigramModel, to_simplified, min_posterior: float = 0.8,
+                 min_gain: float = 8.0, extend_penalty: float = 6.0) -> None:
+        self.model = model
+        self.extend_penalty = extend_penalty
+        self.to_simplified = to_simplified
+        self.min_posterior = min_posterior
+        self.min_gain = min_gain
+        self.tables = _gbk_tables(lambda ch: model.unigram(self._simp(ch)) > 2e-7)
+        for lead, chars in self.tables.by_lead.items():
+            chars.sort(key=lambda ct: (-model.unigram(self._simp(ct[0])), ct[0]))
+        self.tables.all_chars.sort(key=lambda ct: (-model.unigram(self._simp(ct[0])), ct[0]))
+        # Characters by simplified form, so corpus successors of a character can be looked up
+        # in the document's own script.
+        self.by_simp: dict[str, list[tuple[str, int, int]]] = {}
+        for ch, trail in self.tables.all_chars:
+            self.by_simp.setdefault(self._simp(ch), []).append((ch, trail, ch.encode("gbk")[0]))
+        self._cache: dict[tuple, list[tuple[float, str, int, int]]] = {}
+        self.corpus_model = model
+        self._doc_key = ""
+        self._pool_cache: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
+
+    @lru_cache(maxsize=100_000)
+    def _simp(self, ch: str) -> str:
+        out = self.to_simplified(ch)
+        return out if len(out) == 1 else ch
+
+    def set_document(self, text: str, weight: float = 0.5) -> None:
+        """Mix a model of ``text`` itself (its intact parts) into the scoring.
+
+        Parameters
+        ----------
+        text : str
+            The document about to be repaired, in its own script.
+        weight : float
+            Weight of the document model against the corpus model.
+        """
+        import hashlib
+
+        intact = "".join(ch for ch in PINYIN_ANNOTATION.sub("", text)
+                         if not (ch == "?" or is_pua(ch)))
+        doc_model = CharBigramModel([self.to_simplified(intact)], general=False)
+        self.model = MixtureModel(doc_model, self.corpus_model, weight)
+        self._doc_key = hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    # -- detection -------------------------------------------------------------------------
+    def is_seed(self, text: str, i: int) -> bool:
+        """Whether ``text[i]`` is a character that does not belong in clean plan text."""
+        ch = text[i]
+        if ch in "?\ufffd" or is_pua(ch):
+            return True
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if ch.isascii():
+            if ch.isalpha():
+                # Letters glued to Chinese on one side and not part of a Latin word or unit.
+                return (is_cjk(prev) or is_cjk(nxt)) and not (prev.isascii() and prev.isalnum()) \
+                    and not (nxt.isascii() and nxt.isalnum())
+            return False
+        if is_cjk(ch):
+            return self.model.unigram(self._simp(ch)) < 2e-6
+        if ch in NORMAL_SYMBOLS or ch.isspace():
+            return False
+        try:
+            lead = ch.encode("gbk")[0]
+        except UnicodeEncodeError:
+            return False
+        return 0xA1 <= lead <= 0xA9
+
+    def detect(self, text: str, gap: int = 4) -> list[tuple[int, int]]:
+        """Clusters ``(start, end)`` of seed characters closer than ``gap`` characters."""
+        masked = [False] * len(text)
+        for m in PINYIN_ANNOTATION.finditer(text):
+            for k in range(m.start(), m.end()):
+                masked[k] = True
+        seeds = [i for i in range(len(text)) if not masked[i] and self.is_seed(text, i)]
+        clusters: list[list[int]] = []
+        for i in seeds:
+            if clusters and i - clusters[-1][1] <= gap and "\n" not in text[clusters[-1][1]:i]:
+                clusters[-1][1] = i + 1
+            else:
+                clusters.append([i, i + 1])
+        return [(a, b) for a, b in clusters]
+
+    # -- search ----------------------------------------------------------------------------
+    def _options(self, ch: str) -> list[tuple[int, int]]:
+        """Byte pairs that decode (after folding) to the observed character."""
+        opts = []
+        for cand in {ch, chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch}:
+            try:
+                data = cand.encode("gbk")
+            except UnicodeEncodeError:
+                continue
+            if len(data) == 2:
+                opts.append((data[0], data[1]))
+        return opts
+
+    def _search(self, observed: str, left: str, visible_lead: bool
+                ) -> list[tuple[float, str, int, int]]:
+        """Beam search of originals whose damage gives a prefix of ``observed``.
+
+        Returns (log-score, original, consumed, drops) for every terminal state: ``consumed``
+        is how many observed characters the damage of ``original`` accounts for, ``drops`` how
+        many hidden private-use pairs it assumes.
+        """
+        model, simp, tables = self.model, self._simp, self.tables
+        j0 = 1 if visible_lead else 0
+        keep = self.corpus_model.order - 1
+        prev0 = "".join(simp(c) for c in left[-keep:])
+        finals: list[tuple[float, str, int, int]] = []
+        # state: (j, pending trail byte, last two simplified chars) -> (score, original, drops)
+        beam: dict[tuple[int, int, str], tuple[float, str, int]] = {}
+        viable = self._viable_trails(observed, j0)
+        for ch, trail in tables.all_chars:
+            if trail not in viable:
+                continue
+            s = simp(ch)
+            score = model.logprob(prev0, s)
+            key = (j0, trail, (prev0 + s)[-keep:])
+            if key not in beam or beam[key][0] < score:
+                beam[key] = (score, ch, 0)
+        for _ in range(len(observed) + 3):
+            beam = dict(sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM])
+            nxt: dict[tuple[int, int, str], tuple[float, str, int]] = {}
+            for (j, pending, last), (score, orig, drops) in beam.items():
+                if j >= len(observed):
+                    continue
+                obs = observed[j]
+                if obs == "?" or (pending < 0x80 and obs == chr(pending)):
+                    finals.append((score, orig, j + 1, drops))
+                moves: list[tuple[list[tuple[str, int]], int, int]] = []
+                for b1, b2 in self._options(obs):
+                    if b1 == pending:
+                        moves.append((tables.by_lead.get(b2, []), j + 1, drops))
+                if drops < MAX_PUA_DROPS and pending in tables.pua_trails:
+                    moves.append((self._pua_pool(pending, last[-1:]), j, drops + 1))
+                for pool, new_j, new_drops in moves:
+                    # A hidden pair is an unobserved event with prior PUA_PRIOR.
+                    base = score + (LOG_PUA_PRIOR if new_drops > drops else 0.0)
+                    viable = self._viable_trails(observed, new_j)
+                    for ch, trail in pool:
+                        if trail not in viable:
+                            continue
+                        s = simp(ch)
+                        new_score = base + model.logprob(last, s)
+                        key = (new_j, trail, (last + s)[-keep:])
+                        if key not in nxt or nxt[key][0] < new_score:
+                            nxt[key] = (new_score, orig + ch, new_drops)
+            if not nxt:
+                break
+            beam = nxt
+        return finals
+
+    def _viable_trails(self, observed: str, j: int) -> frozenset[int]:
+        """Trail bytes after which the damage can go on to produce ``observed[j]``: the first
+        byte of that unit, the first byte of a hidden private-use pair, or a lone byte shown
+        as '?' or as an ASCII letter."""
+        if j >= len(observed):
+            return frozenset()
+        obs = observed[j]
+        if obs == "?":
+            return frozenset(range(0x100))
+        trails = {b1 for b1, _ in self._options(obs)} | set(self.tables.pua_trails)
+        if obs.isascii():
+            trails.add(ord(obs))
+        return frozenset(trails)
+
+    def _pua_pool(self, pending: int, last: str) -> list[tuple[str, int]]:
+        """Characters that can follow a hidden private-use pair starting with ``pending``:
+        corpus successors of ``last`` first, then the most frequent characters."""
+        key = (pending, last)
+        pool = self._pool_cache.get(key)
+        if pool is None:
+            leads = self.tables.pua_trails[pending]
+            seen: set[str] = set()
+            pool = []
+            for succ in sorted(self.model.successors.get(last, ())):
+                for ch, trail, lead in self.by_simp.get(succ, ()):
+                    if lead in leads and ch not in seen:
+                        seen.add(ch)
+                        pool.append((ch, trail))
+            for ch, trail in self._lead_ordered(leads)[:PUA_CANDIDATES]:
+                if ch not in seen:
+                    seen.add(ch)
+                    pool.append((ch, trail))
+            self._pool_cache[key] = pool
+        return pool
+
+    @lru_cache(maxsize=512)
+    def _lead_ordered_cached(self, leads: frozenset) -> list[tuple[str, int]]:
+        return [ct for ct in self.tables.all_chars if ct[0].encode("gbk")[0] in leads]
+
+    def _lead_ordered(self, leads) -> list[tuple[str, int]]:
+        return self._lead_ordered_cached(frozenset(leads))
+
+    def _window_score(self, text: str) -> float:
+        chars = []
+        for ch in text:
+            if ch == "?" or is_pua(ch):
+                chars.append("\x00")  # an unseen symbol: floor probability
+            else:
+                chars.append(self._simp(_fold(ch) if not ch.isascii() else
+                                        (chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch)))
+        return self.model.score("".join(chars))
+
+    def repair_cluster(self, text: str, start: int, end: int, context: int = 3
+                       ) -> SpanRepair | None:
+        """Find the best repair for the seed cluster ``text[start:end]``."""
+        lo = max(0, start - 2)
+        hi = min(len(text), end + 3)
+        left_ctx = text[max(0, lo - context):lo]
+        right_edge = min(len(text), hi + context)
+        # The decision depends only on the window and the document model: reuse it when the
+        # same damaged passage recurs (lists of offices repeat; corpora hold copies).
+        memo_key = (self._doc_key, text[max(0, lo - context):right_edge], start - lo, end - lo)
+        if memo_key in self._memo:
+            shift = lo - self._memo[memo_key][0]
+            rep = self._memo[memo_key][1]
+            if rep is None:
+                return None
+            return SpanRepair(rep.start + shift, rep.end + shift, rep.observed, rep.replacement,
+                              rep.best_guess, rep.status, rep.posterior, rep.margin,
+                              rep.n_candidates)
+        rep = self._repair_window(text, start, end, lo, hi, left_ctx, right_edge, context)
+        self._memo[memo_key] = (lo, rep)
+        return rep
+
+    def _repair_window(self, text: str, start: int, end: int, lo: int, hi: int, left_ctx: str,
+                       right_edge: int, context: int) -> SpanRepair | None:
+        candidates: dict[tuple[int, int, str], float] = {}
+        # A visible '?' marks the lost lead byte; otherwise the loss left no trace and the
+        # damage may begin one character before the first seed.
+        starts = [(start, True)] if text[start] == "?" else [(start - 1, False), (start, False)]
+        for s, visible in starts:
+            if s < 0:
+                continue
+            observed = text[s:hi]
+            left = text[max(0, s - context):s]
+            key = (observed, left, str(visible), self._doc_key)
+            if key not in self._cache:
+                self._cache[key] = self._search(observed, left, visible)
+            for _, orig, consumed, drops in self._cache[key]:
+                e = s + consumed
+                if e < end:
+                    continue  # must explain every seed of the cluster
+                got = simulate_shift_damage(orig)
+                if not visible:
+                    got = got[1:]
+                if got != text[s:e]:
+                    continue
+                window = left_ctx + text[lo:s] + orig + text[e:right_edge]
+                # Claiming characters outside the seed cluster as damaged needs evidence.
+                outside = max(0, start - s) + max(0, e - end)
+                score = (self._window_score(window) - self.extend_penalty * outside
+                         + LOG_PUA_PRIOR * drops)
+                k = (s, e, orig)
+                candidates[k] = max(candidates.get(k, -math.inf), score)
+        if not candidates:
+            return None
+        baseline = self._window_score(left_ctx + text[lo:right_edge])
+        (s, e, orig), best = max(candidates.items(), key=lambda kv: (kv[1], -kv[0][0], kv[0][2]))
+        gain = best - baseline
+        if gain < self.min_gain:
+            return None
+        by_form: dict[tuple[int, int, str], float] = {}
+        for (cs, ce, corig), score in candidates.items():
+            form = (cs, ce, "".join(self._simp(c) for c in corig))
+            by_form[form] = max(by_form.get(form, -math.inf), score)
+        top = max(by_form.values())
+        total = sum(math.exp(v - top) for v in by_form.values())
+        posterior = 1.0 / total
+        status = "restored" if posterior >= self.min_posterior else "marked"
+        replacement = orig if status == "restored" else ILLEGIBLE * len(orig)
+        return SpanRepair(s, e, text[s:e], replacement, orig, status, posterior, gain,
+                          len(by_form))
+
+    def unresolved(self, start: int, end: int, text: str) -> SpanRepair:
+        """A seed cluster for which no candidate fits: marked as illegible."""
+        return SpanRepair(start, end, text[start:end], ILLEGIBLE * (end - start), "", "marked",
+                          0.0, 0.0, 0)

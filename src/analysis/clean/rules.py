@@ -1,0 +1,509 @@
+"""Clean stage: one ordered pipeline of named rules, each logging every change it makes.
+
+Rules run in the order of :data:`RULES`. Each takes the text as left by the previous rule and
+returns the new text plus a list of :class:`Change` records (position in *its own input*, text
+before, text after, note), which :func:`clean_document` turns into rows of
+``data/processed/cleaning_log.csv``. Rules are general: they key on the shape of a defect
+(pinyin syllables in parentheses after a character, byte-shifted GBK, brand names from a data
+file, debris patterns from a data file), never on strings of a particular seed.
+
+The pipeline is idempotent: cleaning a clean text changes nothing (tested).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+
+from analysis.clean.charmodel import CharBigramModel, is_cjk, reference_model
+from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepairer, SpanRepair, is_pua
+from analysis.core.paths import PACKAGE_DATA
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change made by a rule, positioned in that rule's input text."""
+
+    position: int
+    before: str
+    after: str
+    note: str = ""
+
+
+@dataclass
+class CleanContext:
+    """What rules may consult or report besides the text."""
+
+    doc_id: str
+    repairer: ShiftRepairer | None = None
+    model: CharBigramModel | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    garbled: list[SpanRepair] = field(default_factory=list)
+    script: str = "simplified"
+
+
+RuleFunc = Callable[[str, CleanContext], tuple[str, list[Change]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named cleaning rule."""
+
+    name: str
+    description: str
+    func: RuleFunc
+
+
+def apply_changes(text: str, changes: list[Change]) -> str:
+    """Apply non-overlapping changes (positions in ``text``) and return the new text."""
+    out, last = [], 0
+    for ch in sorted(changes, key=lambda c: c.position):
+        if ch.position < last:
+            raise ValueError(f"overlapping changes at {ch.position}")
+        if text[ch.position:ch.position + len(ch.before)] != ch.before:
+            raise ValueError(f"change at {ch.position} does not match the text")
+        out.append(text[last:ch.position])
+        out.append(ch.after)
+        last = ch.position + len(ch.before)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _sub(pattern: re.Pattern, text: str, repl: Callable[[re.Match], str], note: str = ""
+         ) -> tuple[str, list[Change]]:
+    changes = []
+    for m in pattern.finditer(text):
+        after = repl(m)
+        if after != m.group(0):
+            changes.append(Change(m.start(), m.group(0), after, note))
+    return apply_changes(text, changes), changes
+
+
+# -- 1. byte-shifted GBK ----------------------------------------------------------------------
+#: Log-likelihood gain a repair needs when a cluster holds no hard evidence of damage ('?',
+#: U+FFFD, private-use characters).
+SOFT_MIN_GAIN = 20.0
+
+def repair_gbk_shift(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Repair spans of GBK decoded one byte out of step (see :mod:`analysis.clean.gbk_repair`)."""
+    if ctx.repairer is None:
+        return text, []
+    repairer = ctx.repairer
+    clusters = repairer.detect(text)
+    if not clusters:
+        return text, []
+    repairer.set_document(text)
+    changes = []
+    last_end = 0
+    for start, end in clusters:
+        if start < last_end:
+            continue
+        rep = repairer.repair_cluster(text, start, end)
+        span = text[start:end]
+        # '?' is ordinary punctuation too: only with other damage around it is it evidence.
+        hard = any(ch == "\ufffd" or is_pua(ch) for ch in span) or (
+            "?" in span and len(span) > 1)
+        if span == "?" or (span.isascii() and not hard):
+            continue
+        if not hard and (rep is None or rep.status != "restored" or rep.margin < SOFT_MIN_GAIN):
+            # Only soft evidence (a rare character, a Latin letter, a semicolon) and no
+            # convincing repair: the text is most likely fine as it is.
+            continue
+        if rep is None or rep.start < last_end:
+            rep = repairer.unresolved(start, end, text)
+        ctx.garbled.append(rep)
+        note = (f"{rep.status}; posterior {rep.posterior:.3f}; best guess {rep.best_guess or '-'}; "
+                f"{rep.n_candidates} candidate form(s)")
+        changes.append(Change(rep.start, rep.observed, rep.replacement, note))
+        last_end = rep.end
+    return apply_changes(text, changes), changes
+
+
+# -- 2. pinyin annotations --------------------------------------------------------------------
+_INITIALS = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+_FINALS = ("(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|üan|van|ai|ei|ao|ou|an|en|er|"
+           "ia|ie|iu|in|ua|uo|ui|un|ün|üe|ve|ue|a|o|e|i|u|ü|v|ng|n|m)")
+_SYLLABLE = re.compile(f"^{_INITIALS}{_FINALS}$")
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_TONE_BASE = dict(zip(_TONED, "aaaaeeeeiiiioooouuuuüüüünnnm"))
+# A parenthesised run of Latin letters with at least one tone mark, glued to a character.
+_PINYIN_AFTER_CHAR = re.compile(
+    rf"(?<=[\u3400-\u9fff□])[(（]([a-zü{_TONED}]{{1,7}})[)）]")
+
+
+def is_pinyin_syllable(token: str) -> bool:
+    """Whether ``token`` is one tone-marked pinyin syllable (e.g. ``fā``, ``chuàng``)."""
+    if not any(ch in _TONED for ch in token):
+        return False
+    plain = "".join(_TONE_BASE.get(ch, ch) for ch in token)
+    return bool(_SYLLABLE.match(plain))
+
+
+def remove_pinyin(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Remove pinyin glued after characters by conversion sites: 發(fā) → 發.
+
+    Only a parenthesised single tone-marked pinyin syllable directly after a Chinese
+    character is removed, so parentheses with other content (numbers, Chinese, Latin words,
+    toneless letters) are untouched.
+    """
+    return _sub(_PINYIN_AFTER_CHAR, text,
+                lambda m: "" if is_pinyin_syllable(m.group(1)) else m.group(0),
+                "pinyin annotation")
+
+
+# -- 3. traditional to simplified -------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC traditional-to-simplified conversion."""
+    return _t2s().convert(text)
+
+
+def traditional_share(text: str) -> float:
+    """Share of Chinese characters that OpenCC would change (a script indicator)."""
+    sample = "".join(ch for ch in text[:20000] if is_cjk(ch))
+    if not sample:
+        return 0.0
+    converted = to_simplified(sample)
+    if len(converted) != len(sample):
+        return 1.0
+    return sum(a != b for a, b in zip(sample, converted)) / len(sample)
+
+
+def _char_diff(before: str, after: str) -> list[Change]:
+    """Changes between two equal-length strings, one per run of changed characters."""
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    diff = np.flatnonzero(a != b)
+    changes = []
+    if diff.size == 0:
+        return changes
+    breaks = np.flatnonzero(np.diff(diff) > 1)
+    starts = np.concatenate(([diff[0]], diff[breaks + 1]))
+    ends = np.concatenate((diff[breaks], [diff[-1]])) + 1
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        changes.append(Change(s, before[s:e], after[s:e], "OpenCC t2s"))
+    return changes
+
+
+def traditional_to_simplified(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Convert a traditional-character document to simplified characters (OpenCC ``t2s``).
+
+    Documents already in simplified characters (under 2% of characters convertible) are left
+    alone, so OpenCC's rare mappings cannot alter them.
+    """
+    if traditional_share(text) < 0.02:
+        ctx.script = "simplified"
+        return text, []
+    ctx.script = "traditional"
+    changes: list[Change] = []
+    out_lines = []
+    pos = 0
+    for line in text.split("\n"):
+        converted = to_simplified(line)
+        if len(converted) == len(line):
+            changes.extend(Change(c.position + pos, c.before, c.after, c.note)
+                           for c in _char_diff(line, converted))
+        elif converted != line:
+            changes.append(Change(pos, line, converted, "OpenCC t2s (length changed)"))
+        out_lines.append(converted)
+        pos += len(line) + 1
+    return "\n".join(out_lines), changes
+
+
+#: Characters that form a word with a following 著 in which 著 stays 著 (显著, 土著, 名著 …).
+ZHU_WORD_STARTS = "显土名编论巨卓原专合遗新拙大昭彰"
+
+
+@lru_cache(maxsize=1)
+def conversion_slips() -> list[tuple[str, str]]:
+    """Reviewed OpenCC conversion slips (``data/conversion_slips.csv``)."""
+    with open(PACKAGE_DATA / "conversion_slips.csv", encoding="utf-8") as handle:
+        return [(r["wrong"], r["right"]) for r in csv.DictReader(handle)]
+
+
+def fix_conversion_slips(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Fix known conversion slips such as 著力 → 着力 (only in converted documents)."""
+    if ctx.script != "traditional":
+        return text, []
+    slips = dict(conversion_slips())
+    # 著 ends words too (显著, 土著, 名著, 编著 …): 显著手段 must not become 显着手段.
+    pattern = re.compile(f"(?<![{ZHU_WORD_STARTS}])(?:"
+                         + "|".join(re.escape(w) for w in sorted(slips, key=len, reverse=True))
+                         + ")")
+    return _sub(pattern, text, lambda m: slips[m.group(0)], "reviewed conversion slip")
+
+
+# -- 4. injected spam -------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def spam_lexicon() -> list[tuple[str, list[str]]]:
+    """Injected brand strings and the words they replaced (``data/spam_lexicon.csv``)."""
+    with open(PACKAGE_DATA / "spam_lexicon.csv", encoding="utf-8") as handle:
+        rows = [(r["spam"], r["candidates"].split("|")) for r in csv.DictReader(handle)]
+    return sorted(rows, key=lambda r: -len(r[0]))
+
+
+def restore_spam(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Replace injected spam by the most probable original word given its context.
+
+    Each candidate (e.g. 关于, 有关, 相关) is scored by the corpus character model on three
+    characters of context on each side; ties go to the first candidate in the lexicon.
+    """
+    lexicon = spam_lexicon()
+    if not any(spam in text for spam, _ in lexicon):
+        return text, []
+    pattern = re.compile("|".join(re.escape(s) for s, _ in lexicon))
+    candidates = dict(lexicon)
+
+    def choose(m: re.Match) -> str:
+        options = candidates[m.group(0)]
+        if ctx.model is None:
+            return options[0]
+        left = text[max(0, m.start() - 3):m.start()]
+        right = text[m.end():m.end() + 3]
+        scores = [ctx.model.score(opt + right, prev=left) for opt in options]
+        best = max(range(len(options)), key=lambda k: (scores[k], -k))
+        return options[best]
+
+    return _sub(pattern, text, choose, "injected spam restored from context")
+
+
+# -- 5. web and publication debris ------------------------------------------------------------
+@dataclass(frozen=True)
+class DebrisPattern:
+    name: str
+    scope: str  # line / first_line / inline / tail
+    regex: re.Pattern
+    metadata_field: str
+
+
+@lru_cache(maxsize=1)
+def debris_patterns() -> list[DebrisPattern]:
+    """Debris patterns (``data/debris_patterns.csv``)."""
+    with open(PACKAGE_DATA / "debris_patterns.csv", encoding="utf-8") as handle:
+        return [DebrisPattern(r["name"], r["scope"], re.compile(r["pattern"], re.M),
+                              r["metadata_field"]) for r in csv.DictReader(handle)]
+
+
+#: A footer (抄送 … 印发) must start within this many characters of the end of the text.
+TAIL_CHARS = 400
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
+_CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def _iso(match: re.Match) -> str:
+    y, m, d = (int(g) for g in match.groups())
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _debris_metadata(field_name: str, removed: str, match: re.Match) -> str:
+    if field_name == "published_date":
+        return match.group(1)
+    if field_name == "attachment_doc_number":
+        found = _DOC_NUMBER.search(removed)
+        return found.group(0) if found else ""
+    if field_name == "printed_date":
+        found = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*印发", removed)
+        return _iso(found) if found else ""
+    return ""
+
+
+def remove_debris(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Remove navigation and publication debris; keep what it carries as metadata."""
+    changes: list[Change] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    first_line = re.match(r"\s*([^\n]*)", text)
+    for pat in debris_patterns():
+        for m in pat.regex.finditer(text):
+            a, b = m.start(), m.end()
+            if pat.scope == "first_line" and not (first_line and a == first_line.start(1)):
+                continue
+            if pat.scope == "tail" and (len(text) - a > TAIL_CHARS
+                                        or (a and not text[a - 1].isspace())):
+                continue  # a footer starts a line (or a flattened paragraph) near the end
+            if pat.scope in ("line", "first_line") and b < len(text) and text[b] == "\n":
+                b += 1  # drop the whole line, newline included
+            if a == b or not free(a, b):
+                continue
+            removed = text[a:b]
+            if pat.metadata_field:
+                value = _debris_metadata(pat.metadata_field, removed, m)
+                if value and pat.metadata_field not in ctx.metadata:
+                    ctx.metadata[pat.metadata_field] = value
+            taken.append((a, b))
+            # Table borders inside a line separated cells: keep the cells apart.
+            changes.append(Change(a, removed, "\n" if pat.name == "pipe_run_inline" else "",
+                                  pat.name))
+    return apply_changes(text, changes), changes
+
+
+# -- 6. punctuation ---------------------------------------------------------------------------
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_FULL_PUNCT = set("，。；：？！（）、“”‘’《》〈〉【】—…")
+# <区>, <下同> and nested titles 《…<江西省…办法>…》: ASCII angle brackets around Chinese text
+# (not comparisons such as <35, which start with a digit).
+_ANGLE_PAIR = re.compile(r"<([\u3400-\u9fff][^<>\n，。；]{0,39})>")
+
+
+def _chinese_side(ch: str) -> bool:
+    return bool(ch) and (is_cjk(ch) or ch in _FULL_PUNCT or ch == ILLEGIBLE)
+
+
+def normalise_punctuation(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Full-width punctuation in Chinese text.
+
+    ASCII , ; : ? ! next to a Chinese character become ，；：？！; parentheses are converted as
+    pairs, when either bracket touches Chinese text or the content holds Chinese; <…> around a
+    few Chinese characters becomes 〈…〉. Digits, decimal points, times (22:46), comparisons
+    (<35) and Latin text keep their ASCII form, so numbers stay exactly as written.
+    """
+    changes: dict[int, Change] = {}
+    for m in re.finditer(r"[,;:?!]", text):
+        i, ch = m.start(), m.group(0)
+        prev = text[i - 1] if i else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if prev.isdigit() and nxt.isdigit():
+            continue  # 1,000 or 22:46
+        if _chinese_side(prev) or _chinese_side(nxt):
+            changes[i] = Change(i, ch, _HALF_TO_FULL[ch], "full-width punctuation")
+    stack: list[int] = []
+    for m in re.finditer(r"[()\n]", text):
+        i = m.start()
+        if m.group(0) == "\n":
+            stack.clear()  # brackets do not span paragraphs
+        elif m.group(0) == "(":
+            stack.append(i)
+        else:
+            j = stack.pop() if stack else None
+            inner = text[j + 1:i] if j is not None else ""
+            ends = [text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""]
+            if j is not None:
+                ends += [text[j - 1] if j else "", text[j + 1]]
+            if any(_chinese_side(c) for c in ends) or any(is_cjk(c) for c in inner):
+                changes[i] = Change(i, ")", "）", "full-width punctuation")
+                if j is not None:
+                    changes[j] = Change(j, "(", "（", "full-width punctuation")
+    for j in stack:  # unmatched opening brackets: by their own context
+        if _chinese_side(text[j - 1] if j else "") or _chinese_side(text[j + 1:j + 2]):
+            changes[j] = Change(j, "(", "（", "full-width punctuation")
+    for m in _ANGLE_PAIR.finditer(text):
+        changes[m.start()] = Change(m.start(), "<", "〈", "full-width punctuation")
+        changes[m.end() - 1] = Change(m.end() - 1, ">", "〉", "full-width punctuation")
+    return apply_changes(text, list(changes.values())), list(sorted(changes.values(),
+                                                                   key=lambda c: c.position))
+
+
+# -- 7. whitespace and paragraphs -------------------------------------------------------------
+_CHINESE = "\u3400-\u9fff，。；：？！、“”‘’《》（）〈〉【】—…"
+# A space run is a lost paragraph break when it stands between two Chinese characters, after
+# a sentence-final mark, or before a date line (永嘉县人民政府 2021年12月28日). Spaces around
+# numbers and Latin words inside a sentence (至少 1 名, 使用 GPS 定位) and after heading
+# numbers (一、 总体要求) are kept; a space before a clause number (建设 1.健全) is a break.
+_SPACE_BETWEEN_CHINESE = re.compile(
+    rf"(?<=[\u3400-\u9fff“”》）：，、])[ \t\u3000\xa0]+(?=[\u3400-\u9fff“《（])"
+    rf"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
+    rf"|(?<=[\u3400-\u9fff])[ \t\u3000\xa0]+(?=\d{{4}}年\d{{1,2}}月\d{{1,2}}日)"
+    # before a clause number that opens a paragraph: 效化建设 1.健全…, 。 （二）…
+    rf"|(?<=\S)[ \t\u3000\xa0]+(?=(?:\d{{1,2}}[.．](?!\d)|（[一二三四五六七八九十]+）"
+    rf"|[一二三四五六七八九十]+、)[\u3400-\u9fff“])")
+_TRAILING = re.compile(r"[ \t\u3000\xa0]+$|^[ \t\u3000\xa0]+", re.M)
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def trim_text_ends(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Strip the text and end it with exactly one newline."""
+    changes = []
+    head = len(text) - len(text.lstrip())
+    if head:
+        changes.append(Change(0, text[:head], "", "leading whitespace of the text"))
+    body_end = len(text.rstrip())
+    if text[body_end:] != "\n" and body_end >= head:
+        changes.append(Change(body_end, text[body_end:], "\n", "text ends with one newline"))
+    return apply_changes(text, changes), changes
+
+
+RULES: list[Rule] = [
+    Rule("gbk_shift_repair", "Repair GBK text decoded one byte out of step", repair_gbk_shift),
+    Rule("pinyin_annotation", "Remove pinyin glued after characters", remove_pinyin),
+    Rule("traditional_to_simplified", "OpenCC t2s for traditional documents",
+         traditional_to_simplified),
+    Rule("conversion_slip", "Fix reviewed conversion slips", fix_conversion_slips),
+    Rule("spam_injection", "Restore words replaced by injected spam", restore_spam),
+    Rule("web_debris", "Remove navigation and publication debris", remove_debris),
+    Rule("punctuation", "Full-width punctuation in Chinese text", normalise_punctuation),
+    Rule("paragraph_break", "Spaces between Chinese characters become line breaks",
+         lambda t, c: _sub(_SPACE_BETWEEN_CHINESE, t, lambda m: "\n", "lost paragraph break")),
+    Rule("edge_space", "Leading and trailing spaces removed",
+         lambda t, c: _sub(_TRAILING, t, lambda m: "", "leading/trailing space")),
+    Rule("blank_line", "Blank lines removed (one paragraph per line)",
+         lambda t, c: _sub(_BLANK_LINES, t, lambda m: "\n", "blank line")),
+    Rule("text_edges", "Text stripped, ending with one newline", trim_text_ends),
+]
+RULE_NAMES = [r.name for r in RULES]
+
+
+@dataclass
+class CleanResult:
+    """A cleaned document with its change log."""
+
+    doc_id: str
+    text: str
+    log: list[tuple[str, int, str, int, str, str, str]]  # doc_id, step, rule, pos, before, after, note
+    context: CleanContext
+
+
+def clean_text(text: str, ctx: CleanContext) -> CleanResult:
+    """Run every rule in order on ``text``."""
+    log = []
+    for step, rule in enumerate(RULES, start=1):
+        text, changes = rule.func(text, ctx)
+        for ch in changes:
+            log.append((ctx.doc_id, step, rule.name, ch.position, ch.before, ch.after, ch.note))
+    return CleanResult(ctx.doc_id, text, log, ctx)
+
+
+def build_reference(texts: list[str], max_chars: int = 5_000_000) -> CharBigramModel:
+    """Character model of the corpus for repairs.
+
+    Every text has pinyin removed, junk characters dropped and is converted to simplified
+    characters. Identical texts count once, and beyond ``max_chars`` an evenly spaced,
+    deterministic sample of texts is used, so building the model stays linear and bounded
+    for corpora of thousands of plans (each repaired document also contributes its own
+    model, see :meth:`analysis.clean.gbk_repair.ShiftRepairer.set_document`).
+    """
+    import hashlib
+
+    unique, seen = [], set()
+    for text in texts:
+        key = hashlib.sha1(text.encode("utf-8")).digest()
+        if key not in seen:
+            seen.add(key)
+            unique.append(text)
+    total = sum(len(t) for t in unique)
+    if total > max_chars:
+        step = total / max_chars
+        unique = unique[:: max(1, int(round(step)))]
+    cleaned = []
+    for text in unique:
+        plain = PINYIN_ANNOTATION.sub("", text)
+        plain = "".join(ch for ch in plain if not (ch in "?\ufffd" or is_pua(ch)))
+        cleaned.append(to_simplified(plain))
+    return reference_model(cleaned)
+
+
+def make_repairer(model: CharBigramModel) -> ShiftRepairer:
+    """The GBK-shift repairer used by the pipeline."""
+    return ShiftRepairer(model, to_simplified)

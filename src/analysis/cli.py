@@ -1,0 +1,89 @@
+"""Command line: ``python -m analysis build | status | add-plan FILE | run-notebook PATH | bench``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+#: Manifest fields that ``add-plan`` accepts as options (``--year-start 2023`` …).
+ADD_PLAN_FIELDS = ("encoding", "jurisdiction_zh", "jurisdiction_en", "admin_level",
+                   "province_zh", "province_en", "parent_zh", "parent_en", "year_start",
+                   "year_end", "doc_type", "title_zh", "issuer_zh", "issue_date", "doc_number",
+                   "provenance")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="rebuild data/processed from data/raw")
+    b.add_argument("--raw", default=None, help="raw-data folder (default data/raw)")
+    b.add_argument("--out", default=None, help="output folder (default data/processed)")
+    b.add_argument("--progress", action="store_true", default=None,
+                   help="force a progress bar even when not on a terminal")
+    s = sub.add_parser("status", help="what is built, from which inputs, and what is stale")
+    s.add_argument("--raw", default=None)
+    s.add_argument("--out", default=None)
+    a = sub.add_parser("add-plan", help="copy a plan into data/raw, record its checksum and "
+                                        "manifest row (read from the text)")
+    a.add_argument("file", help="the plan's text file (any common Chinese encoding)")
+    a.add_argument("--doc-id", default=None, help="identifier, e.g. wenzhou-2022 "
+                                                  "(default: from the file name)")
+    a.add_argument("--name", default=None, help="file name inside data/raw/plans/")
+    a.add_argument("--raw", default=None, help="raw-data folder (default data/raw)")
+    a.add_argument("--year", default=None, help="shorthand for --year-start Y --year-end Y")
+    for f in ADD_PLAN_FIELDS:
+        a.add_argument("--" + f.replace("_", "-"), dest=f, default=None)
+    nb = sub.add_parser("run-notebook", help="execute a notebook in place (stores outputs)")
+    nb.add_argument("path")
+    be = sub.add_parser("bench", help="run benchmarks")
+    be.add_argument("--out", default="bench/results.json")
+    be.add_argument("--only", default=None, help="comma-separated benchmark names")
+    return parser
+
+
+def _add_plan(args) -> int:
+    from analysis.pipeline.add_plan import AddPlanError, add_plan
+
+    given = {f: getattr(args, f) for f in ADD_PLAN_FIELDS if getattr(args, f)}
+    if args.year:
+        given.setdefault("year_start", args.year)
+        given.setdefault("year_end", args.year)
+    try:
+        added = add_plan(args.file, doc_id=args.doc_id, raw=args.raw, given=given,
+                         name=args.name)
+    except AddPlanError as err:
+        print(f"add-plan: {err}", file=sys.stderr)
+        return 2
+    print(f"added {added.path} (sha256 {added.sha256}) as {added.row['doc_id']}")
+    print("manifest row (read from the text: " + (", ".join(added.read_from_text) or "nothing")
+          + "):")
+    for key, value in added.row.items():
+        print(f"  {key:16} {value}")
+    print("check the row in data/raw/manifest.csv (edit any field the text got wrong), then "
+          "run `make all`")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        from analysis.pipeline.build import build
+
+        return build(args.raw, args.out, progress=args.progress)
+    if args.command == "status":
+        from analysis.pipeline.status import status
+
+        result = status(args.raw, args.out)
+        print(result.report())
+        return 0 if result.up_to_date else 1
+    if args.command == "add-plan":
+        return _add_plan(args)
+    if args.command == "run-notebook":
+        from analysis.core.notebooks import run_notebook
+
+        run_notebook(args.path)
+        return 0
+    if args.command == "bench":
+        from analysis.core.bench import run_benchmarks
+
+        return run_benchmarks(args.out, args.only.split(",") if args.only else None)
+    return 2

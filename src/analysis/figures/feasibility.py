@@ -1,0 +1,327 @@
+"""Figures of the accident-target feasibility study.
+
+Each function takes documented DataFrames (the tables written by
+:func:`analysis.accidents.feasibility.build`) and returns a matplotlib Figure; saving is left to
+:func:`analysis.figures.style.save_figure`. Labels are English, with Chinese names where a reader
+needs them to find the place or indicator in the sources.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+import pandas as pd
+
+from analysis.accidents.models import MODEL_NAMES, MODELS
+from analysis.figures.style import PALETTE, apply_style, save_and_show  # noqa: F401  (re-exported for notebooks)
+
+_INDICATOR_LABEL = {
+    "deaths_total": "Deaths 死亡人数",
+    "accidents_total": "Accidents 事故起数",
+    "deaths_per_100m_gdp": "Deaths per 100m yuan GDP 亿元GDP死亡率",
+    "coal_deaths_per_mt": "Coal deaths per Mt 煤矿百万吨死亡率",
+    "deaths_per_100k_industrial_workers": "Deaths per 100k industrial workers",
+    "road_deaths_per_10k_vehicles": "Road deaths per 10k vehicles",
+}
+_MODEL_COLOUR = dict(zip(MODEL_NAMES, PALETTE))
+
+
+def plot_national_series(panel: pd.DataFrame,
+                         indicators: Sequence[str] = ("deaths_total", "accidents_total")
+                         ) -> plt.Figure:
+    """National series with the 2016 scope break and the quality flags of each figure.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Accident panel (schema ``accident_panel``).
+    indicators : sequence of str
+        Level indicators to draw, one panel each.
+    """
+    apply_style()
+    fig, axes = plt.subplots(1, len(indicators), figsize=(4.6 * len(indicators), 3.4))
+    axes = np.atleast_1d(axes)
+    for ax, code in zip(axes, indicators):
+        rows = panel[(panel["geo_level"] == "national") & (panel["indicator"] == code)]
+        for period, colour in (("pre2016", PALETTE[0]), ("from2016", PALETTE[1])):
+            part = rows[rows["scope_period"] == period].sort_values("year")
+            label = "before the 2016 reform" if period == "pre2016" else "reformed statistics"
+            ax.plot(part["year"], part["value"] / 1000, "-", color=colour, lw=1, alpha=0.6)
+            exact = part[~(part["is_rounded"] | part["is_preliminary"] | part["is_derived"])]
+            ax.plot(exact["year"], exact["value"] / 1000, "o", color=colour, ms=4, label=label)
+            flagged = part[part["is_rounded"] | part["is_preliminary"] | part["is_derived"]]
+            ax.plot(flagged["year"], flagged["value"] / 1000, "o", mfc="white", color=colour,
+                    ms=4)
+        ax.plot([], [], "o", mfc="white", color="grey", ms=4,
+                label="rounded, preliminary or derived")
+        ax.axvline(2015.5, color="black", ls="--", lw=0.8)
+        ax.text(2015.6, ax.get_ylim()[1] * 0.95, "2016-01-01 scope change\n统计口径调整",
+                fontsize=7, va="top")
+        ax.set_title(f"China 全国: {_INDICATOR_LABEL.get(code, code)}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("thousands")
+        ax.set_xlabel("year")
+    axes[0].legend(loc="lower left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_backtest(summary_by_horizon: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
+    """Back-test accuracy by horizon and interval coverage per model.
+
+    Parameters
+    ----------
+    summary_by_horizon : pandas.DataFrame
+        :func:`analysis.accidents.models.summarise_backtest` with ``by=("model", "horizon")``.
+    summary : pandas.DataFrame
+        The same pooled over horizons (schema ``backtest_summary``).
+    """
+    apply_style()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    for model in MODEL_NAMES:
+        part = summary_by_horizon[summary_by_horizon["model"] == model]
+        if part.empty:
+            continue
+        ax1.plot(part["horizon"], part["mape"], "o-", color=_MODEL_COLOUR[model], ms=3,
+                 label=MODELS[model].label)
+    ax1.set_xlabel("horizon (years ahead)")
+    ax1.set_ylabel("MAPE, %")
+    ax1.set_title("Out-of-sample error by horizon")
+    ax1.legend(fontsize=6.5, frameon=False)
+    y = np.arange(len(summary))
+    ax2.scatter(summary["coverage80"], y - 0.12, color=PALETTE[0], label="80 % interval", s=18)
+    ax2.scatter(summary["coverage95"], y + 0.12, color=PALETTE[3], label="95 % interval", s=18)
+    ax2.axvline(0.8, color=PALETTE[0], ls=":", lw=1)
+    ax2.axvline(0.95, color=PALETTE[3], ls=":", lw=1)
+    ax2.set_yticks(y, [f"{MODELS[m].label} (n={n})" for m, n in
+                       zip(summary["model"], summary["n_forecasts"])])
+    ax2.invert_yaxis()
+    ax2.set_xlim(-0.02, 1.02)
+    ax2.set_xlabel("share of actuals inside the interval (dotted: nominal)")
+    ax2.set_title("Empirical interval coverage")
+    ax2.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gm11_grades(gm11_grades: pd.DataFrame) -> plt.Figure:
+    """The literature's in-sample GM(1,1) grade against out-of-sample error of the same fits.
+
+    Parameters
+    ----------
+    gm11_grades : pandas.DataFrame
+        Schema ``gm11_grades``.
+    """
+    apply_style()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for i, (series, part) in enumerate(gm11_grades.groupby("series_id", sort=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        ax1.scatter(part["c_ratio"], part["outsample_mape"], color=colour, s=20, label=series)
+        ax2.scatter(part["insample_mape"], part["outsample_mape"], color=colour, s=20)
+    ax1.set_xlim(0, max(0.7, gm11_grades["c_ratio"].max() * 1.1))
+    ax1.axvline(0.35, color="black", ls=":", lw=1)
+    ax1.text(0.36, ax1.get_ylim()[0], "left of the line:\ngrade 'good' (一级)\nif P > 0.95",
+             fontsize=7, va="bottom")
+    ax1.set_xlabel("posterior-variance ratio C (in-sample) 后验差比值")
+    ax1.set_ylabel("out-of-sample MAPE, %")
+    ax1.set_title("GM(1,1): in-sample grade vs forecast error")
+    ax1.legend(fontsize=6.5, frameon=False, loc="upper right")
+    lim = max(gm11_grades["insample_mape"].max(), gm11_grades["outsample_mape"].max()) * 1.1
+    ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls="--")
+    ax2.set_xlim(0, lim)
+    ax2.set_ylim(0, lim)
+    ax2.set_xlabel("in-sample MAPE, %")
+    ax2.set_ylabel("out-of-sample MAPE, %")
+    ax2.set_title("Fit is not forecast (dashed: equal)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_fan_charts(forecasts: pd.DataFrame, panel: pd.DataFrame, feasibility: pd.DataFrame,
+                    target_ids: Sequence[str], method: str = "model_ensemble",
+                    ncols: int = 3) -> plt.Figure:
+    """Fan charts (80 % and 95 %) of the target-year value with the target line.
+
+    Parameters
+    ----------
+    forecasts : pandas.DataFrame
+        Schema ``forecasts``.
+    panel : pandas.DataFrame
+        Accident panel, for the history.
+    feasibility : pandas.DataFrame
+        Schema ``feasibility`` (threshold, probability, data used, outcome).
+    target_ids : sequence of str
+        Targets to draw, one panel each.
+    method : str
+        Which predictive distribution to draw.
+    """
+    apply_style()
+    n = len(target_ids)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.9 * nrows), squeeze=False)
+    for ax, tid in zip(axes.flat, target_ids):
+        row = feasibility[(feasibility["target_id"] == tid)
+                          & (feasibility["method"] == method)].iloc[0]
+        fc = forecasts[(forecasts["target_id"] == tid) & (forecasts["method"] == method)]
+        hist = panel[(panel["geo_zh"] == row["geography_zh"])
+                     & (panel["indicator"] == row["indicator"])].sort_values("year")
+        base_scope = "pre2016" if int(str(row["base_years"]).split(";")[-1]) < 2016 \
+            else "from2016"
+        known = hist[(hist["year"] < row["year_set"]) & (hist["scope_period"] == base_scope)]
+        later = hist[(hist["year"] >= row["year_set"]) & (hist["scope_period"] == base_scope)
+                     & (hist["year"] <= row["target_year"])]
+        other = hist[(hist["scope_period"] != base_scope) & (hist["year"] <= row["target_year"])]
+        ax.fill_between(fc["year"], fc["lower95"], fc["upper95"], color=PALETTE[0], alpha=0.15,
+                        lw=0, label="95 %")
+        ax.fill_between(fc["year"], fc["lower80"], fc["upper80"], color=PALETTE[0], alpha=0.3,
+                        lw=0, label="80 %")
+        ax.plot(fc["year"], fc["median"], color=PALETTE[0], lw=1)
+        ax.plot(known["year"], known["value"], "o-", color="black", ms=3, lw=0.8,
+                label="data when set")
+        if len(later):
+            ax.plot(later["year"], later["value"], "o", mfc="white", color="black", ms=3,
+                    label="observed later")
+        if len(other):
+            ax.plot(other["year"], other["value"], "x", color="grey", ms=3,
+                    label="other scope (not comparable)")
+        thr = row["threshold_value"]
+        ax.axhline(thr, color=PALETTE[3], ls="--", lw=1,
+                   label="target line" + (" (median)" if row["threshold_simulated"] is True
+                                          else ""))
+        ax.axvline(row["target_year"], color="grey", lw=0.5, ls=":")
+        ax.set_title(f"{row['label']}\nP(met) = {row['probability']:.2f}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    legend = {}
+    for ax in list(axes.flat)[:n]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=4, frameon=False,
+               fontsize=7)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+_METHOD_STYLE = {
+    "model_ensemble": ("o", PALETTE[0], "model ensemble (range of models)"),
+    "reference_class": ("s", PALETTE[2], "reference class, ex ante (Wilson 95 %)"),
+    "reference_class_all_years": ("D", PALETTE[4], "reference class, all years (ex post)"),
+}
+
+
+def plot_probabilities(feasibility: pd.DataFrame) -> plt.Figure:
+    """Probability that each target is met, per method, with the outcome where known.
+
+    Parameters
+    ----------
+    feasibility : pandas.DataFrame
+        Schema ``feasibility``; targets without any probability are left out.
+    """
+    apply_style()
+    shown = feasibility[feasibility["method"].isin(_METHOD_STYLE)]
+    has_p = shown.groupby("target_id")["probability"].apply(lambda s: s.notna().any())
+    order = [t for t in dict.fromkeys(shown["target_id"]) if has_p.get(t, False)]
+    fig, ax = plt.subplots(figsize=(8.5, 0.34 * len(order) + 1.4))
+    offsets = dict(zip(_METHOD_STYLE, (-0.22, 0.0, 0.22)))
+    for i, tid in enumerate(order):
+        rows = shown[shown["target_id"] == tid]
+        for rec in rows.to_dict("records"):
+            if pd.isna(rec["probability"]):
+                continue
+            marker, colour, _ = _METHOD_STYLE[rec["method"]]
+            y = i + offsets[rec["method"]]
+            ax.plot([rec["probability_lower"], rec["probability_upper"]], [y, y], color=colour,
+                    lw=1)
+            ax.plot(rec["probability"], y, marker, color=colour, ms=4)
+        met = rows["outcome_met"].iloc[0]
+        text = {True: "met", False: "missed"}.get(met if isinstance(met, bool) else None, "?")
+        ax.text(1.04, i, text, va="center", fontsize=7,
+                color={"met": PALETTE[2], "missed": PALETTE[3]}.get(text, "grey"))
+    labels = [shown.loc[shown["target_id"] == t, "label"].iloc[0] for t in order]
+    ax.set_yticks(range(len(order)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(-0.02, 1.12)
+    ax.set_xlabel("probability that the target is met (outcome at right; ? = not in data)")
+    for method, (marker, colour, label) in _METHOD_STYLE.items():
+        ax.plot([], [], marker, color=colour, label=label)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.34 * len(order) + 1.4)),
+              ncol=3, frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(reliability: pd.DataFrame) -> plt.Figure:
+    """Reliability diagram: observed frequency against forecast probability, per method.
+
+    Parameters
+    ----------
+    reliability : pandas.DataFrame
+        :func:`analysis.accidents.feasibility.reliability_table`.
+    """
+    apply_style()
+    fig, ax = plt.subplots(figsize=(4.4, 4.2))
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
+    for k, (method, part) in enumerate(reliability.groupby("method", sort=False)):
+        marker, colour, label = _METHOD_STYLE.get(method, ("o", PALETTE[k], method))
+        x = part["mean_probability"] + (k - 0.5) * 0.01
+        ax.errorbar(x, part["observed_rate"],
+                    yerr=[part["observed_rate"] - part["observed_lower"],
+                          part["observed_upper"] - part["observed_rate"]],
+                    fmt=marker, color=colour, ms=4, lw=0.8, capsize=2,
+                    label=label.split(" (")[0])
+        offset = (-24, 3) if k == 0 else (4, -9)
+        for xi, yi, n in zip(x, part["observed_rate"], part["n"]):
+            ax.annotate(f"n={n}", (xi, yi), textcoords="offset points", xytext=offset,
+                        fontsize=6, color=colour)
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("forecast probability (bin mean)")
+    ax.set_ylabel("share of pseudo-targets met (Wilson 95 %)")
+    ax.set_title("Reliability on historical pseudo-targets")
+    ax.legend(loc="upper left", frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reference_class(observations: pd.DataFrame, panels: Sequence[dict]) -> plt.Figure:
+    """Observed changes of a target form over time, with the required change and the year
+    the target was set.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        Schema ``accident_change_observations``.
+    panels : sequence of dict
+        One per panel, keys ``title``, ``families`` (list), ``baseline_rule``, ``lag``,
+        ``required_change_pct`` (the target line; 0 for "below") and ``year_set``.
+    """
+    apply_style()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.5), squeeze=False)
+    geos = sorted(set(observations["geo_en"]))
+    colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(geos)}
+    for ax, spec in zip(axes.flat, panels):
+        obs = observations[observations["family"].isin(spec["families"])
+                           & (observations["baseline_rule"] == spec["baseline_rule"])
+                           & (observations["lag"] == spec["lag"])
+                           & ~observations["is_context_only"]]
+        for (geo, origin), part in obs.groupby(["geo_en", "origin"], sort=True):
+            marker = "o" if origin == "computed_from_levels" else "^"
+            ax.scatter(part["year"], part["change_pct"], color=colour[geo], marker=marker, s=16,
+                       label=f"{geo} ({'levels' if marker == 'o' else 'reported'})")
+        ax.axhline(spec["required_change_pct"], color=PALETTE[3], ls="--", lw=1,
+                   label="required change")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(spec["year_set"] - 0.5, color="black", ls=":", lw=1)
+        ax.text(spec["year_set"] - 0.4, ax.get_ylim()[1], "target set →\n(ex post)",
+                fontsize=6.5, va="top")
+        ax.set_title(spec["title"], fontsize=8.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("year of the change")
+        ax.set_ylabel("change, %")
+        ax.legend(fontsize=6, frameon=False, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,256 @@
+"""The build behind ``python -m analysis build``: raw plans → clean texts and tables.
+
+Stages run in data-flow order (read → clean → structure → extract → accident statistics). Each
+table is validated against its schema and written atomically, so an interrupted or failed
+build never leaves a half-written table. Bad inputs are reported, skipped, and listed in
+``input_problems.csv``; the rest of the corpus is still processed.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from analysis.pipeline import tables
+from analysis.pipeline.status import write_build_info
+from analysis.clean.rules import RULE_NAMES, CleanContext, build_reference, clean_text, make_repairer, to_simplified
+from analysis.core.io import atomic_write_text
+from analysis.core.paths import processed_dir, raw_dir
+from analysis.corpus.read import InputProblem, read_corpus
+from analysis.core.schema import codebook_markdown, write_table
+
+
+@dataclass
+class CleanedCorpus:
+    """Output of the cleaning stage."""
+
+    documents: pd.DataFrame
+    cleaning_log: pd.DataFrame
+    garbled_spans: pd.DataFrame
+    texts: dict[str, str]
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
+    """Read and clean every plan listed in ``raw/manifest.csv``.
+
+    Parameters
+    ----------
+    raw : Path
+        The raw-data folder.
+    progress : bool, optional
+        Show a progress bar on standard error (default: only when it is a terminal).
+
+    Returns
+    -------
+    CleanedCorpus
+    """
+    manifest, documents, problems = read_corpus(raw)
+    model = build_reference([d.text for d in documents])
+    repairer = make_repairer(model)
+    rows, log_rows, span_rows, texts = [], [], [], {}
+    show = sys.stderr.isatty() if progress is None else progress
+    meta_by_id = manifest.set_index("doc_id")
+    for doc in tqdm(documents, desc="cleaning", unit="doc", disable=not show or len(documents) < 2,
+                    file=sys.stderr):
+        ctx = CleanContext(doc.doc_id, repairer=repairer, model=model)
+        result = clean_text(doc.text, ctx)
+        texts[doc.doc_id] = result.text
+        log_rows.extend(result.log)
+        counts = pd.Series([r[2] for r in result.log], dtype=object).value_counts()
+        row = meta_by_id.loc[doc.doc_id].to_dict()
+        row.update(doc_id=doc.doc_id, sha256=doc.sha256, encoding=doc.encoding, encoding_source=doc.encoding_source,
+                   n_bytes_raw=doc.n_bytes, n_chars_raw=len(doc.text),
+                   n_chars_clean=len(result.text), script=ctx.script,
+                   published_date=ctx.metadata.get("published_date", ""),
+                   printed_date=ctx.metadata.get("printed_date", ""),
+                   attachment_doc_number=ctx.metadata.get("attachment_doc_number", ""),
+                   garbled_restored=sum(g.status == "restored" for g in ctx.garbled),
+                   garbled_marked=sum(g.status == "marked" for g in ctx.garbled))
+        for name in RULE_NAMES:
+            row[f"n_{name}"] = int(counts.get(name, 0))
+        rows.append(row)
+        for g in ctx.garbled:
+            span_rows.append(dict(doc_id=doc.doc_id, start=g.start, end=g.end, observed=g.observed,
+                                  best_guess=g.best_guess,
+                                  best_guess_simplified=to_simplified(g.best_guess),
+                                  status=g.status, posterior=round(g.posterior, 4),
+                                  gain=round(g.margin, 2), n_candidates=g.n_candidates))
+    documents_table = pd.DataFrame(rows)
+    log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
+    spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
+    return CleanedCorpus(documents_table, log, spans, texts, problems)
+
+
+def write_clean(corpus: CleanedCorpus, out: Path) -> list[Path]:
+    """Write clean texts and the cleaning tables; remove clean texts of dropped documents."""
+    clean_dir = out / "clean"
+    clean_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for doc_id, text in corpus.texts.items():
+        path = clean_dir / f"{doc_id}.txt"
+        atomic_write_text(path, text)
+        written.append(path)
+    for stale in sorted(clean_dir.glob("*.txt")):
+        if stale.stem not in corpus.texts:
+            stale.unlink()
+    problems = pd.DataFrame([vars(p) for p in corpus.problems],
+                            columns=tables.INPUT_PROBLEMS.column_names)
+    written.append(write_table(corpus.documents, tables.DOCUMENTS, out))
+    written.append(write_table(corpus.cleaning_log, tables.CLEANING_LOG, out))
+    written.append(write_table(corpus.garbled_spans, tables.GARBLED_SPANS, out))
+    written.append(write_table(problems, tables.INPUT_PROBLEMS, out))
+    return written
+
+
+CODEBOOK_PREAMBLE = """# Codebook of `data/processed/`
+
+Every table here is rebuilt from `data/raw/` by `python -m analysis build` (run by `make all`).
+Do not edit these files by hand. This codebook is generated from the schemas in
+`src/analysis/tables.py` (and the modules named there), which are also checked whenever a table
+is written: a table that does not match its schema stops the build.
+
+CSV conventions: UTF-8, comma-separated, header row, `\\n` line ends; empty cell = missing;
+booleans `True`/`False`; dates ISO `YYYY-MM-DD`.
+
+Clean texts: `clean/<doc_id>.txt`, one paragraph per line, simplified Chinese, full-width
+punctuation; □ marks a character that could not be restored (see `garbled_spans.csv`).
+"""
+
+
+def all_schemas():
+    """Every table schema of the build, in data-flow order."""
+    return list(tables.CLEANING_TABLES) + [tables.CLAUSES] + _stage_schemas()
+
+
+def _stage_modules(names) -> list:
+    """Import the later-stage modules that exist; a stage whose own module is absent is
+    skipped, but a missing dependency of a stage is an error, never a silent skip."""
+    modules = []
+    for name in names:
+        module_name = LATER_STAGES.get(name, name)
+        try:
+            modules.append(importlib.import_module(module_name))
+        except ModuleNotFoundError as err:
+            if err.name != module_name:
+                raise
+    return modules
+
+
+def _named_stage_modules(names) -> tuple[list[str], list]:
+    """Like :func:`_stage_modules`, with the names of the stages that exist."""
+    found = _stage_modules(names)
+    modules = {m.__name__: m for m in found}
+    kept = [n for n in names if LATER_STAGES.get(n, n) in modules]
+    return kept, [modules[LATER_STAGES.get(n, n)] for n in kept]
+
+
+def _stage_schemas() -> list:
+    """Schemas that later stages declare in their own modules (``SCHEMAS`` lists)."""
+    return [schema for module in _stage_modules(LATER_STAGES)
+            for schema in getattr(module, "SCHEMAS", [])]
+
+
+#: Stages run after cleaning and structuring, in order: stage name -> module. Each module has
+#: ``build(raw_dir, processed_dir)`` returning the paths it wrote, and a ``SCHEMAS`` list for
+#: the codebook.
+LATER_STAGES = {
+    "targets": "analysis.extract.targets",
+    "responsibilities": "analysis.extract.units",
+    "feasibility": "analysis.accidents.feasibility",
+    "regional": "analysis.text.regional",
+    "topics": "analysis.topics.model",
+}
+
+
+def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.DataFrame:
+    """Parse every clean text into clauses and fill header metadata into ``documents``.
+
+    Header fields come from the text where found, else from the removed debris (document
+    number of an attachment), else from the manifest; ``*_source`` columns say which.
+    """
+    from analysis.structure.clauses import clause_table
+
+    tables_, docs = [], corpus.documents.copy()
+    for col in ("title", "issuer", "issue_date", "doc_number"):
+        docs[col] = ""
+        docs[f"{col}_source"] = "none"
+    meta = manifest_meta.set_index("doc_id")
+    for i, row in docs.iterrows():
+        doc_id = row["doc_id"]
+        table, header = clause_table(doc_id, corpus.texts[doc_id])
+        tables_.append(table)
+        manifest_values = {"title": meta.at[doc_id, "title_zh"], "issuer": meta.at[doc_id, "issuer_zh"],
+                           "issue_date": meta.at[doc_id, "issue_date"],
+                           "doc_number": meta.at[doc_id, "doc_number"]}
+        for col in ("title", "issuer", "issue_date", "doc_number"):
+            value, source = getattr(header, col), "text"
+            if not value and col == "doc_number" and row.get("attachment_doc_number"):
+                value, source = row["attachment_doc_number"], "debris"
+            if not value and manifest_values[col]:
+                value, source = manifest_values[col], "manifest"
+            docs.at[i, col] = value
+            docs.at[i, f"{col}_source"] = source if value else "none"
+    corpus.documents = docs[tables.DOCUMENTS.column_names]
+    clauses = pd.concat(tables_, ignore_index=True) if tables_ else pd.DataFrame(
+        columns=tables.CLAUSES.column_names)
+    return clauses
+
+
+def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None,
+          stages: tuple[str, ...] | None = None) -> int:
+    """Rebuild ``data/processed`` from ``data/raw``; return a process exit code.
+
+    Parameters
+    ----------
+    raw, out : Path, optional
+        Raw and processed folders (default: the repository's).
+    progress : bool, optional
+        Progress bar on standard error (default: only on a terminal).
+    stages : tuple of str, optional
+        Later stages to run after cleaning and structuring (default: all of
+        :data:`LATER_STAGES`).
+
+    Exit code 0: everything built; 1: built, but some inputs had problems (listed).
+    """
+    raw = Path(raw) if raw else raw_dir()
+    out = Path(out) if out else processed_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = clean_corpus(raw, progress=progress)
+    if not corpus.texts:
+        problems = pd.DataFrame([vars(p) for p in corpus.problems],
+                                columns=tables.INPUT_PROBLEMS.column_names)
+        write_table(problems, tables.INPUT_PROBLEMS, out)
+        print(f"no document could be read; {len(corpus.problems)} input problem(s) "
+              f"(see {out / 'input_problems.csv'}):")
+        for problem in corpus.problems:
+            print(f"  - {problem}")
+        return 1
+    manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False)
+    clauses = structure_corpus(corpus, manifest)
+    write_clean(corpus, out)
+    write_table(clauses, tables.CLAUSES, out)
+    ran = ["clean", "structure"]
+    for name, module in zip(*_named_stage_modules(tuple(LATER_STAGES) if stages is None
+                                                  else stages)):
+        print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
+        module.build(raw, out)
+        ran.append(name)
+    atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
+    write_build_info(raw, out, ran, 1 if corpus.problems else 0)
+    docs = corpus.documents
+    print(f"built {len(docs)} document(s): {int(docs['n_chars_raw'].sum())} raw -> "
+          f"{int(docs['n_chars_clean'].sum())} clean characters; "
+          f"{len(corpus.cleaning_log)} logged changes; garbled spans "
+          f"{int(docs['garbled_restored'].sum())} restored, {int(docs['garbled_marked'].sum())} "
+          f"marked")
+    if corpus.problems:
+        print(f"{len(corpus.problems)} input problem(s) (see {out / 'input_problems.csv'}):")
+        for problem in corpus.problems:
+            print(f"  - {problem}")
+        return 1
+    return 0

@@ -1,0 +1,321 @@
+"""Distinctive vocabulary: weighted log-odds ratios with an informative Dirichlet prior
+(Monroe, Colaresi and Quinn 2008), with chi-squared and likelihood-ratio keyness beside them.
+
+For a unit (one plan, or all plans of one administrative level) against the rest of the
+corpus, with counts ``y_i`` (unit) and ``y_j`` (rest) of a term, totals ``n_i`` and ``n_j``,
+and prior pseudo-counts ``a_w = a0 * pi_w`` (``pi_w`` the term's share of the whole corpus,
+``a0`` the prior's total mass):
+
+    delta_w = log((y_i + a_w) / (n_i + a0 - y_i - a_w))
+            - log((y_j + a_w) / (n_j + a0 - y_j - a_w))
+    var(delta_w) ~= 1 / (y_i + a_w) + 1 / (y_j + a_w)
+    z_w = delta_w / sqrt(var(delta_w))
+
+(Monroe et al. 2008, eqs. 16, 18–20, 22). ``z`` is the main ranking: it is large only for
+terms that are both frequent and lopsided. The prior's strength is a choice the paper leaves
+open: ``a0`` equal to the corpus size (the empirical-Bayes default of the R package
+``tidylo``) favours rare terms found in one plan only (place names), a weak prior favours the
+most frequent words. The default here, :data:`PRIOR_SCALE` = 0.1 (the prior carries a tenth
+of the corpus), sits between; :func:`prior_sensitivity` shows how much the top terms depend
+on it. Words of one character are left out (mostly fragments and function words).
+
+Keyness as in quanteda-based papers, signed positive when the unit uses the term more than
+expected: Pearson chi-squared with Yates' continuity correction and the likelihood-ratio G²
+(no correction), both on the 2 × 2 table (term, other terms) × (unit, rest).
+
+Copied passages inflate all of these: a passage that Yichun repeats from Jiangxi makes
+Jiangxi's words look typical of Jiangxi *and* of Yichun. :func:`texts_with_reuse_once`
+removes from the copying plan the text it shares with its source, so the passage is counted
+once, in the source.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.text.tokenise import glossary, tokenise_clauses
+
+ADMIN_RANK = {"province": 0, "city": 1, "county": 2}
+TOP_N = 40
+PRIOR_SCALE = 0.1
+MIN_LENGTH = 2
+
+
+def count_matrix(tokens: pd.Series, units: pd.Series, min_length: int = MIN_LENGTH
+                 ) -> pd.DataFrame:
+    """Units × terms count table from space-joined token strings (one per clause); terms
+    shorter than ``min_length`` characters are dropped."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False)
+    clause_counts = vectorizer.fit_transform(tokens.fillna("").to_numpy())
+    codes, labels = pd.factorize(units.to_numpy(), sort=True)
+    from scipy import sparse
+
+    member = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                               shape=(len(labels), len(codes)))
+    counts = (member @ clause_counts).toarray()
+    terms = vectorizer.get_feature_names_out()
+    keep = np.array([len(t) >= min_length for t in terms], dtype=bool)
+    return pd.DataFrame(counts[:, keep], index=pd.Index(labels, name="unit"),
+                        columns=terms[keep])
+
+
+def log_odds_dirichlet(y_i: np.ndarray, y_j: np.ndarray, prior: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted log-odds ratio of group i against group j with an informative prior.
+
+    Parameters
+    ----------
+    y_i, y_j : numpy.ndarray
+        Term counts in the two groups (same term order).
+    prior : numpy.ndarray
+        Dirichlet pseudo-counts ``a_w`` per term (their sum is ``a0``).
+
+    Returns
+    -------
+    (delta, variance, z) : tuple of numpy.ndarray
+    """
+    y_i, y_j, prior = (np.asarray(v, dtype=float) for v in (y_i, y_j, prior))
+    n_i, n_j, a0 = y_i.sum(), y_j.sum(), prior.sum()
+    delta = (np.log((y_i + prior) / (n_i + a0 - y_i - prior))
+             - np.log((y_j + prior) / (n_j + a0 - y_j - prior)))
+    variance = 1 / (y_i + prior) + 1 / (y_j + prior)
+    return delta, variance, delta / np.sqrt(variance)
+
+
+def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Signed chi-squared (Yates-corrected) and G² keyness of each term, unit vs rest.
+
+    The 2 × 2 table of a term is ``[[y_i, y_j], [n_i - y_i, n_j - y_j]]``. The sign is
+    positive when the unit's count exceeds its expected count.
+    """
+    a = np.asarray(y_i, dtype=float)
+    b = np.asarray(y_j, dtype=float)
+    c = a.sum() - a
+    d = b.sum() - b
+    n = a + b + c + d
+    expected = np.stack([(a + b) * (a + c), (a + b) * (b + d), (c + d) * (a + c),
+                         (c + d) * (b + d)]) / n
+    observed = np.stack([a, b, c, d])
+    sign = np.where(a > expected[0], 1.0, -1.0)
+    # Yates: move each cell half a count toward its expectation, never past it.
+    shift = np.minimum(0.5, np.abs(observed - expected))
+    chi2 = (((np.abs(observed - expected) - shift) ** 2) / expected).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+    g2 = 2 * terms.sum(axis=0)
+    return sign * chi2, sign * g2
+
+
+def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
+                      min_count: int = 1) -> pd.DataFrame:
+    """Every unit against the rest: log-odds, z, keyness and ranks for every term.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Units × terms counts (:func:`count_matrix`).
+    prior_scale : float
+        ``a0`` as a multiple of the corpus size (1: the prior adds each term's corpus count;
+        default :data:`PRIOR_SCALE`).
+    min_count : int
+        Terms used fewer times in the whole corpus are dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``term``, ``count_unit``, ``count_rest``, ``per_10k_unit``,
+        ``per_10k_rest``, ``log_odds``, ``z``, ``chi2``, ``g2``, ``rank_z``, ``rank_chi2``,
+        ``rank_g2`` (1 = most distinctive of the unit; ties broken by term).
+    """
+    values = counts.to_numpy(dtype=float)
+    total = values.sum(axis=0)
+    keep = total >= min_count
+    values, terms = values[:, keep], counts.columns[keep]
+    total = total[keep]
+    prior = prior_scale * total.sum() * total / total.sum()
+    out = []
+    for k, unit in enumerate(counts.index):
+        y_i = values[k]
+        y_j = total - y_i
+        delta, _, z = log_odds_dirichlet(y_i, y_j, prior)
+        chi2, g2 = keyness(y_i, y_j)
+        table = pd.DataFrame({"unit": unit, "term": terms, "count_unit": y_i.astype(int),
+                              "count_rest": y_j.astype(int),
+                              "per_10k_unit": 1e4 * y_i / max(y_i.sum(), 1),
+                              "per_10k_rest": 1e4 * y_j / max(y_j.sum(), 1),
+                              "log_odds": delta, "z": z, "chi2": chi2, "g2": g2})
+        for column in ("z", "chi2", "g2"):
+            order = table.sort_values([column, "term"], ascending=[False, True]).index
+            table.loc[order, f"rank_{column}"] = np.arange(1, len(table) + 1)
+        out.append(table)
+    result = pd.concat(out, ignore_index=True)
+    for column in ("rank_z", "rank_chi2", "rank_g2"):
+        result[column] = result[column].astype(int)
+    return result
+
+
+def copy_direction(documents: pd.DataFrame, pairs=None) -> dict[tuple[str, str], str]:
+    """For each ordered pair of plans, which one is taken to copy from the other.
+
+    The plan of the lower administrative level copies; at the same level, the later issue
+    date (then the later plan year, then the doc_id) copies. An assumption, not an
+    observation: the text shows that passages are shared, not who wrote them first.
+
+    Parameters
+    ----------
+    documents : pandas.DataFrame
+        ``documents.csv``.
+    pairs : iterable of (str, str), optional
+        Ordered pairs to decide; default every ordered pair (for small corpora only).
+    """
+    docs = documents.set_index("doc_id")
+    key = {d: (ADMIN_RANK.get(docs.at[d, "admin_level"], 3),
+               str(docs.at[d, "issue_date"]) if isinstance(docs.at[d, "issue_date"], str)
+               else f"{int(docs.at[d, 'year_start'])}-12-31", d) for d in docs.index}
+    if pairs is None:  # every ordered pair: only for small corpora
+        pairs = [(a, b) for a in docs.index for b in docs.index if a != b]
+    return {(a, b): (a if key[a] > key[b] else b) for a, b in pairs}
+
+
+def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
+                          documents: pd.DataFrame, separator: str = "。") -> pd.Series:
+    """Clause texts (whitespace removed) with passages shared with a source plan cut out of
+    the copying plan (:func:`copy_direction`), so each passage counts once.
+
+    Parameters
+    ----------
+    reuse : pandas.DataFrame
+        :func:`analysis.text.reuse.find_reuse` output (with ``spans_a``).
+
+    Returns
+    -------
+    pandas.Series
+        Text per clause of ``prepared`` (same index); cut passages are replaced by
+        ``separator`` so that words do not join across the cut.
+    """
+    texts = prepared["content"].str.replace(r"\s+", "", regex=True)
+    if not len(reuse):
+        return texts
+    # Only the pairs that share text, so the cost follows reuse, not plans squared.
+    copier = copy_direction(documents, set(zip(reuse["doc_a"], reuse["doc_b"])))
+    cuts: dict[str, list[tuple[int, int]]] = {}
+    for doc_a, doc_b, clause_a, spans in zip(reuse["doc_a"], reuse["doc_b"],
+                                             reuse["clause_a"], reuse["spans_a"]):
+        if copier.get((doc_a, doc_b)) == doc_a:
+            cuts.setdefault(clause_a, []).extend(spans)
+    out = []
+    for clause_id, text in zip(prepared["clause_id"], texts):
+        spans = cuts.get(clause_id)
+        if not spans:
+            out.append(text)
+            continue
+        mask = np.zeros(len(text), dtype=bool)
+        for s, e in spans:
+            mask[s:e] = True
+        pieces, current = [], []
+        for ch, cut in zip(text, mask):
+            if cut:
+                if current:
+                    pieces.append("".join(current))
+                    current = []
+            else:
+                current.append(ch)
+        if current:
+            pieces.append("".join(current))
+        out.append(separator.join(pieces))
+    return pd.Series(out, index=prepared.index, dtype="str")
+
+
+def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
+                      top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE) -> pd.DataFrame:
+    """Distinctive terms per plan and per administrative level, in two variants.
+
+    Variants: ``all text``, and ``reuse counted once`` (:func:`texts_with_reuse_once`).
+    Kept: the ``top_n`` terms by z of each unit and variant, plus any term in the other
+    variant's top ``top_n`` of the same unit, so that the two rankings can be compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`distinctive_terms` columns plus ``variant``, ``unit_type`` (``document`` or
+        ``admin_level``) and ``english`` (glossary; empty where the glossary lacks the term).
+    """
+    levels = prepared["doc_id"].map(documents.set_index("doc_id")["admin_level"])
+    variants = {"all text": prepared["content"].str.replace(r"\s+", "", regex=True),
+                "reuse counted once": texts_with_reuse_once(prepared, reuse, documents)}
+    tables = []
+    for variant, texts in variants.items():
+        frame = pd.DataFrame({"doc_id": prepared["doc_id"], "clause_id": prepared["clause_id"],
+                              "text": texts})
+        tokens = tokenise_clauses(frame)["tokens"]
+        for unit_type, units in (("document", prepared["doc_id"]), ("admin_level", levels)):
+            table = distinctive_terms(count_matrix(tokens, units), prior_scale=prior_scale)
+            table.insert(0, "unit_type", unit_type)
+            table.insert(0, "variant", variant)
+            tables.append(table)
+    full = pd.concat(tables, ignore_index=True)
+    top = full[full["rank_z"] <= top_n][["unit_type", "unit", "term"]].drop_duplicates()
+    kept = full.merge(top, on=["unit_type", "unit", "term"], how="inner")
+    kept["english"] = kept["term"].map(glossary()).fillna("").astype("str")
+    order = {"all text": 0, "reuse counted once": 1}
+    kept = kept.sort_values(["unit_type", "unit", "variant", "rank_z"],
+                            key=lambda s: s.map(order) if s.name == "variant" else s)
+    return kept.reset_index(drop=True)
+
+
+def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 10
+                      ) -> pd.DataFrame:
+    """How much each unit's top terms depend on the prior and on the statistic.
+
+    For every unit: the overlap (shared terms / ``top``) of the top-``top`` terms by z at
+    each prior scale with those at :data:`PRIOR_SCALE`, and of the top terms by signed
+    chi-squared and by G² with those by z at :data:`PRIOR_SCALE`.
+    """
+    base = distinctive_terms(counts, PRIOR_SCALE)
+
+    def tops(table, column):
+        return {u: set(g.nsmallest(top, f"rank_{column}")["term"])
+                for u, g in table.groupby("unit")}
+
+    reference = tops(base, "z")
+    rows = []
+    for scale in scales:
+        other = tops(distinctive_terms(counts, scale), "z")
+        rows += [{"unit": u, "comparison": f"z, prior scale {scale:g}",
+                  "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
+    for column, label in (("chi2", "chi-squared (Yates)"), ("g2", "G2")):
+        other = tops(base, column)
+        rows += [{"unit": u, "comparison": label,
+                  "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
+    return pd.DataFrame(rows)
+
+
+def top_terms_by_unit(terms: pd.DataFrame, unit_type: str = "admin_level",
+                      variant: str = "reuse counted once", n: int = 8) -> pd.Series:
+    """The ``n`` most distinctive terms of each unit, by z rank, as one readable line.
+
+    Parameters
+    ----------
+    terms : pandas.DataFrame
+        ``distinctive_terms.csv`` (columns ``unit_type, unit, variant, term, english,
+        rank_z``).
+    unit_type, variant : str
+        Which units (``document`` or ``admin_level``) and which count variant to show.
+    n : int
+        Terms per unit.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by unit: ``"term (english) · term · …"`` (English only where the glossary
+        has it).
+    """
+    rows = terms[(terms["unit_type"] == unit_type) & (terms["variant"] == variant)]
+    lines = {}
+    for unit, group in rows.groupby("unit"):
+        top = group.nsmallest(n, "rank_z")
+        lines[unit] = " · ".join(f"{t} ({e})" if isinstance(e, str) and e else t
+                                 for t, e in zip(top["term"], top["english"]))
+    return pd.Series(lines, name="top terms", dtype="str").rename_axis("unit")

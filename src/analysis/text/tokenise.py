@@ -1,0 +1,369 @@
+"""Word segmentation of clause texts, shared by the regional and topic analyses.
+
+One jieba :class:`jieba.Tokenizer` of this module's own (never the global one, so user words
+and settings do not leak into other code), loaded with the project's domain lexicon
+(``data/domain_lexicon.txt``, jieba user-dictionary format). :func:`segment` then removes
+stopwords (``data/stopwords.txt``: function words and plan boilerplate), punctuation,
+numbers and enumerators. Segmentation is deterministic: jieba's dictionary route and its HMM
+for unknown words have no randomness.
+
+:func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
+hashes everything the result depends on (segmenter version, jieba version, lexicon and
+stopword files, every clause id and text), so a cached result is always the one a fresh run
+would give, and deleting the cache only costs time.
+
+The module also holds the text preparation that the regional analyses share:
+:func:`clause_own_text` (a clause without the text of its children, so that no character is
+counted twice) and :func:`content_text` (a clause without its number and the attribution
+parenthesis ``（责任单位：…）``, which lists offices rather than policy).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.clean.charmodel import read_lexicon
+from analysis.core.io import atomic_write_text
+from analysis.core.paths import PACKAGE_DATA, cache_dir
+
+LEXICON_PATH = PACKAGE_DATA / "domain_lexicon.txt"
+STOPWORDS_PATH = PACKAGE_DATA / "stopwords.txt"
+GLOSSARY_PATH = PACKAGE_DATA / "glossary.csv"
+
+#: Bump when the segmentation logic (not the data files) changes; part of the cache key.
+SEGMENTER_VERSION = "1"
+#: jieba's HMM guesses words missing from the dictionary (e.g. 花园云); kept on, as in jieba.
+USE_HMM = True
+#: Cache files of :func:`tokenise_clauses` kept; older ones are removed.
+MAX_CACHE_FILES = 8
+
+# A token made only of digits, decimal points, percent and range signs is a number.
+_NUMBER = re.compile(r"^[0-9０-９.．%％+\-~～／/×]+$")
+# Chinese numerals on their own (一, 二十, 两) and enumerators (一是, 第三) carry no topic.
+_CN_NUMBER = re.compile(r"^(第)?[零〇一二三四五六七八九十百千万两]+(是|个|项|条|次|批|年)?$")
+_CIRCLED = re.compile(r"^[①-⑳]+$")
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def lexicon_entries(path: Path = LEXICON_PATH) -> list[tuple[str, int | None, str | None]]:
+    """Entries of the domain lexicon: (word, frequency or None, part of speech or None)."""
+    entries = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split()
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            tag = parts[2] if len(parts) > 2 else None
+            entries.append((parts[0], freq, tag))
+    return entries
+
+
+def _new_tokenizer(user_dictionary: bool):
+    """A fresh jieba Tokenizer, initialised quietly (jieba logs timings to stderr, which
+    would make notebook outputs differ between runs)."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    level = jieba.default_logger.level
+    jieba.default_logger.setLevel(logging.WARNING)
+    try:
+        tokenizer.initialize()
+    finally:
+        jieba.default_logger.setLevel(level)
+    if user_dictionary:
+        # add_word rather than load_userdict: the lexicon has '#' comment lines, which
+        # load_userdict would add as words.
+        for word, freq, tag in lexicon_entries():
+            tokenizer.add_word(word, freq, tag)
+    return tokenizer
+
+
+@lru_cache(maxsize=1)
+def tokenizer():
+    """This module's jieba Tokenizer with the domain lexicon loaded (built once)."""
+    return _new_tokenizer(user_dictionary=True)
+
+
+@lru_cache(maxsize=1)
+def plain_tokenizer():
+    """A jieba Tokenizer with jieba's dictionary only (the benchmark's baseline)."""
+    return _new_tokenizer(user_dictionary=False)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Stopwords: function words and plan boilerplate (``data/stopwords.txt``)."""
+    return frozenset(read_lexicon(STOPWORDS_PATH))
+
+
+@lru_cache(maxsize=1)
+def _glossary_table() -> pd.DataFrame:
+    table = pd.read_csv(GLOSSARY_PATH, encoding="utf-8", dtype=str, keep_default_na=False)
+    duplicated = table["term"][table["term"].duplicated()]
+    if len(duplicated):
+        raise ValueError(f"glossary.csv lists {sorted(set(duplicated))} more than once")
+    return table
+
+
+def glossary() -> dict[str, str]:
+    """Chinese term → English gloss, for every term a figure shows (``data/glossary.csv``)."""
+    table = _glossary_table()
+    return dict(zip(table["term"], table["english"]))
+
+
+def gloss(term: str, missing: str = "") -> str:
+    """English gloss of ``term``, or ``missing`` when the glossary lacks it."""
+    return glossary().get(term, missing)
+
+
+def is_content_token(token: str) -> bool:
+    """False for whitespace, punctuation, numbers, enumerators and stopwords."""
+    token = token.strip()
+    if not token or token in stopwords():
+        return False
+    if all(unicodedata.category(ch)[0] in "PSZC" for ch in token):
+        return False
+    return not (_NUMBER.match(token) or _CN_NUMBER.match(token) or _CIRCLED.match(token))
+
+
+def segment(text: str) -> list[str]:
+    """Segment ``text`` into content words.
+
+    jieba with the domain lexicon; stopwords, punctuation, whitespace, numbers and
+    enumerators (一是, 第三) are removed. Deterministic.
+
+    Parameters
+    ----------
+    text : str
+        Simplified Chinese text (missing values give an empty list).
+
+    Returns
+    -------
+    list of str
+        Tokens in text order.
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    return [t for t in tokenizer().cut(text, HMM=USE_HMM) if is_content_token(t)]
+
+
+def cache_key(clause_ids, texts) -> str:
+    """Hash of everything :func:`tokenise_clauses` depends on."""
+    import jieba
+
+    digest = hashlib.sha256()
+    for part in (SEGMENTER_VERSION, str(USE_HMM), jieba.__version__,
+                 _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH)):
+        digest.update(part.encode("utf-8") + b"\x00")
+    payload = json.dumps([[str(c), t if isinstance(t, str) else None]
+                          for c, t in zip(clause_ids, texts)], ensure_ascii=False)
+    digest.update(payload.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
+                     use_cache: bool = True, folder: Path | None = None) -> pd.DataFrame:
+    """Segment every clause; cached on disk.
+
+    Parameters
+    ----------
+    clauses : pandas.DataFrame
+        At least ``doc_id``, ``clause_id`` and ``text_column`` (the clause table, or any
+        table of texts with those ids).
+    text_column : str
+        Column holding the text (``text`` by default; ``own_text`` from
+        :func:`clause_own_text` avoids counting inline points twice).
+    use_cache : bool
+        Read and write the cache (off: always segment).
+    folder : Path, optional
+        Cache folder, default ``data/processed/.cache``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``doc_id``, ``clause_id``, ``tokens`` (space-joined, "" for an empty clause), in the
+        input order.
+    """
+    ids = clauses["clause_id"].astype(str).tolist()
+    texts = clauses[text_column].tolist()
+    key = cache_key(ids, texts)
+    folder = Path(folder) if folder is not None else cache_dir()
+    path = folder / f"tokens_{key[:20]}.json"
+    tokens = None
+    if use_cache and path.exists():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored.get("key") == key and len(stored.get("tokens", [])) == len(ids):
+                tokens = stored["tokens"]
+        except (OSError, ValueError):
+            tokens = None
+    if tokens is None:
+        tokens = [" ".join(segment(t)) for t in texts]
+        if use_cache:
+            atomic_write_text(path, json.dumps({"key": key, "tokens": tokens},
+                                               ensure_ascii=False))
+            _prune_cache(folder)
+    return pd.DataFrame({"doc_id": clauses["doc_id"].astype(str).to_numpy(),
+                         "clause_id": ids, "tokens": tokens})
+
+
+def _prune_cache(folder: Path) -> None:
+    files = sorted(folder.glob("tokens_*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[MAX_CACHE_FILES:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# Clause text preparation shared by the regional analyses
+
+_ATTRIBUTION = re.compile(r"[（(]\s*(?:责任|牵头)(?:单位|科室|部门|处室)\s*[：:][^）)]*[）)]")
+_LEADING_NUMBER = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百零〇两]+(?:部分|章|篇|节)|[一二三四五六七八九十百]+、|"
+    r"（[一二三四五六七八九十百零〇两\d]+）|\d{1,2}[.．、](?!\d)|[一二三四五六七八九十]+是|"
+    r"[①-⑳])\s*")
+
+
+def strip_attribution(text: str) -> str:
+    """Remove attribution parentheses such as ``（责任单位：危化处、…牵头落实）``.
+
+    Jiangxi and Yichun end most clauses with the offices responsible; their names (危化处,
+    执法支队 …) would otherwise count as policy content.
+    """
+    return _ATTRIBUTION.sub("", text) if isinstance(text, str) else ""
+
+
+def content_text(text: str) -> str:
+    """Clause text without its leading number, attribution parentheses and line breaks."""
+    if not isinstance(text, str):
+        return ""
+    text = strip_attribution(text).replace("\n", " ").strip()
+    return _LEADING_NUMBER.sub("", text, count=1).strip()
+
+
+def clause_own_text(clauses: pd.DataFrame) -> pd.Series:
+    """Each clause's text without the text of its children.
+
+    Inline points (一是 … 二是 …) are parsed as children but also stay in their parent's
+    text (45 parents in the seed corpus); counting both would count those characters twice.
+    Children are cut out of the parent by their character offsets, which index the same clean
+    text; a parent whose text does not contain its children is returned unchanged.
+
+    Parameters
+    ----------
+    clauses : pandas.DataFrame
+        The clause table (``clause_id``, ``parent_id``, ``text``, ``char_start``,
+        ``char_end``).
+
+    Returns
+    -------
+    pandas.Series
+        Own text per row ("" for inferred nodes), aligned with ``clauses.index``.
+    """
+    text = clauses["text"].where(clauses["text"].map(lambda v: isinstance(v, str)), "")
+    start = dict(zip(clauses["clause_id"], clauses["char_start"]))
+    end = dict(zip(clauses["clause_id"], clauses["char_end"]))
+    cuts: dict[str, list[tuple[int, int]]] = {}
+    for child, parent, c_start, c_end, child_text in zip(
+            clauses["clause_id"], clauses["parent_id"], clauses["char_start"],
+            clauses["char_end"], text):
+        if not isinstance(parent, str) or parent not in start or not child_text:
+            continue
+        if start[parent] <= c_start and c_end <= end[parent]:
+            cuts.setdefault(parent, []).append((int(c_start), int(c_end)))
+    own = []
+    for clause_id, clause_text in zip(clauses["clause_id"], text):
+        spans = cuts.get(clause_id)
+        if not spans or not clause_text:
+            own.append(clause_text)
+            continue
+        base, pieces, pos = int(start[clause_id]), [], 0
+        for c_start, c_end in sorted(spans):
+            pieces.append(clause_text[pos:max(pos, c_start - base)])
+            pos = max(pos, c_end - base)
+        pieces.append(clause_text[pos:])
+        own.append("".join(pieces).rstrip())
+    return pd.Series(own, index=clauses.index, dtype="str", name="own_text")
+
+
+def prepared_clauses(clauses: pd.DataFrame) -> pd.DataFrame:
+    """Counted clauses (not inferred) with ``own_text``, ``content`` and ``n_chars``.
+
+    ``content`` is :func:`content_text` of the own text; ``n_chars`` its length without
+    whitespace, the weight of the clause in length-weighted shares. Clauses whose content
+    is empty (a parent that is only a number) are kept with ``n_chars`` 0.
+    """
+    table = clauses.loc[~clauses["inferred"].astype(bool)].copy()
+    table["own_text"] = clause_own_text(clauses).loc[table.index]
+    table["content"] = table["own_text"].map(content_text).astype("str")
+    table["n_chars"] = table["content"].str.replace(r"\s", "", regex=True).str.len().astype(int)
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmark
+
+from analysis.core.bench import register  # noqa: E402  (bench imports nothing from here at load time)
+
+
+@register("segmentation_throughput")
+def bench_segmentation(target_mb: float = 4.0) -> dict:
+    """Segmentation throughput with the domain lexicon next to plain jieba, on all clause
+    texts repeated to ``target_mb`` MB; also how often lexicon terms come out whole."""
+    import time
+
+    from analysis.core.io import read_csv
+    from analysis.core.paths import processed_dir
+
+    clauses = read_csv(processed_dir() / "clauses.csv")
+    texts = [t for t in clauses["text"].tolist() if isinstance(t, str) and t]
+    unit_bytes = sum(len(t.encode("utf-8")) for t in texts)
+    copies = int(target_mb * 1e6 // unit_bytes) + 1
+    corpus = texts * copies
+    mb = unit_bytes * copies / 1e6
+    ours, plain = tokenizer(), plain_tokenizer()
+    ours.lcut("预热"), plain.lcut("预热")
+    results = {"input_mb": round(mb, 2), "texts": len(corpus)}
+    counts = {}
+    for name, tk in (("user_dict", ours), ("plain_jieba", plain)):
+        start = time.perf_counter()
+        n_tokens = 0
+        found = {}
+        for text in corpus:
+            for token in tk.cut(text, HMM=USE_HMM):
+                n_tokens += 1
+                found[token] = found.get(token, 0) + 1
+        seconds = time.perf_counter() - start
+        counts[name] = found
+        results[f"{name}_s"] = round(seconds, 2)
+        results[f"{name}_mb_per_s"] = round(mb / seconds, 3)
+        results[f"{name}_tokens"] = n_tokens
+    start = time.perf_counter()
+    n_content = sum(len(segment(t)) for t in corpus)
+    seconds = time.perf_counter() - start
+    results["segment_with_filtering_s"] = round(seconds, 2)
+    results["segment_with_filtering_mb_per_s"] = round(mb / seconds, 3)
+    results["content_tokens"] = n_content
+    terms = [w for w, _, _ in lexicon_entries() if len(w) >= 3]
+    occurring = [w for w in terms if sum(t.count(w) for t in texts) > 0]
+    whole = {name: sum(1 for w in occurring if counts[name].get(w, 0) > 0) for name in counts}
+    results["lexicon_terms_occurring"] = len(occurring)
+    results["lexicon_terms_whole_user_dict"] = whole["user_dict"]
+    results["lexicon_terms_whole_plain_jieba"] = whole["plain_jieba"]
+    results["throughput_ratio_user_dict_to_plain"] = round(
+        results["user_dict_mb_per_s"] / results["plain_jieba_mb_per_s"], 3)
+    return results
