@@ -11,8 +11,10 @@ from datasketch import MinHash
 
 from analysis.core.io import read_csv
 from analysis.text.regional import load_inputs
-from analysis.text.reuse import (BLOCK, WINDOW_BLOCKS, align, find_reuse, lsh_candidates,
-                            minhash_signatures, reuse_shares, shingle_hashes, synthetic_corpus)
+from analysis.text.minhash import (BLOCK, WINDOW_BLOCKS, lsh_candidates, minhash_signatures,
+                                   shingle_hashes)
+from analysis.text.reuse import align, find_reuse, reuse_shares
+from analysis.text.reuse_bench import synthetic_corpus
 
 from conftest import ROOT
 

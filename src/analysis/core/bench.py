@@ -30,7 +30,7 @@ def _load_registered() -> None:
     """Import modules that register benchmarks of their own."""
     import importlib
 
-    for name in ("analysis.clean.bench", "analysis.text.tokenise", "analysis.text.reuse",
+    for name in ("analysis.clean.bench", "analysis.text.tokenise", "analysis.text.reuse_bench",
                  "analysis.topics.model"):
         try:
             importlib.import_module(name)

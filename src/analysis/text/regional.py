@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.text import coding as domains, keyness as vocab, reuse
+from analysis.text import coding as domains, keyness as vocab, reuse, similarity
 from analysis.core.io import read_csv
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
@@ -211,16 +211,16 @@ DOC_SIMILARITY = TableSchema(
     primary_key=("representation", "doc_a", "doc_b"),
     columns=(
         Column("representation", "str", "Features.", allowed=("words", "char_2_4"),
-               source="`analysis.text.reuse.document_similarity`"),
+               source="`analysis.text.similarity.document_similarity`"),
         Column("doc_a", "str", "First plan (alphabetical).", source="`clauses.csv`"),
         Column("doc_b", "str", "Second plan.", source="`clauses.csv`"),
-        Column("cosine", "float", "Cosine similarity.", source="`analysis.text.reuse.document_similarity`"),
+        Column("cosine", "float", "Cosine similarity.", source="`analysis.text.similarity.document_similarity`"),
         Column("ci_low", "float", "Lower end of the 95% interval.",
-               source="`analysis.text.reuse.document_similarity`"),
+               source="`analysis.text.similarity.document_similarity`"),
         Column("ci_high", "float", "Upper end of the 95% interval.",
-               source="`analysis.text.reuse.document_similarity`"),
+               source="`analysis.text.similarity.document_similarity`"),
         Column("se", "float", "Jackknife standard error.",
-               source="`analysis.text.reuse.document_similarity`"),
+               source="`analysis.text.similarity.document_similarity`"),
     ),
 )
 
@@ -325,10 +325,10 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
 
     compact = prepared.assign(text=prepared["content"].str.replace(r"\s+", "", regex=True))
     tokens = tokenise_clauses(compact, folder=cache)["tokens"]
-    if prepared["doc_id"].nunique() <= reuse.SIMILARITY_MAX_PLANS:
-        out["doc_similarity"] = reuse.document_similarity(prepared, tokens)
+    if prepared["doc_id"].nunique() <= similarity.SIMILARITY_MAX_PLANS:
+        out["doc_similarity"] = similarity.document_similarity(prepared, tokens)
     else:  # whole-plan similarity with a jackknife is quadratic in plans: skipped, said so
-        print(f"doc_similarity skipped: more than {reuse.SIMILARITY_MAX_PLANS} plans")
+        print(f"doc_similarity skipped: more than {similarity.SIMILARITY_MAX_PLANS} plans")
         out["doc_similarity"] = pd.DataFrame(columns=DOC_SIMILARITY.column_names)
 
     found = reuse.find_reuse(prepared)

@@ -1,0 +1,224 @@
+"""Candidate clause pairs for reuse: MinHash signatures of character-shingle windows and LSH
+banding (the ``affine32`` scheme of datasketch, vectorised with numpy; tested equal to
+``datasketch.MinHash``). Written by hand only for the vectorisation: datasketch hashes one set
+at a time, which is too slow for millions of windows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SEED = 20230330
+NUM_PERM = 64
+SHINGLE = 4
+#: Window = ``WINDOW_BLOCKS`` blocks of ``BLOCK`` shingles; windows start every block.
+BLOCK = 8
+WINDOW_BLOCKS = 3
+THRESHOLD = 0.5
+#: Buckets larger than this link each member only to the bucket's first members, so that a
+#: passage repeated in very many plans cannot make the candidate count quadratic.
+MAX_BUCKET = 50
+#: A clause pair becomes a candidate only when its windows collide at least this often
+#: (summed over bands and window pairs). 2 would halve chance candidates but loses short
+#: copied passages inside long clauses, so 1; chance candidates are dropped cheaply before
+#: alignment instead (see :func:`find_reuse`).
+MIN_HITS = 1
+
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3 32-bit finalizer (datasketch's pre-mix of the ``affine32`` scheme)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_hashes(codes: np.ndarray, k: int = SHINGLE) -> np.ndarray:
+    """32-bit polynomial hash of every run of ``k`` code points (``len - k + 1`` values)."""
+    codes = codes.astype(np.uint32)
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint32)
+    h = np.zeros(n, dtype=np.uint32)
+    for j in range(k):
+        h = h * np.uint32(1000003) + codes[j:j + n]
+    return h
+
+
+def permutations(num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:
+    """datasketch's permutation parameters (2 × num_perm, uint32) for ``seed``."""
+    from datasketch import MinHash
+
+    return np.asarray(MinHash(num_perm=num_perm, seed=seed).permutations, dtype=np.uint32)
+
+
+@dataclass
+class Windows:
+    """Overlapping windows of shingles over many texts (all arrays have one row per window)."""
+
+    text: np.ndarray        # index of the text each window belongs to
+    signature: np.ndarray   # (n_windows, num_perm) uint32 MinHash values
+
+
+def minhash_signatures(texts: list[str], k: int = SHINGLE, block: int = BLOCK,
+                       window_blocks: int = WINDOW_BLOCKS, num_perm: int = NUM_PERM,
+                       seed: int = 1, chunk_chars: int = 2_000_000) -> Windows:
+    """MinHash signatures of overlapping shingle windows of every text, vectorised.
+
+    Shingles of each text are grouped into blocks of ``block`` consecutive shingles; a
+    window is ``window_blocks`` consecutive blocks, and windows start at every block, so any
+    passage of about ``(window_blocks + 1) * block`` characters contains a whole window.
+    A text shorter than one window is a single window. Block minima come from one
+    ``numpy.minimum.reduceat`` per permutation; window minima from the block minima.
+    Signatures equal those of ``datasketch.MinHash(num_perm, seed)`` updated with the
+    window's shingle hashes (``hashfunc`` the identity).
+
+    Texts are processed in chunks of about ``chunk_chars`` characters so that the
+    temporary arrays stay small; the result does not depend on the chunking.
+
+    Returns
+    -------
+    Windows
+    """
+    perms = permutations(num_perm, seed)
+    parts, start = [], 0
+    size = 0
+    for end, text in enumerate(texts, start=1):
+        size += len(text)
+        if size >= chunk_chars or end == len(texts):
+            part = _signature_chunk(texts[start:end], perms, k, block, window_blocks)
+            parts.append(Windows(text=part.text + start, signature=part.signature))
+            start, size = end, 0
+    if not parts:
+        return Windows(text=np.zeros(0, dtype=np.int64),
+                       signature=np.zeros((0, num_perm), dtype=np.uint32))
+    return Windows(text=np.concatenate([p.text for p in parts]),
+                   signature=np.concatenate([p.signature for p in parts]))
+
+
+def _signature_chunk(texts: list[str], perms: np.ndarray, k: int, block: int,
+                     window_blocks: int) -> Windows:
+    """Signatures of one chunk of texts (see :func:`minhash_signatures`)."""
+    num_perm = perms.shape[1]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    joined = "".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    hashes = shingle_hashes(codes, k) if len(codes) >= k else np.zeros(0, np.uint32)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    n_shingles = np.maximum(lengths - k + 1, 0)
+    has = n_shingles > 0
+    n_blocks = np.where(has, -(-n_shingles // block), 0)
+    first_block = np.concatenate([[0], np.cumsum(n_blocks)[:-1]])
+    block_rank = np.arange(n_blocks.sum()) - np.repeat(first_block, n_blocks)
+    block_start = np.repeat(starts, n_blocks) + block_rank * block
+    # Windows: start at every block j with j + window_blocks <= n_blocks, or one window for
+    # a text with fewer blocks than a window.
+    n_windows = np.where(has, np.maximum(n_blocks - window_blocks + 1, 1), 0)
+    text_of_window = np.repeat(np.arange(len(texts)), n_windows)
+    window_rank = np.arange(n_windows.sum()) - np.repeat(
+        np.concatenate([[0], np.cumsum(n_windows)[:-1]]), n_windows)
+    w_first = np.repeat(first_block, n_windows) + window_rank
+    w_last = np.minimum(w_first + window_blocks - 1,
+                        np.repeat(first_block + n_blocks - 1, n_windows))
+    # Shingles that cross into the next text must not count: keep the positions that start
+    # inside their own text and end inside it.
+    valid = np.zeros(len(hashes), dtype=bool)
+    pos_rank = np.arange(n_shingles.sum()) - np.repeat(
+        np.concatenate([[0], np.cumsum(n_shingles)[:-1]]), n_shingles)
+    positions = np.repeat(starts, n_shingles) + pos_rank
+    valid[positions] = True
+    del positions, pos_rank
+    mixed = _fmix32(hashes)
+    max_hash = np.uint32(0xFFFFFFFF)
+    signature = np.empty((len(text_of_window), num_perm), dtype=np.uint32)
+    if len(block_start):
+        for p in range(num_perm):
+            permuted = perms[0, p] * mixed + perms[1, p]
+            permuted[~valid] = max_hash
+            block_min = np.minimum.reduceat(permuted, block_start)
+            window_min = block_min[w_first]
+            for t in range(1, window_blocks):
+                window_min = np.minimum(window_min, block_min[np.minimum(w_first + t, w_last)])
+            signature[:, p] = window_min
+    return Windows(text=text_of_window, signature=signature)
+
+
+def _pairs(a: np.ndarray, c: np.ndarray, group: np.ndarray) -> np.ndarray:
+    keep = group[a] != group[c]
+    return np.column_stack([np.minimum(a, c), np.maximum(a, c)])[keep]
+
+
+def lsh_candidates(windows: Windows, group: np.ndarray, threshold: float = THRESHOLD,
+                   max_bucket: int = MAX_BUCKET, min_hits: int = MIN_HITS) -> np.ndarray:
+    """Pairs of texts in different groups whose windows share an LSH bucket.
+
+    Parameters
+    ----------
+    windows : Windows
+        From :func:`minhash_signatures`.
+    group : numpy.ndarray
+        Group (plan) of each text; pairs within a group are dropped.
+    threshold : float
+        Jaccard threshold; bands and rows are datasketch's optimum for it.
+    max_bucket : int
+        Cap on pairs per bucket (see :data:`MAX_BUCKET`).
+    min_hits : int
+        Collisions a pair needs (see :data:`MIN_HITS`).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_pairs, 2) text indices, first < second, sorted and unique.
+    """
+    from datasketch.lsh import _optimal_param
+
+    num_perm = windows.signature.shape[1]
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    multipliers = (np.random.default_rng(7).integers(1, 2**63, size=rows, dtype=np.int64)
+                   .astype(np.uint64) | np.uint64(1))
+    found = []
+    for b in range(bands):
+        part = windows.signature[:, b * rows:(b + 1) * rows].astype(np.uint64)
+        key = (part * multipliers).sum(axis=1) + np.uint64(b)
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        boundary = np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
+        bucket = np.cumsum(boundary) - 1
+        size = np.bincount(bucket)
+        # Only windows in shared buckets matter; dropping the rest keeps the loops below on
+        # the (small) colliding subset.
+        shared = size[bucket] >= 2
+        if not shared.any():
+            continue
+        order, bucket = order[shared], bucket[shared]
+        start_of = np.full(len(size), -1)
+        first = np.concatenate([[True], bucket[1:] != bucket[:-1]])
+        start_of[bucket[first]] = np.flatnonzero(first)
+        rank = np.arange(len(order)) - start_of[bucket]
+        member_size = size[bucket]
+        text = windows.text[order]
+        for offset in range(1, min(int(member_size.max()), max_bucket)):
+            # Pairs among a bucket's first max_bucket members: rank r with rank r + offset.
+            left = np.flatnonzero((rank + offset < np.minimum(member_size, max_bucket)))
+            if not len(left):
+                break
+            found.append(_pairs(text[left], text[left + offset], group))
+        # Members ranked beyond max_bucket link to each of the first max_bucket members only.
+        deep = np.flatnonzero(rank >= max_bucket)
+        for h in range(max_bucket if len(deep) else 0):
+            heads = start_of[bucket[deep]] + h
+            found.append(_pairs(text[heads], text[deep], group))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    if not len(pairs):
+        return pairs.reshape(0, 2)
+    # One int64 key per pair makes counting a single sort.
+    n = int(pairs.max()) + 1
+    keys, hits = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+    keys = keys[hits >= min_hits]
+    return np.column_stack([keys // n, keys % n])
+
+
