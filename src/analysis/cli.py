@@ -63,12 +63,30 @@ def _add_plan(args) -> int:
     return 0
 
 
+def _build(args) -> int:
+    """Exit codes: 0 built; 1 built, some inputs had problems (listed); 2 failed."""
+    import traceback
+
+    from analysis.corpus.manifest import ManifestError
+    from analysis.pipeline.build import BuildLocked, build
+
+    try:
+        return build(args.raw, args.out, progress=args.progress)
+    except (ManifestError, BuildLocked) as err:
+        print(f"build failed: {err}", file=sys.stderr)
+        return 2
+    except Exception:  # noqa: BLE001  (any other failure must not look like exit code 1)
+        traceback.print_exc()
+        print("build failed (see the error above); tables already written by earlier stages "
+              "of this build may be mixed with older ones: fix the cause and rebuild",
+              file=sys.stderr)
+        return 3
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
-        from analysis.pipeline.build import build
-
-        return build(args.raw, args.out, progress=args.progress)
+        return _build(args)
     if args.command == "status":
         from analysis.pipeline.status import status
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from analysis.core.bench import register
+from analysis.core.paths import cache_dir
 
 
 def seed_texts() -> dict[str, str]:
@@ -41,6 +42,9 @@ def bench_cleaning(target_mb: float = 50.0) -> dict:
         n_changes += len(result.log)
         clean_total += len(result.text)
     cleaning = time.perf_counter() - start
+    # jieba's cache in the project's cache folder, never the shared temporary folder.
+    jieba.dt.tmp_dir = str(cache_dir() / "jieba")
+    (cache_dir() / "jieba").mkdir(parents=True, exist_ok=True)
     jieba.initialize()
     start = time.perf_counter()
     n_tokens = 0

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import re
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.io import read_csv
 from analysis.corpus.checksums import FILENAME as CHECKSUMS, read_checksums
 from analysis.corpus.manifest import (ADMIN_LEVELS, DOC_TYPES, MANIFEST_COLUMNS,  # noqa: F401
-                                      load_manifest)
+                                      load_manifest, read_manifest)
 
 PLAN_SUFFIXES = (".txt",)
 
@@ -53,6 +52,35 @@ class RawDocument:
     encoding_source: str  # "bom", "utf-8", "detected", "manifest"
     n_bytes: int
     sha256: str
+
+
+#: Decoded text whose non-space characters are less than this share CJK is not a plan (or was
+#: decoded with the wrong encoding).
+MIN_CJK_SHARE = 0.2
+#: Default size limit of one plan file; override with ANALYSIS_MAX_PLAN_BYTES.
+MAX_PLAN_BYTES = 50_000_000
+
+
+def max_plan_bytes() -> int:
+    """The size limit for one plan file (bytes), from ``ANALYSIS_MAX_PLAN_BYTES`` if set."""
+    value = os.environ.get("ANALYSIS_MAX_PLAN_BYTES", "")
+    return int(value) if value.isdigit() else MAX_PLAN_BYTES
+
+
+def safe_location(raw_dir: Path, name: str) -> str:
+    """Why ``name`` may not be read as a plan (empty string: it may).
+
+    Plans are read only from inside ``raw_dir``: absolute paths, ``..`` segments and
+    symbolic links that lead outside are refused.
+    """
+    if Path(name).is_absolute() or name.startswith(("/", "\\")):
+        return f"absolute path {name!r} in the manifest"
+    if ".." in Path(name).parts:
+        return f"path {name!r} leads out of data/raw ('..')"
+    root = Path(raw_dir).resolve()
+    if not (Path(raw_dir) / name).resolve().is_relative_to(root):
+        return f"{name!r} is a link that leads out of data/raw"
+    return ""
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -169,18 +197,39 @@ def read_corpus(raw_dir: Path) -> tuple[pd.DataFrame, list[RawDocument], list[In
         One record per bad input; those documents are skipped.
     """
     raw_dir = Path(raw_dir)
-    manifest = load_manifest(raw_dir)
+    manifest, bad_rows = read_manifest(raw_dir)
     recorded = read_checksums(raw_dir)
     documents: list[RawDocument] = []
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = [
+        InputProblem(row["file"], row["doc_id"], f"manifest line {line}: {message}",
+                     "skipped; correct the row in data/raw/manifest.csv")
+        for line, row, message in bad_rows]
     seen_hashes: dict[str, str] = {}
+    limit = max_plan_bytes()
     for row in manifest.itertuples(index=False):
         path = raw_dir / row.file
+        where = safe_location(raw_dir, row.file)
+        if where:
+            problems.append(InputProblem(row.file, row.doc_id, where,
+                                         "skipped; plans are read only from data/raw/plans/"))
+            continue
         if not path.exists():
             problems.append(InputProblem(row.file, row.doc_id, "file listed in manifest is missing",
                                          "skipped; restore the file or remove its manifest row"))
             continue
-        data = path.read_bytes()
+        if not path.is_file():
+            problems.append(InputProblem(row.file, row.doc_id,
+                                         "not a regular file (a folder, device or pipe)",
+                                         "skipped; the manifest must name a plan's text file"))
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            problems.append(InputProblem(row.file, row.doc_id,
+                                         f"larger than {limit:,} bytes (ANALYSIS_MAX_PLAN_BYTES)",
+                                         "skipped; split the file, or raise the limit if it "
+                                         "really is one plan"))
+            continue
         digest = hashlib.sha256(data).hexdigest()
         expected = recorded.get(row.file, "")
         if not expected:
@@ -206,9 +255,17 @@ def read_corpus(raw_dir: Path) -> tuple[pd.DataFrame, list[RawDocument], list[In
             problems.append(InputProblem(row.file, row.doc_id, f"cannot be read: {err}",
                                          "skipped; fix the file or its manifest 'encoding'"))
             continue
+        share = _cjk_share("".join(text.split()))
+        if share < MIN_CJK_SHARE:
+            problems.append(InputProblem(
+                row.file, row.doc_id,
+                f"decoded with {enc} ({source}) it is {share:.0%} Chinese: not a Chinese plan, "
+                "or the wrong encoding", "skipped; check the file or its manifest 'encoding'"))
+            continue
         seen_hashes[digest] = row.doc_id
         documents.append(RawDocument(row.doc_id, path, text, enc, source, len(data), digest))
     listed = {str((raw_dir / f).resolve()) for f in manifest["file"]}
+    listed |= {str((raw_dir / row["file"]).resolve()) for _, row, _ in bad_rows if row["file"]}
     plans_dir = raw_dir / "plans"
     if plans_dir.exists():
         for path in sorted(plans_dir.iterdir()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class CleanedCorpus:
     garbled_spans: pd.DataFrame
     texts: dict[str, str]
     problems: list[InputProblem] = field(default_factory=list)
+    #: The manifest's good rows as read once at the start of the build.
+    manifest: pd.DataFrame | None = None
 
 
 def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
@@ -83,7 +86,7 @@ def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
     documents_table = pd.DataFrame(rows)
     log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
     spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
-    return CleanedCorpus(documents_table, log, spans, texts, problems)
+    return CleanedCorpus(documents_table, log, spans, texts, problems, manifest)
 
 
 def write_clean(corpus: CleanedCorpus, out: Path) -> list[Path]:
@@ -220,6 +223,33 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     raw = Path(raw) if raw else raw_dir()
     out = Path(out) if out else processed_dir()
     out.mkdir(parents=True, exist_ok=True)
+    with build_lock(out):
+        return _build(raw, out, progress, stages)
+
+
+class BuildLocked(RuntimeError):
+    """Another build is writing the same output folder."""
+
+
+@contextmanager
+def build_lock(out: Path):
+    """Hold an exclusive lock on ``out/.build.lock`` for the whole build, so that two builds
+    never write the same tables at once (the lock is released when the process ends, even
+    if it is killed)."""
+    import fcntl
+
+    handle = open(out / ".build.lock", "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"another build is writing {out}; wait for it to finish") from None
+        yield
+    finally:
+        handle.close()
+
+
+def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
     corpus = clean_corpus(raw, progress=progress)
     if not corpus.texts:
         problems = pd.DataFrame([vars(p) for p in corpus.problems],
@@ -230,8 +260,7 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
         for problem in corpus.problems:
             print(f"  - {problem}")
         return 1
-    manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False)
-    clauses = structure_corpus(corpus, manifest)
+    clauses = structure_corpus(corpus, corpus.manifest)
     write_clean(corpus, out)
     write_table(clauses, tables.CLAUSES, out)
     ran = ["clean", "structure"]

@@ -63,6 +63,7 @@ def input_digests(raw: Path) -> dict[str, str]:
 def output_digests(out: Path) -> dict[str, str]:
     """Checksums of every file a build wrote (tables, codebook, clean texts)."""
     files = [p for p in out.rglob("*") if p.is_file() and p.name != BUILD_INFO
+             and not p.name.startswith(".")
              and ".cache" not in p.relative_to(out).parts and not p.name.endswith(".tmp")]
     return {p.relative_to(out).as_posix(): sha256_file(p)
             for p in sorted(files, key=lambda p: p.relative_to(out).as_posix())}

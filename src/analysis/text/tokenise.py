@@ -70,12 +70,33 @@ def lexicon_entries(path: Path = LEXICON_PATH) -> list[tuple[str, int | None, st
     return entries
 
 
+@lru_cache(maxsize=1)
+def jieba_dictionary_digest() -> str:
+    """SHA-256 of jieba's main dictionary file (part of every cache key)."""
+    import jieba
+
+    return hashlib.sha256((Path(jieba.__file__).parent / "dict.txt").read_bytes()).hexdigest()
+
+
+def private_jieba_cache() -> tuple[str, str]:
+    """Folder and file name for jieba's prefix-dictionary cache: under the project's cache
+    folder (never the shared temporary folder), keyed by jieba's version and dictionary."""
+    import jieba
+
+    folder = cache_dir() / "jieba"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder), f"jieba-{jieba.__version__}-{jieba_dictionary_digest()[:16]}.cache"
+
+
 def _new_tokenizer(user_dictionary: bool):
     """A fresh jieba Tokenizer, initialised quietly (jieba logs timings to stderr, which
     would make notebook outputs differ between runs)."""
     import jieba
 
     tokenizer = jieba.Tokenizer()
+    # jieba's own cache (a marshal dump of its prefix dictionary, loaded unchecked) would
+    # otherwise live in the shared temporary folder, where another user can plant one.
+    tokenizer.tmp_dir, tokenizer.cache_file = private_jieba_cache()
     level = jieba.default_logger.level
     jieba.default_logger.setLevel(logging.WARNING)
     try:
@@ -164,7 +185,7 @@ def cache_key(clause_ids, texts) -> str:
     import jieba
 
     digest = hashlib.sha256()
-    for part in (SEGMENTER_VERSION, str(USE_HMM), jieba.__version__,
+    for part in (SEGMENTER_VERSION, str(USE_HMM), jieba.__version__, jieba_dictionary_digest(),
                  _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH)):
         digest.update(part.encode("utf-8") + b"\x00")
     payload = json.dumps([[str(c), t if isinstance(t, str) else None]

@@ -1,0 +1,256 @@
+"""Reading one clause text into quantities: span, indicator, comparator, deadline and kind.
+
+:func:`_read_clause` takes the numbers of a clause text
+(:func:`analysis.extract.numbers.find_numbers`) and turns each into a row: the phrase holding it,
+what it measures (the words before the number without cues, plus what is counted after a count
+unit), its comparator, baseline and deadline (:mod:`analysis.extract.qualifiers`) and whether it
+is a commitment (``target``) or a report about the past (``fact``). Quantities that only define
+which things are meant (超过100米的露天矿山) are dropped, list members share the cue and
+indicator of their neighbours, and 分别 lists and shared head nouns are resolved. Whole-corpus
+assembly lives in :mod:`analysis.extract.extraction`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analysis.extract.cues import load_cues
+from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
+                                      _next_boundary, _pre_cues, find_numbers)
+from analysis.extract.qualifiers import _baseline, _comparator, _deadline, _past_in_sentence
+
+#: Characters of object text kept after a count unit.
+_OBJECT_MAX = 30
+
+_ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.．、]|（[一二三四五六七八九十\d]{1,3}）|"
+                          r"[一二三四五六七八九十]{1,3}(?:是|、))")
+_FYP_LABEL = re.compile(r"“?[一二三四五六七八九十]{1,3}五”?(?:期间|时期|以来)")
+
+
+def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the given (possibly overlapping) spans (不低于 and 低于 both match)."""
+    keep, pos = [], 0
+    for a, b in sorted(spans):
+        if a > pos:
+            keep.append(text[pos:a])
+        pos = max(pos, b)
+    keep.append(text[pos:])
+    return "".join(keep)
+
+
+def _skip_heading(text: str, left: int, limit: int) -> int:
+    """Move ``left`` past a clause number (（十八）, 1.) and past a heading line that ends
+    without punctuation before the quantity's line."""
+    m = _ITEM_NUMBER.match(text[left:limit])
+    if m:
+        left += m.end()
+    newline = text.find("\n", left, limit)
+    if newline >= 0:
+        line = text[_last_boundary(text, left, "\n"):newline]
+        if _ITEM_NUMBER.match(line) and not re.search(f"[{_HARD}]", line):
+            left = newline + 1
+    return left
+
+
+def _is_condition(pre: str, post: str, hit: NumberHit) -> bool:
+    """超过100米的露天矿山: a quantity that defines which things are meant, not a goal."""
+    cues = load_cues()
+    if not re.match(r"\s*的", post):
+        return False
+    found = _pre_cues(pre, hit.value_written)
+    if not found:
+        return False
+    start, end, _ = max(found, key=lambda f: (f[1], f[1] - f[0]))
+    return bool(cues.condition_pre.fullmatch(pre[start:end]))
+
+
+def _strip_indicator(phrase: str, remove: list[str]) -> str:
+    cues = load_cues()
+    for piece in remove:
+        if piece:
+            phrase = phrase.replace(piece, "")
+    phrase = re.sub(r"\s+|（）|\(\)", "", phrase)
+    phrase = cues.lead_filler.sub("", phrase)
+    phrase = re.sub(r"[、和及与的，,约近]+$", "", phrase)
+    return phrase.strip("“”")
+
+
+def _first_outside_brackets(text: str, chars: str) -> int:
+    """Index of the first character of ``chars`` not inside （…）, or -1 (县（市、区）)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in chars:
+            return i
+    return -1
+
+
+def _object(text: str, hit: NumberHit, stop: int, next_in_segment: bool) -> tuple[str, int]:
+    """Words after the unit that name what is counted, and where the quantity's phrase ends.
+
+    The phrase runs to the next comma; when another quantity follows in the same segment
+    (创建2个国家级和2个省级…, 覆盖率达65%、其他…) it ends at the conjunction before it.
+    """
+    cues = load_cues()
+    post = text[hit.end:stop]
+    skip = 0
+    for pattern, _ in cues.comparator_post:
+        m = pattern.match(post)
+        if m:
+            skip = m.end()
+            break
+    body = post[skip:]
+    end = stop
+    if next_in_segment:
+        cut = _first_outside_brackets(body, "、和及与")
+        if cut >= 0:
+            body = body[:cut]
+            end = hit.end + skip + cut
+    while end > hit.end and text[end - 1] in "、和及与的 \n\t":
+        end -= 1
+    obj = re.sub(r"\s+", "", body)[:_OBJECT_MAX].lstrip("的")
+    if cues.tail_drop.fullmatch(obj):
+        return "", end
+    return obj.rstrip("、和及与的"), end
+
+
+@dataclass
+class _Row:
+    clause_id: str
+    local_start: int
+    local_end: int
+    hit: NumberHit
+    span: str
+    indicator: str
+    key: str
+    verb: str
+    comparator: str
+    comparator_from_pre: bool
+    deadline: str
+    baseline: str
+    kind: str
+
+
+def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool) -> list[_Row]:
+    """Quantities of one clause text, with comparator, deadline, baseline, kind and indicator.
+
+    Parameters
+    ----------
+    text : str
+        Clause text.
+    clause_id : str
+        Its identifier (copied to the rows).
+    year_start : int
+        First year of the plan (years before it are the past).
+    past_section : bool
+        True when the clause lies in a background section (every number is a fact).
+
+    Returns
+    -------
+    list of _Row
+        In text order.
+    """
+    cues = load_cues()
+    hits = find_numbers(text)
+    rows: list[_Row] = []
+    for i, hit in enumerate(hits):
+        sentence_start = _last_boundary(text, hit.start, _SENTENCE_END)
+        hard = _last_boundary(text, hit.start, _HARD)
+        prev = rows[-1] if rows else None
+        joined_to_prev = prev is not None and prev.local_end > hard
+        left = prev.local_end if joined_to_prev else hard
+        while left < hit.start and text[left] in "、和及与并 \n\t":
+            left += 1
+        left = _skip_heading(text, left, hit.start)
+        nxt = hits[i + 1] if i + 1 < len(hits) else None
+        boundary = _next_boundary(text, hit.end, _HARD)
+        next_in_segment = nxt is not None and nxt.start < boundary
+        stop = min(boundary, nxt.start) if next_in_segment else boundary
+        pre = text[left:hit.start]
+        post = text[hit.end:stop]
+        sentence_prefix = text[sentence_start:hit.start]
+
+        comparator, from_pre = _comparator(pre, post, hit)
+        if _is_condition(pre, post, hit):
+            continue
+        if comparator == "=" and joined_to_prev and prev.comparator_from_pre \
+                and (prev.comparator in (">=", "<=") or not pre.strip()):
+            # 不少于30人、10人 / 下降10%和8%: the cue before the list covers every member.
+            comparator, from_pre = prev.comparator, True
+        baseline, _, baseline_spans = _baseline(
+            pre, sentence_prefix, comparator in ("decline_by", "increase_by"))
+        deadline = _deadline(sentence_prefix, year_start,
+                             text[_last_boundary(text, hit.start, "。！？!?\n"):hit.start])
+        obj, span_end = _object(text, hit, stop, next_in_segment)
+
+        local_piece = pre + text[hit.start:span_end]
+        past = (past_section or bool(cues.past_weak.search(local_piece))
+                or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
+        kind = "fact" if past else "target"
+
+        # Indicator: words before the number without cues, plus what is counted after it.
+        lead = _remove_spans(pre, [(a, b) for a, b, _ in _pre_cues(pre, hit.value_written)])
+        lead = _ITEM_NUMBER.sub("", lead)
+        lead = cues.past_strong.sub("", _FYP_LABEL.sub("", lead))
+        dead_pieces = [m.group(0) for m in cues.deadline.finditer(lead)]
+        lead = _strip_indicator(lead, dead_pieces + ([baseline] if baseline else []))
+        lead = re.sub(r"(?:同比|较)$", "", lead)
+        percent = hit.unit == "" or cues.units[hit.unit].category == "percent"
+        verb = lead if 0 < len(lead) <= 4 else ""
+        if not lead and joined_to_prev and prev.verb:
+            lead = verb = prev.verb
+        indicator = re.sub(r"（）|\(\)", "", lead + obj)
+        if not indicator and joined_to_prev:
+            # 23支654人, 0.55、1.43个百分点: a bare list member measures what its neighbour does.
+            indicator = prev.indicator
+        key = _strip_indicator(indicator, []) if percent else (obj or lead)
+        rows.append(_Row(clause_id, left, span_end, hit, text[left:span_end], indicator,
+                         re.sub(r"^(?:新增|新建|新|再|累计|共|另)", "", key), verb, comparator,
+                         from_pre, deadline, baseline, kind))
+    _share_heads(rows)
+    _respectively(rows)
+    return rows
+
+
+def _respectively(rows: list[_Row]) -> None:
+    """事故起数和死亡人数分别下降10%和8%: the k-th indicator of a 分别 list goes to the k-th
+    number of the list that follows."""
+    i = 0
+    while i < len(rows):
+        lead = rows[i].indicator
+        if "分别" not in lead:
+            i += 1
+            continue
+        run = [rows[i]]
+        while i + len(run) < len(rows) and rows[i + len(run)].local_start <= run[-1].local_end + 2 \
+                and rows[i + len(run)].indicator == lead:
+            run.append(rows[i + len(run)])
+        items = [p for p in re.split(r"[、和及与]", lead.split("分别")[0]) if p]
+        if len(items) == len(run) > 1:
+            for row, item in zip(run, items):
+                row.indicator = row.key = item
+        i += len(run)
+
+
+def _share_heads(rows: list[_Row]) -> None:
+    """创建2个国家级和2个省级综合减灾示范社区: the first object (国家级) borrows the head noun
+    of the next one (综合减灾示范社区)."""
+    for a, b in zip(rows, rows[1:]):
+        obj_a = a.indicator[len(a.verb):] if a.verb and a.indicator.startswith(a.verb) \
+            else a.indicator
+        if not obj_a or len(obj_a) > 4 or a.hit.unit != b.hit.unit or a.local_end > b.hit.start:
+            continue
+        if not a.span or b.local_start > a.local_end + 2:
+            continue
+        obj_b = b.indicator[len(b.verb):] if b.verb and b.indicator.startswith(b.verb) \
+            else b.indicator
+        marker = obj_a[-1]
+        pos = obj_b.find(marker, 0, 5)
+        if pos < 0:
+            continue
+        head = obj_b[pos + 1:]
+        a.indicator = a.indicator + head
+        a.key = a.key + head

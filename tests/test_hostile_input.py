@@ -1,0 +1,140 @@
+"""Careless or hostile input: every problem is a named row or a clear stop, never a crash,
+and nothing is read from outside data/raw or from shared temporary folders."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis.corpus.checksums import read_checksums, write_checksums
+from analysis.corpus.manifest import ManifestError, load_manifest, read_manifest
+from analysis.corpus.read import read_corpus
+
+from conftest import RAW, ROOT
+
+
+@pytest.fixture()
+def raw(tmp_path):
+    """Two seed plans (Yichun, Haimen) in a raw folder of their own."""
+    folder = tmp_path / "raw"
+    (folder / "plans").mkdir(parents=True)
+    manifest = load_manifest(RAW)
+    keep = manifest[manifest["doc_id"].isin(["yichun-2023", "haimen-2023"])]
+    recorded = read_checksums(RAW)
+    for f in keep["file"]:
+        shutil.copy(RAW / f, folder / f)
+    write_checksums(folder, {f: recorded[f] for f in keep["file"]})
+    keep.to_csv(folder / "manifest.csv", index=False)
+    return folder
+
+
+def _add_row(raw, **values):
+    manifest = pd.read_csv(raw / "manifest.csv", dtype=str, keep_default_na=False)
+    row = dict(manifest.iloc[0], **values)
+    pd.concat([manifest, pd.DataFrame([row])]).to_csv(raw / "manifest.csv", index=False)
+
+
+def _record(raw, name, data):
+    (raw / name).write_bytes(data)
+    sums = read_checksums(raw)
+    sums[name] = hashlib.sha256(data).hexdigest()
+    write_checksums(raw, sums)
+
+
+def _problems(raw):
+    _, docs, problems = read_corpus(raw)
+    return {d.doc_id for d in docs}, {p.doc_id: p.problem for p in problems}
+
+
+def test_odd_manifest_rows_are_named_and_the_rest_is_read(raw, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("应急管理工作要点。" * 20, encoding="utf-8")
+    (raw / "plans" / "link.txt").symlink_to(outside)
+    (raw / "plans" / "folder.txt").mkdir()
+    os.mkfifo(raw / "plans" / "pipe.txt")
+    _add_row(raw, doc_id="no-file", file="")
+    _add_row(raw, doc_id="bad-year", file="plans/x.txt", year_start="twenty-one")
+    _add_row(raw, doc_id="wide-year", file="plans/z.txt", year_start="２０２３", year_end="２０２３")
+    _add_row(raw, doc_id="no-level", file="plans/y.txt", admin_level="")
+    _add_row(raw, doc_id="dot-dot", file="../secret.txt")
+    _add_row(raw, doc_id="absolute", file=str(outside))
+    _add_row(raw, doc_id="link", file="plans/link.txt")
+    _add_row(raw, doc_id="folder", file="plans/folder.txt")
+    _add_row(raw, doc_id="pipe", file="plans/pipe.txt")
+    read, problems = _problems(raw)
+    assert read == {"yichun-2023", "haimen-2023"}
+    assert "no file named" in problems["no-file"]
+    assert "year_start" in problems["bad-year"] and "manifest line 5" in problems["bad-year"]
+    assert "admin_level" in problems["no-level"]
+    assert "missing" in problems["wide-year"]  # the full-width year was read as 2023
+    assert "leads out of data/raw" in problems["dot-dot"]
+    assert "absolute path" in problems["absolute"]
+    assert "link that leads out" in problems["link"]
+    assert "not a regular file" in problems["folder"]
+    assert "not a regular file" in problems["pipe"]  # a FIFO is never opened (no hang)
+
+
+def test_size_limit_is_read_in_a_bounded_way(raw, monkeypatch):
+    _record(raw, "plans/big.txt", "应急管理。".encode("utf-8") * 1000)
+    _add_row(raw, doc_id="big", file="plans/big.txt")
+    monkeypatch.setenv("ANALYSIS_MAX_PLAN_BYTES", "10000")
+    read, problems = _problems(raw)
+    assert "larger than 10,000 bytes" in problems["big"] and "big" not in read
+
+
+def test_text_without_chinese_is_a_problem_not_an_empty_document(raw):
+    _record(raw, "plans/spaces.txt", "\u3000\u3000\n\u3000".encode("utf-8") * 50)
+    _add_row(raw, doc_id="spaces", file="plans/spaces.txt")
+    gbk = "江西省应急管理厅关于印发工作要点的通知，坚持人民至上。".encode("gbk") * 20
+    _record(raw, "plans/gbk.txt", gbk)
+    _add_row(raw, doc_id="latin", file="plans/gbk.txt", encoding="latin-1")
+    read, problems = _problems(raw)
+    assert "0% Chinese" in problems["spaces"]
+    assert "latin-1" in problems["latin"] and "% Chinese" in problems["latin"]
+
+
+def test_unreadable_manifest_stops_with_the_real_line(raw):
+    text = (raw / "manifest.csv").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    # A quote opened at the start of a field in the middle row and never closed.
+    broken = lines[0] + lines[1].replace("yichun-2023,", 'yichun-2023,"', 1) + lines[2]
+    (raw / "manifest.csv").write_text(broken, encoding="utf-8")
+    with pytest.raises(ManifestError, match="line 2: "):
+        read_manifest(raw)
+    (raw / "manifest.csv").write_bytes(text.encode("gb18030"))
+    with pytest.raises(ManifestError, match="not UTF-8 .*line 2"):
+        read_manifest(raw)
+    result = subprocess.run([sys.executable, "-m", "analysis", "build", "--raw", str(raw),
+                             "--out", str(raw.parent / "out")], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 2 and "not UTF-8" in result.stderr
+
+
+def test_a_second_build_on_the_same_output_is_refused(raw, tmp_path):
+    from analysis.pipeline.build import BuildLocked, build, build_lock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with build_lock(out):
+        with pytest.raises(BuildLocked, match="another build"):
+            build(raw, out, progress=False, stages=())
+
+
+def test_jieba_cache_is_private(tmp_path, monkeypatch):
+    """jieba's marshal cache is never read from or written to the shared temporary folder."""
+    from analysis.core.paths import cache_dir
+    from analysis.text import tokenise
+
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "shared-tmp"))
+    (tmp_path / "shared-tmp").mkdir()
+    tokenizer = tokenise._new_tokenizer(user_dictionary=False)
+    assert tokenizer.tmp_dir == str(cache_dir() / "jieba")
+    assert str(tmp_path / "data" / "processed" / ".cache" / "jieba") == tokenizer.tmp_dir
+    assert tokenizer.cache_file.startswith("jieba-") and tokenizer.cache_file.endswith(".cache")
+    assert list((tmp_path / "shared-tmp").iterdir()) == []
