@@ -1,0 +1,361 @@
+"""Diagnostics of fitted topic models, each small enough to check by hand.
+
+Top words, NPMI coherence with document or sliding-window co-occurrence
+(:func:`npmi_pairs`, :func:`npmi_coherence`), exclusivity and FREX, Hungarian matching of
+topics between fits (:func:`match_topics`), stability over restarts
+(:func:`restart_stability`) and held-out likelihood by document completion
+(:func:`heldout_loglik`); see ``tests/test_topics.py`` for the hand-computed examples.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import rankdata
+
+from analysis.topics.models import TopicModel
+from analysis.topics.settings import FREX_WEIGHT, TOP_N
+
+
+def top_word_indices(topic_word: np.ndarray, n: int = TOP_N) -> np.ndarray:
+    """Indices of the ``n`` largest entries of each row, largest first (ties: lower index)."""
+    order = np.argsort(-np.asarray(topic_word), axis=1, kind="stable")
+    return order[:, :n]
+
+
+def cooccurrence_units(documents: Sequence[Sequence[str]],
+                       window: int | None = None) -> list[frozenset]:
+    """Sets of words that count as co-occurring.
+
+    Parameters
+    ----------
+    documents : sequence of sequences of str
+        Tokens of each reference document, in text order.
+    window : int, optional
+        None: each document is one unit (document co-occurrence). Otherwise Boolean sliding
+        windows of ``window`` tokens moved one token at a time; a document shorter than the
+        window is one unit.
+    """
+    units = []
+    for doc in documents:
+        doc = list(doc)
+        if window is None or len(doc) <= window:
+            units.append(frozenset(doc))
+        else:
+            units.extend(frozenset(doc[i:i + window]) for i in range(len(doc) - window + 1))
+    return units
+
+
+def npmi_pairs(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str]],
+               window: int | None = None) -> pd.DataFrame:
+    """Normalised pointwise mutual information of every pair of each topic's words.
+
+    For words i, j with unit frequencies p(i), p(j) and joint frequency p(i, j) (shares of
+    the co-occurrence units of :func:`cooccurrence_units` containing them),
+    ``NPMI = log(p(i,j) / (p(i) p(j))) / -log p(i,j)``, in [-1, 1] (Bouma 2009).
+
+    Parameters
+    ----------
+    topics : sequence of sequences of str
+        Top words of each topic.
+    documents : sequence of sequences of str
+        Reference documents, ideally not used to fit the model (held-out coherence).
+    window : int, optional
+        Sliding-window size; None counts co-occurrence within whole documents.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``topic`` (0-based), ``word_i, word_j, n_i, n_j, n_ij, n_units, npmi``; one row per
+        pair in the order of the topic's words.
+
+    Notes
+    -----
+    Conventions: a pair that never co-occurs scores -1 (the limit of NPMI as p(i,j) → 0);
+    a pair that occurs in every unit scores 1; a pair with a word that never occurs in the
+    reference is NaN (no evidence either way). No smoothing constant is added, so values do
+    not depend on an epsilon. With a small reference many pairs never co-occur by chance;
+    ``n_ij == 0`` rows show how much of a mean the -1 convention makes.
+    """
+    units = cooccurrence_units(documents, window)
+    n_units = len(units)
+    words = sorted({w for topic in topics for w in topic})
+    index = {w: i for i, w in enumerate(words)}
+    rows, cols = [], []
+    for u, unit in enumerate(units):
+        for w in unit:
+            if w in index:
+                rows.append(u)
+                cols.append(index[w])
+    incidence = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                                  shape=(n_units, len(words)))
+    joint = (incidence.T @ incidence).toarray().astype(int)
+    single = np.diag(joint).copy()
+    out = []
+    for t, topic in enumerate(topics):
+        for a, b in itertools.combinations(list(topic), 2):
+            i, j = index[a], index[b]
+            n_ij = joint[i, j]
+            if single[i] == 0 or single[j] == 0:
+                value = np.nan
+            elif n_ij == 0:
+                value = -1.0
+            elif n_ij == n_units:
+                value = 1.0
+            else:
+                p_ij = n_ij / n_units
+                pmi = np.log(p_ij / ((single[i] / n_units) * (single[j] / n_units)))
+                value = pmi / -np.log(p_ij)
+            out.append((t, a, b, int(single[i]), int(single[j]), int(n_ij), n_units, value))
+    return pd.DataFrame(out, columns=["topic", "word_i", "word_j", "n_i", "n_j", "n_ij",
+                                      "n_units", "npmi"])
+
+
+def npmi_coherence(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str]],
+                   window: int | None = None) -> np.ndarray:
+    """Coherence of each topic: the mean NPMI of its word pairs (:func:`npmi_pairs`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per topic; NaN when no pair can be scored.
+    """
+    pairs = npmi_pairs(topics, documents, window)
+    means = pairs.groupby("topic")["npmi"].mean() if len(pairs) else pd.Series(dtype=float)
+    return means.reindex(range(len(topics))).to_numpy(dtype=float)
+
+
+def word_exclusivity(topic_word: np.ndarray) -> np.ndarray:
+    """Share of each word's probability, summed over topics, that belongs to each topic.
+
+    ``excl[k, v] = beta[k, v] / sum_j beta[j, v]`` (stm's exclusivity; columns sum to 1).
+    A word absent from every topic gets 1/K.
+    """
+    beta = np.asarray(topic_word, dtype=float)
+    totals = beta.sum(axis=0, keepdims=True)
+    return np.where(totals > 0, beta / np.where(totals > 0, totals, 1.0), 1.0 / beta.shape[0])
+
+
+def exclusivity(topic_word: np.ndarray, n: int = TOP_N) -> np.ndarray:
+    """Mean word exclusivity of each topic's ``n`` top words.
+
+    1 means the top words have (almost) no probability under any other topic; 1/K means
+    they are spread evenly over all topics.
+    """
+    excl = word_exclusivity(topic_word)
+    top = top_word_indices(topic_word, n)
+    return np.take_along_axis(excl, top, axis=1).mean(axis=1)
+
+
+def frex(topic_word: np.ndarray, weight: float = FREX_WEIGHT) -> np.ndarray:
+    """FREX score of every word in every topic (Bischof & Airoldi 2012; R stm's ``calcfrex``).
+
+    Within each topic, words are ranked by frequency (``beta[k, v]``) and by exclusivity
+    (:func:`word_exclusivity`); each rank is turned into its empirical CDF value (share of
+    the vocabulary at or below the word, ties taking the highest rank), and FREX is their
+    weighted harmonic mean ``1 / (weight / ECDF_excl + (1 - weight) / ECDF_freq)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        K × V scores in (0, 1].
+    """
+    beta = np.asarray(topic_word, dtype=float)
+    v = beta.shape[1]
+    excl = word_exclusivity(beta)
+    freq_ecdf = rankdata(beta, method="max", axis=1) / v
+    excl_ecdf = rankdata(excl, method="max", axis=1) / v
+    return 1.0 / (weight / excl_ecdf + (1.0 - weight) / freq_ecdf)
+
+
+def frex_word_indices(topic_word: np.ndarray, n: int = TOP_N,
+                      weight: float = FREX_WEIGHT) -> np.ndarray:
+    """Indices of the ``n`` words with the highest FREX score per topic (ties: more frequent
+    word first, then lower index)."""
+    scores = frex(topic_word, weight)
+    beta = np.asarray(topic_word, dtype=float)
+    out = []
+    for k in range(scores.shape[0]):
+        out.append(np.lexsort((np.arange(scores.shape[1]), -beta[k], -scores[k]))[:n])
+    return np.array(out)
+
+
+def cosine_similarity_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every row of ``a`` with every row of ``b``."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    na = np.linalg.norm(a, axis=1, keepdims=True)
+    nb = np.linalg.norm(b, axis=1, keepdims=True)
+    return (a / np.where(na > 0, na, 1.0)) @ (b / np.where(nb > 0, nb, 1.0)).T
+
+
+def assign_max(similarity: np.ndarray) -> np.ndarray:
+    """One-to-one assignment of rows to columns maximising total similarity (Hungarian
+    algorithm, :func:`scipy.optimize.linear_sum_assignment`).
+
+    Unlike greedy matching (best pair first), the assignment is optimal for the sum: with
+    similarities ``[[0.9, 0.8], [0.8, 0.1]]`` greedy pairs 0-0 and 1-1 (total 1.0), the
+    Hungarian algorithm 0-1 and 1-0 (total 1.6).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``perm`` with row ``k`` assigned to column ``perm[k]`` (square input).
+    """
+    rows, cols = linear_sum_assignment(np.asarray(similarity, dtype=float), maximize=True)
+    perm = np.empty(len(rows), dtype=int)
+    perm[rows] = cols
+    return perm
+
+
+def match_topics(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Match the topics of two fits one to one so that total cosine similarity is maximal.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        K × V topic-word matrices of two fits with the same vocabulary.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``perm`` with ``b[perm[k]]`` the partner of ``a[k]``.
+    numpy.ndarray
+        Cosine similarity of each matched pair (in the order of ``a``'s topics).
+    """
+    sim = cosine_similarity_matrix(a, b)
+    perm = assign_max(sim)
+    return perm, sim[np.arange(sim.shape[0]), perm]
+
+
+def top_word_jaccard(a: Sequence[int] | Sequence[str], b: Sequence[int] | Sequence[str]) -> float:
+    """Jaccard overlap of two top-word lists."""
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
+
+
+@dataclass
+class Stability:
+    """Agreement among restarts of one model and K.
+
+    Attributes
+    ----------
+    pair_similarity : numpy.ndarray
+        R × R matrix: mean cosine similarity of Hungarian-matched topics of runs r and s
+        (diagonal 1).
+    pair_jaccard : numpy.ndarray
+        R × R: mean top-word Jaccard overlap of the matched topics.
+    mean, sd, minimum : float
+        Over the R(R-1)/2 distinct pairs.
+    medoid : int
+        The run agreeing most with the others (ties: first), used as the reported model.
+    topic_similarity : numpy.ndarray
+        For each topic of the medoid run, its mean matched similarity across the other runs.
+    topic_jaccard : numpy.ndarray
+        The same with top-word Jaccard.
+    """
+
+    pair_similarity: np.ndarray
+    pair_jaccard: np.ndarray
+    mean: float
+    sd: float
+    minimum: float
+    medoid: int
+    topic_similarity: np.ndarray
+    topic_jaccard: np.ndarray
+
+
+def restart_stability(topic_words: Sequence[np.ndarray], n: int = TOP_N) -> Stability:
+    """Stability of topics across restarts (Greene, O'Callaghan & Cunningham 2014, with cosine
+    similarity of topic-word distributions as the agreement of two topics).
+
+    Parameters
+    ----------
+    topic_words : sequence of numpy.ndarray
+        K × V topic-word matrices of R ≥ 2 runs on the same data.
+    n : int
+        Top words for the Jaccard overlap reported alongside.
+    """
+    r = len(topic_words)
+    if r < 2:
+        raise ValueError("stability needs at least two runs")
+    k = topic_words[0].shape[0]
+    sim = np.eye(r)
+    jac = np.eye(r)
+    topic_sim = np.zeros((r, r, k))
+    topic_jac = np.zeros((r, r, k))
+    tops = [top_word_indices(t, n) for t in topic_words]
+    for i, j in itertools.combinations(range(r), 2):
+        perm, s = match_topics(topic_words[i], topic_words[j])
+        jj = np.array([top_word_jaccard(tops[i][t], tops[j][perm[t]]) for t in range(k)])
+        sim[i, j] = sim[j, i] = s.mean()
+        jac[i, j] = jac[j, i] = jj.mean()
+        topic_sim[i, j] = s
+        topic_jac[i, j] = jj
+        inv = np.argsort(perm)
+        topic_sim[j, i] = s[inv]
+        topic_jac[j, i] = jj[inv]
+    upper = sim[np.triu_indices(r, 1)]
+    agreement = (sim.sum(axis=1) - 1) / (r - 1)
+    medoid = int(np.argmax(agreement))
+    others = [s for s in range(r) if s != medoid]
+    return Stability(sim, jac, float(upper.mean()), float(upper.std(ddof=1)) if len(upper) > 1
+                     else 0.0, float(upper.min()), medoid,
+                     topic_sim[medoid, others].mean(axis=0), topic_jac[medoid, others].mean(axis=0))
+
+
+def split_for_completion(counts: sparse.spmatrix, seed: int
+                         ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Split each row's tokens at random into an observed half and an evaluated half.
+
+    Rows with fewer than two tokens go wholly to the observed part.
+    """
+    counts = sparse.csr_matrix(counts)
+    rng = np.random.default_rng(seed)
+    obs_rows, obs_cols, ev_rows, ev_cols = [], [], [], []
+    for d in range(counts.shape[0]):
+        start, end = counts.indptr[d], counts.indptr[d + 1]
+        words = np.repeat(counts.indices[start:end], counts.data[start:end].astype(int))
+        words = rng.permutation(np.sort(words))
+        half = len(words) // 2 if len(words) >= 2 else len(words)
+        obs_rows.extend([d] * half)
+        obs_cols.extend(words[:half])
+        ev_rows.extend([d] * (len(words) - half))
+        ev_cols.extend(words[half:])
+    shape = counts.shape
+    obs = sparse.csr_matrix((np.ones(len(obs_rows)), (obs_rows, obs_cols)), shape=shape)
+    ev = sparse.csr_matrix((np.ones(len(ev_rows)), (ev_rows, ev_cols)), shape=shape)
+    obs.sum_duplicates()
+    ev.sum_duplicates()
+    return obs, ev
+
+
+def heldout_loglik(model: TopicModel, counts: sparse.spmatrix, seed: int) -> tuple[float, int]:
+    """Held-out log-likelihood by document completion (Wallach et al. 2009, sec. 5).
+
+    Half of each held-out clause's tokens (at random) give its topic proportions theta; the
+    other half is scored as ``sum log(theta · beta[:, w])``.
+
+    Returns
+    -------
+    float
+        Total log-likelihood of the evaluated tokens (natural log).
+    int
+        Number of evaluated tokens (divide for a per-token value; ``exp(-ll/n)`` is the
+        document-completion perplexity).
+
+    Notes
+    -----
+    Meaningful for LDA, whose topics are word distributions. For NMF the same number can be
+    computed but is not a likelihood of any model that NMF fits.
+    """
+    observed, evaluated = split_for_completion(counts, seed)
+    theta = model.doc_topic(observed)
+    ev = evaluated.tocoo()
+    prob = np.einsum("nk,kn->n", theta[ev.row], model.topic_word[:, ev.col])
+    return float(np.sum(ev.data * np.log(prob))), int(ev.data.sum())

@@ -1,0 +1,131 @@
+"""The topic stage of the build: read the inputs, fit the reported model, write the tables.
+
+:func:`load_inputs` and :func:`load_corpus` read ``clauses.csv``, ``documents.csv`` and
+``clause_domains.csv``; :func:`run` computes every table into a :class:`TopicResults`;
+:func:`build` writes them (the pipeline calls it through :mod:`analysis.topics.model`) and
+:func:`load_tables` reads them back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.core.schema import write_table
+from analysis.topics.corpus import Corpus, clause_tokens, modelling_units, prepare_corpus
+from analysis.topics.domains import domain_crosstab, domain_recovery
+from analysis.topics.final import FinalModel, fit_final
+from analysis.topics.settings import CHOSEN_K, CHOSEN_MODEL, N_BOOT, N_RESTARTS
+from analysis.topics.tables import (SCHEMAS, TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_UNITS,
+                                    _round, clause_topics_table, prevalence_table, topics_table)
+
+
+@dataclass
+class TopicResults:
+    """Everything :func:`run` computes for the build and the notebook."""
+
+    units: pd.DataFrame
+    corpus: Corpus
+    final: FinalModel
+    topics: pd.DataFrame
+    clause_topics: pd.DataFrame
+    prevalence: pd.DataFrame
+    domains: pd.DataFrame
+    recovery: pd.DataFrame
+    clause_domains_found: bool
+
+
+def load_inputs(processed_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """``clauses.csv``, ``documents.csv`` and, if present, ``clause_domains.csv``."""
+    from analysis.core.io import read_csv
+
+    processed_dir = Path(processed_dir)
+    clauses = read_csv(processed_dir / "clauses.csv")
+    documents = read_csv(processed_dir / "documents.csv")
+    path = processed_dir / "clause_domains.csv"
+    domains = read_csv(path) if path.exists() else None
+    return clauses, documents, domains
+
+
+def load_corpus(processed_dir: Path | None = None) -> tuple[Corpus, pd.DataFrame]:
+    """The modelled clauses of ``processed_dir`` (default ``data/processed``) as a
+    :class:`Corpus`, with the units table saying which clauses are modelled and why not."""
+    from analysis.core import paths
+    from analysis.text import tokenise
+
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    clauses, _, _ = load_inputs(processed_dir)
+    units = modelling_units(clauses, clause_tokens(clauses), tokenise.stopwords())
+    return prepare_corpus(units)
+
+
+def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
+        kind: str = CHOSEN_MODEL, k: int = CHOSEN_K, n_restarts: int = N_RESTARTS,
+        n_boot: int = N_BOOT, tokens: pd.DataFrame | None = None,
+        labels: pd.DataFrame | None = None) -> TopicResults:
+    """Tokenise, fit the reported model and compute every table.
+
+    Parameters
+    ----------
+    clauses, documents : pandas.DataFrame
+        ``clauses.csv`` and ``documents.csv``.
+    clause_domains : pandas.DataFrame or None
+        ``clause_domains.csv``; None leaves the domain tables empty.
+    tokens : pandas.DataFrame, optional
+        Pre-computed :func:`analysis.text.tokenise.tokenise_clauses` output (tests pass synthetic
+        tokens here).
+    """
+    from analysis.text import tokenise
+
+    if tokens is None:
+        tokens = clause_tokens(clauses)
+    units = modelling_units(clauses, tokens, tokenise.stopwords())
+    corpus, units = prepare_corpus(units)
+    final = fit_final(corpus, kind, k, n_restarts)
+    topics = topics_table(final, corpus, tokenise.glossary(), labels)
+    clause_topics = clause_topics_table(final, corpus)
+    prevalence = prevalence_table(final, corpus, documents, n_boot)
+    if clause_domains is not None:
+        domains = _round(domain_crosstab(final.theta, corpus.clause_ids, clause_domains))
+        recovery = _round(domain_recovery(final.theta, corpus.clause_ids, clause_domains,
+                                          n_boot=n_boot))
+        recovery["best_topic"] = recovery["best_topic"].astype("Int64")
+    else:
+        domains = pd.DataFrame(columns=TOPIC_DOMAINS.column_names)
+        recovery = pd.DataFrame(columns=TOPIC_DOMAIN_RECOVERY.column_names)
+    return TopicResults(units[TOPIC_UNITS.column_names], corpus, final, topics, clause_topics,
+                        prevalence, domains, recovery, clause_domains is not None)
+
+
+def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> list[Path]:
+    """Write the topic tables (:data:`SCHEMAS`) into ``processed_dir``.
+
+    Reads ``clauses.csv``, ``documents.csv`` and ``clause_domains.csv`` (written by the
+    regional stage, which runs before this one); without the latter the two domain tables
+    are written empty and a note is printed.
+    """
+    from analysis.core import paths
+
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    clauses, documents, clause_domains = load_inputs(processed_dir)
+    if clause_domains is None:
+        print("topics: clause_domains.csv not found; topic_domains.csv and "
+              "topic_domain_recovery.csv are written empty", flush=True)
+    res = run(clauses, documents, clause_domains)
+    tables = (res.units, res.topics, res.clause_topics, res.prevalence, res.domains,
+              res.recovery)
+    return [write_table(t, s, processed_dir) for t, s in zip(tables, SCHEMAS)]
+
+
+def load_tables(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """The written topic tables by schema name (raises if the build has not run)."""
+    from analysis.core import paths
+    from analysis.core.io import read_csv
+
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    missing = [s.filename for s in SCHEMAS if not (processed_dir / s.filename).exists()]
+    if missing:
+        raise FileNotFoundError(f"missing in {processed_dir}: {', '.join(missing)}. Run "
+                                "`python -m analysis build` first.")
+    return {s.name: read_csv(processed_dir / s.filename) for s in SCHEMAS}
