@@ -1,0 +1,139 @@
+"""Vocabulary of the work-safety accident statistics: the indicator codes with their units,
+kinds and pooling families (:data:`INDICATORS`), the administrative levels of the geographies,
+and the statistical reform of 2016-01-01 that splits every series into two scope periods
+(:func:`scope_period`). Every other module of :mod:`analysis.accidents` takes these from
+here, so that a code, unit or period is defined once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+GEO_LEVELS = ("national", "province", "city", "county", "district")
+
+#: First year under the reformed work-safety accident statistics system (NOTES_national.md,
+#: caveat 1: the reform took effect on 2016-01-01; 2015 and 2016 are not comparable).
+SCOPE_BREAK_YEAR = 2016
+SCOPE_PERIODS = ("pre2016", "from2016")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator code of the raw accident statistics.
+
+    Parameters
+    ----------
+    code : str
+        Code used in the ``indicator`` column.
+    unit : str
+        The only unit allowed for this code.
+    kind : str
+        ``level_count`` (a count of accidents or deaths), ``rate`` (deaths per unit of
+        exposure), ``change_pct`` (a reported percentage change), ``change_abs`` (a reported
+        absolute change).
+    family : str
+        Indicators whose changes may be pooled in a reference class: ``count_all`` (all
+        accidents or all deaths), ``count_subscope`` (one sector only), or the code itself for
+        rates.
+    change_of : str
+        For changes: the level indicator the change refers to.
+    baseline_rule : str
+        For percentage changes: the baseline it was computed against (``previous_year``,
+        ``mean_prev_2``, ``mean_prev_3`` or ``period``).
+    description : str
+        Meaning, in English.
+    """
+
+    code: str
+    unit: str
+    kind: str
+    family: str
+    description: str
+    change_of: str = ""
+    baseline_rule: str = ""
+
+
+def _ind(code, unit, kind, family, description, change_of="", baseline_rule=""):
+    return Indicator(code, unit, kind, family, description, change_of, baseline_rule)
+
+
+#: Every indicator code the raw files may use. A new code must be added here (with its unit)
+#: before the loader accepts it, so that units and meanings stay documented.
+INDICATORS: dict[str, Indicator] = {i.code: i for i in (
+    _ind("deaths_total", "人", "level_count", "count_all",
+         "Deaths in all work-safety accidents (生产安全事故死亡人数)"),
+    _ind("accidents_total", "起", "level_count", "count_all",
+         "Number of work-safety accidents (生产安全事故起数)"),
+    _ind("deaths_per_100m_gdp", "人/亿元GDP", "rate", "deaths_per_100m_gdp",
+         "Deaths per 100 million yuan of current GDP (亿元GDP生产安全事故死亡率)"),
+    _ind("deaths_per_100k_industrial_workers", "人/10万工矿商贸就业人员", "rate",
+         "deaths_per_100k_industrial_workers",
+         "Deaths per 100,000 industrial, mining and commercial workers (工矿商贸十万人死亡率)"),
+    _ind("coal_deaths_per_mt", "人/百万吨煤", "rate", "coal_deaths_per_mt",
+         "Coal-mine deaths per million tonnes of coal (煤矿百万吨死亡率)"),
+    _ind("road_deaths_per_10k_vehicles", "人/万车", "rate", "road_deaths_per_10k_vehicles",
+         "Road-traffic deaths per 10,000 vehicles (道路交通万车死亡率)"),
+    _ind("accidents_industrial", "起", "level_count", "count_subscope",
+         "Accidents in industry, mining and commerce only (工矿商贸)"),
+    _ind("deaths_industrial", "人", "level_count", "count_subscope",
+         "Deaths in industry, mining and commerce only (工矿商贸)"),
+    _ind("fatal_accidents_industrial", "起", "level_count", "count_subscope",
+         "Fatal accidents in industry, mining and commerce incl. construction"),
+    _ind("accidents_road_transport", "起", "level_count", "count_subscope",
+         "Accidents in road transport only (道路运输)"),
+    _ind("deaths_road_transport", "人", "level_count", "count_subscope",
+         "Deaths in road transport only (道路运输)"),
+    _ind("deaths_road_traffic", "人", "level_count", "count_subscope",
+         "Deaths in road traffic only (道路交通)"),
+    _ind("accidents_yoy_pct", "%", "change_pct", "count_all",
+         "Reported % change of accidents on the previous year", "accidents_total",
+         "previous_year"),
+    _ind("deaths_yoy_pct", "%", "change_pct", "count_all",
+         "Reported % change of deaths on the previous year", "deaths_total", "previous_year"),
+    _ind("deaths_industrial_yoy_pct", "%", "change_pct", "count_subscope",
+         "Reported % change of industrial deaths on the previous year", "deaths_industrial",
+         "previous_year"),
+    _ind("accidents_vs_prev2yr_avg_pct", "%", "change_pct", "count_all",
+         "Reported % change of accidents on the mean of the two previous years",
+         "accidents_total", "mean_prev_2"),
+    _ind("deaths_vs_prev2yr_avg_pct", "%", "change_pct", "count_all",
+         "Reported % change of deaths on the mean of the two previous years", "deaths_total",
+         "mean_prev_2"),
+    _ind("accidents_industrial_vs_prev2yr_avg_pct", "%", "change_pct", "count_subscope",
+         "Reported % change of industrial accidents on the mean of the two previous years",
+         "accidents_industrial", "mean_prev_2"),
+    _ind("deaths_industrial_vs_prev2yr_avg_pct", "%", "change_pct", "count_subscope",
+         "Reported % change of industrial deaths on the mean of the two previous years",
+         "deaths_industrial", "mean_prev_2"),
+    _ind("accidents_vs_prev3yr_avg_pct", "%", "change_pct", "count_all",
+         "Reported % change of accidents on the mean of the three previous years",
+         "accidents_total", "mean_prev_3"),
+    _ind("deaths_vs_prev3yr_avg_pct", "%", "change_pct", "count_all",
+         "Reported % change of deaths on the mean of the three previous years", "deaths_total",
+         "mean_prev_3"),
+    _ind("accidents_2021_24_vs_2016_19_pct", "%", "change_pct", "count_all",
+         "Reported % change of accidents, total 2021-24 against total 2016-19",
+         "accidents_total", "period"),
+    _ind("deaths_2021_24_vs_2016_19_pct", "%", "change_pct", "count_all",
+         "Reported % change of deaths, total 2021-24 against total 2016-19", "deaths_total",
+         "period"),
+    _ind("accidents_yoy_change", "起", "change_abs", "count_all",
+         "Reported absolute change of accidents on the previous year", "accidents_total",
+         "previous_year"),
+    _ind("deaths_yoy_change", "人", "change_abs", "count_all",
+         "Reported absolute change of deaths on the previous year", "deaths_total",
+         "previous_year"),
+    _ind("deaths_per_100m_gdp_change", "人/亿元GDP", "change_abs", "deaths_per_100m_gdp",
+         "Reported absolute change of the per-GDP death rate on the previous year",
+         "deaths_per_100m_gdp", "previous_year"),
+)}
+
+#: Level indicators that are counts (Poisson / negative-binomial models apply to these only).
+COUNT_INDICATORS = tuple(c for c, i in INDICATORS.items() if i.kind == "level_count")
+#: Indicators that form series (levels and rates); changes are observations, not series.
+SERIES_KINDS = ("level_count", "rate")
+
+
+def scope_period(year: int) -> str:
+    """Statistical scope period of a year: ``pre2016`` or ``from2016`` (reform of 2016-01-01)."""
+    return "pre2016" if int(year) < SCOPE_BREAK_YEAR else "from2016"

@@ -1,0 +1,124 @@
+"""The feasibility stage as a whole: :func:`build` reads the raw accident statistics, the
+national plan targets and the corpus targets, runs the back-test, the feasibility and the
+calibration, and writes every table with :func:`analysis.core.schema.write_table`;
+:func:`load_outputs` reads them back for the notebook, and :data:`SCHEMAS` lists them for the
+codebook. The pipeline reaches both through :mod:`analysis.accidents.feasibility`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.accidents.backtest import (BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE,
+                                         backtest_table, gm11_grade_table,
+                                         rolling_origin_forecasts, summarise_backtest)
+from analysis.accidents.calibration import calibration_table, pseudo_target_forms
+from analysis.accidents.forecast import N_SIMS, SEED
+from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, read_accident_rows,
+                                       resolve_sources)
+from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus_places,
+                                      coverage_report, series_segments)
+from analysis.accidents.probabilities import feasibility_table
+from analysis.accidents.reference import change_observations
+from analysis.accidents.tables import (CALIBRATION, CHANGE_OBSERVATIONS, FEASIBILITY, FORECASTS,
+                                       TARGET_RULES)
+from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
+                                        rules_from_national_targets, rules_table)
+from analysis.core import paths
+from analysis.core.io import read_csv
+from analysis.core.schema import write_table
+
+
+def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
+          accident_targets_path: Path | None = None, n_sims: int = N_SIMS,
+          seed: int = SEED) -> list[Path]:
+    """Write the accident panel, back-test, forecasts, feasibility and calibration tables.
+
+    Parameters
+    ----------
+    raw_dir : Path, optional
+        ``data/raw`` (default :func:`analysis.core.paths.raw_dir`).
+    processed_dir : Path, optional
+        ``data/processed`` (default :func:`analysis.core.paths.processed_dir`).
+    accident_targets_path : Path, optional
+        The corpus targets table; default ``processed_dir / "accident_targets.csv"``, written
+        by the target extraction, which must therefore run first. If it does not exist, the
+        tables are built for the national plan targets only and a message says so (the
+        notebook then stops with instructions).
+    n_sims : int
+        Simulated paths per model fit.
+    seed : int
+        Base seed.
+
+    Returns
+    -------
+    list of Path
+        The files written, in :data:`SCHEMAS` order; empty if the raw folder holds no
+        accident statistics (e.g. a test corpus of plans only).
+    """
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    targets_path = (Path(accident_targets_path) if accident_targets_path is not None
+                    else processed_dir / "accident_targets.csv")
+    stats_dir = raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
+    if not (stats_dir / "national.csv").exists():
+        print(f"feasibility: no accident statistics in {raw_dir}; stage skipped", flush=True)
+        return []
+    panel, alternatives = resolve_sources(read_accident_rows(raw_dir))
+    national = read_csv(stats_dir / "national_targets.csv", dtype=str)
+    rules = rules_from_national_targets(national)
+    if targets_path.exists():
+        rules += rules_from_corpus(read_accident_targets(targets_path))
+    else:
+        print(f"feasibility: {targets_path} not found (the target extraction writes it); "
+              "tables built for the national plan targets only", flush=True)
+    places = rules_table(rules)[["geography_zh", "geography_en", "admin_level"]].rename(
+        columns={"geography_zh": "geo_zh", "geography_en": "geo_en", "admin_level": "geo_level"})
+    manifest_path = raw_dir / "manifest.csv"
+    if manifest_path.exists():
+        from_manifest = corpus_places(read_csv(manifest_path, dtype=str))
+        places = pd.concat([from_manifest[["geo_zh", "geo_en", "geo_level"]],
+                            places[~places["geo_zh"].isin(from_manifest["geo_zh"])]])
+    places = places.drop_duplicates("geo_zh")
+    coverage = coverage_report(panel, places)
+    fits = rolling_origin_forecasts(panel, n_sims=n_sims, seed=seed)
+    backtest = backtest_table(fits)
+    observations = change_observations(panel)
+    feasibility, forecasts = feasibility_table(rules, panel, backtest, observations,
+                                               n_sims=n_sims, seed=seed)
+    calibration = calibration_table(fits, backtest, observations, pseudo_target_forms(rules))
+    tables = [
+        (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
+        (coverage, ACCIDENT_COVERAGE), (series_segments(panel), SERIES_SEGMENTS),
+        (rules_table(rules), TARGET_RULES), (backtest, BACKTEST),
+        (summarise_backtest(backtest), BACKTEST_SUMMARY),
+        (gm11_grade_table(fits), GM11_GRADE_TABLE),
+        (observations, CHANGE_OBSERVATIONS), (forecasts, FORECASTS),
+        (feasibility, FEASIBILITY), (calibration, CALIBRATION),
+    ]
+    return [write_table(table, schema, processed_dir) for table, schema in tables]
+
+
+def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read the tables written by :func:`build`, keyed by schema name.
+
+    Raises
+    ------
+    FileNotFoundError
+        Listing the missing files and how to create them.
+    """
+    processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    missing = [s.filename for s in SCHEMAS if not (processed_dir / s.filename).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"missing in {processed_dir}: {', '.join(missing)}. Run the build (`python -m "
+            "analysis build`, which calls analysis.accidents.feasibility.build after the target "
+            "extraction) first.")
+    return {s.name: read_csv(processed_dir / s.filename) for s in SCHEMAS}
+
+
+#: Every table :func:`build` writes, for the codebook.
+SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
+           TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
+           FORECASTS, FEASIBILITY, CALIBRATION)
