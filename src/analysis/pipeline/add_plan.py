@@ -31,8 +31,19 @@ from analysis.structure.clauses import parse_header
 MAX_BYTES = 50_000_000
 
 _PLACE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:自治区|自治州|自治县|特别行政区|省|市|州|盟|县|区|旗))")
-_PROVINCE = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:省|自治区))|(北京市|天津市|上海市|重庆市)")
+#: China's provincial-level units (a fixed list of 34 names, not a gazetteer).
+PROVINCES = ("北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省",
+             "黑龙江省", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省",
+             "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省",
+             "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
+             "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区")
+_PROVINCE = re.compile("|".join(PROVINCES))
 _MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+#: A place name has no date, function word or verb in it (2019年自治区 is not one).
+_NAME = re.compile(r"[^年月日的和及与在对为等关于印发]+")
+#: Words shaped like place names that name none ("the region", "urban district" …).
+_GENERIC = {"自治区", "自治州", "自治县", "城市区", "市辖区", "各市县", "社区", "地区", "城区", "市区",
+            "县区", "各区", "各县", "各市", "有关县", "有关市", "有关区"}
 _FIVE_YEAR = {"十三五": (2016, 2020), "十四五": (2021, 2025), "十五五": (2026, 2030)}
 
 
@@ -68,13 +79,8 @@ def guess_fields(text: str) -> dict[str, str]:
               "issue_date": header.issue_date, "doc_number": header.doc_number}
     title = header.title or next((line for line in clean.splitlines() if line.strip()), "")[:80]
     for source in (header.issuer, title):
-        places = _PLACE.findall(source or "")
-        if places:
-            place = places[0]
-            province = _PROVINCE.match(place)
-            if province and province.end() < len(place):
-                inner = _PLACE.findall(place[province.end():])
-                place = inner[0] if inner else place
+        place = _innermost_place(source or "")
+        if place:
             fields["jurisdiction_zh"] = place
             break
     place = fields.get("jurisdiction_zh", "")
@@ -104,6 +110,21 @@ def guess_fields(text: str) -> dict[str, str]:
     elif title:
         fields["doc_type"] = "annual_work_plan"
     return {k: v for k, v in fields.items() if v}
+
+
+def _innermost_place(text: str) -> str:
+    """The last of the place names that open ``text`` one after another: 浙江省丽水市 →
+    丽水市, 重庆市大足区人民政府 → 大足区; a province name is matched whole first."""
+    place, pos = "", 0
+    while pos < len(text):
+        match = _PROVINCE.match(text, pos) or _PLACE.match(text, pos)
+        if not match or match.group(0) in _GENERIC or not _NAME.fullmatch(match.group(0)):
+            break
+        place, pos = match.group(0), match.end()
+    if not place:
+        place = next((m.group(0) for m in _PLACE.finditer(text)
+                      if m.group(0) not in _GENERIC and _NAME.fullmatch(m.group(0))), "")
+    return place
 
 
 def _default_doc_id(source: Path) -> str:
