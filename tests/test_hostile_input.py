@@ -138,3 +138,70 @@ def test_jieba_cache_is_private(tmp_path, monkeypatch):
     assert str(tmp_path / "data" / "processed" / ".cache" / "jieba") == tokenizer.tmp_dir
     assert tokenizer.cache_file.startswith("jieba-") and tokenizer.cache_file.endswith(".cache")
     assert list((tmp_path / "shared-tmp").iterdir()) == []
+
+
+# --- a plan's text depends only on its own bytes and versioned resources ----------------------
+
+def test_shipped_reference_is_the_seeds_prepared():
+    """The repair reference is a versioned file; it is exactly what the seeds give."""
+    from analysis.clean.reference import read_reference
+    from analysis.clean.rules import reference_texts
+
+    _, docs, _ = read_corpus(RAW)
+    seeds = [d for d in docs if d.path.name.startswith("00")]
+    assert read_reference()["texts"] == reference_texts([d.text for d in seeds])
+
+
+def test_clean_text_does_not_depend_on_other_plans(raw, tmp_path, cleaned):
+    """Adding unrelated plans (one large, one with GBK damage and spam-like strings) leaves
+    every other plan's clean text, log and repairs byte-identical."""
+    from analysis.pipeline.build import clean_corpus
+
+    big = ("２０２２年某县应急管理工作要点。加强安全生产，危化品集中治理，有关部门要落实责任。"
+           "关于防汛抗旱，全省应急救援队伍建设。" * 3000).encode("utf-8")
+    _record(raw, "plans/big.txt", big)
+    _add_row(raw, doc_id="unrelated-big", file="plans/big.txt")
+    damaged = "应急管理局关于危化品集中治理的通知".encode("gbk")
+    _record(raw, "plans/damaged.txt", (b"x" + damaged * 40).decode("gb18030", "replace")
+            .encode("utf-8"))
+    _add_row(raw, doc_id="unrelated-damaged", file="plans/damaged.txt")
+    alone = clean_corpus(raw, progress=False)
+    for doc_id in ("yichun-2023", "haimen-2023"):
+        assert alone.texts[doc_id] == cleaned.texts[doc_id], doc_id
+    log = alone.cleaning_log[alone.cleaning_log["doc_id"].isin(["yichun-2023", "haimen-2023"])]
+    seed_log = cleaned.cleaning_log[cleaned.cleaning_log["doc_id"].isin(
+        ["yichun-2023", "haimen-2023"])]
+    assert log.reset_index(drop=True).equals(seed_log.reset_index(drop=True))
+
+
+# --- interrupted builds leave a mark ----------------------------------------------------------
+
+def test_interrupted_build_is_reported_and_leaves_no_temporary_file(raw, tmp_path):
+    import signal
+    import time
+
+    from analysis.pipeline.status import status
+
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    done = subprocess.run([sys.executable, "-m", "analysis", "build", "--raw", str(raw),
+                           "--out", str(out)], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert status(raw, out).up_to_date
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "build", "--raw", str(raw),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT, env=env)
+    deadline = time.time() + 60
+    while (out / "build_info.json").exists() and time.time() < deadline:
+        time.sleep(0.05)  # the new build removes the old mark first
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the signal arrived")
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err
+    assert not list(out.rglob("*.tmp"))
+    after = status(raw, out)
+    assert after.unfinished and not after.up_to_date
+    assert "did not finish" in after.report()

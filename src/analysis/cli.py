@@ -70,8 +70,18 @@ def _build(args) -> int:
     from analysis.corpus.manifest import ManifestError
     from analysis.pipeline.build import BuildLocked, build
 
+    import signal
+
+    def _terminate(signum, frame):  # SIGTERM ends the build like Ctrl-C: temporary files go
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return build(args.raw, args.out, progress=args.progress)
+    except KeyboardInterrupt:
+        print("build interrupted: no build_info.json was written, so `analysis status` reports "
+              "the tables as unfinished; run the build again", file=sys.stderr)
+        return 130
     except (ManifestError, BuildLocked) as err:
         print(f"build failed: {err}", file=sys.stderr)
         return 2

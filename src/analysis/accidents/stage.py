@@ -75,9 +75,12 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
               "tables built for the national plan targets only", flush=True)
     places = rules_table(rules)[["geography_zh", "geography_en", "admin_level"]].rename(
         columns={"geography_zh": "geo_zh", "geography_en": "geo_en", "admin_level": "geo_level"})
-    manifest_path = raw_dir / "manifest.csv"
-    if manifest_path.exists():
-        from_manifest = corpus_places(read_csv(manifest_path, dtype=str))
+    # The plans the build actually read (documents.csv), not every manifest row: a row
+    # skipped as an input problem must not put its place into the coverage table.
+    documents_path = processed_dir / "documents.csv"
+    if documents_path.exists():
+        documents = read_csv(documents_path, dtype=str).fillna("")
+        from_manifest = corpus_places(documents)
         places = pd.concat([from_manifest[["geo_zh", "geo_en", "geo_level"]],
                             places[~places["geo_zh"].isin(from_manifest["geo_zh"])]])
     places = places.drop_duplicates("geo_zh")

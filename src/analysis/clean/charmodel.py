@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Iterable
 
 CJK_RANGES = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"))
+#: Entries kept in each model's probability memos (cleared when full, so memory stays bounded
+#: over a corpus of any size).
+MEMO_SIZE = 200_000
 
 
 def is_cjk(ch: str) -> bool:
@@ -84,24 +87,46 @@ class CharBigramModel:
         self._corpus_uni = {ch: n / corpus_total for ch, n in unigrams.items()}
         self._general_uni = {ch: n / general_total for ch, n in general_counts.items()}
         self.floor = 1e-9
+        # Memos for the repair search, which asks for millions of probabilities: unigram
+        # estimates by character, and for each history its usable suffixes with their totals.
+        self._unigram_memo: dict[str, float] = {}
+        self._history_memo: dict[str, tuple[tuple[float, Counter[str], str, int], ...]] = {}
 
     def unigram(self, ch: str) -> float:
         """Unigram probability (mixture of corpus and general Chinese)."""
-        return (0.5 * self._corpus_uni.get(ch, 0.0) + 0.5 * self._general_uni.get(ch, 0.0)
-                + self.floor)
+        p = self._unigram_memo.get(ch)
+        if p is None:
+            p = (0.5 * self._corpus_uni.get(ch, 0.0) + 0.5 * self._general_uni.get(ch, 0.0)
+                 + self.floor)
+            if len(self._unigram_memo) < MEMO_SIZE:
+                self._unigram_memo[ch] = p
+        return p
+
+    def _histories(self, prev: str) -> tuple[tuple[float, Counter[str], str, int], ...]:
+        """(weight, n-gram counts, history, history total) for n = 2 .. order; total 0 where
+        ``prev`` is too short or the history unseen."""
+        found = self._history_memo.get(prev)
+        if found is None:
+            rows = []
+            for n in range(2, self.order + 1):
+                hist = prev[len(prev) - (n - 1):] if len(prev) >= n - 1 else ""
+                ctx = self.context[n].get(hist, 0) if len(prev) >= n - 1 else 0
+                rows.append((self.weights[self.order - n], self.counts[n], hist, ctx))
+            found = tuple(rows)
+            if len(self._history_memo) >= MEMO_SIZE:
+                self._history_memo.clear()
+            self._history_memo[prev] = found
+        return found
 
     def logprob(self, prev: str, ch: str) -> float:
         """log P(ch | prev), where ``prev`` holds up to ``order - 1`` preceding characters."""
         p = self.unigram(ch)
         total = self.weights[-1] * p
-        for n in range(2, self.order + 1):
-            hist = prev[len(prev) - (n - 1):] if len(prev) >= n - 1 else None
-            if hist is not None:
-                ctx = self.context[n].get(hist, 0)
-                if ctx:
-                    p = self.counts[n].get(hist + ch, 0) / ctx
+        for weight, counts, hist, ctx in self._histories(prev):
+            if ctx:
+                p = counts.get(hist + ch, 0) / ctx
             # Without a usable history the lower-order estimate stands in.
-            total += self.weights[self.order - n] * p
+            total += weight * p
         return math.log(total)
 
     def score(self, text: str, prev: str = "") -> float:
@@ -134,6 +159,17 @@ def read_lexicon(path: Path) -> list[str]:
             if line and not line.startswith("#"):
                 terms.append(line.split()[0])
     return terms
+
+
+@lru_cache(maxsize=1)
+def general_model() -> CharBigramModel:
+    """Character model of the general and domain lexicons only (no corpus text).
+
+    A corpus model has seen every damaged span of the corpus as text (a span repeated in a plan
+    even looks like a phrase); this one cannot have, so it is the judge of whether observed
+    characters read as Chinese (see :meth:`analysis.clean.gbk_repair.ShiftRepairer.plausibility_gain`).
+    """
+    return CharBigramModel(lexicon_words())
 
 
 def reference_model(texts: Iterable[str]) -> CharBigramModel:

@@ -24,6 +24,14 @@ Repair has three steps:
    form) sets the status: ``restored`` (posterior >= ``min_posterior``) or ``marked``, in which
    case every character of the span is replaced by '□' (the conventional mark for an illegible
    character) so that no junk reaches tokens or tables. Every span is listed.
+
+A '?' is ordinary punctuation too, and the bytes of common characters can always be read as a
+shifted pair, so a span is taken for damage only if its characters are implausible as text
+*and* a reading reproduces them: :meth:`ShiftRepairer.evidence` weighs what a cluster holds
+besides '?', and :meth:`ShiftRepairer.plausibility_gain` asks a model of the general and domain
+lexicons, which has never seen the damaged texts, whether the reading beats the text as found
+(the rule :func:`analysis.clean.rules.repair_gbk_shift` decides). Intact characters next to a
+'?' (加强应急?管理?工作) are therefore never replaced or marked.
 """
 from __future__ import annotations
 
@@ -32,7 +40,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from analysis.clean.charmodel import CharBigramModel, MixtureModel, is_cjk
+from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_model, is_cjk
 
 ILLEGIBLE = "□"
 PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
@@ -40,6 +48,10 @@ PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòū
 # the symbol zones (lead bytes A1-A9).
 NORMAL_SYMBOLS = set("、。·ˉˇ¨〃々—～‖…‘’“”〔〕〈〉《》「」『』〖〗【】±×÷∶∧∨∑∏∪∩∈∷√⊥∥∠⌒⊙∫∮≡≌≈∽∝≠≮≯≤≥∞∵∴♂♀°′″℃＄¤￠￡‰§№☆★○●◎◇◆□■△▲※→←↑↓〓％＋－＜＝＞"
                      "！＂＃＆＇（）＊，．／：；？［＼］＾＿｀｛｜｝￣①②③④⑤⑥⑦⑧⑨⑩ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ")
+#: ASCII punctuation other than '?': glued to a '?' it is a full-width mark folded to ASCII by
+#: the damage (the '?;' of every Jiangxi span is the trail byte A3 of 危 or 校 read with the next
+#: lead byte), and a sign of damage; common characters next to a '?' are not.
+ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>@[\\]^_`{|}~")
 MAX_PUA_DROPS = 4
 BEAM = 160
 PUA_CANDIDATES = 300
@@ -171,6 +183,15 @@ class ShiftRepairer:
         for ch, trail in self.tables.all_chars:
             self.by_simp.setdefault(self._simp(ch), []).append((ch, trail, ch.encode("gbk")[0]))
         self._cache: dict[tuple, list[tuple[float, str, int, int]]] = {}
+        # The search's transitions without scores (see :meth:`_feasible`): trail bytes of the
+        # vocabulary by lead byte, and after each first byte of a hidden private-use pair.
+        self._trails_by_lead: dict[int, frozenset[int]] = {
+            lead: frozenset(t for _, t in chars) for lead, chars in self.tables.by_lead.items()}
+        self._all_trails = frozenset(t for _, t in self.tables.all_chars)
+        self._pua_next: dict[int, frozenset[int]] = {
+            first: frozenset().union(*(self._trails_by_lead.get(lead, frozenset())
+                                       for lead in seconds))
+            for first, seconds in self.tables.pua_trails.items()}
         self.corpus_model = model
         self._doc_key = ""
         self._pool_cache: dict[tuple[int, str], list[tuple[str, int]]] = {}
@@ -307,6 +328,34 @@ class ShiftRepairer:
             beam = nxt
         return finals
 
+    def _feasible(self, observed: str, visible_lead: bool, need: int) -> bool:
+        """Whether :meth:`_search` can explain at least ``need`` characters of ``observed``.
+
+        The same transitions without scores, beam or candidate pools (a superset of what the
+        search explores), over at most ``len(observed) x 256 x MAX_PUA_DROPS`` states: a span
+        that no original can explain (many clusters of stray '?' in intact text) costs no
+        search, and the result is the same as searching.
+        """
+        j0 = 1 if visible_lead else 0
+        frontier = {(j0, t, 0) for t in self._all_trails}
+        seen = set(frontier)
+        while frontier:
+            nxt = set()
+            for j, pending, drops in frontier:
+                if j >= len(observed):
+                    continue
+                obs = observed[j]
+                if (obs == "?" or (pending < 0x80 and obs == chr(pending))) and j + 1 >= need:
+                    return True
+                for b1, b2 in self._options(obs):
+                    if b1 == pending:
+                        nxt.update((j + 1, t, drops) for t in self._trails_by_lead.get(b2, ()))
+                if drops < MAX_PUA_DROPS and pending in self._pua_next:
+                    nxt.update((j, t, drops + 1) for t in self._pua_next[pending])
+            frontier = nxt - seen
+            seen |= frontier
+        return False
+
     def _viable_trails(self, observed: str, j: int) -> frozenset[int]:
         """Trail bytes after which the damage can go on to produce ``observed[j]``: the first
         byte of that unit, the first byte of a hidden private-use pair, or a lone byte shown
@@ -394,6 +443,8 @@ class ShiftRepairer:
             left = text[max(0, s - context):s]
             key = (observed, left, str(visible), self._doc_key)
             if key not in self._cache:
+                if not self._feasible(observed, visible, end - s):
+                    continue  # no original explains the whole cluster from this start
                 self._cache[key] = self._search(observed, left, visible)
             for _, orig, consumed, drops in self._cache[key]:
                 e = s + consumed
@@ -429,6 +480,114 @@ class ShiftRepairer:
         replacement = orig if status == "restored" else ILLEGIBLE * len(orig)
         return SpanRepair(s, e, text[s:e], replacement, orig, status, posterior, gain,
                           len(by_form))
+
+    # -- decision support -------------------------------------------------------------------
+    def evidence(self, text: str, start: int, end: int) -> str:
+        """What the seed cluster ``text[start:end]`` holds as evidence of damage.
+
+        Damage starts with the '?' of the lost lead byte, so only what follows a '?' counts
+        with it: in 航空a?救援 the letter before the '?' is no sign of a shift.
+
+        Returns
+        -------
+        str
+            ``"hard"``: U+FFFD or private-use characters, never text. ``"shift"``: after a '?',
+            a character that is no text by itself (another seed, or ASCII punctuation glued to
+            a '?': a folded full-width mark). ``"question"``: after a '?', common characters
+            only (加强应急?管理?工作 as much as ?贪踩? for 安全); their bytes can always be
+            read as shifted pairs, so only the language model can tell. ``"soft"``: no '?'
+            before them, but non-ASCII seeds (rare characters, GBK symbols). ``""``: nothing
+            ('?' runs alone, ASCII letters, common characters).
+        """
+        span = text[start:end]
+        if any(ch == "\ufffd" or is_pua(ch) for ch in span):
+            return "hard"
+        first_q = span.find("?")
+        if first_q >= 0:
+            for i in range(start + first_q + 1, end):
+                ch = text[i]
+                if ch == "?":
+                    continue
+                glued = text[i - 1] == "?" or (i + 1 < len(text) and text[i + 1] == "?")
+                if self.is_seed(text, i) or (ch in ASCII_PUNCTUATION and glued):
+                    return "shift"
+            if span[first_q:].strip("?").strip():
+                return "question"
+            end = start + first_q
+        # Without a '?', only characters that are junk by themselves count; ASCII letters glued
+        # to Chinese (A级, GPS定位) are common in plans.
+        return "soft" if any(not text[i].isascii() and self.is_seed(text, i)
+                             for i in range(start, end)) else ""
+
+    def _reading(self, text: str) -> str:
+        """``text`` as the general model reads it for :meth:`plausibility_gain`: simplified,
+        marks full-width, U+FFFD and private-use characters as an unseen symbol. '?' is dropped
+        (a stray question mark), and so are ASCII letters and digits: the lexicon model knows no
+        Latin, and a letter in plan text (A级, PM2.5) is no less plausible than the Chinese a
+        repair would put in its place."""
+        chars = []
+        for ch in text:
+            if ch == "?" or (ch.isascii() and ch.isalnum()):
+                continue
+            if ch == "\ufffd" or is_pua(ch):
+                chars.append("\x00")
+            else:
+                chars.append(self._simp(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else _fold(ch)))
+        return "".join(chars)
+
+    def plausibility_gain(self, text: str, rep: SpanRepair, context: int = 4) -> float:
+        """Log-score gain of ``rep``'s best reading over the observed text, for the general
+        lexicon model (:func:`analysis.clean.charmodel.general_model`).
+
+        The observed text is read with its '?' (and Latin letters and digits) dropped: the
+        alternative to damage is intact text with stray question marks, not text with unknown
+        symbols, which any repair beats. The corpus models cannot judge this: they were counted
+        on the damaged texts themselves, so a damaged span reads to them as a phrase they have
+        seen. Context is taken from the same line only.
+
+        Parameters
+        ----------
+        text : str
+            The document.
+        rep : SpanRepair
+            A candidate repair of ``text[rep.start:rep.end]``.
+        context : int
+            Characters of context on each side.
+
+        Returns
+        -------
+        float
+            Positive when the repaired text reads better than the text as found.
+        """
+        line_start = text.rfind("\n", 0, rep.start) + 1
+        line_end = text.find("\n", rep.end)
+        line_end = len(text) if line_end < 0 else line_end
+        left = text[max(line_start, rep.start - context):rep.start]
+        right = text[rep.end:min(line_end, rep.end + context)]
+        model = general_model()
+        return (model.score(self._reading(left + rep.best_guess + right))
+                - model.score(self._reading(left + text[rep.start:rep.end] + right)))
+
+    def junk_runs(self, text: str, start: int, end: int) -> list[SpanRepair]:
+        """Runs of junk around the U+FFFD and private-use characters of a cluster that no
+        reading explains, each marked illegible (□ per character).
+
+        A run is a stretch of seeds ('?', symbols, rare characters, glued letters) and the ASCII
+        punctuation between them, holding at least one U+FFFD or private-use character; common
+        characters end a run, so intact text next to junk is never marked.
+        """
+        junk = [self.is_seed(text, k) for k in range(start, end)]  # '?', U+FFFD, PUA included
+        runs, i = [], start
+        while i < end:
+            j = i
+            while j < end and (junk[j - start] or (j > i and text[j] in ASCII_PUNCTUATION)):
+                j += 1
+            while j > i and not junk[j - 1 - start]:
+                j -= 1  # punctuation only between junk, not at the ends
+            if any(ch == "\ufffd" or is_pua(ch) for ch in text[i:j]):
+                runs.append(self.unresolved(i, j, text))
+            i = max(j, i + 1)
+        return runs
 
     def unresolved(self, start: int, end: int, text: str) -> SpanRepair:
         """A seed cluster for which no candidate fits: marked as illegible."""

@@ -13,113 +13,86 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 
+from analysis.clean.changes import (Change, CleanContext, Rule, apply_changes,
+                                    sub as _sub, until_stable as _until_stable)
 from analysis.clean.charmodel import CharBigramModel, is_cjk, reference_model
-from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepairer, SpanRepair, is_pua
+from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepairer, is_pua
+from analysis.clean.normalise import remove_html, remove_indent, remove_invisible
 from analysis.core.paths import PACKAGE_DATA
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change made by a rule, positioned in that rule's input text."""
-
-    position: int
-    before: str
-    after: str
-    note: str = ""
-
-
-@dataclass
-class CleanContext:
-    """What rules may consult or report besides the text."""
-
-    doc_id: str
-    repairer: ShiftRepairer | None = None
-    model: CharBigramModel | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    garbled: list[SpanRepair] = field(default_factory=list)
-    script: str = "simplified"
-
-
-RuleFunc = Callable[[str, CleanContext], tuple[str, list[Change]]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named cleaning rule."""
-
-    name: str
-    description: str
-    func: RuleFunc
-
-
-def apply_changes(text: str, changes: list[Change]) -> str:
-    """Apply non-overlapping changes (positions in ``text``) and return the new text."""
-    out, last = [], 0
-    for ch in sorted(changes, key=lambda c: c.position):
-        if ch.position < last:
-            raise ValueError(f"overlapping changes at {ch.position}")
-        if text[ch.position:ch.position + len(ch.before)] != ch.before:
-            raise ValueError(f"change at {ch.position} does not match the text")
-        out.append(text[last:ch.position])
-        out.append(ch.after)
-        last = ch.position + len(ch.before)
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _sub(pattern: re.Pattern, text: str, repl: Callable[[re.Match], str], note: str = ""
-         ) -> tuple[str, list[Change]]:
-    changes = []
-    for m in pattern.finditer(text):
-        after = repl(m)
-        if after != m.group(0):
-            changes.append(Change(m.start(), m.group(0), after, note))
-    return apply_changes(text, changes), changes
-
-
 # -- 1. byte-shifted GBK ----------------------------------------------------------------------
-#: Log-likelihood gain a repair needs when a cluster holds no hard evidence of damage ('?',
-#: U+FFFD, private-use characters).
+#: Log-likelihood gain a repair needs when a cluster holds no '?' and no hard evidence (only a
+#: rare character or a GBK symbol).
 SOFT_MIN_GAIN = 20.0
+#: Gain a reading needs over the text as found, under the general lexicon model
+#: (:meth:`ShiftRepairer.plausibility_gain`), before any character is replaced or marked. With
+#: evidence in the span itself (a symbol, a folded mark, U+FFFD) the reading only has to read
+#: better than the span; with nothing but '?' among common characters the model is the only
+#: judge, and it must be clear: e^10 times likelier. On seed lines with stray '?' inserted the
+#: best readings score at most about -3; damage made with the forward model mostly 5-30.
+MIN_PLAUSIBILITY_GAIN = {"hard": 0.0, "shift": 0.0, "soft": 0.0, "question": 10.0}
+
 
 def repair_gbk_shift(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
-    """Repair spans of GBK decoded one byte out of step (see :mod:`analysis.clean.gbk_repair`)."""
+    """Repair spans of GBK decoded one byte out of step (see :mod:`analysis.clean.gbk_repair`).
+
+    A span is damage only if its characters are implausible as text *and* the damage model
+    explains them: a reading must reproduce the span exactly (the search) and read better than
+    the span as found under the general lexicon model, which has never seen the damaged texts.
+    Seed clusters are weighed by their evidence (:meth:`ShiftRepairer.evidence`):
+
+    * ``question`` ('?' among common characters): changed only if the reading is clearly
+      better (:data:`MIN_PLAUSIBILITY_GAIN`), so 加强应急?管理?工作 and 为什么?为什么? keep
+      every character and the '?' stays punctuation;
+    * ``shift`` (a '?' with a symbol, a rare character or a folded full-width mark, ?;帯⒒ū?):
+      restored, or marked with □ when several readings fit;
+    * ``soft`` (no '?'): restored only, never marked, and with a larger search gain;
+    * ``hard`` (U+FFFD, private-use characters): restored as above, otherwise the runs of junk
+      are marked with □ and common characters between them kept;
+    * no evidence ('?' runs alone, ASCII letters): left alone without a search.
+    """
     if ctx.repairer is None:
         return text, []
     repairer = ctx.repairer
     clusters = repairer.detect(text)
     if not clusters:
         return text, []
+    weighed = [(start, end, repairer.evidence(text, start, end)) for start, end in clusters]
+    if not any(kind for _, _, kind in weighed):
+        return text, []
     repairer.set_document(text)
     changes = []
     last_end = 0
-    for start, end in clusters:
-        if start < last_end:
+    for start, end, kind in weighed:
+        if kind in ("shift", "question"):
+            start += text[start:end].index("?")  # damage starts at the lost lead byte
+        if start < last_end or not kind:
             continue
         rep = repairer.repair_cluster(text, start, end)
-        span = text[start:end]
-        # '?' is ordinary punctuation too: only with other damage around it is it evidence.
-        hard = any(ch == "\ufffd" or is_pua(ch) for ch in span) or (
-            "?" in span and len(span) > 1)
-        if span == "?" or (span.isascii() and not hard):
-            continue
-        if not hard and (rep is None or rep.status != "restored" or rep.margin < SOFT_MIN_GAIN):
-            # Only soft evidence (a rare character, a Latin letter, a semicolon) and no
-            # convincing repair: the text is most likely fine as it is.
-            continue
-        if rep is None or rep.start < last_end:
-            rep = repairer.unresolved(start, end, text)
-        ctx.garbled.append(rep)
-        note = (f"{rep.status}; posterior {rep.posterior:.3f}; best guess {rep.best_guess or '-'}; "
-                f"{rep.n_candidates} candidate form(s)")
-        changes.append(Change(rep.start, rep.observed, rep.replacement, note))
-        last_end = rep.end
+        if rep is not None and (rep.start < last_end or repairer.plausibility_gain(text, rep)
+                                < MIN_PLAUSIBILITY_GAIN[kind]):
+            rep = None
+        if kind == "soft" and rep is not None and (rep.status != "restored"
+                                                   or rep.margin < SOFT_MIN_GAIN):
+            rep = None
+        if rep is None:
+            if kind != "hard":
+                continue  # the text is most likely fine as it is
+            reps = repairer.junk_runs(text, start, end)
+        else:
+            reps = [rep]
+        for rep in reps:
+            ctx.garbled.append(rep)
+            note = (f"{rep.status}; posterior {rep.posterior:.3f}; best guess "
+                    f"{rep.best_guess or '-'}; {rep.n_candidates} candidate form(s)")
+            changes.append(Change(rep.start, rep.observed, rep.replacement, note))
+            last_end = rep.end
     return apply_changes(text, changes), changes
 
 
@@ -130,9 +103,10 @@ _FINALS = ("(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|üan|van|ai|e
 _SYLLABLE = re.compile(f"^{_INITIALS}{_FINALS}$")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _TONE_BASE = dict(zip(_TONED, "aaaaeeeeiiiioooouuuuüüüünnnm"))
-# A parenthesised run of Latin letters with at least one tone mark, glued to a character.
-_PINYIN_AFTER_CHAR = re.compile(
-    rf"(?<=[\u3400-\u9fff□])[(（]([a-zü{_TONED}]{{1,7}})[)）]")
+# Parenthesised runs of Latin letters glued to a character, one after another: 目标(guǎn)(jiàn).
+_ANNOTATION = rf"[(（][a-zü{_TONED}]{{1,7}}[)）]"
+_PINYIN_AFTER_CHAR = re.compile(rf"(?<=[\u3400-\u9fff□])(?:{_ANNOTATION})+")
+_ONE_ANNOTATION = re.compile(rf"[(（]([a-zü{_TONED}]{{1,7}})[)）]")
 
 
 def is_pinyin_syllable(token: str) -> bool:
@@ -148,11 +122,17 @@ def remove_pinyin(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
 
     Only a parenthesised single tone-marked pinyin syllable directly after a Chinese
     character is removed, so parentheses with other content (numbers, Chinese, Latin words,
-    toneless letters) are untouched.
+    toneless letters) are untouched. Annotations that follow one another (目标(guǎn)(jiàn))
+    are removed up to the first that is not pinyin: removing only the first would glue the
+    next to the character, and a second cleaning would remove that one too.
     """
-    return _sub(_PINYIN_AFTER_CHAR, text,
-                lambda m: "" if is_pinyin_syllable(m.group(1)) else m.group(0),
-                "pinyin annotation")
+    changes = []
+    for run in _PINYIN_AFTER_CHAR.finditer(text):
+        for m in _ONE_ANNOTATION.finditer(run.group(0)):
+            if not is_pinyin_syllable(m.group(1)):
+                break
+            changes.append(Change(run.start() + m.start(), m.group(0), "", "pinyin annotation"))
+    return apply_changes(text, changes), changes
 
 
 # -- 3. traditional to simplified -------------------------------------------------------------
@@ -298,19 +278,32 @@ def debris_patterns() -> list[DebrisPattern]:
 TAIL_CHARS = 400
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 _CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+# Dates as web pages write them: 2021-03-03, 2021/3/3, 2021.03.03, 2021年3月3日. ``\d`` also
+# matches full-width digits (２０２１), which int() reads, so the text keeps them as written
+# while the metadata gets ISO dates in ASCII digits.
+_ANY_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 def _iso(match: re.Match) -> str:
-    y, m, d = (int(g) for g in match.groups())
+    """ISO date (ASCII digits) from a match of year, month and day, or "" if it is no date."""
+    y, m, d = (int(g) for g in match.groups()[:3])
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return ""
     return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit (full-width ２, Arabic-Indic …) written in ASCII."""
+    return "".join(str(int(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def _debris_metadata(field_name: str, removed: str, match: re.Match) -> str:
     if field_name == "published_date":
-        return match.group(1)
+        found = _ANY_DATE.search(match.group(1))
+        return _iso(found) if found else ""
     if field_name == "attachment_doc_number":
         found = _DOC_NUMBER.search(removed)
-        return found.group(0) if found else ""
+        return ascii_digits(found.group(0)) if found else ""
     if field_name == "printed_date":
         found = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日\s*印发", removed)
         return _iso(found) if found else ""
@@ -318,7 +311,16 @@ def _debris_metadata(field_name: str, removed: str, match: re.Match) -> str:
 
 
 def remove_debris(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
-    """Remove navigation and publication debris; keep what it carries as metadata."""
+    """Remove navigation and publication debris; keep what it carries as metadata.
+
+    Runs until nothing is left to remove: a removed breadcrumb makes the next line the first
+    line, a removed counter brings a footer within reach of the end, and a pipe run split into
+    lines can leave a line of debris; a second cleaning must not find them.
+    """
+    return _until_stable(text, lambda t: _debris_pass(t, ctx))
+
+
+def _debris_pass(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
     changes: list[Change] = []
     taken: list[tuple[int, int]] = []
 
@@ -369,14 +371,53 @@ def normalise_punctuation(text: str, ctx: CleanContext) -> tuple[str, list[Chang
     pairs, when either bracket touches Chinese text or the content holds Chinese; <…> around a
     few Chinese characters becomes 〈…〉. Digits, decimal points, times (22:46), comparisons
     (<35) and Latin text keep their ASCII form, so numbers stay exactly as written.
+
+    A converted mark is Chinese text for its neighbours (安)) → 安）) → 安））), so the
+    conversion is repeated until nothing changes, and within each round a conversion spreads
+    at once along the marks next to it that depend only on their neighbours (so a run such as
+    安)))) takes one round, not one per mark). Every change replaces one character by one, so
+    the log is the character difference between input and output.
     """
+    chars = list(text)
+    changed = False
+    while True:
+        step, free = _punctuation_pass("".join(chars) if changed else text)
+        if not step:
+            break
+        changed = True
+        for ch in step:
+            chars[ch.position] = ch.after
+        _spread(chars, [ch.position for ch in step], free)
+    if not changed:
+        return text, []
+    return "".join(chars), [Change(i, a, b, "full-width punctuation")
+                            for i, (a, b) in enumerate(zip(text, chars)) if a != b]
+
+
+def _spread(chars: list[str], converted: list[int], free: set[int]) -> None:
+    """Convert, transitively, the ``free`` marks (decided by their neighbours alone) next to
+    converted ones; bracket pairs wait for the next round, which sees their new neighbours."""
+    todo = list(converted)
+    while todo:
+        i = todo.pop()
+        for k in (i - 1, i + 1):
+            if k in free and chars[k] in _HALF_TO_FULL:
+                chars[k] = _HALF_TO_FULL[chars[k]]
+                todo.append(k)
+
+
+def _punctuation_pass(text: str) -> tuple[list[Change], set[int]]:
+    """One round of conversions, and the positions of the ASCII marks whose conversion depends
+    on their neighbours alone (marks not between digits, unmatched brackets)."""
     changes: dict[int, Change] = {}
+    free: set[int] = set()
     for m in re.finditer(r"[,;:?!]", text):
         i, ch = m.start(), m.group(0)
         prev = text[i - 1] if i else ""
         nxt = text[i + 1] if i + 1 < len(text) else ""
         if prev.isdigit() and nxt.isdigit():
             continue  # 1,000 or 22:46
+        free.add(i)
         if _chinese_side(prev) or _chinese_side(nxt):
             changes[i] = Change(i, ch, _HALF_TO_FULL[ch], "full-width punctuation")
     stack: list[int] = []
@@ -388,6 +429,8 @@ def normalise_punctuation(text: str, ctx: CleanContext) -> tuple[str, list[Chang
             stack.append(i)
         else:
             j = stack.pop() if stack else None
+            if j is None:
+                free.add(i)
             inner = text[j + 1:i] if j is not None else ""
             ends = [text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""]
             if j is not None:
@@ -397,13 +440,13 @@ def normalise_punctuation(text: str, ctx: CleanContext) -> tuple[str, list[Chang
                 if j is not None:
                     changes[j] = Change(j, "(", "（", "full-width punctuation")
     for j in stack:  # unmatched opening brackets: by their own context
+        free.add(j)
         if _chinese_side(text[j - 1] if j else "") or _chinese_side(text[j + 1:j + 2]):
             changes[j] = Change(j, "(", "（", "full-width punctuation")
     for m in _ANGLE_PAIR.finditer(text):
         changes[m.start()] = Change(m.start(), "<", "〈", "full-width punctuation")
         changes[m.end() - 1] = Change(m.end() - 1, ">", "〉", "full-width punctuation")
-    return apply_changes(text, list(changes.values())), list(sorted(changes.values(),
-                                                                   key=lambda c: c.position))
+    return sorted(changes.values(), key=lambda c: c.position), free
 
 
 # -- 7. whitespace and paragraphs -------------------------------------------------------------
@@ -413,29 +456,36 @@ _CHINESE = "\u3400-\u9fff，。；：？！、“”‘’《》（）〈〉【�
 # numbers and Latin words inside a sentence (至少 1 名, 使用 GPS 定位) and after heading
 # numbers (一、 总体要求) are kept; a space before a clause number (建设 1.健全) is a break.
 _SPACE_BETWEEN_CHINESE = re.compile(
-    rf"(?<=[\u3400-\u9fff“”》）：，、])[ \t\u3000\xa0]+(?=[\u3400-\u9fff“《（])"
-    rf"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
-    rf"|(?<=[\u3400-\u9fff])[ \t\u3000\xa0]+(?=\d{{4}}年\d{{1,2}}月\d{{1,2}}日)"
+    r"(?<=[\u3400-\u9fff“”》）：，、])[ \t\u3000\xa0]+(?=[\u3400-\u9fff“《（])"
+    r"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
+    r"|(?<=[\u3400-\u9fff])[ \t\u3000\xa0]+(?=\d{4}年\d{1,2}月\d{1,2}日)"
     # before a clause number that opens a paragraph: 效化建设 1.健全…, 。 （二）…
-    rf"|(?<=\S)[ \t\u3000\xa0]+(?=(?:\d{{1,2}}[.．](?!\d)|（[一二三四五六七八九十]+）"
-    rf"|[一二三四五六七八九十]+、)[\u3400-\u9fff“])")
+    r"|(?<=\S)[ \t\u3000\xa0]+(?=(?:\d{1,2}[.．](?!\d)|（[一二三四五六七八九十]+）"
+    r"|[一二三四五六七八九十]+、)[\u3400-\u9fff“])")
 _TRAILING = re.compile(r"[ \t\u3000\xa0]+$|^[ \t\u3000\xa0]+", re.M)
 _BLANK_LINES = re.compile(r"\n{2,}")
 
 
 def trim_text_ends(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
-    """Strip the text and end it with exactly one newline."""
+    """Strip the text and end it with exactly one newline; a text with nothing left becomes
+    empty (not a lone newline, which a second cleaning would strip)."""
     changes = []
     head = len(text) - len(text.lstrip())
     if head:
         changes.append(Change(0, text[:head], "", "leading whitespace of the text"))
     body_end = len(text.rstrip())
-    if text[body_end:] != "\n" and body_end >= head:
+    if text[body_end:] != "\n" and body_end > head:
         changes.append(Change(body_end, text[body_end:], "\n", "text ends with one newline"))
     return apply_changes(text, changes), changes
 
 
 RULES: list[Rule] = [
+    Rule("invisible_char", "Delete zero-width, format and control characters; line "
+         "separators become newlines", remove_invisible),
+    Rule("html_markup", "Remove HTML tags (block tags end a line) and decode entities",
+         remove_html),
+    Rule("line_indent", "Delete indents (U+3000, NBSP, tabs, spaces) at line starts",
+         remove_indent),
     Rule("gbk_shift_repair", "Repair GBK text decoded one byte out of step", repair_gbk_shift),
     Rule("pinyin_annotation", "Remove pinyin glued after characters", remove_pinyin),
     Rule("traditional_to_simplified", "OpenCC t2s for traditional documents",
@@ -446,6 +496,10 @@ RULES: list[Rule] = [
     Rule("punctuation", "Full-width punctuation in Chinese text", normalise_punctuation),
     Rule("paragraph_break", "Spaces between Chinese characters become line breaks",
          lambda t, c: _sub(_SPACE_BETWEEN_CHINESE, t, lambda m: "\n", "lost paragraph break")),
+    # Restored breaks make new lines: a publication line or breadcrumb that was run into a
+    # paragraph (正文。 发布时间：…) is debris only now, and a second cleaning would remove it.
+    Rule("debris_after_breaks", "Debris lines uncovered by restored paragraph breaks",
+         remove_debris),
     Rule("edge_space", "Leading and trailing spaces removed",
          lambda t, c: _sub(_TRAILING, t, lambda m: "", "leading/trailing space")),
     Rule("blank_line", "Blank lines removed (one paragraph per line)",
@@ -475,15 +529,10 @@ def clean_text(text: str, ctx: CleanContext) -> CleanResult:
     return CleanResult(ctx.doc_id, text, log, ctx)
 
 
-def build_reference(texts: list[str], max_chars: int = 5_000_000) -> CharBigramModel:
-    """Character model of the corpus for repairs.
-
-    Every text has pinyin removed, junk characters dropped and is converted to simplified
-    characters. Identical texts count once, and beyond ``max_chars`` an evenly spaced,
-    deterministic sample of texts is used, so building the model stays linear and bounded
-    for corpora of thousands of plans (each repaired document also contributes its own
-    model, see :meth:`analysis.clean.gbk_repair.ShiftRepairer.set_document`).
-    """
+def reference_texts(texts: list[str], max_chars: int = 5_000_000) -> list[str]:
+    """Texts prepared for the repair model: pinyin removed, junk characters dropped,
+    simplified; identical texts once; beyond ``max_chars`` an evenly spaced, deterministic
+    sample, so that building a model stays linear and bounded."""
     import hashlib
 
     unique, seen = [], set()
@@ -501,7 +550,18 @@ def build_reference(texts: list[str], max_chars: int = 5_000_000) -> CharBigramM
         plain = PINYIN_ANNOTATION.sub("", text)
         plain = "".join(ch for ch in plain if not (ch in "?\ufffd" or is_pua(ch)))
         cleaned.append(to_simplified(plain))
-    return reference_model(cleaned)
+    return cleaned
+
+
+def build_reference(texts: list[str], max_chars: int = 5_000_000) -> CharBigramModel:
+    """Character model of the given texts for repairs (each repaired document also
+    contributes its own model, see :meth:`analysis.clean.gbk_repair.ShiftRepairer.set_document`).
+
+    The build does not call this on the corpus it cleans: it uses the shipped, versioned
+    reference (:func:`analysis.clean.reference.shipped_reference`), so that a plan's clean
+    text never depends on which other plans are in the corpus.
+    """
+    return reference_model(reference_texts(texts, max_chars))
 
 
 def make_repairer(model: CharBigramModel) -> ShiftRepairer:

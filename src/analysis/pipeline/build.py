@@ -17,8 +17,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.pipeline import tables
-from analysis.pipeline.status import write_build_info
-from analysis.clean.rules import RULE_NAMES, CleanContext, build_reference, clean_text, make_repairer, to_simplified
+from analysis.pipeline.status import BUILD_INFO, previous_build_outputs, write_build_info
+from analysis.clean.reference import shipped_reference
+from analysis.clean.rules import RULE_NAMES, CleanContext, clean_text, to_simplified
 from analysis.core.io import atomic_write_text
 from analysis.core.paths import processed_dir, raw_dir
 from analysis.corpus.read import InputProblem, read_corpus
@@ -53,8 +54,9 @@ def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
     CleanedCorpus
     """
     manifest, documents, problems = read_corpus(raw)
-    model = build_reference([d.text for d in documents])
-    repairer = make_repairer(model)
+    # A fixed reference, never the corpus being cleaned: a plan's clean text depends only on
+    # its own bytes and the versioned resources.
+    model, repairer, _ = shipped_reference()
     rows, log_rows, span_rows, texts = [], [], [], {}
     show = sys.stderr.isatty() if progress is None else progress
     meta_by_id = manifest.set_index("doc_id")
@@ -89,7 +91,8 @@ def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
     return CleanedCorpus(documents_table, log, spans, texts, problems, manifest)
 
 
-def write_clean(corpus: CleanedCorpus, out: Path) -> list[Path]:
+def write_clean(corpus: CleanedCorpus, out: Path, previous_outputs: frozenset[str] = frozenset()
+                ) -> list[Path]:
     """Write clean texts and the cleaning tables; remove clean texts of dropped documents."""
     clean_dir = out / "clean"
     clean_dir.mkdir(parents=True, exist_ok=True)
@@ -98,9 +101,12 @@ def write_clean(corpus: CleanedCorpus, out: Path) -> list[Path]:
         path = clean_dir / f"{doc_id}.txt"
         atomic_write_text(path, text)
         written.append(path)
-    for stale in sorted(clean_dir.glob("*.txt")):
-        if stale.stem not in corpus.texts:
-            stale.unlink()
+    # Remove clean texts of plans dropped since the last build, and only those: a file the
+    # build did not write (no record in the last build_info.json) is never deleted.
+    for name in sorted(previous_outputs):
+        path = out / name
+        if name.startswith("clean/") and path.stem not in corpus.texts and path.is_file():
+            path.unlink()
     problems = pd.DataFrame([vars(p) for p in corpus.problems],
                             columns=tables.INPUT_PROBLEMS.column_names)
     written.append(write_table(corpus.documents, tables.DOCUMENTS, out))
@@ -250,6 +256,10 @@ def build_lock(out: Path):
 
 
 def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
+    # build_info.json is the mark of a finished build: removed first, written last, so an
+    # interrupted or failed build leaves no mark and `analysis status` says so.
+    previous_outputs = frozenset(previous_build_outputs(out))
+    (out / BUILD_INFO).unlink(missing_ok=True)
     corpus = clean_corpus(raw, progress=progress)
     if not corpus.texts:
         problems = pd.DataFrame([vars(p) for p in corpus.problems],
@@ -261,7 +271,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
             print(f"  - {problem}")
         return 1
     clauses = structure_corpus(corpus, corpus.manifest)
-    write_clean(corpus, out)
+    write_clean(corpus, out, previous_outputs)
     write_table(clauses, tables.CLAUSES, out)
     ran = ["clean", "structure"]
     for name, module in zip(*_named_stage_modules(tuple(LATER_STAGES) if stages is None

@@ -85,11 +85,23 @@ def write_build_info(raw: Path, out: Path, stages: list[str], exit_code: int) ->
     return path
 
 
+def previous_build_outputs(out: Path) -> list[str]:
+    """Files the last finished build wrote (empty when there is no record)."""
+    path = Path(out) / BUILD_INFO
+    if not path.exists():
+        return []
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8"))["outputs"])
+    except (ValueError, KeyError):
+        return []
+
+
 @dataclass
 class Status:
     """The comparison of the last build with the repository now."""
 
     built: bool
+    unfinished: bool = False
     n_plans: int = 0
     n_outputs: int = 0
     stale: list[str] = field(default_factory=list)
@@ -101,6 +113,9 @@ class Status:
 
     def report(self) -> str:
         """Lines a person reads."""
+        if self.unfinished:
+            return ("the last build did not finish (interrupted or failed): the tables in the "
+                    "output folder may come from two builds; run `make all`")
         if not self.built:
             return ("nothing built yet (no build_info.json in the output folder): run "
                     "`make all` or `python -m analysis build`")
@@ -122,7 +137,7 @@ def status(raw: Path | None = None, out: Path | None = None) -> Status:
     out = Path(out) if out else default_processed_dir()
     path = out / BUILD_INFO
     if not path.exists():
-        return Status(built=False)
+        return Status(built=False, unfinished=(out / "documents.csv").exists())
     info = json.loads(path.read_text(encoding="utf-8"))
     then, now = info["inputs"], input_digests(raw)
     plans = [n for n in then if n.startswith("plans/") and n.endswith(".txt")]

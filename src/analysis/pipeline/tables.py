@@ -114,7 +114,9 @@ GARBLED_SPANS = TableSchema(
     primary_key=("doc_id", "start"),
     columns=(
         Column("doc_id", "str", "Document.", source="manifest"),
-        Column("start", "int", "Start offset in the raw text.", source="`analysis.clean.gbk_repair`"),
+        Column("start", "int", "Start offset in the text after normalisation (the raw text "
+               "unless markup, invisible characters or indents came earlier).",
+               source="`analysis.clean.gbk_repair`"),
         Column("end", "int", "End offset (exclusive).", source="`analysis.clean.gbk_repair`"),
         Column("observed", "str", "The garbled characters as found.", source="raw file"),
         Column("best_guess", "str", "Most probable original (document's own script).",
