@@ -176,11 +176,14 @@ def test_add_plan_command_line(four_seeds, tmp_path):
 # --- build record and status ------------------------------------------------------------------
 
 def test_build_never_writes_raw_and_status_tracks_staleness(four_seeds, tmp_path):
-    """All stages run on four plans; raw data are unchanged byte for byte; ``status`` then
+    """All stages run on four seeds and one added page; raw data are unchanged byte for byte; ``status`` then
     reports the build as current, and as stale after an input or an output changes."""
     from analysis.pipeline.build import build
     from analysis.pipeline.status import status
 
+    # A real page added the way README says: no English names, province or parent in the
+    # manifest row; every stage must still build (this once stopped the accident stage).
+    add_plan(ROOT / "tests" / "corpus" / "pages" / "p038.txt", doc_id="dazu-2025", raw=four_seeds)
     before = {p.relative_to(four_seeds): p.read_bytes() for p in four_seeds.rglob("*")
               if p.is_file()}
     out = tmp_path / "processed"
@@ -190,7 +193,7 @@ def test_build_never_writes_raw_and_status_tracks_staleness(four_seeds, tmp_path
              if p.is_file()}
     assert after == before
     current = status(four_seeds, out)
-    assert current.up_to_date and current.n_plans == 4, current.report()
+    assert current.up_to_date and current.n_plans == 5, current.report()
     (out / "targets.csv").write_text("edited by hand\n", encoding="utf-8")
     manifest = pd.read_csv(four_seeds / "manifest.csv", dtype=str, keep_default_na=False)
     manifest.loc[0, "jurisdiction_en"] = "Jiangxi"
@@ -200,3 +203,27 @@ def test_build_never_writes_raw_and_status_tracks_staleness(four_seeds, tmp_path
     assert "input manifest.csv changed" in stale.stale
     assert stale.outputs_changed == ["targets.csv"]
     assert "make all" in stale.report()
+
+
+# --- scores on the development corpus ------------------------------------------------------
+
+def test_metadata_scorer_counts_what_the_gold_shows():
+    """The scorer gives 1 to the gold itself, less to a damaged copy, and scores exactly the
+    fields the annotator marked as shown; on the dev split it reads every page."""
+    from analysis.evaluation import devcorpus
+
+    gold = pd.read_csv(ROOT / "tests" / "corpus" / "gold" / "metadata.csv", dtype=str,
+                       keep_default_na=False)
+    dev = devcorpus.pages("dev")
+    sample = gold[gold["page_id"].isin(dev["page_id"])]
+    perfect = {r["page_id"]: dict(r) for r in sample.to_dict("records")}
+    scores = devcorpus.score_metadata(perfect, gold).set_index("field")
+    assert (scores["exact_rate"].dropna() == 1.0).all()
+    shown_titles = sum(1 for s, t in zip(sample["shown"], sample["title"])
+                       if "title" in s.split(";") and t not in ("", "masked"))
+    assert scores.at["title", "n_shown"] == shown_titles
+    damaged = {pid: dict(v, title=v["title"] + "。") for pid, v in perfect.items()}
+    assert devcorpus.score_metadata(damaged, gold).set_index("field").at["title", "exact_rate"] == 0
+    measured = devcorpus.metadata_scores("dev").set_index("field")
+    assert measured["n_shown"].equals(scores["n_shown"])
+    assert ((measured["exact_rate"] >= 0) & (measured["exact_rate"] <= 1)).all()

@@ -87,11 +87,13 @@ def corpus_places(manifest: pd.DataFrame) -> pd.DataFrame:
     for rec in manifest.to_dict("records"):
         rows.append((rec["jurisdiction_zh"], rec["jurisdiction_en"], rec["admin_level"],
                      rec["doc_id"], "document"))
-        if rec["province_zh"] != rec["jurisdiction_zh"]:
-            rows.append((rec["province_zh"], f"{rec['province_en']} Province", "province",
-                         rec["doc_id"], "parent"))
+        # Places the manifest leaves empty (a plan added without its province or parent)
+        # are not places: they get no coverage row.
+        if rec["province_zh"] and rec["province_zh"] != rec["jurisdiction_zh"]:
+            english = f"{rec['province_en']} Province" if rec["province_en"] else ""
+            rows.append((rec["province_zh"], english, "province", rec["doc_id"], "parent"))
         parent = rec.get("parent_zh")
-        if isinstance(parent, str) and parent not in ("中国", rec["province_zh"]):
+        if isinstance(parent, str) and parent and parent not in ("中国", rec["province_zh"]):
             rows.append((parent, rec["parent_en"], "city", rec["doc_id"], "parent"))
     frame = pd.DataFrame(rows, columns=["geo_zh", "geo_en", "geo_level", "doc_id", "role"])
     frame["role_rank"] = (frame["role"] != "document").astype(int)
@@ -191,7 +193,8 @@ ACCIDENT_COVERAGE = TableSchema(
                  "(analysis.accidents.data.coverage_report)."),
     columns=(
         Column("geo_zh", "str", "Geography, Chinese name", source="manifest.csv; accident panel"),
-        Column("geo_en", "str", "Geography, English name", source="manifest.csv; accident panel"),
+        Column("geo_en", "str", "Geography, English name (empty where not known)", nullable=True,
+               source="manifest.csv; accident panel"),
         Column("geo_level", "str", "Administrative level", GEO_LEVELS,
                source="manifest.csv; accident panel"),
         Column("indicator", "str", "Level indicator", tuple(INDICATORS), source="argument"),

@@ -314,7 +314,7 @@ def rules_from_corpus(accident_targets: pd.DataFrame) -> list[TargetRule]:
             raise ValueError(f"{tid}: {exc}") from None
         rule = TargetRule(
             target_id=tid, source="corpus", doc_id=str(rec["doc_id"]), plan="", label="",
-            geography_zh=str(rec["geography_zh"]), geography_en=str(rec["geography_en"]),
+            geography_zh=str(rec["geography_zh"]), geography_en=rec["geography_en"] if isinstance(rec["geography_en"], str) else "",
             admin_level=str(rec["admin_level"]), indicator=str(rec["indicator_code"]),
             comparator=str(rec["comparator"]),
             required_change_pct=float(pct) if rec["comparator"] == "decline_by" else np.nan,

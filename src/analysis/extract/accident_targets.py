@@ -111,7 +111,7 @@ def _goal_phrases(text: str) -> list[tuple[int, int, str, list[str]]]:
             continue
         found.append((m.start(), m.end(), "below_other", ["other"]))
     # 双下降 and "起数、死亡人数…下降" with no number: below the previous year.
-    for seg in re.finditer(rf"[^，。；：]+", text):
+    for seg in re.finditer(r"[^，。；：]+", text):
         piece = seg.group(0)
         codes = accident_codes(piece)
         double = re.search(cues.double_decline, piece)
@@ -172,7 +172,7 @@ def accident_targets(targets: pd.DataFrame, clauses: pd.DataFrame,
 
     def base(doc: dict, clause_id: str) -> dict:
         return {"doc_id": doc["doc_id"], "clause_id": clause_id,
-                "geography_zh": doc["jurisdiction_zh"], "geography_en": doc["jurisdiction_en"],
+                "geography_zh": doc["jurisdiction_zh"], "geography_en": _text(doc["jurisdiction_en"]),
                 "admin_level": doc["admin_level"], "year_set": int(doc["year_start"])}
 
     numeric_spans: dict[str, list[tuple[int, int]]] = {}
@@ -238,3 +238,8 @@ def accident_targets(targets: pd.DataFrame, clauses: pd.DataFrame,
                           zip(table["doc_id"], table.groupby("doc_id").cumcount() + 1)]
     table["base_years"] = table["base_years"].where(table["base_years"] != "", None)
     return table[ACCIDENT_TARGETS.column_names]
+
+
+def _text(value) -> str:
+    """A manifest text cell as read back from CSV: missing (NaN) becomes ''."""
+    return value if isinstance(value, str) else ""

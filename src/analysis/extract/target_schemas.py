@@ -97,8 +97,8 @@ ACCIDENT_TARGETS = TableSchema(
         Column("clause_id", "str", "Clause holding the goal.", source="`analysis.structure.clauses`"),
         Column("geography_zh", "str", "Jurisdiction the goal applies to (the issuer's).",
                source="`documents.jurisdiction_zh`"),
-        Column("geography_en", "str", "Jurisdiction in English.",
-               source="`documents.jurisdiction_en`"),
+        Column("geography_en", "str", "Jurisdiction in English (empty where the manifest "
+               "gives none).", nullable=True, source="`documents.jurisdiction_en`"),
         Column("admin_level", "str", "Administrative level.", allowed=ADMIN_LEVELS,
                source="`documents.admin_level`"),
         Column("indicator_code", "str", "`accidents_total` (事故起数), `deaths_total` "
