@@ -13,14 +13,13 @@ the rest of the corpus is still processed and a summary names every bad file.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.corpus.checksums import FILENAME as CHECKSUMS, read_checksums
+from analysis.corpus.checksums import FILENAME as CHECKSUMS, read_checksums, sha256_bytes
 from analysis.corpus.manifest import (ADMIN_LEVELS, DOC_TYPES, MANIFEST_COLUMNS,  # noqa: F401
                                       load_manifest, read_manifest)
 
@@ -175,10 +174,10 @@ def _detect_legacy(data: bytes) -> tuple[str, str, str]:
         if best is not None:
             enc = best.encoding.replace("_", "-")
             for share, name, text in candidates:
-                if codecs.lookup(name).name == codecs.lookup(enc).name and share > 0.2:
+                if codecs.lookup(name).name == codecs.lookup(enc).name and share > MIN_CJK_SHARE:
                     return text, name, "detected"
     share, enc, text = max(candidates, key=lambda c: c[0])
-    if share < 0.2:
+    if share < MIN_CJK_SHARE:
         raise ValueError(f"decoded text has little Chinese ({share:.0%} CJK with {enc}); "
                          "name the encoding in the manifest's 'encoding' column")
     return text, enc, "detected"
@@ -230,7 +229,7 @@ def read_corpus(raw_dir: Path) -> tuple[pd.DataFrame, list[RawDocument], list[In
                                          "skipped; split the file, or raise the limit if it "
                                          "really is one plan"))
             continue
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_bytes(data)
         expected = recorded.get(row.file, "")
         if not expected:
             problems.append(InputProblem(row.file, row.doc_id,

@@ -13,38 +13,17 @@ in :func:`guess_fields`); the gazetteer-based reading belongs to the metadata wo
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from analysis.clean.rules import CleanContext, clean_text
 from analysis.core.io import atomic_write_bytes
 from analysis.core.paths import raw_dir as default_raw_dir
 from analysis.corpus.checksums import read_checksums, record_checksum, sha256_bytes
 from analysis.corpus.manifest import (ADMIN_LEVELS, DOC_ID, DOC_TYPES, MANIFEST_COLUMNS,
-                                      append_manifest_row, load_manifest)
-from analysis.corpus.read import PLAN_SUFFIXES, decode_bytes
-from analysis.structure.clauses import parse_header
-
-#: Largest plan accepted (bytes): larger files are almost certainly not one plan.
-MAX_BYTES = 50_000_000
-
-_PLACE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:自治区|自治州|自治县|特别行政区|省|市|州|盟|县|区|旗))")
-#: China's provincial-level units (a fixed list of 34 names, not a gazetteer).
-PROVINCES = ("北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省",
-             "黑龙江省", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省",
-             "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省",
-             "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
-             "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区")
-_PROVINCE = re.compile("|".join(PROVINCES))
-_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
-#: A place name has no date, function word or verb in it (2019年自治区 is not one).
-_NAME = re.compile(r"[^年月日的和及与在对为等关于印发]+")
-#: Words shaped like place names that name none ("the region", "urban district" …).
-_GENERIC = {"自治区", "自治州", "自治县", "城市区", "市辖区", "各市县", "社区", "地区", "城区", "市区",
-            "县区", "各区", "各县", "各市", "有关县", "有关市", "有关区"}
-_FIVE_YEAR = {"十三五": (2016, 2020), "十四五": (2021, 2025), "十五五": (2026, 2030)}
+                                      append_manifest_row, read_manifest)
+from analysis.corpus.read import PLAN_SUFFIXES, decode_bytes, max_plan_bytes
+from analysis.extract.metadata import guess_fields
 
 
 class AddPlanError(ValueError):
@@ -59,72 +38,6 @@ class AddedPlan:
     path: Path
     sha256: str
     read_from_text: list[str]
-
-
-def guess_fields(text: str) -> dict[str, str]:
-    """Manifest fields read from a plan's own text (empty where the text is silent).
-
-    Rules: title, issuer, issue date and document number come from the header parser of the
-    build (:func:`analysis.structure.clauses.parse_header`) on the cleaned text; the
-    jurisdiction is the first place name (ending in 省, 自治区, 市, 州, 县, 区, 旗 …) of the
-    issuer, else of the title; the level follows from its suffix (省/自治区 and the four
-    municipalities: province; 市/州/盟: city; 县/区/旗: county; a place name nested in a
-    province name, e.g. 浙江省丽水市, keeps the innermost); the years come from "2023年" in the
-    title or from 十四五-style plan periods; the document type is ``five_year_plan`` for a
-    title with 规划 and a five-year period, else ``annual_work_plan``.
-    """
-    clean = clean_text(text, CleanContext("new-plan")).text
-    header = parse_header(clean)
-    fields = {"title_zh": header.title, "issuer_zh": header.issuer,
-              "issue_date": header.issue_date, "doc_number": header.doc_number}
-    title = header.title or next((line for line in clean.splitlines() if line.strip()), "")[:80]
-    for source in (header.issuer, title):
-        place = _innermost_place(source or "")
-        if place:
-            fields["jurisdiction_zh"] = place
-            break
-    place = fields.get("jurisdiction_zh", "")
-    if place:
-        if place.endswith(("省", "自治区")) or place in _MUNICIPALITIES:
-            fields["admin_level"] = "province"
-        elif place.endswith(("市", "州", "盟")):
-            fields["admin_level"] = "city"
-        else:
-            fields["admin_level"] = "county"
-    province = _PROVINCE.search(" ".join([header.issuer, title, clean[:400]]))
-    if fields.get("admin_level") == "province":
-        fields["province_zh"] = place
-    elif province:
-        fields["province_zh"] = province.group(0)
-    period = next((span for key, span in _FIVE_YEAR.items() if key in title), None)
-    years = re.search(r"(20\d{2})\s*[-—–至到]\s*(20\d{2})年", title)
-    year = re.search(r"(20\d{2})年", title)
-    if years:
-        fields["year_start"], fields["year_end"] = years.group(1), years.group(2)
-    elif period:
-        fields["year_start"], fields["year_end"] = map(str, period)
-    elif year:
-        fields["year_start"] = fields["year_end"] = year.group(1)
-    if "规划" in title and (period or years):
-        fields["doc_type"] = "five_year_plan"
-    elif title:
-        fields["doc_type"] = "annual_work_plan"
-    return {k: v for k, v in fields.items() if v}
-
-
-def _innermost_place(text: str) -> str:
-    """The last of the place names that open ``text`` one after another: 浙江省丽水市 →
-    丽水市, 重庆市大足区人民政府 → 大足区; a province name is matched whole first."""
-    place, pos = "", 0
-    while pos < len(text):
-        match = _PROVINCE.match(text, pos) or _PLACE.match(text, pos)
-        if not match or match.group(0) in _GENERIC or not _NAME.fullmatch(match.group(0)):
-            break
-        place, pos = match.group(0), match.end()
-    if not place:
-        place = next((m.group(0) for m in _PLACE.finditer(text)
-                      if m.group(0) not in _GENERIC and _NAME.fullmatch(m.group(0))), "")
-    return place
 
 
 def _default_doc_id(source: Path) -> str:
@@ -162,12 +75,14 @@ def add_plan(source: str | Path, doc_id: str | None = None, raw: Path | None = N
     given = {k: v for k, v in (given or {}).items() if v}
     if not source.is_file():
         raise AddPlanError(f"{source}: not a regular file; give the path of one plan text")
+    limit = max_plan_bytes()  # the same limit the build applies
     size = source.stat().st_size
-    if size > MAX_BYTES:
+    if size > limit:
         raise AddPlanError(f"{source}: {size:,} bytes is larger than one plan "
-                           f"({MAX_BYTES:,} allowed); split it or check the file")
+                           f"({limit:,} allowed, ANALYSIS_MAX_PLAN_BYTES); split it or check "
+                           "the file")
     with open(source, "rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
+        data = handle.read(limit + 1)
     name = name or source.name
     if Path(name).suffix not in PLAN_SUFFIXES or "/" in name or name.startswith("."):
         raise AddPlanError(f"{name}: plan files are named '<something>.txt'; pass --name")
@@ -181,12 +96,16 @@ def add_plan(source: str | Path, doc_id: str | None = None, raw: Path | None = N
     if rel in recorded or (raw / rel).exists():
         raise AddPlanError(f"data/raw/{rel} already exists; pass --name to store this plan "
                            "under another file name")
-    manifest = load_manifest(raw) if (raw / "manifest.csv").exists() else None
+    used_ids: set[str] = set()
+    if (raw / "manifest.csv").exists():
+        # Rows with problems still hold their doc_id: a new plan may not take it.
+        manifest, bad_rows = read_manifest(raw)
+        used_ids = set(manifest["doc_id"]) | {row["doc_id"] for _, row, _ in bad_rows}
     doc_id = doc_id or given.pop("doc_id", "") or _default_doc_id(source)
     if not DOC_ID.fullmatch(doc_id or ""):
         raise AddPlanError(f"doc_id {doc_id!r} is not usable: pass --doc-id with lower-case "
                            "letters, digits, '.', '_' or '-' (e.g. wenzhou-2022)")
-    if manifest is not None and doc_id in set(manifest["doc_id"]):
+    if doc_id in used_ids:
         raise AddPlanError(f"doc_id {doc_id!r} is already in data/raw/manifest.csv; choose "
                            "another with --doc-id")
     try:

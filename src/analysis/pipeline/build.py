@@ -136,31 +136,23 @@ def all_schemas():
     return list(tables.CLEANING_TABLES) + [tables.CLAUSES] + _stage_schemas()
 
 
-def _stage_modules(names) -> list:
-    """Import the later-stage modules that exist; a stage whose own module is absent is
+def _stage_modules(names) -> list[tuple[str, object]]:
+    """(name, module) of the later stages that exist; a stage whose own module is absent is
     skipped, but a missing dependency of a stage is an error, never a silent skip."""
     modules = []
     for name in names:
         module_name = LATER_STAGES.get(name, name)
         try:
-            modules.append(importlib.import_module(module_name))
+            modules.append((name, importlib.import_module(module_name)))
         except ModuleNotFoundError as err:
             if err.name != module_name:
                 raise
     return modules
 
 
-def _named_stage_modules(names) -> tuple[list[str], list]:
-    """Like :func:`_stage_modules`, with the names of the stages that exist."""
-    found = _stage_modules(names)
-    modules = {m.__name__: m for m in found}
-    kept = [n for n in names if LATER_STAGES.get(n, n) in modules]
-    return kept, [modules[LATER_STAGES.get(n, n)] for n in kept]
-
-
 def _stage_schemas() -> list:
     """Schemas that later stages declare in their own modules (``SCHEMAS`` lists)."""
-    return [schema for module in _stage_modules(LATER_STAGES)
+    return [schema for _, module in _stage_modules(LATER_STAGES)
             for schema in getattr(module, "SCHEMAS", [])]
 
 
@@ -274,8 +266,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
     write_clean(corpus, out, previous_outputs)
     write_table(clauses, tables.CLAUSES, out)
     ran = ["clean", "structure"]
-    for name, module in zip(*_named_stage_modules(tuple(LATER_STAGES) if stages is None
-                                                  else stages)):
+    for name, module in _stage_modules(tuple(LATER_STAGES) if stages is None else stages):
         print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
         module.build(raw, out)
         ran.append(name)

@@ -44,13 +44,13 @@ def resources_digest() -> str:
 def input_digests(raw: Path) -> dict[str, str]:
     """Checksums of the inputs as they are on disk now: the manifest and every file listed
     in it or in ``SHA256SUMS`` (missing files are left out)."""
-    from analysis.corpus.manifest import load_manifest
+    from analysis.corpus.manifest import ManifestError, read_manifest
 
     names = set(read_checksums(raw))
     try:
-        names |= set(load_manifest(raw)["file"])
-    except (OSError, ValueError):
-        pass
+        names |= set(read_manifest(raw)[0]["file"])
+    except ManifestError:
+        pass  # an unreadable manifest still counts: its own checksum is compared below
     names.add("manifest.csv")
     out = {}
     for name in sorted(names):

@@ -1,0 +1,89 @@
+"""Scores on the development corpus of real plan pages (``tests/corpus``).
+
+The pages, their sources and the gold made by an annotator who never saw the code live in
+``tests/corpus/`` (see its ``COLLECTION.md`` and ``gold/NOTES.md``); ``split.csv`` assigns each
+page to ``dev`` or ``test`` by site, once. Rules may be tuned on ``dev`` only; ``test`` is scored
+once per release, without pages flagged ``seen_by_developers``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.clean.reference import shipped_reference
+from analysis.clean.rules import CleanContext, clean_text
+from analysis.core.paths import repo_root
+from analysis.extract.metadata import guess_fields
+from analysis.structure.clauses import parse_header
+
+#: Gold metadata fields and the field of :func:`read_metadata` that predicts each.
+METADATA_FIELDS = ("title", "issuer", "issue_date", "doc_number", "jurisdiction", "admin_level",
+                   "province", "year_start", "year_end")
+
+
+def corpus_dir() -> Path:
+    """``tests/corpus`` of the repository."""
+    return repo_root() / "tests" / "corpus"
+
+
+def pages(split: str) -> pd.DataFrame:
+    """Pages of one split (``dev`` or ``test``), without pages the developers have seen when
+    ``split == "test"``: columns ``page_id, site, split, seen_by_developers, text``."""
+    table = pd.read_csv(corpus_dir() / "split.csv", dtype=str, keep_default_na=False)
+    table = table[table["split"] == split]
+    if split == "test":
+        table = table[table["seen_by_developers"] != "yes"]
+    texts = [(corpus_dir() / "pages" / f"{pid}.txt").read_text(encoding="utf-8")
+             for pid in table["page_id"]]
+    return table.assign(text=texts).reset_index(drop=True)
+
+
+def read_metadata(page_id: str, text: str) -> dict[str, str]:
+    """What the pipeline reads from one page: the header parser on the cleaned text (document
+    number from removed debris as the build does), plus :func:`guess_fields`."""
+    model, repairer, _ = shipped_reference()
+    ctx = CleanContext(page_id, repairer=repairer, model=model)
+    header = parse_header(clean_text(text, ctx).text)
+    guess = guess_fields(text)
+    return {"title": header.title, "issuer": header.issuer, "issue_date": header.issue_date,
+            "doc_number": header.doc_number or ctx.metadata.get("attachment_doc_number", ""),
+            "jurisdiction": guess.get("jurisdiction_zh", ""),
+            "admin_level": guess.get("admin_level", ""),
+            "province": guess.get("province_zh", ""),
+            "year_start": guess.get("year_start", ""), "year_end": guess.get("year_end", "")}
+
+
+def score_metadata(predicted: dict[str, dict[str, str]], gold: pd.DataFrame) -> pd.DataFrame:
+    """Exact-match rate per field, over the pages where the gold shows the field.
+
+    Parameters
+    ----------
+    predicted : dict
+        page_id → field → value (:func:`read_metadata`).
+    gold : pandas.DataFrame
+        ``tests/corpus/gold/metadata.csv`` rows (all text); cells that are empty or
+        ``masked`` are not scored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``field, n_shown, n_exact, exact_rate``.
+    """
+    rows = []
+    scored = gold[gold["page_id"].isin(list(predicted))]
+    for field in METADATA_FIELDS:
+        shown = scored[(scored[field] != "") & (scored[field] != "masked")]
+        exact = sum(predicted[pid].get(field, "") == value
+                    for pid, value in zip(shown["page_id"], shown[field]))
+        rows.append({"field": field, "n_shown": len(shown), "n_exact": int(exact),
+                     "exact_rate": exact / len(shown) if len(shown) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def metadata_scores(split: str = "dev") -> pd.DataFrame:
+    """Read every page of a split and score it against the gold (:func:`score_metadata`)."""
+    gold = pd.read_csv(corpus_dir() / "gold" / "metadata.csv", dtype=str, keep_default_na=False)
+    table = pages(split)
+    predicted = {pid: read_metadata(pid, text) for pid, text in zip(table["page_id"], table["text"])}
+    return score_metadata(predicted, gold)
