@@ -38,6 +38,23 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(keep)
 
 
+#: A line that reads as a heading (short, no sentence punctuation): flattened pages keep a
+#: section's heading (1.1建设现状, 一、“十二五”主要成就) inside the text of one clause.
+_HEADING_LINE = re.compile(r"^[^。；;，,：:！？!?]{2,30}$")
+
+
+def _past_heading_before(text: str, pos: int) -> bool:
+    """Whether the last heading-like line before ``pos`` in the clause names a background
+    section (发展现状, 主要成就): the numbers under it report the past."""
+    cues = load_cues()
+    state = False
+    for line in text[:pos].split("\n")[:-1]:
+        line = line.strip()
+        if _HEADING_LINE.match(line):
+            state = bool(cues.past_section.search(line))
+    return state
+
+
 def _skip_heading(text: str, left: int, limit: int) -> int:
     """Move ``left`` past a clause number (（十八）, 1.) and past a heading line that ends
     without punctuation before the quantity's line."""
@@ -188,6 +205,7 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool)
 
         local_piece = pre + text[hit.start:span_end]
         past = (past_section or bool(cues.past_weak.search(local_piece))
+                or _past_heading_before(text, hit.start)
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
         kind = "fact" if past else "target"
 

@@ -10,12 +10,17 @@ runs the same on a single text for checks and tests.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis.extract.clause_reading import _read_clause
 from analysis.extract.cues import load_cues
 from analysis.extract.gloss import gloss
 from analysis.extract.target_schemas import TARGETS
+
+
+_CHAPTER_ONLY = re.compile(r"^第[一二三四五六七八九十百\d]{1,3}[章部篇编](?:分)?$")
 
 
 def _clause_contexts(clauses: pd.DataFrame) -> dict[str, bool]:
@@ -28,7 +33,11 @@ def _clause_contexts(clauses: pd.DataFrame) -> dict[str, bool]:
         if isinstance(heading, str):
             lead += heading
         if isinstance(text, str):
-            lead += " " + text.split("\n")[0][:40]
+            lines = text.split("\n")
+            lead += " " + lines[0][:40]
+            # 第一章 alone on its line: the chapter's name is on the next one.
+            if len(lines) > 1 and _CHAPTER_ONLY.match(lines[0].strip()):
+                lead += " " + lines[1][:40]
         own[cid] = bool(cues.past_section.search(lead)) if lead.strip() else False
     result: dict[str, bool] = {}
     for cid in clauses["clause_id"]:
