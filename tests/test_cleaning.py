@@ -60,7 +60,7 @@ def test_numbers_are_kept_exactly(cleaned, raw_documents):
 def test_debris_removed_and_kept_as_metadata(cleaned):
     docs = cleaned.documents.set_index("doc_id")
     for doc_id, text in cleaned.texts.items():
-        for debris in ("当前位置", "信息公开元数据", "浏览次数", ".cebx", "此件公开发布",
+        for debris in ("当前位置", "信息公开元数据", "浏览次数", ".cebx",
                        "信息公开形式", "抄送", "||"):
             assert debris not in text, (doc_id, debris)
     assert docs.loc["lishui-2021", "published_date"] == "2021-03-03"

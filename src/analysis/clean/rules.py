@@ -320,6 +320,29 @@ def remove_debris(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
     return _until_stable(text, lambda t: _debris_pass(t, ctx))
 
 
+#: Plan text inside a removal: a run of at least 10 Chinese characters (quotes, book-title
+#: marks and enumeration commas allowed) that a sentence mark continues. Page furniture is made
+#: of short labels and values (发布时间：…  浏览次数：…次), so such a run is the plan's own text
+#: that a flattened page ran into the furniture line.
+_SENTENCE_LIKE = re.compile(r"[\u3400-\u9fff“”‘’《》〈〉、\"]{10,}[，,；;。：:！!？?（(]")
+
+
+def _furniture_end(removed: str) -> int:
+    """Length of ``removed`` that is furniture: up to the first sentence-like run of plan
+    text (a counter's empty value, 浏览次数：次, stays with the counter)."""
+    found = _SENTENCE_LIKE.search(removed)
+    if not found:
+        return len(removed)
+    end = found.start()
+    if _COUNTER_BEFORE.search(removed[:end]) and removed.startswith(("次", "人次"), end):
+        end += 2 if removed.startswith("人次", end) else 1
+    return end
+
+
+_COUNTER_BEFORE = re.compile(r"(?:浏览次数|访问量|访问次数|阅读次数|点击数|点击量|浏览量)"
+                             r"\s*[:：]\s*\d*\s*$")
+
+
 def _debris_pass(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
     changes: list[Change] = []
     taken: list[tuple[int, int]] = []
@@ -336,8 +359,14 @@ def _debris_pass(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
             if pat.scope == "tail" and (len(text) - a > TAIL_CHARS
                                         or (a and not text[a - 1].isspace())):
                 continue  # a footer starts a line (or a flattened paragraph) near the end
-            if pat.scope in ("line", "first_line") and b < len(text) and text[b] == "\n":
-                b += 1  # drop the whole line, newline included
+            if pat.scope in ("line", "first_line"):
+                # A removal never takes plan text with it: a flattened line that runs from
+                # furniture into a paragraph loses the furniture only.
+                cut = a + _furniture_end(text[a:b])
+                if cut < b:
+                    b = cut
+                elif b < len(text) and text[b] == "\n":
+                    b += 1  # drop the whole line, newline included
             if a == b or not free(a, b):
                 continue
             removed = text[a:b]
