@@ -24,6 +24,8 @@ from analysis.clean.charmodel import CharBigramModel, is_cjk, reference_model
 from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepairer, is_pua
 from analysis.clean.debris import (_SENTENCE_LIKE, TAIL_CHARS, ascii_digits,  # noqa: F401
                                    debris_patterns, remove_debris)
+from analysis.clean.furniture import remove_furniture
+from analysis.clean.spam import remove_spam_shapes
 from analysis.clean.normalise import remove_html, remove_indent, remove_invisible
 from analysis.core.paths import PACKAGE_DATA
 
@@ -363,7 +365,11 @@ _CHINESE = "\u3400-\u9fff，。；：？！、“”‘’《》（）〈〉【�
 # numbers and Latin words inside a sentence (至少 1 名, 使用 GPS 定位) and after heading
 # numbers (一、 总体要求) are kept; a space before a clause number (建设 1.健全) is a break.
 _SPACE_BETWEEN_CHINESE = re.compile(
-    r"(?<=[\u3400-\u9fff“”》）：，、])[ \t\u3000\xa0]+(?=[\u3400-\u9fff“《（])"
+    # (not inside a word spaced out letter by letter, 目 录 / 徐 莹, nor before a word that
+    # continues the line, 防灾减灾救灾 和消防工作要点)
+    r"(?<=[\u3400-\u9fff“”》）：，、])(?<![\s][\u3400-\u9fff])(?<!^[\u3400-\u9fff])"
+    r"[ \t\u3000\xa0]+(?![\u3400-\u9fff](?:[ \t\u3000\xa0\n]|$))(?![和及与或的之])"
+    r"(?=[\u3400-\u9fff“《（])"
     r"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
     r"|(?<=[\u3400-\u9fff])[ \t\u3000\xa0]+(?=\d{4}年\d{1,2}月\d{1,2}日)"
     # before a clause number that opens a paragraph: 效化建设 1.健全…, 。 （二）…
@@ -399,7 +405,11 @@ RULES: list[Rule] = [
          traditional_to_simplified),
     Rule("conversion_slip", "Fix reviewed conversion slips", fix_conversion_slips),
     Rule("spam_injection", "Restore words replaced by injected spam", restore_spam),
+    Rule("spam_shape", "Remove advertising recognised by its shape; restore the displaced "
+         "word", remove_spam_shapes),
     Rule("web_debris", "Remove navigation and publication debris", remove_debris),
+    Rule("page_furniture", "Remove page furniture and tables of contents recognised by "
+         "structure", remove_furniture),
     Rule("punctuation", "Full-width punctuation in Chinese text", normalise_punctuation),
     Rule("paragraph_break", "Spaces between Chinese characters become line breaks",
          lambda t, c: _sub(_SPACE_BETWEEN_CHINESE, t, lambda m: "\n", "lost paragraph break")),
@@ -407,6 +417,8 @@ RULES: list[Rule] = [
     # paragraph (正文。 发布时间：…) is debris only now, and a second cleaning would remove it.
     Rule("debris_after_breaks", "Debris lines uncovered by restored paragraph breaks",
          remove_debris),
+    Rule("furniture_after_breaks", "Furniture lines uncovered by restored paragraph breaks",
+         lambda t, c: remove_furniture(t, c, site_copies=False)),
     Rule("edge_space", "Leading and trailing spaces removed",
          lambda t, c: _sub(_TRAILING, t, lambda m: "", "leading/trailing space")),
     Rule("blank_line", "Blank lines removed (one paragraph per line)",

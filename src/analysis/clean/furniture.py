@@ -1,0 +1,265 @@
+"""Page furniture recognised by its structure, and tables of contents.
+
+Web pages wrap a plan in furniture that no pattern list can enumerate: each CMS has its own
+labels, bars and breadcrumbs. This module recognises furniture by shape, line by line, using
+only the document's own text (a plan's clean text never depends on other plans):
+
+* **field lines**: a line made of ``label: value`` (or ``[label] value``, or a pipe table) whose
+  first label is a CMS field name (索引号, 发布机构, 成文日期, 主题分类 …, spaces inside labels
+  allowed: 索 引 号); a label left without a value takes the short line after it as its value;
+* **breadcrumbs**: a line led by a position label (您当前所在位置, 当前位置 …) or made of short
+  segments joined by ``>``, ``»``, ``->``;
+* **page chrome**: a line made only of interface words (无障碍, 关怀版, 打印, 关闭, 分享到,
+  视力保护色, 扫一扫在手机打开当前页 …), and document-site page markers and blurbs
+  (上传人, 第1页 / 共8页, 由会员分享，可在线阅读);
+* **news wrappers**: a news lead that announces the document (近日，…印发…，内容如下。), a
+  source line in brackets, 原标题 / 编辑 / 相关新闻 lines;
+* **site copies**: a heading line that the document repeats later (the page heading above the
+  document's own title), or a line that a later paragraph begins with (a site summary); the
+  later copy is kept, so no text is lost;
+* **tables of contents**: 目录 (目 录, 目次) and the heading-like lines after it, up to the
+  first line that is not a heading or that repeats the first entry (where the body begins); a
+  table of contents flattened into one line is recognised by its run of numbered headings.
+
+Only whole lines (or the furniture part of a line, never a sentence of plan text) are removed,
+and every removal is a logged change named by its kind. Written by hand: no library
+recognises Chinese government-site furniture.
+"""
+from __future__ import annotations
+
+import re
+
+from analysis.clean.changes import Change, CleanContext, apply_changes
+
+#: CMS field names (simplified: the rule runs after traditional → simplified conversion).
+FIELD_LABELS = (
+    "索引号", "发布机构", "发文机关", "发文单位", "发文日期", "成文日期", "发布日期", "发布时间",
+    "生成日期", "生效日期", "实施日期", "失效日期", "废止日期", "更新时间", "时间", "日期",
+    "主题分类", "体裁分类", "题裁分类", "组配分类", "服务对象", "信息分类", "公开目录", "分类",
+    "类别", "主题词", "关键词", "关键字", "名称", "标题", "文号", "发文字号", "有效性", "时效性",
+    "是否有效", "公文时效", "来源", "信息来源", "作者", "编辑", "责任编辑", "责任部门",
+    "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
+    "分享到", "打印", "视力保护色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
+    "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
+)
+_LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label)) for label in FIELD_LABELS),
+                         key=len, reverse=True))
+_BULLET = r"^\s*(?:[•·▪◆■□●○\-*]|\d{1,2}[.、．](?!\d))?\s*"
+_DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_FIELD_START = re.compile(rf"{_BULLET}(?:(?:{_DATE})\s*)?(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})"
+                          rf"\s*[:：]|(?:{_LABEL})\s*[|｜])")
+_LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:：])\s*"
+                         r"[\[【(（]?\s*[\]】)）]?\s*$")
+_NUMERIC_DATE = r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+_DATE_LINE = re.compile(rf"{_BULLET}(?:{_NUMERIC_DATE}\s*(?:(?:{_LABEL})\s*[:：].*)?|"
+                        rf"{_DATE}\s*(?:{_LABEL})\s*[:：].*)$")
+_FRAGMENT = re.compile(r"^[\d\s:/.\-]{2,20}$")
+#: Fields written without colons (索引号 1153…  发布机构 施甸县人民政府), in the page head only.
+_SPACED_FIELD = re.compile(rf"^\s*(?:{_LABEL})(?:\s+\S.*)?$")
+_CITATION = re.compile(r"^\s*【[^】\n]{2,10}】\s*[A-Za-z0-9.\-/]+\s*$")
+_BULLET_VALUE = re.compile(r"^\s*[•·▪◆■●]\s*[^。；;，,！？]{0,30}$")
+
+_POSITION = re.compile(r"^\s*(?:您?(?:当前|现在|所在)(?:所在)?的?位置(?:是)?|你的位置|当前位置)"
+                       r"\s*[:：]?")
+_CRUMB_SEP = re.compile(r"\s*(?:->|>>>|>>|》》|＞＞|>|＞|»|›)\s*")
+_CHROME_WORDS = re.compile(
+    r"无障碍浏览|无障碍|打开适老化模式|适老化|关怀版|长辈版|注册|登录|扫一扫在手机打开当前页|"
+    r"扫一扫|手机版|点击查看更多|查看更多|更多|返回顶部|返回首页|返回|下载|相关|举报|我要打印|"
+    r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
+    r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
+    r"联系我们|字体|字号|默认|大|中|小|x|X|[\[\]【】()（）:：|｜/\s]")
+_DOC_SITE = re.compile(
+    r"^\s*(?:上传人[:：].*|.{1,80}_第\d+页|第\d+页\s*/\s*共\d+页|资源描述|点击查看更多>*|"
+    r"《[^》\n]{1,80}》由会员分享[，,].{0,120}搜索。?)\s*$")
+_NEWS = re.compile(
+    r"^\s*(?:近日[，,].{0,200}(?:内容如下|全文如下|通知如下)[。：:]?|"
+    r".{0,200}(?:通知如下|全文如下)[：:]|[(（]来源[:：][^)）\n]{1,40}[)）]|"
+    r"原标题[:：].*|(?:责任)?编辑[:：].{0,20}|相关新闻.{0,20}|相关阅读.{0,20}|相关链接.{0,20})"
+    r"\s*$")
+_TOC_HEAD = re.compile(r"^\s*(?:目\s*录|目\s*次|录)\s*$")
+_TOC_TAIL = re.compile(r"目\s*录\s*$")
+_TOC_INLINE = re.compile(r"^\s*目\s*录\s+(?=\S)")
+_HEADING_ENTRY = re.compile(r"^[^。；;！!？?]{1,60}$")
+_ENUMERATED = re.compile(r"(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
+                         r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．])")
+#: Site copies are looked for in the page head only: a page heading or summary stands above the
+#: document, and its later copy follows within a few paragraphs.
+HEAD_CHARS = 1500
+_TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|纲要|细则|规定|预案|"
+                        r"函)(?:[(（][^)）]{1,24}[)）])?$")
+#: A page heading led by the document number and wrapped in 《》 (津政办发〔2021〕34号《…》).
+_DOC_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号《(.+)》$")
+_TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
+_SENTENCE_MARK = re.compile(r"[。；;！!？?]")
+_PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}|[\s.…·?？]{2,})\s*$")
+
+
+def _key(line: str) -> str:
+    """A line compared with its later copies: no spaces, no 【…】 label, no page numbers."""
+    line = re.sub(r"^\s*【[^】]{1,6}】", "", line)
+    return re.sub(r"\s+", "", line)
+
+
+def _is_crumb(line: str) -> bool:
+    if _POSITION.match(line):
+        return True
+    parts = [p for p in _CRUMB_SEP.split(line.strip()) if p]
+    seps = len(_CRUMB_SEP.findall(line.strip()))
+    short = all(len(p) <= 16 and not _SENTENCE_MARK.search(p) for p in parts)
+    return seps >= 2 and short or (seps >= 1 and bool(re.match(r"^\s*(?:»|›|>>|->)", line))
+                                   and short)
+
+
+def _is_field_line(line: str) -> bool:
+    if not _FIELD_START.match(line):
+        return False
+    return len(line) <= 200 and "。" not in line and "；" not in line
+
+
+def _is_chrome(line: str) -> bool:
+    rest = _CHROME_WORDS.sub("", line)
+    return not rest.strip() and bool(re.search(r"[\u4e00-\u9fff]", line))
+
+
+def _classify(line: str) -> str:
+    """Kind of furniture a whole line is, or ``''``."""
+    if not line.strip():
+        return ""
+    if _is_crumb(line):
+        return "breadcrumb"
+    if _is_field_line(line) or _LABEL_ONLY.match(line) or _DATE_LINE.match(line):
+        return "cms_field"
+    if _DOC_SITE.match(line):
+        return "doc_site"
+    if _CITATION.match(line):
+        return "cms_field"
+    if _NEWS.match(line):
+        return "news_wrapper"
+    if _is_chrome(line):
+        return "page_chrome"
+    return ""
+
+
+def _toc_end(lines: list[str], start: int) -> int:
+    """Index after the last table-of-contents line that starts at ``lines[start]`` (目录)."""
+    first_entry, end, seen, numbered_seen = None, start + 1, 0, 0
+    for k in range(start + 1, len(lines)):
+        line = lines[k].strip()
+        if not line:
+            continue
+        entry = _PAGE_NUMBER.sub("", line)
+        if re.fullmatch(r"\d{1,3}", line) and seen:
+            end = k + 1  # a page number that a restored break put on its own line
+            continue
+        if not _HEADING_ENTRY.match(entry) or len(entry) > 40:
+            break
+        if first_entry is not None and _key(entry) == first_entry and seen >= 2:
+            break  # the body begins by repeating the first heading
+        numbered = bool(_ENUMERATED.match(entry)) or entry != line
+        if not numbered and seen >= 2 and numbered_seen >= 2:
+            break  # a plain line after numbered entries: the document's title or body
+        numbered_seen += numbered
+        if first_entry is None:
+            first_entry = _key(entry)
+        seen += 1
+        end = k + 1
+    return end
+
+
+def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
+                     ) -> tuple[str, list[Change]]:
+    """Remove page furniture and tables of contents recognised by their structure.
+
+    Every removed line is a logged change whose note names its kind (``breadcrumb``,
+    ``cms_field``, ``page_chrome``, ``doc_site``, ``news_wrapper``, ``site_copy``, ``toc``).
+    """
+    lines = text.split("\n")
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    kinds = [""] * len(lines)
+    body_started = False
+    for k, line in enumerate(lines):
+        kind = _classify(line)
+        if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
+            kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
+        if not kind and k and not body_started and len(line.strip()) <= 20 \
+                and not _SENTENCE_MARK.search(line):
+            prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
+            if prev is not None and _LABEL_ONLY.match(lines[prev]):
+                kind = "cms_field"  # the value of a label left alone on its line
+        if not kind and not body_started and _SPACED_FIELD.match(line) and len(line) <= 120 \
+                and not _SENTENCE_MARK.search(line):
+            kind = "cms_field"
+        kinds[k] = kind
+        if not kind and len(line.strip()) > 40 and _SENTENCE_MARK.search(line):
+            body_started = True
+    # Runs of three or more bullets with short values in the page head: unlabelled CMS fields.
+    run: list[int] = []
+    for k, line in enumerate(lines + [""]):
+        if k < len(lines) and starts[k] <= HEAD_CHARS and _BULLET_VALUE.match(line):
+            run.append(k)
+            continue
+        if line.strip() or k == len(lines):
+            if len(run) >= 3:
+                for j in run:
+                    kinds[j] = kinds[j] or "cms_field"
+            run = []
+    # Tables of contents.
+    cut: dict[int, int] = {}
+    k = 0
+    while k < len(lines):
+        tail = None if _TOC_HEAD.match(lines[k]) else _TOC_TAIL.search(lines[k])
+        if _TOC_HEAD.match(lines[k]) or tail:
+            end = _toc_end(lines, k)
+            if tail and end - k >= 4:
+                # 目录 run into the line before it (…规划目 录): the tail goes with the entries.
+                cut[k] = tail.start()
+                for j in range(k + 1, end):
+                    kinds[j] = "toc"
+                k = end
+                continue
+            if end - k >= 2:
+                for j in range(k, end):
+                    kinds[j] = "toc"
+                k = end
+                continue
+        elif _TOC_INLINE.match(lines[k]) and not _SENTENCE_MARK.search(lines[k]) \
+                and len(_ENUMERATED.findall(lines[k])) >= 3:
+            kinds[k] = "toc"
+        k += 1
+    # Site copies: a page heading repeated by the document (possibly split over lines), or a
+    # site summary that a later paragraph begins with; only the first copy goes.
+    keys = [_key(line) for line in lines]
+    done: set[str] = set()
+    for k in range(len(lines) if site_copies else 0):
+        if starts[k] > HEAD_CHARS:
+            break
+        key = keys[k]
+        if kinds[k] or len(key) < 12 or key[0] in "（(":
+            continue  # (责任单位：…) tags repeat by design
+        stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", key))
+        title = bool(_TITLE_END.search(stem))
+        summary = len(key) >= 20 and key[-1] in "。…"
+        if not (title or summary) or stem in done:
+            continue
+        later = [j for j in range(k + 1, len(lines))
+                 if not kinds[j] and keys[j] and starts[j] <= 2 * HEAD_CHARS + len(lines[k])]
+        for n, j in enumerate(later):
+            joined = "".join(keys[i] for i in later[n:n + 3])
+            if title and joined.startswith(stem) and "title" not in done:
+                kinds[k] = "site_copy"
+                break
+            if summary and keys[j].startswith(key.rstrip("。…")) and len(keys[j]) > len(key) \
+                    and "summary" not in done:
+                kinds[k] = "site_copy"
+                break
+        if kinds[k]:
+            # A page has one heading and one summary: later duplicates are the document's
+            # own cover, header and title.
+            done.update({stem, "title" if title else "summary"})
+    changes = [Change(starts[k], lines[k] + ("\n" if k < len(lines) - 1 else ""), "", kind)
+               for k, kind in enumerate(kinds) if kind and lines[k]]
+    changes += [Change(starts[k] + at, lines[k][at:], "", "toc") for k, at in cut.items()]
+    return apply_changes(text, changes), changes

@@ -1,0 +1,129 @@
+"""Injected spam recognised by its shape, with the displaced word restored.
+
+Mirror and hijacked sites inject gambling, lottery and pornography advertising into plan pages:
+as keyword lists on lines of their own, glued to the page title, or in place of a word inside a
+sentence (关于, 我县, 首页). The brands change from site to site, so a lexicon
+(``data/spam_lexicon.csv``, handled by :func:`analysis.clean.rules.restore_spam`) catches only
+those already seen. This module recognises the shapes that the advertising shares:
+
+* **brand runs**: a Latin-letter brand fused with advertising words (365bet官网, PG电子游戏,
+  bet_356 下载), repeated with separators;
+* **advertising compounds**: a Chinese brand followed by a gambling compound (…体育注册,
+  …娱乐官网, …彩票平台), or a hyphenated slogan at the end of a title line (-凯发优惠);
+* **keyword lists**: a line of four or more short items separated by commas or spaces, at
+  least two of them built on advertising stems (电子游戏, 官网, 试玩, 在线观看, 一区 …).
+
+A run found inside a sentence is replaced by the word it most probably displaced, chosen by the
+shipped character model from a short list of candidates (nothing, 关于, 我县 …); a run at a line
+end or on its own line is removed. Every change is logged (rule ``spam_shape``). Written by
+hand: no library recognises Chinese advertising injections.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from analysis.clean.changes import Change, CleanContext, apply_changes
+
+#: Words that advertising is built on; an item needs one of them to count as advertising.
+_STEMS = ("电子游戏|电子平台|电子|官网|官方网站|试玩|外挂|接口|模拟器|平台|注册|下载|登录|入口|"
+          "体育|娱乐|彩票|彩|棋牌|捕鱼|百家乐|龙虎|老虎机|麻将胡了|真人|博彩|投注|优惠|"
+          "视频|免费|在线观看|字幕|精品|一区|二区|三区|欧美|亚洲|日韩|国产|无码|app|APP")
+_LATIN_BRAND = re.compile(
+    rf"(?:[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*\s*(?:{_STEMS})+|(?:{_STEMS})[A-Za-z0-9_]*"
+    rf"[A-Za-z][A-Za-z0-9_]*)")
+_BRAND_RUN = re.compile(
+    rf"(?:{_LATIN_BRAND.pattern})(?:\s*[-,，_|/]?\s*(?:{_LATIN_BRAND.pattern}|(?:{_STEMS})+))*")
+_COMPOUND = re.compile(
+    r"[\u4e00-\u9fff]{1,3}(?:体育|娱乐|彩票|棋牌|博彩)(?:注册|官网|平台|登录|入口|下载|app|APP)"
+    r"|(?<=[\u4e00-\u9fff》”])\s*[-－—]\s*[\u4e00-\u9fff]{1,4}(?:优惠|官网|注册|娱乐|体育|彩票)"
+    r"(?=\s*$)", re.M)
+_ITEM_SPLIT = re.compile(r"[,，、;；|\s]+")
+#: Stems that plan text does not use (平台, 注册, 视频, 下载 … it does).
+_STRONG = re.compile(r"电子游戏|电子平台|官网|官方网站|试玩|外挂|模拟器|体育|娱乐|彩票|棋牌|捕鱼|"
+                     r"百家乐|龙虎|老虎机|麻将胡了|真人|博彩|投注|在线观看|字幕|一区|二区|三区|"
+                     r"欧美|日韩|无码|精品")
+_ITEM_STEM = re.compile(_STEMS)
+#: Words a sentence-internal injection displaced on the pages seen (关于 most often; 我县 and
+#: the like where a place stood); the empty string means nothing was displaced.
+CANDIDATES = ("", "关于", "有关", "我县", "我市", "我省", "我区", "全县", "全市", "首页")
+#: Log-probability gain (natural log) that a candidate must show over plain removal.
+MIN_GAIN = 2.0
+
+
+def _is_keyword_list(line: str) -> bool:
+    items = [i for i in _ITEM_SPLIT.split(line.strip()) if i]
+    if len(items) < 4 or any(len(i) > 14 for i in items):
+        return False
+    return (sum(bool(_ITEM_STEM.search(i)) for i in items) >= max(2, len(items) // 2)
+            and sum(bool(_STRONG.search(i)) for i in items) >= 2)
+
+
+def _runs(line: str) -> list[tuple[int, int]]:
+    """Spans of advertising runs inside one line."""
+    spans = []
+    for pattern in (_BRAND_RUN, _COMPOUND):
+        for m in pattern.finditer(line):
+            text = m.group(0)
+            # A run must carry a Latin brand or a gambling compound, not a plain plan word
+            # (电子政务平台, 视频监控 have no Latin letters and no gambling compound).
+            if pattern is _BRAND_RUN and not re.search(r"[A-Za-z]", text):
+                continue
+            if pattern is _BRAND_RUN and not (_STRONG.search(text)
+                                              or len(_LATIN_BRAND.findall(text)) >= 2):
+                continue  # an acronym in plan text (GIS平台, APP下载)
+            spans.append((m.start(), m.end()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _brand_start(line: str, a: int, b: int, ctx: CleanContext) -> int:
+    """Where a Chinese brand before a gambling compound begins: of the one to three characters
+    the pattern allows (府杏彩体育注册), keep those the model reads as the sentence's own."""
+    head = re.match(r"[\u4e00-\u9fff]{1,3}(?=体育|娱乐|彩票|棋牌|博彩)", line[a:b])
+    if not head or ctx.model is None:
+        return a
+    right = line[b:b + 4]
+    best = max(range(len(head.group(0))),
+               key=lambda k: (ctx.model.score(right, prev=line[max(0, a - 4):a + k]), -k))
+    return a + best
+
+
+def _replacement(line: str, a: int, b: int, ctx: CleanContext, usage: dict[str, int]) -> str:
+    """The displaced word for ``line[a:b]``, or ``''`` at a line edge or without a model.
+
+    Each candidate is scored by the character model in its context, plus the log of how often
+    the document itself uses it (a county plan says 我县, not 我市)."""
+    left, right = line[max(0, a - 4):a], line[b:b + 4]
+    inside = left[-1:] and right[:1] and re.match(r"[\u4e00-\u9fff]", left[-1]) \
+        and re.match(r"[\u4e00-\u9fff]", right[0])
+    if not inside or ctx.model is None:
+        return ""
+    scores = [ctx.model.score(word + right, prev=left) + (math.log1p(usage[word]) if word else 0)
+              for word in CANDIDATES]
+    best = max(range(len(CANDIDATES)), key=lambda k: (scores[k], -k))
+    return CANDIDATES[best] if scores[best] - scores[0] >= MIN_GAIN else ""
+
+
+def remove_spam_shapes(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Remove advertising recognised by its shape; restore the word a run displaced."""
+    changes: list[Change] = []
+    usage = {word: text.count(word) for word in CANDIDATES if word}
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip() and _is_keyword_list(line):
+            changes.append(Change(pos, line, "", "spam keyword list"))
+        else:
+            for a, b in _runs(line):
+                a = _brand_start(line, a, b, ctx)
+                word = _replacement(line, a, b, ctx, usage)
+                changes.append(Change(pos + a, line[a:b], word,
+                                      f"spam run restored as {word}" if word else "spam run"))
+        pos += len(line) + 1
+    return apply_changes(text, changes), changes
