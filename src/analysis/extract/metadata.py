@@ -82,7 +82,7 @@ CMS_LABELS = {
 #: Labels of other CMS fields: a value stops where one of them starts.
 _OTHER_LABELS = ("索引号", "主题分类", "发布日期", "发布时间", "生成日期", "是否有效", "有效性",
                  "信息分类", "分类", "公开方式", "公开时限", "公开范围", "责任部门", "主题词",
-                 "关键词", "公文时效", "实施日期", "失效日期", "公开目录", "浏览量", "体裁分类",
+                 "关键词", "公文时效", "实施日期", "失效日期", "公开目录", "浏览量", "访问量", "体裁分类",
                  "题裁分类", "类别", "时效性", "颁发日期", "地区", "行业")
 
 
@@ -271,6 +271,8 @@ def _clean_title(title: str) -> str:
 
 
 def _title_like(line: str) -> bool:
+    if re.search(r"->|>|»|^•|\|", line) or _LABEL.search(line):
+        return False  # breadcrumbs, bullets and CMS cells
     line = _clean_title(line)
     return (5 <= len(line) <= 60 and bool(_TITLE_END.search(line)) and "。" not in line
             and "印发" not in line and not re.search(r"[:：]|通知|^《|^[一二三四五六七八九十]+、|"
@@ -286,11 +288,18 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
         for cand in (line, re.split(r"\s+", line)[0],
                      re.split(r"(?=[一二三四五六七八九十]、)", line)[0]):
             if _title_like(cand):
+                nxt = lines[i + 1] if i + 1 < len(lines) else ""
+                if cand == line and re.fullmatch(r"[（(]\d{4}\s*[-—–至]\s*\d{4}年?[)）]", nxt):
+                    cand += nxt  # 山东省应急管理三年规划 / (2019-2021年)
                 out.append((i, _clean_title(cand)))
                 break
         else:
-            if i + 1 < len(lines) and len(line) <= 40 and "。" not in line \
-                    and _title_like(line + lines[i + 1]) and len(lines[i + 1]) <= 30:
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if nxt and 4 <= len(line) <= 40 and "。" not in line \
+                    and (not _title_like(nxt) or line.endswith(("、", "，", ","))
+                         or nxt.startswith(("和", "及", "与", "暨"))) \
+                    and not re.search(r"->|>|»|^•|\|", line) and not _LABEL.search(line) \
+                    and _title_like(line + nxt) and len(nxt) <= 30:
                 out.append((i, _clean_title(line + lines[i + 1])))
     return out
 
@@ -302,13 +311,20 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
     head = lines[:HEAD_LINES]
     joined = [a + b if "印发" in a and "通知" not in a and "通知" in b else a
               for a, b in zip(head, head[1:] + [""])]
-    for line in joined:
+    for i, line in enumerate(joined):
         m = _NOTICE_TITLE.search(line)
+        if m and m.group(1).endswith("《"):
+            m = None  # a notice cited in the text: 按照《关于印发…的通知》
         if m and "》" not in m.group(2)[:-1] and len(m.group(2)) <= 60:
             title = m.group(2).strip("《》 ")
             if "《" not in m.group(0) or "》" in m.group(0):
                 own.append(_clean_title(title))
             before = before or _organs(m.group(1))
+        prose = re.search(r"^(.{0,60}?)(?:关于)?印发《", line)
+        if prose and not prose.group(1).endswith("《"):
+            before = before or _organs(prose.group(1))
+        if line.startswith("关于印发") and i and _organ_line(head[i - 1]):
+            before = before or _organs(head[i - 1])
         if _NOTICE.search(line) or re.search(r"印发《", line):
             quoted.extend(_clean_title(t) for t in re.findall(r"《([^《》]{4,60})》", line))
     return own, quoted, before
@@ -340,6 +356,10 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
         return _clean_title(docsite), "text"
     if heads:
         return heads[0][1], "text"
+    named = re.search(r"(?:提出了|特编制|编制了|制定了)《?([^，。《》\s]{4,40}?(?:规划|方案|要点))》?(?:[，。]|（以下)",
+                      "\n".join(lines[:30]))
+    if named and (places.find_places(named.group(1)[:6]) or _MASKED.match(named.group(1))):
+        return _clean_title(named.group(1)), "text"
     if cms:
         return cms[0], "cms_field"
     return "", "none"
@@ -391,15 +411,18 @@ def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
         while end < len(lines) and re.match(r"^[（(].{0,12}[)）]$", lines[end]):
             end += 1  # (此件公开发布)
         return _organs("、".join(signers)), date, end
-    return "", "", notice + 1
+    # No date (lost or damaged): the body signing right under the notice.
+    nxt = lines[notice + 1] if notice + 1 < len(lines) else ""
+    return (_organs(nxt) if _organ_line(nxt) else ""), "", notice + 1
 
 
-def _cover(lines: list[str], heading: int) -> tuple[str, str]:
+def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
     """Issuer and date printed under the title of a cover page (no notice)."""
     signers, date = [], ""
     for j in range(heading + 1, min(heading + 6, len(lines))):
         line = lines[j]
-        if _LABEL.search(line) or re.fullmatch(r"[（(].{2,8}[)）]", line):
+        if _LABEL.search(line) or re.fullmatch(r"[（(].{2,8}[)）]|.{1,8}[:：].{0,12}", line) \
+                or _key(title) in _key(line):
             continue
         m = _DATE_AT_END.match(line)
         if m and (not m.group(1) or _organ_line(m.group(1))):
@@ -511,7 +534,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     heading = next((i for i, line in enumerate(lines[:40])
                     if title and _key(title) and _key(title) in _key(line)), None)
     cover_issuer, cover_date = ("", "") if notice is not None or heading is None else \
-        _cover(lines, heading)
+        _cover(lines, heading, title)
     put("issuer", signer, "text")
     put("issuer", before, "text")
     put("issuer", cover_issuer, "text")
@@ -529,6 +552,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
+                       or re.search(r"(^|[|｜:：])\s*" + re.escape(number[:2]), line)
                        or re.search(r"通知\s*[（(]?\s*" + re.escape(number[:2]), line)):
             put("doc_number", number, "text")
         damaged = _DOC_NO_DAMAGED.match(ascii_digits(line))
