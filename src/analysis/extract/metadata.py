@@ -64,8 +64,8 @@ _DOC_NO_DAMAGED = re.compile(rf"^([{_CJK}]{{1,12}})([〔［\[﹝])((?:19|20)\d{{
 _ORGAN_END = ("人民政府", "政府", "办公厅", "办公室", "委员会", "管理局", "管理厅", "局", "厅",
               "委", "办", "指挥部", "中心", "领导小组")
 _ORGAN = re.compile(rf"[{_CJK}（）()、]{{2,60}}?(?:{'|'.join(_ORGAN_END)})")
-_NOTICE = re.compile(r"印发给你们|印发你们|印发给各|现予印发|予以印发")
-_NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?印发\s*《?(.+?)》?\s*的通知")
+_NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发")
+_NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*的通知")
 _TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务)"
                         r"([（(][^（()）]{2,20}[)）])?$")
 _DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
@@ -228,6 +228,8 @@ def _organs(text: str) -> str:
         elif not mentions:
             m = re.search(r"(自治区|省|市|县|区)(?=人民政府|政府|委|应急|安委|发改|减灾)", chunk)
             start = m.start() if m else 0
+        if chunk[max(0, start - 2):start] == "中共":
+            start -= 2
         m = _ORGAN.match(chunk, start)
         if not m:
             continue
@@ -304,6 +306,26 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
     return out
 
 
+def quoted_titles(text: str, low: int = 4, high: int = 60) -> list[str]:
+    """Contents of the outermost 《…》 in ``text``; inner 《》 stay part of the title
+    (关于贯彻《安全生产法》的实施方案)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "《":
+            depth += 1
+            if depth == 1:
+                start = i + 1
+        elif ch == "》" and depth:
+            depth -= 1
+            if depth == 0 and low <= i - start <= high:
+                out.append(text[start:i])
+    return out
+
+
+def _balanced(title: str) -> bool:
+    return title.count("《") == title.count("》")
+
+
 def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
     """Titles named by a transmittal notice: from its own title (关于印发X的通知) and from
     the 《…》 it issues; and the name before 关于印发."""
@@ -315,8 +337,10 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
         m = _NOTICE_TITLE.search(line)
         if m and m.group(1).endswith("《"):
             m = None  # a notice cited in the text: 按照《关于印发…的通知》
-        if m and "》" not in m.group(2)[:-1] and len(m.group(2)) <= 60:
-            title = m.group(2).strip("《》 ")
+        title = m.group(2).strip() if m else ""
+        if title.startswith("《") and title.endswith("》"):
+            title = title[1:-1]
+        if m and _balanced(title) and len(title) <= 60:
             if "《" not in m.group(0) or "》" in m.group(0):
                 own.append(_clean_title(title))
             before = before or _organs(m.group(1))
@@ -326,7 +350,7 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
         if line.startswith("关于印发") and i and _organ_line(head[i - 1]):
             before = before or _organs(head[i - 1])
         if _NOTICE.search(line) or re.search(r"印发《", line):
-            quoted.extend(_clean_title(t) for t in re.findall(r"《([^《》]{4,60})》", line))
+            quoted.extend(_clean_title(t) for t in quoted_titles(line))
     return own, quoted, before
 
 
@@ -335,7 +359,7 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
     cms = [t for v in cms_fields(lines).get("title", []) for t in (_unwrap(v),) if t]
     variants = own + quoted + cms
     if notice is not None:
-        in_notice = re.findall(r"《([^《》]{4,60})》", " ".join(lines[max(0, notice - 1):notice + 1]))
+        in_notice = quoted_titles(" ".join(lines[max(0, notice - 1):notice + 1]))
         if len(set(in_notice)) > 1 and own:
             return own[0], "text"
         heads = _headings(lines, sig_end, sig_end + 6)
@@ -367,7 +391,10 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
 
 def _unwrap(value: str) -> str:
     m = _NOTICE_TITLE.search(value)
-    title = _clean_title(m.group(2).strip("《》 ") if m else value)
+    title = m.group(2).strip() if m else value
+    if title.startswith("《") and title.endswith("》"):
+        title = title[1:-1]
+    title = _clean_title(title)
     return title if _TITLE_END.search(title) else ""
 
 
@@ -379,6 +406,7 @@ def _prefer_quoted(title: str, variants: list[str]) -> str:
 
 # -- signature, cover and footer --------------------------------------------------------------
 _DATE_AT_END = re.compile(rf"^(.*?)\s*((?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|"
+                          rf"(?:19|20)\d{{2}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|"
                           rf"[二{_CN_NUM}]{{4}}年[{_CN_NUM}]{{1,3}}月(?:[{_CN_NUM}]{{1,3}}日)?|"
                           rf"(?:19|20)\d{{4,6}}|[{_CN_NUM}]{{2,4}}年[{_CN_NUM}]{{1,2}}月?)$")
 
@@ -397,11 +425,13 @@ def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
         m = re.match(rf"(.{{0,40}}?)({_DATE.pattern})", tail.group(1))
         if m:
             return _organs(m.group(1)), parse_date(m.group(2)), notice + 1
+    paragraphs = 0
     for j in range(notice + 1, min(notice + 7, len(lines))):
         m = _DATE_AT_END.match(lines[j])
         if not m:
-            if "。" in lines[j] and j > notice + 1:
-                break
+            paragraphs += "。" in lines[j]
+            if paragraphs > 2:
+                break  # the plan's body, not the notice
             continue
         signers = [lines[k] for k in range(notice + 1, j) if _organ_line(lines[k])]
         if m.group(1):
@@ -462,7 +492,8 @@ def _level_words(text: str) -> str:
 
 
 def _years(title: str) -> tuple[str, str]:
-    text = ascii_digits(title)
+    text = re.sub(rf"[二{_CN_NUM}]{{4}}(?=年)", lambda m: str(_cn_int(m.group(0)) or m.group(0)),
+                  ascii_digits(title))
     span = re.search(r"((?:19|20)\d{2})\s*[-—–~至到]+\s*((?:19|20)\d{2})\s*年?", text)
     if span:
         return span.group(1), span.group(2)
@@ -568,7 +599,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     place, place_src = None, "none"
     for candidate, source in ((out.get("issuer", ""), src.get("issuer", "none")),
                               (title, "text"), (office, "footer")):
-        place = places.innermost(candidate)
+        place = places.innermost(candidate, "\n".join(lines[:40]))
         if place:
             place_src = source
             break

@@ -179,20 +179,34 @@ def resolve(mention: Mention, context: list[Mention] | None = None) -> Place | N
     return levels[0] if len(levels) == 1 else None
 
 
-def innermost(text: str) -> Place | None:
+def innermost(text: str, context: str = "") -> Place | None:
     """The innermost division of the first chain of adjacent place names in ``text``
     (重庆市大足区人民政府 → 大足区; 眉山市彭山区 → 彭山区), resolved in the context of all
-    names in ``text``."""
+    names in ``text`` and ``context``; a name that several divisions of one level share and the context does
+    not settle comes back without a code (and without province or parent unless they agree)."""
     mentions = find_places(text)
     if not mentions:
         return None
+    around = mentions + find_places(context)
     chain = [mentions[0]]
     for m in mentions[1:]:
         if m.start != chain[-1].end:
             break
         chain.append(m)
     for m in reversed(chain):
-        place = resolve(m, mentions)
+        place = resolve(m, around) or _common(m)
         if place:
             return place
     return None
+
+
+def _common(mention: Mention) -> Place | None:
+    """What several divisions of one name share (朝阳区: a county-level district), without a
+    code; None if they are not of one level."""
+    cands = mention.places
+    if len({p.level for p in cands}) != 1 or len({p.name for p in cands}) != 1:
+        return None
+    one = {field: {getattr(p, field) for p in cands} for field in ("type", "province", "parent")}
+    pick = {field: next(iter(vals)) if len(vals) == 1 else "" for field, vals in one.items()}
+    return Place("", cands[0].name, cands[0].level, pick["type"], pick["province"],
+                 pick["parent"], cands[0].short)
