@@ -30,15 +30,22 @@ Where each field comes from, in order of preference (the first that gives a valu
   title, the latest five-year period or an opening 2022年全市… in the text.
 
 All rules are written by hand (no library reads Chinese government page furniture); they
-were tuned on the ``dev`` split of ``tests/corpus`` only.
+were tuned on the ``dev`` split of ``tests/corpus`` only. The line-level readers (CMS
+labels, dates, document numbers, issuing bodies, footer) live in
+:mod:`analysis.extract.page_fields`; this module decides between them.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
-from analysis.clean.rules import RULES, CleanContext, ascii_digits
+from analysis.clean.rules import CleanContext, ascii_digits
 from analysis.extract import places
+from analysis.extract.page_fields import (CLOCK, CN_NUM, DATE, DATE_AT_END, DOC_NO_DAMAGED,
+                                          HEAD_LINES, LABEL, LEVEL_WORD, cms_fields, cn_int,
+                                          damaged_date, doc_number, expand_issuer, footer,
+                                          organ_line, organs, page_lines, parse_date,
+                                          plain_text, squeeze)
 
 FIELDS = ("title", "issuer", "issue_date", "doc_number", "jurisdiction_zh", "jurisdiction_code",
           "admin_level", "province_zh", "parent_zh", "year_start", "year_end", "doc_type")
@@ -51,74 +58,12 @@ MANIFEST_FIELD = {"title": "title_zh", "issuer": "issuer_zh", "issue_date": "iss
                   "doc_type": "doc_type"}
 _FIVE_YEAR = {"十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": (2021, 2025),
               "十五五": (2026, 2030)}
-HEAD_LINES = 60
-_CJK = r"\u4e00-\u9fff"
-_CN_NUM = "〇零一二三四五六七八九十两○Ｏ0O"
-_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_CN_DATE = re.compile(rf"([二{_CN_NUM}]{{4}})年([{_CN_NUM}]{{1,3}})月([{_CN_NUM}]{{1,3}})日")
-_CLOCK = re.compile(r"\d{1,2}:\d{2}")
-_DOC_NO = re.compile(rf"([{_CJK}]{{1,12}})\s*([〔［\[（(【﹝{{])\s*((?:19|20)\d{{2}})\s*"
-                     rf"([〕］\]）)】﹞}}])\s*第?\s*(\d{{1,4}})\s*号")
-_DOC_NO_DAMAGED = re.compile(rf"^([{_CJK}]{{1,12}})([〔［\[﹝])((?:19|20)\d{{2}})(\d{{1,4}})$")
-_ORGAN_END = ("人民政府", "政府", "办公厅", "办公室", "委员会", "管理局", "管理厅", "局", "厅",
-              "委", "办", "指挥部", "中心", "领导小组")
-_ORGAN = re.compile(rf"[{_CJK}（）()、]{{2,60}}?(?:{'|'.join(_ORGAN_END)})")
 _NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发")
 _NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*的通知")
 _TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务)"
                         r"([（(][^（()）]{2,20}[)）])?$")
 _DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
-_CITING = re.compile(r"根据|按照|依据|精神|要求|贯彻|落实")
-_LEVEL_WORD = {"省": "province", "自治区": "province", "市": "city", "州": "city", "盟": "city",
-               "县": "county", "区": "county", "旗": "county"}
 _MASKED = re.compile(r"(?<![A-Za-z])(?:[xX×]{1,3}|某)(省|市|州|县|区|旗)")
-CMS_LABELS = {
-    "title": ("标题", "名称", "文件名称", "题名"),
-    "issuer": ("发文机关", "发布机构", "制发单位", "发文单位", "制发机关", "成文单位"),
-    "issue_date": ("成文日期", "制发日期", "签发日期", "印发日期", "发文日期", "发文时间"),
-    "doc_number": ("发文字号", "文号", "文件编号"),
-}
-#: Labels of other CMS fields: a value stops where one of them starts.
-_OTHER_LABELS = ("索引号", "主题分类", "发布日期", "发布时间", "生成日期", "是否有效", "有效性",
-                 "信息分类", "分类", "公开方式", "公开时限", "公开范围", "责任部门", "主题词",
-                 "关键词", "公文时效", "实施日期", "失效日期", "公开目录", "浏览量", "访问量", "体裁分类",
-                 "题裁分类", "类别", "时效性", "颁发日期", "地区", "行业")
-
-
-def _spaced(label: str) -> str:
-    return r"[ \u3000\xa0]*".join(map(re.escape, label))
-
-
-_ALL_LABELS = sorted({lab for labs in CMS_LABELS.values() for lab in labs} | set(_OTHER_LABELS),
-                     key=len, reverse=True)
-_LABEL = re.compile(r"(?:^|(?<=[\s|•\[【:：\]】.、]))(" + "|".join(_spaced(l) for l in _ALL_LABELS)
-                    + r")[ \u3000\xa0]*(?:[:：\]】|]|(?=[ \u3000\xa0]))")
-
-
-def plain_text(text: str, ctx: CleanContext | None = None) -> str:
-    """The text as the cleaning rules leave it before debris and punctuation are touched:
-    markup, pinyin and invisible characters gone, simplified, spam words restored; labels,
-    spaces, ASCII brackets and the 印发 footer kept (they carry metadata)."""
-    ctx = ctx or CleanContext("metadata")
-    for rule in RULES:
-        if rule.name == "web_debris":
-            break
-        text, _ = rule.func(text, ctx)
-    return text
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip(" \t\u3000\xa0?？") for line in text.split("\n")
-            if line.strip(" \t\u3000\xa0?？")]
-
-
-def _squeeze(text: str) -> str:
-    """Spaces between Chinese characters, quotes and brackets dropped (line wraps in titles)."""
-    return re.sub(rf"(?<=[{_CJK}“”\"《》（）()、])[ \u3000\xa0]+|[ \u3000\xa0]+(?=[{_CJK}“”\"《》（）()、])",
-                  "", text).strip()
-
-
 def balance_quotes(title: str) -> str:
     """Curly quotes restored where the page mixed them (“十四五" → “十四五”, "十四五" →
     “十四五”)."""
@@ -135,136 +80,9 @@ def _key(title: str) -> str:
     return re.sub(r"[“”\"‘’'《》\s（）()]", "", title)
 
 
-# -- CMS fields -------------------------------------------------------------------------------
-def cms_fields(lines: list[str]) -> dict[str, list[str]]:
-    """Values of labelled CMS fields in the first lines (label：value, [label] value,
-    label | value |, label value), by field, in page order."""
-    found: dict[str, list[str]] = {}
-    label_of = {lab: f for f, labs in CMS_LABELS.items() for lab in labs}
-    for i, line in enumerate(lines[:HEAD_LINES]):
-        matches = list(_LABEL.finditer(line))
-        for k, m in enumerate(matches):
-            label = re.sub(r"\s", "", m.group(1))
-            if label not in label_of:
-                continue
-            end = matches[k + 1].start() if k + 1 < len(matches) else len(line)
-            value = line[m.end():end].strip(" |｜\u3000\xa0•")
-            if not value and i + 1 < len(lines) and not _LABEL.search(lines[i + 1]):
-                value = lines[i + 1].strip(" |｜")
-            value = re.split(r"\s*[|｜]\s*|\s{2,}", value)[0] if value else ""
-            if value:
-                found.setdefault(label_of[label], []).append(value)
-    return found
-
-
-# -- dates and document numbers ---------------------------------------------------------------
-def _valid(y: int, m: int, d: int) -> str:
-    if 1 <= m <= 12 and 1 <= d <= 31:
-        return f"{y:04d}-{m:02d}-{d:02d}"
-    return ""
-
-
-def _cn_int(text: str) -> int | None:
-    digits = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0,
-                                                                   "O": 0, "0": 0, "两": 2}
-    if len(text) >= 4:  # a year, written digit by digit
-        vals = [digits.get(c) for c in text]
-        return None if None in vals else int("".join(map(str, vals)))
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        t = digits.get(tens, 1) if tens else 1
-        u = digits.get(units, 0) if units else 0
-        return None if t is None or u is None else t * 10 + u
-    return digits.get(text) if len(text) == 1 else None
-
-
-def parse_date(text: str) -> str:
-    """ISO date of the first full date in ``text`` (2021年8月9日, 2021-08-09, 二〇二一年八月九日),
-    or ""."""
-    text = ascii_digits(text)
-    m = _DATE.search(text) or _ISO_DATE.search(text)
-    if m:
-        return _valid(*map(int, m.groups()))
-    m = _CN_DATE.search(text)
-    if m:
-        parts = [_cn_int(g) for g in m.groups()]
-        return "" if None in parts else _valid(*parts)
-    return ""
-
-
-def _damaged_date(line: str) -> str:
-    """A signature date whose separators were lost (201683): its only valid reading."""
-    m = re.fullmatch(r"((?:19|20)\d{2})(\d{2,4})", ascii_digits(line))
-    if not m:
-        return ""
-    year, rest = int(m.group(1)), m.group(2)
-    readings = {_valid(year, int(rest[:k]), int(rest[k:])) for k in (1, 2) if k < len(rest)
-              and rest[k] != "0" and rest[0] != "0"}
-    readings.discard("")
-    return readings.pop() if len(readings) == 1 else ""
-
-
-def _doc_number(text: str) -> str:
-    m = _DOC_NO.search(ascii_digits(text))
-    if not m:
-        return ""
-    prefix = re.sub(r"^.*?(?:发文字号|文号|的通知|号)", "", m.group(1)) or m.group(1)
-    return f"{prefix}{m.group(2)}{m.group(3)}{m.group(4)}{m.group(5)}号"
-
-
-# -- issuers ----------------------------------------------------------------------------------
-def _organs(text: str) -> str:
-    """Issuing bodies in ``text`` (spam or prose around them dropped), joined with 、."""
-    parts = []
-    for chunk in re.split(r"[、\s]+|[，,；;]", text):
-        if not chunk:
-            continue
-        mentions = places.find_places(chunk)
-        start = mentions[0].start if mentions else 0
-        bare = re.search(r"(?:^|(?<=[^\u4e00-\u9fff]))(自治区|省|市|县|区)(?=政府|人民政府|委|应急|安|发改|办|"
-                         r"减灾|防|地震|政府)", chunk)
-        if not mentions and bare:
-            start = bare.start(1)
-        elif not mentions:
-            m = re.search(r"(自治区|省|市|县|区)(?=人民政府|政府|委|应急|安委|发改|减灾)", chunk)
-            start = m.start() if m else 0
-        if chunk[max(0, start - 2):start] == "中共":
-            start -= 2
-        m = _ORGAN.match(chunk, start)
-        if not m:
-            continue
-        organ = chunk[start:]
-        ends = [organ.rfind(e) + len(e) for e in _ORGAN_END if organ.rfind(e) >= 0]
-        organ = organ[:max(ends)] if ends else ""
-        if len(organ) >= 3:
-            parts.append(organ)
-    return "、".join(parts)
-
-
-def _expand(issuer: str, place: places.Place | None) -> str:
-    """省…/市…/县… issuers with the name of the jurisdiction at that level."""
-    if not issuer or place is None:
-        return issuer
-    names = {"province": place.province}
-    if place.level == "city" or (place.level == "province" and place.name.endswith("市")):
-        names["city"] = place.name
-    elif place.level == "county":
-        names["county"] = place.name
-        names["city"] = place.parent if place.parent.endswith("市") else ""
-    out = []
-    for part in issuer.split("、"):
-        m = re.match(r"(自治区|省|市|县|区)(?=[\u4e00-\u9fff])", part)
-        if m and not places.find_places(part[:6]):
-            name = names.get(_LEVEL_WORD[m.group(1)], "")
-            if name and name.endswith(m.group(1)):
-                part = name + part[len(m.group(1)):]
-        out.append(part)
-    return "、".join(out)
-
-
 # -- titles -----------------------------------------------------------------------------------
 def _clean_title(title: str) -> str:
-    title = _squeeze(title)
+    title = squeeze(title)
     title = re.sub(r"\.(docx?|pdf|wps|txt)$", "", title)
     title = _DRAFT.sub("", title)
     title = re.sub(r"^【[^】]{1,6}】", "", title)
@@ -273,7 +91,7 @@ def _clean_title(title: str) -> str:
 
 
 def _title_like(line: str) -> bool:
-    if re.search(r"->|>|»|^•|\|", line) or _LABEL.search(line):
+    if re.search(r"->|>|»|^•|\|", line) or LABEL.search(line):
         return False  # breadcrumbs, bullets and CMS cells
     line = _clean_title(line)
     return (5 <= len(line) <= 60 and bool(_TITLE_END.search(line)) and "。" not in line
@@ -300,7 +118,7 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
             if nxt and 4 <= len(line) <= 40 and "。" not in line \
                     and (not _title_like(nxt) or line.endswith(("、", "，", ","))
                          or nxt.startswith(("和", "及", "与", "暨"))) \
-                    and not re.search(r"->|>|»|^•|\|", line) and not _LABEL.search(line) \
+                    and not re.search(r"->|>|»|^•|\|", line) and not LABEL.search(line) \
                     and _title_like(line + nxt) and len(nxt) <= 30:
                 out.append((i, _clean_title(line + lines[i + 1])))
     return out
@@ -343,12 +161,12 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
         if m and _balanced(title) and len(title) <= 60:
             if "《" not in m.group(0) or "》" in m.group(0):
                 own.append(_clean_title(title))
-            before = before or _organs(m.group(1))
+            before = before or organs(m.group(1))
         prose = re.search(r"^(.{0,60}?)(?:关于)?印发《", line)
         if prose and not prose.group(1).endswith("《"):
-            before = before or _organs(prose.group(1))
-        if line.startswith("关于印发") and i and _organ_line(head[i - 1]):
-            before = before or _organs(head[i - 1])
+            before = before or organs(prose.group(1))
+        if line.startswith("关于印发") and i and organ_line(head[i - 1]):
+            before = before or organs(head[i - 1])
         if _NOTICE.search(line) or re.search(r"印发《", line):
             quoted.extend(_clean_title(t) for t in quoted_titles(line))
     return own, quoted, before
@@ -405,16 +223,6 @@ def _prefer_quoted(title: str, variants: list[str]) -> str:
 
 
 # -- signature, cover and footer --------------------------------------------------------------
-_DATE_AT_END = re.compile(rf"^(.*?)\s*((?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|"
-                          rf"(?:19|20)\d{{2}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|"
-                          rf"[二{_CN_NUM}]{{4}}年[{_CN_NUM}]{{1,3}}月(?:[{_CN_NUM}]{{1,3}}日)?|"
-                          rf"(?:19|20)\d{{4,6}}|[{_CN_NUM}]{{2,4}}年[{_CN_NUM}]{{1,2}}月?)$")
-
-
-def _organ_line(line: str) -> bool:
-    return len(line) <= 40 and not re.search(r"[。，,：:；;《]", line) and bool(_organs(line))
-
-
 def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
     """Issuer and date signed under a transmittal notice, and the index of the line after
     them (where the plan's own heading starts)."""
@@ -422,28 +230,28 @@ def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
         return "", "", 0
     tail = re.search(r"(?:印发给?你们|印发给各)[^。]*。(.{0,80})", lines[notice])
     if tail:
-        m = re.match(rf"(.{{0,40}}?)({_DATE.pattern})", tail.group(1))
+        m = re.match(rf"(.{{0,40}}?)({DATE.pattern})", tail.group(1))
         if m:
-            return _organs(m.group(1)), parse_date(m.group(2)), notice + 1
+            return organs(m.group(1)), parse_date(m.group(2)), notice + 1
     paragraphs = 0
     for j in range(notice + 1, min(notice + 7, len(lines))):
-        m = _DATE_AT_END.match(lines[j])
+        m = DATE_AT_END.match(lines[j])
         if not m:
             paragraphs += "。" in lines[j]
             if paragraphs > 2:
                 break  # the plan's body, not the notice
             continue
-        signers = [lines[k] for k in range(notice + 1, j) if _organ_line(lines[k])]
+        signers = [lines[k] for k in range(notice + 1, j) if organ_line(lines[k])]
         if m.group(1):
             signers.append(m.group(1))
-        date = parse_date(m.group(2)) or _damaged_date(m.group(2))
+        date = parse_date(m.group(2)) or damaged_date(m.group(2))
         end = j + 1
         while end < len(lines) and re.match(r"^[（(].{0,12}[)）]$", lines[end]):
             end += 1  # (此件公开发布)
-        return _organs("、".join(signers)), date, end
+        return organs("、".join(signers)), date, end
     # No date (lost or damaged): the body signing right under the notice.
     nxt = lines[notice + 1] if notice + 1 < len(lines) else ""
-    return (_organs(nxt) if _organ_line(nxt) else ""), "", notice + 1
+    return (organs(nxt) if organ_line(nxt) else ""), "", notice + 1
 
 
 def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
@@ -451,40 +259,29 @@ def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
     signers, date = [], ""
     for j in range(heading + 1, min(heading + 6, len(lines))):
         line = lines[j]
-        if _LABEL.search(line) or re.fullmatch(r"[（(].{2,8}[)）]|.{1,8}[:：].{0,12}", line) \
+        if LABEL.search(line) or re.fullmatch(r"[（(].{2,8}[)）]|.{1,8}[:：].{0,12}", line) \
                 or _key(title) in _key(line):
             continue
-        m = _DATE_AT_END.match(line)
-        if m and (not m.group(1) or _organ_line(m.group(1))):
+        m = DATE_AT_END.match(line)
+        if m and (not m.group(1) or organ_line(m.group(1))):
             if m.group(1):
                 signers.append(m.group(1))
-            date = parse_date(m.group(2)) or _damaged_date(m.group(2))
+            date = parse_date(m.group(2)) or damaged_date(m.group(2))
             break
-        if _organ_line(line) and _organs(line) == line:
+        if organ_line(line) and organs(line) == line:
             signers.append(line)
             continue
         break
     if not signers:
         return "", ""
-    return _organs("、".join(signers)), date
-
-
-def footer(text: str) -> tuple[str, str]:
-    """Printing office and printing date of a 印发 footer in the last lines."""
-    m = None
-    for m in re.finditer(r"([^\n。]{2,40}?)\s*((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
-                         r"\s*印发", text[-800:]):
-        pass
-    if not m:
-        return "", ""
-    return _organs(m.group(1).split("。")[-1]), parse_date(m.group(2))
+    return organs("、".join(signers)), date
 
 
 # -- places and years -------------------------------------------------------------------------
 def _level_words(text: str) -> str:
     masked = _MASKED.search(text)
     if masked:
-        return _LEVEL_WORD[masked.group(1)]
+        return LEVEL_WORD[masked.group(1)]
     counts = {lvl: len(re.findall(rf"[全我本]{w}", text)) for w, lvl in
               (("省", "province"), ("市", "city"), ("县", "county"))}
     best = max(counts, key=counts.get)
@@ -492,7 +289,7 @@ def _level_words(text: str) -> str:
 
 
 def _years(title: str) -> tuple[str, str]:
-    text = re.sub(rf"[二{_CN_NUM}]{{4}}(?=年)", lambda m: str(_cn_int(m.group(0)) or m.group(0)),
+    text = re.sub(rf"[二{CN_NUM}]{{4}}(?=年)", lambda m: str(cn_int(m.group(0)) or m.group(0)),
                   ascii_digits(title))
     span = re.search(r"((?:19|20)\d{2})\s*[-—–~至到]+\s*((?:19|20)\d{2})\s*年?", text)
     if span:
@@ -547,7 +344,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         For each name in :data:`FIELDS` the value (``""`` if unknown) and ``<name>_source``
         (one of :data:`SOURCES`).
     """
-    lines = _lines(plain_text(text, ctx))
+    lines = page_lines(plain_text(text, ctx))
     cms = cms_fields(lines)
     out: dict[str, str] = {}
     src: dict[str, str] = {}
@@ -569,29 +366,29 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     put("issuer", signer, "text")
     put("issuer", before, "text")
     put("issuer", cover_issuer, "text")
-    put("issuer", next((o for v in cms.get("issuer", []) for o in (_organs(v),) if o), ""),
+    put("issuer", next((o for v in cms.get("issuer", []) for o in (organs(v),) if o), ""),
         "cms_field")
     put("issue_date", signed, "text")
-    put("issue_date", next((d for v in cms.get("issue_date", []) if not _CLOCK.search(v)
+    put("issue_date", next((d for v in cms.get("issue_date", []) if not CLOCK.search(v)
                             for d in (parse_date(v),) if d), ""), "cms_field")
     put("issue_date", cover_date, "text")
-    put("doc_number", next((d for v in cms.get("doc_number", []) for d in (_doc_number(v),)
+    put("doc_number", next((d for v in cms.get("doc_number", []) for d in (doc_number(v),)
                             if d), ""), "cms_field")
     stop = sig_end or (heading + 1 if heading is not None else 15)
     for line in lines[:max(stop, 3)]:
-        number = _doc_number(line)
+        number = doc_number(line)
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
                        or re.search(r"(^|[|｜:：])\s*" + re.escape(number[:2]), line)
                        or re.search(r"通知\s*[（(]?\s*" + re.escape(number[:2]), line)):
             put("doc_number", number, "text")
-        damaged = _DOC_NO_DAMAGED.match(ascii_digits(line))
+        damaged = DOC_NO_DAMAGED.match(ascii_digits(line))
         if damaged:
             put("doc_number", "{}{}{}〕{}号".format(*damaged.groups()), "text")
     for line in lines[-5:]:
         if re.search(r"\.(cebx|pdf|docx?|wps|ofd)$", line):
-            put("doc_number", _doc_number(line), "text")  # the plan's attachment file name
+            put("doc_number", doc_number(line), "text")  # the plan's attachment file name
     office, printed = footer("\n".join(lines))
     put("issue_date", printed, "footer")
 
@@ -615,7 +412,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         put("province_zh", place.province, place_src)
         put("parent_zh", place.parent, place_src)
         if out.get("issuer"):
-            out["issuer"] = _expand(out["issuer"], place)
+            out["issuer"] = expand_issuer(out["issuer"], place)
     else:
         put("admin_level", _level_words(" ".join([title, out.get("issuer", "")] + lines[:3]))
             or _level_words("\n".join(lines[:40])), "text")
