@@ -278,12 +278,17 @@ def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
 
 
 # -- places and years -------------------------------------------------------------------------
-def _level_words(text: str) -> str:
-    masked = _MASKED.search(text)
+def _level_words(head: str, text: str) -> str:
+    """Level named by a masked place in the title or issuer (xx县, X市), else by the most
+    frequent 全市/我县/本区 word of the text."""
+    masked = _MASKED.search(head)
     if masked:
         return LEVEL_WORD[masked.group(1)]
-    counts = {lvl: len(re.findall(rf"[全我本]{w}", text)) for w, lvl in
-              (("省", "province"), ("市", "city"), ("县", "county"))}
+    # 全区 is a district, or an autonomous region where the text names one.
+    region = "province" if "自治区" in text else "county"
+    counts = {lvl: 0 for lvl in ("province", "city", "county")}
+    for w, lvl in (("省", "province"), ("市", "city"), ("县", "county"), ("区", region)):
+        counts[lvl] += len(re.findall(rf"[全我本]{w}(?!委会)", text))
     best = max(counts, key=counts.get)
     return best if counts[best] else ""
 
@@ -312,13 +317,20 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
     return (str(named[-1][0]), str(named[-1][1])) if named else ("", "")
 
 
-def _place_in_text(lines: list[str], start: int, level_word: str) -> places.Place | None:
+def _place_in_text(lines: list[str], start: int, level_word: str,
+                   level: str) -> places.Place | None:
+    """The first place the text names, of the level its issuer's bare 市/县 or its 全市/我县
+    words point to."""
     text = "\n".join(lines[start:start + 40])
     mentions = places.find_places(text)
     for m in mentions:
         place = places.resolve(m, mentions)
-        if place and (not level_word or place.name.endswith(level_word)):
-            return place
+        if not place or (level_word and not place.name.endswith(level_word)):
+            continue
+        if level and not level_word and place.level != level \
+                and not (level == "city" and place.name.endswith("市")):
+            continue
+        return place
     return None
 
 
@@ -400,10 +412,13 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         if place:
             place_src = source
             break
-    if place is None and not (manifest or {}).get("jurisdiction_zh"):
+    level = _level_words(" ".join([title, out.get("issuer", "")] + lines[:3]),
+                         "\n".join(lines[:40]))
+    known = bool((manifest or {}).get("jurisdiction_zh"))
+    if place is None and not known:
         # Weak evidence (the first place the text names) only where the manifest is silent.
         word = re.match(r"(省|市|县|区)", out.get("issuer", "") or title)
-        place = _place_in_text(lines, heading or sig_end, word.group(1) if word else "")
+        place = _place_in_text(lines, heading or sig_end, word.group(1) if word else "", level)
         place_src = "text" if place else "none"
     if place:
         put("jurisdiction_zh", place.name, place_src)
@@ -413,9 +428,8 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         put("parent_zh", place.parent, place_src)
         if out.get("issuer"):
             out["issuer"] = expand_issuer(out["issuer"], place)
-    else:
-        put("admin_level", _level_words(" ".join([title, out.get("issuer", "")] + lines[:3]))
-            or _level_words("\n".join(lines[:40])), "text")
+    elif not known:
+        put("admin_level", level, "text")
         province = next((p for m in places.find_places("\n".join(lines[:40]))
                          for p in [places.resolve(m)] if p and p.level == "province"), None)
         if province:
@@ -432,9 +446,13 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     for field, column in MANIFEST_FIELD.items():
         put(field, str((manifest or {}).get(column, "") or ""), "manifest")
     if src.get("jurisdiction_zh") == "manifest":
-        known = places.lookup(out["jurisdiction_zh"])
-        if len(known) == 1:
-            put("jurisdiction_code", known[0].code, "manifest")
+        named = places.lookup(out["jurisdiction_zh"])
+        if len(named) == 1:
+            for field, value in (("jurisdiction_code", named[0].code),
+                                 ("admin_level", named[0].level),
+                                 ("province_zh", named[0].province),
+                                 ("parent_zh", named[0].parent)):
+                put(field, value, "manifest")
     return {k: v for field in FIELDS for k, v in
             ((field, out.get(field, "")), (f"{field}_source", src.get(field, "none")))}
 
