@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean.reference import shipped_reference
-from analysis.clean.rules import CleanContext
 from analysis.core.paths import repo_root
 from analysis.extract.metadata import read_metadata as read_fields
 
@@ -40,11 +38,9 @@ def pages(split: str) -> pd.DataFrame:
 
 def read_metadata(page_id: str, text: str) -> dict[str, str]:
     """What the pipeline reads from one page (:func:`analysis.extract.metadata.read_metadata`
-    with the build's repairer, no manifest), under the gold's field names, with
-    ``<field>_source`` for each."""
-    model, repairer, _ = shipped_reference()
-    ctx = CleanContext(page_id, repairer=repairer, model=model)
-    meta = read_fields(text, ctx=ctx)
+    as the build calls it, without a manifest), under the gold's field names, with
+    ``<field>_source`` for each. ``page_id`` names the page in messages only."""
+    meta = read_fields(text)
     names = {"title": "title", "issuer": "issuer", "issue_date": "issue_date",
              "doc_number": "doc_number", "jurisdiction": "jurisdiction_zh",
              "admin_level": "admin_level", "province": "province_zh",

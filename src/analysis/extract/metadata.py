@@ -56,11 +56,13 @@ MANIFEST_FIELD = {"title": "title_zh", "issuer": "issuer_zh", "issue_date": "iss
                   "admin_level": "admin_level", "province_zh": "province_zh",
                   "parent_zh": "parent_zh", "year_start": "year_start", "year_end": "year_end",
                   "doc_type": "doc_type"}
+#: Characters of the head and of the tail that are read (the body holds no metadata).
+HEAD_CHARS, TAIL_CHARS = 6000, 1500
 _FIVE_YEAR = {"十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": (2021, 2025),
               "十五五": (2026, 2030)}
 _NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发")
 _NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*的通知")
-_TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务)"
+_TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务|重点)"
                         r"([（(][^（()）]{2,20}[)）])?$")
 _DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
 _MASKED = re.compile(r"(?<![A-Za-z])(?:[xX×]{1,3}|某)(省|市|州|县|区|旗)")
@@ -185,7 +187,9 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
             return _prefer_quoted(heads[0][1], variants), "text"
         if quoted or own:
             return (quoted or own)[0], "text"
-    heads = _headings(lines, 0, 25)
+    # Without a notice, a heading naming a place or a year (xx县, 2022年) comes before a bare
+    # one, which may be a site's menu item (“十四五”规划).
+    heads = sorted(_headings(lines, 0, 25), key=lambda h: (not _specific(h[1]), h[0]))
     keys = {_key(v) for v in variants}
     for _, head in heads:
         if _key(head) in keys:
@@ -205,6 +209,11 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
     if cms:
         return cms[0], "cms_field"
     return "", "none"
+
+
+def _specific(title: str) -> bool:
+    return bool(places.find_places(title) or _MASKED.search(title)
+                or re.search(r"(?:19|20)\d{2}|[全本我][省市县区]", title))
 
 
 def _unwrap(value: str) -> str:
@@ -356,6 +365,10 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         For each name in :data:`FIELDS` the value (``""`` if unknown) and ``<name>_source``
         (one of :data:`SOURCES`).
     """
+    if len(text) > HEAD_CHARS + TAIL_CHARS:
+        # Metadata sit in the head and the footer; the cleaning rules (GBK repair above all)
+        # need not run over the whole body.
+        text = text[:HEAD_CHARS] + "\n\n" + text[-TAIL_CHARS:]
     lines = page_lines(plain_text(text, ctx))
     cms = cms_fields(lines)
     out: dict[str, str] = {}
