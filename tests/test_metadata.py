@@ -7,7 +7,12 @@ from conftest import RAW, ROOT
 
 from analysis.corpus.manifest import load_manifest
 from analysis.extract import metadata
-from analysis.extract.page_fields import cms_fields, damaged_date, doc_number, parse_date
+from analysis.extract.page_fields import (
+    cms_fields,
+    damaged_date,
+    doc_number,
+    parse_date,
+)
 
 PAGES = ROOT / "tests" / "corpus" / "pages"
 

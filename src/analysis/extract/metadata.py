@@ -41,11 +41,28 @@ from collections.abc import Mapping
 
 from analysis.clean.rules import CleanContext, ascii_digits
 from analysis.extract import places
-from analysis.extract.page_fields import (CLOCK, CN_NUM, DATE, DATE_AT_END, DOC_NO_DAMAGED,
-                                          HEAD_LINES, LABEL, LEVEL_WORD, cms_fields, cn_int,
-                                          damaged_date, doc_number, expand_issuer, footer,
-                                          organ_line, organs, page_lines, parse_date,
-                                          plain_text, squeeze)
+from analysis.extract.page_fields import (
+    CLOCK,
+    CN_NUM,
+    DATE,
+    DATE_AT_END,
+    DOC_NO_DAMAGED,
+    HEAD_LINES,
+    LABEL,
+    LEVEL_WORD,
+    cms_fields,
+    cn_int,
+    damaged_date,
+    doc_number,
+    expand_issuer,
+    footer,
+    organ_line,
+    organs,
+    page_lines,
+    parse_date,
+    plain_text,
+    squeeze,
+)
 
 FIELDS = ("title", "issuer", "issue_date", "doc_number", "jurisdiction_zh", "jurisdiction_code",
           "admin_level", "province_zh", "parent_zh", "year_start", "year_end", "doc_type")
@@ -237,10 +254,12 @@ def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
     them (where the plan's own heading starts)."""
     if notice is None:
         return "", "", 0
-    tail = re.search(r"(?:印发给?你们|印发给各)[^。]*。(.{0,80})", lines[notice])
+    # A notice run into one line (flattened page): the first body and date after it that
+    # stand after a sentence end, 。 安徽省安全生产委员会 2021年5月21日.
+    tail = re.search(r"(?:印发给?你们|印发给各)[^。]*。(.{0,400})", lines[notice])
     if tail:
-        m = re.match(rf"(.{{0,40}}?)({DATE.pattern})", tail.group(1))
-        if m:
+        m = re.search(rf"(?:^|[。\s])([^。，,；]{{0,40}}?)\s*({DATE.pattern})", tail.group(1))
+        if m and (not m.group(1) or organs(m.group(1))):
             return organs(m.group(1)), parse_date(m.group(2)), notice + 1
     paragraphs = 0
     for j in range(notice + 1, min(notice + 7, len(lines))):
@@ -405,6 +424,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
+                       or re.search(r"(^|\s)" + re.escape(number) + r"(\s|$)", line)
                        or re.search(r"(^|[|｜:：])\s*" + re.escape(number[:2]), line)
                        or re.search(r"通知\s*[（(]?\s*" + re.escape(number[:2]), line)):
             put("doc_number", number, "text")
@@ -431,7 +451,8 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     if place is None and not known:
         # Weak evidence (the first place the text names) only where the manifest is silent.
         word = re.match(r"(省|市|县|区)", out.get("issuer", "") or title)
-        place = _place_in_text(lines, heading or sig_end, word.group(1) if word else "", level)
+        start = sig_end if heading is None else heading
+        place = _place_in_text(lines, start, word.group(1) if word else "", level)
         place_src = "text" if place else "none"
     if place:
         put("jurisdiction_zh", place.name, place_src)

@@ -19,7 +19,7 @@ CN_NUM = "〇零一二三四五六七八九十两○Ｏ0O"
 DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _CN_DATE = re.compile(rf"([二{CN_NUM}]{{4}})年([{CN_NUM}]{{1,3}})月([{CN_NUM}]{{1,3}})日")
-CLOCK = re.compile(r"\d{1,2}:\d{2}")
+CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _DOC_NO = re.compile(rf"([{CJK}]{{1,12}})\s*([〔［\[（(【﹝{{])\s*((?:19|20)\d{{2}})\s*"
                      rf"([〕］\]）)】﹞}}])\s*第?\s*(\d{{1,4}})\s*号")
 DOC_NO_DAMAGED = re.compile(rf"^([{CJK}]{{1,12}})([〔［\[﹝])((?:19|20)\d{{2}})(\d{{1,4}})$")
@@ -155,6 +155,7 @@ def doc_number(text: str) -> str:
 def organs(text: str) -> str:
     """Issuing bodies in ``text`` (spam or prose around them dropped), joined with 、."""
     parts = []
+    text = _DOC_NO.sub(" ", text)
     for chunk in re.split(r"[、\s]+|[，,；;]", text):
         if not chunk:
             continue
@@ -166,7 +167,9 @@ def organs(text: str) -> str:
             start = bare.start(1)
         elif not mentions:
             m = re.search(r"(自治区|省|市|县|区)(?=人民政府|政府|委|应急|安委|发改|减灾)", chunk)
-            start = m.start() if m else 0
+            if not m:
+                continue  # no place and no level: not an issuing body of a jurisdiction
+            start = m.start()
         if chunk[max(0, start - 2):start] == "中共":
             start -= 2
         m = _ORGAN.match(chunk, start)
