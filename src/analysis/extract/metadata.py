@@ -478,7 +478,9 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         put("doc_type", "five_year_plan" if five else "annual_work_plan", "text")
 
     for field, column in MANIFEST_FIELD.items():
-        put(field, str((manifest or {}).get(column, "") or ""), "manifest")
+        value = (manifest or {}).get(column, "")
+        if value is not None and value == value:  # NaN of a pandas row is no value
+            put(field, str(value), "manifest")
     if src.get("jurisdiction_zh") == "manifest":
         named = places.lookup(out["jurisdiction_zh"])
         if len(named) == 1:
