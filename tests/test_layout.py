@@ -121,12 +121,12 @@ def test_add_plan_copies_records_and_reads_fields_from_text(four_seeds, tmp_path
     assert (four_seeds / "plans" / "yichun.txt").read_bytes() == source.read_bytes()
     assert read_checksums(four_seeds)["plans/yichun.txt"] == added.sha256
     row = load_manifest(four_seeds).set_index("doc_id").loc["yichun-2023"]
-    # Every field the Yichun text states; its province (江西省) is not in the text.
+    # Every field the Yichun text states; its province (江西省) comes from the gazetteer.
     for field in ("title_zh", "issuer_zh", "issue_date", "doc_number", "jurisdiction_zh",
                   "admin_level", "year_start", "year_end", "doc_type"):
         assert row[field] == yichun[field], field
         assert field in added.read_from_text
-    assert row["province_zh"] == "" and "province_zh" not in added.read_from_text
+    assert row["province_zh"] == yichun["province_zh"] and "province_zh" in added.read_from_text
     _, docs, problems = read_corpus(four_seeds)
     assert not problems and "yichun-2023" in {d.doc_id for d in docs}
 
