@@ -1,0 +1,69 @@
+"""Documents that are tiny, long or without numbered structure go through every stage: the
+build reports what a stage could not analyse and goes on (issue 10, item 4)."""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis.corpus.checksums import read_checksums, write_checksums
+from analysis.corpus.manifest import load_manifest
+from analysis.pipeline.build import build
+
+from conftest import RAW, ROOT
+
+TINY = "宜丰县2024年应急管理工作要点\n全年不发生较大以上生产安全事故。\n"
+
+
+@pytest.fixture(scope="module")
+def odd_build(tmp_path_factory):
+    base = tmp_path_factory.mktemp("odd")
+    raw, out = base / "raw", base / "processed"
+    (raw / "plans").mkdir(parents=True)
+    manifest = load_manifest(RAW)
+    keep = manifest[manifest["doc_id"].isin(["yichun-2023", "haimen-2023"])].copy()
+    sums = read_checksums(RAW)
+    recorded = {f: sums[f] for f in keep["file"]}
+    for f in keep["file"]:
+        shutil.copy(RAW / f, raw / f)
+    shutil.copytree(RAW / "accident_stats", raw / "accident_stats")
+    recorded.update({f: h for f, h in sums.items() if f.startswith("accident_stats/")})
+    lishui = (RAW / manifest.set_index("doc_id").at["lishui-2021", "file"]).read_text("utf-8")
+    # a real page without numbered structure (a news-style excerpt of a work plan)
+    unnumbered = (ROOT / "tests" / "corpus" / "pages" / "p019.txt").read_text("utf-8")
+    extra = {"tiny-2024": ("plans/tiny.txt", TINY),
+             "long-2021": ("plans/long.txt", lishui * 25),
+             "flat-2021": ("plans/flat.txt", unnumbered)}
+    rows = []
+    import hashlib
+    for doc_id, (name, text) in extra.items():
+        data = text.encode("utf-8")
+        (raw / name).write_bytes(data)
+        recorded[name] = hashlib.sha256(data).hexdigest()
+        row = keep.iloc[0].to_dict()  # Yichun's manifest fields; the text is what differs
+        row.update({"doc_id": doc_id, "file": name, "year_start": doc_id[-4:],
+                    "year_end": doc_id[-4:]})
+        rows.append(row)
+    write_checksums(raw, recorded)
+    pd.concat([keep, pd.DataFrame(rows)]).fillna("").to_csv(raw / "manifest.csv", index=False)
+    code = build(raw, out, progress=False)
+    return code, out
+
+
+def test_build_finishes_with_every_table(odd_build):
+    code, out = odd_build
+    assert code in (0, 1)
+    committed = {p.name for p in (ROOT / "data" / "processed").glob("*.csv")}
+    written = {p.name for p in out.glob("*.csv")}
+    assert committed <= written, committed - written
+
+
+def test_every_document_reaches_the_clause_table(odd_build):
+    _, out = odd_build
+    clauses = pd.read_csv(out / "clauses.csv")
+    counts = clauses["doc_id"].value_counts()
+    for doc_id in ("tiny-2024", "long-2021", "flat-2021", "yichun-2023", "haimen-2023"):
+        assert counts.get(doc_id, 0) >= 1, doc_id
+    # the long document is Lishui 25 times: as many clauses as 25 copies, in one document
+    assert counts["long-2021"] >= 25 * 10
