@@ -67,3 +67,22 @@ def test_disagreements_lists_only_differing_clauses():
 def test_split_cell():
     assert split_cell("a; b;") == frozenset({"a", "b"})
     assert split_cell(float("nan")) == frozenset()
+
+
+def test_reliability_sample_files_are_complete_and_valid():
+    from conftest import ROOT
+
+    from analysis.text.coding import codes
+
+    folder = ROOT / "tests" / "gold" / "reliability"
+    sample = pd.read_csv(folder / "sample.csv", dtype=str, keep_default_na=False)
+    valid = {"domains": set(codes("domain")), "instruments": set(codes("instrument")),
+             "phases": {"prevention", "preparedness", "response", "recovery"}}
+    used = set(pd.read_csv(ROOT / "tests" / "gold" / "domain_sample.csv")["clause_id"])
+    assert len(sample) >= 150 and not set(sample["clause_id"]) & used
+    for name in ("coder_b.csv", "coder_c.csv", "adjudicated.csv"):
+        table = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+        assert table["clause_id"].tolist() == sample["clause_id"].tolist(), name
+        for column, allowed in valid.items():
+            for cell in table[column]:
+                assert split_cell(cell) <= allowed, (name, cell)
