@@ -15,8 +15,8 @@ from analysis.accidents.backtest import (BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_
                                          rolling_origin_forecasts, summarise_backtest)
 from analysis.accidents.calibration import calibration_table, pseudo_target_forms
 from analysis.accidents.forecast import N_SIMS, SEED
-from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, read_accident_rows,
-                                       resolve_sources)
+from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, ACCIDENT_REJECTED,
+                                       read_accident_rows, resolve_sources)
 from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus_places,
                                       coverage_report, series_segments)
 from analysis.accidents.probabilities import feasibility_table
@@ -65,7 +65,9 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     if not (stats_dir / "national.csv").exists():
         print(f"feasibility: no accident statistics in {raw_dir}; stage skipped", flush=True)
         return []
-    panel, alternatives = resolve_sources(read_accident_rows(raw_dir))
+    rejected_rows: list[dict] = []
+    panel, alternatives = resolve_sources(read_accident_rows(raw_dir, rejected_rows))
+    rejected = pd.DataFrame(rejected_rows, columns=ACCIDENT_REJECTED.column_names)
     national = read_csv(stats_dir / "national_targets.csv", dtype=str)
     rules = rules_from_national_targets(national)
     if targets_path.exists():
@@ -93,6 +95,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     calibration = calibration_table(fits, backtest, observations, pseudo_target_forms(rules))
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
+        (rejected, ACCIDENT_REJECTED),
         (coverage, ACCIDENT_COVERAGE), (series_segments(panel), SERIES_SEGMENTS),
         (rules_table(rules), TARGET_RULES), (backtest, BACKTEST),
         (summarise_backtest(backtest), BACKTEST_SUMMARY),
@@ -122,6 +125,6 @@ def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 
 
 #: Every table :func:`build` writes, for the codebook.
-SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
+SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_REJECTED, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
            TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
            FORECASTS, FEASIBILITY, CALIBRATION)
