@@ -21,6 +21,7 @@ from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus
                                       coverage_report, series_segments)
 from analysis.accidents.probabilities import feasibility_table
 from analysis.accidents.reference import change_observations
+from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
 from analysis.accidents.tables import (CALIBRATION, CHANGE_OBSERVATIONS, FEASIBILITY, FORECASTS,
                                        TARGET_RULES)
 from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
@@ -102,6 +103,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         (gm11_grade_table(fits), GM11_GRADE_TABLE),
         (observations, CHANGE_OBSERVATIONS), (forecasts, FORECASTS),
         (feasibility, FEASIBILITY), (calibration, CALIBRATION),
+        (structural_breaks(panel), STRUCTURAL_BREAKS),
     ]
     return [write_table(table, schema, processed_dir) for table, schema in tables]
 
@@ -127,4 +129,4 @@ def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 #: Every table :func:`build` writes, for the codebook.
 SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_REJECTED, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
            TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
-           FORECASTS, FEASIBILITY, CALIBRATION)
+           FORECASTS, FEASIBILITY, CALIBRATION, STRUCTURAL_BREAKS)
