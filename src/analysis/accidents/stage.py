@@ -20,7 +20,10 @@ from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, AC
 from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus_places,
                                       coverage_report, series_segments)
 from analysis.accidents.probabilities import feasibility_table
+from analysis.accidents.recalibration import forecast_errors, recalibrated_backtest
 from analysis.accidents.reference import change_observations
+from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, brier_table,
+                                       corp_reliability, coverage_table)
 from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
 from analysis.accidents.tables import (CALIBRATION, CHANGE_OBSERVATIONS, FEASIBILITY, FORECASTS,
                                        TARGET_RULES)
@@ -91,9 +94,15 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     fits = rolling_origin_forecasts(panel, n_sims=n_sims, seed=seed)
     backtest = backtest_table(fits)
     observations = change_observations(panel)
-    feasibility, forecasts = feasibility_table(rules, panel, backtest, observations,
+    errors = forecast_errors(fits, n_sims)
+    coverage_scores = coverage_table(recalibrated_backtest(errors, backtest), "backtest")
+    feasibility, forecasts = feasibility_table(rules, panel, errors, observations,
                                                n_sims=n_sims, seed=seed)
-    calibration = calibration_table(fits, backtest, observations, pseudo_target_forms(rules))
+    forms = pseudo_target_forms(rules)
+    calibration = calibration_table(fits, errors, observations, forms)
+    brier = brier_table(calibration, "backtest")
+    reliability = corp_reliability(calibration, ("model_ensemble", "ensemble_recalibrated",
+                                                 "reference_class"), "backtest")
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
         (rejected, ACCIDENT_REJECTED),
@@ -104,6 +113,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         (observations, CHANGE_OBSERVATIONS), (forecasts, FORECASTS),
         (feasibility, FEASIBILITY), (calibration, CALIBRATION),
         (structural_breaks(panel), STRUCTURAL_BREAKS),
+        (coverage_scores, COVERAGE), (brier, BRIER), (reliability, RELIABILITY),
     ]
     return [write_table(table, schema, processed_dir) for table, schema in tables]
 
@@ -129,4 +139,5 @@ def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 #: Every table :func:`build` writes, for the codebook.
 SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_REJECTED, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
            TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
-           FORECASTS, FEASIBILITY, CALIBRATION, STRUCTURAL_BREAKS)
+           FORECASTS, FEASIBILITY, CALIBRATION, STRUCTURAL_BREAKS, COVERAGE, BRIER,
+           RELIABILITY)
