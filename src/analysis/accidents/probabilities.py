@@ -222,7 +222,8 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
 
 def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: pd.DataFrame,
                       observations: pd.DataFrame, models: Sequence[str] = MODEL_NAMES,
-                      n_sims: int = N_SIMS, seed: int = SEED
+                      n_sims: int = N_SIMS, seed: int = SEED,
+                      regional_rows: Sequence[dict] = ()
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Probabilities for every rule and method, with outcomes where known, and fan-chart data.
 
@@ -234,8 +235,14 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: 
         uses years after the target was set).
     forecasts : pandas.DataFrame
         Schema :data:`FORECASTS`: predictive quantiles per target, method and year.
+
+    ``regional_rows`` are the ``hierarchical_nb`` rows of
+    :func:`analysis.accidents.regional.regional_probabilities`, added to their rules.
     """
     rows, fc_rows = [], []
+    by_target: dict[str, list[dict]] = {}
+    for r in regional_rows:
+        by_target.setdefault(r["target_id"], []).append(r)
     for rule in rules:
         rule_cols = {
             "target_id": rule.target_id, "source": rule.source, "doc_id": rule.doc_id or None,
@@ -252,6 +259,15 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: 
         fc_rows.extend(model_fc)
         for r in model_rows:
             rows.append({**rule_cols, **r, **outcome})
+        for r in by_target.get(rule.target_id, []):
+            clean = {k: v for k, v in r.items()
+                     if not k.startswith("_") and k not in ("target_id", "indicator_used")}
+            rows.append({**rule_cols, **clean, **outcome})
+            if "_target_draws" in r:
+                q = np.quantile(r["_target_draws"], [0.5, 0.1, 0.9, 0.025, 0.975])
+                fc_rows.append({"target_id": rule.target_id, "method": "hierarchical_nb",
+                                "year": rule.target_year, "median": q[0], "lower80": q[1],
+                                "upper80": q[2], "lower95": q[3], "upper95": q[4]})
         for method, as_of in (("reference_class", rule.year_set - 1),
                               ("reference_class_all_years", None)):
             ref = reference_class(rule, observations, as_of)

@@ -22,6 +22,7 @@ from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus
 from analysis.accidents.probabilities import feasibility_table
 from analysis.accidents.recalibration import forecast_errors, recalibrated_backtest
 from analysis.accidents.reference import change_observations
+from analysis.accidents.regional import HIERARCHICAL_FITS, regional_probabilities
 from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, brier_table,
                                        corp_reliability, coverage_table)
 from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
@@ -96,8 +97,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     observations = change_observations(panel)
     errors = forecast_errors(fits, n_sims)
     coverage_scores = coverage_table(recalibrated_backtest(errors, backtest), "backtest")
+    regional_rows, hier_fits = regional_probabilities(rules, panel, seed)
     feasibility, forecasts = feasibility_table(rules, panel, errors, observations,
-                                               n_sims=n_sims, seed=seed)
+                                               n_sims=n_sims, seed=seed,
+                                               regional_rows=regional_rows)
     forms = pseudo_target_forms(rules)
     calibration = calibration_table(fits, errors, observations, forms)
     brier = brier_table(calibration, "backtest")
@@ -114,6 +117,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         (feasibility, FEASIBILITY), (calibration, CALIBRATION),
         (structural_breaks(panel), STRUCTURAL_BREAKS),
         (coverage_scores, COVERAGE), (brier, BRIER), (reliability, RELIABILITY),
+        (hier_fits, HIERARCHICAL_FITS),
     ]
     return [write_table(table, schema, processed_dir) for table, schema in tables]
 
@@ -140,4 +144,4 @@ def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_REJECTED, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
            TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
            FORECASTS, FEASIBILITY, CALIBRATION, STRUCTURAL_BREAKS, COVERAGE, BRIER,
-           RELIABILITY)
+           RELIABILITY, HIERARCHICAL_FITS)
