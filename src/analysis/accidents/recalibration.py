@@ -30,7 +30,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from analysis.accidents.backtest import OriginForecast
 
@@ -55,23 +55,22 @@ def mixture_paths(paths_by_model: Mapping[str, np.ndarray], weights: Mapping[str
 
 
 def _case_records(paths: np.ndarray, actual_years, actual_values, key: dict) -> list[dict]:
-    rows = []
-    logs = np.log(np.maximum(paths, 1e-12))
-    for j, (year, actual) in enumerate(zip(actual_years, actual_values)):
-        col = logs[:, j]
-        lo, med, hi = np.quantile(col, [0.1, 0.5, 0.9])
-        s = max((hi - lo) / (2 * _Z90), 1e-6)
-        y = np.log(actual)
-        sd = col.std()
-        # Gaussian kernel density at the outcome, Scott's bandwidth (what scipy's
-        # gaussian_kde does in one dimension), written as one vector operation.
-        bw = sd * len(col) ** -0.2
-        dens = (float(np.mean(np.exp(-0.5 * ((y - col) / bw) ** 2)) / (bw * np.sqrt(2 * np.pi)))
-                if sd > 1e-9 else 0.0)
-        rows.append({**key, "horizon": j + 1, "target_year": int(year), "log_median": med,
-                     "log_scale": s, "z": (y - med) / s, "pit": float(np.mean(col <= y)),
-                     "log_density": float(np.log(max(dens, 1e-300)))})
-    return rows
+    k = len(actual_values)
+    logs = np.log(np.maximum(paths[:, :k], 1e-12))
+    y = np.log(np.asarray(actual_values, float))
+    lo, med, hi = np.quantile(logs, [0.1, 0.5, 0.9], axis=0)
+    s = np.maximum((hi - lo) / (2 * _Z90), 1e-6)
+    sd = logs.std(axis=0)
+    # Gaussian kernel density at the outcome, Scott's bandwidth (what scipy's gaussian_kde
+    # does in one dimension), for all horizons at once.
+    bw = np.maximum(sd, 1e-12) * len(logs) ** -0.2
+    dens = np.mean(np.exp(-0.5 * ((y - logs) / bw) ** 2), axis=0) / (bw * np.sqrt(2 * np.pi))
+    dens = np.where(sd > 1e-9, dens, 0.0)
+    pit = np.mean(logs <= y, axis=0)
+    return [{**key, "horizon": j + 1, "target_year": int(actual_years[j]),
+             "log_median": float(med[j]), "log_scale": float(s[j]),
+             "z": float((y[j] - med[j]) / s[j]), "pit": float(pit[j]),
+             "log_density": float(np.log(max(dens[j], 1e-300)))} for j in range(k)]
 
 
 def forecast_errors(origin_forecasts: Sequence[OriginForecast], n_sims: int,
@@ -103,42 +102,51 @@ def forecast_errors(origin_forecasts: Sequence[OriginForecast], n_sims: int,
     return pd.DataFrame(rows)
 
 
-_STACK_CACHE: dict = {}
+_CACHE: dict = {}
+
+
+def _cached(errors: pd.DataFrame, what: str, build):
+    """Per-table cache of derived arrays (the same errors table is queried hundreds of
+    times); keyed by identity, length and a checksum so a new table is never confused."""
+    key = (what, id(errors), len(errors), float(errors["z"].sum()) if len(errors) else 0.0)
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = build()
+    return _CACHE[key]
+
+
+def _wide_density(errors: pd.DataFrame):
+    wide = errors.pivot_table(index=["series_id", "origin", "horizon"], columns="model",
+                              values="log_density", aggfunc="first")
+    years = errors.drop_duplicates(["series_id", "origin", "horizon"]).set_index(
+        ["series_id", "origin", "horizon"])["target_year"].reindex(wide.index).to_numpy()
+    return {m: i for i, m in enumerate(wide.columns)}, wide.to_numpy(), years
 
 
 def stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: int | None,
                      min_cases: int = MIN_STACK) -> pd.DataFrame:
-    """Cached :func:`_stacking_weights` (the same errors table is asked many times)."""
-    key = (id(errors), len(errors), tuple(models), before_year, min_cases)
-    if key not in _STACK_CACHE:
-        if len(_STACK_CACHE) > 4096:
-            _STACK_CACHE.clear()
-        _STACK_CACHE[key] = _stacking_weights(errors, models, before_year, min_cases)
-    return _STACK_CACHE[key].copy()
-
-
-def _stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: int | None,
-                      min_cases: int = MIN_STACK) -> pd.DataFrame:
     """Weights maximising the mean log score of the mixture on past common cases.
+
+    Models with fewer than ``min_cases`` cases of their own before ``before_year`` cannot be
+    weighted by their record and are left out of the stack (weight 0, named in the basis) if
+    at least two others share ``min_cases`` cases; otherwise all weights are equal. The
+    maximisation is the EM algorithm for mixture weights (the log score of a mixture is
+    concave in its weights, so EM converges to the optimum).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``model``, ``weight``, ``n_cases``, ``basis``; equal weights when fewer than
-        ``min_cases`` cases with known outcomes are common to all ``models``.
+        Columns ``model``, ``weight``, ``n_cases``, ``basis``.
     """
     models = list(dict.fromkeys(models))
-    sub = errors[errors["model"].isin(models)]
-    if before_year is not None:
-        sub = sub[sub["target_year"] < before_year]
-    counts = sub.groupby("model").size().reindex(models, fill_value=0)
-    # Models without a record of their own cannot be weighted by it: they are left out of
-    # the stack (weight 0, named in the basis) if the others have enough common cases.
-    kept = [m for m in models if counts[m] >= min_cases]
-    wide = sub[sub["model"].isin(kept)].pivot_table(
-        index=["series_id", "origin", "horizon"], columns="model", values="log_density",
-        aggfunc="first").reindex(columns=kept).dropna()
-    n = len(wide)
+    col, wide, years = _cached(errors, "wide", lambda: _wide_density(errors))
+    past = wide[years < before_year] if before_year is not None else wide
+    counts = {m: int(np.sum(~np.isnan(past[:, col[m]]))) for m in models if m in col}
+    kept = [m for m in models if counts.get(m, 0) >= min_cases]
+    logd = past[:, [col[m] for m in kept]] if kept else np.empty((0, 0))
+    logd = logd[~np.isnan(logd).any(axis=1)] if kept else logd
+    n = len(logd)
     when = f" before {before_year}" if before_year is not None else ""
     if n < min_cases or len(kept) < 2:
         return pd.DataFrame({"model": models, "weight": 1.0 / len(models), "n_cases": n,
@@ -146,21 +154,20 @@ def _stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: 
                                       f"{min_cases}+ back-test cases{when}, {n} common cases; "
                                       f"stacking needs 2 models and {min_cases} cases)"})
     left_out = [m for m in models if m not in kept]
-    dens = np.exp(wide.to_numpy() - wide.to_numpy().max(axis=1, keepdims=True))
-    shift = wide.to_numpy().max(axis=1)
-
-    def loss(theta):
-        w = np.exp(theta - theta.max())
-        w /= w.sum()
-        return -np.mean(np.log(dens @ w + 1e-300) + shift)
-
-    res = optimize.minimize(loss, np.zeros(len(kept)), method="Nelder-Mead",
-                            options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000})
-    w = np.exp(res.x - res.x.max())
-    w = dict(zip(kept, w / w.sum()))
+    dens = np.exp(logd - logd.max(axis=1, keepdims=True))
+    w = np.full(len(kept), 1.0 / len(kept))
+    for _ in range(1000):
+        resp = dens * w
+        resp /= resp.sum(axis=1, keepdims=True)
+        new = resp.mean(axis=0)
+        if np.max(np.abs(new - w)) < 1e-9:
+            w = new
+            break
+        w = new
+    wmap = dict(zip(kept, w))
     note = f"; without a record, weight 0: {', '.join(left_out)}" if left_out else ""
     return pd.DataFrame({"model": models,
-                         "weight": [round(float(w.get(m, 0.0)), 10) for m in models],
+                         "weight": [round(float(wmap.get(m, 0.0)), 10) for m in models],
                          "n_cases": n,
                          "basis": f"stacking on log score over {n} common back-test "
                                   f"cases{when} of {len(kept)} models{note}"})
@@ -170,10 +177,16 @@ def recalibrated_z(errors: pd.DataFrame, model: str, before_year: int,
                    min_cal: int = MIN_CAL) -> np.ndarray | None:
     """Standardised errors of ``model`` on cases with outcomes known before ``before_year``
     (sorted), or None if there are fewer than ``min_cal``."""
-    sub = errors[(errors["model"] == model) & (errors["target_year"] < before_year)]
-    if len(sub) < min_cal:
+    by_model = _cached(errors, "z", lambda: {
+        m: (g["target_year"].to_numpy(), g["z"].to_numpy())
+        for m, g in errors.groupby("model", sort=False)})
+    if model not in by_model:
         return None
-    return np.sort(sub["z"].to_numpy())
+    years, z = by_model[model]
+    z = z[years < before_year]
+    if len(z) < min_cal:
+        return None
+    return np.sort(z)
 
 
 def conformal_quantiles(z: np.ndarray, level: float) -> tuple[float, float]:
@@ -212,8 +225,11 @@ def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
     """
     raw_hits = backtest.set_index(["series_id", "model", "origin", "horizon"])[["in80", "in95"]]
     rows = []
-    zs = {(m, o): recalibrated_z(errors, m, o + 1, min_cal)
-          for m, o in errors[["model", "origin"]].drop_duplicates().itertuples(index=False)}
+    zs, limits = {}, {}
+    for m, o in errors[["model", "origin"]].drop_duplicates().itertuples(index=False):
+        zs[(m, o)] = z = recalibrated_z(errors, m, o + 1, min_cal)
+        if z is not None:
+            limits[(m, o)] = {lvl: conformal_quantiles(z, lvl) for lvl in (0.8, 0.95)}
     for rec in errors.to_dict("records"):
         key = (rec["series_id"], rec["model"], rec["origin"], rec["horizon"])
         z = zs[(rec["model"], rec["origin"])]
@@ -229,7 +245,7 @@ def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
                "in80_raw": in80, "in95_raw": in95, "in80_recal": None, "in95_recal": None}
         if z is not None:
             for level, col in ((0.8, "in80_recal"), (0.95, "in95_recal")):
-                lo, hi = conformal_quantiles(z, level)
+                lo, hi = limits[(rec["model"], rec["origin"])][level]
                 out[col] = bool(lo <= rec["z"] <= hi)
         rows.append(out)
     return pd.DataFrame(rows)

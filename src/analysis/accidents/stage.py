@@ -23,6 +23,7 @@ from analysis.accidents.probabilities import feasibility_table
 from analysis.accidents.recalibration import forecast_errors, recalibrated_backtest
 from analysis.accidents.reference import change_observations
 from analysis.accidents.regional import HIERARCHICAL_FITS, regional_probabilities
+from analysis.accidents.simulation import simulation_study
 from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, brier_table,
                                        corp_reliability, coverage_table)
 from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
@@ -106,6 +107,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     brier = brier_table(calibration, "backtest")
     reliability = corp_reliability(calibration, ("model_ensemble", "ensemble_recalibrated",
                                                  "reference_class"), "backtest")
+    sim_coverage, sim_brier, sim_reliability = simulation_study(panel, forms, seed=seed)
+    coverage_scores = pd.concat([coverage_scores, sim_coverage], ignore_index=True)
+    brier = pd.concat([brier, sim_brier], ignore_index=True)
+    reliability = pd.concat([reliability, sim_reliability], ignore_index=True)
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
         (rejected, ACCIDENT_REJECTED),
