@@ -82,3 +82,52 @@ def test_real_rows_give_class_counts_and_exposures_keyed_like_the_plans():
         same = counts[(counts["geo_zh"] == rec["geo_zh"]) & (counts["year"] == rec["year"])
                       & ~counts["derived"]]
         assert rec["value"] <= same["value"].sum()
+
+
+def test_which_targets_get_a_local_probability_is_decided_by_the_data(tmp_path):
+    """Lishui has no counts or population in the real file: no probability. Rows added for it
+    (as the larger file may bring) give it one, with no code change."""
+    import csv
+    import shutil
+
+    from analysis.accidents.loader import RAW_COLUMNS, load_accident_stats
+    from analysis.accidents.regional import regional_probabilities
+    from analysis.accidents.targets import TargetRule
+    from analysis.core.paths import raw_dir
+
+    rule = TargetRule(target_id="t/lishui", source="corpus", doc_id="d", plan="", label="x",
+                      geography_zh="丽水市", geography_en="Lishui City", admin_level="city",
+                      indicator="deaths_total", comparator="decline_by",
+                      required_change_pct=-20.0, baseline_rule="mean_prev_2",
+                      base_years=(2019, 2020), target_year=2021, year_set=2021,
+                      quote="死亡人数同比前两年平均数下降20%")
+    major = TargetRule(target_id="t/major", source="corpus", doc_id="d", plan="", label="y",
+                       geography_zh="丽水市", geography_en="Lishui City", admin_level="city",
+                       indicator="major_accidents_total", comparator="no_major",
+                       required_change_pct=float("nan"), baseline_rule="none", base_years=(),
+                       target_year=2021, year_set=2021, quote="遏制重特大事故")
+    rows, _, _ = regional_probabilities([rule, major], load_accident_stats(raw_dir()), seed=1)
+    before = {r["target_id"]: r["status"] for r in rows}
+    folder = tmp_path / "accident_stats"
+    shutil.copytree(raw_dir() / "accident_stats", folder)
+    for p in folder.iterdir():
+        p.chmod(0o644)
+    base = {"geo_level": "city", "geo_zh": "丽水市", "geo_en": "Lishui",
+            "source_url": "https://example.org/x", "source_quote": "q", "note": ""}
+    with open(folder / "regional_series.csv", "a", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(RAW_COLUMNS), lineterminator="\n")
+        writer.writerow({**base, "year": "2019", "indicator": "deaths_total", "value": "60",
+                         "unit": "人"})
+        writer.writerow({**base, "year": "2020", "indicator": "deaths_total", "value": "50",
+                         "unit": "人"})
+        writer.writerow({**base, "year": "2020", "indicator": "population_10k", "value": "250",
+                         "unit": "万人"})
+    rows, fits, pmf = regional_probabilities([rule, major], load_accident_stats(folder), seed=1)
+    after = {r["target_id"]: r for r in rows}
+    assert before["t/lishui"] != "ok"
+    assert after["t/lishui"]["status"] == "ok"
+    assert 0 < after["t/lishui"]["probability"] < 1
+    assert "2019: 60, 2020: 50" in after["t/lishui"]["note"]
+    assert set(pmf["target_id"]) >= {"t/lishui"}
+    if after["t/major"]["status"] == "ok":       # a population alone allows a small-area P(0)
+        assert 0 < after["t/major"]["probability"] <= 1

@@ -48,8 +48,36 @@ def _rows_for(counts: pd.DataFrame, code: str, before: int) -> pd.DataFrame:
     return rows
 
 
+def series_gathered(panel: pd.DataFrame) -> pd.DataFrame:
+    """Regional figures by place and indicator: the years, how many sources, from which files.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``geo_level``, ``geo_zh``, ``geo_en``, ``indicator``, ``n_years``, ``years``,
+        ``n_sources`` (distinct URLs), ``files``; levels, rates and exposures only.
+    """
+    rows = panel[(panel["geo_level"] != "national")
+                 & panel["indicator_kind"].isin(["level_count", "rate", "exposure"])]
+    out = []
+    for key, g in rows.groupby(["geo_level", "geo_zh", "geo_en", "indicator"], sort=True):
+        out.append(dict(zip(["geo_level", "geo_zh", "geo_en", "indicator"], key),
+                        n_years=int(g["year"].nunique()),
+                        years=", ".join(str(y) for y in sorted(g["year"].unique())),
+                        n_sources=int(g["source_url"].nunique()),
+                        files=";".join(sorted(g["source_file"].unique()))))
+    return pd.DataFrame(out)
+
+
+def _pmf(target_id: str, quantity: str, draws: np.ndarray) -> list[dict]:
+    values, counts = np.unique(np.round(draws, 6), return_counts=True)
+    return [{"target_id": target_id, "quantity": quantity, "value": float(v),
+             "probability": c / len(draws)} for v, c in zip(values, counts)]
+
+
 def regional_probabilities(rules: Sequence[TargetRule], panel: pd.DataFrame, seed: int,
-                           n_draws: int = N_DRAWS) -> tuple[list[dict], pd.DataFrame]:
+                           n_draws: int = N_DRAWS
+                           ) -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
     """Feasibility rows (method ``hierarchical_nb``) and the fit table for corpus rules.
 
     Returns
@@ -59,10 +87,14 @@ def regional_probabilities(rules: Sequence[TargetRule], panel: pd.DataFrame, see
         change quantiles, threshold, n_used, data_used, note.
     fits : pandas.DataFrame
         Schema :data:`HIERARCHICAL_FITS`.
+    predictive : pandas.DataFrame
+        Schema :data:`REGIONAL_PREDICTIVE`: the predictive distribution behind each
+        probability (the target-year count for "no major accident", the target-year count
+        minus the threshold for the others, so that the target is met left of zero).
     """
     counts = class_counts(panel)
     cache: dict = {}
-    rows, fit_rows = [], []
+    rows, fit_rows, pmf_rows = [], [], []
     for rule in rules:
         if rule.source != "corpus":
             continue
@@ -107,10 +139,13 @@ def regional_probabilities(rules: Sequence[TargetRule], panel: pd.DataFrame, see
             met = target == 0
             baseline = np.full(n_draws, np.nan)
             change = np.full(n_draws, np.nan)
+            pmf_rows += _pmf(rule.target_id, "count", target)
         else:
             baseline = np.mean([np.full(n_draws, known[y]) if y in known else sim[y]
                                 for y in rule.base_years], axis=0)
             met = is_met(rule, target, baseline)
+            pmf_rows += _pmf(rule.target_id, "count_minus_threshold",
+                             target - target_threshold(rule, baseline))
             with np.errstate(divide="ignore", invalid="ignore"):
                 change = np.where(baseline > 0, 100 * (target / baseline - 1), np.nan)
         k = int(np.sum(met))
@@ -148,7 +183,8 @@ def regional_probabilities(rules: Sequence[TargetRule], panel: pd.DataFrame, see
                          "own_counts": own_text, "places": places,
                          "p_met": p, "median_target_count": float(np.median(target)),
                          "p_zero": float(np.mean(target == 0))})
-    return rows, pd.DataFrame(fit_rows, columns=HIERARCHICAL_FITS.column_names)
+    return (rows, pd.DataFrame(fit_rows, columns=HIERARCHICAL_FITS.column_names),
+            pd.DataFrame(pmf_rows, columns=REGIONAL_PREDICTIVE.column_names))
 
 
 _HI = "analysis.accidents.regional"
@@ -186,4 +222,20 @@ HIERARCHICAL_FITS = TableSchema(
         Column("p_zero", "float", "P(count = 0) in the target year", source=_HI),
     ),
     primary_key=("target_id",),
+)
+
+REGIONAL_PREDICTIVE = TableSchema(
+    name="regional_predictive",
+    filename="regional_predictive.csv",
+    description=("Predictive distributions behind the hierarchical_nb probabilities of the "
+                 "regional targets (analysis.accidents.regional.regional_probabilities)."),
+    columns=(
+        Column("target_id", "str", "Target identifier", source=_HI),
+        Column("quantity", "str", "count (target-year count; met at 0) or "
+               "count_minus_threshold (met below 0, or at 0 for 'down at least')",
+               ("count", "count_minus_threshold"), source=_HI),
+        Column("value", "float", "Value", source=_HI),
+        Column("probability", "float", "Share of the predictive draws", source=_HI),
+    ),
+    primary_key=("target_id", "quantity", "value"),
 )

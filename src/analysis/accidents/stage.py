@@ -22,7 +22,8 @@ from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus
 from analysis.accidents.probabilities import feasibility_table
 from analysis.accidents.recalibration import forecast_errors, recalibrated_backtest
 from analysis.accidents.reference import change_observations
-from analysis.accidents.regional import HIERARCHICAL_FITS, regional_probabilities
+from analysis.accidents.regional import (HIERARCHICAL_FITS, REGIONAL_PREDICTIVE,
+                                         regional_probabilities)
 from analysis.accidents.simulation import simulation_study
 from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, brier_table,
                                        corp_reliability, coverage_table)
@@ -98,7 +99,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     observations = change_observations(panel)
     errors = forecast_errors(fits, n_sims)
     coverage_scores = coverage_table(recalibrated_backtest(errors, backtest), "backtest")
-    regional_rows, hier_fits = regional_probabilities(rules, panel, seed)
+    regional_rows, hier_fits, regional_pmf = regional_probabilities(rules, panel, seed)
     feasibility, forecasts = feasibility_table(rules, panel, errors, observations,
                                                n_sims=n_sims, seed=seed,
                                                regional_rows=regional_rows)
@@ -122,7 +123,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         (feasibility, FEASIBILITY), (calibration, CALIBRATION),
         (structural_breaks(panel), STRUCTURAL_BREAKS),
         (coverage_scores, COVERAGE), (brier, BRIER), (reliability, RELIABILITY),
-        (hier_fits, HIERARCHICAL_FITS),
+        (hier_fits, HIERARCHICAL_FITS), (regional_pmf, REGIONAL_PREDICTIVE),
     ]
     return [write_table(table, schema, processed_dir) for table, schema in tables]
 
@@ -149,4 +150,4 @@ def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_REJECTED, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
            TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
            FORECASTS, FEASIBILITY, CALIBRATION, STRUCTURAL_BREAKS, COVERAGE, BRIER,
-           RELIABILITY, HIERARCHICAL_FITS)
+           RELIABILITY, HIERARCHICAL_FITS, REGIONAL_PREDICTIVE)
