@@ -1,6 +1,7 @@
 """The feasibility stage as a whole: :func:`build` reads the raw accident statistics, the
-national plan targets and the corpus targets, runs the back-test, the feasibility and the
-calibration, and writes every table with :func:`analysis.core.schema.write_table`;
+national plan targets and the corpus targets, runs the back-test, the recalibration, the
+regional partially pooled model, the feasibility, the calibration and the simulation study,
+and writes every table with :func:`analysis.core.schema.write_table`;
 :func:`load_outputs` reads them back for the notebook, and :data:`SCHEMAS` lists them for the
 codebook. The pipeline reaches both through :mod:`analysis.accidents.feasibility`.
 """
