@@ -121,7 +121,7 @@ def class_counts(panel: pd.DataFrame) -> pd.DataFrame:
 def exposures(panel: pd.DataFrame, year: int) -> dict[str, float]:
     """Population (10,000 persons) per place from the published year nearest ``year``
     (ties: the earlier year)."""
-    pop = panel[panel["indicator"] == "population_10k"].assign(
+    pop = panel[(panel["indicator"] == "population_10k") & (panel["value"] > 0)].assign(
         geo_zh=lambda d: d["geo_zh"].map(place_key))
     out = {}
     for geo, g in pop.groupby("geo_zh", sort=True):
@@ -183,7 +183,12 @@ def fit_panel(counts: pd.DataFrame, exposure: dict[str, float], t0: int,
                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20000})
     res = optimize.minimize(_neg_log_post, res.x, args=args, method="BFGS")
     hess = approx_hess3(res.x, _neg_log_post, args=args)
-    cov = np.linalg.pinv(0.5 * (hess + hess.T))
+    # A flat or non-convex direction (e.g. a trend no place informs) must not break the
+    # draws: the covariance is made positive semi-definite by clipping its eigenvalues.
+    vals, vecs = np.linalg.eigh(np.linalg.pinv(0.5 * (hess + hess.T)))
+    if not np.all(np.isfinite(vals)):
+        vals, vecs = np.zeros(3), np.eye(3)
+    cov = (vecs * np.clip(vals, 0.0, None)) @ vecs.T
     units = pd.DataFrame({"geo_zh": places_e, "exposure": [exposure[g] for g in places_e]})
     units["S"] = with_e.groupby("geo_zh")["value"].sum().reindex(places_e).to_numpy()
     units["M_years"] = [with_e.loc[with_e["geo_zh"] == g, "year"].tolist() for g in places_e]
