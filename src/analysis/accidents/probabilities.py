@@ -87,6 +87,10 @@ def simulate_rule(rule: TargetRule, panel: pd.DataFrame, models: Sequence[str] =
                               note=f"no {rule.indicator} series for {rule.geography_en} "
                                    f"before {rule.year_set}")
     years, values = data["year"].to_numpy(), data["value"].to_numpy()
+    if np.any(values <= 0):
+        return RuleSimulation(rule, "not_modelled", **empty,
+                              note="the series has zero counts, which the forecasting models "
+                                   "cannot take; see the partially pooled model")
     observed = dict(zip(years.tolist(), values.tolist()))
     last = int(years[-1])
     horizon = rule.target_year - last

@@ -1,8 +1,9 @@
 """Simulation study: the back-test, recalibration and probability scoring replayed on series
 with known generating processes, at the lengths and calendar of the observed segments.
 
-Each simulated *world* replaces the values of every real series segment that the back-test
-uses (same geography, indicator, years, so the same origins, horizons and pseudo-targets) by
+Each simulated *world* replaces the values of every national series segment that the
+back-test uses (same geography, indicator, years, so the same origins, horizons and
+pseudo-targets) by
 a simulated log series from one of three processes, then runs the very functions the build
 runs on the real data (:func:`~analysis.accidents.backtest.rolling_origin_forecasts`,
 :func:`~analysis.accidents.recalibration.forecast_errors`,
@@ -64,6 +65,10 @@ def simulated_panel(panel: pd.DataFrame, process: str, world: int, seed: int = S
     observed value, so rates stay rates and counts stay large counts)."""
     segs = series_segments(panel)
     segs = segs[segs["n_years"] > MIN_OBS]
+    # National segments only: they carry the back-test today, and a longer regional file
+    # must not multiply the cost of the study inside the build.
+    if (segs["geo_level"] == "national").any():
+        segs = segs[segs["geo_level"] == "national"]
     parts = []
     for seg in segs.to_dict("records"):
         sel = ((panel["geo_zh"] == seg["geo_zh"]) & (panel["indicator"] == seg["indicator"])
