@@ -117,3 +117,23 @@ def test_a_larger_file_with_new_places_is_read_without_code_changes(tmp_path):
     new = panel[panel["geo_en"] == "Newcity"]
     assert new["year"].tolist() == [2016, 2017, 2018, 2019, 2020]
     assert isinstance(panel, pd.DataFrame)
+
+
+def test_a_long_regional_series_with_zero_counts_does_not_break_the_back_test(tmp_path):
+    from analysis.accidents.backtest import rolling_origin_forecasts
+
+    folder = _copy_raw(tmp_path)
+    rows = _rows(folder / "regional_series.csv")
+    extra = {"geo_level": "province", "geo_zh": "测试省", "geo_en": "Testprov", "unit": "起",
+             "indicator": "accidents_major", "source_url": "https://example.org/c",
+             "source_quote": "重大", "note": ""}
+    rows += [{**extra, "year": str(y), "value": str(v)}
+             for y, v in zip(range(2016, 2023), (2, 0, 1, 3, 0, 1, 1))]
+    rows += [{**extra, "indicator": "deaths_total", "unit": "人", "year": str(y),
+              "value": str(v)} for y, v in zip(range(2016, 2023), (90, 80, 85, 70, 72, 60, 61))]
+    _write(folder / "regional_series.csv", rows)
+    panel, _ = resolve_sources(read_accident_rows(folder))
+    fits = rolling_origin_forecasts(panel, models=("rw_drift",), n_sims=50)
+    ids = {f.series_id for f in fits}
+    assert "Testprov:deaths_total:2016-2022" in ids
+    assert not any(i.startswith("Testprov:accidents_major") for i in ids)
