@@ -222,3 +222,46 @@ def test_model_weights_equal_when_record_is_short_else_inverse_crps():
     early = F.model_weights(table, ["gm11", "rw_drift"], before_year=2005)
     assert early["weight"].tolist() == [0.5, 0.5]
     assert "equal" in early["basis"].iloc[0]
+
+
+def test_naive_matches_its_student_t_predictive():
+    """Random walk without drift on logs, flat prior on the step variance: log y[T+h] -
+    log y[T] is Student-t with n_d degrees of freedom and scale s0 sqrt(h), s0^2 the mean
+    squared difference."""
+    res = F.forecast_series("naive", YEARS, SERIES, 2, n_sims=200_000,
+                            rng=np.random.default_rng(5))
+    d = np.diff(np.log(SERIES))
+    s0 = np.sqrt(np.mean(d ** 2))
+    for level in (0.1, 0.9):
+        exact = np.log(SERIES[-1]) + stats.t.ppf(level, len(d)) * s0 * np.sqrt(2)
+        assert np.quantile(np.log(res.paths[:, 1]), level) == pytest.approx(exact, abs=0.004)
+    assert res.point == pytest.approx([SERIES[-1]] * 2)
+
+
+def test_damped_trend_and_local_level_do_not_extrapolate_a_constant_decline():
+    """On a decline that stops, the damped trend and the local level forecast less further
+    decline than the log-linear trend does."""
+    years = np.arange(2000, 2012)
+    values = np.concatenate([1000 * 0.85 ** np.arange(7), 1000 * 0.85 ** 6 * 0.99 **
+                             np.arange(1, 6)]) * (1 + 0.005 * (-1) ** np.arange(12))
+    lin = F.forecast_series("loglinear", years, values, 5, n_sims=500,
+                            rng=np.random.default_rng(6))
+    for model in ("ets_damped", "local_level", "theta", "naive"):
+        res = F.forecast_series(model, years, values, 5, n_sims=500,
+                                rng=np.random.default_rng(6))
+        assert res.paths.shape == (500, 5)
+        assert res.point[-1] > lin.point[-1], model
+        assert res.point[-1] > 0.7 * values[-1], model
+
+
+def test_glm_exposure_offset_scales_the_forecast():
+    """A constant rate per unit of exposure: doubling future exposure doubles the forecast."""
+    years = np.arange(2010, 2018)
+    exposure = 100 * 1.1 ** np.arange(8)
+    counts = np.round(0.5 * exposure)
+    for model in ("poisson", "negbin"):
+        res = F.forecast_series(model, years, counts, 2, n_sims=2000,
+                                rng=np.random.default_rng(7), exposure=exposure)
+        expected = 0.5 * 100 * 1.1 ** np.arange(8, 10)
+        assert res.point == pytest.approx(expected, rel=0.03)
+        assert res.info["slope"] == pytest.approx(0.0, abs=0.01)

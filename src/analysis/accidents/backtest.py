@@ -73,6 +73,10 @@ def rolling_origin_forecasts(panel: pd.DataFrame, models: Sequence[str] = MODEL_
         data = series_values(panel, seg["geo_zh"], seg["indicator"], seg["scope_period"])
         data = data[(data["year"] >= seg["start_year"]) & (data["year"] <= seg["end_year"])]
         years, values = data["year"].to_numpy(), data["value"].to_numpy()
+        if np.any(values <= 0):
+            # Every model works on logs or needs positive values; series with zero counts
+            # (accident classes of a province) are left to the partially pooled model.
+            continue
         for cut in range(min_train, len(years)):
             h = min(max_horizon, len(years) - cut)
             for model in models:

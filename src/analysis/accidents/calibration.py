@@ -13,7 +13,10 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.accidents.backtest import OriginForecast, model_weights
+from analysis.accidents.backtest import OriginForecast
+from analysis.accidents.indicators import INDICATORS
+from analysis.accidents.recalibration import (mixture_paths, recalibrate_paths,
+                                              recalibrated_z, stacking_weights)
 from analysis.accidents.reference import reference_class, wilson_interval
 from analysis.accidents.tables import CALIBRATION, METHODS
 from analysis.accidents.targets import TargetRule, is_met
@@ -29,7 +32,9 @@ def pseudo_target_forms(rules: Iterable[TargetRule]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``form_id``, ``comparator``, ``required_change_pct``, ``baseline_rule``,
-        ``base_offsets`` (tuple), ``lead``, ``target_ids`` (semicolon separated).
+        ``base_offsets`` (tuple), ``lead``, ``target_ids`` (semicolon separated), ``kind``
+        (``rate`` if the targets are on rates, else ``count``): a form is replayed only on
+        series of its own kind, so rate thresholds are not scored on counts.
     """
     forms: dict[tuple, list[str]] = {}
     for r in rules:
@@ -37,29 +42,36 @@ def pseudo_target_forms(rules: Iterable[TargetRule]) -> pd.DataFrame:
             continue
         pct = r.required_change_pct if r.comparator == "decline_by" else np.nan
         offsets = tuple(sorted(r.target_year - y for y in r.base_years))
-        key = (r.comparator, pct, r.baseline_rule, offsets, r.target_year - (r.year_set - 1))
+        kind = "rate" if getattr(INDICATORS.get(r.indicator), "kind", "") == "rate" else "count"
+        key = (r.comparator, pct, r.baseline_rule, offsets, r.target_year - (r.year_set - 1),
+               kind)
         forms.setdefault(key, []).append(r.target_id)
     rows = []
-    for (comp, pct, rule, offsets, lead), ids in sorted(
-            forms.items(), key=lambda kv: (kv[0][4], kv[0][2], kv[0][0], str(kv[0][1]))):
+    for (comp, pct, rule, offsets, lead, kind), ids in sorted(
+            forms.items(), key=lambda kv: (kv[0][4], kv[0][2], kv[0][0], str(kv[0][1]),
+                                           kv[0][5])):
         what = "below baseline" if comp == "below" else f"{pct:+g}%"
         base = "/".join(f"t-{o}" for o in offsets)
-        rows.append({"form_id": f"{what} vs mean({base}), lead {lead}", "comparator": comp,
-                     "required_change_pct": pct, "baseline_rule": rule,
-                     "base_offsets": offsets, "lead": lead, "target_ids": ";".join(ids)})
+        rows.append({"form_id": f"{what} vs mean({base}), lead {lead}, {kind}",
+                     "comparator": comp, "required_change_pct": pct, "baseline_rule": rule,
+                     "base_offsets": offsets, "lead": lead, "target_ids": ";".join(ids),
+                     "kind": kind})
     return pd.DataFrame(rows)
 
 
-def calibration_table(origin_forecasts: Sequence[OriginForecast], backtest: pd.DataFrame,
+def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.DataFrame,
                       observations: pd.DataFrame, forms: pd.DataFrame) -> pd.DataFrame:
     """Model and base-rate probabilities of every historical pseudo-target, with outcomes.
 
     For every back-test fit (series segment, origin, model) and every form whose target year
     ``origin + lead`` and base years lie in the segment, the probability is computed from that
     fit's paths exactly as for a real target, and the outcome from the observed values. The
-    ensemble weights models present at that origin by their record before ``origin + 1``;
-    the base rate is the ex-ante reference class at the origin. The fits are reused, so the
-    calibration costs no model fitting.
+    ensemble mixes the models present at that origin with
+    :func:`~analysis.accidents.recalibration.stacking_weights` from the record before
+    ``origin + 1`` (``errors``, from :func:`~analysis.accidents.recalibration.forecast_errors`);
+    ``ensemble_recalibrated`` recalibrates the mixture with the ensemble's standardised errors
+    known by then (no row where there are too few); the base rate is the ex-ante reference
+    class at the origin. The fits are reused, so the calibration costs no model fitting.
 
     Returns
     -------
@@ -74,7 +86,16 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], backtest: pd.D
         first = fits[0]
         known = dict(zip(first.train_years.tolist(), first.train_values.tolist()))
         known.update(zip(first.actual_years.tolist(), first.actual_values.tolist()))
+        series_kind = ("rate" if INDICATORS[first.indicator].kind == "rate" else "count")
+        models = [of.result.model for of in fits]
+        w = stacking_weights(errors, models, before_year=origin + 1)
+        wmap = dict(zip(w["model"], w["weight"]))
+        n_paths = len(fits[0].result.paths)
+        mix = mixture_paths({of.result.model: of.result.paths for of in fits}, wmap, n_paths)
+        z_ens = recalibrated_z(errors, "ensemble", origin + 1)
         for form in forms.to_dict("records"):
+            if form.get("kind", series_kind) != series_kind:
+                continue
             target_year = origin + form["lead"]
             base_years = tuple(target_year - o for o in form["base_offsets"])
             if target_year not in first.actual_years or not all(
@@ -105,10 +126,16 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], backtest: pd.D
                     is_met(rule, paths_[:, target_year - origin - 1], b)))
                 rows.append({**base, "method": f"model:{of.result.model}",
                              "probability": probs[of.result.model], "n_reference": np.nan})
-            w = model_weights(backtest, list(probs), before_year=origin + 1)
             rows.append({**base, "method": "model_ensemble", "n_reference": np.nan,
-                         "probability": float(sum(wt * probs[m] for m, wt in
-                                                  zip(w["model"], w["weight"])))})
+                         "probability": float(sum(wmap[m] * probs[m] for m in probs))})
+            if z_ens is not None:
+                j = target_year - origin - 1
+                b = np.column_stack([
+                    np.full(len(mix), known[y]) if y <= origin else mix[:, y - origin - 1]
+                    for y in base_years]).mean(axis=1)
+                rows.append({**base, "method": "ensemble_recalibrated", "n_reference": np.nan,
+                             "probability": float(np.mean(is_met(
+                                 rule, recalibrate_paths(mix[:, j], z_ens), b)))})
             ref = reference_class(rule, observations, as_of=origin)
             rows.append({**base, "method": "reference_class", "probability": ref["probability"],
                          "n_reference": ref["n_used"]})

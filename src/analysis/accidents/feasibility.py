@@ -28,6 +28,16 @@ This module is the stage's entry point (the pipeline calls :func:`build` and rea
 probabilities, ensemble, feasibility table), :mod:`analysis.accidents.calibration`
 (pseudo-targets, Brier scores, reliability), :mod:`analysis.accidents.tables` (schemas and
 vocabularies) and :mod:`analysis.accidents.stage` (build, load_outputs, SCHEMAS).
+
+Added for issue 14: :mod:`analysis.accidents.models_extra` (naive, damped-trend ETS, theta,
+local level), :mod:`analysis.accidents.structural` (2016 scope step, change points),
+:mod:`analysis.accidents.recalibration` (stacking weights, recalibration from back-test
+errors), :mod:`analysis.accidents.scores` (coverage by horizon, Brier with CORP decomposition
+and outcome-year bootstrap, reliability), :mod:`analysis.accidents.hierarchical` and
+:mod:`analysis.accidents.regional` (partially pooled negative binomial, regional
+probabilities) and :mod:`analysis.accidents.simulation` (simulation study). The ensemble
+weights are now stacking weights (equal where the back-test is too short, and the table says
+so), no longer ``model_weights``; the reliability diagram is CORP (PAV) instead of binned.
 """
 from analysis.accidents.indicators import INDICATORS, SERIES_KINDS, scope_period  # noqa: F401
 from analysis.accidents.loader import (  # noqa: F401

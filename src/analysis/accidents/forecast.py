@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from analysis.accidents import models_extra
 from analysis.accidents.indicators import COUNT_INDICATORS
 
 #: Default number of simulated paths per fit.
@@ -116,24 +117,38 @@ def _loglinear(years, values, horizon, n_sims, rng):
     return point, np.exp(logs), (), {"slope": res.params[1], "sigma": np.sqrt(res.scale)}
 
 
-def _glm_paths(res, xf, n_sims, rng, alpha=None):
+def _glm_paths(res, xf, n_sims, rng, alpha=None, offset=0.0):
     beta = rng.multivariate_normal(res.params, res.cov_params(), size=n_sims,
                                    method="cholesky")
-    mu = np.exp(np.clip(beta @ xf.T, -50, 50))
+    mu = np.exp(np.clip(beta @ xf.T + offset, -50, 50))
     if alpha is None or alpha <= 0:
         return rng.poisson(mu).astype(float)
     # NB2 as a gamma-Poisson mixture: mean mu, variance mu + alpha mu^2.
     return rng.poisson(rng.gamma(1.0 / alpha, alpha * mu)).astype(float)
 
 
-def _poisson(years, values, horizon, n_sims, rng):
+def _offsets(years, future, exposure):
+    """Log exposure for the fitted years and the forecast years (None: no offset). Future
+    exposure continues the log-linear trend of the exposure itself (population and GDP move
+    smoothly, unlike accident counts)."""
+    if exposure is None:
+        return None, np.zeros(len(future))
+    log_e = np.log(np.asarray(exposure, float))
+    slope, icpt = np.polyfit(years - years.mean(), log_e, 1) if len(years) > 1 else (0.0,
+                                                                                     log_e[0])
+    return log_e, icpt + slope * (future - years.mean())
+
+
+def _poisson(years, values, horizon, n_sims, rng, exposure=None):
     import statsmodels.api as sm
 
     future = years[-1] + np.arange(1, horizon + 1)
     x, xf = _design(years, future)
-    res = sm.GLM(np.round(values), x, family=sm.families.Poisson()).fit()
-    point = np.exp(xf @ res.params)
-    return point, _glm_paths(res, xf, n_sims, rng), (), {"slope": res.params[1]}
+    off, off_f = _offsets(years, future, exposure)
+    res = sm.GLM(np.round(values), x, family=sm.families.Poisson(), offset=off).fit()
+    point = np.exp(xf @ res.params + off_f)
+    return (point, _glm_paths(res, xf, n_sims, rng, offset=off_f), (),
+            {"slope": res.params[1]})
 
 
 def negbin_alpha(counts: np.ndarray, fitted_means: np.ndarray) -> float:
@@ -147,17 +162,18 @@ def negbin_alpha(counts: np.ndarray, fitted_means: np.ndarray) -> float:
     return float(max(np.sum((y - mu) ** 2 - y) / np.sum(mu ** 2), 1e-10))
 
 
-def _negbin(years, values, horizon, n_sims, rng):
+def _negbin(years, values, horizon, n_sims, rng, exposure=None):
     import statsmodels.api as sm
 
     future = years[-1] + np.arange(1, horizon + 1)
     x, xf = _design(years, future)
+    off, off_f = _offsets(years, future, exposure)
     y = np.round(values)
-    pois = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+    pois = sm.GLM(y, x, family=sm.families.Poisson(), offset=off).fit()
     alpha = negbin_alpha(y, pois.fittedvalues)
-    res = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
-    point = np.exp(xf @ res.params)
-    return (point, _glm_paths(res, xf, n_sims, rng, alpha=alpha), (),
+    res = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=off).fit()
+    point = np.exp(xf @ res.params + off_f)
+    return (point, _glm_paths(res, xf, n_sims, rng, alpha=alpha, offset=off_f), (),
             {"slope": res.params[1], "alpha": alpha})
 
 
@@ -339,7 +355,17 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     ModelSpec("ets", "ETS(A,A,N) (log)", _ets, ETS_MIN_OBS, True, False),
     ModelSpec("arima", "ARIMA(1,1,0) + drift (log)", _arima, ARIMA_MIN_OBS, True, False),
     ModelSpec("gm11", "Grey model GM(1,1)", _gm11, MIN_OBS, True, False),
+    ModelSpec("naive", "Naive random walk (log)", models_extra.naive, MIN_OBS, True, False),
+    ModelSpec("ets_damped", "ETS(A,Ad,N) damped (log)", models_extra.ets_damped, ETS_MIN_OBS,
+              True, False),
+    ModelSpec("theta", "Theta method (log)", models_extra.theta, MIN_OBS, True, False),
+    ModelSpec("local_level", "Local level ETS(A,N,N) (log)", models_extra.local_level,
+              MIN_OBS, True, False),
 )}
+
+#: Models that assume a constant log-linear decline continues (the review's point): the
+#: others (naive, damped trend, theta, local level) are the structurally different ones.
+TREND_MODELS = ("rw_drift", "loglinear", "poisson", "negbin", "ets", "arima", "gm11")
 MODEL_NAMES = tuple(MODELS)
 
 
@@ -363,8 +389,8 @@ def stream(*key: object, seed: int = SEED) -> np.random.Generator:
 
 
 def forecast_series(model: str, years: Sequence[int], values: Sequence[float], horizon: int,
-                    n_sims: int = N_SIMS, rng: np.random.Generator | None = None
-                    ) -> ForecastResult:
+                    n_sims: int = N_SIMS, rng: np.random.Generator | None = None,
+                    exposure: Sequence[float] | None = None) -> ForecastResult:
     """Fit one model to one annual series and simulate ``horizon`` years ahead.
 
     Parameters
@@ -380,6 +406,10 @@ def forecast_series(model: str, years: Sequence[int], values: Sequence[float], h
         Number of simulated paths.
     rng : numpy.random.Generator, optional
         Random stream; defaults to :func:`stream` keyed by model and data.
+    exposure : sequence of float, optional
+        Exposure per fitted year (population, GDP) for the count GLMs (``poisson``,
+        ``negbin``): it enters as an offset ``log(exposure)``, and its own log-linear trend
+        supplies the forecast years. Other models ignore it.
 
     Returns
     -------
@@ -403,7 +433,11 @@ def forecast_series(model: str, years: Sequence[int], values: Sequence[float], h
         rng = stream(model, years.tolist(), values.tolist())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        point, paths, flags, info = spec.fit(years, values, horizon, n_sims, rng)
+        if exposure is not None and model in ("poisson", "negbin"):
+            point, paths, flags, info = spec.fit(years, values, horizon, n_sims, rng,
+                                                 exposure=exposure)
+        else:
+            point, paths, flags, info = spec.fit(years, values, horizon, n_sims, rng)
     # Caught warnings become flags (deduplicated, sorted) so notebook output stays stable.
     names = sorted({w.category.__name__ for w in caught} | set(flags))
     return ForecastResult(model, years[-1] + np.arange(1, horizon + 1), np.asarray(point, float),

@@ -30,7 +30,7 @@ class Indicator:
     kind : str
         ``level_count`` (a count of accidents or deaths), ``rate`` (deaths per unit of
         exposure), ``change_pct`` (a reported percentage change), ``change_abs`` (a reported
-        absolute change).
+        absolute change), ``exposure`` (population, GDP: denominators, not forecast).
     family : str
         Indicators whose changes may be pooled in a reference class: ``count_all`` (all
         accidents or all deaths), ``count_subscope`` (one sector only), or the code itself for
@@ -85,6 +85,30 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
          "Deaths in road transport only (道路运输)"),
     _ind("deaths_road_traffic", "人", "level_count", "count_subscope",
          "Deaths in road traffic only (道路交通)"),
+    # Accident classes by deaths (生产安全事故报告和调查处理条例, 2007: 较大 3-9 deaths, 重大
+    # 10-29, 特别重大 30+; before 2007 重大 meant 3-9 and 特大 10+, NOTES.md caveat 4). Each is its
+    # own pooling family: a class count never stands in for all accidents.
+    _ind("accidents_major_larger", "起", "level_count", "accidents_major_larger",
+         "Relatively large accidents, 3-9 deaths (较大事故)"),
+    _ind("accidents_major", "起", "level_count", "accidents_major",
+         "Major accidents, 10-29 deaths (重大事故)"),
+    _ind("accidents_extraordinary", "起", "level_count", "accidents_extraordinary",
+         "Especially major accidents, 30+ deaths (特别重大事故)"),
+    _ind("accidents_major_and_extraordinary", "起", "level_count",
+         "accidents_major_and_extraordinary",
+         "Major and especially major accidents combined, 10+ deaths (重特大事故); 2006: 特大"),
+    _ind("accidents_major_larger_and_above", "起", "level_count",
+         "accidents_major_larger_and_above",
+         "Relatively large and above combined, 3+ deaths (较大以上事故)"),
+    _ind("fatal_accidents_total", "起", "level_count", "count_subscope",
+         "Fatal accidents only (亡人事故)"),
+    # Exposures: denominators for offsets, never series to forecast.
+    _ind("population_10k", "万人", "exposure", "population_10k",
+         "Resident population at year end, 10,000 persons (常住人口)"),
+    _ind("gdp_100m_yuan", "亿元", "exposure", "gdp_100m_yuan",
+         "Gross domestic product at current prices, 100 million yuan (地区生产总值)"),
+    _ind("gdp_real_growth_pct", "%", "exposure", "gdp_real_growth_pct",
+         "Real GDP growth on the previous year, % (按可比价格计算增长)"),
     _ind("accidents_yoy_pct", "%", "change_pct", "count_all",
          "Reported % change of accidents on the previous year", "accidents_total",
          "previous_year"),
@@ -127,6 +151,13 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
          "Reported absolute change of the per-GDP death rate on the previous year",
          "deaths_per_100m_gdp", "previous_year"),
 )}
+
+#: Kinds an indicator may have.
+INDICATOR_KINDS = ("level_count", "rate", "change_pct", "change_abs", "exposure")
+
+#: Units written differently by sources for the same quantity, mapped to the unit of
+#: :data:`INDICATORS` (从业人员 and 就业人员 both mean persons employed).
+UNIT_SYNONYMS = {"人/10万工矿商贸从业人员": "人/10万工矿商贸就业人员"}
 
 #: Level indicators that are counts (Poisson / negative-binomial models apply to these only).
 COUNT_INDICATORS = tuple(c for c, i in INDICATORS.items() if i.kind == "level_count")

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.accidents.indicators import (GEO_LEVELS, INDICATORS, SCOPE_PERIODS, SERIES_KINDS,
+from analysis.accidents.indicators import (GEO_LEVELS, INDICATOR_KINDS, INDICATORS,
+                                           SCOPE_PERIODS, SERIES_KINDS, UNIT_SYNONYMS,
                                            scope_period)
 from analysis.core.schema import Column, TableSchema
 
@@ -23,6 +24,9 @@ RAW_COLUMNS = ("geo_level", "geo_zh", "geo_en", "year", "indicator", "value", "u
                "source_url", "source_quote", "note")
 
 #: Raw files holding figures (``national_targets.csv`` holds targets and is read elsewhere).
+#: A bad row in one of these stops the build; in any other figure file (``regional_series.csv``,
+#: a user's yearbook series) it is skipped, reported by file and line, and listed in
+#: ``accident_rejected_rows.csv``, so that a growing collection never breaks the build.
 RAW_FIGURE_FILES = ("national.csv", "regional.csv")
 
 
@@ -38,6 +42,14 @@ DOCUMENTED_MISSING_URL = frozenset({
     ("national.csv", "China", 2017, "deaths_total", "2017年共发生各类生产安全事故5.3万起、死亡3.8万人"),
     ("national.csv", "China", 2017, "accidents_total",
      "2017年共发生各类生产安全事故5.3万起、死亡3.8万人"),
+    # staging NOTES.md: "National 2017 较大 (613), 重特大 (25) and 特别重大 (1) come from a page
+    # returned without a URL (中新网/中国电石网 text); source_url is empty."
+    ("regional_series.csv", "China", 2017, "accidents_major_larger",
+     "发生较大事故613起、死亡2332人,同比下降18.2%和18.3%"),
+    ("regional_series.csv", "China", 2017, "accidents_major_and_extraordinary",
+     "发生重特大事故25起,死亡342人,减少7起、228人"),
+    ("regional_series.csv", "China", 2017, "accidents_extraordinary",
+     "其中特别重大事故1起,同比减少3起"),
 })
 
 #: Flags that the collector's notes do not carry on the row itself but state in the NOTES
@@ -55,7 +67,8 @@ _FLAG_PATTERNS = {
     "is_rounded": re.compile(r"^rounded|\brounded to\b|\binteger-rounded\b", re.IGNORECASE),
     "is_preliminary": re.compile(r"\bpreliminary\b", re.IGNORECASE),
     "is_derived": re.compile(r"\bDERIVED\b"),
-    "is_partial_year": re.compile(r"\bpartial[ -]year\b", re.IGNORECASE),
+    "is_partial_year": re.compile(r"\bpartial[ -]year\b|\byear-to-date\b|\bnear-full-year\b",
+                                  re.IGNORECASE),
     "is_context_only": re.compile(r"\bcontext only\b", re.IGNORECASE),
 }
 
@@ -91,67 +104,86 @@ def _fail(file: str, line: int, message: str) -> None:
     raise AccidentDataError(f"{file} line {line}: {message}")
 
 
-def _validate_raw(raw: pd.DataFrame, file: str) -> pd.DataFrame:
+def _validate_raw(raw: pd.DataFrame, file: str,
+                  rejected: list[dict] | None = None) -> pd.DataFrame:
+    """Validate raw rows; with ``rejected`` given, a bad row is appended there (file, line,
+    problem) and skipped instead of stopping the read."""
     if tuple(raw.columns) != RAW_COLUMNS:
         raise AccidentDataError(
             f"{file}: columns {list(raw.columns)} differ from the required {list(RAW_COLUMNS)}")
     rows = []
     for offset, rec in enumerate(raw.to_dict("records")):
         line = offset + 2  # header is line 1
-        text = {k: ("" if pd.isna(v) else str(v).strip()) for k, v in rec.items()}
-        if text["geo_level"] not in GEO_LEVELS:
-            _fail(file, line, f"geo_level {text['geo_level']!r} not in {list(GEO_LEVELS)}")
-        for col in ("geo_zh", "geo_en"):
-            if not text[col]:
-                _fail(file, line, f"empty {col}")
-        if not re.fullmatch(r"\d{4}", text["year"]):
-            _fail(file, line, f"year {text['year']!r} is not a four-digit year")
-        year = int(text["year"])
-        code = text["indicator"]
-        if code not in INDICATORS:
-            _fail(file, line, f"unknown indicator code {code!r}; add it to "
-                              "analysis.accidents.data.INDICATORS with its unit first")
-        if text["unit"] != INDICATORS[code].unit:
-            _fail(file, line, f"unit {text['unit']!r} is not the unit of {code} "
-                              f"({INDICATORS[code].unit!r})")
         try:
-            value = float(text["value"])
-        except ValueError:
-            _fail(file, line, f"value {text['value']!r} is not a number")
-        if not np.isfinite(value):
-            _fail(file, line, f"value {text['value']!r} is not finite")
-        if INDICATORS[code].kind in SERIES_KINDS and value < 0:
-            _fail(file, line, f"negative {code} {value}")
-        if not text["source_quote"]:
-            _fail(file, line, "empty source_quote: every figure needs the text it was read from")
-        key = (file, text["geo_en"], year, code)
-        if not text["source_url"] and key + (text["source_quote"],) not in DOCUMENTED_MISSING_URL:
-            _fail(file, line, "empty source_url: every figure needs the address it was read at "
-                              "(rows without one are accepted only where NOTES document why; "
-                              "see analysis.accidents.data.DOCUMENTED_MISSING_URL)")
-        flags = {name: bool(p.search(text["note"])) for name, p in _FLAG_PATTERNS.items()}
-        # A count quoted in 万 (12.7万, 6.9萬) is rounded whatever the note says; rates are
-        # excluded because their units contain 万 (10万人, 万车).
-        if INDICATORS[code].kind == "level_count" and _WAN_NUMBER.search(text["source_quote"]):
-            flags["is_rounded"] = True
-        if key in DOCUMENTED_PRELIMINARY:
-            flags["is_preliminary"] = True
-        rows.append({
-            "geo_level": text["geo_level"], "geo_zh": text["geo_zh"], "geo_en": text["geo_en"],
-            "year": year, "indicator": code, "value": value, "unit": text["unit"],
-            "indicator_kind": INDICATORS[code].kind,
-            "scope_period": scope_period(year),
-            **flags,
-            "has_source_url": bool(text["source_url"]),
-            "significant_digits": _significant_digits(text["value"]),
-            "source_file": file, "source_line": line,
-            "source_url": text["source_url"] or None,
-            "source_quote": text["source_quote"], "note": text["note"] or None,
-        })
+            row = _validate_row(rec, file, line)
+        except AccidentDataError as err:
+            if rejected is None:
+                raise
+            rejected.append({"source_file": file, "source_line": line,
+                             "geo_en": str(rec.get("geo_en", "")),
+                             "year": str(rec.get("year", "")),
+                             "indicator": str(rec.get("indicator", "")),
+                             "problem": str(err).split(": ", 1)[1]})
+            continue
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def read_accident_rows(raw_dir: Path) -> pd.DataFrame:
+def _validate_row(rec: dict, file: str, line: int) -> dict:
+    text = {k: ("" if pd.isna(v) else str(v).strip()) for k, v in rec.items()}
+    if text["geo_level"] not in GEO_LEVELS:
+        _fail(file, line, f"geo_level {text['geo_level']!r} not in {list(GEO_LEVELS)}")
+    for col in ("geo_zh", "geo_en"):
+        if not text[col]:
+            _fail(file, line, f"empty {col}")
+    if not re.fullmatch(r"\d{4}", text["year"]):
+        _fail(file, line, f"year {text['year']!r} is not a four-digit year")
+    year = int(text["year"])
+    code = text["indicator"]
+    if code not in INDICATORS:
+        _fail(file, line, f"unknown indicator code {code!r}; add it to "
+                          "analysis.accidents.data.INDICATORS with its unit first")
+    text["unit"] = UNIT_SYNONYMS.get(text["unit"], text["unit"])
+    if text["unit"] != INDICATORS[code].unit:
+        _fail(file, line, f"unit {text['unit']!r} is not the unit of {code} "
+                          f"({INDICATORS[code].unit!r})")
+    try:
+        value = float(text["value"])
+    except ValueError:
+        _fail(file, line, f"value {text['value']!r} is not a number")
+    if not np.isfinite(value):
+        _fail(file, line, f"value {text['value']!r} is not finite")
+    if INDICATORS[code].kind in SERIES_KINDS and value < 0:
+        _fail(file, line, f"negative {code} {value}")
+    if not text["source_quote"]:
+        _fail(file, line, "empty source_quote: every figure needs the text it was read from")
+    key = (file, text["geo_en"], year, code)
+    if not text["source_url"] and key + (text["source_quote"],) not in DOCUMENTED_MISSING_URL:
+        _fail(file, line, "empty source_url: every figure needs the address it was read at "
+                          "(rows without one are accepted only where NOTES document why; "
+                          "see analysis.accidents.data.DOCUMENTED_MISSING_URL)")
+    flags = {name: bool(p.search(text["note"])) for name, p in _FLAG_PATTERNS.items()}
+    # A count quoted in 万 (12.7万, 6.9萬) is rounded whatever the note says; rates are
+    # excluded because their units contain 万 (10万人, 万车).
+    if INDICATORS[code].kind == "level_count" and _WAN_NUMBER.search(text["source_quote"]):
+        flags["is_rounded"] = True
+    if key in DOCUMENTED_PRELIMINARY:
+        flags["is_preliminary"] = True
+    return {
+        "geo_level": text["geo_level"], "geo_zh": text["geo_zh"], "geo_en": text["geo_en"],
+        "year": year, "indicator": code, "value": value, "unit": text["unit"],
+        "indicator_kind": INDICATORS[code].kind,
+        "scope_period": scope_period(year),
+        **flags,
+        "has_source_url": bool(text["source_url"]),
+        "significant_digits": _significant_digits(text["value"]),
+        "source_file": file, "source_line": line,
+        "source_url": text["source_url"] or None,
+        "source_quote": text["source_quote"], "note": text["note"] or None,
+    }
+
+
+def read_accident_rows(raw_dir: Path, rejected: list[dict] | None = None) -> pd.DataFrame:
     """Read and validate every raw figure row, one output row per raw row.
 
     Parameters
@@ -159,7 +191,13 @@ def read_accident_rows(raw_dir: Path) -> pd.DataFrame:
     raw_dir : Path
         ``data/raw`` (the loader looks in its ``accident_stats`` folder) or that folder itself.
         Besides ``national.csv`` and ``regional.csv``, any other ``*.csv`` there with the raw
-        columns (a user's own yearbook series) is read too; ``national_targets.csv`` is not.
+        columns (``regional_series.csv``, a user's own yearbook series) is read too;
+        ``national_targets.csv`` is not.
+    rejected : list, optional
+        Receives one dict (``source_file``, ``source_line``, ``geo_en``, ``year``,
+        ``indicator``, ``problem``) per bad row of a file outside :data:`RAW_FIGURE_FILES`;
+        those rows are skipped and a message naming file and line is printed. Without it,
+        such rows are still skipped and printed.
 
     Returns
     -------
@@ -188,7 +226,16 @@ def read_accident_rows(raw_dir: Path) -> pd.DataFrame:
         path = folder / name
         if path.exists():
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-            frames.append(_validate_raw(raw, name))
+            if name in RAW_FIGURE_FILES:
+                frames.append(_validate_raw(raw, name))
+                continue
+            bad: list[dict] = []
+            frames.append(_validate_raw(raw, name, bad))
+            for b in bad:
+                print(f"accident statistics: {b['source_file']} line {b['source_line']} "
+                      f"skipped: {b['problem']}", flush=True)
+            if rejected is not None:
+                rejected.extend(bad)
     rows = pd.concat(frames, ignore_index=True)
     rows["file_order"] = np.arange(len(rows))
     return rows
@@ -293,7 +340,8 @@ def load_accident_alternatives(raw_dir: Path) -> pd.DataFrame:
     return resolve_sources(read_accident_rows(raw_dir))[1]
 
 
-_SRC = "data/raw/accident_stats (national.csv, regional.csv) via analysis.accidents.data"
+_SRC = ("data/raw/accident_stats (national.csv, regional.csv, regional_series.csv) via "
+        "analysis.accidents.data")
 
 _PANEL_COLUMNS = (
     Column("geo_level", "str", "Administrative level of the geography", GEO_LEVELS, source=_SRC),
@@ -305,8 +353,8 @@ _PANEL_COLUMNS = (
     Column("value", "float", "The figure, in `unit`", source=_SRC),
     Column("unit", "str", "Unit; each indicator code has exactly one",
            tuple(sorted({i.unit for i in INDICATORS.values()})), source=_SRC),
-    Column("indicator_kind", "str", "level_count, rate, change_pct or change_abs",
-           ("level_count", "rate", "change_pct", "change_abs"), source="INDICATORS"),
+    Column("indicator_kind", "str", "level_count, rate, change_pct, change_abs or exposure",
+           INDICATOR_KINDS, source="INDICATORS"),
     Column("scope_period", "str", "Statistical scope: before or from the reform of 2016-01-01",
            SCOPE_PERIODS, source="computed from year"),
     Column("is_rounded", "bool", "Note says the page gave a rounded figure (万, whole %)",
@@ -365,5 +413,23 @@ ACCIDENT_ALTERNATIVES = TableSchema(
                ("identical_values",) + tuple(c for c, _ in RESOLUTION_RULE),
                source="resolve_sources"),
     ) + _PROVENANCE_COLUMNS,
+    primary_key=("source_file", "source_line"),
+)
+
+ACCIDENT_REJECTED = TableSchema(
+    name="accident_rejected_rows",
+    filename="accident_rejected_rows.csv",
+    description=("Rows of additional accident-statistics files (regional_series.csv and any "
+                 "user file) that failed validation and were skipped, with the reason "
+                 "(analysis.accidents.loader.read_accident_rows). national.csv and regional.csv "
+                 "never appear: a bad row there stops the build."),
+    columns=(
+        Column("source_file", "str", "Raw file", source=_SRC),
+        Column("source_line", "int", "Line in that file (header is line 1)", source=_SRC),
+        Column("geo_en", "str", "Geography as written", nullable=True, source=_SRC),
+        Column("year", "str", "Year as written", nullable=True, source=_SRC),
+        Column("indicator", "str", "Indicator code as written", nullable=True, source=_SRC),
+        Column("problem", "str", "Why the row was rejected", source="read_accident_rows"),
+    ),
     primary_key=("source_file", "source_line"),
 )

@@ -14,7 +14,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.accidents.backtest import model_weights
+from analysis.accidents.recalibration import (recalibrate_paths, recalibrated_z,
+                                              stacking_weights)
 from analysis.accidents.forecast import (MODEL_NAMES, N_SIMS, SEED, forecast_series,
                                          model_applies, stream)
 from analysis.accidents.indicators import INDICATORS, SERIES_KINDS, scope_period
@@ -50,6 +51,7 @@ class RuleSimulation:
     change_pct: dict
     threshold: dict
     note: str = ""
+    base: dict = None
 
 
 def simulate_rule(rule: TargetRule, panel: pd.DataFrame, models: Sequence[str] = MODEL_NAMES,
@@ -85,6 +87,10 @@ def simulate_rule(rule: TargetRule, panel: pd.DataFrame, models: Sequence[str] =
                               note=f"no {rule.indicator} series for {rule.geography_en} "
                                    f"before {rule.year_set}")
     years, values = data["year"].to_numpy(), data["value"].to_numpy()
+    if np.any(values <= 0):
+        return RuleSimulation(rule, "not_modelled", **empty,
+                              note="the series has zero counts, which the forecasting models "
+                                   "cannot take; see the partially pooled model")
     observed = dict(zip(years.tolist(), values.tolist()))
     last = int(years[-1])
     horizon = rule.target_year - last
@@ -98,7 +104,7 @@ def simulate_rule(rule: TargetRule, panel: pd.DataFrame, models: Sequence[str] =
         return RuleSimulation(rule, "base_year_not_observed", years, values, {}, {}, {}, {},
                               note=f"base years {missing_base} missing before {last}"
                               if missing_base else "target year not after the data")
-    results, met, change, thresholds = {}, {}, {}, {}
+    results, met, change, thresholds, bases = {}, {}, {}, {}, {}
     for model in models:
         fit_years, fit_values = years, values
         if model_applies(model, years, rule.indicator):
@@ -117,6 +123,7 @@ def simulate_rule(rule: TargetRule, panel: pd.DataFrame, models: Sequence[str] =
             for y in rule.base_years]).mean(axis=1)
         target = res.paths[:, rule.target_year - last - 1]
         results[model] = res
+        bases[model] = base
         met[model] = is_met(rule, target, base)
         change[model] = 100 * (target / base - 1)
         thresholds[model] = target_threshold(rule, base)
@@ -124,17 +131,22 @@ def simulate_rule(rule: TargetRule, panel: pd.DataFrame, models: Sequence[str] =
         return RuleSimulation(rule, "series_too_short", years, values, {}, {}, {}, {},
                               note=f"{len(years)} values ({_years_text(years)}) are too few "
                                    "for any model")
-    return RuleSimulation(rule, "ok", years, values, results, met, change, thresholds, note)
+    return RuleSimulation(rule, "ok", years, values, results, met, change, thresholds, note,
+                          bases)
 
 
-def model_probabilities(sim: RuleSimulation, backtest: pd.DataFrame,
+def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
                         n_sims: int = N_SIMS) -> tuple[list[dict], list[dict]]:
     """Probability rows (per model and ensemble) and fan-chart rows for one simulated rule.
 
-    The ensemble weights come from :func:`analysis.accidents.models.model_weights` with the back-test
-    forecasts of years before ``year_set`` only; its probability is the weighted mean of the
-    model probabilities, and its interval the range of the model probabilities. Each model's
-    interval is the Monte Carlo 95 % (Wilson) interval of its simulated share.
+    The ensemble weights come from
+    :func:`analysis.accidents.recalibration.stacking_weights` with the back-test cases of
+    years before ``year_set`` only (equal weights, said so, where there are too few); its
+    probability is the weighted mean of the model probabilities, and its interval the range
+    of the model probabilities. ``ensemble_recalibrated`` recalibrates the ensemble's
+    target-year distribution with its standardised back-test errors known before
+    ``year_set`` (status ``series_too_short`` with a note when there are too few). Each
+    model's interval is the Monte Carlo 95 % (Wilson) interval of its simulated share.
 
     Returns
     -------
@@ -148,11 +160,12 @@ def model_probabilities(sim: RuleSimulation, backtest: pd.DataFrame,
                  "probability_lower": np.nan, "probability_upper": np.nan,
                  "interval_kind": None, "weight": np.nan, **common,
                  "note": sim.note or None}], []
-    weights = model_weights(backtest, list(sim.results), before_year=rule.year_set)
+    weights = stacking_weights(errors, list(sim.results), before_year=rule.year_set)
     wmap = dict(zip(weights["model"], weights["weight"]))
     probs = {m: float(np.mean(sim.met[m])) for m in sim.results}
     rows, fc_rows = [], []
     mix_paths = _mixture({m: r.paths for m, r in sim.results.items()}, wmap, n_sims)
+    mix_base = _mixture({m: sim.base[m][:, None] for m in sim.results}, wmap, n_sims)[:, 0]
     mix_change = _mixture({m: sim.change_pct[m][:, None] for m in sim.results}, wmap,
                           n_sims)[:, 0]
     mix_threshold = _mixture({m: sim.threshold[m][:, None] for m in sim.results}, wmap,
@@ -161,6 +174,27 @@ def model_probabilities(sim: RuleSimulation, backtest: pd.DataFrame,
     entries = [("model_ensemble", mix_paths, mix_change, mix_threshold, p_ens,
                 min(probs.values()), max(probs.values()), "range_of_models", np.nan,
                 "weights: " + weights["basis"].iloc[0])]
+    z = recalibrated_z(errors, "ensemble", rule.year_set)
+    j = rule.target_year - int(sim.data_years[-1]) - 1
+    if z is not None:
+        target = recalibrate_paths(mix_paths[:, j], z)
+        met = is_met(rule, target, mix_base)
+        lo, hi = wilson_interval(int(np.sum(met)), len(met))
+        recal_paths = mix_paths.copy()
+        recal_paths[:, j] = target
+        entries.append(("ensemble_recalibrated", recal_paths, 100 * (target / mix_base - 1),
+                        target_threshold(rule, mix_base), float(np.mean(met)), lo, hi,
+                        "monte_carlo_95", np.nan,
+                        f"ensemble recalibrated with {len(z)} standardised back-test errors "
+                        f"known before {rule.year_set}"))
+    else:
+        n_known = int(((errors["model"] == "ensemble")
+                       & (errors["target_year"] < rule.year_set)).sum())
+        rows.append({"method": "ensemble_recalibrated", "status": "series_too_short",
+                     "probability": np.nan, "probability_lower": np.nan,
+                     "probability_upper": np.nan, "interval_kind": None, "weight": np.nan,
+                     **common, "note": f"only {n_known} ensemble back-test errors known before "
+                                       f"{rule.year_set}; recalibration needs more"})
     for m, res in sim.results.items():
         k = int(np.sum(sim.met[m]))
         lo, hi = wilson_interval(k, len(sim.met[m]))
@@ -190,9 +224,10 @@ def model_probabilities(sim: RuleSimulation, backtest: pd.DataFrame,
 # Feasibility table
 
 
-def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, backtest: pd.DataFrame,
+def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: pd.DataFrame,
                       observations: pd.DataFrame, models: Sequence[str] = MODEL_NAMES,
-                      n_sims: int = N_SIMS, seed: int = SEED
+                      n_sims: int = N_SIMS, seed: int = SEED,
+                      regional_rows: Sequence[dict] = ()
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Probabilities for every rule and method, with outcomes where known, and fan-chart data.
 
@@ -204,8 +239,14 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, backtest
         uses years after the target was set).
     forecasts : pandas.DataFrame
         Schema :data:`FORECASTS`: predictive quantiles per target, method and year.
+
+    ``regional_rows`` are the ``hierarchical_nb`` rows of
+    :func:`analysis.accidents.regional.regional_probabilities`, added to their rules.
     """
     rows, fc_rows = [], []
+    by_target: dict[str, list[dict]] = {}
+    for r in regional_rows:
+        by_target.setdefault(r["target_id"], []).append(r)
     for rule in rules:
         rule_cols = {
             "target_id": rule.target_id, "source": rule.source, "doc_id": rule.doc_id or None,
@@ -218,10 +259,19 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, backtest
         }
         outcome = observed_outcome(rule, panel, observations)
         sim = simulate_rule(rule, panel, models, n_sims, seed)
-        model_rows, model_fc = model_probabilities(sim, backtest, n_sims)
+        model_rows, model_fc = model_probabilities(sim, errors, n_sims)
         fc_rows.extend(model_fc)
         for r in model_rows:
             rows.append({**rule_cols, **r, **outcome})
+        for r in by_target.get(rule.target_id, []):
+            clean = {k: v for k, v in r.items()
+                     if not k.startswith("_") and k not in ("target_id", "indicator_used")}
+            rows.append({**rule_cols, **clean, **outcome})
+            if "_target_draws" in r:
+                q = np.quantile(r["_target_draws"], [0.5, 0.1, 0.9, 0.025, 0.975])
+                fc_rows.append({"target_id": rule.target_id, "method": "hierarchical_nb",
+                                "year": rule.target_year, "median": q[0], "lower80": q[1],
+                                "upper80": q[2], "lower95": q[3], "upper95": q[4]})
         for method, as_of in (("reference_class", rule.year_set - 1),
                               ("reference_class_all_years", None)):
             ref = reference_class(rule, observations, as_of)

@@ -73,7 +73,8 @@ def change_observations(panel: pd.DataFrame, max_lag: int = 5) -> pd.DataFrame:
             forms = [("previous_year", 1, (year - 1,)), ("mean_prev_2", 2, (year - 2, year - 1))]
             forms += [("base_year", lag, (year - lag,)) for lag in range(2, max_lag + 1)]
             for form, lag, base in forms:
-                if all(b in vals for b in base):
+                # A zero baseline (a class count with none that year) has no relative change.
+                if all(b in vals for b in base) and np.mean([vals[b] for b in base]) > 0:
                     rows.append({
                         "geo_zh": geo_zh, "geo_en": first["geo_en"],
                         "geo_level": first["geo_level"], "indicator": code,

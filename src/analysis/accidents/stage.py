@@ -1,6 +1,7 @@
 """The feasibility stage as a whole: :func:`build` reads the raw accident statistics, the
-national plan targets and the corpus targets, runs the back-test, the feasibility and the
-calibration, and writes every table with :func:`analysis.core.schema.write_table`;
+national plan targets and the corpus targets, runs the back-test, the recalibration, the
+regional partially pooled model, the feasibility, the calibration and the simulation study,
+and writes every table with :func:`analysis.core.schema.write_table`;
 :func:`load_outputs` reads them back for the notebook, and :data:`SCHEMAS` lists them for the
 codebook. The pipeline reaches both through :mod:`analysis.accidents.feasibility`.
 """
@@ -15,12 +16,19 @@ from analysis.accidents.backtest import (BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_
                                          rolling_origin_forecasts, summarise_backtest)
 from analysis.accidents.calibration import calibration_table, pseudo_target_forms
 from analysis.accidents.forecast import N_SIMS, SEED
-from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, read_accident_rows,
-                                       resolve_sources)
+from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, ACCIDENT_REJECTED,
+                                       read_accident_rows, resolve_sources)
 from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus_places,
                                       coverage_report, series_segments)
 from analysis.accidents.probabilities import feasibility_table
+from analysis.accidents.recalibration import forecast_errors, recalibrated_backtest
 from analysis.accidents.reference import change_observations
+from analysis.accidents.regional import (HIERARCHICAL_FITS, REGIONAL_PREDICTIVE,
+                                         regional_probabilities)
+from analysis.accidents.simulation import simulation_study
+from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, brier_table,
+                                       corp_reliability, coverage_table)
+from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
 from analysis.accidents.tables import (CALIBRATION, CHANGE_OBSERVATIONS, FEASIBILITY, FORECASTS,
                                        TARGET_RULES)
 from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
@@ -65,7 +73,9 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     if not (stats_dir / "national.csv").exists():
         print(f"feasibility: no accident statistics in {raw_dir}; stage skipped", flush=True)
         return []
-    panel, alternatives = resolve_sources(read_accident_rows(raw_dir))
+    rejected_rows: list[dict] = []
+    panel, alternatives = resolve_sources(read_accident_rows(raw_dir, rejected_rows))
+    rejected = pd.DataFrame(rejected_rows, columns=ACCIDENT_REJECTED.column_names)
     national = read_csv(stats_dir / "national_targets.csv", dtype=str)
     rules = rules_from_national_targets(national)
     if targets_path.exists():
@@ -88,17 +98,33 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     fits = rolling_origin_forecasts(panel, n_sims=n_sims, seed=seed)
     backtest = backtest_table(fits)
     observations = change_observations(panel)
-    feasibility, forecasts = feasibility_table(rules, panel, backtest, observations,
-                                               n_sims=n_sims, seed=seed)
-    calibration = calibration_table(fits, backtest, observations, pseudo_target_forms(rules))
+    errors = forecast_errors(fits, n_sims)
+    coverage_scores = coverage_table(recalibrated_backtest(errors, backtest), "backtest")
+    regional_rows, hier_fits, regional_pmf = regional_probabilities(rules, panel, seed)
+    feasibility, forecasts = feasibility_table(rules, panel, errors, observations,
+                                               n_sims=n_sims, seed=seed,
+                                               regional_rows=regional_rows)
+    forms = pseudo_target_forms(rules)
+    calibration = calibration_table(fits, errors, observations, forms)
+    brier = brier_table(calibration, "backtest")
+    reliability = corp_reliability(calibration, ("model_ensemble", "ensemble_recalibrated",
+                                                 "reference_class"), "backtest")
+    sim_coverage, sim_brier, sim_reliability = simulation_study(panel, forms, seed=seed)
+    coverage_scores = pd.concat([coverage_scores, sim_coverage], ignore_index=True)
+    brier = pd.concat([brier, sim_brier], ignore_index=True)
+    reliability = pd.concat([reliability, sim_reliability], ignore_index=True)
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
+        (rejected, ACCIDENT_REJECTED),
         (coverage, ACCIDENT_COVERAGE), (series_segments(panel), SERIES_SEGMENTS),
         (rules_table(rules), TARGET_RULES), (backtest, BACKTEST),
         (summarise_backtest(backtest), BACKTEST_SUMMARY),
         (gm11_grade_table(fits), GM11_GRADE_TABLE),
         (observations, CHANGE_OBSERVATIONS), (forecasts, FORECASTS),
         (feasibility, FEASIBILITY), (calibration, CALIBRATION),
+        (structural_breaks(panel), STRUCTURAL_BREAKS),
+        (coverage_scores, COVERAGE), (brier, BRIER), (reliability, RELIABILITY),
+        (hier_fits, HIERARCHICAL_FITS), (regional_pmf, REGIONAL_PREDICTIVE),
     ]
     return [write_table(table, schema, processed_dir) for table, schema in tables]
 
@@ -122,6 +148,7 @@ def load_outputs(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
 
 
 #: Every table :func:`build` writes, for the codebook.
-SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
+SCHEMAS = (ACCIDENT_PANEL, ACCIDENT_ALTERNATIVES, ACCIDENT_REJECTED, ACCIDENT_COVERAGE, SERIES_SEGMENTS,
            TARGET_RULES, BACKTEST, BACKTEST_SUMMARY, GM11_GRADE_TABLE, CHANGE_OBSERVATIONS,
-           FORECASTS, FEASIBILITY, CALIBRATION)
+           FORECASTS, FEASIBILITY, CALIBRATION, STRUCTURAL_BREAKS, COVERAGE, BRIER,
+           RELIABILITY, HIERARCHICAL_FITS, REGIONAL_PREDICTIVE)

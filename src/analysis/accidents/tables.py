@@ -16,8 +16,8 @@ CORPUS_INDICATORS = ("accidents_total", "deaths_total", "deaths_per_100m_gdp",
                      "major_accidents_total", "other")
 ADMIN_LEVELS = ("national", "province", "city", "county")
 
-METHODS = (("model_ensemble",) + tuple(f"model:{m}" for m in MODEL_NAMES)
-           + ("reference_class", "reference_class_all_years"))
+METHODS = (("model_ensemble", "ensemble_recalibrated") + tuple(f"model:{m}" for m in MODEL_NAMES)
+           + ("reference_class", "reference_class_all_years", "hierarchical_nb"))
 
 
 _FE = "analysis.accidents.feasibility"
@@ -59,7 +59,10 @@ TARGET_RULES = TableSchema(
     primary_key=("target_id",),
 )
 
-_METHOD_DOC = ("model_ensemble (back-test-weighted mixture), model:<name> (one model), "
+_METHOD_DOC = ("model_ensemble (mixture, stacking weights on log score where the back-test "
+               "allows, else equal), ensemble_recalibrated (that mixture recalibrated with its "
+               "back-test errors), hierarchical_nb (partially pooled negative binomial across "
+               "places), model:<name> (one model), "
                "reference_class (base rate from data up to year_set - 1), "
                "reference_class_all_years (base rate from all years, ex post)")
 

@@ -172,6 +172,11 @@ def _pct_label(rule: TargetRule) -> str:
         return f"{short} {rule.required_change_pct:+g}% vs {base}"
     if rule.comparator == "below":
         return f"{short} below {base}" if base else f"{short} lower (no baseline stated)"
+    # The class the text names (most specific first), so that "杜绝较大以上" is not shown as 重特大.
+    for word, english in (("较大以上", "3+ deaths"), ("重特大", "10+ deaths"), ("较大", "3-9 deaths"),
+                          ("重大", "10-29 deaths")):
+        if word in rule.quote:
+            return f"no {word} accident ({english})"
     return "no major accident (重特大)"
 
 

@@ -25,7 +25,7 @@ _INDICATOR_LABEL = {
     "deaths_per_100k_industrial_workers": "Deaths per 100k industrial workers",
     "road_deaths_per_10k_vehicles": "Road deaths per 10k vehicles",
 }
-_MODEL_COLOUR = dict(zip(MODEL_NAMES, PALETTE))
+_MODEL_COLOUR = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(MODEL_NAMES)}
 
 
 def plot_national_series(panel: pd.DataFrame,
@@ -89,7 +89,8 @@ def plot_backtest(summary_by_horizon: pd.DataFrame, summary: pd.DataFrame) -> pl
     ax1.set_xlabel("horizon (years ahead)")
     ax1.set_ylabel("MAPE, %")
     ax1.set_title("Out-of-sample error by horizon")
-    ax1.legend(fontsize=6.5, frameon=False)
+    ax1.legend(fontsize=6, frameon=False, ncol=2)
+    ax1.set_yscale("log")
     y = np.arange(len(summary))
     ax2.scatter(summary["coverage80"], y - 0.12, color=PALETTE[0], label="80 % interval", s=18)
     ax2.scatter(summary["coverage95"], y + 0.12, color=PALETTE[3], label="95 % interval", s=18)
@@ -207,82 +208,225 @@ def plot_fan_charts(forecasts: pd.DataFrame, panel: pd.DataFrame, feasibility: p
 
 
 _METHOD_STYLE = {
-    "model_ensemble": ("o", PALETTE[0], "model ensemble (range of models)"),
-    "reference_class": ("s", PALETTE[2], "reference class, ex ante (Wilson 95 %)"),
-    "reference_class_all_years": ("D", PALETTE[4], "reference class, all years (ex post)"),
+    "model_ensemble": ("o", PALETTE[0], "model ensemble"),
+    "ensemble_recalibrated": ("D", PALETTE[3], "ensemble, recalibrated"),
+    "hierarchical_nb": ("s", PALETTE[2], "partially pooled NB (regional)"),
 }
 
 
 def plot_probabilities(feasibility: pd.DataFrame) -> plt.Figure:
-    """Probability that each target is met, per method, with the outcome where known.
+    """Per target: the change required against the predicted distribution of the change
+    (median and 80 % interval per method), the observed change where known, and P(met).
+
+    Targets with no predicted change ("no major accident") show P(count = 0) as text.
 
     Parameters
     ----------
     feasibility : pandas.DataFrame
-        Schema ``feasibility``; targets without any probability are left out.
+        Schema ``feasibility``; rows of the methods in ``_METHOD_STYLE`` with status ok.
     """
     apply_style()
-    shown = feasibility[feasibility["method"].isin(_METHOD_STYLE)]
-    has_p = shown.groupby("target_id")["probability"].apply(lambda s: s.notna().any())
-    order = [t for t in dict.fromkeys(shown["target_id"]) if has_p.get(t, False)]
-    fig, ax = plt.subplots(figsize=(8.5, 0.34 * len(order) + 1.4))
-    offsets = dict(zip(_METHOD_STYLE, (-0.22, 0.0, 0.22)))
+    shown = feasibility[feasibility["method"].isin(_METHOD_STYLE)
+                        & (feasibility["status"] == "ok")]
+    order = list(dict.fromkeys(shown["target_id"]))
+    fig, ax = plt.subplots(figsize=(9.5, 0.42 * len(order) + 1.5))
+    offsets = dict(zip(_METHOD_STYLE, (-0.18, 0.0, 0.18)))
     for i, tid in enumerate(order):
         rows = shown[shown["target_id"] == tid]
+        first = rows.iloc[0]
+        required = (first["required_change_pct"] if first["comparator"] == "decline_by"
+                    else 0.0 if first["comparator"] == "below" else np.nan)
+        if pd.notna(required):
+            ax.plot([required, required], [i - 0.35, i + 0.35], color="black", lw=1.6)
+        texts = []
         for rec in rows.to_dict("records"):
-            if pd.isna(rec["probability"]):
-                continue
             marker, colour, _ = _METHOD_STYLE[rec["method"]]
             y = i + offsets[rec["method"]]
-            ax.plot([rec["probability_lower"], rec["probability_upper"]], [y, y], color=colour,
-                    lw=1)
-            ax.plot(rec["probability"], y, marker, color=colour, ms=4)
-        met = rows["outcome_met"].iloc[0]
-        text = {True: "met", False: "missed"}.get(met if isinstance(met, bool) else None, "?")
-        ax.text(1.04, i, text, va="center", fontsize=7,
-                color={"met": PALETTE[2], "missed": PALETTE[3]}.get(text, "grey"))
-    labels = [shown.loc[shown["target_id"] == t, "label"].iloc[0] for t in order]
+            if pd.notna(rec["predicted_change_median"]):
+                ax.plot([rec["predicted_change_lower80"], rec["predicted_change_upper80"]],
+                        [y, y], color=colour, lw=1.2)
+                ax.plot(rec["predicted_change_median"], y, marker, color=colour, ms=4)
+            texts.append(f"{rec['probability']:.2f}")
+        if pd.notna(first["outcome_change_pct"]):
+            ax.plot(first["outcome_change_pct"], i, "*", color=PALETTE[4], ms=9, zorder=5)
+        what = "P(met) " if first["comparator"] != "no_major" else "P(none) "
+        ax.text(1.01, i, what + " / ".join(texts), transform=ax.get_yaxis_transform(),
+                va="center", fontsize=7)
+    labels = [f"{shown.loc[shown['target_id'] == t, 'label'].iloc[0]} "
+              f"({shown.loc[shown['target_id'] == t, 'geography_en'].iloc[0] or ''}, "
+              f"{int(shown.loc[shown['target_id'] == t, 'target_year'].iloc[0])})"
+              for t in order]
     ax.set_yticks(range(len(order)), labels, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlim(-0.02, 1.12)
-    ax.set_xlabel("probability that the target is met (outcome at right; ? = not in data)")
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.axvline(0, color="grey", lw=0.6, ls=":")
+    ax.set_xlabel("change against the target's baseline, % (black bar: required; "
+                  "star: observed)")
     for method, (marker, colour, label) in _METHOD_STYLE.items():
-        ax.plot([], [], marker, color=colour, label=label)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.34 * len(order) + 1.4)),
-              ncol=3, frameon=False, fontsize=7)
+        ax.plot([], [], marker + "-", color=colour, label=label + " (median, 80 %)")
+    ax.plot([], [], "*", color=PALETTE[4], ms=8, label="observed change")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -1.0 / (0.42 * len(order) + 1.5)),
+              ncol=2, frameon=False, fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def plot_reliability(reliability: pd.DataFrame) -> plt.Figure:
-    """Reliability diagram: observed frequency against forecast probability, per method.
+def plot_regional_target(predictive: pd.DataFrame, feasibility: pd.DataFrame,
+                         target_id: str) -> plt.Figure:
+    """Predictive distribution behind one regional probability, the region where the target
+    is met shaded.
+
+    Parameters
+    ----------
+    predictive : pandas.DataFrame
+        Schema ``regional_predictive``.
+    feasibility : pandas.DataFrame
+        Schema ``feasibility`` (for the label, the rule and P(met)).
+    target_id : str
+        A target with a ``hierarchical_nb`` row.
+    """
+    apply_style()
+    part = predictive[predictive["target_id"] == target_id].sort_values("value")
+    rec = feasibility[(feasibility["target_id"] == target_id)
+                      & (feasibility["method"] == "hierarchical_nb")].iloc[0]
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    if part["quantity"].iloc[0] == "count":
+        met = part["value"] == 0
+        xlabel = f"{rec['geography_en']} count in {int(rec['target_year'])}"
+    else:
+        met = (part["value"] <= 0) if rec["comparator"] == "decline_by" else part["value"] < 0
+        xlabel = (f"{rec['geography_en']} count in {int(rec['target_year'])} minus the "
+                  "count the target allows")
+    keep = part["probability"].cumsum() <= 0.999
+    part, met = part[keep | (part.index == part.index[0])], met[keep | (part.index ==
+                                                                        part.index[0])]
+    ax.bar(part["value"], part["probability"], width=0.9,
+           color=np.where(met, PALETTE[2], PALETTE[7 % len(PALETTE)]))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("predictive probability")
+    ax.set_title(f"{rec['label']}\nP(met) = {rec['probability']:.2f} (green: met)",
+                 fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.tight_layout()
+    return fig
+
+
+def plot_coverage(coverage: pd.DataFrame, models: Sequence[str] = ("ensemble", "rw_drift",
+                                                                    "loglinear", "naive")
+                  ) -> plt.Figure:
+    """Interval coverage by horizon, raw (open) and recalibrated (filled), with bootstrap
+    intervals, per source (back-test, each simulated process) and level.
+
+    Parameters
+    ----------
+    coverage : pandas.DataFrame
+        Schema ``forecast_coverage``.
+    models : sequence of str
+        Models drawn.
+    """
+    apply_style()
+    sources = list(dict.fromkeys(coverage["source"]))
+    fig, axes = plt.subplots(2, len(sources), figsize=(3.0 * len(sources), 5.2),
+                             sharex=True, sharey=True, squeeze=False)
+    for c, src in enumerate(sources):
+        for r, level in enumerate((80, 95)):
+            ax = axes[r, c]
+            ax.axhline(level / 100, color="grey", ls="--", lw=0.8)
+            ax.axhspan(level / 100 - 0.05, min(level / 100 + 0.05, 1), color="grey",
+                       alpha=0.12, lw=0)
+            for k, model in enumerate(models):
+                colour = PALETTE[k % len(PALETTE)]
+                for kind, fill in (("raw", "white"), ("recalibrated", colour)):
+                    part = coverage[(coverage["source"] == src) & (coverage["model"] == model)
+                                    & (coverage["level"] == level)
+                                    & (coverage["intervals"] == kind)].sort_values("horizon")
+                    if part.empty:
+                        continue
+                    x = part["horizon"] + (k - 1.5) * 0.08 + (0.03 if fill != "white" else 0)
+                    ax.errorbar(x, part["coverage"], yerr=[part["coverage"] - part["lower"],
+                                                           part["upper"] - part["coverage"]],
+                                fmt="o", mfc=fill, color=colour, ms=3.5, lw=0.6,
+                                label=f"{model} ({kind})" if (r, c) == (0, 0) else None)
+            ax.set_title(f"{src}, {level} %", fontsize=8)
+            ax.set_ylim(-0.02, 1.05)
+            if r == 1:
+                ax.set_xlabel("horizon (years)")
+    axes[0, 0].set_ylabel("coverage")
+    axes[1, 0].set_ylabel("coverage")
+    fig.legend(loc="lower center", ncol=4, frameon=False, fontsize=6.5)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def plot_brier(brier: pd.DataFrame, lead_group: str = "all") -> plt.Figure:
+    """Brier score with outcome-year bootstrap interval per method and source.
+
+    Parameters
+    ----------
+    brier : pandas.DataFrame
+        Schema ``brier_scores``.
+    lead_group : str
+        ``all``, ``lead 1`` or ``lead 2-5``.
+    """
+    apply_style()
+    part = brier[brier["lead_group"] == lead_group]
+    sources = list(dict.fromkeys(part["source"]))
+    methods = sorted(part["method"].unique(), key=lambda m: (not m.startswith(("model_e",
+                                                                              "ensemble",
+                                                                              "reference")), m))
+    fig, axes = plt.subplots(1, len(sources), figsize=(2.6 * len(sources) + 1.6, 0.25 *
+                                                       len(methods) + 1.4), sharey=True,
+                             squeeze=False)
+    for ax, src in zip(axes[0], sources):
+        sub = part[part["source"] == src].set_index("method")
+        for i, m in enumerate(methods):
+            if m not in sub.index:
+                continue
+            rec = sub.loc[m]
+            colour = PALETTE[0] if m in ("model_ensemble", "ensemble_recalibrated") else (
+                PALETTE[2] if m == "reference_class" else "grey")
+            ax.plot([rec["brier_lower"], rec["brier_upper"]], [i, i], color=colour, lw=1)
+            ax.plot(rec["brier"], i, "o", color=colour, ms=4)
+        ens = sub["brier"].get("model_ensemble", np.nan)
+        ax.axvline(ens, color=PALETTE[0], ls=":", lw=0.8)
+        ax.set_title(f"{src} (n={int(sub['n'].max())})", fontsize=8)
+        ax.set_xlabel("Brier score")
+    axes[0, 0].set_yticks(range(len(methods)), methods, fontsize=7)
+    axes[0, 0].invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def plot_corp_reliability(reliability: pd.DataFrame) -> plt.Figure:
+    """CORP reliability diagrams (PAV calibration curves) per source and method.
 
     Parameters
     ----------
     reliability : pandas.DataFrame
-        :func:`analysis.accidents.feasibility.reliability_table`.
+        Schema ``reliability_corp``.
     """
     apply_style()
-    fig, ax = plt.subplots(figsize=(4.4, 4.2))
-    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
-    for k, (method, part) in enumerate(reliability.groupby("method", sort=False)):
-        marker, colour, label = _METHOD_STYLE.get(method, ("o", PALETTE[k], method))
-        x = part["mean_probability"] + (k - 0.5) * 0.01
-        ax.errorbar(x, part["observed_rate"],
-                    yerr=[part["observed_rate"] - part["observed_lower"],
-                          part["observed_upper"] - part["observed_rate"]],
-                    fmt=marker, color=colour, ms=4, lw=0.8, capsize=2,
-                    label=label.split(" (")[0])
-        offset = (-24, 3) if k == 0 else (4, -9)
-        for xi, yi, n in zip(x, part["observed_rate"], part["n"]):
-            ax.annotate(f"n={n}", (xi, yi), textcoords="offset points", xytext=offset,
-                        fontsize=6, color=colour)
-    ax.set_xlim(-0.03, 1.03)
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("forecast probability (bin mean)")
-    ax.set_ylabel("share of pseudo-targets met (Wilson 95 %)")
-    ax.set_title("Reliability on historical pseudo-targets")
-    ax.legend(loc="upper left", frameon=False, fontsize=7)
+    sources = list(dict.fromkeys(reliability["source"]))
+    fig, axes = plt.subplots(1, len(sources), figsize=(2.9 * len(sources), 3.2),
+                             sharey=True, squeeze=False)
+    styles = {"model_ensemble": PALETTE[0], "ensemble_recalibrated": PALETTE[3],
+              "reference_class": PALETTE[2]}
+    for ax, src in zip(axes[0], sources):
+        ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
+        for method, colour in styles.items():
+            part = reliability[(reliability["source"] == src)
+                               & (reliability["method"] == method)].sort_values("probability")
+            if part.empty:
+                continue
+            ax.step(part["probability"], part["calibrated"], where="post", color=colour,
+                    lw=1.2, label=method)
+            ax.plot(part["probability"], np.full(len(part), -0.03), "|", color=colour,
+                    ms=4, alpha=0.6)
+        ax.set_title(src, fontsize=8)
+        ax.set_xlabel("forecast probability")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.06, 1.02)
+    axes[0, 0].set_ylabel("PAV-calibrated probability")
+    axes[0, 0].legend(frameon=False, fontsize=6.5, loc="upper left")
     fig.tight_layout()
     return fig
 

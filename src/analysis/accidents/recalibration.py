@@ -1,0 +1,260 @@
+"""Combining and recalibrating the forecasting models from their back-test record.
+
+:func:`forecast_errors` turns every back-test fit into scale-free case records: the
+standardised log error ``z = (log actual - log median) / s`` (``s`` the half-width of the
+model's own 80 % interval on logs divided by z_0.9, so ``z`` is a standard normal for a
+calibrated Gaussian forecaster), the PIT, and the log predictive density (Gaussian kernel
+density of the simulated log values, scipy). An ``ensemble`` pseudo-model is added: at each
+origin the mixture of the models present, weighted by :func:`stacking_weights`.
+
+:func:`stacking_weights` maximises the mean log score of the mixture over the back-test cases
+known before a year (Yao, Vehtari, Simpson and Gelman 2018, *Bayesian Analysis* 13(3)), where
+at least ``min_cases`` cases are common to all candidate models; otherwise the weights are
+equal and the basis says so.
+
+:func:`recalibrated_z` gives, for a model and a year, the empirical distribution of its
+standardised errors on cases whose outcome was known by then (target year before the year).
+Recalibrated intervals are ``median * exp(s * q)`` with ``q`` the Student-t prediction interval
+of the next error from those past errors (:func:`conformal_quantiles` says why not the
+split-conformal quantile); recalibrated probabilities use the same predictive law of the
+target-year value. Written by hand because the libraries for this (crepes, mapie) calibrate
+scikit-learn regressors on exchangeable splits, whereas here the calibration set must grow
+with calendar time (only outcomes known at the origin count), must be pooled across models'
+own scales and horizons, and must feed probabilities of targets, not only intervals.
+:func:`recalibrated_backtest` applies it to every back-test case whose calibration set is
+large enough, so raw and recalibrated coverage are compared on the same cases.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.accidents.backtest import OriginForecast
+
+_Z90 = stats.norm.ppf(0.9)
+#: Fewest past cases for recalibration, and for stacking weights.
+MIN_CAL = 8
+MIN_STACK = 10
+LEVELS = (0.8, 0.95)
+
+
+def mixture_paths(paths_by_model: Mapping[str, np.ndarray], weights: Mapping[str, float],
+                  n: int) -> np.ndarray:
+    """Deterministic mixture: model m contributes round(w_m n) of its paths (largest
+    remainders break ties), so the mixture of i.i.d. path sets is exact up to rounding."""
+    names = list(paths_by_model)
+    w = np.array([weights[m] for m in names], float)
+    raw = w / w.sum() * n
+    counts = np.floor(raw).astype(int)
+    order = np.argsort(-(raw - counts), kind="mergesort")
+    counts[order[: n - counts.sum()]] += 1
+    return np.concatenate([paths_by_model[m][:c] for m, c in zip(names, counts)], axis=0)
+
+
+def _case_records(paths: np.ndarray, actual_years, actual_values, key: dict) -> list[dict]:
+    k = len(actual_values)
+    logs = np.log(np.maximum(paths[:, :k], 1e-12))
+    y = np.log(np.asarray(actual_values, float))
+    lo, med, hi = np.quantile(logs, [0.1, 0.5, 0.9], axis=0)
+    s = np.maximum((hi - lo) / (2 * _Z90), 1e-6)
+    sd = logs.std(axis=0)
+    # Gaussian kernel density at the outcome, Scott's bandwidth (what scipy's gaussian_kde
+    # does in one dimension), for all horizons at once.
+    bw = np.maximum(sd, 1e-12) * len(logs) ** -0.2
+    dens = np.mean(np.exp(-0.5 * ((y - logs) / bw) ** 2), axis=0) / (bw * np.sqrt(2 * np.pi))
+    dens = np.where(sd > 1e-9, dens, 0.0)
+    pit = np.mean(logs <= y, axis=0)
+    return [{**key, "horizon": j + 1, "target_year": int(actual_years[j]),
+             "log_median": float(med[j]), "log_scale": float(s[j]),
+             "z": float((y[j] - med[j]) / s[j]), "pit": float(pit[j]),
+             "log_density": float(np.log(max(dens[j], 1e-300)))} for j in range(k)]
+
+
+def forecast_errors(origin_forecasts: Sequence[OriginForecast], n_sims: int,
+                    min_stack: int = MIN_STACK) -> pd.DataFrame:
+    """Scale-free records of every back-test case, per model and for the stacked ensemble.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``series_id``, ``model``, ``origin``, ``horizon``, ``target_year``,
+        ``log_median``, ``log_scale``, ``z``, ``pit``, ``log_density``, ``weights_basis``.
+    """
+    rows = []
+    groups: dict[tuple, list[OriginForecast]] = {}
+    for of in origin_forecasts:
+        key = {"series_id": of.series_id, "model": of.result.model, "origin": of.origin,
+               "weights_basis": None}
+        rows.extend(_case_records(of.result.paths, of.actual_years, of.actual_values, key))
+        groups.setdefault((of.series_id, of.origin), []).append(of)
+    single = pd.DataFrame(rows)
+    for (series_id, origin), fits in groups.items():
+        models = [of.result.model for of in fits]
+        w = stacking_weights(single, models, before_year=origin + 1, min_cases=min_stack)
+        paths = mixture_paths({of.result.model: of.result.paths for of in fits},
+                              dict(zip(w["model"], w["weight"])), n_sims)
+        key = {"series_id": series_id, "model": "ensemble", "origin": origin,
+               "weights_basis": w["basis"].iloc[0]}
+        rows.extend(_case_records(paths, fits[0].actual_years, fits[0].actual_values, key))
+    return pd.DataFrame(rows)
+
+
+_CACHE: dict = {}
+
+
+def _cached(errors: pd.DataFrame, what: str, build):
+    """Per-table cache of derived arrays (the same errors table is queried hundreds of
+    times); keyed by identity, length and a checksum so a new table is never confused."""
+    key = (what, id(errors), len(errors), float(errors["z"].sum()) if len(errors) else 0.0)
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = build()
+    return _CACHE[key]
+
+
+def _wide_density(errors: pd.DataFrame):
+    wide = errors.pivot_table(index=["series_id", "origin", "horizon"], columns="model",
+                              values="log_density", aggfunc="first")
+    years = errors.drop_duplicates(["series_id", "origin", "horizon"]).set_index(
+        ["series_id", "origin", "horizon"])["target_year"].reindex(wide.index).to_numpy()
+    return {m: i for i, m in enumerate(wide.columns)}, wide.to_numpy(), years
+
+
+def stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: int | None,
+                     min_cases: int = MIN_STACK) -> pd.DataFrame:
+    """Weights maximising the mean log score of the mixture on past common cases.
+
+    Models with fewer than ``min_cases`` cases of their own before ``before_year`` cannot be
+    weighted by their record and are left out of the stack (weight 0, named in the basis) if
+    at least two others share ``min_cases`` cases; otherwise all weights are equal. The
+    maximisation is the EM algorithm for mixture weights (the log score of a mixture is
+    concave in its weights, so EM converges to the optimum).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``weight``, ``n_cases``, ``basis``.
+    """
+    models = list(dict.fromkeys(models))
+    col, wide, years = _cached(errors, "wide", lambda: _wide_density(errors))
+    past = wide[years < before_year] if before_year is not None else wide
+    counts = {m: int(np.sum(~np.isnan(past[:, col[m]]))) for m in models if m in col}
+    kept = [m for m in models if counts.get(m, 0) >= min_cases]
+    logd = past[:, [col[m] for m in kept]] if kept else np.empty((0, 0))
+    logd = logd[~np.isnan(logd).any(axis=1)] if kept else logd
+    n = len(logd)
+    when = f" before {before_year}" if before_year is not None else ""
+    if n < min_cases or len(kept) < 2:
+        return pd.DataFrame({"model": models, "weight": 1.0 / len(models), "n_cases": n,
+                             "basis": f"equal ({len(kept)} of {len(models)} models with "
+                                      f"{min_cases}+ back-test cases{when}, {n} common cases; "
+                                      f"stacking needs 2 models and {min_cases} cases)"})
+    left_out = [m for m in models if m not in kept]
+    dens = np.exp(logd - logd.max(axis=1, keepdims=True))
+    w = np.full(len(kept), 1.0 / len(kept))
+    for _ in range(1000):
+        resp = dens * w
+        resp /= resp.sum(axis=1, keepdims=True)
+        new = resp.mean(axis=0)
+        if np.max(np.abs(new - w)) < 1e-9:
+            w = new
+            break
+        w = new
+    wmap = dict(zip(kept, w))
+    note = f"; without a record, weight 0: {', '.join(left_out)}" if left_out else ""
+    return pd.DataFrame({"model": models,
+                         "weight": [round(float(wmap.get(m, 0.0)), 10) for m in models],
+                         "n_cases": n,
+                         "basis": f"stacking on log score over {n} common back-test "
+                                  f"cases{when} of {len(kept)} models{note}"})
+
+
+def recalibrated_z(errors: pd.DataFrame, model: str, before_year: int,
+                   min_cal: int = MIN_CAL) -> np.ndarray | None:
+    """Standardised errors of ``model`` on cases with outcomes known before ``before_year``
+    (sorted), or None if there are fewer than ``min_cal``."""
+    by_model = _cached(errors, "z", lambda: {
+        m: (g["target_year"].to_numpy(), g["z"].to_numpy())
+        for m, g in errors.groupby("model", sort=False)})
+    if model not in by_model:
+        return None
+    years, z = by_model[model]
+    z = z[years < before_year]
+    if len(z) < min_cal:
+        return None
+    return np.sort(z)
+
+
+def conformal_quantiles(z: np.ndarray, level: float) -> tuple[float, float]:
+    """Central interval of ``level`` for the next standardised error.
+
+    The Student-t prediction interval of a new draw from the errors' location-scale law,
+    ``mean +- t_{n-1} sd sqrt(1 + 1/n)``: with 8-20 past errors the split-conformal interval
+    cannot reach 95 % (it needs n >= 19 to be finite and is capped at the sample range
+    otherwise), whereas this interval is exact for Gaussian errors at any n and keeps the
+    shift of the mean (a biased model is moved, not only widened)."""
+    n = len(z)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * z.std(ddof=1) * np.sqrt(1 + 1 / n)
+    return float(z.mean() - half), float(z.mean() + half)
+
+
+def recalibrated_draws(z: np.ndarray, n: int = 2000) -> np.ndarray:
+    """``n`` deterministic quantiles of the same predictive law of the next error."""
+    u = (np.arange(n) + 0.5) / n
+    k = len(z)
+    return z.mean() + stats.t.ppf(u, k - 1) * z.std(ddof=1) * np.sqrt(1 + 1 / k)
+
+
+def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
+                          min_cal: int = MIN_CAL) -> pd.DataFrame:
+    """Raw and recalibrated interval hits for every back-test case, per model and ensemble.
+
+    The calibration set of a case made at origin t is the model's own cases with target year
+    <= t. Cases with fewer than ``min_cal`` such cases get no recalibrated interval
+    (``recalibrated`` false).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``series_id``, ``model``, ``origin``, ``horizon``, ``target_year``, ``n_cal``,
+        ``recalibrated``, ``in80_raw``, ``in95_raw``, ``in80_recal``, ``in95_recal``.
+    """
+    raw_hits = backtest.set_index(["series_id", "model", "origin", "horizon"])[["in80", "in95"]]
+    rows = []
+    zs, limits = {}, {}
+    for m, o in errors[["model", "origin"]].drop_duplicates().itertuples(index=False):
+        zs[(m, o)] = z = recalibrated_z(errors, m, o + 1, min_cal)
+        if z is not None:
+            limits[(m, o)] = {lvl: conformal_quantiles(z, lvl) for lvl in (0.8, 0.95)}
+    for rec in errors.to_dict("records"):
+        key = (rec["series_id"], rec["model"], rec["origin"], rec["horizon"])
+        z = zs[(rec["model"], rec["origin"])]
+        if rec["model"] == "ensemble":
+            # The ensemble has no back-test row of its own: its raw hits come from its PIT.
+            in80 = bool(0.1 <= rec["pit"] <= 0.9)
+            in95 = bool(0.025 <= rec["pit"] <= 0.975)
+        else:
+            in80, in95 = (bool(v) for v in raw_hits.loc[key])
+        out = {"series_id": rec["series_id"], "model": rec["model"], "origin": rec["origin"],
+               "horizon": rec["horizon"], "target_year": rec["target_year"],
+               "n_cal": 0 if z is None else len(z), "recalibrated": z is not None,
+               "in80_raw": in80, "in95_raw": in95, "in80_recal": None, "in95_recal": None}
+        if z is not None:
+            for level, col in ((0.8, "in80_recal"), (0.95, "in95_recal")):
+                lo, hi = limits[(rec["model"], rec["origin"])][level]
+                out[col] = bool(lo <= rec["z"] <= hi)
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def recalibrate_paths(paths_at_target: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Target-year values under the recalibrated predictive ``median * exp(s * e)``, ``e``
+    from :func:`recalibrated_draws` (as many as there are paths)."""
+    logs = np.log(np.maximum(paths_at_target, 1e-12))
+    lo, med, hi = np.quantile(logs, [0.1, 0.5, 0.9])
+    s = max((hi - lo) / (2 * _Z90), 1e-6)
+    return np.exp(med + s * recalibrated_draws(z, len(paths_at_target)))

@@ -1,0 +1,100 @@
+"""Stacking, recalibration and the scores, on inputs with known answers."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.accidents.recalibration import (conformal_quantiles, recalibrate_paths,
+                                              recalibrated_z, stacking_weights)
+from analysis.accidents.scores import (brier_table, corp_decomposition, corp_reliability,
+                                       coverage_table)
+
+
+def _errors(n_cases, dens_a, dens_b, start=2000):
+    rows = []
+    for i in range(n_cases):
+        for model, d in (("a", dens_a), ("b", dens_b)):
+            rows.append({"series_id": "s", "model": model, "origin": start + i, "horizon": 1,
+                         "target_year": start + i + 1, "log_density": np.log(d[i]),
+                         "z": 0.0})
+    return pd.DataFrame(rows)
+
+
+def test_stacking_prefers_the_model_that_predicts_better_and_is_equal_when_short():
+    rng = np.random.default_rng(0)
+    good = rng.uniform(0.5, 1.0, 30)
+    bad = good / 20
+    w = stacking_weights(_errors(30, good, bad), ["a", "b"], before_year=None)
+    assert w.set_index("model")["weight"]["a"] > 0.95
+    assert "stacking on log score over 30" in w["basis"].iloc[0]
+    short = stacking_weights(_errors(30, good, bad), ["a", "b"], before_year=2005)
+    assert list(short["weight"]) == [0.5, 0.5] and short["basis"].iloc[0].startswith("equal")
+    # complementary models: each better on half the cases -> both get weight
+    mixed = stacking_weights(_errors(30, np.r_[good[:15], bad[15:]], np.r_[bad[:15], good[15:]]),
+                             ["a", "b"], before_year=None)
+    assert mixed["weight"].min() > 0.3
+
+
+def test_recalibrated_intervals_cover_near_nominal_for_gaussian_errors():
+    """The Student-t prediction interval of the next standardised error from n = 10 past
+    errors covers at its nominal level, even when the raw model is biased and too narrow."""
+    rng = np.random.default_rng(1)
+    hits = {0.8: [], 0.95: []}
+    for _ in range(3000):
+        z = 0.7 + 2.5 * rng.standard_normal(11)  # biased and over-confident model
+        for level in hits:
+            lo, hi = conformal_quantiles(z[:10], level)
+            hits[level].append(lo <= z[10] <= hi)
+    assert np.mean(hits[0.8]) == pytest.approx(0.8, abs=0.025)
+    assert np.mean(hits[0.95]) == pytest.approx(0.95, abs=0.015)
+
+
+def test_recalibration_uses_only_errors_known_before_the_year_and_widens_paths():
+    e = pd.DataFrame({"model": "m", "target_year": np.arange(2000, 2012),
+                      "z": np.linspace(-3, 3, 12)})
+    assert recalibrated_z(e, "m", 2007) is None            # 7 known (2000-2006), min 8
+    z = recalibrated_z(e, "m", 2009)
+    assert len(z) == 9 and z.max() < e["z"].iloc[9]        # 2009 onwards not yet known
+    paths = np.exp(np.random.default_rng(2).normal(0, 0.1, 4000))
+    wide = recalibrate_paths(paths, np.linspace(-3, 3, 12))
+    assert np.std(np.log(wide)) > 2 * np.std(np.log(paths))
+
+
+def test_corp_decomposition_identity_and_calibrated_forecasts():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 1, 5000)
+    o = rng.uniform(0, 1, 5000) < p
+    d = corp_decomposition(p, o)
+    assert d["brier"] == pytest.approx(d["mcb"] - d["dsc"] + d["unc"])
+    assert d["mcb"] < 0.003 and d["dsc"] == pytest.approx(0.25 - 1 / 6, abs=0.01)
+    over = corp_decomposition(np.clip(1.6 * (p - 0.5) + 0.5, 0, 1), o)
+    assert over["mcb"] > 5 * d["mcb"]
+
+
+def test_brier_table_bootstrap_and_coverage_table():
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(60):
+        year = 2000 + i % 12
+        truth = rng.uniform()
+        out = bool(rng.uniform() < truth)
+        for method, p in (("model_ensemble", truth), ("reference_class", 0.5)):
+            rows.append({"pseudo_id": f"p{i}", "method": method, "probability": p,
+                         "outcome": out, "lead": 1 + i % 2, "target_year": year})
+    cal = pd.DataFrame(rows)
+    b = brier_table(cal, "test").set_index(["lead_group", "method"])
+    row = b.loc[("all", "reference_class")]
+    assert row["n"] == 60 and row["n_years"] == 12
+    assert row["brier_lower"] <= row["brier"] <= row["brier_upper"]
+    assert row["diff_vs_reference"] > 0          # the informed forecast beats 0.5
+    assert set(b.index.get_level_values(0)) == {"all", "lead 1", "lead 2-5"}
+    rel = corp_reliability(cal, ["model_ensemble"], "test")
+    assert (np.diff(rel["calibrated"]) >= -1e-12).all()
+    hits = pd.DataFrame({"model": "m", "horizon": 1, "target_year": np.repeat(np.arange(10), 3),
+                         "recalibrated": True, "in80_raw": np.arange(30) % 2 == 0,
+                         "in95_raw": True, "in80_recal": True, "in95_recal": True})
+    cov = coverage_table(hits, "test").set_index(["intervals", "level"])
+    assert cov.loc[("raw_all", 80), "coverage"] == 0.5
+    assert cov.loc[("raw_all", 80), "lower"] < 0.5 < cov.loc[("raw_all", 80), "upper"]
+    assert cov.loc[("recalibrated", 95), "coverage"] == 1.0
