@@ -150,6 +150,35 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     _ind("deaths_per_100m_gdp_change", "人/亿元GDP", "change_abs", "deaths_per_100m_gdp",
          "Reported absolute change of the per-GDP death rate on the previous year",
          "deaths_per_100m_gdp", "previous_year"),
+    # Codes of the second gathering pass (raw NOTES_regional_series.md, "New indicator
+    # codes"): reported changes kept as context; no model reads them yet.
+    *(_ind(f"{cls}_yoy_pct", "%", "change_pct", cls,
+           f"Reported % change of {name} on the previous year", cls, "previous_year")
+      for cls, name in (("accidents_major_larger", "较大 accidents"),
+                        ("accidents_major", "重大 accidents"),
+                        ("accidents_major_and_extraordinary", "重特大 accidents"),
+                        ("accidents_major_larger_and_above", "较大以上 accidents"))),
+    _ind("deaths_per_100m_gdp_yoy_pct", "%", "change_pct", "deaths_per_100m_gdp",
+         "Reported % change of the per-GDP death rate on the previous year",
+         "deaths_per_100m_gdp", "previous_year"),
+    *(_ind(f"{level}_vs_{year}_pct", "%", "change_pct", family,
+           f"Reported % change of {level} in the row's year against {year}", level, "period")
+      for level, family, years in (
+          ("accidents", "count_all", (2012, 2015, 2019)),
+          ("deaths", "count_all", (2012, 2015, 2017, 2019, 2020)),
+          ("accidents_major_larger_and_above", "accidents_major_larger_and_above", (2015,)),
+          ("deaths_per_100m_gdp", "deaths_per_100m_gdp", (2015,)),
+          ("deaths_per_100k_industrial_workers", "deaths_per_100k_industrial_workers",
+           (2015,)))
+      for year in years),
+    *(_ind(f"{level}_vs_{code}_pct", "%", "change_pct", "count_all", text, f"{level}_total",
+           "period")
+      for level in ("accidents", "deaths")
+      for code, text in (("13th_fyp", "Reported % change, total 2021-24 against 2016-19"),
+                         ("prev3yr", "Reported % change, 3-year total against the previous 3"),
+                         ("prev5yr", "Reported % change, 5-year total against the previous 5"))),
+    _ind("population_hukou_10k", "万人", "exposure", "population_hukou_10k",
+         "Registered (户籍) population, 10,000 persons; not comparable with 常住人口"),
 )}
 
 #: Kinds an indicator may have.
@@ -157,7 +186,8 @@ INDICATOR_KINDS = ("level_count", "rate", "change_pct", "change_abs", "exposure"
 
 #: Units written differently by sources for the same quantity, mapped to the unit of
 #: :data:`INDICATORS` (从业人员 and 就业人员 both mean persons employed).
-UNIT_SYNONYMS = {"人/10万工矿商贸从业人员": "人/10万工矿商贸就业人员"}
+UNIT_SYNONYMS = {"人/10万工矿商贸从业人员": "人/10万工矿商贸就业人员",
+                 "人/亿元": "人/亿元GDP"}
 
 #: Level indicators that are counts (Poisson / negative-binomial models apply to these only).
 COUNT_INDICATORS = tuple(c for c, i in INDICATORS.items() if i.kind == "level_count")
