@@ -170,3 +170,88 @@ def bench_segmentation(target_mb: float = 4.0) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(_run_engine(sys.argv[1], Path(sys.argv[2]))))
+
+
+def _growth_exponent(sizes: list[float], seconds: list[float]) -> float:
+    """Least-squares slope of log(time) on log(size): 1 is linear, 2 quadratic."""
+    import numpy as np
+
+    return float(np.polyfit(np.log(sizes), np.log(np.maximum(seconds, 1e-6)), 1)[0])
+
+
+def _lishui_repeated(mb: float) -> str:
+    from analysis.core.paths import processed_dir
+
+    base = (processed_dir() / "clean" / "lishui-2021.txt").read_text(encoding="utf-8")
+    return "\n".join([base] * max(1, round(mb * 1e6 / len(base.encode("utf-8")))))
+
+
+@register("structure_scaling")
+def bench_structure_scaling(sizes_mb: tuple[float, ...] = (2, 4, 8, 16)) -> dict:
+    """Structure stage (:func:`analysis.structure.clauses.clause_table`) on one document made
+    of the clean Lishui seed repeated to each size: wall and CPU seconds, and the growth
+    exponent of CPU time with size (1 = linear)."""
+    from analysis.structure.clauses import clause_table
+
+    results: dict = {}
+    sizes, cpu = [], []
+    for mb in sizes_mb:
+        text = _lishui_repeated(mb)
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        table, _ = clause_table("lishui-2021", text)
+        wall, used = time.perf_counter() - wall0, time.process_time() - cpu0
+        size = len(text.encode("utf-8")) / 1e6
+        sizes.append(size)
+        cpu.append(used)
+        results[f"mb_{mb:g}_wall_s"] = round(wall, 3)
+        results[f"mb_{mb:g}_cpu_s"] = round(used, 3)
+        results[f"mb_{mb:g}_clauses"] = len(table)
+    results["growth_exponent_cpu"] = round(_growth_exponent(sizes, cpu), 2)
+    return results
+
+
+@register("document_path_scaling")
+def bench_document_path(sizes_mb: tuple[float, ...] = (1, 2, 4)) -> dict:
+    """Each step of one document's path (decode, every cleaning rule, structure, responsible
+    units, targets) on the raw Lishui seed repeated to each size: CPU seconds per step and
+    each step's growth exponent (above ~1.3 suggests a superlinear step)."""
+    from analysis.clean.reference import shipped_reference
+    from analysis.clean.rules import RULES, CleanContext
+    from analysis.core.io import read_csv
+    from analysis.core.paths import processed_dir, raw_dir
+    from analysis.corpus.read import decode_bytes
+    from analysis.extract.extraction import extract_targets
+    from analysis.extract.units import extract_responsibilities
+    from analysis.structure.clauses import clause_table
+
+    manifest = read_csv(raw_dir() / "manifest.csv")
+    raw = (raw_dir() / manifest.set_index("doc_id").at["lishui-2021", "file"]).read_bytes()
+    documents = read_csv(processed_dir() / "documents.csv")
+    document = documents[documents["doc_id"] == "lishui-2021"]
+    model, repairer, _ = shipped_reference()
+    steps: dict[str, list[float]] = {}
+    sizes = []
+    for mb in sizes_mb:
+        data = b"\n".join([raw] * max(1, round(mb * 1e6 / len(raw))))
+        sizes.append(len(data) / 1e6)
+
+        def timed(name, func, *args):
+            start = time.process_time()
+            value = func(*args)
+            steps.setdefault(name, []).append(time.process_time() - start)
+            return value
+
+        text = timed("decode", decode_bytes, data)[0]
+        ctx = CleanContext("lishui-2021", repairer=repairer, model=model)
+        for rule in RULES:
+            text = timed(f"clean_{rule.name}", rule.func, text, ctx)[0]
+        table, _ = timed("structure", clause_table, "lishui-2021", text)
+        table["number"] = table["number"].astype(str)
+        timed("extract_units", extract_responsibilities, table)
+        timed("extract_targets", extract_targets, table, document)
+    results: dict = {"sizes_mb": [round(s, 2) for s in sizes]}
+    for name, seconds in steps.items():
+        results[f"{name}_cpu_s"] = [round(s, 3) for s in seconds]
+        if max(seconds) >= 0.05:  # exponents of steps that take no time are noise
+            results[f"{name}_growth_exponent"] = round(_growth_exponent(sizes, seconds), 2)
+    return results
