@@ -39,6 +39,7 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -281,14 +282,19 @@ class FastSegmenter:
         self._engine = engine
         #: Blocks that jieba itself had to segment (route not readable from jieba-rs).
         self.fallbacks = 0
+        # jieba splits a text into blocks (re_han_default) and the text between them. A
+        # "unit" here is a block with the text after it (or the text before the first block):
+        # one memo look-up per unit instead of two.
+        cls = self._re_block.pattern
+        if not (cls.startswith("([") and cls.endswith("]+)")):
+            raise ValueError(f"unexpected jieba block pattern {cls!r}")
+        cls = cls[1:-2]
+        self._units = re.compile(f"{cls}+[^{cls[1:-1]}]*|^[^{cls[1:-1]}]+").findall
+        self._block_end = re.compile(f"{cls}*").match
+        self.cut_unit, self.content_unit = self._cut_unit, self._content_unit
         if memo_size:
-            self.cut_block = lru_cache(maxsize=memo_size)(self._cut_block)
-            self.content_block = lru_cache(maxsize=memo_size)(self._content_block)
-            self._cut_gap = lru_cache(maxsize=memo_size)(self._gap_tokens)
-            self._content_gap = lru_cache(maxsize=memo_size)(self._gap_content)
-        else:
-            self.cut_block, self.content_block = self._cut_block, self._content_block
-            self._cut_gap, self._content_gap = self._gap_tokens, self._gap_content
+            self.cut_unit = lru_cache(maxsize=memo_size)(self._cut_unit)
+            self.content_unit = lru_cache(maxsize=memo_size)(self._content_unit)
 
     def _reference(self):
         return tokenizer() if self.lexicon else plain_tokenizer()
@@ -339,43 +345,27 @@ class FastSegmenter:
             self._flush(buf, out)
         return tuple(out)
 
-    def _content_block(self, block: str) -> tuple[str, ...]:
-        return tuple(t for t in self._cut_block(block) if _is_content(t))
-
-    def _gap_tokens(self, gap: str) -> tuple[str, ...]:
-        # jieba's tokens for text between blocks: each line break or space, each character.
-        out: list[str] = []
+    def _cut_unit(self, unit: str) -> tuple[str, ...]:
+        end = self._block_end(unit).end()
+        out = list(self._cut_block(unit[:end])) if end else []
         skip = self._re_skip
-        for x in skip.split(gap):
+        for x in skip.split(unit[end:]):  # as jieba: a line break or space, or one character
             if skip.match(x):
                 out.append(x)
             else:
                 out.extend(x)
         return tuple(out)
 
-    def _gap_content(self, gap: str) -> tuple[str, ...]:
-        return tuple(t for t in self._gap_tokens(gap) if _is_content(t))
+    def _content_unit(self, unit: str) -> tuple[str, ...]:
+        return tuple(t for t in self._cut_unit(unit) if _is_content(t))
 
     def cut(self, text: str) -> list[str]:
         """Tokens of ``text``, as ``jieba.Tokenizer.lcut(text, HMM=True)``."""
-        # re.split with one group alternates text between blocks and blocks: gap, block, ...
-        parts = self._re_block.split(text)
-        out: list[str] = list(self._cut_gap(parts[0]))
-        cut_block, cut_gap = self.cut_block, self._cut_gap
-        for i in range(1, len(parts), 2):
-            out.extend(cut_block(parts[i]))
-            out.extend(cut_gap(parts[i + 1]))
-        return out
+        return list(chain.from_iterable(map(self.cut_unit, self._units(text))))
 
     def content(self, text: str) -> list[str]:
         """Content tokens of ``text``: :meth:`cut` filtered by :func:`is_content_token`."""
-        parts = self._re_block.split(text)
-        out: list[str] = list(self._content_gap(parts[0]))
-        content_block, content_gap = self.content_block, self._content_gap
-        for i in range(1, len(parts), 2):
-            out.extend(content_block(parts[i]))
-            out.extend(content_gap(parts[i + 1]))
-        return out
+        return list(chain.from_iterable(map(self.content_unit, self._units(text))))
 
 
 @lru_cache(maxsize=1)
