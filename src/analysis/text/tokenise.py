@@ -10,7 +10,9 @@ for unknown words have no randomness.
 Speed: :class:`FastSegmenter` gives exactly jieba's tokens (accurate mode, HMM on, same
 dictionary and lexicon) several times faster. jieba cuts a text block by block (runs of
 characters matched by its ``re_han_default``), and each block's tokens depend on that block
-alone, so each distinct block is segmented once and remembered (an LRU memo). A block of
+alone, so each distinct block (with the punctuation after it) is segmented once and remembered
+(an LRU memo: plans repeat boilerplate phrases). The memo only saves work; the tokens are
+those of segmenting every block afresh (tested). A block of
 Chinese characters only is segmented by jieba-rs (``rjieba``), a port of jieba's algorithm
 (same dictionary route, same arithmetic, same HMM and tie-breaking), loaded here with jieba's
 own ``dict.txt`` and the lexicon, and with its word-frequency total made equal to jieba's
@@ -22,8 +24,8 @@ clause of the seeds and of the development pages (tests/test_tokenise.py). Witho
 installed, jieba itself is used (same tokens, slower).
 
 :func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
-hashes everything the result depends on (segmenter version, jieba version, lexicon and
-stopword files, every clause id and text), so a cached result is always the one a fresh run
+hashes everything the result depends on (segmenter version, jieba version and dictionary,
+rjieba version, lexicon and stopword files, every clause id and text), so a cached result is always the one a fresh run
 would give, and deleting the cache only costs time.
 
 The module also holds the text preparation that the regional analyses share:
@@ -59,8 +61,9 @@ SEGMENTER_VERSION = "1"
 USE_HMM = True
 #: Cache files of :func:`tokenise_clauses` kept; older ones are removed.
 MAX_CACHE_FILES = 8
-#: Distinct text blocks whose tokens :class:`FastSegmenter` remembers (least recently used
-#: dropped first); about 0.5 kB each, so at most ~70 MB.
+#: Distinct text blocks (each with the text up to the next block) whose tokens
+#: :class:`FastSegmenter` remembers, least recently used dropped first; about 0.5 kB each,
+#: so at most ~70 MB per memo.
 BLOCK_MEMO_SIZE = 1 << 17
 # A word that cannot occur in a jieba block (private use character), used only to make the
 # jieba-rs frequency total equal to jieba's.
