@@ -327,13 +327,15 @@ class FastSegmenter:
         else:
             out.extend(buf)
 
-    def _cut_block(self, block: str) -> tuple[str, ...]:
+    # Token lists below are shared by the memo and never modified: cut() and content()
+    # copy them into a new list.
+    def _cut_block(self, block: str) -> list[str]:
         if _PURE_HAN.fullmatch(block):
-            return tuple(self._engine.cut(block, True))
+            return self._engine.cut(block, True)
         steps = self._route(block)
         if steps is None:
             self.fallbacks += 1
-            return tuple(self._reference().cut(block, HMM=True))
+            return self._reference().lcut(block, HMM=True)
         out: list[str] = []
         buf = ""
         for step in steps:
@@ -346,21 +348,27 @@ class FastSegmenter:
             out.append(step)
         if buf:
             self._flush(buf, out)
-        return tuple(out)
+        return out
 
-    def _cut_unit(self, unit: str) -> tuple[str, ...]:
+    def _cut_unit(self, unit: str) -> list[str]:
         end = self._block_end(unit).end()
-        out = list(self._cut_block(unit[:end])) if end else []
+        if end == len(unit):
+            return self._cut_block(unit)
+        out = self._cut_block(unit[:end]) if end else []
+        gap = unit[end:]
+        if len(gap) == 1:  # jieba's one token for one character, space or not
+            out.append(gap)
+            return out
         skip = self._re_skip
-        for x in skip.split(unit[end:]):  # as jieba: a line break or space, or one character
+        for x in skip.split(gap):  # as jieba: a line break or space, or one character
             if skip.match(x):
                 out.append(x)
             else:
                 out.extend(x)
-        return tuple(out)
+        return out
 
-    def _content_unit(self, unit: str) -> tuple[str, ...]:
-        return tuple(t for t in self._cut_unit(unit) if _is_content(t))
+    def _content_unit(self, unit: str) -> list[str]:
+        return list(filter(_is_content, self._cut_unit(unit)))
 
     def cut(self, text: str) -> list[str]:
         """Tokens of ``text``, as ``jieba.Tokenizer.lcut(text, HMM=True)``."""
