@@ -153,7 +153,7 @@ def test_fast_segmenter_gives_jiebas_tokens_on_every_real_clause(real_texts):
         assert fast.total == reference.total  # same frequency total as jieba's
         differing = [t for t in real_texts if fast.cut(t) != reference.lcut(t, HMM=True)]
         assert not differing, differing[:3]
-        assert fast.fallbacks == 0
+        assert fast.fallbacks < 0.01 * len(real_texts)  # jieba's own code is the rare case
     filtered = [t for t in real_texts
                 if fast.content(t) != [w for w in reference.cut(t) if is_content_token(w)]]
     assert not filtered, filtered[:3]
@@ -184,3 +184,36 @@ def test_blocks_with_latin_dictionary_words_fall_back_to_jieba(monkeypatch):
     for text in texts:
         assert fast.cut(text) == reference.lcut(text, HMM=True)
     assert fast.fallbacks == 2
+
+
+def test_jieba_patterns_copied_in_tokenise_are_jiebas():
+    import jieba.finalseg
+
+    from analysis.text import tokenise
+
+    for ours, theirs in ((tokenise.JIEBA_BLOCK, jieba.re_han_default),
+                         (tokenise.JIEBA_SKIP, jieba.re_skip_default),
+                         (tokenise.JIEBA_HMM_HAN, jieba.finalseg.re_han),
+                         (tokenise.JIEBA_HMM_SKIP, jieba.finalseg.re_skip)):
+        assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+
+
+def test_hmm_step_equals_jiebas_on_real_character_runs(real_texts):
+    """The HMM step on runs cut from real text, including runs that are words or contain
+    words (jieba's own code then runs) and runs with digits and Latin letters."""
+    import jieba.finalseg
+
+    from analysis.text.tokenise import FastSegmenter
+
+    fast = FastSegmenter(memo_size=0)
+    runs = set()
+    for text in real_texts[::3]:
+        for length in (2, 3, 4, 6, 9):
+            runs.update(text[i:i + length] for i in range(0, max(0, len(text) - length), 5))
+    runs = sorted(r for r in runs if "\n" not in r)
+    assert len(runs) > 5000
+    for run in runs:
+        out: list[str] = []
+        fast._hmm(run, out)
+        assert out == list(jieba.finalseg.cut(run)), run
+    assert 0 < fast.fallbacks < len(runs)

@@ -70,6 +70,14 @@ BLOCK_MEMO_SIZE = 1 << 17
 _TOTAL_PAD = "\ue000"
 _PURE_HAN = re.compile("[\u4E00-\u9FD5]+")
 _ASCII_ALNUM = re.compile("[a-zA-Z0-9]+")
+# jieba 0.42.1's own patterns (tests/test_tokenise.py checks they are still jieba's), copied so
+# that FastSegmenter need not import jieba (its HMM tables take a third of a second to load):
+# text blocks and what separates tokens between them (jieba.re_han_default, re_skip_default),
+# and the split inside its HMM step (jieba.finalseg.re_han, re_skip).
+JIEBA_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+JIEBA_SKIP = re.compile("(\r\n|\\s)")
+JIEBA_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")
+JIEBA_HMM_SKIP = re.compile("([a-zA-Z0-9]+(?:\\.\\d+)?%?)")
 
 # A token made only of digits, decimal points, percent and range signs is a number.
 _NUMBER = re.compile(r"^[0-9０-９.．%％+\-~～／/×]+$")
@@ -100,9 +108,14 @@ def lexicon_entries(path: Path = LEXICON_PATH) -> list[tuple[str, int | None, st
 @lru_cache(maxsize=1)
 def jieba_dictionary_digest() -> str:
     """SHA-256 of jieba's main dictionary file (part of every cache key)."""
-    import jieba
+    return hashlib.sha256(jieba_dictionary_path().read_bytes()).hexdigest()
 
-    return hashlib.sha256((Path(jieba.__file__).parent / "dict.txt").read_bytes()).hexdigest()
+
+def jieba_dictionary_path() -> Path:
+    """jieba's ``dict.txt``, found without importing jieba."""
+    import importlib.util
+
+    return Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
 
 
 def private_jieba_cache() -> tuple[str, str]:
@@ -215,9 +228,7 @@ _is_content = lru_cache(maxsize=1 << 16)(is_content_token)
 
 def _dictionary_entries() -> tuple[list[str], list[int]]:
     """Words and frequencies of jieba's ``dict.txt``, in file order (duplicates kept)."""
-    import jieba
-
-    text = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8")
+    text = jieba_dictionary_path().read_text(encoding="utf-8")
     parts = text.split()
     if len(parts) == 3 * text.count("\n"):  # every line "word freq tag": the quick way
         return parts[0::3], [int(f) for f in parts[1::3]]
@@ -255,13 +266,10 @@ class FastSegmenter:
     """
 
     def __init__(self, lexicon: bool = True, memo_size: int = BLOCK_MEMO_SIZE):
-        import jieba
-        import jieba.finalseg
         import rjieba
 
         self.lexicon = lexicon
-        self._re_block, self._re_skip = jieba.re_han_default, jieba.re_skip_default
-        self._hmm = jieba.finalseg.cut
+        self._re_block, self._re_skip = JIEBA_BLOCK, JIEBA_SKIP
         words, freqs = _dictionary_entries()
         engine = rjieba.Jieba.empty()
         add = engine.add_word
@@ -283,7 +291,7 @@ class FastSegmenter:
             add(_TOTAL_PAD, total_jieba - total_rs, None)
         self.total = total_jieba
         self._engine = engine
-        #: Blocks that jieba itself had to segment (route not readable from jieba-rs).
+        #: Blocks or HMM runs that jieba itself had to segment (see _route and _hmm).
         self.fallbacks = 0
         # jieba splits a text into blocks (re_han_default) and the text between them. A
         # "unit" here is a block with the text after it (or the text before the first block):
@@ -323,9 +331,31 @@ class FastSegmenter:
         if len(buf) == 1:
             out.append(buf)
         elif not self._engine.has_word(buf):
-            out.extend(self._hmm(buf))
+            self._hmm(buf, out)
         else:
             out.extend(buf)
+
+    def _hmm(self, buf: str, out: list[str]) -> None:
+        """``jieba.finalseg.cut(buf)``: its HMM on each run of Chinese characters, the rest
+        split by its pattern. A run whose own dictionary route is one character at a time,
+        and which is not itself a word, gets from jieba-rs exactly that HMM cut; any other
+        run (or jieba's forced splits in use) goes to jieba's own code."""
+        engine = self._engine
+        for piece in JIEBA_HMM_HAN.split(buf):
+            if not piece:
+                continue
+            if not JIEBA_HMM_HAN.match(piece):
+                out.extend(x for x in JIEBA_HMM_SKIP.split(piece) if x)
+            elif len(piece) == 1:  # the HMM labels one character E or S: the character
+                out.append(piece)
+            elif (len(engine.cut(piece, False)) == len(piece) and not engine.has_word(piece)
+                  and not _forced_splits()):
+                out.extend(engine.cut(piece, True))
+            else:
+                import jieba.finalseg
+
+                self.fallbacks += 1
+                out.extend(jieba.finalseg.cut(piece))
 
     # Token lists below are shared by the memo and never modified: cut() and content()
     # copy them into a new list.
@@ -379,6 +409,15 @@ class FastSegmenter:
         return list(chain.from_iterable(map(self.content_unit, self._units(text))))
 
 
+def _forced_splits() -> bool:
+    """Whether jieba's HMM step has words it must split (set by ``add_word(w, 0)`` on any
+    jieba Tokenizer of this process)."""
+    import sys
+
+    finalseg = sys.modules.get("jieba.finalseg")
+    return bool(finalseg is not None and finalseg.Force_Split_Words)
+
+
 @lru_cache(maxsize=1)
 def fast_segmenter() -> FastSegmenter | None:
     """The module's :class:`FastSegmenter` with the lexicon (built once), or None when
@@ -391,14 +430,12 @@ def fast_segmenter() -> FastSegmenter | None:
 
 def cache_key(clause_ids, texts) -> str:
     """Hash of everything :func:`tokenise_clauses` depends on."""
-    import jieba
-
     digest = hashlib.sha256()
     try:
         engine = f"rjieba-{version('rjieba')}"
     except PackageNotFoundError:
         engine = "jieba"
-    for part in (SEGMENTER_VERSION, str(USE_HMM), jieba.__version__, jieba_dictionary_digest(),
+    for part in (SEGMENTER_VERSION, str(USE_HMM), version("jieba"), jieba_dictionary_digest(),
                  engine,
                  _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH)):
         digest.update(part.encode("utf-8") + b"\x00")
