@@ -8,25 +8,27 @@ numbers and enumerators. Segmentation is deterministic: jieba's dictionary route
 for unknown words have no randomness.
 
 Speed: :class:`FastSegmenter` gives exactly jieba's tokens (accurate mode, HMM on, same
-dictionary and lexicon) several times faster. jieba cuts a text block by block (runs of
-characters matched by its ``re_han_default``), and each block's tokens depend on that block
-alone, so each distinct block (with the punctuation after it) is segmented once and remembered
-(an LRU memo: plans repeat boilerplate phrases). The memo only saves work; the tokens are
-those of segmenting every block afresh (tested). A block of
-Chinese characters only is segmented by jieba-rs (``rjieba``), a port of jieba's algorithm
-(same dictionary route, same arithmetic, same HMM and tie-breaking), loaded here with jieba's
-own ``dict.txt`` and the lexicon, and with its word-frequency total made equal to jieba's
-(jieba-rs does not count a re-added word twice, jieba does). Blocks with Latin letters or
-digits differ in jieba-rs's HMM step, so for them only the dictionary route comes from
-jieba-rs and jieba's own HMM step (``jieba.finalseg``) runs on it; where that route cannot be
-read back unambiguously, jieba itself segments the block. The equivalence is tested on every
-clause of the seeds and of the development pages (tests/test_tokenise.py). Without ``rjieba``
-installed, jieba itself is used (same tokens, slower).
+dictionary and lexicon) several times faster; it is glue written here, around jieba-rs
+(``rjieba``), a port of jieba's algorithm (same dictionary route, same arithmetic, same HMM
+and tie-breaking). jieba cuts a text block by block (runs of characters matched by its
+``re_han_default``), and a block's tokens depend on that block alone, so each distinct block
+(with the punctuation after it) is segmented once and remembered (an LRU memo: plans repeat
+boilerplate). The memo only saves work; the tokens are those of segmenting every block afresh
+(tested). jieba-rs is loaded with jieba's own ``dict.txt`` and the lexicon, and its
+word-frequency total is made equal to jieba's (jieba-rs does not count a re-added word twice,
+jieba does). A block of Chinese characters only is cut by jieba-rs. In a block with Latin
+letters or digits jieba-rs's HMM step differs from jieba's, so there only the dictionary route
+comes from jieba-rs and jieba's HMM step is followed here: jieba-rs cuts a run of Chinese
+characters whose own route is one character at a time (then both compute the same HMM), and
+jieba itself (``jieba.finalseg``, or the whole block when the route cannot be read back
+unambiguously) handles the rare rest. Equality with jieba is tested on every clause of the
+seeds and of the development pages (tests/test_tokenise.py). Without ``rjieba`` installed,
+jieba itself is used (same tokens, slower).
 
 :func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
 hashes everything the result depends on (segmenter version, jieba version and dictionary,
-rjieba version, lexicon and stopword files, every clause id and text), so a cached result is always the one a fresh run
-would give, and deleting the cache only costs time.
+rjieba version, lexicon and stopword files, every clause id and text), so a cached result is
+always the one a fresh run would give, and deleting the cache only costs time.
 
 The module also holds the text preparation that the regional analyses share:
 :func:`clause_own_text` (a clause without the text of its children, so that no character is
