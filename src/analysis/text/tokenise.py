@@ -18,10 +18,10 @@ boilerplate). The memo only saves work; the tokens are those of segmenting every
 word-frequency total is made equal to jieba's (jieba-rs does not count a re-added word twice,
 jieba does). A block of Chinese characters only is cut by jieba-rs. In a block with Latin
 letters or digits jieba-rs's HMM step differs from jieba's, so there only the dictionary route
-comes from jieba-rs and jieba's HMM step is followed here: jieba-rs cuts a run of Chinese
-characters whose own route is one character at a time (then both compute the same HMM), and
-jieba itself (``jieba.finalseg``, or the whole block when the route cannot be read back
-unambiguously) handles the rare rest. Equality with jieba is tested on every clause of the
+comes from jieba-rs and jieba's HMM step is followed here, with the HMM itself computed by a
+jieba-rs without dictionary (whose cut of a run of Chinese characters is the HMM's); jieba
+itself segments a block whose route cannot be read back unambiguously (a Latin word in the
+dictionary; none in the corpus). Equality with jieba is tested on every clause of the
 seeds and of the development pages (tests/test_tokenise.py). Without ``rjieba`` installed,
 jieba itself is used (same tokens, slower).
 
@@ -293,6 +293,11 @@ class FastSegmenter:
             add(_TOTAL_PAD, total_jieba - total_rs, None)
         self.total = total_jieba
         self._engine = engine
+        # jieba-rs with no dictionary: every route is one character at a time, so its cut of a
+        # run of Chinese characters is its HMM on the whole run, as jieba.finalseg's. (The one
+        # word, which no run contains, keeps the total at 1 rather than 0.)
+        self._hmm_engine = rjieba.Jieba.empty()
+        self._hmm_engine.add_word(_TOTAL_PAD, 1, None)
         #: Blocks or HMM runs that jieba itself had to segment (see _route and _hmm).
         self.fallbacks = 0
         # jieba splits a text into blocks (re_han_default) and the text between them. A
@@ -338,11 +343,15 @@ class FastSegmenter:
             out.extend(buf)
 
     def _hmm(self, buf: str, out: list[str]) -> None:
-        """``jieba.finalseg.cut(buf)``: its HMM on each run of Chinese characters, the rest
-        split by its pattern. A run whose own dictionary route is one character at a time,
-        and which is not itself a word, gets from jieba-rs exactly that HMM cut; any other
-        run (or jieba's forced splits in use) goes to jieba's own code."""
-        engine = self._engine
+        """``jieba.finalseg.cut(buf)``: its HMM on each run of Chinese characters (by the
+        dictionary-less jieba-rs), the rest split by its pattern; jieba's own code when its
+        forced splits are in use."""
+        if _forced_splits():
+            import jieba.finalseg
+
+            self.fallbacks += 1
+            out.extend(jieba.finalseg.cut(buf))
+            return
         for piece in JIEBA_HMM_HAN.split(buf):
             if not piece:
                 continue
@@ -350,14 +359,8 @@ class FastSegmenter:
                 out.extend(x for x in JIEBA_HMM_SKIP.split(piece) if x)
             elif len(piece) == 1:  # the HMM labels one character E or S: the character
                 out.append(piece)
-            elif (len(engine.cut(piece, False)) == len(piece) and not engine.has_word(piece)
-                  and not _forced_splits()):
-                out.extend(engine.cut(piece, True))
             else:
-                import jieba.finalseg
-
-                self.fallbacks += 1
-                out.extend(jieba.finalseg.cut(piece))
+                out.extend(self._hmm_engine.cut(piece, True))
 
     # Token lists below are shared by the memo and never modified: cut() and content()
     # copy them into a new list.
