@@ -146,3 +146,48 @@ def test_units_counted_once_and_two_lists_in_one_clause():
     assert list(units["unit"]) == ["危化处", "工贸处", "办公室"]
     assert list(units["role"]) == ["lead", "listed", "listed"]
     assert (units["clause_id"] == "d/1/1").all()
+
+
+# -- the parser's linear-time helpers against the obvious slow versions -------------------------
+def _later_sections_by_slicing(text: str, pos: int) -> bool:
+    import re
+
+    cn = "[一二三四五六七八九十百零〇两]+"
+    rest = text[pos:]
+    nxt_part = re.search(rf"\n{cn}、", rest)
+    window = rest[: nxt_part.start()] if nxt_part else rest
+    return re.search(rf"\n（{cn}）", window) is not None
+
+
+def test_section_lookahead_agrees_with_slicing(cleaned):
+    from analysis.structure.clauses import _SectionLookahead
+
+    texts = list(cleaned.texts.values()) + [SYNTHETIC_A, SYNTHETIC_B, "\n".join(cleaned.texts.values())]
+    for text in texts:
+        lookahead = _SectionLookahead(text)
+        positions = range(0, len(text), max(1, len(text) // 400))
+        for pos in list(positions) + [i for i, ch in enumerate(text) if ch == "\n"][:400]:
+            assert lookahead.section_before_next_part(pos) == _later_sections_by_slicing(text, pos)
+
+
+def test_repeated_document_numbers_duplicate_ids_in_order(cleaned):
+    text = cleaned.texts["lishui-2021"]
+    once, _ = clause_table("lishui-2021", text)
+    thrice, _ = clause_table("lishui-2021", "\n".join([text] * 3))
+    assert thrice["clause_id"].is_unique
+    assert set(thrice["parent_id"]) - {""} <= set(thrice["clause_id"])
+    # Every id of a single copy occurs again with -2 and -3, in document order.
+    for cid in once.loc[once["level"] != "preamble", "clause_id"]:
+        rows = thrice.index[thrice["clause_id"].isin([cid, f"{cid}-2", f"{cid}-3"])].tolist()
+        found = thrice.loc[rows, "clause_id"].tolist()
+        assert found[:1] == [cid] and found == sorted(found, key=lambda c: (len(c), c))
+
+
+def test_points_come_right_after_their_clause(clauses):
+    ids = clauses["clause_id"].tolist()
+    where = {cid: i for i, cid in enumerate(ids)}
+    points = clauses[clauses["level"] == "point"]
+    assert len(points) > 40
+    for cid, parent in zip(points["clause_id"], points["parent_id"]):
+        between = ids[where[parent] + 1:where[cid]]
+        assert all(clauses.at[where[b], "parent_id"] == parent for b in between)

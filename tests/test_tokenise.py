@@ -117,3 +117,103 @@ def test_every_term_the_figure_shows_has_a_gloss():
     missing = sorted(set(shown.loc[shown["english"].isna(), "term"]))
     assert not missing, f"add English glosses to glossary.csv for {missing}"
     assert all(isinstance(v, str) and v for v in glossary().values())
+
+
+# -- FastSegmenter: jieba's tokens, faster ------------------------------------------------------
+@pytest.fixture(scope="module")
+def real_texts(clauses):
+    """Every text the build segments, for every clause of the seeds and of the development
+    pages: clause text, own text, content and content without spaces."""
+    from analysis.clean.reference import shipped_reference
+    from analysis.clean.rules import CleanContext, clean_text
+    from analysis.structure.clauses import clause_table
+
+    tables = [clauses]
+    model, repairer, _ = shipped_reference()
+    for page in sorted((ROOT / "tests" / "corpus" / "pages").glob("p*.txt")):
+        ctx = CleanContext(page.stem, repairer=repairer, model=model)
+        table, _ = clause_table(page.stem, clean_text(page.read_text(encoding="utf-8"), ctx).text)
+        if not table.empty:
+            tables.append(table)
+    texts = []
+    for table in tables:
+        prepared = prepared_clauses(table)
+        texts += list(table["text"].dropna()) + list(prepared["own_text"])
+        texts += list(prepared["content"]) + list(prepared["content"].str.replace(r"\s+", "",
+                                                                                  regex=True))
+    return sorted({t for t in texts if isinstance(t, str) and t})
+
+
+def test_fast_segmenter_gives_jiebas_tokens_on_every_real_clause(real_texts):
+    from analysis.text.tokenise import FastSegmenter, is_content_token, plain_tokenizer
+
+    assert len(real_texts) > 1500
+    for lexicon, reference in ((True, tokenizer()), (False, plain_tokenizer())):
+        fast = FastSegmenter(lexicon=lexicon)
+        assert fast.total == reference.total  # same frequency total as jieba's
+        differing = [t for t in real_texts if fast.cut(t) != reference.lcut(t, HMM=True)]
+        assert not differing, differing[:3]
+        assert fast.fallbacks == 0  # jieba's own code was not needed
+    filtered = [t for t in real_texts
+                if fast.content(t) != [w for w in reference.cut(t) if is_content_token(w)]]
+    assert not filtered, filtered[:3]
+
+
+def test_segment_takes_the_fast_path_and_memo_changes_nothing(real_texts):
+    from analysis.text.tokenise import FastSegmenter, fast_segmenter
+
+    assert fast_segmenter() is not None  # rjieba installed: segment() uses it
+    sample = real_texts[::7]
+    no_memo = FastSegmenter(memo_size=0)
+    repeated = sample + sample[::-1]
+    assert [segment(t) for t in repeated] == [no_memo.content(t) for t in repeated]
+    assert [fast_segmenter().cut(t) for t in repeated] == [no_memo.cut(t) for t in repeated]
+
+
+def test_blocks_with_latin_dictionary_words_fall_back_to_jieba(monkeypatch):
+    """A Latin-letter dictionary word makes jieba-rs's route ambiguous (one step or single
+    letters?); jieba itself must then segment the block, with the same words added."""
+    from analysis.text.tokenise import FastSegmenter, _new_tokenizer
+
+    fast = FastSegmenter(lexicon=False, memo_size=0)
+    reference = _new_tokenizer(user_dictionary=False)
+    for tk_add in (fast._engine.add_word, reference.add_word):
+        tk_add("abc", 200000, None)
+    monkeypatch.setattr(fast, "_reference", lambda: reference)
+    texts = ["推进abc平台建设", "2023年完成abc2期工程。", "C++语言和A股市场20家企业"]
+    for text in texts:
+        assert fast.cut(text) == reference.lcut(text, HMM=True)
+    assert fast.fallbacks == 2
+
+
+def test_jieba_patterns_copied_in_tokenise_are_jiebas():
+    import jieba.finalseg
+
+    from analysis.text import tokenise
+
+    for ours, theirs in ((tokenise.JIEBA_BLOCK, jieba.re_han_default),
+                         (tokenise.JIEBA_SKIP, jieba.re_skip_default),
+                         (tokenise.JIEBA_HMM_HAN, jieba.finalseg.re_han),
+                         (tokenise.JIEBA_HMM_SKIP, jieba.finalseg.re_skip)):
+        assert (ours.pattern, ours.flags) == (theirs.pattern, theirs.flags)
+
+
+def test_hmm_step_equals_jiebas_on_real_character_runs(real_texts):
+    """The HMM step on runs cut from real text, including runs that are words or contain
+    words and runs with digits and Latin letters."""
+    import jieba.finalseg
+
+    from analysis.text.tokenise import FastSegmenter
+
+    fast = FastSegmenter(memo_size=0)
+    runs = set()
+    for text in real_texts[::3]:
+        for length in (2, 3, 4, 6, 9):
+            runs.update(text[i:i + length] for i in range(0, max(0, len(text) - length), 5))
+    runs = sorted(r for r in runs if "\n" not in r)
+    assert len(runs) > 5000
+    for run in runs:
+        out: list[str] = []
+        fast._hmm(run, out)
+        assert out == list(jieba.finalseg.cut(run)), run
+    assert fast.fallbacks == 0

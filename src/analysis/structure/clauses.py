@@ -9,9 +9,16 @@ nodes are flagged and carry no text of their own.
 
 Preambles and goal statements (untitled introduction, 总体要求, 总体思路, 工作目标, 主要目标 …)
 get level ``preamble``, also when they carry a part or section number.
+
+The parser is linear in the length of the document (a benchmark checks the growth): lines
+of a clause are joined once at the end, look-ahead for later section markers uses marker
+positions found once per document, nodes are placed in document order by one rebuild of the
+list rather than by ``list.index``/``list.insert``, and duplicate ids are numbered with a
+counter per id.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -39,6 +46,9 @@ GOAL_LABEL = re.compile(r"^(总体要求|总体思路|总体目标|工作目标|
 # Inline numbering inside flattened paragraphs: a marker right after a sentence end.
 INLINE_BREAK = re.compile(rf"(?<=[。；])(?=（{_CN}）|{_CN}、(?=[\u4e00-\u9fff“])|\d{{1,2}}[.．](?![\d]))")
 POINT_MARKER = re.compile(rf"({_CN})是(?=[\u4e00-\u9fff“（])")
+# Part and section markers at the start of a line, for looking ahead (see _SectionLookahead).
+_PART_LINE = re.compile(rf"\n{_CN}、")
+_SECTION_LINE = re.compile(rf"\n（{_CN}）")
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 CIRCLED_MARKER = re.compile(f"([{CIRCLED}])")
 
@@ -176,6 +186,12 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
     clauses: list[Clause] = []
     current: Clause | None = None
     last_at: dict[str, Clause | None] = {"part": None, "section": None, "item": None}
+    # Continuation lines per clause, joined once at the end (repeated += on an attribute
+    # copies the whole text each time: quadratic in a long unnumbered passage).
+    more_lines: dict[int, list[str]] = {}
+    lookahead = _SectionLookahead(text)
+    sections_seen = _SectionChildren()
+    insert_before: dict[int, list[Clause]] = {}
 
     def open_node(level: str, written: str, number: int | None, pos: int, unit: str,
                   inferred: bool = False, note: str = "") -> Clause:
@@ -203,7 +219,7 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
             if current is None:
                 current = open_node("preamble", "", None, pos, unit)
             else:
-                current.text += "\n" + unit
+                more_lines.setdefault(id(current), [current.text]).append(unit)
                 current.char_end = pos + len(unit)
             continue
         if goal is not None and marker is None:
@@ -227,15 +243,16 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
             last_at[ghost_level] = ghost
             reset_below(ghost_level)
         elif level == "item" and last_at["section"] is None and last_at["part"] is not None \
-                and any(c.level == "section" for c in last_at["part"].children) is False \
-                and _part_has_later_sections(text, pos):
+                and not sections_seen.any(last_at["part"]) \
+                and lookahead.section_before_next_part(pos):
             ghost = open_node("section", "", 1, pos, "", inferred=True,
                               note="heading lost: items before the first section of the part")
             ghost.char_end = pos
             last_at["section"] = ghost
         if level == "part" and last_at["part"] is not None and number is not None \
                 and last_at["part"].number is not None and number > last_at["part"].number + 1:
-            _insert_missing_parts(last_at["part"], number, root, clauses)
+            _insert_missing_parts(last_at["part"], number, root, clauses, insert_before)
+            sections_seen.forget(last_at["part"])
         node = open_node(level, written, number, pos, unit)
         heading = heading_of(stripped, written)
         if GOAL_HEADINGS.match(heading) and level in ("part", "section"):
@@ -243,22 +260,58 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
         last_at[level] = node
         reset_below(level)
         current = node
-    _add_points(clauses)
-    return clauses
+    if insert_before:
+        clauses = [g for c in clauses for g in (*insert_before.get(id(c), ()), c)]
+    for clause in clauses:
+        lines = more_lines.get(id(clause))
+        if lines is not None:
+            clause.text = "\n".join(lines)
+    return _add_points(clauses)
 
 
-def _part_has_later_sections(text: str, pos: int) -> bool:
-    """Whether a section marker follows before the next part marker."""
-    rest = text[pos:]
-    nxt_part = re.search(rf"\n{_CN}、", rest)
-    window = rest[: nxt_part.start()] if nxt_part else rest
-    return re.search(rf"\n（{_CN}）", window) is not None
+class _SectionLookahead:
+    """Whether a section marker (line starting （一）) follows a position before the next part
+    marker (line starting 一、): marker positions are found once, each question is a binary
+    search (slicing the rest of the text per question made the parser quadratic)."""
+
+    def __init__(self, text: str):
+        self.parts = [m.start() for m in _PART_LINE.finditer(text)]
+        self.sections = [m.start() for m in _SECTION_LINE.finditer(text)]
+
+    def section_before_next_part(self, pos: int) -> bool:
+        # Both markers begin with a line break and contain no other, so matches never
+        # overlap and a section marker found before the next part marker ends before it.
+        k = bisect.bisect_left(self.parts, pos)
+        end = self.parts[k] if k < len(self.parts) else float("inf")
+        j = bisect.bisect_left(self.sections, pos)
+        return j < len(self.sections) and self.sections[j] < end
+
+
+class _SectionChildren:
+    """Whether a node has a section among its children, scanning each child once (children
+    are only appended, except when _insert_missing_parts moves some: then :meth:`forget`)."""
+
+    def __init__(self):
+        self.state: dict[int, tuple[int, bool]] = {}
+
+    def any(self, node: Clause) -> bool:
+        checked, found = self.state.get(id(node), (0, False))
+        if not found:
+            found = any(c.level == "section" for c in node.children[checked:])
+        self.state[id(node)] = (len(node.children), found)
+        return found
+
+    def forget(self, node: Clause) -> None:
+        self.state.pop(id(node), None)
 
 
 def _insert_missing_parts(prev_part: Clause, number: int, root: Clause,
-                          clauses: list[Clause]) -> None:
+                          clauses: list[Clause], insert_before: dict[int, list[Clause]]) -> None:
     """A part number was skipped: create the missing part(s) and move to them the inferred
-    sections that followed the last section written under the previous part."""
+    sections that followed the last section written under the previous part.
+
+    A part placed before an existing node is recorded in ``insert_before`` (the caller puts
+    it there in one pass at the end); one placed at the end is appended."""
     explicit = [c for c in prev_part.children if c.level == "section" and not c.inferred]
     last_explicit = explicit[-1] if explicit else None
     movable = [c for c in prev_part.children if c.level == "section" and c.inferred
@@ -268,18 +321,25 @@ def _insert_missing_parts(prev_part: Clause, number: int, root: Clause,
         ghost = Clause("part", "", missing, "", start, start, root, True,
                        f"heading lost: part numbering jumps from {prev_part.number} to {number}")
         root.children.append(ghost)
-        clauses.insert(clauses.index(movable[0]) if movable else len(clauses), ghost)
+        if movable:
+            insert_before.setdefault(id(movable[0]), []).append(ghost)
+            moved = {id(sec) for sec in movable}
+            prev_part.children = [c for c in prev_part.children if id(c) not in moved]
+        else:
+            clauses.append(ghost)
         for k, sec in enumerate(movable, start=1):
-            prev_part.children.remove(sec)
             sec.parent = ghost
             sec.number = k
             ghost.children.append(sec)
         movable = []
 
 
-def _add_points(clauses: list[Clause]) -> None:
-    """Split 一是…二是… enumerations inside a clause into point clauses."""
-    for clause in list(clauses):
+def _add_points(clauses: list[Clause]) -> list[Clause]:
+    """Split 一是…二是… enumerations inside a clause into point clauses; returns the clauses
+    with each clause's points right after it (a new list, built in one pass)."""
+    ordered: list[Clause] = []
+    for clause in clauses:
+        ordered.append(clause)
         if clause.level not in ("section", "item", "preamble", "part") or clause.inferred:
             continue
         seq: list[re.Match] = []
@@ -294,14 +354,14 @@ def _add_points(clauses: list[Clause]) -> None:
                 break
         if not seq:
             continue
-        at = clauses.index(clause) + 1
         for k, m in enumerate(seq):
             end = seq[k + 1].start() if k + 1 < len(seq) else len(clause.text)
             body = clause.text[m.start():end].rstrip()
             point = Clause("point", m.group(0), k + 1, body, clause.char_start + m.start(),
                            clause.char_start + m.start() + len(body), clause)
             clause.children.append(point)
-            clauses.insert(at + k, point)
+            ordered.append(point)
+    return ordered
 
 
 def _id_component(c: Clause) -> str:
@@ -315,6 +375,7 @@ def clause_table(doc_id: str, text: str) -> tuple[pd.DataFrame, Header]:
     header = parse_header(text)
     clauses = parse_clauses(text, header.body_start)
     rows, ids = [], {}
+    uses: dict[str, int] = {}
     pre_count = 0
     for c in clauses:
         is_goal = c.level in ("part", "section") and c.note.startswith("goal statement")
@@ -328,12 +389,14 @@ def clause_table(doc_id: str, text: str) -> tuple[pd.DataFrame, Header]:
                 chain.append(_id_component(node))
                 node = node.parent
             cid = doc_id + "/" + "/".join(reversed(chain))
-        base, k = cid, 2
-        while cid in ids:
-            cid = f"{base}-{k}"
-            k += 1
+        # The n-th clause with the same path gets "-n" (n >= 2). Only this base can make these
+        # names (path components are numbers, x or pN), so a counter per base gives the ids
+        # a search for the first free suffix gave, without the search (quadratic on a
+        # document that repeats its numbering many times).
+        uses[cid] = uses.get(cid, 0) + 1
+        if uses[cid] > 1:
+            cid = f"{cid}-{uses[cid]}"
         ids[id(c)] = cid
-        ids[cid] = True
         parent_id = ids.get(id(c.parent), "") if c.parent is not None else ""
         rows.append(dict(
             doc_id=doc_id, clause_id=cid, parent_id=parent_id, level=level,

@@ -7,10 +7,28 @@ stopwords (``data/stopwords.txt``: function words and plan boilerplate), punctua
 numbers and enumerators. Segmentation is deterministic: jieba's dictionary route and its HMM
 for unknown words have no randomness.
 
+Speed: :class:`FastSegmenter` gives exactly jieba's tokens (accurate mode, HMM on, same
+dictionary and lexicon) several times faster; it is glue written here, around jieba-rs
+(``rjieba``), a port of jieba's algorithm (same dictionary route, same arithmetic, same HMM
+and tie-breaking). jieba cuts a text block by block (runs of characters matched by its
+``re_han_default``), and a block's tokens depend on that block alone, so each distinct block
+(with the punctuation after it) is segmented once and remembered (an LRU memo: plans repeat
+boilerplate). The memo only saves work; the tokens are those of segmenting every block afresh
+(tested). jieba-rs is loaded with jieba's own ``dict.txt`` and the lexicon, and its
+word-frequency total is made equal to jieba's (jieba-rs does not count a re-added word twice,
+jieba does). A block of Chinese characters only is cut by jieba-rs. In a block with Latin
+letters or digits jieba-rs's HMM step differs from jieba's, so there only the dictionary route
+comes from jieba-rs and jieba's HMM step is followed here, with the HMM itself computed by a
+jieba-rs without dictionary (whose cut of a run of Chinese characters is the HMM's); jieba
+itself segments a block whose route cannot be read back unambiguously (a Latin word in the
+dictionary; none in the corpus). Equality with jieba is tested on every clause of the
+seeds and of the development pages (tests/test_tokenise.py). Without ``rjieba`` installed,
+jieba itself is used (same tokens, slower).
+
 :func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
-hashes everything the result depends on (segmenter version, jieba version, lexicon and
-stopword files, every clause id and text), so a cached result is always the one a fresh run
-would give, and deleting the cache only costs time.
+hashes everything the result depends on (segmenter version, jieba version and dictionary,
+rjieba version, lexicon and stopword files, every clause id and text), so a cached result is
+always the one a fresh run would give, and deleting the cache only costs time.
 
 The module also holds the text preparation that the regional analyses share:
 :func:`clause_own_text` (a clause without the text of its children, so that no character is
@@ -25,6 +43,8 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +63,23 @@ SEGMENTER_VERSION = "1"
 USE_HMM = True
 #: Cache files of :func:`tokenise_clauses` kept; older ones are removed.
 MAX_CACHE_FILES = 8
+#: Distinct text blocks (each with the text up to the next block) whose tokens
+#: :class:`FastSegmenter` remembers, least recently used dropped first; about 0.5 kB each,
+#: so at most ~70 MB per memo.
+BLOCK_MEMO_SIZE = 1 << 17
+# A word that cannot occur in a jieba block (private use character), used only to make the
+# jieba-rs frequency total equal to jieba's.
+_TOTAL_PAD = "\ue000"
+_PURE_HAN = re.compile("[\u4E00-\u9FD5]+")
+_ASCII_ALNUM = re.compile("[a-zA-Z0-9]+")
+# jieba 0.42.1's own patterns (tests/test_tokenise.py checks they are still jieba's), copied so
+# that FastSegmenter need not import jieba (its HMM tables take a third of a second to load):
+# text blocks and what separates tokens between them (jieba.re_han_default, re_skip_default),
+# and the split inside its HMM step (jieba.finalseg.re_han, re_skip).
+JIEBA_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+JIEBA_SKIP = re.compile("(\r\n|\\s)")
+JIEBA_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")
+JIEBA_HMM_SKIP = re.compile("([a-zA-Z0-9]+(?:\\.\\d+)?%?)")
 
 # A token made only of digits, decimal points, percent and range signs is a number.
 _NUMBER = re.compile(r"^[0-9０-９.．%％+\-~～／/×]+$")
@@ -73,9 +110,14 @@ def lexicon_entries(path: Path = LEXICON_PATH) -> list[tuple[str, int | None, st
 @lru_cache(maxsize=1)
 def jieba_dictionary_digest() -> str:
     """SHA-256 of jieba's main dictionary file (part of every cache key)."""
-    import jieba
+    return hashlib.sha256(jieba_dictionary_path().read_bytes()).hexdigest()
 
-    return hashlib.sha256((Path(jieba.__file__).parent / "dict.txt").read_bytes()).hexdigest()
+
+def jieba_dictionary_path() -> Path:
+    """jieba's ``dict.txt``, found without importing jieba."""
+    import importlib.util
+
+    return Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
 
 
 def private_jieba_cache() -> tuple[str, str]:
@@ -177,15 +219,229 @@ def segment(text: str) -> list[str]:
     """
     if not isinstance(text, str) or not text:
         return []
+    fast = fast_segmenter()
+    if fast is not None:
+        return fast.content(text)
     return [t for t in tokenizer().cut(text, HMM=USE_HMM) if is_content_token(t)]
+
+
+_is_content = lru_cache(maxsize=1 << 16)(is_content_token)
+
+
+def _dictionary_entries() -> tuple[list[str], list[int]]:
+    """Words and frequencies of jieba's ``dict.txt``, in file order (duplicates kept)."""
+    text = jieba_dictionary_path().read_text(encoding="utf-8")
+    parts = text.split()
+    if len(parts) == 3 * text.count("\n"):  # every line "word freq tag": the quick way
+        return parts[0::3], [int(f) for f in parts[1::3]]
+    words, freqs = [], []
+    for line in text.splitlines():  # jieba's own reading: first two space-separated fields
+        line = line.strip()
+        if line:
+            word, freq = line.split(" ")[:2]
+            words.append(word)
+            freqs.append(int(freq))
+    return words, freqs
+
+
+class FastSegmenter:
+    """jieba's accurate-mode segmentation (HMM on), computed mostly by jieba-rs.
+
+    Gives the tokens of ``jieba.Tokenizer.cut(text, HMM=True)`` with jieba's dictionary and,
+    when ``lexicon`` is true, the domain lexicon added as :func:`tokenizer` adds it (see the
+    module docstring for why they are the same).
+
+    Parameters
+    ----------
+    lexicon : bool
+        Add the domain lexicon (as :func:`tokenizer`) or not (as :func:`plain_tokenizer`).
+    memo_size : int
+        Distinct blocks remembered; 0 turns the memo off (for benchmarks).
+
+    Raises
+    ------
+    ImportError
+        When ``rjieba`` is not installed.
+    ValueError
+        When a lexicon entry has no positive frequency (jieba would compute one with its
+        own ``suggest_freq``, which jieba-rs computes differently).
+    """
+
+    def __init__(self, lexicon: bool = True, memo_size: int = BLOCK_MEMO_SIZE):
+        import rjieba
+
+        self.lexicon = lexicon
+        self._re_block, self._re_skip = JIEBA_BLOCK, JIEBA_SKIP
+        words, freqs = _dictionary_entries()
+        engine = rjieba.Jieba.empty()
+        add = engine.add_word
+        for word, freq in zip(words, freqs):
+            add(word, freq, None)
+        # jieba adds every line's frequency to its total; jieba-rs counts a word once, with
+        # its last frequency, and subtracts the old frequency of a word added again.
+        current = dict(zip(words, freqs))
+        total_jieba, total_rs = sum(freqs), sum(current.values())
+        if lexicon:
+            for word, freq, tag in lexicon_entries():
+                if not freq:
+                    raise ValueError(f"lexicon entry {word!r} has no frequency")
+                total_rs += freq - current.get(word, 0)
+                total_jieba += freq
+                current[word] = freq
+                add(word, freq, tag)
+        if total_jieba > total_rs:
+            add(_TOTAL_PAD, total_jieba - total_rs, None)
+        self.total = total_jieba
+        self._engine = engine
+        # jieba-rs with no dictionary: every route is one character at a time, so its cut of a
+        # run of Chinese characters is its HMM on the whole run, as jieba.finalseg's. (The one
+        # word, which no run contains, keeps the total at 1 rather than 0.)
+        self._hmm_engine = rjieba.Jieba.empty()
+        self._hmm_engine.add_word(_TOTAL_PAD, 1, None)
+        #: Blocks or HMM runs that jieba itself had to segment (see _route and _hmm).
+        self.fallbacks = 0
+        # jieba splits a text into blocks (re_han_default) and the text between them. A
+        # "unit" here is a block with the text after it (or the text before the first block):
+        # one memo look-up per unit instead of two.
+        cls = self._re_block.pattern
+        if not (cls.startswith("([") and cls.endswith("]+)")):
+            raise ValueError(f"unexpected jieba block pattern {cls!r}")
+        cls = cls[1:-2]
+        self._units = re.compile(f"{cls}+[^{cls[1:-1]}]*|^[^{cls[1:-1]}]+").findall
+        self._block_end = re.compile(f"{cls}*").match
+        self.cut_unit, self.content_unit = self._cut_unit, self._content_unit
+        if memo_size:
+            self.cut_unit = lru_cache(maxsize=memo_size)(self._cut_unit)
+            self.content_unit = lru_cache(maxsize=memo_size)(self._content_unit)
+
+    def _reference(self):
+        return tokenizer() if self.lexicon else plain_tokenizer()
+
+    def _route(self, block: str) -> list[str] | None:
+        """The steps of jieba's dictionary route through ``block`` (words, single
+        characters), read from jieba-rs's cut without HMM; None if ambiguous."""
+        steps: list[str] = []
+        has_word = self._engine.has_word
+        for piece in self._engine.cut(block, False):
+            if len(piece) == 1:
+                steps.append(piece)
+            elif _ASCII_ALNUM.fullmatch(piece) and not has_word(piece):
+                steps.extend(piece)  # single Latin letters and digits, merged by jieba-rs
+            elif has_word(piece) and not _ASCII_ALNUM.fullmatch(piece):
+                steps.append(piece)  # a dictionary word
+            else:
+                return None  # a Latin word in the dictionary: one step or several?
+        return steps
+
+    def _flush(self, buf: str, out: list[str]) -> None:
+        # jieba's handling of a run of single characters (Tokenizer.__cut_DAG).
+        if len(buf) == 1:
+            out.append(buf)
+        elif not self._engine.has_word(buf):
+            self._hmm(buf, out)
+        else:
+            out.extend(buf)
+
+    def _hmm(self, buf: str, out: list[str]) -> None:
+        """``jieba.finalseg.cut(buf)``: its HMM on each run of Chinese characters (by the
+        dictionary-less jieba-rs), the rest split by its pattern; jieba's own code when its
+        forced splits are in use."""
+        if _forced_splits():
+            import jieba.finalseg
+
+            self.fallbacks += 1
+            out.extend(jieba.finalseg.cut(buf))
+            return
+        for piece in JIEBA_HMM_HAN.split(buf):
+            if not piece:
+                continue
+            if not JIEBA_HMM_HAN.match(piece):
+                out.extend(x for x in JIEBA_HMM_SKIP.split(piece) if x)
+            elif len(piece) == 1:  # the HMM labels one character E or S: the character
+                out.append(piece)
+            else:
+                out.extend(self._hmm_engine.cut(piece, True))
+
+    # Token lists below are shared by the memo and never modified: cut() and content()
+    # copy them into a new list.
+    def _cut_block(self, block: str) -> list[str]:
+        if _PURE_HAN.fullmatch(block):
+            return self._engine.cut(block, True)
+        steps = self._route(block)
+        if steps is None:
+            self.fallbacks += 1
+            return self._reference().lcut(block, HMM=True)
+        out: list[str] = []
+        buf = ""
+        for step in steps:
+            if len(step) == 1:
+                buf += step
+                continue
+            if buf:
+                self._flush(buf, out)
+                buf = ""
+            out.append(step)
+        if buf:
+            self._flush(buf, out)
+        return out
+
+    def _cut_unit(self, unit: str) -> list[str]:
+        end = self._block_end(unit).end()
+        if end == len(unit):
+            return self._cut_block(unit)
+        out = self._cut_block(unit[:end]) if end else []
+        gap = unit[end:]
+        if len(gap) == 1:  # jieba's one token for one character, space or not
+            out.append(gap)
+            return out
+        skip = self._re_skip
+        for x in skip.split(gap):  # as jieba: a line break or space, or one character
+            if skip.match(x):
+                out.append(x)
+            else:
+                out.extend(x)
+        return out
+
+    def _content_unit(self, unit: str) -> list[str]:
+        return list(filter(_is_content, self._cut_unit(unit)))
+
+    def cut(self, text: str) -> list[str]:
+        """Tokens of ``text``, as ``jieba.Tokenizer.lcut(text, HMM=True)``."""
+        return list(chain.from_iterable(map(self.cut_unit, self._units(text))))
+
+    def content(self, text: str) -> list[str]:
+        """Content tokens of ``text``: :meth:`cut` filtered by :func:`is_content_token`."""
+        return list(chain.from_iterable(map(self.content_unit, self._units(text))))
+
+
+def _forced_splits() -> bool:
+    """Whether jieba's HMM step has words it must split (set by ``add_word(w, 0)`` on any
+    jieba Tokenizer of this process)."""
+    import sys
+
+    finalseg = sys.modules.get("jieba.finalseg")
+    return bool(finalseg is not None and finalseg.Force_Split_Words)
+
+
+@lru_cache(maxsize=1)
+def fast_segmenter() -> FastSegmenter | None:
+    """The module's :class:`FastSegmenter` with the lexicon (built once), or None when
+    ``rjieba`` is not installed or the lexicon lacks frequencies (then jieba is used)."""
+    try:
+        return FastSegmenter(lexicon=True)
+    except (ImportError, ValueError):
+        return None
 
 
 def cache_key(clause_ids, texts) -> str:
     """Hash of everything :func:`tokenise_clauses` depends on."""
-    import jieba
-
     digest = hashlib.sha256()
-    for part in (SEGMENTER_VERSION, str(USE_HMM), jieba.__version__, jieba_dictionary_digest(),
+    try:
+        engine = f"rjieba-{version('rjieba')}"
+    except PackageNotFoundError:
+        engine = "jieba"
+    for part in (SEGMENTER_VERSION, str(USE_HMM), version("jieba"), jieba_dictionary_digest(),
+                 engine,
                  _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH)):
         digest.update(part.encode("utf-8") + b"\x00")
     payload = json.dumps([[str(c), t if isinstance(t, str) else None]
@@ -333,58 +589,3 @@ def prepared_clauses(clauses: pd.DataFrame) -> pd.DataFrame:
     table["content"] = table["own_text"].map(content_text).astype("str")
     table["n_chars"] = table["content"].str.replace(r"\s", "", regex=True).str.len().astype(int)
     return table.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------
-# Benchmark
-
-from analysis.core.bench import register  # noqa: E402  (bench imports nothing from here at load time)
-
-
-@register("segmentation_throughput")
-def bench_segmentation(target_mb: float = 4.0) -> dict:
-    """Segmentation throughput with the domain lexicon next to plain jieba, on all clause
-    texts repeated to ``target_mb`` MB; also how often lexicon terms come out whole."""
-    import time
-
-    from analysis.core.io import read_csv
-    from analysis.core.paths import processed_dir
-
-    clauses = read_csv(processed_dir() / "clauses.csv")
-    texts = [t for t in clauses["text"].tolist() if isinstance(t, str) and t]
-    unit_bytes = sum(len(t.encode("utf-8")) for t in texts)
-    copies = int(target_mb * 1e6 // unit_bytes) + 1
-    corpus = texts * copies
-    mb = unit_bytes * copies / 1e6
-    ours, plain = tokenizer(), plain_tokenizer()
-    ours.lcut("预热"), plain.lcut("预热")
-    results = {"input_mb": round(mb, 2), "texts": len(corpus)}
-    counts = {}
-    for name, tk in (("user_dict", ours), ("plain_jieba", plain)):
-        start = time.perf_counter()
-        n_tokens = 0
-        found = {}
-        for text in corpus:
-            for token in tk.cut(text, HMM=USE_HMM):
-                n_tokens += 1
-                found[token] = found.get(token, 0) + 1
-        seconds = time.perf_counter() - start
-        counts[name] = found
-        results[f"{name}_s"] = round(seconds, 2)
-        results[f"{name}_mb_per_s"] = round(mb / seconds, 3)
-        results[f"{name}_tokens"] = n_tokens
-    start = time.perf_counter()
-    n_content = sum(len(segment(t)) for t in corpus)
-    seconds = time.perf_counter() - start
-    results["segment_with_filtering_s"] = round(seconds, 2)
-    results["segment_with_filtering_mb_per_s"] = round(mb / seconds, 3)
-    results["content_tokens"] = n_content
-    terms = [w for w, _, _ in lexicon_entries() if len(w) >= 3]
-    occurring = [w for w in terms if sum(t.count(w) for t in texts) > 0]
-    whole = {name: sum(1 for w in occurring if counts[name].get(w, 0) > 0) for name in counts}
-    results["lexicon_terms_occurring"] = len(occurring)
-    results["lexicon_terms_whole_user_dict"] = whole["user_dict"]
-    results["lexicon_terms_whole_plain_jieba"] = whole["plain_jieba"]
-    results["throughput_ratio_user_dict_to_plain"] = round(
-        results["user_dict_mb_per_s"] / results["plain_jieba_mb_per_s"], 3)
-    return results
