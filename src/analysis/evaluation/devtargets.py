@@ -52,8 +52,6 @@ def page_targets(page_id: str, text: str, year_start: int | None = None) -> pd.D
         found = re.search(r"(20[12]\d)年", cleaned)
         year_start = int(found.group(1)) if found else 2024
     documents = pd.DataFrame([{"doc_id": page_id, "year_start": year_start}])
-    if clauses.empty:
-        return extract_targets(clauses.assign(text=pd.Series(dtype=str)), documents)
     return extract_targets(clauses, documents)
 
 

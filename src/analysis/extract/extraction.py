@@ -120,6 +120,8 @@ def extract_targets(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
         Columns of :data:`TARGETS`, sorted by document and position; ``char_start`` and
         ``char_end`` are offsets of ``span`` in ``clean/<doc_id>.txt``.
     """
+    if clauses.empty or "clause_id" not in clauses:
+        return pd.DataFrame(columns=TARGETS.column_names)  # a document without clauses
     year_by_doc = {d: int(y) for d, y in zip(documents["doc_id"], documents["year_start"])}
     past_sections = _clause_contexts(clauses)
     records, keys = [], []
