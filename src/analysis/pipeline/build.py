@@ -205,7 +205,7 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
 
 def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None,
           stages: tuple[str, ...] | None = None, jobs: int | None = None,
-          scheduler: str | None = None, cache: bool = True) -> int:
+          scheduler: str | None = None, cache: bool | DocumentCache = True) -> int:
     """Rebuild ``data/processed`` from ``data/raw``; return a process exit code.
 
     Parameters
@@ -221,8 +221,9 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
         Worker processes for the per-document work (default: all cores; 1: no workers).
     scheduler : str, optional
         Address of a Dask distributed scheduler to run the per-document work on instead.
-    cache : bool
-        Reuse and store per-document results in ``out/.cache/documents`` (off: compute all).
+    cache : bool or DocumentCache
+        Reuse and store per-document results in ``out/.cache/documents`` (False: compute
+        all); a :class:`DocumentCache` given is used as is (tests count its hits).
 
     Exit code 0: everything built; 1: built, but some inputs had problems (listed).
     """
@@ -230,8 +231,9 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     out = Path(out) if out else processed_dir()
     out.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
-        return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler,
-                      cache=DocumentCache(out / ".cache", enabled=cache))
+        if not isinstance(cache, DocumentCache):
+            cache = DocumentCache(out / ".cache", enabled=bool(cache))
+        return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler, cache=cache)
 
 
 class BuildLocked(RuntimeError):
