@@ -109,7 +109,7 @@ def _dask_results(func: Callable, tasks: Sequence, scheduler: str):
     except ImportError as err:  # pragma: no cover  (dask is a dependency; kept for clarity)
         raise RuntimeError("--scheduler needs dask and distributed: pip install "
                            "'analysis[cluster]'") from err
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler) as client:
         futures = client.map(func, list(tasks), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
         try:
