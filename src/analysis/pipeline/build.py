@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,6 +266,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     previous_outputs = frozenset(previous_build_outputs(out))
     (out / BUILD_INFO).unlink(missing_ok=True)
     cache = cache or DocumentCache(out / ".cache", enabled=False)
+    clock, timings = time.perf_counter(), {}
     later = _stage_modules(tuple(LATER_STAGES) if stages is None else stages)
     corpus = clean_corpus(raw, progress=progress, jobs=jobs, scheduler=scheduler, cache=cache,
                           later=tuple(name for name, _ in later))
@@ -280,12 +282,14 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     clauses = structure_corpus(corpus, corpus.manifest)
     write_clean(corpus, out, previous_outputs)
     write_table(clauses, tables.CLAUSES, out)
+    timings["read, per-document work, write"] = time.perf_counter() - clock
     if cache.enabled:
         print(f"per-document work: {cache.summary()}", flush=True)
     ran = ["clean", "structure"]
     order = list(corpus.texts)
     for name, module in later:
         print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
+        clock = time.perf_counter()
         if name == "targets":
             write_targets(corpus.per_doc, out)
         else:
@@ -294,6 +298,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
                 seed_token_caches(corpus.per_doc, order, out / ".cache")
             module.build(raw, out)
         ran.append(name)
+        timings[name] = time.perf_counter() - clock
     atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
     cache.prune()
     write_build_info(raw, out, ran, 1 if corpus.problems else 0)
@@ -303,6 +308,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
           f"{len(corpus.cleaning_log)} logged changes; garbled spans "
           f"{int(docs['garbled_restored'].sum())} restored, {int(docs['garbled_marked'].sum())} "
           f"marked")
+    print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     if corpus.problems:
         print(f"{len(corpus.problems)} input problem(s) (see {out / 'input_problems.csv'}):")
         for problem in corpus.problems:
