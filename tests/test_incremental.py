@@ -137,3 +137,62 @@ def test_a_damaged_cache_entry_is_only_a_miss(raw, tmp_path):
         path.write_bytes(b"not a pickle")
     again = _build(raw, out)
     assert again.misses["clean"] == 3 and again.hits["structure"] == 3
+
+
+_UPSTREAM = r'''
+import pickle, sys
+from analysis.corpus.read import read_corpus
+from analysis.pipeline.documents import DocumentJob, STAGES, run_job
+_, docs, _ = read_corpus(sys.argv[1])
+doc = next(d for d in docs if d.doc_id == "haimen-2023")
+results = run_job(DocumentJob(doc.doc_id, doc.text, 2023, tuple(STAGES)))
+with open(sys.argv[2], "wb") as handle:
+    pickle.dump((doc.doc_id, doc.text, results), handle)
+'''
+
+# One stage in a fresh process, given its upstream results: which data files does it open?
+_AUDIT = r'''
+import json, pickle, sys
+from analysis.core.paths import PACKAGE_DATA
+from analysis.pipeline.documents import DocumentJob, run_job
+from analysis.pipeline.incremental import UPSTREAM
+doc_id, text, results = pickle.load(open(sys.argv[1], "rb"))
+stage = sys.argv[2]
+done = {UPSTREAM[stage]: results[UPSTREAM[stage]]} if UPSTREAM[stage] else {}
+opened = set()
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(str(PACKAGE_DATA)):
+        opened.add(args[0].rsplit("/", 1)[-1])
+sys.addaudithook(hook)
+run_job(DocumentJob(doc_id, text, 2023, (stage,), done))
+print(json.dumps(sorted(opened)))
+'''
+
+
+def test_every_data_file_a_stage_opens_is_part_of_its_version(tmp_path):
+    """Run each per-document stage in a fresh process and record the files of
+    src/analysis/data it opens: each must be among the resources hashed into its version."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from analysis.pipeline.cache import _resources, module_closure
+    from analysis.pipeline.documents import STAGES as DOC_STAGES
+
+    from conftest import ROOT
+
+    env = dict(os.environ, PYTHONHASHSEED="0", ANALYSIS_ROOT=str(tmp_path))
+    upstream = tmp_path / "upstream.pkl"
+    made = subprocess.run([sys.executable, "-c", _UPSTREAM, str(RAW), str(upstream)],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    assert made.returncode == 0, made.stderr[-2000:]
+    for stage in DOC_STAGES:
+        done = subprocess.run([sys.executable, "-c", _AUDIT, str(upstream), stage],
+                              capture_output=True, text=True, cwd=ROOT, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        names = set(json.loads(done.stdout.strip().splitlines()[-1]))
+        if stage in ("clean", "targets", "tokens"):
+            assert names, f"the audit saw no resource opened by {stage}"
+        declared = {p.name for p in _resources(module_closure(DOC_STAGES[stage]))}
+        assert names <= declared, (stage, names - declared)
