@@ -38,6 +38,8 @@ class CleanedCorpus:
     manifest: pd.DataFrame | None = None
     #: Per-document stage results: doc_id -> stage -> result.
     per_doc: dict = field(default_factory=dict)
+    #: Wall-clock seconds of reading and of the per-document work.
+    seconds: dict = field(default_factory=dict)
 
 
 def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
@@ -65,12 +67,15 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     -------
     CleanedCorpus
     """
+    clock = time.perf_counter()
     manifest, documents, problems = read_corpus(raw)
+    seconds = {"read": time.perf_counter() - clock}
     show = sys.stderr.isatty() if progress is None else progress
     wanted = ("clean", "structure") + (("targets",) if "targets" in later else ()) + (
         ("tokens",) if {"regional", "topics"} & set(later) else ())
     per_doc = document_results(documents, manifest, wanted, cache or DocumentCache(raw, False),
                                jobs=jobs, scheduler=scheduler, progress=show)
+    seconds["per-document work"] = time.perf_counter() - clock - seconds["read"]
     rows, log_rows, span_rows, texts = [], [], [], {}
     meta_by_id = manifest.set_index("doc_id")
     for doc in documents:
@@ -87,7 +92,8 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     documents_table = pd.DataFrame(rows)
     log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
     spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
-    return CleanedCorpus(documents_table, log, spans, texts, problems, manifest, per_doc)
+    return CleanedCorpus(documents_table, log, spans, texts, problems, manifest, per_doc,
+                         seconds)
 
 
 def write_clean(corpus: CleanedCorpus, out: Path, previous_outputs: frozenset[str] = frozenset()
@@ -266,8 +272,10 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     previous_outputs = frozenset(previous_build_outputs(out))
     (out / BUILD_INFO).unlink(missing_ok=True)
     cache = cache or DocumentCache(out / ".cache", enabled=False)
-    clock, timings = time.perf_counter(), {}
+    clock = time.perf_counter()
     later = _stage_modules(tuple(LATER_STAGES) if stages is None else stages)
+    timings = {"imports": time.perf_counter() - clock}
+    clock = time.perf_counter()
     corpus = clean_corpus(raw, progress=progress, jobs=jobs, scheduler=scheduler, cache=cache,
                           later=tuple(name for name, _ in later))
     if not corpus.texts:
@@ -282,7 +290,8 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     clauses = structure_corpus(corpus, corpus.manifest)
     write_clean(corpus, out, previous_outputs)
     write_table(clauses, tables.CLAUSES, out)
-    timings["read, per-document work, write"] = time.perf_counter() - clock
+    timings.update(corpus.seconds)
+    timings["structure, write"] = time.perf_counter() - clock - sum(corpus.seconds.values())
     if cache.enabled:
         print(f"per-document work: {cache.summary()}", flush=True)
     ran = ["clean", "structure"]
