@@ -113,3 +113,25 @@ def test_clean_text_of_a_plan_does_not_depend_on_its_companions(tmp_path):
     assert alone.texts["haimen-2023"] == together.texts["haimen-2023"]
     assert alone.per_doc["haimen-2023"]["structure"]["clauses"].equals(
         together.per_doc["haimen-2023"]["structure"]["clauses"])
+
+
+def _fail_on_three(value):
+    if value == 3:
+        import time
+
+        time.sleep(0.5)  # the others finish first, in any pool
+        raise ValueError("three")
+    return value
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_finished_results_are_handed_over_before_a_failure(jobs):
+    """Each result reaches the caller (the build stores it in the cache) as it arrives, so a
+    failed or interrupted build keeps the documents already done."""
+    from analysis.pipeline.parallel import run_tasks
+
+    seen = []
+    with pytest.raises(ValueError, match="three"):
+        run_tasks(_fail_on_three, [1, 2, 0.0, 3], jobs=jobs,
+                  on_result=lambda index, result: seen.append(index))
+    assert {0, 1} <= set(seen) and 3 not in seen

@@ -87,13 +87,15 @@ def document_results(documents, manifest: pd.DataFrame, stages: tuple[str, ...],
             done = {UPSTREAM[s]: found[UPSTREAM[s]] for s in need
                     if UPSTREAM[s] in found and UPSTREAM[s] not in need}
             work.append(DocumentJob(doc.doc_id, doc.text, int(years[doc.doc_id]), need, done))
-    computed = run_tasks(run_job, work, jobs=jobs, scheduler=scheduler, progress=progress,
-                         desc="cleaning")
-    for job, result in zip(work, computed):
+    def store(index: int, result: dict) -> None:
+        job = work[index]
         for stage, value in result.items():
             if stage in keys[job.doc_id]:
                 cache.put(stage, keys[job.doc_id][stage], value)
             results[job.doc_id][stage] = value
+
+    run_tasks(run_job, work, jobs=jobs, scheduler=scheduler, progress=progress,
+              desc="cleaning", on_result=store)
     return results
 
 

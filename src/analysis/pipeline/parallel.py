@@ -49,7 +49,7 @@ def _context():
 
 def run_tasks(func: Callable, tasks: Sequence, jobs: int | None = None,
               scheduler: str | None = None, progress: bool = False,
-              desc: str = "documents") -> list:
+              desc: str = "documents", on_result: Callable | None = None) -> list:
     """``[func(t) for t in tasks]``, computed in parallel.
 
     Parameters
@@ -66,6 +66,9 @@ def run_tasks(func: Callable, tasks: Sequence, jobs: int | None = None,
         Show a progress bar on standard error.
     desc : str
         Label of the progress bar.
+    on_result : callable, optional
+        Called as ``on_result(index, result)`` in this process as each result arrives (the
+        build stores it in the cache at once, so an interrupted build keeps finished work).
 
     Returns
     -------
@@ -73,26 +76,30 @@ def run_tasks(func: Callable, tasks: Sequence, jobs: int | None = None,
         Results in the order of ``tasks``.
     """
     results: list = [None] * len(tasks)
+
+    def take(index, result):
+        results[index] = result
+        if on_result is not None:
+            on_result(index, result)
+        bar.update()
+
     bar = tqdm(total=len(tasks), desc=desc, unit="doc", disable=not progress or len(tasks) < 2,
                file=sys.stderr)
     try:
         if scheduler:
             for index, result in _dask_results(func, tasks, scheduler):
-                results[index] = result
-                bar.update()
+                take(index, result)
             return results
         jobs = default_jobs() if jobs is None else max(1, int(jobs))
         if jobs == 1 or len(tasks) < 2:
             for index, task in enumerate(tasks):
-                results[index] = func(task)
-                bar.update()
+                take(index, func(task))
             return results
         pool = _context().Pool(min(jobs, len(tasks)), initializer=_worker_init)
         try:
             for index, result in pool.imap_unordered(
                     _indexed, [(func, i, t) for i, t in enumerate(tasks)], chunksize=1):
-                results[index] = result
-                bar.update()
+                take(index, result)
             pool.close()
         finally:
             pool.terminate()  # at once on an error or interruption; a no-op after close
