@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
 from analysis.pipeline import tables
 from analysis.pipeline.cache import DocumentCache
 from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
