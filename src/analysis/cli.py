@@ -19,6 +19,14 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output folder (default data/processed)")
     b.add_argument("--progress", action="store_true", default=None,
                    help="force a progress bar even when not on a terminal")
+    b.add_argument("--jobs", "-j", type=int, default=None,
+                   help="worker processes for the per-document work (default: all cores; "
+                        "1: none)")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the per-document work on this Dask distributed scheduler "
+                        "(e.g. tcp://host:8786) instead of local processes")
+    b.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="recompute every document instead of reusing data/processed/.cache")
     s = sub.add_parser("status", help="what is built, from which inputs, and what is stale")
     s.add_argument("--raw", default=None)
     s.add_argument("--out", default=None)
@@ -77,7 +85,8 @@ def _build(args) -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        return build(args.raw, args.out, progress=args.progress)
+        return build(args.raw, args.out, progress=args.progress, jobs=args.jobs,
+                     scheduler=args.scheduler, cache=args.cache)
     except KeyboardInterrupt:
         print("build interrupted: no build_info.json was written, so `analysis status` reports "
               "the tables as unfinished; run the build again", file=sys.stderr)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from analysis.pipeline import tables
+from analysis.pipeline.cache import DocumentCache
+from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
 from analysis.pipeline.status import BUILD_INFO, previous_build_outputs, write_build_info
-from analysis.clean.reference import shipped_reference
-from analysis.clean.rules import RULE_NAMES, CleanContext, clean_text, to_simplified
 from analysis.core.io import atomic_write_text
 from analysis.core.paths import processed_dir, raw_dir
 from analysis.corpus.read import InputProblem, read_corpus
@@ -37,9 +37,15 @@ class CleanedCorpus:
     problems: list[InputProblem] = field(default_factory=list)
     #: The manifest's good rows as read once at the start of the build.
     manifest: pd.DataFrame | None = None
+    #: Per-document stage results: doc_id -> stage -> result.
+    per_doc: dict = field(default_factory=dict)
+    #: Wall-clock seconds of reading and of the per-document work.
+    seconds: dict = field(default_factory=dict)
 
 
-def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
+def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
+                 scheduler: str | None = None, cache: DocumentCache | None = None,
+                 later: tuple[str, ...] = ()) -> CleanedCorpus:
     """Read and clean every plan listed in ``raw/manifest.csv``.
 
     Parameters
@@ -48,47 +54,47 @@ def clean_corpus(raw: Path, progress: bool | None = None) -> CleanedCorpus:
         The raw-data folder.
     progress : bool, optional
         Show a progress bar on standard error (default: only when it is a terminal).
+    jobs : int, optional
+        Worker processes for the per-document work (1: this process; None: all cores).
+    scheduler : str, optional
+        Dask scheduler address; the per-document work then runs on that cluster.
+    cache : DocumentCache, optional
+        Per-document results to reuse and fill (default: none).
+    later : tuple of str
+        Later stages that will run; their per-document parts (targets, tokens) are computed
+        with the cleaning.
 
     Returns
     -------
     CleanedCorpus
     """
+    clock = time.perf_counter()
     manifest, documents, problems = read_corpus(raw)
-    # A fixed reference, never the corpus being cleaned: a plan's clean text depends only on
-    # its own bytes and the versioned resources.
-    model, repairer, _ = shipped_reference()
-    rows, log_rows, span_rows, texts = [], [], [], {}
+    seconds = {"read": time.perf_counter() - clock}
     show = sys.stderr.isatty() if progress is None else progress
+    wanted = ("clean", "structure") + (("targets",) if "targets" in later else ()) + (
+        ("tokens",) if {"regional", "topics"} & set(later) else ())
+    per_doc = document_results(documents, manifest, wanted, cache or DocumentCache(raw, False),
+                               jobs=jobs, scheduler=scheduler, progress=show)
+    seconds["per-document work"] = time.perf_counter() - clock - seconds["read"]
+    rows, log_rows, span_rows, texts = [], [], [], {}
     meta_by_id = manifest.set_index("doc_id")
-    for doc in tqdm(documents, desc="cleaning", unit="doc", disable=not show or len(documents) < 2,
-                    file=sys.stderr):
-        ctx = CleanContext(doc.doc_id, repairer=repairer, model=model)
-        result = clean_text(doc.text, ctx)
-        texts[doc.doc_id] = result.text
-        log_rows.extend(result.log)
-        counts = pd.Series([r[2] for r in result.log], dtype=object).value_counts()
+    for doc in documents:
+        cleaned = per_doc[doc.doc_id]["clean"]
+        texts[doc.doc_id] = cleaned["text"]
+        log_rows.extend(cleaned["log"])
+        span_rows.extend(cleaned["spans"])
         row = meta_by_id.loc[doc.doc_id].to_dict()
-        row.update(doc_id=doc.doc_id, sha256=doc.sha256, encoding=doc.encoding, encoding_source=doc.encoding_source,
-                   n_bytes_raw=doc.n_bytes, n_chars_raw=len(doc.text),
-                   n_chars_clean=len(result.text), script=ctx.script,
-                   published_date=ctx.metadata.get("published_date", ""),
-                   printed_date=ctx.metadata.get("printed_date", ""),
-                   attachment_doc_number=ctx.metadata.get("attachment_doc_number", ""),
-                   garbled_restored=sum(g.status == "restored" for g in ctx.garbled),
-                   garbled_marked=sum(g.status == "marked" for g in ctx.garbled))
-        for name in RULE_NAMES:
-            row[f"n_{name}"] = int(counts.get(name, 0))
+        row.update(doc_id=doc.doc_id, sha256=doc.sha256, encoding=doc.encoding,
+                   encoding_source=doc.encoding_source, n_bytes_raw=doc.n_bytes,
+                   n_chars_raw=len(doc.text))
+        row.update(cleaned["fields"])
         rows.append(row)
-        for g in ctx.garbled:
-            span_rows.append(dict(doc_id=doc.doc_id, start=g.start, end=g.end, observed=g.observed,
-                                  best_guess=g.best_guess,
-                                  best_guess_simplified=to_simplified(g.best_guess),
-                                  status=g.status, posterior=round(g.posterior, 4),
-                                  gain=round(g.margin, 2), n_candidates=g.n_candidates))
     documents_table = pd.DataFrame(rows)
     log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
     spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
-    return CleanedCorpus(documents_table, log, spans, texts, problems, manifest)
+    return CleanedCorpus(documents_table, log, spans, texts, problems, manifest, per_doc,
+                         seconds)
 
 
 def write_clean(corpus: CleanedCorpus, out: Path, previous_outputs: frozenset[str] = frozenset()
@@ -173,8 +179,9 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
 
     Header fields come from the text where found, else from the removed debris (document
     number of an attachment), else from the manifest; ``*_source`` columns say which.
+    Clause tables parsed per document (``corpus.per_doc``) are used where present.
     """
-    from analysis.structure.clauses import clause_table
+    from analysis.pipeline.documents import structure_document
 
     tables_, docs = [], corpus.documents.copy()
     for col in ("title", "issuer", "issue_date", "doc_number"):
@@ -183,13 +190,15 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
     meta = manifest_meta.set_index("doc_id")
     for i, row in docs.iterrows():
         doc_id = row["doc_id"]
-        table, header = clause_table(doc_id, corpus.texts[doc_id])
-        tables_.append(table)
+        parsed = corpus.per_doc.get(doc_id, {}).get("structure") or structure_document(
+            doc_id, corpus.texts[doc_id])
+        tables_.append(parsed["clauses"])
+        header = parsed["header"]
         manifest_values = {"title": meta.at[doc_id, "title_zh"], "issuer": meta.at[doc_id, "issuer_zh"],
                            "issue_date": meta.at[doc_id, "issue_date"],
                            "doc_number": meta.at[doc_id, "doc_number"]}
         for col in ("title", "issuer", "issue_date", "doc_number"):
-            value, source = getattr(header, col), "text"
+            value, source = header[col], "text"
             if not value and col == "doc_number" and row.get("attachment_doc_number"):
                 value, source = row["attachment_doc_number"], "debris"
             if not value and manifest_values[col]:
@@ -203,7 +212,8 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
 
 
 def build(raw: Path | None = None, out: Path | None = None, progress: bool | None = None,
-          stages: tuple[str, ...] | None = None) -> int:
+          stages: tuple[str, ...] | None = None, jobs: int | None = None,
+          scheduler: str | None = None, cache: bool | DocumentCache = True) -> int:
     """Rebuild ``data/processed`` from ``data/raw``; return a process exit code.
 
     Parameters
@@ -215,6 +225,13 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     stages : tuple of str, optional
         Later stages to run after cleaning and structuring (default: all of
         :data:`LATER_STAGES`).
+    jobs : int, optional
+        Worker processes for the per-document work (default: all cores; 1: no workers).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler to run the per-document work on instead.
+    cache : bool or DocumentCache
+        Reuse and store per-document results in ``out/.cache/documents`` (False: compute
+        all); a :class:`DocumentCache` given is used as is (tests count its hits).
 
     Exit code 0: everything built; 1: built, but some inputs had problems (listed).
     """
@@ -222,7 +239,9 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     out = Path(out) if out else processed_dir()
     out.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
-        return _build(raw, out, progress, stages)
+        if not isinstance(cache, DocumentCache):
+            cache = DocumentCache(out / ".cache", enabled=bool(cache))
+        return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler, cache=cache)
 
 
 class BuildLocked(RuntimeError):
@@ -247,12 +266,19 @@ def build_lock(out: Path):
         handle.close()
 
 
-def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
+def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None = None,
+           scheduler: str | None = None, cache: DocumentCache | None = None) -> int:
     # build_info.json is the mark of a finished build: removed first, written last, so an
     # interrupted or failed build leaves no mark and `analysis status` says so.
     previous_outputs = frozenset(previous_build_outputs(out))
     (out / BUILD_INFO).unlink(missing_ok=True)
-    corpus = clean_corpus(raw, progress=progress)
+    cache = cache or DocumentCache(out / ".cache", enabled=False)
+    clock = time.perf_counter()
+    later = _stage_modules(tuple(LATER_STAGES) if stages is None else stages)
+    timings = {"imports": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    corpus = clean_corpus(raw, progress=progress, jobs=jobs, scheduler=scheduler, cache=cache,
+                          later=tuple(name for name, _ in later))
     if not corpus.texts:
         problems = pd.DataFrame([vars(p) for p in corpus.problems],
                                 columns=tables.INPUT_PROBLEMS.column_names)
@@ -265,12 +291,26 @@ def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
     clauses = structure_corpus(corpus, corpus.manifest)
     write_clean(corpus, out, previous_outputs)
     write_table(clauses, tables.CLAUSES, out)
+    timings.update(corpus.seconds)
+    timings["structure, write"] = time.perf_counter() - clock - sum(corpus.seconds.values())
+    if cache.enabled:
+        print(f"per-document work: {cache.summary()}", flush=True)
     ran = ["clean", "structure"]
-    for name, module in _stage_modules(tuple(LATER_STAGES) if stages is None else stages):
+    order = list(corpus.texts)
+    for name, module in later:
         print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
-        module.build(raw, out)
+        clock = time.perf_counter()
+        if name == "targets":
+            write_targets(corpus.per_doc, out)
+        else:
+            if name in ("regional", "topics"):
+                (out / ".cache").mkdir(parents=True, exist_ok=True)
+                seed_token_caches(corpus.per_doc, order, out / ".cache")
+            module.build(raw, out)
         ran.append(name)
+        timings[name] = time.perf_counter() - clock
     atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
+    cache.prune()
     write_build_info(raw, out, ran, 1 if corpus.problems else 0)
     docs = corpus.documents
     print(f"built {len(docs)} document(s): {int(docs['n_chars_raw'].sum())} raw -> "
@@ -278,6 +318,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages) -> int:
           f"{len(corpus.cleaning_log)} logged changes; garbled spans "
           f"{int(docs['garbled_restored'].sum())} restored, {int(docs['garbled_marked'].sum())} "
           f"marked")
+    print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     if corpus.problems:
         print(f"{len(corpus.problems)} input problem(s) (see {out / 'input_problems.csv'}):")
         for problem in corpus.problems:

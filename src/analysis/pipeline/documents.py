@@ -1,0 +1,166 @@
+"""The per-document work of the build: one plan's decoded text → its clean text, clause table,
+targets and tokens, as pure functions of that text and the versioned resources.
+
+Nothing here reads the corpus, the manifest (beyond the fields passed in) or the output
+folder, so a plan's results do not depend on which other plans are built with it and can be
+computed in any process or on any machine (:mod:`analysis.pipeline.parallel`) and cached by
+key (:mod:`analysis.pipeline.cache`). Each stage calls the stage package's own functions:
+:func:`analysis.clean.rules.clean_text`, :func:`analysis.structure.clauses.clause_table`,
+:func:`analysis.extract.extraction.extract_targets` and
+:func:`analysis.text.tokenise.segment`. Targets and tokens read the clause table after a
+CSV round trip (:func:`as_read_from_csv`), exactly as the corpus-level stages read
+``clauses.csv``, so assembling per-document results gives the tables those stages write
+(tested against them).
+
+Imports of the stage packages sit inside the functions: the code version of a stage is the
+closure of its own modules (:data:`STAGES`), and a module-level import here would tie every
+stage to every other.
+"""
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: Per-document stages in order, each with the entry modules whose import closure is its
+#: code version. Later stages read the result of earlier ones.
+STAGES: dict[str, tuple[str, ...]] = {
+    "clean": ("analysis.clean.rules", "analysis.clean.reference"),
+    "structure": ("analysis.structure.clauses",),
+    "targets": ("analysis.extract.extraction", "analysis.pipeline.tables",
+                "analysis.core.schema", "analysis.core.io"),
+    "tokens": ("analysis.text.tokenise", "analysis.pipeline.tables", "analysis.core.schema",
+               "analysis.core.io"),
+}
+
+
+@dataclass
+class DocumentJob:
+    """What one plan's per-document work needs; ``done`` holds stage results already cached,
+    ``need`` the stages to compute (in :data:`STAGES` order)."""
+
+    doc_id: str
+    text: str
+    year_start: int
+    need: tuple[str, ...]
+    done: dict = field(default_factory=dict)
+
+
+def clean_document(doc_id: str, text: str) -> dict:
+    """Clean one decoded plan with the shipped reference.
+
+    Returns
+    -------
+    dict
+        ``text`` (clean), ``log`` (rows of ``cleaning_log.csv``), ``spans`` (rows of
+        ``garbled_spans.csv``) and ``fields`` (the document's columns that cleaning fills).
+    """
+    from analysis.clean.reference import shipped_reference
+    from analysis.clean.rules import RULE_NAMES, CleanContext, clean_text, to_simplified
+
+    # A fixed reference, never the corpus being cleaned: a plan's clean text depends only on
+    # its own bytes and the versioned resources.
+    model, repairer, _ = shipped_reference()
+    ctx = CleanContext(doc_id, repairer=repairer, model=model)
+    result = clean_text(text, ctx)
+    counts = Counter(r[2] for r in result.log)
+    fields = dict(n_chars_clean=len(result.text), script=ctx.script,
+                  published_date=ctx.metadata.get("published_date", ""),
+                  printed_date=ctx.metadata.get("printed_date", ""),
+                  attachment_doc_number=ctx.metadata.get("attachment_doc_number", ""),
+                  garbled_restored=sum(g.status == "restored" for g in ctx.garbled),
+                  garbled_marked=sum(g.status == "marked" for g in ctx.garbled))
+    for name in RULE_NAMES:
+        fields[f"n_{name}"] = int(counts.get(name, 0))
+    spans = [dict(doc_id=doc_id, start=g.start, end=g.end, observed=g.observed,
+                  best_guess=g.best_guess, best_guess_simplified=to_simplified(g.best_guess),
+                  status=g.status, posterior=round(g.posterior, 4), gain=round(g.margin, 2),
+                  n_candidates=g.n_candidates) for g in ctx.garbled]
+    return dict(text=result.text, log=list(result.log), spans=spans, fields=fields)
+
+
+def structure_document(doc_id: str, clean: str) -> dict:
+    """Clause table and header fields of one clean text."""
+    from analysis.structure.clauses import clause_table
+
+    table, header = clause_table(doc_id, clean)
+    return dict(clauses=table, header={k: getattr(header, k) for k in
+                                       ("title", "issuer", "issue_date", "doc_number")})
+
+
+def as_read_from_csv(clauses: pd.DataFrame, **read_kwargs) -> pd.DataFrame:
+    """The clause table as a later stage sees it: validated, written and read back as CSV
+    with the project's writer and reader."""
+    from analysis.core.io import read_csv
+    from analysis.core.schema import validate
+    from analysis.pipeline.tables import CLAUSES
+
+    text = validate(clauses, CLAUSES).to_csv(index=False, lineterminator="\n",
+                                              float_format="%.10g")
+    return read_csv(io.StringIO(text), **read_kwargs)
+
+
+def targets_document(doc_id: str, clauses: pd.DataFrame, year_start: int) -> pd.DataFrame:
+    """Rows of ``targets.csv`` for one plan (as :func:`extract_targets` gives them)."""
+    from analysis.extract.extraction import extract_targets
+
+    read = as_read_from_csv(clauses, dtype={"number": str})
+    return extract_targets(read, pd.DataFrame({"doc_id": [doc_id], "year_start": [year_start]}))
+
+
+def tokens_document(clauses: pd.DataFrame) -> dict:
+    """Segmented clause texts of one plan, for the two token tables the corpus stages ask
+    :func:`analysis.text.tokenise.tokenise_clauses` for.
+
+    Returns
+    -------
+    dict
+        ``compact`` (regional analysis: prepared clauses with characters, whitespace
+        removed) and ``content`` (topics: every prepared clause's content), each a triple
+        of lists (clause ids, texts, space-joined tokens).
+    """
+    from analysis.text.tokenise import prepared_clauses, segment
+
+    prepared = prepared_clauses(as_read_from_csv(clauses))
+    ids = prepared["clause_id"].astype(str).tolist()
+    content = prepared["content"].tolist()
+    compact_rows = prepared[prepared["n_chars"] > 0]
+    compact = compact_rows["content"].str.replace(r"\s+", "", regex=True).tolist()
+    return dict(
+        compact=(compact_rows["clause_id"].astype(str).tolist(), compact,
+                 [" ".join(segment(t)) for t in compact]),
+        content=(ids, content, [" ".join(segment(t)) for t in content]))
+
+
+def run_job(job: DocumentJob) -> dict:
+    """Compute the stages ``job.need`` of one plan; return them keyed by stage name.
+
+    Stages not needed but read by a needed one come from ``job.done`` (cached), else are
+    computed too (and returned, so the caller can store them).
+    """
+    results = dict(job.done)
+    needed = set(job.need)
+
+    def get(stage):
+        if stage not in results:
+            needed.add(stage)
+            results[stage] = compute(stage)
+        return results[stage]
+
+    def compute(stage):
+        if stage == "clean":
+            return clean_document(job.doc_id, job.text)
+        if stage == "structure":
+            return structure_document(job.doc_id, get("clean")["text"])
+        if stage == "targets":
+            return targets_document(job.doc_id, get("structure")["clauses"], job.year_start)
+        if stage == "tokens":
+            return tokens_document(get("structure")["clauses"])
+        raise ValueError(f"unknown per-document stage {stage!r}")
+
+    for stage in STAGES:
+        if stage in job.need:
+            get(stage)
+    return {stage: results[stage] for stage in STAGES if stage in needed}

@@ -1,0 +1,137 @@
+"""Per-document work run in parallel (local processes, a Dask cluster) writes the same bytes as
+the serial build, and the pieces put together from per-document results are the tables the
+corpus-level stages would write themselves."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from analysis.corpus.checksums import read_checksums, write_checksums
+from analysis.corpus.manifest import load_manifest
+
+from conftest import RAW
+
+#: Later stages run in these tests: the targets put together per document, and the regional
+#: stage that reads the per-document tokens.
+STAGES = ("targets", "regional")
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and ".cache" not in p.relative_to(folder).parts
+            and p.name != ".build.lock"}
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    """The five seeds built serially without cache."""
+    from analysis.pipeline.build import build
+
+    out = tmp_path_factory.mktemp("serial")
+    assert build(RAW, out, progress=False, stages=STAGES, jobs=1, cache=False) == 0
+    return out
+
+
+def test_two_processes_give_the_serial_bytes(serial, tmp_path):
+    from analysis.pipeline.build import build
+
+    out = tmp_path / "jobs2"
+    assert build(RAW, out, progress=False, stages=STAGES, jobs=2, cache=False) == 0
+    assert _files(out) == _files(serial)
+
+
+def test_a_dask_cluster_gives_the_serial_bytes(serial, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from analysis.pipeline.build import build
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        out = tmp_path / "dask"
+        assert build(RAW, out, progress=False, stages=STAGES,
+                     scheduler=cluster.scheduler_address, cache=False) == 0
+    assert _files(out) == _files(serial)
+
+
+def test_results_come_back_in_task_order_whatever_finishes_first():
+    from analysis.pipeline.parallel import run_tasks
+
+    # The first task is the slowest, so it finishes last in a pool of two.
+    delays = [0.6, 0.0, 0.1, 0.0, 0.2]
+    assert run_tasks(_sleep_then_return, delays, jobs=2) == delays
+
+
+def _sleep_then_return(delay):
+    import time
+
+    time.sleep(delay)
+    return delay
+
+
+def test_assembled_targets_are_what_the_targets_stage_writes(serial, tmp_path):
+    """targets.csv and accident_targets.csv from per-document rows equal the stage's own."""
+    from analysis.extract import targets
+
+    copy = tmp_path / "stage"
+    shutil.copytree(serial, copy, ignore=shutil.ignore_patterns(".cache", ".build.lock"))
+    for name in ("targets.csv", "accident_targets.csv"):
+        (copy / name).unlink()
+    targets.build(RAW, copy)
+    for name in ("targets.csv", "accident_targets.csv"):
+        assert (copy / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_regional_stage_reads_the_per_document_tokens(serial, monkeypatch):
+    """The corpus token table the regional stage asks for is found, not segmented again."""
+    from analysis.text import regional, tokenise
+
+    clauses, documents, prepared = regional.load_inputs(serial)
+    compact = prepared.assign(text=prepared["content"].str.replace(r"\s+", "", regex=True))
+
+    def refuse(text):
+        raise AssertionError("segmented again: the seeded token table was not found")
+
+    monkeypatch.setattr(tokenise, "segment", refuse)
+    tokens = tokenise.tokenise_clauses(compact, folder=serial / ".cache")
+    assert len(tokens) == len(compact) and tokens["tokens"].str.len().sum() > 0
+
+
+def test_clean_text_of_a_plan_does_not_depend_on_its_companions(tmp_path):
+    """Haimen cleaned alone in a worker equals Haimen cleaned beside the other seeds."""
+    from analysis.pipeline.build import clean_corpus
+
+    raw = tmp_path / "raw"
+    (raw / "plans").mkdir(parents=True)
+    manifest = load_manifest(RAW)
+    keep = manifest[manifest["doc_id"] == "haimen-2023"]
+    for f in keep["file"]:
+        shutil.copy(RAW / f, raw / f)
+    write_checksums(raw, {f: read_checksums(RAW)[f] for f in keep["file"]})
+    keep.to_csv(raw / "manifest.csv", index=False)
+    alone = clean_corpus(raw, progress=False, jobs=2)
+    together = clean_corpus(RAW, progress=False, jobs=2)
+    assert alone.texts["haimen-2023"] == together.texts["haimen-2023"]
+    assert alone.per_doc["haimen-2023"]["structure"]["clauses"].equals(
+        together.per_doc["haimen-2023"]["structure"]["clauses"])
+
+
+def _fail_on_three(value):
+    if value == 3:
+        import time
+
+        time.sleep(0.5)  # the others finish first, in any pool
+        raise ValueError("three")
+    return value
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_finished_results_are_handed_over_before_a_failure(jobs):
+    """Each result reaches the caller (the build stores it in the cache) as it arrives, so a
+    failed or interrupted build keeps the documents already done."""
+    from analysis.pipeline.parallel import run_tasks
+
+    seen = []
+    with pytest.raises(ValueError, match="three"):
+        run_tasks(_fail_on_three, [1, 2, 0.0, 3], jobs=jobs,
+                  on_result=lambda index, result: seen.append(index))
+    assert {0, 1} <= set(seen) and 3 not in seen
