@@ -32,7 +32,8 @@ def _load_registered() -> None:
 
     for name in ("analysis.clean.bench", "analysis.text.tokenise", "analysis.text.reuse_bench",
                  "analysis.topics.model", "analysis.extract.metadata_bench",
-                 "analysis.accidents.bench", "analysis.text.tokenise_bench"):
+                 "analysis.accidents.bench", "analysis.text.tokenise_bench",
+                 "analysis.pipeline.bench"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError:

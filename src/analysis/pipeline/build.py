@@ -197,8 +197,13 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
         manifest_values = {"title": meta.at[doc_id, "title_zh"], "issuer": meta.at[doc_id, "issuer_zh"],
                            "issue_date": meta.at[doc_id, "issue_date"],
                            "doc_number": meta.at[doc_id, "doc_number"]}
+        read = corpus.per_doc.get(doc_id, {}).get("clean", {}).get("metadata", {})
         for col in ("title", "issuer", "issue_date", "doc_number"):
-            value, source = header[col], "text"
+            # The text's own fields first (CMS field, header, footer), then the header parse,
+            # the removed attachment name, and the manifest.
+            value, source = read.get(col, ""), read.get(f"{col}_source", "none")
+            if not value:
+                value, source = header[col], "text"
             if not value and col == "doc_number" and row.get("attachment_doc_number"):
                 value, source = row["attachment_doc_number"], "debris"
             if not value and manifest_values[col]:

@@ -32,7 +32,9 @@ _MANIFEST_COLUMNS = (
            nullable=True, source=MANIFEST),
 )
 
-_META_SOURCE = ("text", "manifest", "debris", "none")
+#: text: the header or body; cms_field: a CMS label of the page (成文日期 …); footer: the 印发
+#: footer; debris: a removed attachment name; manifest: data/raw/manifest.csv.
+_META_SOURCE = ("text", "cms_field", "footer", "debris", "manifest", "none")
 HEADER_COLUMNS = (
     Column("title", "str", "Title of the plan.", nullable=True,
            source="header of the clean text, else manifest `title_zh`"),
