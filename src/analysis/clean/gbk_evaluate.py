@@ -9,8 +9,9 @@ so the figures are out of sample. A span counts as
   damage is gone and nothing else changed);
 * **marked** when it holds '□' in the output;
 
-and the output may not hold a character that is neither in the undamaged text's repair nor a
-common character (:func:`is_common`): a restored span may be wrong, but never junk.
+and the output may not hold a character that is junk
+(:meth:`~analysis.clean.gbk_repair.ShiftRepairer.is_junk`) and not in the undamaged text's
+repair: a restored span may be wrong, but never junk.
 Timings are per span: the time the rule spends in
 :meth:`~analysis.clean.gbk_repair.ShiftRepairer.repair_cluster` for the clusters of that span,
 with the repairer's per-span memos emptied first, so no span reuses another's result (the
@@ -25,22 +26,7 @@ from dataclasses import dataclass, field
 from analysis.clean.changes import CleanContext
 from analysis.clean.gbk_repair import ILLEGIBLE, ShiftRepairer
 from analysis.clean.gbk_synthetic import SyntheticSpan
-from analysis.clean.rules import repair_gbk_shift, to_simplified
-
-
-def is_common(ch: str, model) -> bool:
-    """Whether ``ch`` may appear in a repair: '□', or a Chinese character whose simplified form
-    is in GB2312 levels 1-2 (lead bytes B0-F7) and known to the reference ``model``."""
-    if ch == ILLEGIBLE:
-        return True
-    simp = to_simplified(ch)
-    if len(simp) != 1:
-        return False
-    try:
-        data = simp.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return len(data) == 2 and 0xB0 <= data[0] <= 0xF7 and model.unigram(simp) > 2e-7
+from analysis.clean.rules import repair_gbk_shift
 
 
 @dataclass
@@ -90,7 +76,8 @@ def evaluate_spans(spans: list[SyntheticSpan], model, repairer: ShiftRepairer) -
     -------
     list of dict
         Keys: span_id, split, mode, position, neighbours, length, observed, original, output,
-        detected, exact, marked, junk (characters that should not be in clean text),
+        detected, exact, marked, junk (characters that should not be in clean text, see
+        :meth:`~analysis.clean.gbk_repair.ShiftRepairer.is_junk`), residue ('?' and Latin letters the damage left),
         other_changes (changes outside the span not made on the undamaged page), span_ms
         (wall clock) and span_cpu_ms (processor time of this process, steadier on a shared
         machine).
@@ -113,7 +100,8 @@ def evaluate_spans(spans: list[SyntheticSpan], model, repairer: ShiftRepairer) -
                   (c.position if c.position < span.start else c.position - shift,
                    c.before, c.after) not in changes0]
         added = Counter(out) - Counter(out0)
-        junk = "".join(sorted(ch for ch in added if not is_common(ch, model)))
+        junk = "".join(sorted(ch for ch in added if repairer.is_junk(ch)))
+        residue = "".join(sorted(ch for ch in added if ch.isascii() and ch.isalpha() or ch == "?"))
         rows.append({
             "span_id": span.span_id, "split": span.split, "page_id": span.page_id,
             "mode": span.mode, "position": span.position, "neighbours": span.neighbours,
@@ -122,7 +110,7 @@ def evaluate_spans(spans: list[SyntheticSpan], model, repairer: ShiftRepairer) -
             "output": "".join(c.after for c in inside) if inside else span.observed,
             "detected": bool(inside), "exact": out == out0,
             "marked": any(ILLEGIBLE in c.after for c in inside),
-            "junk": junk, "other_changes": len(others),
+            "junk": junk, "residue": residue, "other_changes": len(others),
             "span_ms": 1000 * sum(c[2] for c in mine), "span_cpu_ms": 1000 * sum(c[3] for c in mine),
         })
     return rows

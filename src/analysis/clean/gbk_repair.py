@@ -45,6 +45,10 @@ from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, MAX_PUA_DROPS, Shift
                                        byte_options)
 
 ILLEGIBLE = "□"
+#: Log-probability of a stray '?' in Chinese text, charged to the reading of a
+#: span as found in :meth:`ShiftRepairer.plausibility_gain` (tuned on the dev pages' synthetic
+#: damage, see :mod:`analysis.clean.gbk_evaluate`).
+STRAY_LOGP = -5.0
 PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
 # Punctuation and symbols that are normal in Chinese plan text although GBK puts them in
 # the symbol zones (lead bytes A1-A9).
@@ -163,7 +167,8 @@ class ShiftRepairer:
     """
 
     def __init__(self, model: CharBigramModel, to_simplified, min_posterior: float = 0.8,
-                 min_gain: float = 8.0, extend_penalty: float = 6.0, beam: int = BEAM) -> None:
+                 min_gain: float = 8.0, extend_penalty: float = 6.0, beam: int = BEAM,
+                 stray_logp: float = STRAY_LOGP) -> None:
         self.model = model
         self.extend_penalty = extend_penalty
         self.to_simplified = to_simplified
@@ -188,6 +193,7 @@ class ShiftRepairer:
         self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
         self._lp_memo: dict[tuple[str, str], float] = {}
         self.beam = beam
+        self.stray_logp = stray_logp
         self.searcher = ShiftSearch(self.tables.all_chars, self.tables.by_lead,
                                     self.tables.pua_trails, self._simp, model)
 
@@ -239,6 +245,21 @@ class ShiftRepairer:
         except UnicodeEncodeError:
             return False
         return 0xA1 <= lead <= 0xA9
+
+    def is_junk(self, ch: str) -> bool:
+        """Whether ``ch`` must not reach clean text: U+FFFD, a private-use character, a GBK
+        symbol that is no normal punctuation, or a Chinese character whose simplified form is
+        outside GB2312 levels 1-2 (lead bytes B0-F7) or unknown to the reference model."""
+        if ch.isascii() or ch == ILLEGIBLE:
+            return False
+        if not is_cjk(ch):
+            return ch == "\ufffd" or is_pua(ch) or self.is_seed(ch, 0)
+        simp = self._simp(ch)
+        try:
+            data = simp.encode("gb2312")
+        except UnicodeEncodeError:
+            return True
+        return not (0xB0 <= data[0] <= 0xF7 and self.corpus_model.unigram(simp) > 2e-7)
 
     def detect(self, text: str, gap: int = 4) -> list[tuple[int, int]]:
         """Clusters ``(start, end)`` of seed characters closer than ``gap`` characters."""
@@ -454,15 +475,22 @@ class ShiftRepairer:
         left = text[max(line_start, rep.start - context):rep.start]
         right = text[rep.end:min(line_end, rep.end + context)]
         model = general_model()
+        # Each '?' the reading of the observed span drops is a stray mark in Chinese text, an
+        # event of its own: without its cost, text as found would win by being shorter
+        # (?O for 監 read as nothing at all). Latin letters stay free: A级, PM2.5.
+        dropped = text[rep.start:rep.end].count("?") - rep.best_guess.count("?")
         return (model.score(self._reading(left + rep.best_guess + right))
-                - model.score(self._reading(left + text[rep.start:rep.end] + right)))
+                - model.score(self._reading(left + text[rep.start:rep.end] + right))
+                - self.stray_logp * max(dropped, 0))
 
     def junk_runs(self, text: str, start: int, end: int) -> list[SpanRepair]:
-        """Runs of junk around the U+FFFD and private-use characters of a cluster that no
-        reading explains, each marked illegible (□ per character).
+        """Runs of junk in a cluster that no reading explains, each marked illegible (□ per
+        character).
 
         A run is a stretch of seeds ('?', symbols, rare characters, glued letters) and the ASCII
-        punctuation between them, holding at least one U+FFFD or private-use character; common
+        punctuation between them, holding a character that is junk in clean text
+        (:meth:`is_junk`: U+FFFD, private-use, a GBK symbol, a character outside the common
+        set; what a shifted span leaves, ?痉ūσぢ, when its reading is rejected); common
         characters end a run, so intact text next to junk is never marked.
         """
         junk = [self.is_seed(text, k) for k in range(start, end)]  # '?', U+FFFD, PUA included
@@ -473,7 +501,8 @@ class ShiftRepairer:
                 j += 1
             while j > i and not junk[j - 1 - start]:
                 j -= 1  # punctuation only between junk, not at the ends
-            if any(ch == "\ufffd" or is_pua(ch) for ch in text[i:j]):
+            run = text[i:j]
+            if any(self.is_junk(ch) for ch in run):
                 runs.append(self.unresolved(i, j, text))
             i = max(j, i + 1)
         return runs
