@@ -150,6 +150,14 @@ def read_pages(corpus: Path | None = None) -> list[tuple[str, str, str]]:
             for r in sorted(rows, key=lambda r: r["page_id"])]
 
 
+def pages_with_gbk_damage(corpus: Path | None = None) -> set[str]:
+    """Pages whose collector saw GBK mojibake in them (``damage_seen`` of ``sources.csv``):
+    changes there may be true repairs, not false positives."""
+    corpus = corpus or corpus_dir()
+    with open(corpus / "sources.csv", encoding="utf-8") as handle:
+        return {r["page_id"] for r in csv.DictReader(handle) if "gbk" in r["damage_seen"]}
+
+
 def _make(page_id: str, split: str, text: str, line_no: int, start: int, length: int | None,
           span_id: str) -> SyntheticSpan | None:
     """Damage ``length`` characters (None: until decoding resynchronises) of one line."""
