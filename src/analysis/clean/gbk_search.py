@@ -22,10 +22,13 @@ import numpy as np
 from analysis.clean.charmodel import NgramTable
 
 MAX_PUA_DROPS = 4
-#: States kept per step. 160 before the search was vectorised; 64 restored exactly as many of
-#: 100 synthetic dev spans (44) at a third of the time, 32 two fewer.
-BEAM = 64
+#: States kept per step. 160 before the search was vectorised; on 100 synthetic dev spans 64
+#: restored exactly as many (44) at a third of the time and 32 two fewer; with the beam
+#: shared out among classes of states (:meth:`ShiftSearch._select`) 32 restored 53, as 48 and
+#: 64 did.
+BEAM = 32
 PUA_CANDIDATES = 300
+FIRST_STEP_WIDTH = 4
 # Share of valid GB18030 double-byte pairs that are user-defined (about 1,800 of 24,000):
 # the prior probability that a straddling pair vanished.
 LOG_PUA_PRIOR = math.log(0.075)
@@ -178,6 +181,22 @@ class ShiftSearch:
             mask[ord(obs)] = True
         return mask
 
+    def direct_mask(self, observed: str, j: int) -> np.ndarray:
+        """Trail bytes that read ``observed[j]`` directly: its first byte, or a lone byte shown
+        as '?' or as that ASCII letter (no hidden private-use pair in between)."""
+        mask = np.zeros(256, dtype=bool)
+        if j >= len(observed):
+            return mask
+        obs = observed[j]
+        if obs == "?":
+            mask[:] = True
+            return mask
+        for b1, _ in byte_options(obs):
+            mask[b1] = True
+        if obs.isascii():
+            mask[ord(obs)] = True
+        return mask
+
     # -- search ---------------------------------------------------------------------------
     def search(self, observed: str, left: str, visible_lead: bool, beam_size: int = BEAM
                ) -> list[tuple[float, str, int, int]]:
@@ -191,6 +210,7 @@ class ShiftSearch:
         j0 = 1 if visible_lead else 0
         prev0 = "".join(simp(c) for c in left[-keep:])
         masks = [self.viable_mask(observed, j) for j in range(len(observed) + 1)]
+        direct = [self.direct_mask(observed, j) for j in range(len(observed) + 1)]
         options = [byte_options(ch) for ch in observed]
         finals: list[tuple[float, str, int, int]] = []
         pool = self.all_pool
@@ -199,8 +219,11 @@ class ShiftSearch:
         # Candidates of a step: (scores, parent state or None, pool, positions, new_j, drops)
         groups = [(scores, None, pool, sel, j0, 0)]
         beam: list[tuple[tuple[int, int, str], float, str, int]] = []
-        for _ in range(len(observed) + 3):
-            beam = self._select(groups, prev0, beam_size)
+        for step in range(len(observed) + 3):
+            # The first character is the freest (its lead byte is lost, any of ~70 fit) and
+            # the next ones follow from the bytes, so the first step keeps a wider beam.
+            beam = self._select(groups, prev0, beam_size * (FIRST_STEP_WIDTH if step == 0 else 1),
+                                direct)
             if not beam:
                 break
             groups = []
@@ -226,32 +249,56 @@ class ShiftSearch:
                                        (last, orig), pool, sel, j, drops + 1))
         return finals
 
-    def _select(self, groups, prev0: str, beam_size: int):
+    def _select(self, groups, prev0: str, beam_size: int, direct: list[np.ndarray]):
         """The best ``beam_size`` distinct states among all candidates of a step, best first
-        (a state is kept with its best score, as a dictionary of states would keep it)."""
+        (a state is kept with its best score, as a dictionary of states would keep it).
+
+        The beam is shared out equally among classes of states, by how many observed
+        characters they explain and whether their pending byte reads the next observed
+        character directly (``direct[j][trail]``) or needs a hidden private-use pair next;
+        places a class cannot fill go to the best states left. About twenty trail bytes start a
+        hidden pair, so without the shares frequent characters reached through hidden pairs
+        crowd out the path that follows the observed bytes (页珍藏版, observed ?痴洳匕?, was
+        lost after its first character).
+        """
         if not groups:
             return []
         scores = np.concatenate([g[0] for g in groups])
         sizes = np.array([len(g[0]) for g in groups])
         group_of = np.repeat(np.arange(len(groups)), sizes)
         offset = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        new_j = np.repeat(np.array([g[4] for g in groups]), sizes)
+        on_track = np.concatenate([direct[g[4]][g[2].trails[g[3]]] for g in groups])
+        label = new_j * 2 + on_track
+        classes = [self._choose(groups, prev0, beam_size, scores, group_of, offset,
+                                np.flatnonzero(label == c)) for c in np.unique(label)]
+        share = max(1, beam_size // len(classes))
+        kept = [state for chosen in classes for state in chosen[:share]]
+        rest = sorted((state for chosen in classes for state in chosen[share:]),
+                      key=lambda state: -state[1])
+        kept.extend(rest[:max(0, beam_size - len(kept))])
+        return sorted(kept, key=lambda state: -state[1])
+
+    def _choose(self, groups, prev0, beam_size, scores, group_of, offset, among):
+        """Up to ``beam_size`` distinct states from the candidates ``among``, best first."""
         keep = self.keep
         chosen: dict[tuple[int, int, str], tuple[float, str, int]] = {}
+        sub = scores[among]
         # Ties go to the earlier candidate (states in beam order, pools in frequency order).
         want = 2 * beam_size
-        if len(scores) > want:
-            top = np.argpartition(-scores, want - 1)[:want]
-            top = top[np.lexsort((top, -scores[top]))]
+        if len(sub) > want:
+            top = np.argpartition(-sub, want - 1)[:want]
+            top = top[np.lexsort((top, -sub[top]))]
         else:
-            top = np.lexsort((np.arange(len(scores)), -scores))
+            top = np.lexsort((np.arange(len(sub)), -sub))
         for rank_block in (top, None):
             if rank_block is None:
-                if len(chosen) == beam_size or len(scores) <= want:
+                if len(chosen) == beam_size or len(sub) <= want:
                     break
                 # Rare: many candidates fell on the same state; rank the rest as well.
-                rest = np.setdiff1d(np.arange(len(scores)), top)
-                rank_block = rest[np.lexsort((rest, -scores[rest]))]
-            for k in rank_block:
+                rest = np.setdiff1d(np.arange(len(sub)), top)
+                rank_block = rest[np.lexsort((rest, -sub[rest]))]
+            for k in among[rank_block]:
                 g = groups[group_of[k]]
                 pos = g[3][k - offset[group_of[k]]]
                 pool = g[2]
