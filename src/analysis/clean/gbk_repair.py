@@ -16,14 +16,20 @@ Repair has three steps:
    letters glued to Chinese characters, characters that are rare in both the corpus and
    general Chinese). Seeds closer than a few characters form one cluster.
 2. **Search** original texts that the damage model maps onto the observed span: a beam search
-   over original characters (a byte-level transducer), scored by a character bigram model of
-   the rest of the corpus, so phrases that stand intact elsewhere win. Only candidates that
+   over original characters (a byte-level transducer, :mod:`analysis.clean.gbk_search`,
+   vectorised with numpy), scored by the character n-gram model of the shipped reference mixed
+   with the document's own, so phrases that stand intact elsewhere win. Only candidates that
    reproduce the observed span exactly under :func:`simulate_shift_damage` are kept.
 3. **Decide**: the best candidate replaces the span when it beats the unrepaired text by a
    clear margin; its posterior share among all verified candidates (grouped by simplified
    form) sets the status: ``restored`` (posterior >= ``min_posterior``) or ``marked``, in which
    case every character of the span is replaced by '□' (the conventional mark for an illegible
-   character) so that no junk reaches tokens or tables. Every span is listed.
+   character) so that no junk reaches tokens or tables. A span whose reading is rejected has
+   its runs of junk (:meth:`ShiftRepairer.is_junk`) marked the same way. Every span is listed.
+
+Accuracy out of sample is measured on synthetic damage of real pages other than the seeds
+(:mod:`analysis.clean.gbk_synthetic`, :mod:`analysis.clean.gbk_evaluate`, benchmark
+``gbk_repair_synthetic``).
 
 A '?' is ordinary punctuation too, and the bytes of common characters can always be read as a
 shifted pair, so a span is taken for damage only if its characters are implausible as text
@@ -467,7 +473,8 @@ class ShiftRepairer:
         Returns
         -------
         float
-            Positive when the repaired text reads better than the text as found.
+            Positive when the repaired text reads better than the text as found; minus
+            infinity for a reading that would be marked over a span without junk.
         """
         line_start = text.rfind("\n", 0, rep.start) + 1
         line_end = text.find("\n", rep.end)
@@ -477,8 +484,18 @@ class ShiftRepairer:
         model = general_model()
         # Each '?' the reading of the observed span drops is a stray mark in Chinese text, an
         # event of its own: without its cost, text as found would win by being shorter
-        # (?O for 監 read as nothing at all). Latin letters stay free: A级, PM2.5.
+        # (?O for 監 read as nothing at all). Latin letters stay free: A级, PM2.5. Only a
+        # reading the search is sure of (restored) gets this credit: marking a span that
+        # several readings fit destroys its characters, and '?' beside intact text
+        # (工作?目标:?) must not be enough for that.
         dropped = text[rep.start:rep.end].count("?") - rep.best_guess.count("?")
+        if rep.status != "restored":
+            if not any(self.is_junk(ch) for ch in text[rep.start:rep.end]):
+                # A mark replaces every character of the span: worth it only where the span
+                # holds junk that must not reach clean text, never over common characters,
+                # '?' and ASCII marks that may be intact (工作目?标:?).
+                return -math.inf
+            dropped = 0
         return (model.score(self._reading(left + rep.best_guess + right))
                 - model.score(self._reading(left + text[rep.start:rep.end] + right))
                 - self.stray_logp * max(dropped, 0))
