@@ -64,8 +64,8 @@ def test_synthetic_spans_carry_their_truth():
 def test_repair_restores_synthetic_damage_without_leaking_junk(reference):
     """40 fresh spans of dev pages (a seed the repair was not tuned on): most restored
     exactly; every span that is not restored leaves no junk character (GBK symbols, rare
-    characters) in the text; nothing outside the spans changes. When written: 19 of 40 exact,
-    31 detected (7 of them marked □)."""
+    characters) in the text; nothing outside the spans changes. When written: 20 of 40 exact,
+    27 detected (4 of them marked □), no junk."""
     from analysis.clean.gbk_evaluate import evaluate_spans
 
     model, repairer = reference
@@ -73,7 +73,7 @@ def test_repair_restores_synthetic_damage_without_leaking_junk(reference):
     exact = sum(r["exact"] for r in rows)
     detected = sum(r["detected"] for r in rows)
     assert exact >= 16, [(r["original"], r["observed"], r["output"]) for r in rows]
-    assert detected >= 24
+    assert detected >= 22
     assert not [r for r in rows if r["junk"]], [(r["observed"], r["output"], r["junk"])
                                                for r in rows if r["junk"]]
     assert sum(r["other_changes"] for r in rows) == 0

@@ -52,7 +52,7 @@ def repair_gbk_shift(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
       every character and the '?' stays punctuation;
     * ``shift`` (a '?' with a symbol, a rare character or a folded full-width mark, ?;帯⒒ū?):
       restored, or marked with □ when several readings fit; when no reading is accepted, its
-      runs of junk after a '?' are marked (:meth:`ShiftRepairer.junk_runs`), so no symbol or
+      runs of junk (:meth:`ShiftRepairer.is_junk`) are marked, so no symbol or
       rare character of a damaged span reaches the clean text;
     * ``soft`` (no '?'): restored only, never marked, and with a larger search gain;
     * ``hard`` (U+FFFD, private-use characters): restored as above, otherwise the runs of junk
