@@ -60,6 +60,16 @@ class _Pool:
         self.ids = np.array([e[3] for e in entries], dtype=np.intp)
         self._viable: dict[bytes, np.ndarray] = {}
 
+    @classmethod
+    def join(cls, head: "_Pool", tail: "_Pool", keep: list[int]) -> "_Pool":
+        """``head`` followed by the entries ``keep`` of ``tail``."""
+        pool = cls([])
+        pool.chars = head.chars + [tail.chars[i] for i in keep]
+        pool.simps = head.simps + [tail.simps[i] for i in keep]
+        pool.trails = np.concatenate((head.trails, tail.trails[keep]))
+        pool.ids = np.concatenate((head.ids, tail.ids[keep]))
+        return pool
+
     def viable(self, mask: np.ndarray) -> np.ndarray:
         """Positions of the characters whose trail byte ``mask`` allows (cached per mask)."""
         key = mask.tobytes()
@@ -107,6 +117,7 @@ class ShiftSearch:
             self.by_simp.setdefault(simp(ch), []).append((ch, trail))
         self._pua_pools: dict[tuple[int, str], _Pool] = {}
         self._frequent: dict[int, list[tuple[str, int]]] = {}
+        self._frequent_pools: dict[int, _Pool] = {}
         self.corpus_table = NgramTable(corpus_model, self.vocab)
         self.doc_table: NgramTable | None = None
         self.doc_weight = 0.0
@@ -144,24 +155,35 @@ class ShiftSearch:
                     if self.lead_of[ch] in leads and ch not in seen:
                         seen.add(ch)
                         entries.append((ch, trail))
-            for ch, trail in self._frequent_after(pending):
-                if ch not in seen:
-                    seen.add(ch)
-                    entries.append((ch, trail))
-            pool = self._pool(entries)
+            frequent = self._frequent_pools.get(pending)
+            if frequent is None:
+                frequent = self._frequent_pools[pending] = self._pool(
+                    self._frequent_after(pending))
+            if entries:
+                rest = [i for i, ch in enumerate(frequent.chars) if ch not in seen]
+                pool = _Pool.join(self._pool(entries), frequent, rest)
+            else:
+                pool = frequent
             if len(self._pua_pools) > 20_000:
                 self._pua_pools.clear()
             self._pua_pools[key] = pool
         return pool
 
     def _frequent_after(self, pending: int) -> list[tuple[str, int]]:
-        found = self._frequent.get(pending)
-        if found is None:
-            leads = self.pua_trails[pending]
-            found = [ct for ct in self.all_chars if self.lead_of[ct[0]] in leads]
-            found = found[:PUA_CANDIDATES]
-            self._frequent[pending] = found
-        return found
+        """The most frequent characters whose lead byte can follow ``pending`` in a hidden
+        private-use pair (made once for all first bytes: one pass over the vocabulary)."""
+        if not self._frequent:
+            firsts_by_lead: dict[int, list[int]] = {}
+            for first, seconds in self.pua_trails.items():
+                for lead in seconds:
+                    firsts_by_lead.setdefault(lead, []).append(first)
+            lists: dict[int, list[tuple[str, int]]] = {first: [] for first in self.pua_trails}
+            for ct in self.all_chars:
+                for first in firsts_by_lead.get(self.lead_of[ct[0]], ()):
+                    if len(lists[first]) < PUA_CANDIDATES:
+                        lists[first].append(ct)
+            self._frequent.update(lists)
+        return self._frequent[pending]
 
     def viable_mask(self, observed: str, j: int) -> np.ndarray:
         """Trail bytes after which the damage can go on to produce ``observed[j]``: the first
