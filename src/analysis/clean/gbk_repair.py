@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_model, is_cjk
-from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, MAX_PUA_DROPS, ShiftSearch,
+from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
                                        byte_options)
 
 ILLEGIBLE = "□"
