@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
+
 CJK_RANGES = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"))
 #: Entries kept in each model's probability memos (cleared when full, so memory stays bounded
 #: over a corpus of any size).
@@ -210,3 +212,107 @@ class MixtureModel:
             total += self.logprob(prev[-keep:], ch)
             prev = (prev + ch)[-keep:]
         return total
+
+
+class NgramTable:
+    """Vectorised :meth:`CharBigramModel.logprob` over a fixed vocabulary of characters.
+
+    The repair search scores hundreds of candidate characters after the same history; one call
+    here gives all their probabilities with a few numpy operations instead of one Python call
+    per character. For a history the model's probability is ``a * unigram(ch)`` plus a sparse
+    sum over the characters seen after that history (the interpolated maximum-likelihood
+    estimates of order 2 and up, where an unseen history hands its weight down to the order
+    below), so each history is reduced once to ``a`` and that sparse part, and cached.
+
+    Parameters
+    ----------
+    model : CharBigramModel
+        The model to tabulate.
+    vocab : dict of str to int
+        Characters (simplified) and their index; indices run from 0 to ``len(vocab) - 1``.
+    """
+
+    def __init__(self, model: CharBigramModel, vocab: dict[str, int]) -> None:
+        self.model = model
+        self.vocab = vocab
+        size = len(vocab)
+        # unigram() for every character of the vocabulary, from the model's two estimates.
+        self.uni = np.full(size, model.floor)
+        for estimate in (model._corpus_uni, model._general_uni):
+            for ch, p in estimate.items():
+                k = vocab.get(ch)
+                if k is not None:
+                    self.uni[k] += 0.5 * p
+        # Successors of each history with their counts, by order: hist -> (ids, counts),
+        # made arrays on first use.
+        self._successors: list[dict[str, tuple]] = [{} for _ in range(model.order + 1)]
+        for n in range(2, model.order + 1):
+            grouped = self._successors[n]
+            for gram, count in model.counts[n].items():
+                k = vocab.get(gram[-1])
+                if k is not None:
+                    entry = grouped.get(gram[:-1])
+                    if entry is None:
+                        grouped[gram[:-1]] = entry = ([], [])
+                    entry[0].append(k)
+                    entry[1].append(count)
+        self._memo: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
+        self._scratch = np.zeros(size)
+
+    def _successor_arrays(self, n: int, hist: str) -> tuple[np.ndarray, np.ndarray] | None:
+        entry = self._successors[n].get(hist)
+        if entry is not None and isinstance(entry[0], list):
+            entry = (np.array(entry[0], dtype=np.intp), np.array(entry[1], dtype=float))
+            self._successors[n][hist] = entry
+        return entry
+
+    def history(self, prev: str) -> tuple[float, np.ndarray, np.ndarray]:
+        """``(a, ids, values)``: P(ch | prev) = a * unigram(ch) + values[ids == ch]."""
+        found = self._memo.get(prev)
+        if found is not None:
+            return found
+        model = self.model
+        a = model.weights[-1]
+        parts: list[tuple[float, int, str]] = []   # (weight, order, history) of ML estimates
+        current: tuple[int, str] | None = None     # estimate standing in: None = unigram
+        for n in range(2, model.order + 1):
+            weight = model.weights[model.order - n]
+            if len(prev) >= n - 1:
+                hist = prev[len(prev) - (n - 1):]
+                if model.context[n].get(hist, 0):
+                    current = (n, hist)
+            if current is None:
+                a += weight
+            else:
+                parts.append((weight, *current))
+        ids, values = np.empty(0, np.intp), np.empty(0)
+        if parts:
+            # Every n-gram's suffixes were counted too, so the successors of the lowest-order
+            # history include those of the others.
+            base = self._successor_arrays(parts[0][1], parts[0][2])
+            if base is not None:
+                ids = base[0]
+                scratch = self._scratch
+                for weight, n, hist in parts:
+                    succ = self._successor_arrays(n, hist)
+                    if succ is not None:
+                        scratch[succ[0]] += weight * succ[1] / model.context[n][hist]
+                values = scratch[ids].copy()
+                scratch[ids] = 0.0
+        found = (a, ids, values)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[prev] = found
+        return found
+
+    def probs(self, prev: str, ids: np.ndarray, uni: np.ndarray | None = None) -> np.ndarray:
+        """P(ch | prev) for the characters ``ids`` (``uni``: their unigram probabilities, if
+        the caller has them gathered already)."""
+        a, sparse_ids, values = self.history(prev)
+        out = a * (self.uni[ids] if uni is None else uni)
+        if len(sparse_ids):
+            scratch = self._scratch
+            scratch[sparse_ids] = values
+            out += scratch[ids]
+            scratch[sparse_ids] = 0.0
+        return out

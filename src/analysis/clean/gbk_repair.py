@@ -16,14 +16,20 @@ Repair has three steps:
    letters glued to Chinese characters, characters that are rare in both the corpus and
    general Chinese). Seeds closer than a few characters form one cluster.
 2. **Search** original texts that the damage model maps onto the observed span: a beam search
-   over original characters (a byte-level transducer), scored by a character bigram model of
-   the rest of the corpus, so phrases that stand intact elsewhere win. Only candidates that
+   over original characters (a byte-level transducer, :mod:`analysis.clean.gbk_search`,
+   vectorised with numpy), scored by the character n-gram model of the shipped reference mixed
+   with the document's own, so phrases that stand intact elsewhere win. Only candidates that
    reproduce the observed span exactly under :func:`simulate_shift_damage` are kept.
 3. **Decide**: the best candidate replaces the span when it beats the unrepaired text by a
    clear margin; its posterior share among all verified candidates (grouped by simplified
    form) sets the status: ``restored`` (posterior >= ``min_posterior``) or ``marked``, in which
    case every character of the span is replaced by '□' (the conventional mark for an illegible
-   character) so that no junk reaches tokens or tables. Every span is listed.
+   character) so that no junk reaches tokens or tables. A span whose reading is rejected has
+   its runs of junk (:meth:`ShiftRepairer.is_junk`) marked the same way. Every span is listed.
+
+Accuracy out of sample is measured on synthetic damage of real pages other than the seeds
+(:mod:`analysis.clean.gbk_synthetic`, :mod:`analysis.clean.gbk_evaluate`, benchmark
+``gbk_repair_synthetic``).
 
 A '?' is ordinary punctuation too, and the bytes of common characters can always be read as a
 shifted pair, so a span is taken for damage only if its characters are implausible as text
@@ -41,8 +47,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_model, is_cjk
+from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
+                                       byte_options)
 
 ILLEGIBLE = "□"
+#: Log-probability of a stray '?' in Chinese text, charged to the reading of a
+#: span as found in :meth:`ShiftRepairer.plausibility_gain` (tuned on the dev pages' synthetic
+#: damage, see :mod:`analysis.clean.gbk_evaluate`).
+STRAY_LOGP = -5.0
 PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
 # Punctuation and symbols that are normal in Chinese plan text although GBK puts them in
 # the symbol zones (lead bytes A1-A9).
@@ -52,12 +64,6 @@ NORMAL_SYMBOLS = set("、。·ˉˇ¨〃々—～‖…‘’“”〔〕〈〉�
 #: the damage (the '?;' of every Jiangxi span is the trail byte A3 of 危 or 校 read with the next
 #: lead byte), and a sign of damage; common characters next to a '?' are not.
 ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>@[\\]^_`{|}~")
-MAX_PUA_DROPS = 4
-BEAM = 160
-PUA_CANDIDATES = 300
-# Share of valid GB18030 double-byte pairs that are user-defined (about 1,800 of 24,000):
-# the prior probability that a straddling pair vanished.
-LOG_PUA_PRIOR = math.log(0.075)
 
 
 def is_pua(ch: str) -> bool:
@@ -167,7 +173,8 @@ class ShiftRepairer:
     """
 
     def __init__(self, model: CharBigramModel, to_simplified, min_posterior: float = 0.8,
-                 min_gain: float = 8.0, extend_penalty: float = 6.0) -> None:
+                 min_gain: float = 8.0, extend_penalty: float = 6.0, beam: int = BEAM,
+                 stray_logp: float = STRAY_LOGP) -> None:
         self.model = model
         self.extend_penalty = extend_penalty
         self.to_simplified = to_simplified
@@ -177,11 +184,6 @@ class ShiftRepairer:
         for lead, chars in self.tables.by_lead.items():
             chars.sort(key=lambda ct: (-model.unigram(self._simp(ct[0])), ct[0]))
         self.tables.all_chars.sort(key=lambda ct: (-model.unigram(self._simp(ct[0])), ct[0]))
-        # Characters by simplified form, so corpus successors of a character can be looked up
-        # in the document's own script.
-        self.by_simp: dict[str, list[tuple[str, int, int]]] = {}
-        for ch, trail in self.tables.all_chars:
-            self.by_simp.setdefault(self._simp(ch), []).append((ch, trail, ch.encode("gbk")[0]))
         self._cache: dict[tuple, list[tuple[float, str, int, int]]] = {}
         # The search's transitions without scores (see :meth:`_feasible`): trail bytes of the
         # vocabulary by lead byte, and after each first byte of a hidden private-use pair.
@@ -194,8 +196,12 @@ class ShiftRepairer:
             for first, seconds in self.tables.pua_trails.items()}
         self.corpus_model = model
         self._doc_key = ""
-        self._pool_cache: dict[tuple[int, str], list[tuple[str, int]]] = {}
         self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
+        self._lp_memo: dict[tuple[str, str], float] = {}
+        self.beam = beam
+        self.stray_logp = stray_logp
+        self.searcher = ShiftSearch(self.tables.all_chars, self.tables.by_lead,
+                                    self.tables.pua_trails, self._simp, model)
 
     @lru_cache(maxsize=100_000)
     def _simp(self, ch: str) -> str:
@@ -218,6 +224,8 @@ class ShiftRepairer:
                          if not (ch == "?" or is_pua(ch)))
         doc_model = CharBigramModel([self.to_simplified(intact)], general=False)
         self.model = MixtureModel(doc_model, self.corpus_model, weight)
+        self.searcher.set_document(doc_model, weight)
+        self._lp_memo = {}
         self._doc_key = hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     # -- detection -------------------------------------------------------------------------
@@ -244,6 +252,21 @@ class ShiftRepairer:
             return False
         return 0xA1 <= lead <= 0xA9
 
+    def is_junk(self, ch: str) -> bool:
+        """Whether ``ch`` must not reach clean text: U+FFFD, a private-use character, a GBK
+        symbol that is no normal punctuation, or a Chinese character whose simplified form is
+        outside GB2312 levels 1-2 (lead bytes B0-F7) or unknown to the reference model."""
+        if ch.isascii() or ch == ILLEGIBLE:
+            return False
+        if not is_cjk(ch):
+            return ch == "\ufffd" or is_pua(ch) or self.is_seed(ch, 0)
+        simp = self._simp(ch)
+        try:
+            data = simp.encode("gb2312")
+        except UnicodeEncodeError:
+            return True
+        return not (0xB0 <= data[0] <= 0xF7 and self.corpus_model.unigram(simp) > 2e-7)
+
     def detect(self, text: str, gap: int = 4) -> list[tuple[int, int]]:
         """Clusters ``(start, end)`` of seed characters closer than ``gap`` characters."""
         masked = [False] * len(text)
@@ -262,151 +285,44 @@ class ShiftRepairer:
     # -- search ----------------------------------------------------------------------------
     def _options(self, ch: str) -> list[tuple[int, int]]:
         """Byte pairs that decode (after folding) to the observed character."""
-        opts = []
-        for cand in {ch, chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch}:
-            try:
-                data = cand.encode("gbk")
-            except UnicodeEncodeError:
-                continue
-            if len(data) == 2:
-                opts.append((data[0], data[1]))
-        return opts
+        return byte_options(ch)
 
     def _search(self, observed: str, left: str, visible_lead: bool
                 ) -> list[tuple[float, str, int, int]]:
-        """Beam search of originals whose damage gives a prefix of ``observed``.
-
-        Returns (log-score, original, consumed, drops) for every terminal state: ``consumed``
-        is how many observed characters the damage of ``original`` accounts for, ``drops`` how
-        many hidden private-use pairs it assumes.
-        """
-        model, simp, tables = self.model, self._simp, self.tables
-        j0 = 1 if visible_lead else 0
-        keep = self.corpus_model.order - 1
-        prev0 = "".join(simp(c) for c in left[-keep:])
-        finals: list[tuple[float, str, int, int]] = []
-        # state: (j, pending trail byte, last two simplified chars) -> (score, original, drops)
-        beam: dict[tuple[int, int, str], tuple[float, str, int]] = {}
-        viable = self._viable_trails(observed, j0)
-        for ch, trail in tables.all_chars:
-            if trail not in viable:
-                continue
-            s = simp(ch)
-            score = model.logprob(prev0, s)
-            key = (j0, trail, (prev0 + s)[-keep:])
-            if key not in beam or beam[key][0] < score:
-                beam[key] = (score, ch, 0)
-        for _ in range(len(observed) + 3):
-            beam = dict(sorted(beam.items(), key=lambda kv: -kv[1][0])[:BEAM])
-            nxt: dict[tuple[int, int, str], tuple[float, str, int]] = {}
-            for (j, pending, last), (score, orig, drops) in beam.items():
-                if j >= len(observed):
-                    continue
-                obs = observed[j]
-                if obs == "?" or (pending < 0x80 and obs == chr(pending)):
-                    finals.append((score, orig, j + 1, drops))
-                moves: list[tuple[list[tuple[str, int]], int, int]] = []
-                for b1, b2 in self._options(obs):
-                    if b1 == pending:
-                        moves.append((tables.by_lead.get(b2, []), j + 1, drops))
-                if drops < MAX_PUA_DROPS and pending in tables.pua_trails:
-                    moves.append((self._pua_pool(pending, last[-1:]), j, drops + 1))
-                for pool, new_j, new_drops in moves:
-                    # A hidden pair is an unobserved event with prior PUA_PRIOR.
-                    base = score + (LOG_PUA_PRIOR if new_drops > drops else 0.0)
-                    viable = self._viable_trails(observed, new_j)
-                    for ch, trail in pool:
-                        if trail not in viable:
-                            continue
-                        s = simp(ch)
-                        new_score = base + model.logprob(last, s)
-                        key = (new_j, trail, (last + s)[-keep:])
-                        if key not in nxt or nxt[key][0] < new_score:
-                            nxt[key] = (new_score, orig + ch, new_drops)
-            if not nxt:
-                break
-            beam = nxt
-        return finals
+        """Beam search of originals whose damage gives a prefix of ``observed`` (see
+        :meth:`analysis.clean.gbk_search.ShiftSearch.search`)."""
+        return self.searcher.search(observed, left, visible_lead, self.beam)
 
     def _feasible(self, observed: str, visible_lead: bool, need: int) -> bool:
-        """Whether :meth:`_search` can explain at least ``need`` characters of ``observed``.
+        """Whether :meth:`_search` can explain at least ``need`` characters of ``observed``
+        (see :meth:`analysis.clean.gbk_search.ShiftSearch.feasible`)."""
+        return self.searcher.feasible(observed, visible_lead, need, self._all_trails,
+                                      self._trails_by_lead, self._pua_next)
 
-        The same transitions without scores, beam or candidate pools (a superset of what the
-        search explores), over at most ``len(observed) x 256 x MAX_PUA_DROPS`` states: a span
-        that no original can explain (many clusters of stray '?' in intact text) costs no
-        search, and the result is the same as searching.
-        """
-        j0 = 1 if visible_lead else 0
-        frontier = {(j0, t, 0) for t in self._all_trails}
-        seen = set(frontier)
-        while frontier:
-            nxt = set()
-            for j, pending, drops in frontier:
-                if j >= len(observed):
-                    continue
-                obs = observed[j]
-                if (obs == "?" or (pending < 0x80 and obs == chr(pending))) and j + 1 >= need:
-                    return True
-                for b1, b2 in self._options(obs):
-                    if b1 == pending:
-                        nxt.update((j + 1, t, drops) for t in self._trails_by_lead.get(b2, ()))
-                if drops < MAX_PUA_DROPS and pending in self._pua_next:
-                    nxt.update((j, t, drops + 1) for t in self._pua_next[pending])
-            frontier = nxt - seen
-            seen |= frontier
-        return False
-
-    def _viable_trails(self, observed: str, j: int) -> frozenset[int]:
-        """Trail bytes after which the damage can go on to produce ``observed[j]``: the first
-        byte of that unit, the first byte of a hidden private-use pair, or a lone byte shown
-        as '?' or as an ASCII letter."""
-        if j >= len(observed):
-            return frozenset()
-        obs = observed[j]
-        if obs == "?":
-            return frozenset(range(0x100))
-        trails = {b1 for b1, _ in self._options(obs)} | set(self.tables.pua_trails)
-        if obs.isascii():
-            trails.add(ord(obs))
-        return frozenset(trails)
-
-    def _pua_pool(self, pending: int, last: str) -> list[tuple[str, int]]:
-        """Characters that can follow a hidden private-use pair starting with ``pending``:
-        corpus successors of ``last`` first, then the most frequent characters."""
-        key = (pending, last)
-        pool = self._pool_cache.get(key)
-        if pool is None:
-            leads = self.tables.pua_trails[pending]
-            seen: set[str] = set()
-            pool = []
-            for succ in sorted(self.model.successors.get(last, ())):
-                for ch, trail, lead in self.by_simp.get(succ, ()):
-                    if lead in leads and ch not in seen:
-                        seen.add(ch)
-                        pool.append((ch, trail))
-            for ch, trail in self._lead_ordered(leads)[:PUA_CANDIDATES]:
-                if ch not in seen:
-                    seen.add(ch)
-                    pool.append((ch, trail))
-            self._pool_cache[key] = pool
-        return pool
-
-    @lru_cache(maxsize=512)
-    def _lead_ordered_cached(self, leads: frozenset) -> list[tuple[str, int]]:
-        return [ct for ct in self.tables.all_chars if ct[0].encode("gbk")[0] in leads]
-
-    def _lead_ordered(self, leads) -> list[tuple[str, int]]:
-        return self._lead_ordered_cached(frozenset(leads))
+    def _logprob(self, prev: str, ch: str) -> float:
+        """The scoring model's log-probability, memoised per document (candidate windows
+        share most of their characters)."""
+        key = (prev, ch)
+        found = self._lp_memo.get(key)
+        if found is None:
+            found = self.model.logprob(prev, ch)
+            if len(self._lp_memo) >= 200_000:
+                self._lp_memo.clear()
+            self._lp_memo[key] = found
+        return found
 
     def _window_score(self, text: str) -> float:
-        chars = []
+        keep = self.corpus_model.order - 1
+        total, prev = 0.0, ""
         for ch in text:
             if ch == "?" or is_pua(ch):
-                chars.append("\x00")  # an unseen symbol: floor probability
+                ch = "\x00"  # an unseen symbol: floor probability
             else:
-                chars.append(self._simp(_fold(ch) if not ch.isascii() else
-                                        (chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch)))
-        return self.model.score("".join(chars))
+                ch = self._simp(_fold(ch) if not ch.isascii() else
+                                (chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch))
+            total += self._logprob(prev, ch)
+            prev = (prev + ch)[-keep:]
+        return total
 
     def repair_cluster(self, text: str, start: int, end: int, context: int = 3
                        ) -> SpanRepair | None:
@@ -557,7 +473,8 @@ class ShiftRepairer:
         Returns
         -------
         float
-            Positive when the repaired text reads better than the text as found.
+            Positive when the repaired text reads better than the text as found; minus
+            infinity for a reading that would be marked over a span without junk.
         """
         line_start = text.rfind("\n", 0, rep.start) + 1
         line_end = text.find("\n", rep.end)
@@ -565,15 +482,32 @@ class ShiftRepairer:
         left = text[max(line_start, rep.start - context):rep.start]
         right = text[rep.end:min(line_end, rep.end + context)]
         model = general_model()
+        # Each '?' the reading of the observed span drops is a stray mark in Chinese text, an
+        # event of its own: without its cost, text as found would win by being shorter
+        # (?O for 監 read as nothing at all). Latin letters stay free: A级, PM2.5. Only a
+        # reading the search is sure of (restored) gets this credit: marking a span that
+        # several readings fit destroys its characters, and '?' beside intact text
+        # (工作?目标:?) must not be enough for that.
+        dropped = text[rep.start:rep.end].count("?") - rep.best_guess.count("?")
+        if rep.status != "restored":
+            if not any(self.is_junk(ch) for ch in text[rep.start:rep.end]):
+                # A mark replaces every character of the span: worth it only where the span
+                # holds junk that must not reach clean text, never over common characters,
+                # '?' and ASCII marks that may be intact (工作目?标:?).
+                return -math.inf
+            dropped = 0
         return (model.score(self._reading(left + rep.best_guess + right))
-                - model.score(self._reading(left + text[rep.start:rep.end] + right)))
+                - model.score(self._reading(left + text[rep.start:rep.end] + right))
+                - self.stray_logp * max(dropped, 0))
 
     def junk_runs(self, text: str, start: int, end: int) -> list[SpanRepair]:
-        """Runs of junk around the U+FFFD and private-use characters of a cluster that no
-        reading explains, each marked illegible (□ per character).
+        """Runs of junk in a cluster that no reading explains, each marked illegible (□ per
+        character).
 
         A run is a stretch of seeds ('?', symbols, rare characters, glued letters) and the ASCII
-        punctuation between them, holding at least one U+FFFD or private-use character; common
+        punctuation between them, holding a character that is junk in clean text
+        (:meth:`is_junk`: U+FFFD, private-use, a GBK symbol, a character outside the common
+        set; what a shifted span leaves, ?痉ūσぢ, when its reading is rejected); common
         characters end a run, so intact text next to junk is never marked.
         """
         junk = [self.is_seed(text, k) for k in range(start, end)]  # '?', U+FFFD, PUA included
@@ -584,7 +518,8 @@ class ShiftRepairer:
                 j += 1
             while j > i and not junk[j - 1 - start]:
                 j -= 1  # punctuation only between junk, not at the ends
-            if any(ch == "\ufffd" or is_pua(ch) for ch in text[i:j]):
+            run = text[i:j]
+            if any(self.is_junk(ch) for ch in run):
                 runs.append(self.unresolved(i, j, text))
             i = max(j, i + 1)
         return runs

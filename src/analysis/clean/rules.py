@@ -55,7 +55,9 @@ def repair_gbk_shift(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
       better (:data:`MIN_PLAUSIBILITY_GAIN`), so 加强应急?管理?工作 and 为什么?为什么? keep
       every character and the '?' stays punctuation;
     * ``shift`` (a '?' with a symbol, a rare character or a folded full-width mark, ?;帯⒒ū?):
-      restored, or marked with □ when several readings fit;
+      restored, or marked with □ when several readings fit; when no reading is accepted, its
+      runs of junk (:meth:`ShiftRepairer.is_junk`) are marked, so no symbol or
+      rare character of a damaged span reaches the clean text;
     * ``soft`` (no '?'): restored only, never marked, and with a larger search gain;
     * ``hard`` (U+FFFD, private-use characters): restored as above, otherwise the runs of junk
       are marked with □ and common characters between them kept;
@@ -86,7 +88,7 @@ def repair_gbk_shift(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
                                                    or rep.margin < SOFT_MIN_GAIN):
             rep = None
         if rep is None:
-            if kind != "hard":
+            if kind not in ("hard", "shift"):
                 continue  # the text is most likely fine as it is
             reps = repairer.junk_runs(text, start, end)
         else:

@@ -1,0 +1,129 @@
+"""Scores of the GBK repair on synthetic damage with known truth (:mod:`.gbk_synthetic`).
+
+Each damaged page goes through the pipeline's rule, :func:`analysis.clean.rules.repair_gbk_shift`,
+with the shipped reference (five seed plans and the lexicons; the pages were never part of it),
+so the figures are out of sample. A span counts as
+
+* **detected** when the rule changes (restores or marks) any of its characters;
+* **restored exactly** when the repaired page equals the repair of the undamaged page (the
+  damage is gone and nothing else changed);
+* **marked** when it holds '□' in the output;
+
+and the output may not hold a character that is junk
+(:meth:`~analysis.clean.gbk_repair.ShiftRepairer.is_junk`) and not in the undamaged text's
+repair: a restored span may be wrong, but never junk.
+Timings are per span: the time the rule spends in
+:meth:`~analysis.clean.gbk_repair.ShiftRepairer.repair_cluster` for the clusters of that span,
+with the repairer's per-span memos emptied first, so no span reuses another's result (the
+model's own tables stay warm, as they do in a build).
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from analysis.clean.changes import CleanContext
+from analysis.clean.gbk_repair import ILLEGIBLE, ShiftRepairer
+from analysis.clean.gbk_synthetic import SyntheticSpan
+from analysis.clean.rules import repair_gbk_shift
+
+
+@dataclass
+class _TimedRepairer:
+    """The repairer as the rule sees it, timing :meth:`repair_cluster` calls."""
+
+    inner: ShiftRepairer
+    calls: list[tuple[int, int, float, float]] = field(default_factory=list)
+
+    def repair_cluster(self, text, start, end, *args, **kwargs):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        rep = self.inner.repair_cluster(text, start, end, *args, **kwargs)
+        self.calls.append((start, end, time.perf_counter() - began,
+                           time.process_time() - began_cpu))
+        return rep
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def forget_results(repairer: ShiftRepairer) -> None:
+    """Empty the memos that hold results of earlier spans (the next span is fresh)."""
+    for name in ("_memo", "_cache"):
+        memo = getattr(repairer, name, None)
+        if memo is not None:
+            memo.clear()
+
+
+def _repair(text: str, repairer, model) -> tuple[str, list]:
+    ctx = CleanContext("synthetic", repairer=repairer, model=model)
+    return repair_gbk_shift(text, ctx)
+
+
+def evaluate_spans(spans: list[SyntheticSpan], model, repairer: ShiftRepairer) -> list[dict]:
+    """One row per span: what the rule made of it and how long it took.
+
+    Parameters
+    ----------
+    spans : list of SyntheticSpan
+        Damaged spans with their truth.
+    model : CharBigramModel
+        The reference model the pipeline passes to the rules.
+    repairer : ShiftRepairer
+        The repairer (of the same reference).
+
+    Returns
+    -------
+    list of dict
+        Keys: span_id, split, mode, position, neighbours, length, observed, original, output,
+        detected, exact, marked, junk (characters that should not be in clean text, see
+        :meth:`~analysis.clean.gbk_repair.ShiftRepairer.is_junk`), residue ('?' and Latin letters the damage left),
+        other_changes (changes outside the span not made on the undamaged page), span_ms
+        (wall clock) and span_cpu_ms (processor time of this process, steadier on a shared
+        machine).
+    """
+    baseline: dict[str, tuple[str, set]] = {}
+    rows = []
+    for span in spans:
+        if span.page_id not in baseline:
+            out0, changes0 = _repair(span.original_page, repairer, model)
+            baseline[span.page_id] = (out0, {(c.position, c.before, c.after) for c in changes0})
+        out0, changes0 = baseline[span.page_id]
+        forget_results(repairer)
+        timed = _TimedRepairer(repairer)
+        out, changes = _repair(span.damaged_page, timed, model)
+        mine = [c for c in timed.calls if c[0] < span.end and c[1] > span.start]
+        shift = len(span.damaged_page) - len(span.original_page)
+        inside = [c for c in changes
+                  if c.position < span.end and c.position + max(len(c.before), 1) > span.start]
+        others = [c for c in changes if c not in inside and
+                  (c.position if c.position < span.start else c.position - shift,
+                   c.before, c.after) not in changes0]
+        added = Counter(out) - Counter(out0)
+        junk = "".join(sorted(ch for ch in added if repairer.is_junk(ch)))
+        residue = "".join(sorted(ch for ch in added if ch.isascii() and ch.isalpha() or ch == "?"))
+        rows.append({
+            "span_id": span.span_id, "split": span.split, "page_id": span.page_id,
+            "mode": span.mode, "position": span.position, "neighbours": span.neighbours,
+            "length": len(span.original), "observed": span.observed,
+            "original": span.original,
+            "output": "".join(c.after for c in inside) if inside else span.observed,
+            "detected": bool(inside), "exact": out == out0,
+            "marked": any(ILLEGIBLE in c.after for c in inside),
+            "junk": junk, "residue": residue, "other_changes": len(others),
+            "span_ms": 1000 * sum(c[2] for c in mine), "span_cpu_ms": 1000 * sum(c[3] for c in mine),
+        })
+    return rows
+
+
+def false_positives(pages: list[tuple[str, str, str]], model, repairer: ShiftRepairer
+                    ) -> list[dict]:
+    """Changes the rule makes to undamaged pages: one row per page (page_id, split, n_changes,
+    changes as 'before→after' joined by ' | ')."""
+    rows = []
+    for page_id, split, text in pages:
+        forget_results(repairer)
+        _, changes = _repair(text, repairer, model)
+        rows.append({"page_id": page_id, "split": split, "n_changes": len(changes),
+                     "changes": " | ".join(f"{c.before}→{c.after}" for c in changes)})
+    return rows
