@@ -87,8 +87,10 @@ def _brand_start(line: str, a: int, b: int, ctx: CleanContext) -> int:
     """Where a Chinese brand before a gambling compound begins: of the one to three characters
     the pattern allows (府杏彩体育注册), keep those the model reads as the sentence's own."""
     head = re.match(r"[\u4e00-\u9fff]{1,3}(?=体育|娱乐|彩票|棋牌|博彩)", line[a:b])
-    if not head or ctx.model is None:
+    if not head:
         return a
+    if ctx.model is None:
+        return a + max(0, len(head.group(0)) - 2)  # most brands have two characters
     right = line[b:b + 4]
     best = max(range(len(head.group(0))),
                key=lambda k: (ctx.model.score(right, prev=line[max(0, a - 4):a + k]), -k))
