@@ -205,3 +205,29 @@ def test_interrupted_build_is_reported_and_leaves_no_temporary_file(raw, tmp_pat
     after = status(raw, out)
     assert after.unfinished and not after.up_to_date
     assert "did not finish" in after.report()
+
+
+def test_a_failed_build_leaves_no_table_of_the_previous_build(raw, tmp_path, monkeypatch):
+    import time
+
+    from analysis.pipeline import build as build_module
+    from analysis.pipeline.status import previous_build_outputs
+
+    out = tmp_path / "processed"
+    assert build_module.build(raw, out, progress=False, stages=("targets", "topics")) in (0, 1)
+    before = previous_build_outputs(out)
+    assert any(name.startswith("topic") for name in before)
+    started = time.time()
+
+    def broken(raw_dir, processed_dir):
+        raise RuntimeError("topics failed")
+
+    topics = dict(build_module._stage_modules(("topics",)))["topics"]
+    monkeypatch.setattr(topics, "build", broken)
+    with pytest.raises(RuntimeError, match="topics failed"):
+        build_module.build(raw, out, progress=False, stages=("targets", "topics"))
+    assert not (out / "build_info.json").exists()
+    for name in before:
+        path = out / name
+        assert not path.exists() or path.stat().st_mtime >= started, name
+    assert (out / "clauses.csv").exists()  # what this build wrote stays, marked unfinished

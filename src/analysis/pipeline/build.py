@@ -246,7 +246,33 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
     with build_lock(out):
         if not isinstance(cache, DocumentCache):
             cache = DocumentCache(out / ".cache", enabled=bool(cache))
-        return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler, cache=cache)
+        previous = previous_build_outputs(out)
+        started = time.time()
+        try:
+            return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler,
+                          cache=cache)
+        except BaseException:
+            _drop_stale_outputs(out, previous, started)
+            raise
+
+
+def _drop_stale_outputs(out: Path, previous: list[str], started: float) -> None:
+    """After a failed build, remove what the last finished build wrote and this one did not
+    rewrite, so that tables of two builds never stand side by side (the build_info mark is
+    gone too, and ``analysis status`` reports the build as unfinished)."""
+    removed = []
+    for name in previous:
+        path = out / name
+        try:
+            if path.is_file() and path.stat().st_mtime < started:
+                path.unlink()
+                removed.append(name)
+        except OSError:
+            continue
+    if removed:
+        print(f"build failed: {len(removed)} table(s) of the previous build removed so that no "
+              "table is older than the others; run the build again after fixing the error",
+              file=sys.stderr)
 
 
 class BuildLocked(RuntimeError):
