@@ -70,7 +70,8 @@ def test_odd_manifest_rows_are_named_and_the_rest_is_read(raw, tmp_path):
     assert read == {"yichun-2023", "haimen-2023"}
     assert "no file named" in problems["no-file"]
     assert "year_start" in problems["bad-year"] and "manifest line 5" in problems["bad-year"]
-    assert "admin_level" in problems["no-level"]
+    # an empty level is read from the text: the row's only problem is its missing file
+    assert "admin_level" not in problems["no-level"] and "missing" in problems["no-level"]
     assert "missing" in problems["wide-year"]  # the full-width year was read as 2023
     assert "leads out of data/raw" in problems["dot-dot"]
     assert "absolute path" in problems["absolute"]

@@ -1,5 +1,9 @@
 """``data/raw/manifest.csv``: one row per plan (doc_id, file and what the text may not say).
 
+Only ``doc_id`` and ``file`` are required (columns and values): every other field is read
+from the plan's text by the build (:mod:`analysis.pipeline.metadata`), and a value given here
+is the fallback where the text is silent. A value given must be well formed.
+
 The manifest holds no checksums (they live in ``SHA256SUMS``). It is read and checked by
 :func:`load_manifest` and appended to by :func:`append_manifest_row` (``analysis add-plan``).
 """
@@ -20,6 +24,8 @@ MANIFEST_COLUMNS = [
     "admin_level", "province_zh", "province_en", "parent_zh", "parent_en", "year_start",
     "year_end", "doc_type", "title_zh", "issuer_zh", "issue_date", "doc_number", "provenance",
 ]
+#: Columns a manifest must have; the others may be left out (read as empty).
+REQUIRED_COLUMNS = ["doc_id", "file"]
 ADMIN_LEVELS = ("province", "city", "county")
 DOC_TYPES = ("annual_work_plan", "five_year_plan")
 DOC_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -78,13 +84,15 @@ def row_problems(row: dict[str, str]) -> list[str]:
     if not DOC_ID.fullmatch(row["doc_id"]):
         problems.append("doc_id must be lower-case letters, digits, '.', '_' or '-' (it names "
                         "files and clause ids)")
-    if not (YEAR.fullmatch(row["year_start"]) and YEAR.fullmatch(row["year_end"])
-            and int(row["year_start"]) <= int(row["year_end"])):
-        problems.append(f"year_start/year_end ({row['year_start']!r}, {row['year_end']!r}) must "
-                        "be four-digit years with start <= end")
+    years = (row["year_start"], row["year_end"])
+    if any(years) and not (YEAR.fullmatch(years[0]) and YEAR.fullmatch(years[1])
+                           and int(years[0]) <= int(years[1])):
+        problems.append(f"year_start/year_end ({years[0]!r}, {years[1]!r}) must be four-digit "
+                        "years with start <= end (or both empty: read from the text)")
     for col, allowed in (("admin_level", ADMIN_LEVELS), ("doc_type", DOC_TYPES)):
-        if row[col] not in allowed:
-            problems.append(f"{col} {row[col]!r} not one of {list(allowed)}")
+        if row[col] and row[col] not in allowed:
+            problems.append(f"{col} {row[col]!r} not one of {list(allowed)} (or empty: read "
+                            "from the text)")
     return problems
 
 
@@ -109,7 +117,7 @@ def read_manifest(raw_dir: Path) -> tuple[pd.DataFrame, list[tuple[int, dict, st
                             f"{', '.join(MANIFEST_COLUMNS)}, or add plans with "
                             "`python -m analysis add-plan FILE`")
     header, body = _read_rows(path)
-    missing = [c for c in MANIFEST_COLUMNS if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ManifestError(f"{path}: missing columns {missing}")
     good, bad, seen = [], [], {"doc_id": {}, "file": {}}

@@ -19,7 +19,9 @@ import pandas as pd
 from analysis.pipeline import tables
 from analysis.pipeline.cache import DocumentCache
 from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
-from analysis.pipeline.status import BUILD_INFO, previous_build_outputs, write_build_info
+from analysis.pipeline.metadata import complete_manifest
+from analysis.pipeline.status import (BUILD_INFO, FAILED_MARK, previous_build_outputs,
+                                      write_build_info)
 from analysis.core.io import atomic_write_text
 from analysis.core.paths import processed_dir, raw_dir
 from analysis.corpus.read import InputProblem, read_corpus
@@ -70,6 +72,9 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     """
     clock = time.perf_counter()
     manifest, documents, problems = read_corpus(raw)
+    # The manifest needs only doc_id and file: place, level, years and type come from the
+    # text (else the manifest), before the per-document work that needs the plan year.
+    manifest, documents, problems = complete_manifest(manifest, documents, problems)
     seconds = {"read": time.perf_counter() - clock}
     show = sys.stderr.isatty() if progress is None else progress
     wanted = ("clean", "structure") + (("targets",) if "targets" in later else ()) + (
@@ -269,6 +274,8 @@ def _drop_stale_outputs(out: Path, previous: list[str], started: float) -> None:
                 removed.append(name)
         except OSError:
             continue
+    (out / FAILED_MARK).write_text("the last build failed or was interrupted\n",
+                                   encoding="utf-8")
     if removed:
         print(f"build failed: {len(removed)} table(s) of the previous build removed so that no "
               "table is older than the others; run the build again after fixing the error",

@@ -69,6 +69,11 @@ def output_digests(out: Path) -> dict[str, str]:
             for p in sorted(files, key=lambda p: p.relative_to(out).as_posix())}
 
 
+#: Left by a failed build that removed the previous build's tables (see
+#: :func:`analysis.pipeline.build.build`); removed by the next finished build.
+FAILED_MARK = ".build_failed"
+
+
 def write_build_info(raw: Path, out: Path, stages: list[str], exit_code: int) -> Path:
     """Record what this build read and wrote (called last by the build)."""
     info = {
@@ -82,6 +87,7 @@ def write_build_info(raw: Path, out: Path, stages: list[str], exit_code: int) ->
     }
     path = out / BUILD_INFO
     atomic_write_text(path, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    (out / FAILED_MARK).unlink(missing_ok=True)
     return path
 
 
@@ -137,7 +143,8 @@ def status(raw: Path | None = None, out: Path | None = None) -> Status:
     out = Path(out) if out else default_processed_dir()
     path = out / BUILD_INFO
     if not path.exists():
-        return Status(built=False, unfinished=(out / "documents.csv").exists())
+        return Status(built=False, unfinished=(out / "documents.csv").exists()
+                      or (out / FAILED_MARK).exists())
     info = json.loads(path.read_text(encoding="utf-8"))
     then, now = info["inputs"], input_digests(raw)
     plans = [n for n in then if n.startswith("plans/") and n.endswith(".txt")]

