@@ -15,8 +15,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
-from scipy.stats import rankdata
 
 from analysis.topics.models import TopicModel
 from analysis.topics.settings import FREX_WEIGHT, TOP_N
@@ -172,6 +170,10 @@ def frex(topic_word: np.ndarray, weight: float = FREX_WEIGHT) -> np.ndarray:
     numpy.ndarray
         K × V scores in (0, 1].
     """
+    # Imported here, not at module level: readers of the written tables (the notebook) then
+    # never load scipy.stats, which takes about a second.
+    from scipy.stats import rankdata
+
     beta = np.asarray(topic_word, dtype=float)
     v = beta.shape[1]
     excl = word_exclusivity(beta)
@@ -214,6 +216,8 @@ def assign_max(similarity: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``perm`` with row ``k`` assigned to column ``perm[k]`` (square input).
     """
+    from scipy.optimize import linear_sum_assignment  # here: see frex
+
     rows, cols = linear_sum_assignment(np.asarray(similarity, dtype=float), maximize=True)
     perm = np.empty(len(rows), dtype=int)
     perm[rows] = cols
