@@ -137,6 +137,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
     fingerprint = selection_fingerprint(res.corpus)
     if cached_selection(processed_dir, fingerprint) is not None:
+        print("topics: model selection unchanged (same fingerprint: clauses, settings, code, "
+              "library versions); topic_selection.csv kept", flush=True)
         written.append(processed_dir / TOPIC_SELECTION.filename)
     else:
         print("topics: model selection over the K grid (inputs changed since the last "
