@@ -585,3 +585,24 @@ def test_built_selection_is_current():
     off = restarts[restarts["run_a"] < restarts["run_b"]]["similarity"].mean()
     row = selection[(selection["model"] == T.CHOSEN_MODEL) & (selection["k"] == T.CHOSEN_K)]
     assert off == pytest.approx(row["stability_mean"].iloc[0], abs=1e-5)
+
+
+def test_build_of_another_corpus_can_skip_the_selection(tmp_path, monkeypatch):
+    """With the switch set, a build of a corpus without a stored selection writes the
+    selection table empty (tests of other stages need no evidence) and every other table."""
+    from analysis.core.io import read_csv
+
+    if not (PROCESSED / "clause_domains.csv").exists():
+        pytest.skip("build has not run")
+    keep = ["yichun-2023", "haimen-2023"]
+    for name in ("clauses.csv", "documents.csv", "clause_domains.csv"):
+        table = read_csv(PROCESSED / name)
+        table[table["doc_id"].isin(keep)].to_csv(tmp_path / name, index=False)
+    monkeypatch.setenv(T.SKIP_SELECTION_ENV, "1")
+    written = T.build(None, tmp_path)
+    assert [p.name for p in written] == [s.filename for s in T.SCHEMAS]
+    tables = T.load_tables(tmp_path)
+    assert tables["topic_selection"].empty
+    n_modelled = tables["clause_topics"]["clause_id"].nunique()
+    assert set(tables["topics"]["n_clauses"]) == {n_modelled}
+    assert set(tables["clause_topics"]["doc_id"]) == set(keep)

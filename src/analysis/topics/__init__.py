@@ -30,8 +30,8 @@ from analysis.topics.settings import (CHOSEN_K, CHOSEN_MODEL, CI_LEVEL, DECIMALS
                                       N_BOOT, N_CV_REPEATS, N_FOLDS, N_RESTARTS, NMF_MAX_ITER,
                                       NMF_TOL, PARTLY_F1, RECOVERED_F1, SEED, TOP_N, derive_seed,
                                       single_threaded)
-from analysis.topics.stage import (SCHEMAS, TopicResults, build, load_corpus,  # noqa: F401
-                                   load_inputs, load_tables, run)
+from analysis.topics.stage import (SCHEMAS, SKIP_SELECTION_ENV, TopicResults, build,  # noqa: F401
+                                   load_corpus, load_inputs, load_tables, run)
 from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS,  # noqa: F401
                                      TOPIC_ALTERNATIVES, TOPIC_RESTART_SIMILARITY,
                                      TOPIC_SELECTION, alternatives_table, cached_selection,

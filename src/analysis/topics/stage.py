@@ -9,6 +9,7 @@ recomputes nothing.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,14 +19,18 @@ from analysis.core.schema import write_table
 from analysis.topics.corpus import Corpus, clause_tokens, modelling_units, prepare_corpus
 from analysis.topics.domains import domain_crosstab, domain_recovery
 from analysis.topics.final import FinalModel, fit_final
-from analysis.topics.settings import CHOSEN_K, CHOSEN_MODEL, N_BOOT, N_RESTARTS
 from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS, TOPIC_SELECTION,
                                      alternatives_table, cached_selection,
                                      restart_similarity_table, selection_fingerprint,
                                      selection_table)
+from analysis.topics.settings import CHOSEN_K, CHOSEN_MODEL, N_BOOT, N_RESTARTS
 from analysis.topics.tables import SCHEMAS as MODEL_SCHEMAS
 from analysis.topics.tables import (TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_UNITS, _round,
                                     clause_topics_table, prevalence_table, topics_table)
+
+#: Set to ``1`` to write ``topic_selection.csv`` empty instead of refitting when no stored
+#: selection matches (for test builds of other corpora, which do not need the evidence).
+SKIP_SELECTION_ENV = "ANALYSIS_SKIP_TOPIC_SELECTION"
 
 #: Every table of the stage in build order: the reported model's, then the selection results.
 SCHEMAS = MODEL_SCHEMAS + RESULT_SCHEMAS
@@ -122,7 +127,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     regional stage, which runs before this one); without the latter the two domain tables
     are written empty and a note is printed. ``topic_selection.csv`` is kept as it is when
     its fingerprint matches the modelled clauses (:func:`analysis.topics.results.cached_selection`),
-    else model selection runs again (a minute or more on two cores).
+    or copied from the repository's ``data/processed`` when that one matches; else model
+    selection runs again (a minute or more on two cores), unless the environment variable
+    :data:`SKIP_SELECTION_ENV` is ``1`` (builds of other corpora in tests), which writes the
+    table empty.
     """
     from analysis.core import paths
 
@@ -136,10 +144,22 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
               res.recovery)
     written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
     fingerprint = selection_fingerprint(res.corpus)
-    if cached_selection(processed_dir, fingerprint) is not None:
+    stored = cached_selection(processed_dir, fingerprint)
+    if stored is not None:
         print("topics: model selection unchanged (same fingerprint: clauses, settings, code, "
               "library versions); topic_selection.csv kept", flush=True)
         written.append(processed_dir / TOPIC_SELECTION.filename)
+    elif cached_selection(paths.processed_dir(), fingerprint) is not None:
+        # A build of the same corpus into another folder (--out) copies the repository's.
+        from analysis.core.io import atomic_write_bytes
+
+        target = processed_dir / TOPIC_SELECTION.filename
+        atomic_write_bytes(target, (paths.processed_dir() / TOPIC_SELECTION.filename).read_bytes())
+        written.append(target)
+    elif os.environ.get(SKIP_SELECTION_ENV) == "1":
+        print(f"topics: {SKIP_SELECTION_ENV}=1: topic_selection.csv written empty", flush=True)
+        written.append(write_table(pd.DataFrame(columns=TOPIC_SELECTION.column_names),
+                                   TOPIC_SELECTION, processed_dir))
     else:
         print("topics: model selection over the K grid (inputs changed since the last "
               "selection) ...", flush=True)
