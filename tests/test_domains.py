@@ -163,3 +163,92 @@ def test_relative_threshold_drops_passing_mentions():
     coded = domains.code_texts([text], "domain").iloc[0]
     assert coded["fire_urban"]
     assert not coded["grassroots"]  # one grid-member mention next to a fire-safety clause
+
+
+# ------------------------------------------------------------------------------------------
+# Tables the regional stage writes for the notebook (checks and examples)
+# ------------------------------------------------------------------------------------------
+
+def test_vectorised_agreement_bootstrap_equals_kappa_per_replicate():
+    """The agreement intervals come from all replicates at once; each replicate's kappa must
+    be what cohen_kappa gives on that replicate (integer counts: equal to the bit)."""
+    rng = np.random.default_rng(8)
+    labels = ["a", "b", "c"]
+    gold = [set(rng.choice(labels, size=rng.integers(0, 3), replace=False)) for _ in range(40)]
+    pred = [set(g) ^ ({"c"} if rng.random() < 0.2 else set()) for g in gold]
+    table = domains.agreement(gold, pred, labels, n_boot=300, seed=5).set_index("code")
+    gold_m = np.array([[c in g for c in labels] for g in gold])
+    pred_m = np.array([[c in p for c in labels] for p in pred])
+    samples = np.random.default_rng(5).integers(0, 40, size=(300, 40))
+    for k, code in enumerate(labels):
+        reps = np.array([domains.cohen_kappa(gold_m[s, k], pred_m[s, k]) for s in samples])
+        reps = reps[~np.isnan(reps)]
+        assert table.at[code, "kappa_low"] == np.quantile(reps, 0.025)
+        assert table.at[code, "kappa_high"] == np.quantile(reps, 0.975)
+    means = [np.nanmean([domains.cohen_kappa(gold_m[s, k], pred_m[s, k]) for k in range(3)])
+             for s in samples]
+    assert table.at["overall (mean of codes)", "kappa_low"] == np.quantile(means, 0.025)
+
+
+def _built(name):
+    path = PROCESSED / name
+    if not path.exists():
+        pytest.skip("build has not run")
+    return read_csv(path)
+
+
+@pytest.mark.skipif(not GOLD_CODING.exists(), reason="hand coding not delivered yet")
+def test_coding_agreement_table():
+    from analysis.core.schema import validate
+    from analysis.text import regional_checks as checks
+
+    table = validate(_built("coding_agreement.csv"), checks.CODING_AGREEMENT)
+    pooled = table[table["code"] == "overall (pooled)"].set_index(["rules_version", "scheme"])
+    assert len(pooled) == 4
+    # the written values are those of the rules on the hand coding now
+    sample = pd.read_csv(GOLD / "domain_sample.csv", keep_default_na=False)
+    coding = pd.read_csv(GOLD_CODING, keep_default_na=False)
+    clauses = read_csv(PROCESSED / "clauses.csv")
+    now = domains.gold_agreement(sample, coding, clauses, n_boot=50)
+    for scheme, rows in now.items():
+        kappa = rows.set_index("code").at["overall (pooled)", "kappa"]
+        assert pooled.at[("v2", scheme), "kappa"] == pytest.approx(kappa, abs=1e-6)
+    ok = table["kappa"].notna()
+    assert (table.loc[ok, "kappa_low"] <= table.loc[ok, "kappa"] + 1e-9).all()
+    assert (table.loc[ok, "kappa"] <= table.loc[ok, "kappa_high"] + 1e-9).all()
+    split = validate(_built("coding_split_half.csv"), checks.CODING_SPLIT_HALF)
+    assert sorted(split["tuned_on"]) == ["even", "even", "odd", "odd"]
+    # tuned on one half, the threshold scores at least as well there as no threshold does
+    assert (split["kappa_tuned_half"] >= 0).all() and split["relative"].between(0, 1).all()
+
+
+def test_text_composition_table(inputs):
+    from analysis.core.schema import validate
+    from analysis.text import regional_checks as checks
+
+    table = validate(_built("text_composition.csv"), checks.TEXT_COMPOSITION).set_index("doc_id")
+    _, prepared = inputs
+    assert table["n_chars"].to_dict() == prepared.groupby("doc_id")["n_chars"].sum().to_dict()
+    clauses = read_csv(PROCESSED / "clauses.csv")
+    background = domains.background_clauses(clauses)
+    has_background = prepared[prepared["clause_id"].isin(background)]["doc_id"].unique()
+    assert set(table.index[table["background_share"] > 0]) == set(has_background)
+    assert table["background_share"].between(0, 1).all()
+
+
+def test_reuse_examples_table_rebuilds_the_clause_texts(inputs):
+    from analysis.core.schema import validate
+    from analysis.text import regional_checks as checks
+
+    table = validate(_built("reuse_examples.csv"), checks.REUSE_EXAMPLES)
+    shares = read_csv(PROCESSED / "reuse_shares.csv")
+    assert tuple(table[["doc_a", "doc_b"]].iloc[0]) == checks.top_reuse_pair(shares)
+    _, prepared = inputs
+    text = dict(zip(prepared["clause_id"], prepared["content"].str.replace(r"\s+", "",
+                                                                          regex=True)))
+    examples = checks.examples_from_table(table)
+    assert len(examples) == checks.N_EXAMPLES and examples["clause_b"].is_unique
+    for row in examples.itertuples():
+        assert row.text_a == text[row.clause_a] and row.text_b == text[row.clause_b]
+        same = [(a, b) for kind, a, b in row.segments if kind == "same"]
+        assert same and all(a == b and len(a) >= checks.EXAMPLE_MIN_BLOCK for a, b in same)

@@ -499,3 +499,110 @@ def test_written_tables_are_consistent():
                                atol=1e-5)
     for reps in topics["representative_clauses"]:
         assert set(reps.split(";")) <= modelled
+
+
+# ------------------------------------------------------------------------------------------
+# Tables behind the notebook: model selection, restart agreement, finer models
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_selection(tmp_path_factory):
+    clauses, docs, tokens = synthetic_inputs(n_per_doc=12)
+    corpus, _ = T.prepare_corpus(T.modelling_units(clauses, tokens))
+    options = dict(kinds=("nmf", "lda"), ks=(2, 3), n_restarts=3, n_folds=3, n_repeats=1)
+    return corpus, T.selection_table(corpus, n_jobs=1, **options), options
+
+
+def test_selection_table_schema_and_choice(small_selection):
+    corpus, table, _ = small_selection
+    validate(table, T.TOPIC_SELECTION)
+    assert len(table) == 4 and table["chosen"].sum() == 1
+    choice = T.choose_model(table)
+    pick = table[table["chosen"]].iloc[0]
+    assert (pick["model"], pick["k"]) == (choice.model, choice.k)
+    # three planted topics: NMF with K=3 finds them again on every restart
+    nmf3 = table[(table["model"] == "nmf") & (table["k"] == 3)].iloc[0]
+    assert nmf3["stability_mean"] > 0.95
+    assert table.loc[table["model"] == "nmf", "heldout_ll_per_token"].isna().all()
+    assert table["fingerprint"].nunique() == 1
+
+
+def test_selection_cache_is_keyed_by_the_inputs(small_selection, tmp_path):
+    from analysis.core.schema import write_table
+
+    corpus, table, _ = small_selection
+    fingerprint = table["fingerprint"].iloc[0]
+    assert fingerprint == T.selection_fingerprint(corpus)
+    assert T.cached_selection(tmp_path, fingerprint) is None
+    write_table(table, T.TOPIC_SELECTION, tmp_path)
+    cached = T.cached_selection(tmp_path, fingerprint)
+    assert cached is not None and len(cached) == len(table)
+    # one clause fewer is another corpus: the stored selection must not be reused
+    fewer = corpus.subset(range(1, len(corpus)))
+    assert T.selection_fingerprint(fewer) != fingerprint
+    assert T.cached_selection(tmp_path, T.selection_fingerprint(fewer)) is None
+
+
+def test_restart_similarity_table(synthetic_run):
+    res = synthetic_run
+    table = validate(res.restart_similarity, T.TOPIC_RESTART_SIMILARITY)
+    wide = table.pivot(index="run_a", columns="run_b", values="similarity").to_numpy()
+    np.testing.assert_allclose(wide, wide.T)
+    np.testing.assert_allclose(np.diag(wide), 1.0)
+    medoid = int(table.loc[table["medoid"], "run_a"].unique()[0])
+    # the medoid agrees most with the others (ties within rounding allowed)
+    assert wide[medoid].sum() >= wide.sum(axis=1).max() - 1e-5
+    # the medoid is the run reported in topics.csv
+    assert T.derive_seed(4, res.topics["k"].iloc[0], medoid) == res.topics["seed"].iloc[0]
+
+
+def test_alternatives_table(synthetic_run):
+    table = validate(synthetic_run.alternatives, T.TOPIC_ALTERNATIVES)
+    assert sorted(table["k"].unique()) == list(T.ALTERNATIVE_KS)
+    for k, part in table.groupby("k"):
+        assert part["topic"].tolist() == list(range(1, k + 1))
+        assert part["prevalence"].sum() == pytest.approx(1.0, abs=1e-5)
+        assert part["prevalence"].is_monotonic_decreasing
+
+
+def test_built_selection_is_current():
+    """The selection table in data/processed was computed from the clauses modelled now and
+    picks the model the build reports."""
+    if not (PROCESSED / "topic_selection.csv").exists():
+        pytest.skip("build has not run")
+    tables = T.load_tables(PROCESSED)
+    selection = validate(tables["topic_selection"], T.TOPIC_SELECTION)
+    corpus, _ = T.load_corpus(PROCESSED)
+    assert selection["fingerprint"].eq(T.selection_fingerprint(corpus)).all()
+    pick = selection[selection["chosen"]]
+    assert len(pick) == 1
+    assert (pick["model"].iloc[0], pick["k"].iloc[0]) == (T.CHOSEN_MODEL, T.CHOSEN_K)
+    assert len(selection) == len(T.MODEL_KINDS) * len(T.K_GRID)
+    restarts = tables["topic_restart_similarity"]
+    assert restarts["model"].eq(T.CHOSEN_MODEL).all() and restarts["k"].eq(T.CHOSEN_K).all()
+    # the mean over distinct pairs is the stability the selection table reports
+    off = restarts[restarts["run_a"] < restarts["run_b"]]["similarity"].mean()
+    row = selection[(selection["model"] == T.CHOSEN_MODEL) & (selection["k"] == T.CHOSEN_K)]
+    assert off == pytest.approx(row["stability_mean"].iloc[0], abs=1e-5)
+
+
+def test_build_of_another_corpus_can_skip_the_selection(tmp_path, monkeypatch):
+    """With the switch set, a build of a corpus without a stored selection writes the
+    selection table empty (tests of other stages need no evidence) and every other table."""
+    from analysis.core.io import read_csv
+
+    if not (PROCESSED / "clause_domains.csv").exists():
+        pytest.skip("build has not run")
+    keep = ["yichun-2023", "haimen-2023"]
+    for name in ("clauses.csv", "documents.csv", "clause_domains.csv"):
+        table = read_csv(PROCESSED / name)
+        table[table["doc_id"].isin(keep)].to_csv(tmp_path / name, index=False)
+    monkeypatch.setenv(T.SKIP_SELECTION_ENV, "1")
+    written = T.build(None, tmp_path)
+    assert [p.name for p in written] == [s.filename for s in T.SCHEMAS]
+    tables = T.load_tables(tmp_path)
+    assert tables["topic_selection"].empty
+    n_modelled = tables["clause_topics"]["clause_id"].nunique()
+    assert set(tables["topics"]["n_clauses"]) == {n_modelled}
+    assert set(tables["clause_topics"]["doc_id"]) == set(keep)

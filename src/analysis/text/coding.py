@@ -41,6 +41,7 @@ plan is of its level or province, which five plans cannot show.
 from __future__ import annotations
 
 import re
+import warnings
 import zlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -456,9 +457,16 @@ def agreement(gold: Sequence[set], predicted: Sequence[set], labels: Sequence[st
     pred_m = np.array([[c in p for c in labels] for p in predicted], dtype=bool)
     rng = np.random.default_rng(seed)
     samples = rng.integers(0, len(gold_m), size=(n_boot, len(gold_m)))
+    # Every replicate at once (n_boot × clauses × codes); kappa from integer counts, so the
+    # values are those of cohen_kappa on each replicate, to the bit.
+    gold_s, pred_s = gold_m[samples], pred_m[samples]
+    per_code = _kappas(gold_s, pred_s, axis=1)                      # n_boot × codes
+    pooled = _kappas(gold_s.reshape(n_boot, -1), pred_s.reshape(n_boot, -1), axis=1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)             # all-NaN replicates
+        mean_codes = np.nanmean(per_code, axis=1) if per_code.size else np.full(n_boot, np.nan)
 
-    def row(name, g, p, kappa_of):
-        reps = np.array([kappa_of(s) for s in samples])
+    def row(name, g, p, point, reps):
         reps = reps[~np.isnan(reps)]
         low, high = _interval(reps, level) if len(reps) else (np.nan, np.nan)
         both = int((g & p).sum())
@@ -466,20 +474,26 @@ def agreement(gold: Sequence[set], predicted: Sequence[set], labels: Sequence[st
                 "rule_positive": int(p.sum()), "both": both,
                 "precision": both / p.sum() if p.sum() else np.nan,
                 "recall": both / g.sum() if g.sum() else np.nan,
-                "kappa": kappa_of(slice(None)), "kappa_low": float(low),
-                "kappa_high": float(high)}
+                "kappa": point, "kappa_low": float(low), "kappa_high": float(high)}
 
-    rows = [row(c, gold_m[:, k], pred_m[:, k],
-                lambda s, k=k: cohen_kappa(gold_m[s, k], pred_m[s, k]))
-            for k, c in enumerate(labels)]
+    rows = [row(c, gold_m[:, k], pred_m[:, k], cohen_kappa(gold_m[:, k], pred_m[:, k]),
+                per_code[:, k]) for k, c in enumerate(labels)]
     rows.append(row("overall (pooled)", gold_m.ravel(), pred_m.ravel(),
-                    lambda s: cohen_kappa(gold_m[s].ravel(), pred_m[s].ravel())))
-
-    def mean_kappa(s):
-        values = [cohen_kappa(gold_m[s, k], pred_m[s, k]) for k in range(len(labels))]
-        return float(np.nanmean(values)) if not np.all(np.isnan(values)) else np.nan
-    rows.append(row("overall (mean of codes)", gold_m.ravel(), pred_m.ravel(), mean_kappa))
+                    cohen_kappa(gold_m.ravel(), pred_m.ravel()), pooled))
+    values = [cohen_kappa(gold_m[:, k], pred_m[:, k]) for k in range(len(labels))]
+    point = float(np.nanmean(values)) if not np.all(np.isnan(values)) else np.nan
+    rows.append(row("overall (mean of codes)", gold_m.ravel(), pred_m.ravel(), point,
+                    mean_codes))
     return pd.DataFrame(rows)
+
+
+def _kappas(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
+    """:func:`cohen_kappa` of many binary codings along ``axis`` (NaN where chance is 1)."""
+    observed = np.mean(a == b, axis=axis)
+    pa, pb = a.mean(axis=axis), b.mean(axis=axis)
+    chance = pa * pb + (1 - pa) * (1 - pb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(chance < 1, (observed - chance) / (1 - chance), np.nan)
 
 
 def gold_agreement(sample: pd.DataFrame, coding: pd.DataFrame,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.text import coding as domains, keyness as vocab, reuse, similarity
+from analysis.text import coding as domains, keyness as vocab, regional_checks as checks, reuse
+from analysis.text import similarity
 from analysis.core.io import read_csv
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
@@ -278,7 +279,7 @@ REUSE_SHARES = TableSchema(
 
 SCHEMAS = [CLAUSE_DOMAINS, CLAUSE_INSTRUMENTS, DOMAIN_SHARES, INSTRUMENT_SHARES,
            SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY, DOC_SIMILARITY, REUSE,
-           REUSE_SHARES]
+           REUSE_SHARES] + checks.SCHEMAS
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -299,11 +300,14 @@ def load_inputs(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
 
 
 def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFrame,
-            cache: Path | None = None) -> dict[str, pd.DataFrame]:
+            cache: Path | None = None, gold: tuple[pd.DataFrame, pd.DataFrame] | None = None
+            ) -> dict[str, pd.DataFrame]:
     """Every table of this stage, keyed by schema name (in memory, nothing written).
 
     Also returns ``reuse_pairs`` (the reuse table with the covered spans) and ``background``
-    (clause_ids left uncoded as background), which are not written.
+    (clause_ids left uncoded as background), which are not written. ``gold`` is the
+    hand-coded sample and its coding (:func:`analysis.text.regional_checks.read_gold`);
+    without it the two coding-agreement tables are empty.
     """
     out: dict[str, pd.DataFrame] = {}
     shares, differences = {}, []
@@ -345,6 +349,23 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     out["distinctive_terms"] = vocab.vocabulary_tables(prepared, found, documents)
     doc_counts = vocab.count_matrix(tokens, prepared["doc_id"])
     out["distinctive_terms_sensitivity"] = vocab.prior_sensitivity(doc_counts)
+
+    # What the notebook shows besides these: composition, agreement with the hand coding and
+    # aligned examples of the pair of plans that share the most text.
+    out["text_composition"] = text_composition(clauses, prepared)
+    if gold is not None:
+        out["coding_agreement"] = checks.agreement_table(*gold, clauses)
+        out["coding_split_half"] = checks.split_half_table(*gold, clauses)
+    else:
+        out["coding_agreement"] = pd.DataFrame(columns=checks.CODING_AGREEMENT.column_names)
+        out["coding_split_half"] = pd.DataFrame(columns=checks.CODING_SPLIT_HALF.column_names)
+    pair = checks.top_reuse_pair(_rounded(reuse_shares))
+    if pair is None:
+        out["reuse_examples"] = pd.DataFrame(columns=checks.REUSE_EXAMPLES.column_names)
+    else:
+        examples = example_pairs(prepared, _rounded(out["reuse"]), *pair, n=checks.N_EXAMPLES,
+                                 min_block=checks.EXAMPLE_MIN_BLOCK)
+        out["reuse_examples"] = checks.reuse_examples_table(examples, *pair)
     return out
 
 
@@ -366,7 +387,11 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     """
     processed = Path(processed_dir) if processed_dir is not None else default_processed_dir()
     clauses, documents, prepared = load_inputs(processed)
-    tables = compute(clauses, documents, prepared, cache=processed / ".cache")
+    gold = checks.read_gold()
+    if gold is None:
+        print(f"regional: no hand coding in {checks.gold_dir()}; coding_agreement.csv and "
+              "coding_split_half.csv are written empty", flush=True)
+    tables = compute(clauses, documents, prepared, cache=processed / ".cache", gold=gold)
     return [write_table(_rounded(tables[schema.name]), schema, processed) for schema in SCHEMAS]
 
 

@@ -30,9 +30,14 @@ from analysis.topics.settings import (CHOSEN_K, CHOSEN_MODEL, CI_LEVEL, DECIMALS
                                       N_BOOT, N_CV_REPEATS, N_FOLDS, N_RESTARTS, NMF_MAX_ITER,
                                       NMF_TOL, PARTLY_F1, RECOVERED_F1, SEED, TOP_N, derive_seed,
                                       single_threaded)
-from analysis.topics.stage import (TopicResults, build, load_corpus, load_inputs,  # noqa: F401
-                                   load_tables, run)
-from analysis.topics.tables import (CLAUSE_TOPICS, SCHEMAS, TOPIC_DOMAIN_RECOVERY,  # noqa: F401
+from analysis.topics.stage import (SCHEMAS, SKIP_SELECTION_ENV, TopicResults, build,  # noqa: F401
+                                   load_corpus, load_inputs, load_tables, run)
+from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS,  # noqa: F401
+                                     TOPIC_ALTERNATIVES, TOPIC_RESTART_SIMILARITY,
+                                     TOPIC_SELECTION, alternatives_table, cached_selection,
+                                     restart_similarity_table, selection_fingerprint,
+                                     selection_table)
+from analysis.topics.tables import (CLAUSE_TOPICS, TOPIC_DOMAIN_RECOVERY,  # noqa: F401
                                     TOPIC_DOMAINS, TOPIC_PREVALENCE, TOPIC_UNITS, TOPICS,
                                     clause_topics_table, prevalence_table, topics_table)
 from analysis.topics import model  # noqa: F401  (the build entry point)

@@ -69,3 +69,34 @@ def bench_topic_fit(n_clauses: int = 20_000) -> dict:
             f"fit_{N_RESTARTS}_restarts_s": round(restarts, 2),
             "other_model": other, "other_model_fit_s": round(other_fit, 2),
             "other_model_n_iter": other_model.n_iter, "threads": 1}
+
+
+@bench.register("topic_selection")
+def bench_topic_selection(refit: bool = True, n_jobs: int = 1) -> dict:
+    """What model selection costs the build on the seed corpus: the fingerprint and the
+    look-up of a stored ``topic_selection.csv`` (every build), and, with ``refit``, the
+    full selection over the K grid that runs when the fingerprint changed."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from analysis.core.schema import write_table
+    from analysis.topics.results import (TOPIC_SELECTION, cached_selection,
+                                         selection_fingerprint, selection_table)
+
+    corpus, _ = load_corpus()
+    start = time.perf_counter()
+    fingerprint = selection_fingerprint(corpus)
+    fingerprint_s = time.perf_counter() - start
+    out = {"n_clauses": len(corpus), "fingerprint_s": round(fingerprint_s, 3)}
+    if refit:
+        start = time.perf_counter()
+        table = selection_table(corpus, fingerprint, n_jobs=n_jobs)
+        out.update(selection_s=round(time.perf_counter() - start, 1), n_jobs=n_jobs,
+                   n_models=len(table))
+        with tempfile.TemporaryDirectory() as folder:
+            write_table(table, TOPIC_SELECTION, Path(folder))
+            start = time.perf_counter()
+            assert cached_selection(Path(folder), fingerprint) is not None
+            out["cached_lookup_s"] = round(time.perf_counter() - start, 3)
+    return out

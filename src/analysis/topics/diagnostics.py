@@ -15,8 +15,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
-from scipy.stats import rankdata
 
 from analysis.topics.models import TopicModel
 from analysis.topics.settings import FREX_WEIGHT, TOP_N
@@ -52,7 +50,8 @@ def cooccurrence_units(documents: Sequence[Sequence[str]],
 
 
 def npmi_pairs(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str]],
-               window: int | None = None) -> pd.DataFrame:
+               window: int | None = None, units: Sequence[frozenset] | None = None
+               ) -> pd.DataFrame:
     """Normalised pointwise mutual information of every pair of each topic's words.
 
     For words i, j with unit frequencies p(i), p(j) and joint frequency p(i, j) (shares of
@@ -67,6 +66,10 @@ def npmi_pairs(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str
         Reference documents, ideally not used to fit the model (held-out coherence).
     window : int, optional
         Sliding-window size; None counts co-occurrence within whole documents.
+    units : sequence of frozenset, optional
+        ``cooccurrence_units(documents, window)`` computed once by the caller when many
+        topic sets are scored against the same reference (``documents`` and ``window`` are
+        then not used).
 
     Returns
     -------
@@ -82,7 +85,8 @@ def npmi_pairs(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str
     not depend on an epsilon. With a small reference many pairs never co-occur by chance;
     ``n_ij == 0`` rows show how much of a mean the -1 convention makes.
     """
-    units = cooccurrence_units(documents, window)
+    if units is None:
+        units = cooccurrence_units(documents, window)
     n_units = len(units)
     words = sorted({w for topic in topics for w in topic})
     index = {w: i for i, w in enumerate(words)}
@@ -117,7 +121,8 @@ def npmi_pairs(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str
 
 
 def npmi_coherence(topics: Sequence[Sequence[str]], documents: Sequence[Sequence[str]],
-                   window: int | None = None) -> np.ndarray:
+                   window: int | None = None, units: Sequence[frozenset] | None = None
+                   ) -> np.ndarray:
     """Coherence of each topic: the mean NPMI of its word pairs (:func:`npmi_pairs`).
 
     Returns
@@ -125,7 +130,7 @@ def npmi_coherence(topics: Sequence[Sequence[str]], documents: Sequence[Sequence
     numpy.ndarray
         One value per topic; NaN when no pair can be scored.
     """
-    pairs = npmi_pairs(topics, documents, window)
+    pairs = npmi_pairs(topics, documents, window, units)
     means = pairs.groupby("topic")["npmi"].mean() if len(pairs) else pd.Series(dtype=float)
     return means.reindex(range(len(topics))).to_numpy(dtype=float)
 
@@ -165,6 +170,10 @@ def frex(topic_word: np.ndarray, weight: float = FREX_WEIGHT) -> np.ndarray:
     numpy.ndarray
         K × V scores in (0, 1].
     """
+    # Imported here, not at module level: readers of the written tables (the notebook) then
+    # never load scipy.stats, which takes about a second.
+    from scipy.stats import rankdata
+
     beta = np.asarray(topic_word, dtype=float)
     v = beta.shape[1]
     excl = word_exclusivity(beta)
@@ -207,6 +216,8 @@ def assign_max(similarity: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``perm`` with row ``k`` assigned to column ``perm[k]`` (square input).
     """
+    from scipy.optimize import linear_sum_assignment  # here: see frex
+
     rows, cols = linear_sum_assignment(np.asarray(similarity, dtype=float), maximize=True)
     perm = np.empty(len(rows), dtype=int)
     perm[rows] = cols

@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from analysis.topics.corpus import Corpus
 from analysis.topics.diagnostics import Stability, restart_stability, top_word_jaccard
@@ -136,6 +135,9 @@ def attach_labels(fitted_top_words: Sequence[Sequence[str]], labels: pd.DataFram
         ``unreviewed``), ``label_jaccard`` (overlap with the words the label was given for;
         NaN without a candidate).
     """
+    # scipy.optimize imported here so that reading the tables does not load it.
+    from scipy.optimize import linear_sum_assignment
+
     rows = labels[(labels["model"] == model) & (labels["k"].astype(int) == int(k))]
     recorded = [r.split() for r in rows["top_words"]]
     out = pd.DataFrame({"topic": np.arange(1, len(fitted_top_words) + 1), "label_en": "",

@@ -53,8 +53,11 @@ reads :data:`SCHEMAS`) and ``from analysis.topics import model`` keeps working:
 * :mod:`analysis.topics.final`: the reported model (:func:`fit_final`) and its labels;
 * :mod:`analysis.topics.prevalence`: prevalence by group with bootstrap and OLS intervals;
 * :mod:`analysis.topics.domains`: agreement with the policy-domain coding;
-* :mod:`analysis.topics.tables`: table schemas (:data:`SCHEMAS`) and table builders;
-* :mod:`analysis.topics.stage`: inputs, :func:`run`, :func:`build`, :func:`load_tables`;
+* :mod:`analysis.topics.tables`: schemas and builders of the reported model's tables;
+* :mod:`analysis.topics.results`: model-selection, restart and finer-model tables (the
+  selection refitted only when its inputs change);
+* :mod:`analysis.topics.stage`: inputs, :func:`run`, :func:`build`, :func:`load_tables`,
+  :data:`SCHEMAS` (every table of the stage);
 * :mod:`analysis.topics.report`: text summaries for the notebook;
 * :mod:`analysis.topics.benchmark`: the ``topic_fit`` benchmark (registered on import).
 """
@@ -88,9 +91,14 @@ from analysis.topics.settings import (_LABELS_FILE, CHOSEN_K, CHOSEN_MODEL, CI_L
                                       MODEL_KINDS, N_BOOT, N_CV_REPEATS, N_FOLDS, N_RESTARTS,
                                       NMF_MAX_ITER, NMF_TOL, PARTLY_F1, RECOVERED_F1, SEED, TOP_N,
                                       derive_seed, single_threaded)
-from analysis.topics.stage import (TopicResults, build, load_corpus, load_inputs,  # noqa: F401
-                                   load_tables, run)
-from analysis.topics.tables import (_GROUPINGS_ALLOWED, _T, CLAUSE_TOPICS, SCHEMAS,  # noqa: F401
+from analysis.topics.stage import (SCHEMAS, SKIP_SELECTION_ENV, TopicResults, build,  # noqa: F401
+                                   load_corpus, load_inputs, load_tables, run)
+from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS,  # noqa: F401
+                                     TOPIC_ALTERNATIVES, TOPIC_RESTART_SIMILARITY,
+                                     TOPIC_SELECTION, alternatives_table, cached_selection,
+                                     restart_similarity_table, selection_fingerprint,
+                                     selection_table)
+from analysis.topics.tables import (_GROUPINGS_ALLOWED, _T, CLAUSE_TOPICS,  # noqa: F401
                                     TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_PREVALENCE,
                                     TOPIC_UNITS, TOPICS, _gloss, _round, clause_topics_table,
                                     prevalence_table, topics_table)

@@ -16,8 +16,9 @@ import pandas as pd
 from scipy import sparse
 
 from analysis.topics.corpus import Corpus
-from analysis.topics.diagnostics import (exclusivity, heldout_loglik, npmi_coherence, npmi_pairs,
-                                         restart_stability, top_word_indices)
+from analysis.topics.diagnostics import (cooccurrence_units, exclusivity, heldout_loglik,
+                                         npmi_coherence, npmi_pairs, restart_stability,
+                                         top_word_indices)
 from analysis.topics.models import TopicModel, fit_model
 from analysis.topics.settings import (INSAMPLE_WINDOW, K_GRID, MIN_STABILITY, MODEL_KINDS,
                                       N_CV_REPEATS, N_FOLDS, N_RESTARTS, NMF_MAX_ITER, TOP_N,
@@ -30,9 +31,9 @@ def _words(model: TopicModel, vocab: np.ndarray, n: int = TOP_N) -> list[list[st
 
 def _cv_task(kind: str, k: int, repeat: int, fold: int, counts: sparse.csr_matrix,
              vocab: np.ndarray, train: np.ndarray, test: np.ndarray,
-             held_tokens: list[list[str]], window: int | None) -> dict:
+             held_units: list[frozenset]) -> dict:
     model = fit_model(kind, counts[train], k, derive_seed(2, repeat, fold, k))
-    pairs = npmi_pairs(_words(model, vocab), held_tokens, window)
+    pairs = npmi_pairs(_words(model, vocab), [], units=held_units)
     scored = pairs["npmi"].notna()
     npmi = pairs[scored].groupby("topic")["npmi"].mean()
     ll, n_tok = (heldout_loglik(model, counts[test], derive_seed(3, repeat, fold))
@@ -117,17 +118,20 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
     tasks = []
     for repeat in range(n_repeats):
         for fold, (train, test) in enumerate(cross_validation_folds(corpus, n_folds, repeat)):
-            held = [corpus.tokens[i] for i in test]
+            # Co-occurrence units of the held-out clauses, shared by every model and K.
+            held = cooccurrence_units([corpus.tokens[i] for i in test], window)
             for kind in kinds:
                 for k in ks:
                     tasks.append((_cv_task, kind, k, repeat, fold, corpus.counts, corpus.vocab,
-                                  train, test, held, window))
+                                  train, test, held))
     for kind in kinds:
         for k in ks:
             tasks.extend((_restart_task, kind, k, r, corpus.counts) for r in range(n_restarts))
     results = _run_tasks(tasks, n_jobs)
     cv = pd.DataFrame([r for r in results if isinstance(r, dict)])
     fits = [r for r in results if isinstance(r, TopicModel)]
+    # The sliding windows over all clauses are the same for every restart: built once.
+    windows = cooccurrence_units(corpus.tokens, INSAMPLE_WINDOW)
     rows = []
     for kind in kinds:
         for k in ks:
@@ -139,7 +143,7 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
             n_f = by_repeat.size().iloc[0]
             iters = list(part["n_iter"]) + [m.n_iter for m in runs]
             insample = [np.nanmean(npmi_coherence(_words(m, corpus.vocab), corpus.tokens,
-                                                  INSAMPLE_WINDOW)) for m in runs]
+                                                  INSAMPLE_WINDOW, windows)) for m in runs]
             rows.append(dict(
                 model=kind, k=k,
                 npmi_mean=part["npmi"].mean(),

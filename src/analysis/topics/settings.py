@@ -72,9 +72,9 @@ MIN_DOMAIN_CLAUSES = 5
 #: Decimals of written weights and statistics (hides last-digit floating-point noise).
 DECIMALS = 6
 
-#: The model and K used by the build. Chosen in notebooks/03_topic_models.ipynb by
-#: :func:`choose_model` on the seed corpus; the notebook re-runs the selection and reports
-#: whether the rule still picks this model.
+#: The model and K used by the build. Chosen by :func:`choose_model` on the seed corpus; the
+#: build writes the selection (``topic_selection.csv``, its ``chosen`` column), the notebook
+#: reports whether the rule still picks this model, and a test fails when it does not.
 CHOSEN_MODEL = "nmf"
 CHOSEN_K = 4
 

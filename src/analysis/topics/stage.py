@@ -1,12 +1,15 @@
-"""The topic stage of the build: read the inputs, fit the reported model, write the tables.
+"""The topic stage of the build: read the inputs, select and fit the model, write the tables.
 
 :func:`load_inputs` and :func:`load_corpus` read ``clauses.csv``, ``documents.csv`` and
-``clause_domains.csv``; :func:`run` computes every table into a :class:`TopicResults`;
-:func:`build` writes them (the pipeline calls it through :mod:`analysis.topics.model`) and
-:func:`load_tables` reads them back.
+``clause_domains.csv``; :func:`run` computes the tables of the reported model into a
+:class:`TopicResults`; :func:`build` adds the model-selection table (refitted only when its
+inputs changed, :mod:`analysis.topics.results`) and writes everything (the pipeline calls it
+through :mod:`analysis.topics.model`); :func:`load_tables` reads them back, so the notebook
+recomputes nothing.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +19,21 @@ from analysis.core.schema import write_table
 from analysis.topics.corpus import Corpus, clause_tokens, modelling_units, prepare_corpus
 from analysis.topics.domains import domain_crosstab, domain_recovery
 from analysis.topics.final import FinalModel, fit_final
+from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS, TOPIC_SELECTION,
+                                     alternatives_table, cached_selection,
+                                     restart_similarity_table, selection_fingerprint,
+                                     selection_table)
 from analysis.topics.settings import CHOSEN_K, CHOSEN_MODEL, N_BOOT, N_RESTARTS
-from analysis.topics.tables import (SCHEMAS, TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_UNITS,
-                                    _round, clause_topics_table, prevalence_table, topics_table)
+from analysis.topics.tables import SCHEMAS as MODEL_SCHEMAS
+from analysis.topics.tables import (TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_UNITS, _round,
+                                    clause_topics_table, prevalence_table, topics_table)
+
+#: Set to ``1`` to write ``topic_selection.csv`` empty instead of refitting when no stored
+#: selection matches (for test builds of other corpora, which do not need the evidence).
+SKIP_SELECTION_ENV = "ANALYSIS_SKIP_TOPIC_SELECTION"
+
+#: Every table of the stage in build order: the reported model's, then the selection results.
+SCHEMAS = MODEL_SCHEMAS + RESULT_SCHEMAS
 
 
 @dataclass
@@ -34,6 +49,8 @@ class TopicResults:
     domains: pd.DataFrame
     recovery: pd.DataFrame
     clause_domains_found: bool
+    restart_similarity: pd.DataFrame
+    alternatives: pd.DataFrame
 
 
 def load_inputs(processed_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
@@ -63,8 +80,9 @@ def load_corpus(processed_dir: Path | None = None) -> tuple[Corpus, pd.DataFrame
 def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
         kind: str = CHOSEN_MODEL, k: int = CHOSEN_K, n_restarts: int = N_RESTARTS,
         n_boot: int = N_BOOT, tokens: pd.DataFrame | None = None,
-        labels: pd.DataFrame | None = None) -> TopicResults:
-    """Tokenise, fit the reported model and compute every table.
+        labels: pd.DataFrame | None = None,
+        alternative_ks: tuple[int, ...] = ALTERNATIVE_KS) -> TopicResults:
+    """Tokenise, fit the reported model and compute every table but the selection table.
 
     Parameters
     ----------
@@ -75,6 +93,8 @@ def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataF
     tokens : pandas.DataFrame, optional
         Pre-computed :func:`analysis.text.tokenise.tokenise_clauses` output (tests pass synthetic
         tokens here).
+    alternative_ks : tuple of int
+        K of the finer NMF models of ``topic_alternatives.csv``.
     """
     from analysis.text import tokenise
 
@@ -95,7 +115,9 @@ def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataF
         domains = pd.DataFrame(columns=TOPIC_DOMAINS.column_names)
         recovery = pd.DataFrame(columns=TOPIC_DOMAIN_RECOVERY.column_names)
     return TopicResults(units[TOPIC_UNITS.column_names], corpus, final, topics, clause_topics,
-                        prevalence, domains, recovery, clause_domains is not None)
+                        prevalence, domains, recovery, clause_domains is not None,
+                        restart_similarity_table(final),
+                        alternatives_table(corpus, alternative_ks, n_restarts=n_restarts))
 
 
 def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> list[Path]:
@@ -103,7 +125,12 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
 
     Reads ``clauses.csv``, ``documents.csv`` and ``clause_domains.csv`` (written by the
     regional stage, which runs before this one); without the latter the two domain tables
-    are written empty and a note is printed.
+    are written empty and a note is printed. ``topic_selection.csv`` is kept as it is when
+    its fingerprint matches the modelled clauses (:func:`analysis.topics.results.cached_selection`),
+    or copied from the repository's ``data/processed`` when that one matches; else model
+    selection runs again (a minute or more on two cores), unless the environment variable
+    :data:`SKIP_SELECTION_ENV` is ``1`` (builds of other corpora in tests), which writes the
+    table empty.
     """
     from analysis.core import paths
 
@@ -115,7 +142,33 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     res = run(clauses, documents, clause_domains)
     tables = (res.units, res.topics, res.clause_topics, res.prevalence, res.domains,
               res.recovery)
-    return [write_table(t, s, processed_dir) for t, s in zip(tables, SCHEMAS)]
+    written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
+    fingerprint = selection_fingerprint(res.corpus)
+    stored = cached_selection(processed_dir, fingerprint)
+    if stored is not None:
+        print("topics: model selection unchanged (same fingerprint: clauses, settings, code, "
+              "library versions); topic_selection.csv kept", flush=True)
+        written.append(processed_dir / TOPIC_SELECTION.filename)
+    elif cached_selection(paths.processed_dir(), fingerprint) is not None:
+        # A build of the same corpus into another folder (--out) copies the repository's.
+        from analysis.core.io import atomic_write_bytes
+
+        target = processed_dir / TOPIC_SELECTION.filename
+        atomic_write_bytes(target, (paths.processed_dir() / TOPIC_SELECTION.filename).read_bytes())
+        written.append(target)
+    elif os.environ.get(SKIP_SELECTION_ENV) == "1":
+        print(f"topics: {SKIP_SELECTION_ENV}=1: topic_selection.csv written empty", flush=True)
+        written.append(write_table(pd.DataFrame(columns=TOPIC_SELECTION.column_names),
+                                   TOPIC_SELECTION, processed_dir))
+    else:
+        print("topics: model selection over the K grid (inputs changed since the last "
+              "selection) ...", flush=True)
+        written.append(write_table(selection_table(res.corpus, fingerprint), TOPIC_SELECTION,
+                                   processed_dir))
+    for table, schema in ((res.restart_similarity, RESULT_SCHEMAS[1]),
+                          (res.alternatives, RESULT_SCHEMAS[2])):
+        written.append(write_table(table, schema, processed_dir))
+    return written
 
 
 def load_tables(processed_dir: Path | None = None) -> dict[str, pd.DataFrame]:
