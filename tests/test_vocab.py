@@ -76,3 +76,12 @@ def test_reused_passages_are_cut_from_the_copying_plan_only():
         "spans_a": [((2, 2 + len(shared)),), ((0, len(shared)),)]})
     texts = texts_with_reuse_once(prepared, reuse, documents)
     assert texts.tolist() == ["加强尾矿库安全隐患整治。", "市里"]
+
+
+def test_a_unit_without_tokens_has_zero_keyness_not_missing_values():
+    # found building 200 recombined plans: a unit whose text yields no token made 0/0 cells
+    counts = pd.DataFrame([[3, 1, 0], [0, 0, 0], [1, 4, 2]], index=["a", "empty", "c"],
+                          columns=["安全", "应急", "救援"])
+    table = distinctive_terms(counts)
+    assert table[["chi2", "g2", "z"]].notna().all().all()
+    assert (table.loc[table["unit"] == "empty", "chi2"] == 0).all()

@@ -101,7 +101,12 @@ def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sign = np.where(a > expected[0], 1.0, -1.0)
     # Yates: move each cell half a count toward its expectation, never past it.
     shift = np.minimum(0.5, np.abs(observed - expected))
-    chi2 = (((np.abs(observed - expected) - shift) ** 2) / expected).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A unit (or the rest) without any token has cells with nothing expected: they carry
+        # no evidence and add nothing (instead of 0/0).
+        cells = np.where(expected > 0, (np.abs(observed - expected) - shift) ** 2 / expected,
+                         0.0)
+    chi2 = cells.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
     g2 = 2 * terms.sum(axis=0)

@@ -342,8 +342,12 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     for block in (6, 20):
         alternative = reuse.find_reuse(prepared, min_block=block,
                                        min_matched=max(block, reuse.MIN_MATCHED))
-        reuse_shares[f"share_min_block_{block}"] = reuse.reuse_shares(
-            prepared, alternative, n_boot=1)["share"].to_numpy()
+        # Merged on the pair: beyond a few plans only pairs that share text are listed, and
+        # the pairs differ between block sizes (a pair missing at this size shares nothing).
+        shares = reuse.reuse_shares(prepared, alternative, n_boot=1).set_index(
+            ["doc_a", "doc_b"])["share"]
+        pairs = pd.MultiIndex.from_frame(reuse_shares[["doc_a", "doc_b"]])
+        reuse_shares[f"share_min_block_{block}"] = shares.reindex(pairs).fillna(0.0).to_numpy()
     out["reuse_shares"] = reuse_shares
 
     out["distinctive_terms"] = vocab.vocabulary_tables(prepared, found, documents)
