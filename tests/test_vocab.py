@@ -85,3 +85,23 @@ def test_a_unit_without_tokens_has_zero_keyness_not_missing_values():
     table = distinctive_terms(counts)
     assert table[["chi2", "g2", "z"]].notna().all().all()
     assert (table.loc[table["unit"] == "empty", "chi2"] == 0).all()
+
+
+def test_place_names_are_ranked_apart_from_the_vocabulary():
+    from analysis.text.keyness import place_terms, vocabulary_tables
+
+    assert "丽水市" in place_terms() and "江西省" in place_terms()
+    assert "矿区" not in place_terms()  # a district name that is an ordinary word
+    prepared = pd.DataFrame({
+        "doc_id": ["a", "a", "b", "b"], "clause_id": ["a/1", "a/2", "b/1", "b/2"],
+        "content": ["丽水市加强矿区安全生产监管。", "丽水市开展森林防火检查。",
+                    "江西省加强防汛抗旱工作。", "江西省推进应急救援队伍建设。"]})
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "admin_level": ["city", "province"],
+                              "issue_date": ["2021-03-02", "2023-02-28"],
+                              "year_start": [2021, 2023]})
+    reuse = pd.DataFrame(columns=["doc_a", "doc_b", "clause_a", "spans_a"])
+    table = vocabulary_tables(prepared, reuse, documents, top_n=40)
+    ranked = table[table["variant"] != "place names"]
+    places = table[table["variant"] == "place names"]
+    assert not ranked["term"].isin(["丽水市", "江西省"]).any()
+    assert set(places["term"]) >= {"丽水市", "江西省"} and (places["count_unit"] > 0).all()

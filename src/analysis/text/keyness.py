@@ -30,6 +30,8 @@ once, in the source.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -233,11 +235,24 @@ def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
     return pd.Series(out, index=prepared.index, dtype="str")
 
 
+@lru_cache(maxsize=1)
+def place_terms() -> frozenset[str]:
+    """Names of administrative divisions (the gazetteer of :mod:`analysis.extract.places`)
+    that vocabulary statistics leave out, except two-character district names that are
+    ordinary words (矿区 mining area, 城区, 郊区, 东区)."""
+    from analysis.extract.places import place_names
+
+    return frozenset(n for n in place_names() if not (len(n) <= 2 and n.endswith("区")))
+
+
 def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
                       top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE) -> pd.DataFrame:
     """Distinctive terms per plan and per administrative level, in two variants.
 
     Variants: ``all text``, and ``reuse counted once`` (:func:`texts_with_reuse_once`).
+    Place names (:func:`place_terms`) are left out of both, since a plan names its own
+    jurisdiction; they are reported apart as the variant ``place names`` (ranked among place
+    names only, on all text).
     Kept: the ``top_n`` terms by z of each unit and variant, plus any term in the other
     variant's top ``top_n`` of the same unit, so that the two rankings can be compared.
 
@@ -256,15 +271,23 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
                               "text": texts})
         tokens = tokenise_clauses(frame)["tokens"]
         for unit_type, units in (("document", prepared["doc_id"]), ("admin_level", levels)):
-            table = distinctive_terms(count_matrix(tokens, units), prior_scale=prior_scale)
-            table.insert(0, "unit_type", unit_type)
-            table.insert(0, "variant", variant)
-            tables.append(table)
+            counts = count_matrix(tokens, units)
+            places = [t for t in counts.columns if t in place_terms()]
+            parts = [(variant, counts.drop(columns=places))]
+            if variant == "all text" and places:
+                parts.append(("place names", counts[places]))
+            for name, part in parts:
+                table = distinctive_terms(part, prior_scale=prior_scale)
+                if name == "place names":  # the places a unit names, not those it does not
+                    table = table[table["count_unit"] > 0]
+                table.insert(0, "unit_type", unit_type)
+                table.insert(0, "variant", name)
+                tables.append(table)
     full = pd.concat(tables, ignore_index=True)
     top = full[full["rank_z"] <= top_n][["unit_type", "unit", "term"]].drop_duplicates()
     kept = full.merge(top, on=["unit_type", "unit", "term"], how="inner")
     kept["english"] = kept["term"].map(glossary()).fillna("").astype("str")
-    order = {"all text": 0, "reuse counted once": 1}
+    order = {"all text": 0, "reuse counted once": 1, "place names": 2}
     kept = kept.sort_values(["unit_type", "unit", "variant", "rank_z"],
                             key=lambda s: s.map(order) if s.name == "variant" else s)
     return kept.reset_index(drop=True)

@@ -159,7 +159,9 @@ DISTINCTIVE_TERMS = TableSchema(
                 "each unit and variant (and their rows in the other variant).",
     primary_key=("variant", "unit_type", "unit", "term"),
     columns=(
-        Column("variant", "str", "Text counted.", allowed=("all text", "reuse counted once"),
+        Column("variant", "str", "Text counted (`place names`: the gazetteer's names, left "
+               "out of the other two and ranked apart).",
+               allowed=("all text", "reuse counted once", "place names"),
                source="`analysis.text.keyness.vocabulary_tables`"),
         Column("unit_type", "str", "Unit compared with the rest.",
                allowed=("document", "admin_level"), source="`documents.csv`"),
@@ -352,6 +354,8 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
 
     out["distinctive_terms"] = vocab.vocabulary_tables(prepared, found, documents)
     doc_counts = vocab.count_matrix(tokens, prepared["doc_id"])
+    doc_counts = doc_counts.drop(columns=[t for t in doc_counts.columns
+                                          if t in vocab.place_terms()])
     out["distinctive_terms_sensitivity"] = vocab.prior_sensitivity(doc_counts)
 
     # What the notebook shows besides these: composition, agreement with the hand coding and
