@@ -58,7 +58,9 @@ def fig_unit_categories(table: pd.DataFrame) -> plt.Figure:
 
 def fig_targets_by_domain(table: pd.DataFrame) -> plt.Figure:
     """Dot matrix: number of targets per policy domain (rows) and document (columns); filled
-    dots for targets, open rings for reported facts."""
+    dots for targets, open rings for reported facts. A target whose clause is coded to several
+    domains counts once in each, so a column's dots add up to more than its targets (the
+    title says so)."""
     apply_style()
     counts = table.reset_index()
     domains = [d for d in counts["domain"].cat.categories if d in set(counts["domain"])]
@@ -78,6 +80,7 @@ def fig_targets_by_domain(table: pd.DataFrame) -> plt.Figure:
     ax.invert_yaxis()
     ax.set_xlim(-0.6, len(docs) - 0.4)
     ax.grid(True, color="0.9", zorder=0)
-    ax.set_title("Quantitative targets (filled) and reported facts (open) by policy domain")
+    ax.set_title("Quantitative targets (filled) and reported facts (open) by policy domain\n"
+                 "(a target counts once in each domain of its clause)", fontsize=9)
     fig.tight_layout()
     return fig

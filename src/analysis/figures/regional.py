@@ -242,6 +242,9 @@ def plot_similarity(similarity: pd.DataFrame, documents: pd.DataFrame) -> plt.Fi
         ax.set_xticks(range(len(plans) - 1), [short[d] for d in plans[:-1]], rotation=35,
                       ha="right", fontsize=7)
         ax.set_yticks(range(len(plans) - 1), [short[d] for d in plans[1:]], fontsize=7)
+        if ax is not axes[0]:
+            # Same rows as the first panel: their labels would run into its last column.
+            ax.tick_params(labelleft=False)
         ax.set_title(names[rep], fontsize=9)
         for spine in ax.spines.values():
             spine.set_visible(False)

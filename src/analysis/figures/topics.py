@@ -97,6 +97,9 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
     return fig
 
 
+_MARKERS = ("s", "^", "D", "v", "P", "X")
+
+
 def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
                     method: str | None = None,
                     groupings: Sequence[str] = ("doc_id", "admin_level", "province_en")
@@ -122,17 +125,23 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
     fig, axes = plt.subplots(1, len(groupings), figsize=(3.2 * len(groupings) + 1.6,
                                                          0.6 * k + 2.6), sharey=True)
     axes = np.atleast_1d(axes)
-    for ax, grouping in zip(axes, groupings):
+    for panel, (ax, grouping) in enumerate(zip(axes, groupings)):
         part = data[data["grouping"] == grouping]
         groups = sorted(part["group"].unique())
         offsets = np.linspace(-0.3, 0.3, len(groups)) if len(groups) > 1 else [0.0]
         for g, (group, offset) in enumerate(zip(groups, offsets)):
             rows = part[part["group"] == group].sort_values("topic")
             y = rows["topic"].to_numpy() + offset
-            colour = PALETTE[g % len(PALETTE)]
+            # Colour means a plan in the first panel only; the other panels' groups are told
+            # apart by marker and grey shade, so that no colour means two things.
+            if panel == 0:
+                colour, marker = PALETTE[g % len(PALETTE)], "o"
+            else:
+                colour = str(round(0.15 + 0.45 * g / max(len(groups) - 1, 1), 2))
+                marker = _MARKERS[g % len(_MARKERS)]
             ax.errorbar(rows["estimate"], y,
                         xerr=[rows["estimate"] - rows["ci_low"], rows["ci_high"] - rows["estimate"]],
-                        fmt="o", ms=3.5, lw=1, capsize=1.5, color=colour,
+                        fmt=marker, ms=3.5, lw=1, capsize=1.5, color=colour,
                         label=f"{group} ({int(rows['n_documents'].iloc[0])} plan"
                               f"{'s' if int(rows['n_documents'].iloc[0]) > 1 else ''}, "
                               f"{int(rows['n_clauses'].iloc[0])} clauses)")
