@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +79,29 @@ def test_a_manifest_row_with_doc_id_and_file_only_is_read_from_the_text(odd_buil
     problems = pd.read_csv(out / "input_problems.csv", dtype=str, keep_default_na=False)
     row = problems.set_index("doc_id").loc["nothing"]
     assert "year_start" in row["problem"] and "manifest.csv" in row["action"]
+
+
+def test_a_text_without_clauses_gives_an_empty_clause_table_with_its_columns():
+    # found building the 70 real pages: a page that is all furniture left no clause, and the
+    # per-document steps failed on a table without columns
+    from analysis.structure.clauses import CLAUSE_COLUMNS, clause_table
+
+    table, _ = clause_table("empty", "")
+    assert table.empty and list(table.columns) == CLAUSE_COLUMNS
+
+
+def test_places_and_group_comparisons_cope_with_unknown_or_single_groups():
+    from analysis.accidents.panel import corpus_places
+    from analysis.text.coding import group_differences
+
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "jurisdiction_zh": ["", "丽水市"],
+                              "jurisdiction_en": ["", "Lishui City"],
+                              "admin_level": ["city", "city"], "province_zh": ["", "浙江省"],
+                              "province_en": ["", "Zhejiang"], "parent_zh": ["", "浙江省"],
+                              "parent_en": ["", "Zhejiang Province"]})
+    places = corpus_places(documents)
+    assert "" not in set(places["geo_zh"]) and "丽水市" in set(places["geo_zh"])
+    # every plan at one level: no pair to compare, an empty table with its columns
+    boot = {d: {"share": np.zeros(20), "share_reps": np.zeros((5, 20))} for d in ("a", "b")}
+    table = group_differences(boot, documents, by="admin_level")
+    assert table.empty and "verdict" in table.columns

@@ -85,8 +85,9 @@ def corpus_places(manifest: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for rec in manifest.to_dict("records"):
-        rows.append((rec["jurisdiction_zh"], rec["jurisdiction_en"], rec["admin_level"],
-                     rec["doc_id"], "document"))
+        if rec["jurisdiction_zh"]:  # a plan whose place is not known has no coverage row
+            rows.append((rec["jurisdiction_zh"], rec["jurisdiction_en"], rec["admin_level"],
+                         rec["doc_id"], "document"))
         # Places the manifest leaves empty (a plan added without its province or parent)
         # are not places: they get no coverage row.
         if rec["province_zh"] and rec["province_zh"] != rec["jurisdiction_zh"]:

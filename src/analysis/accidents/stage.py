@@ -93,7 +93,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         from_manifest = corpus_places(documents)
         places = pd.concat([from_manifest[["geo_zh", "geo_en", "geo_level"]],
                             places[~places["geo_zh"].isin(from_manifest["geo_zh"])]])
-    places = places.drop_duplicates("geo_zh")
+    places = places[places["geo_zh"].fillna("") != ""].drop_duplicates("geo_zh")
     coverage = coverage_report(panel, places)
     fits = rolling_origin_forecasts(panel, n_sims=n_sims, seed=seed)
     backtest = backtest_table(fits)

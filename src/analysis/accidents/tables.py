@@ -36,7 +36,8 @@ TARGET_RULES = TableSchema(
         Column("plan", "str", "National plan (English)", nullable=True,
                source="national_targets.csv"),
         Column("label", "str", "Short English label", source=_FE),
-        Column("geography_zh", "str", "Geography (Chinese)", source=_FE),
+        Column("geography_zh", "str", "Geography (Chinese); empty where the plan's place is "
+               "not known", nullable=True, source=_FE),
         Column("geography_en", "str", "Geography (English; empty where not known)",
                nullable=True, source=_FE),
         Column("admin_level", "str", "Administrative level", ADMIN_LEVELS, source=_FE),
@@ -79,7 +80,8 @@ FEASIBILITY = TableSchema(
         Column("doc_id", "str", "Corpus document", nullable=True, source=_FE),
         Column("plan", "str", "National plan (English)", nullable=True, source=_FE),
         Column("label", "str", "Short English label", source=_FE),
-        Column("geography_zh", "str", "Geography (Chinese)", source=_FE),
+        Column("geography_zh", "str", "Geography (Chinese); empty where the plan's place is "
+               "not known", nullable=True, source=_FE),
         Column("geography_en", "str", "Geography (English; empty where not known)",
                nullable=True, source=_FE),
         Column("indicator", "str", "Indicator code", source=_FE),

@@ -95,7 +95,8 @@ ACCIDENT_TARGETS = TableSchema(
                "document.", source=_SRC_ACC),
         Column("doc_id", "str", "Document.", source="manifest"),
         Column("clause_id", "str", "Clause holding the goal.", source="`analysis.structure.clauses`"),
-        Column("geography_zh", "str", "Jurisdiction the goal applies to (the issuer's).",
+        Column("geography_zh", "str", "Jurisdiction the goal applies to (the issuer's); empty "
+               "where the plan's place is not known.", nullable=True,
                source="`documents.jurisdiction_zh`"),
         Column("geography_en", "str", "Jurisdiction in English (empty where the manifest "
                "gives none).", nullable=True, source="`documents.jurisdiction_en`"),

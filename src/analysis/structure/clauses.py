@@ -370,6 +370,11 @@ def _id_component(c: Clause) -> str:
     return str(c.number)
 
 
+#: Columns of :func:`clause_table` (those of ``clauses.csv``).
+CLAUSE_COLUMNS = ["doc_id", "clause_id", "parent_id", "level", "number_written", "number",
+                  "heading", "text", "char_start", "char_end", "inferred", "note"]
+
+
 def clause_table(doc_id: str, text: str) -> tuple[pd.DataFrame, Header]:
     """The clauses of one clean document as rows of ``clauses.csv`` (see the codebook)."""
     header = parse_header(text)
@@ -405,7 +410,8 @@ def clause_table(doc_id: str, text: str) -> tuple[pd.DataFrame, Header]:
             else heading_of(c.text.strip(), c.number_written),
             text=c.text.strip(), char_start=c.char_start, char_end=c.char_end,
             inferred=c.inferred, note=c.note))
-    table = pd.DataFrame(rows)
-    if not table.empty:
-        table["number"] = table["number"].astype("Int64")
+    # A text with no clause (everything was furniture) still gives a table with the columns,
+    # so that later steps read it like any other.
+    table = pd.DataFrame(rows, columns=CLAUSE_COLUMNS)
+    table["number"] = table["number"].astype("Int64")
     return table, header

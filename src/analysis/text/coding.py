@@ -335,6 +335,11 @@ def document_shares(boot: dict, scheme: str = "domain", level: float = LEVEL) ->
     return pd.DataFrame(rows)
 
 
+_DIFFERENCE_COLUMNS = ["comparison", "group_a", "group_b", "n_docs_a", "n_docs_b", "scheme",
+                       "code", "share_a", "share_b", "difference", "ci_low", "ci_high",
+                       "ci_low_adjusted", "ci_high_adjusted", "loo_sign_stable", "verdict"]
+
+
 def group_differences(boot: dict, documents: pd.DataFrame, by: str = "admin_level",
                       scheme: str = "domain", level: float = LEVEL,
                       pairs: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
@@ -366,7 +371,7 @@ def group_differences(boot: dict, documents: pd.DataFrame, by: str = "admin_leve
     """
     labels = codes(scheme)
     # A plan whose group is not known (empty in the manifest) forms its own "(unknown)" group.
-    groups = documents.set_index("doc_id")[by].fillna("(unknown)").astype(str)
+    groups = documents.set_index("doc_id")[by].fillna("").astype(str).replace("", "(unknown)")
     groups = groups[groups.index.isin(list(boot))]
     members = {g: sorted(groups.index[groups == g]) for g in sorted(set(groups))}
     if pairs is None:
@@ -375,6 +380,8 @@ def group_differences(boot: dict, documents: pd.DataFrame, by: str = "admin_leve
             rank = {level_: i for i, level_ in enumerate(ADMIN_ORDER)}
             names = sorted(names, key=lambda g: -rank.get(g, -1))
         pairs = list(combinations(names, 2))
+    if not pairs:  # one group only (every plan of one level or province): nothing to compare
+        return pd.DataFrame(columns=_DIFFERENCE_COLUMNS)
     n_tests = len(pairs) * len(labels)
     adjusted = 1 - (1 - level) / n_tests
     rows = []
