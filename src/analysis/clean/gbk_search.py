@@ -186,21 +186,11 @@ class ShiftSearch:
         return self._frequent[pending]
 
     def viable_mask(self, observed: str, j: int) -> np.ndarray:
-        """Trail bytes after which the damage can go on to produce ``observed[j]``: the first
-        byte of that unit, the first byte of a hidden private-use pair, or a lone byte shown
-        as '?' or as an ASCII letter."""
-        mask = np.zeros(256, dtype=bool)
-        if j >= len(observed):
-            return mask
-        obs = observed[j]
-        if obs == "?":
-            mask[:] = True
-            return mask
-        for b1, _ in byte_options(obs):
-            mask[b1] = True
-        mask[list(self.pua_firsts)] = True
-        if obs.isascii():
-            mask[ord(obs)] = True
+        """Trail bytes after which the damage can go on to produce ``observed[j]``: those of
+        :meth:`direct_mask`, or the first byte of a hidden private-use pair."""
+        mask = self.direct_mask(observed, j)
+        if j < len(observed) and observed[j] != "?":
+            mask[list(self.pua_firsts)] = True
         return mask
 
     def direct_mask(self, observed: str, j: int) -> np.ndarray:

@@ -43,6 +43,8 @@ class CleanedCorpus:
     per_doc: dict = field(default_factory=dict)
     #: Wall-clock seconds of reading and of the per-document work.
     seconds: dict = field(default_factory=dict)
+    #: What each plan's text says of itself (:func:`analysis.pipeline.metadata.complete_manifest`).
+    metadata: dict = field(default_factory=dict)
 
 
 def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
@@ -74,7 +76,7 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     manifest, documents, problems = read_corpus(raw)
     # The manifest needs only doc_id and file: place, level, years and type come from the
     # text (else the manifest), before the per-document work that needs the plan year.
-    manifest, documents, problems = complete_manifest(manifest, documents, problems)
+    manifest, documents, problems, readings = complete_manifest(manifest, documents, problems)
     seconds = {"read": time.perf_counter() - clock}
     show = sys.stderr.isatty() if progress is None else progress
     wanted = ("clean", "structure") + (("targets",) if "targets" in later else ()) + (
@@ -99,7 +101,7 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     log = pd.DataFrame(log_rows, columns=tables.CLEANING_LOG.column_names)
     spans = pd.DataFrame(span_rows, columns=tables.GARBLED_SPANS.column_names)
     return CleanedCorpus(documents_table, log, spans, texts, problems, manifest, per_doc,
-                         seconds)
+                         seconds, readings)
 
 
 def write_clean(corpus: CleanedCorpus, out: Path, previous_outputs: frozenset[str] = frozenset()
@@ -202,7 +204,7 @@ def structure_corpus(corpus: CleanedCorpus, manifest_meta: pd.DataFrame) -> pd.D
         manifest_values = {"title": meta.at[doc_id, "title_zh"], "issuer": meta.at[doc_id, "issuer_zh"],
                            "issue_date": meta.at[doc_id, "issue_date"],
                            "doc_number": meta.at[doc_id, "doc_number"]}
-        read = corpus.per_doc.get(doc_id, {}).get("clean", {}).get("metadata", {})
+        read = corpus.metadata.get(doc_id, {})
         for col in ("title", "issuer", "issue_date", "doc_number"):
             # The text's own fields first (CMS field, header, footer), then the header parse,
             # the removed attachment name, and the manifest.

@@ -27,7 +27,7 @@ import pandas as pd
 #: Per-document stages in order, each with the entry modules whose import closure is its
 #: code version. Later stages read the result of earlier ones.
 STAGES: dict[str, tuple[str, ...]] = {
-    "clean": ("analysis.clean.rules", "analysis.clean.reference", "analysis.extract.metadata"),
+    "clean": ("analysis.clean.rules", "analysis.clean.reference"),
     "structure": ("analysis.structure.clauses",),
     "targets": ("analysis.extract.extraction", "analysis.pipeline.tables",
                 "analysis.core.schema", "analysis.core.io"),
@@ -78,12 +78,7 @@ def clean_document(doc_id: str, text: str) -> dict:
                   best_guess=g.best_guess, best_guess_simplified=to_simplified(g.best_guess),
                   status=g.status, posterior=round(g.posterior, 4), gain=round(g.margin, 2),
                   n_candidates=g.n_candidates) for g in ctx.garbled]
-    # Metadata are read from the text as decoded (CMS fields and the 印发 footer are
-    # furniture that cleaning removes); the manifest fills the gaps later.
-    from analysis.extract.metadata import read_metadata
-
-    return dict(text=result.text, log=list(result.log), spans=spans, fields=fields,
-                metadata=read_metadata(text))
+    return dict(text=result.text, log=list(result.log), spans=spans, fields=fields)
 
 
 def structure_document(doc_id: str, clean: str) -> dict:

@@ -44,7 +44,8 @@ def _pick(read: dict, field: str, manifest_value: str) -> tuple[str, str]:
 
 def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
                       problems: list[InputProblem]
-                      ) -> tuple[pd.DataFrame, list[RawDocument], list[InputProblem]]:
+                      ) -> tuple[pd.DataFrame, list[RawDocument], list[InputProblem],
+                                 dict[str, dict]]:
     """Fill every plan's place, level, years and type from its text, else its manifest row.
 
     Parameters
@@ -58,12 +59,14 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
 
     Returns
     -------
-    manifest, documents, problems
+    manifest, documents, problems, read
         The manifest with the fields filled plus :data:`SOURCE_COLUMNS` and
-        ``jurisdiction_code``; the documents that can be analysed; all problems.
+        ``jurisdiction_code``; the documents that can be analysed; all problems; and each
+        kept plan's reading (``doc_id`` → :func:`read_metadata` result), which the build also
+        uses for title, issuer, issue date and document number (read once per plan).
     """
     rows = manifest.set_index("doc_id", drop=False)
-    completed, kept = [], []
+    completed, kept, readings = [], [], {}
     for doc in documents:
         row = rows.loc[doc.doc_id].to_dict()
         read = read_metadata(doc.text)
@@ -92,5 +95,6 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
             continue
         completed.append(out)
         kept.append(doc)
+        readings[doc.doc_id] = read
     columns = list(manifest.columns) + ["jurisdiction_code", *SOURCE_COLUMNS]
-    return pd.DataFrame(completed, columns=columns, dtype=str), kept, problems
+    return pd.DataFrame(completed, columns=columns, dtype=str), kept, problems, readings
