@@ -32,6 +32,12 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
+def removals(raw: str, log: list[tuple]) -> dict[int, tuple[str, str]]:
+    """Raw character index → (rule, note) of the logged change that deleted it, for every
+    raw character that does not survive (see :func:`surviving`)."""
+    return _follow(raw, log)[1]
+
+
 def surviving(raw: str, log: list[tuple]) -> np.ndarray:
     """Which characters of ``raw`` survive the logged cleaning steps.
 
@@ -48,18 +54,26 @@ def surviving(raw: str, log: list[tuple]) -> np.ndarray:
     numpy.ndarray
         Boolean, one entry per raw character.
     """
+    return _follow(raw, log)[0]
+
+
+def _follow(raw: str, log: list[tuple]) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
     # origin[i] = raw index of the current text's character i, or -1 if inserted by a rule.
     origin = np.arange(len(raw))
     length = len(raw)
-    steps: dict[int, list[tuple[int, str, str]]] = {}
+    removed_by: dict[int, tuple[str, str]] = {}
+    steps: dict[int, list[tuple]] = {}
     for row in log:
-        steps.setdefault(row[1], []).append((row[3], row[4], row[5]))
+        steps.setdefault(row[1], []).append((row[3], row[4], row[5], row[2], row[6]))
     for step in sorted(steps):
         pieces, last = [], 0
-        for position, before, after in sorted(steps[step], key=lambda c: c[0]):
+        for position, before, after, rule, note in sorted(steps[step], key=lambda c: c[0]):
             pieces.append(origin[last:position])
             kept = origin[position:position + min(len(before), len(after))]
             pieces.append(kept)
+            for index in origin[position + len(kept):position + len(before)]:
+                if index >= 0:
+                    removed_by[int(index)] = (rule, note)
             if len(after) > len(before):
                 pieces.append(np.full(len(after) - len(before), -1))
             last = position + len(before)
@@ -68,7 +82,7 @@ def surviving(raw: str, log: list[tuple]) -> np.ndarray:
         length = len(origin)
     alive = np.zeros(len(raw), dtype=bool)
     alive[origin[origin >= 0]] = True
-    return alive
+    return alive, {i: r for i, r in removed_by.items() if not alive[i]}
 
 
 def page_cleaning(page_id: str, text: str, gold: pd.DataFrame) -> dict:
