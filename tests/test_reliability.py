@@ -86,3 +86,13 @@ def test_reliability_sample_files_are_complete_and_valid():
         for column, allowed in valid.items():
             for cell in table[column]:
                 assert split_cell(cell) <= allowed, (name, cell)
+
+
+def test_the_study_reproduces_its_published_figures():
+    from analysis.evaluation.reliability import reliability_study
+
+    study = reliability_study(n_boot=50)
+    masi = study["alpha"].set_index(["scheme", "code"]).loc[("domain", "all (MASI)")]
+    assert masi["n_units"] == 150 and 0.85 < masi["alpha"] < 0.95
+    rules = study["rules"].set_index("scheme")["kappa"]
+    assert 0.55 < rules["domain"] < 0.70 and 0.50 < rules["instrument"] < 0.70

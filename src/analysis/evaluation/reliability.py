@@ -15,6 +15,7 @@ resampling loop and the table layout are.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -25,6 +26,7 @@ from nltk.metrics.distance import masi_distance
 SEED = 20261129
 LEVEL = 0.95
 SCHEMES = {"domain": "domains", "instrument": "instruments", "phase": "phases"}
+PHASES = ("prevention", "preparedness", "response", "recovery")
 
 
 def split_cell(value) -> frozenset[str]:
@@ -166,3 +168,45 @@ def disagreements(codings: Mapping[str, pd.DataFrame], sample: pd.DataFrame) -> 
                 row["text"] = text.at[clause_id, "text"]
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def reliability_study(folder: Path | None = None, clauses: pd.DataFrame | None = None,
+                      n_boot: int = 500) -> dict[str, pd.DataFrame]:
+    """The reliability study of ``tests/gold/reliability``: coders' alpha, and the rules
+    scored against the adjudicated codes on clauses they were not written on.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        The study's folder (default: ``tests/gold/reliability`` of the repository).
+    clauses : pandas.DataFrame, optional
+        ``clauses.csv``, for the rules' background clauses (default: the built table).
+    n_boot : int
+        Bootstrap replicates for every interval.
+
+    Returns
+    -------
+    dict
+        ``alpha``: :func:`alpha_table` of the two coders; ``rules``: the pooled rows of
+        :func:`analysis.text.coding.gold_agreement` for domains and instruments (column
+        ``scheme`` added).
+    """
+    from analysis.core.paths import processed_dir, repo_root
+    from analysis.text.coding import codes, gold_agreement
+
+    folder = Path(folder) if folder else repo_root() / "tests" / "gold" / "reliability"
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+
+    sample = read("sample.csv")
+    coders = {"coder_b": read("coder_b.csv"), "coder_c": read("coder_c.csv")}
+    labels = {"domain": codes("domain"), "instrument": codes("instrument"),
+              "phase": list(PHASES)}
+    if clauses is None:
+        clauses = pd.read_csv(processed_dir() / "clauses.csv")
+    agreement = gold_agreement(sample[["clause_id", "text"]],
+                               read("adjudicated.csv")[["clause_id", "domains", "instruments"]],
+                               clauses=clauses, n_boot=n_boot)
+    rules = pd.concat([table[table["code"] == "overall (pooled)"].assign(scheme=scheme)
+                       for scheme, table in agreement.items()], ignore_index=True)
+    return {"alpha": alpha_table(coders, labels, n_boot=n_boot), "rules": rules}
