@@ -44,11 +44,9 @@ setup: $(STAMP)
 data: setup
 	$(PY) -m analysis build || [ $$? -eq 1 ]
 
+# Notebooks run one per core (each in its own kernel, so the outputs are those of a serial run).
 notebooks: data
-	@for nb in $(NOTEBOOKS); do \
-	  echo "executing $$nb"; \
-	  $(PY) -m analysis run-notebook "$$nb" || exit 1; \
-	done
+	$(PY) -m analysis run-notebook --jobs 0 $(NOTEBOOKS)
 
 # The build runs first so that nbval checks the notebooks against freshly rebuilt tables.
 test: data

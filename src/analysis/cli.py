@@ -40,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--year", default=None, help="shorthand for --year-start Y --year-end Y")
     for f in ADD_PLAN_FIELDS:
         a.add_argument("--" + f.replace("_", "-"), dest=f, default=None)
-    nb = sub.add_parser("run-notebook", help="execute a notebook in place (stores outputs)")
-    nb.add_argument("path")
+    nb = sub.add_parser("run-notebook", help="execute notebooks in place (stores outputs)")
+    nb.add_argument("path", nargs="+")
+    nb.add_argument("--jobs", type=int, default=1,
+                    help="notebooks executed at once (0: one per core; default 1)")
     be = sub.add_parser("bench", help="run benchmarks")
     be.add_argument("--out", default="bench/results.json")
     be.add_argument("--only", default=None, help="comma-separated benchmark names")
@@ -115,10 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "add-plan":
         return _add_plan(args)
     if args.command == "run-notebook":
-        from analysis.core.notebooks import run_notebook
+        from analysis.core.notebooks import run_notebook, run_notebooks
 
-        run_notebook(args.path)
-        return 0
+        if len(args.path) == 1:
+            run_notebook(args.path[0])
+            return 0
+        return run_notebooks(args.path, jobs=args.jobs or None)
     if args.command == "bench":
         from analysis.core.bench import run_benchmarks
 

@@ -20,6 +20,7 @@ from analysis.pipeline import tables
 from analysis.pipeline.cache import DocumentCache
 from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
 from analysis.pipeline.metadata import complete_manifest
+from analysis.pipeline.stamps import StageStamps
 from analysis.pipeline.status import (BUILD_INFO, FAILED_MARK, previous_build_outputs,
                                       write_build_info)
 from analysis.core.io import atomic_write_text
@@ -311,6 +312,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     # build_info.json is the mark of a finished build: removed first, written last, so an
     # interrupted or failed build leaves no mark and `analysis status` says so.
     previous_outputs = frozenset(previous_build_outputs(out))
+    stamps = StageStamps(raw, out)  # reads the last build's record before it is removed
     (out / BUILD_INFO).unlink(missing_ok=True)
     cache = cache or DocumentCache(out / ".cache", enabled=False)
     clock = time.perf_counter()
@@ -337,21 +339,33 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
         print(f"per-document work: {cache.summary()}", flush=True)
     ran = ["clean", "structure"]
     order = list(corpus.texts)
-    for name, module in later:
-        print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
+    names = [name for name, _ in later]
+    for i, (name, module) in enumerate(later):
         clock = time.perf_counter()
         if name == "targets":
+            print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
             write_targets(corpus.per_doc, out)
         else:
-            if name in ("regional", "topics"):
-                (out / ".cache").mkdir(parents=True, exist_ok=True)
-                seed_token_caches(corpus.per_doc, order, out / ".cache")
-            module.build(raw, out)
+            # What this stage and the later ones write is not an input of this stage.
+            own = frozenset(schema.filename for _, later_module in later[i:]
+                            for schema in getattr(later_module, "SCHEMAS", []))
+            fingerprint = stamps.fingerprint(name, own | stamps.later_outputs(names[i:]))
+            if stamps.up_to_date(name, fingerprint):
+                print(f"stage {module.__name__.removeprefix('analysis.')}: up to date (same "
+                      "inputs, code and libraries as the last build; its tables kept)",
+                      flush=True)
+                stamps.keep(name)
+            else:
+                print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
+                if name in ("regional", "topics"):
+                    (out / ".cache").mkdir(parents=True, exist_ok=True)
+                    seed_token_caches(corpus.per_doc, order, out / ".cache")
+                stamps.record(name, fingerprint, module.build(raw, out))
         ran.append(name)
         timings[name] = time.perf_counter() - clock
     atomic_write_text(out / "README.md", codebook_markdown(all_schemas(), CODEBOOK_PREAMBLE))
     cache.prune()
-    write_build_info(raw, out, ran, 1 if corpus.problems else 0)
+    write_build_info(raw, out, ran, 1 if corpus.problems else 0, stamps.current)
     docs = corpus.documents
     print(f"built {len(docs)} document(s): {int(docs['n_chars_raw'].sum())} raw -> "
           f"{int(docs['n_chars_clean'].sum())} clean characters; "

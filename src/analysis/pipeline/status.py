@@ -74,8 +74,11 @@ def output_digests(out: Path) -> dict[str, str]:
 FAILED_MARK = ".build_failed"
 
 
-def write_build_info(raw: Path, out: Path, stages: list[str], exit_code: int) -> Path:
-    """Record what this build read and wrote (called last by the build)."""
+def write_build_info(raw: Path, out: Path, stages: list[str], exit_code: int,
+                     stage_stamps: dict | None = None) -> Path:
+    """Record what this build read and wrote (called last by the build); ``stage_stamps``
+    are the fingerprints and files of the corpus-level stages
+    (:class:`analysis.pipeline.stamps.StageStamps`)."""
     info = {
         "package_version": __version__,
         "code_sha256": code_digest(),
@@ -84,6 +87,7 @@ def write_build_info(raw: Path, out: Path, stages: list[str], exit_code: int) ->
         "exit_code": exit_code,
         "inputs": input_digests(raw),
         "outputs": output_digests(out),
+        "stage_stamps": stage_stamps or {},
     }
     path = out / BUILD_INFO
     atomic_write_text(path, json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

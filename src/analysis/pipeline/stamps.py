@@ -1,0 +1,112 @@
+"""Skip a corpus-level stage whose inputs are those of the last build (make's rule, by
+content rather than by time).
+
+A stage's *fingerprint* is the SHA-256 of everything its output can depend on: the package
+code and resources, the installed library versions, the ``ANALYSIS_*`` settings in the
+environment, the raw inputs, and the bytes of every table the build has written before the
+stage runs (clean texts, clauses, the earlier stages' tables). ``build_info.json`` keeps, per
+stage, that fingerprint and the files the stage wrote. When a later build reaches the stage
+with the same fingerprint, and every one of those files is still on disk with the checksum
+the last build recorded, the stage is not run again: its tables are the ones it would write.
+Any change to a plan, to the code or to an earlier table runs the stage again.
+
+This is the same rule as DVC's stage lock (``dvc.lock``); it is written here because the
+pipeline's stages are Python functions, not commands, and the checksums are already kept in
+``build_info.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from analysis.corpus.checksums import sha256_file
+from analysis.pipeline.status import (BUILD_INFO, code_digest, input_digests, output_digests,
+                                      resources_digest)
+
+#: Environment variables that change what a stage computes (paths such as ANALYSIS_ROOT do
+#: not: they say where, not what).
+_IGNORED_SETTINGS = frozenset({"ANALYSIS_ROOT"})
+
+
+def _library_versions() -> str:
+    names = sorted(f"{d.metadata['Name'].lower()}=={d.version}" for d in metadata.distributions()
+                   if d.metadata["Name"])
+    return "\n".join(names)
+
+
+def _settings() -> str:
+    return "\n".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                     if k.startswith("ANALYSIS_") and k not in _IGNORED_SETTINGS)
+
+
+class StageStamps:
+    """Fingerprints of the stages of one build, and the record of the last build.
+
+    Parameters
+    ----------
+    raw, out : Path
+        The build's raw and output folders.
+    """
+
+    def __init__(self, raw: Path, out: Path):
+        self.out = Path(out)
+        base = hashlib.sha256()
+        for part in (code_digest(), resources_digest(), _library_versions(), _settings(),
+                     json.dumps(input_digests(Path(raw)), sort_keys=True)):
+            base.update(part.encode("utf-8") + b"\0")
+        self._base = base.hexdigest()
+        self.previous = _previous_record(self.out)
+        self.current: dict[str, dict] = {}
+
+    def fingerprint(self, stage: str, exclude: frozenset[str] = frozenset()) -> str:
+        """Fingerprint of ``stage`` given the tables now in the output folder, leaving out
+        ``exclude`` (the files that this stage or a later one wrote last time)."""
+        digest = hashlib.sha256((self._base + "\0" + stage).encode("utf-8"))
+        for name, sha in output_digests(self.out).items():
+            if name not in exclude and name != "README.md":
+                digest.update(f"{name}\0{sha}\0".encode("utf-8"))
+        return digest.hexdigest()
+
+    def later_outputs(self, stages: list[str]) -> frozenset[str]:
+        """Files that the last build recorded for any of ``stages``."""
+        return frozenset(name for stage in stages
+                         for name in self.previous.get(stage, {}).get("outputs", {}))
+
+    def up_to_date(self, stage: str, fingerprint: str) -> bool:
+        """True if the last build ran ``stage`` with this fingerprint and its files are on
+        disk unchanged."""
+        record = self.previous.get(stage)
+        if not record or record.get("fingerprint") != fingerprint:
+            return False
+        for name, sha in record.get("outputs", {}).items():
+            path = self.out / name
+            if not path.is_file() or sha256_file(path) != sha:
+                return False
+        return True
+
+    def record(self, stage: str, fingerprint: str, written: list[Path] | None) -> None:
+        """Remember what ``stage`` wrote in this build (for the next one)."""
+        outputs = {}
+        for path in written or []:
+            path = Path(path)
+            if path.is_file():
+                outputs[path.resolve().relative_to(self.out.resolve()).as_posix()] = \
+                    sha256_file(path)
+        self.current[stage] = {"fingerprint": fingerprint, "outputs": dict(sorted(outputs.items()))}
+
+    def keep(self, stage: str) -> None:
+        """Carry the last build's record of a stage that was up to date."""
+        self.current[stage] = self.previous[stage]
+
+
+def _previous_record(out: Path) -> dict[str, dict]:
+    path = out / BUILD_INFO
+    if not path.exists():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("stage_stamps", {}))
+    except (ValueError, AttributeError):
+        return {}
