@@ -135,7 +135,8 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
         else:
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
             if nxt and 4 <= len(line) <= 40 and "。" not in line \
-                    and (not _title_like(nxt) or line.endswith(("、", "，", ","))
+                    and (not _title_like(nxt) or line.endswith(("、", "，", ",", "和", "及",
+                                                                   "与", "暨", "的"))
                          or nxt.startswith(("和", "及", "与", "暨"))) \
                     and not re.search(r"->|>|»|^•|\|", line) and not LABEL.search(line) \
                     and _title_like(line + nxt) and len(nxt) <= 30:
@@ -243,9 +244,15 @@ def _unwrap(value: str) -> str:
 
 
 def _prefer_quoted(title: str, variants: list[str]) -> str:
-    """The same title as another copy writes it with its quotes (湖南省十三五… → “十三五”)."""
+    """The same title as another copy writes it with its quotes (湖南省十三五… → “十三五”),
+    or in full where the heading shows only its end: a heading wrapped over lines or cut by
+    a page break (建设规划(2020-2030年) under 关于印发山东省…建设规划(2020-2030年)的通知)."""
     same = [v for v in variants if _key(v) == _key(title) and v.count("“") > title.count("“")]
-    return same[0] if same else title
+    if same:
+        return same[0]
+    key = _key(title)
+    longer = [v for v in variants if key and len(_key(v)) > len(key) and _key(v).endswith(key)]
+    return max(longer, key=len) if longer else title
 
 
 # -- signature, cover and footer --------------------------------------------------------------
@@ -338,9 +345,13 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
     """Years of a page whose title is not shown: an opening 2022年全市…工作, else the latest
     five-year period named in the first lines."""
     body = "\n".join(lines[:40])
-    first = re.match(r"((?:19|20)\d{2})年(?:全|我|本)", lines[0] if lines else "")
-    if first:
-        return first.group(1), first.group(1)
+    # The year that opens the page's first sentence about the year's work: 2022年全市…,
+    # X新区2022年应急管理工作总体要求是, 2022年应急管理工作的总体要求是.
+    for line in lines[:3]:
+        first = re.match(r"^.{0,12}?((?:19|20)\d{2})年(?:全|我|本|[^。，,]{0,12}?工作"
+                         r"(?:的)?(?:总体要求|要点|思路|重点|安排|任务))", line)
+        if first:
+            return first.group(1), first.group(1)
     named = [v for k, v in _FIVE_YEAR.items() if k in body]
     return (str(named[-1][0]), str(named[-1][1])) if named else ("", "")
 
