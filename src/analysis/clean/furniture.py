@@ -41,6 +41,7 @@ FIELD_LABELS = (
     "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
     "分享到", "打印", "视力保护色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
+    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态", "专业属性", "属性", "备注",
 )
 _LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label)) for label in FIELD_LABELS),
                          key=len, reverse=True))
@@ -48,6 +49,7 @@ _BULLET = r"^\s*(?:[•·▪◆■□●○\-*]|\d{1,2}[.、．](?!\d))?\s*"
 _DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 _FIELD_START = re.compile(rf"{_BULLET}(?:(?:{_DATE})\s*)?(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})"
                           rf"\s*[:：]|(?:{_LABEL})\s*[|｜])")
+_BARE_LABEL = re.compile(rf"^\s*(?:{_LABEL})\s*$")
 _LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:：])\s*"
                          r"[\[【(（]?\s*[\]】)）]?\s*$")
 _NUMERIC_DATE = r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
@@ -63,18 +65,23 @@ _POSITION = re.compile(r"^\s*(?:您?(?:当前|现在|所在)(?:所在)?的?位�
                        r"\s*[:：]?")
 _CRUMB_SEP = re.compile(r"\s*(?:->|>>>|>>|》》|＞＞|>|＞|»|›)\s*")
 _CHROME_WORDS = re.compile(
+    r"分享好友和朋友圈|分享给好友|扫描二维码|放大字体|缩小字体|我要纠错|推荐新闻|推荐阅读|热点新闻|"
     r"无障碍浏览|无障碍|打开适老化模式|适老化|关怀版|长辈版|注册|登录|扫一扫在手机打开当前页|"
     r"扫一扫|手机版|点击查看更多|查看更多|更多|返回顶部|返回首页|返回|下载|相关|举报|我要打印|"
     r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
-    r"联系我们|字体|字号|默认|大|中|小|x|X|[\[\]【】()（）:：|｜/\s]")
+    r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|大|中|小|x|X|[\[\]【】()（）:：|｜/\s]")
+#: What may stand beside a date on a page's date line: labels, a view counter, chrome words.
+_DATED_CHROME = re.compile(r"(?:发布)?(?:时间|日期)|浏览(?:次数|量)?|阅读(?:次数|量)?|点击(?:数|量)?|"
+                           r"次|人次|(?:来源|作者)[:：]?[^\s:：]{0,24}|\d+")
 _DOC_SITE = re.compile(
     r"^\s*(?:上传人[:：].*|.{1,80}_第\d+页|第\d+页\s*/\s*共\d+页|资源描述|点击查看更多>*|"
     r"《[^》\n]{1,80}》由会员分享[，,].{0,120}搜索。?)\s*$")
 _NEWS = re.compile(
     r"^\s*(?:近日[，,].{0,200}(?:内容如下|全文如下|通知如下)[。：:]?|"
     r".{0,200}(?:通知如下|全文如下)[：:]|[(（]来源[:：][^)）\n]{1,40}[)）]|"
-    r"原标题[:：].*|(?:责任)?编辑[:：].{0,20}|相关新闻.{0,20}|相关阅读.{0,20}|相关链接.{0,20})"
+    r"原标题[:：].*|(?:责任)?编辑[:：].{0,20}|相关新闻.{0,20}|相关阅读.{0,20}|相关链接.{0,20}|"
+    r"核心提示[:：].{0,300}|政策解读[:：]?)"
     r"\s*$")
 _TOC_HEAD = re.compile(r"^\s*(?:目\s*录|目\s*次|录)\s*$")
 _TOC_TAIL = re.compile(r"目\s*录\s*$")
@@ -91,7 +98,15 @@ _TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|�
 _DOC_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号《(.+)》$")
 _TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
 _SENTENCE_MARK = re.compile(r"[。；;！!？?]")
+_TOC_ENTRY = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
+                        r"[(（][一二三四五六七八九十\d]+[)）])[^。；;！!？?]{1,40}。?[\s.…·]+(\d{1,3})\s*$")
 _PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}|[\s.…·?？]{2,})\s*$")
+
+
+#: A site's watermark: a short brand with its domain (公文汇 www.gongwenhui.com) on a line of
+#: its own.
+_WATERMARK = re.compile(r"^\s*[\u4e00-\u9fff]{0,8}[\s,，|]*(?:https?://)?(?:www\.)?[a-z0-9-]{2,30}"
+                        r"\.(?:com|cn|net|org|cc|top|vip)(?:\.cn)?/?\s*$", re.I)
 
 
 def _key(line: str) -> str:
@@ -118,7 +133,15 @@ def _is_field_line(line: str) -> bool:
 
 def _is_chrome(line: str) -> bool:
     rest = _CHROME_WORDS.sub("", line)
-    return not rest.strip() and bool(re.search(r"[\u4e00-\u9fff]", line))
+    if not rest.strip() and bool(re.search(r"[\u4e00-\u9fff]", line)):
+        return True
+    # A date line of the page (2020-12-30 906; 时间:2025-07-26 16:37:39 分享): a numeric date
+    # with nothing beside it but labels, a counter and chrome words.
+    date = re.search(_NUMERIC_DATE, line)
+    if not date or len(line) > 60:
+        return False
+    rest = line[:date.start()] + " " + line[date.end():]
+    return not _CHROME_WORDS.sub("", _DATED_CHROME.sub("", rest)).strip()
 
 
 def _classify(line: str) -> str:
@@ -129,7 +152,7 @@ def _classify(line: str) -> str:
         return "breadcrumb"
     if _is_field_line(line) or _LABEL_ONLY.match(line) or _DATE_LINE.match(line):
         return "cms_field"
-    if _DOC_SITE.match(line):
+    if _DOC_SITE.match(line) or _WATERMARK.match(line):
         return "doc_site"
     if _CITATION.match(line):
         return "cms_field"
@@ -195,6 +218,18 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         kinds[k] = kind
         if not kind and len(line.strip()) > 40 and _SENTENCE_MARK.search(line):
             body_started = True
+    # A field table laid out one cell per line (发布单位 / 安徽省安全生产委员会 / 发布文号 /
+    # 皖安〔2024〕1号): two or more bare labels in the page head; each takes the short lines
+    # under it up to the next label.
+    bare = [k for k, line in enumerate(lines) if starts[k] <= HEAD_CHARS and _BARE_LABEL.match(line)]
+    if len(bare) >= 2:
+        for k in bare:
+            kinds[k] = kinds[k] or "cms_field"
+            for j in range(k + 1, min(k + 3, len(lines))):
+                value = lines[j].strip()
+                if j in bare or not value or len(value) > 30 or _SENTENCE_MARK.search(value):
+                    break
+                kinds[j] = kinds[j] or "cms_field"
     # Runs of three or more bullets with short values in the page head: unlabelled CMS fields.
     run: list[int] = []
     for k, line in enumerate(lines + [""]):
@@ -229,6 +264,21 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 and len(_ENUMERATED.findall(lines[k])) >= 3:
             kinds[k] = "toc"
         k += 1
+    # Tables of contents without a 目录 line: three or more numbered headings in a row, each
+    # ending in a page number that never decreases (一、现状与形势 7 / （一）进展与成效。 7).
+    run, last = [], -1
+    for k, line in enumerate(lines + ["x"]):
+        m = _TOC_ENTRY.match(line) if k < len(lines) else None
+        if m and int(m.group(1)) >= last:
+            run.append(k)
+            last = int(m.group(1))
+            continue
+        if k < len(lines) and not line.strip():
+            continue
+        if len(run) >= 3:
+            for j in run:
+                kinds[j] = kinds[j] or "toc"
+        run, last = ([k], int(m.group(1))) if m else ([], -1)
     # Site copies: a page heading repeated by the document (possibly split over lines), or a
     # site summary that a later paragraph begins with; only the first copy goes.
     keys = [_key(line) for line in lines]

@@ -108,8 +108,9 @@ def page_cleaning(page_id: str, text: str, gold: pd.DataFrame) -> dict:
             "boxes": result.text.count("□")}
 
 
-def cleaning_scores(split: str = "dev") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Score cleaning on every page of a split.
+def cleaning_scores(split: str = "dev", folder=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score cleaning on every page of a split (``folder``: a corpus laid out like
+    ``tests/corpus``, the default).
 
     Returns
     -------
@@ -119,8 +120,9 @@ def cleaning_scores(split: str = "dev") -> tuple[pd.DataFrame, pd.DataFrame]:
     per_page : pandas.DataFrame
         :func:`page_cleaning` rows.
     """
-    gold = pd.read_csv(corpus_dir() / "gold" / "spans.csv", dtype=str, keep_default_na=False)
-    table = pages(split)
+    folder = folder if folder is not None else corpus_dir()
+    gold = pd.read_csv(folder / "gold" / "spans.csv", dtype=str, keep_default_na=False)
+    table = pages(split, folder)
     rows = [page_cleaning(pid, text, gold[gold["page_id"] == pid])
             for pid, text in zip(table["page_id"], table["text"])]
     per_page = pd.DataFrame(rows)

@@ -24,14 +24,24 @@ def corpus_dir() -> Path:
     return repo_root() / "tests" / "corpus"
 
 
-def pages(split: str) -> pd.DataFrame:
+def pages(split: str, folder: Path | None = None) -> pd.DataFrame:
     """Pages of one split (``dev`` or ``test``), without pages the developers have seen when
-    ``split == "test"``: columns ``page_id, site, split, seen_by_developers, text``."""
-    table = pd.read_csv(corpus_dir() / "split.csv", dtype=str, keep_default_na=False)
+    ``split == "test"``: columns ``page_id, site, split, seen_by_developers, text``.
+
+    ``folder`` is a corpus laid out like ``tests/corpus`` (default); a held-out set without a
+    ``split.csv`` (``tests/corpus_test2``) is all ``test``.
+    """
+    folder = Path(folder) if folder is not None else corpus_dir()
+    if (folder / "split.csv").exists():
+        table = pd.read_csv(folder / "split.csv", dtype=str, keep_default_na=False)
+    else:
+        ids = sorted(p.stem for p in (folder / "pages").glob("*.txt"))
+        table = pd.DataFrame({"page_id": ids, "site": "", "split": "test",
+                              "seen_by_developers": "no"})
     table = table[table["split"] == split]
     if split == "test":
         table = table[table["seen_by_developers"] != "yes"]
-    texts = [(corpus_dir() / "pages" / f"{pid}.txt").read_text(encoding="utf-8")
+    texts = [(folder / "pages" / f"{pid}.txt").read_text(encoding="utf-8")
              for pid in table["page_id"]]
     return table.assign(text=texts).reset_index(drop=True)
 
@@ -77,9 +87,11 @@ def score_metadata(predicted: dict[str, dict[str, str]], gold: pd.DataFrame) -> 
     return pd.DataFrame(rows)
 
 
-def metadata_scores(split: str = "dev") -> pd.DataFrame:
-    """Read every page of a split and score it against the gold (:func:`score_metadata`)."""
-    gold = pd.read_csv(corpus_dir() / "gold" / "metadata.csv", dtype=str, keep_default_na=False)
-    table = pages(split)
+def metadata_scores(split: str = "dev", folder: Path | None = None) -> pd.DataFrame:
+    """Read every page of a split and score it against the gold (:func:`score_metadata`);
+    ``folder`` as in :func:`pages`."""
+    folder = Path(folder) if folder is not None else corpus_dir()
+    gold = pd.read_csv(folder / "gold" / "metadata.csv", dtype=str, keep_default_na=False)
+    table = pages(split, folder)
     predicted = {pid: read_metadata(pid, text) for pid, text in zip(table["page_id"], table["text"])}
     return score_metadata(predicted, gold)

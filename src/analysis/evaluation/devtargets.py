@@ -87,8 +87,9 @@ def match_page(extracted: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["value", "kind", "gold_kind", "gold_text"])
 
 
-def target_scores(split: str = "dev") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Target precision and recall on one split of the development corpus.
+def target_scores(split: str = "dev", folder=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Target precision and recall on one split of the development corpus (``folder``: a
+    corpus laid out like ``tests/corpus``, the default).
 
     Returns
     -------
@@ -98,10 +99,11 @@ def target_scores(split: str = "dev") -> tuple[pd.DataFrame, pd.DataFrame]:
     detail : pandas.DataFrame
         Per gold row: ``page_id, text, kind, found_as`` (``target``, ``fact`` or empty).
     """
-    gold = pd.read_csv(corpus_dir() / "gold" / "targets.csv", dtype=str, keep_default_na=False)
-    meta = pd.read_csv(corpus_dir() / "gold" / "metadata.csv", dtype=str,
+    folder = folder if folder is not None else corpus_dir()
+    gold = pd.read_csv(folder / "gold" / "targets.csv", dtype=str, keep_default_na=False)
+    meta = pd.read_csv(folder / "gold" / "metadata.csv", dtype=str,
                        keep_default_na=False).set_index("page_id")
-    table = pages(split)
+    table = pages(split, folder)
     gold = gold[gold["page_id"].isin(table["page_id"])]
     details, matched = [], []
     for page_id, text in zip(table["page_id"], table["text"]):
