@@ -1,0 +1,88 @@
+"""Issue 13 item 6 tables of the topic stage: prevalence by composition, agreement with the
+plans' headings, and the seeded model beside the unsupervised one.
+
+:func:`extra_tables` is the one call the topic stage makes (after fitting the reported
+model); it returns the tables of :data:`SCHEMAS` by schema name. Everything here reuses the
+stage's corpus and reported model, so it adds only the seeded fit and the draws (a few
+seconds on the seed corpus).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.topics.composition import (TOPIC_PREVALENCE_COMPOSITION, dirichlet_draws,
+                                         nmf_concentration, prevalence_by_composition)
+from analysis.topics.corpus import Corpus
+from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement, heading_groups
+from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
+                                    clause_topic_table, fit_seeded, rule_agreement, seed_words,
+                                    topic_word_table)
+from analysis.topics.settings import DECIMALS, derive_seed
+
+#: Tables of :func:`extra_tables`, in build order.
+SCHEMAS = [TOPIC_PREVALENCE_COMPOSITION, TOPIC_HEADING_AGREEMENT, SEEDED_TOPICS,
+           SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT]
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    floats = table.select_dtypes("float").columns
+    table[floats] = table[floats].round(DECIMALS)
+    return table
+
+
+def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses: pd.DataFrame,
+                 documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
+                 gamma: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+    """Compute the five tables of :data:`SCHEMAS`.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The modelled clauses (``TopicResults.corpus``).
+    units : pandas.DataFrame
+        ``topic_units`` rows (``clause_id, n_chars``; ``TopicResults.units``): clause weights.
+    theta : numpy.ndarray
+        Clause × topic proportions of the reported model (``TopicResults.final.theta``).
+    clauses, documents : pandas.DataFrame
+        ``clauses.csv`` and ``documents.csv``.
+    clause_domains : pandas.DataFrame or None
+        ``clause_domains.csv``; None leaves ``seeded_rule_agreement`` empty.
+    gamma : numpy.ndarray, optional
+        LDA variational parameters (``TopicResults.final.gamma``); None for NMF, whose draws
+        use the token-count Dirichlet approximation.
+
+    Returns
+    -------
+    dict
+        Schema name → table (validated columns, rounded to ``DECIMALS``).
+    """
+    weights = (units.set_index("clause_id")["n_chars"].reindex(corpus.clause_ids)
+               .to_numpy(dtype=float))
+    n_tokens = np.asarray(corpus.counts.sum(axis=1)).ravel()
+    conc = gamma if gamma is not None else nmf_concentration(theta, n_tokens)
+    seeds = seed_words(corpus.vocab)
+    seeded = fit_seeded(corpus.tokens, seeds)
+    prevalence = pd.concat([
+        prevalence_by_composition(dirichlet_draws(conc, seed=derive_seed(61)), theta,
+                                  corpus.doc_ids, weights, documents, model="reported",
+                                  seed=derive_seed(62)),
+        prevalence_by_composition(dirichlet_draws(seeded.concentration, seed=derive_seed(63)),
+                                  seeded.theta, corpus.doc_ids, weights, documents,
+                                  model="seeded", seed=derive_seed(64)),
+    ], ignore_index=True)
+    heads = heading_groups(clauses).set_index("clause_id").reindex(corpus.clause_ids)
+    agreement = pd.concat([
+        heading_agreement(theta.argmax(axis=1), heads["heading_group"].to_numpy(),
+                          corpus.doc_ids, model="reported", seed=derive_seed(65)),
+        heading_agreement(seeded.theta.argmax(axis=1), heads["heading_group"].to_numpy(),
+                          corpus.doc_ids, model="seeded", seed=derive_seed(66)),
+    ], ignore_index=True)
+    if clause_domains is not None:
+        rules = rule_agreement(seeded, corpus.clause_ids, corpus.doc_ids, weights,
+                               clause_domains, seed=derive_seed(67))
+    else:
+        rules = pd.DataFrame(columns=SEEDED_RULE_AGREEMENT.column_names)
+    tables = [prevalence, agreement, topic_word_table(seeded),
+              clause_topic_table(seeded, corpus.clause_ids, corpus.doc_ids), rules]
+    return {s.name: _rounded(t)[s.column_names] for s, t in zip(SCHEMAS, tables)}
