@@ -49,7 +49,12 @@ _PLAIN = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 def _tomotopy():
     # Must be set before the first import of tomotopy, which picks its compiled module then.
     os.environ.setdefault("TOMOTOPY_ISA", ISA)
-    import tomotopy
+    import warnings
+
+    with warnings.catch_warnings():
+        # Its compiled types lack __module__ (a DeprecationWarning on import, harmless).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import tomotopy
 
     return tomotopy
 
