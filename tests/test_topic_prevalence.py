@@ -262,3 +262,16 @@ def test_extra_tables_on_a_synthetic_corpus():
     again = extra_tables(corpus, units, theta, clauses, documents, coded)
     for schema in SCHEMAS:
         pd.testing.assert_frame_equal(tables[schema.name], again[schema.name])
+
+
+def test_simulation_table_layout_and_ordering_of_coverage():
+    table = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
+    assert list(table.columns) == ["quantity", "estimator", "n_plans", "replications", "nominal",
+                                   "coverage", "coverage_mc_se", "bias", "rmse", "metric",
+                                   "value", "note"]
+    cov = table.set_index("estimator")["coverage"]
+    # proportion draws alone ignore between-plan variation and must under-cover
+    assert cov["topic prevalence: proportion draws only"] < 0.8
+    assert cov["topic prevalence: composition"] >= 0.85
+    again = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
+    pd.testing.assert_frame_equal(table, again)

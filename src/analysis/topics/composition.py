@@ -285,3 +285,91 @@ TOPIC_PREVALENCE_COMPOSITION = TableSchema(
                source="`analysis.topics.composition`"),
     ),
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Simulation with known truth (issue 13 harness layout)
+# --------------------------------------------------------------------------------------------
+
+#: Simulated truth: topic 1's expected plan prevalence is 0.30 in group b and 0.30 + 0.05 in
+#: group a; plans vary around it with sd 0.05; clauses scatter around their plan.
+SIM_DIFFERENCE = 0.05
+SIM_PLAN_SD = 0.05
+
+
+def _simulated_corpus(rng: np.random.Generator, n_plans: int, k: int = 3,
+                      n_clauses: int = 10, n_tokens: int = 20):
+    n_a = (n_plans + 1) // 2
+    groups = np.array(["a"] * n_a + ["b"] * (n_plans - n_a))
+    p1 = np.clip(0.30 + SIM_DIFFERENCE * (groups == "a") + rng.normal(0, SIM_PLAN_SD, n_plans),
+                 0.02, 0.9)
+    means = np.column_stack([p1] + [(1 - p1) / (k - 1)] * (k - 1))
+    # Clause proportions: Dirichlet around the plan's prevalence (concentration 30).
+    theta = rng.standard_gamma(np.repeat(means * 30, n_clauses, axis=0))
+    theta /= theta.sum(axis=1, keepdims=True)
+    # What a model sees: the topics of the clause's n tokens, i.e. proportions estimated
+    # from n tokens (the noise the token-count Dirichlet approximation stands for).
+    theta = np.array([rng.multinomial(n_tokens, row) for row in theta]) / n_tokens
+    docs = np.repeat([f"p{i}" for i in range(n_plans)], n_clauses)
+    documents = pd.DataFrame({"doc_id": [f"p{i}" for i in range(n_plans)], "group": groups})
+    return theta, docs, documents, np.full(len(theta), n_tokens)
+
+
+def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
+                     replications: Sequence[int] = (200, 200, 100), n_draws: int = 40,
+                     n_sampling: int = 10, level: float = CI_LEVEL) -> pd.DataFrame:
+    """Coverage of the group difference by composition and by proportion draws only.
+
+    Each replication draws plans in two groups (half each) from the truth of
+    :data:`SIM_DIFFERENCE` and :data:`SIM_PLAN_SD`, clause proportions around each plan's
+    prevalence, and the token-count Dirichlet draws of :func:`dirichlet_draws`; the target
+    is the expected difference in plan prevalence of topic 1 between the groups (the
+    estimand of :func:`prevalence_by_composition`). Topic-model fitting error is not
+    simulated: the fitted proportions are the true clause proportions. At 5 plans (3 and 2)
+    the composition interval is computed although the build would not test it (group
+    smaller than :data:`MIN_PLANS`), to show why.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The shared simulation layout (``quantity, estimator, n_plans, replications, nominal,
+        coverage, coverage_mc_se, bias, rmse, metric, value, note``); ``metric`` is the mean
+        interval width.
+    """
+    out = []
+    for n_plans, reps in zip(sizes, replications):
+        rng = np.random.default_rng([seed, n_plans])
+        found = {"composition": [], "plans as units, no draws": [],
+                 "proportion draws only": []}
+        for _ in range(reps):
+            theta, docs, documents, n_tok = _simulated_corpus(rng, n_plans)
+            draws = dirichlet_draws(nmf_concentration(theta, n_tok), n_draws,
+                                    seed=int(rng.integers(2**31)))
+            # "no draws": the fitted proportions as data, plans as units (the same total
+            # number of sampling draws, so that its quantiles are as precise).
+            for name, d, min_plans, r in (
+                    ("composition", draws, 2, n_sampling),
+                    ("plans as units, no draws", theta[None], 2, n_sampling * n_draws),
+                    ("proportion draws only", draws, n_plans + 1, n_sampling)):
+                table = prevalence_by_composition(
+                    d, theta, docs, np.ones(len(docs)), documents, covariates=("group",),
+                    min_plans=min_plans, n_sampling=r, level=level,
+                    seed=int(rng.integers(2**31)))
+                row = table[(table["estimand"] == "group_difference")
+                            & (table["topic"] == 1)].iloc[0]
+                found[name].append((row["estimate"], row["ci_low"], row["ci_high"]))
+        for name, values in found.items():
+            est, lo, hi = np.array(values).T
+            covered = (lo <= SIM_DIFFERENCE) & (SIM_DIFFERENCE <= hi)
+            cov = float(covered.mean())
+            out.append(dict(quantity="group difference", estimator=f"topic prevalence: {name}",
+                            n_plans=n_plans, replications=reps, nominal=level, coverage=cov,
+                            coverage_mc_se=float(np.sqrt(cov * (1 - cov) / reps)),
+                            bias=float(np.mean(est - SIM_DIFFERENCE)),
+                            rmse=float(np.sqrt(np.mean((est - SIM_DIFFERENCE) ** 2))),
+                            metric="mean interval width", value=float(np.mean(hi - lo)),
+                            note=f"difference {SIM_DIFFERENCE} in topic 1's plan prevalence, "
+                                 f"plan sd {SIM_PLAN_SD}, 10 clauses of 20 tokens per plan; "
+                                 "proportions estimated from the tokens' topics; topic-model "
+                                 "fitting error not simulated"))
+    return pd.DataFrame(out)
