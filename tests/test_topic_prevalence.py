@@ -275,3 +275,14 @@ def test_simulation_table_layout_and_ordering_of_coverage():
     assert cov["topic prevalence: composition"] >= 0.85
     again = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_prevalence_regression_withholds_tests_of_one_or_two_plans():
+    from analysis.topics.prevalence import prevalence_regression
+
+    theta = np.array([[0.9, 0.1], [0.7, 0.3], [0.8, 0.2], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]])
+    cov = pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d3", "d4", "d5"],
+                        "level": ["city"] * 3 + ["county"] * 3})
+    assert prevalence_regression(theta, cov, "level")["p_equal"].isna().all()   # 2 vs 3 plans
+    tested = prevalence_regression(theta, cov, "level", min_plans=2)["p_equal"]
+    assert tested.between(0, 1).all()
