@@ -259,6 +259,11 @@ def test_extra_tables_on_a_synthetic_corpus():
     for schema in SCHEMAS:
         validate(tables[schema.name], schema)
     assert set(tables["topic_prevalence_composition"]["model"]) == {"reported", "seeded"}
+    from analysis.topics.extras import describe_extras, heading_view, plan_prevalence_view
+
+    assert plan_prevalence_view(tables["topic_prevalence_composition"]).shape == (3, 2)
+    assert "(all plans)" in heading_view(tables["topic_heading_agreement"]).index.get_level_values(2)
+    assert "not tested (a group has fewer than 3 plans)" in describe_extras(tables)
     again = extra_tables(corpus, units, theta, clauses, documents, coded)
     for schema in SCHEMAS:
         pd.testing.assert_frame_equal(tables[schema.name], again[schema.name])

@@ -86,3 +86,67 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
     tables = [prevalence, agreement, topic_word_table(seeded),
               clause_topic_table(seeded, corpus.clause_ids, corpus.doc_ids), rules]
     return {s.name: _rounded(t)[s.column_names] for s, t in zip(SCHEMAS, tables)}
+
+
+def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:
+    """The written tables of :data:`SCHEMAS` by schema name (raises if the build has not run)."""
+    from pathlib import Path
+
+    from analysis.core import paths
+    from analysis.core.io import read_csv
+
+    folder = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    missing = [s.filename for s in SCHEMAS if not (folder / s.filename).exists()]
+    if missing:
+        raise FileNotFoundError(f"missing in {folder}: {', '.join(missing)}. Run "
+                                "`python -m analysis build` first.")
+    return {s.name: read_csv(folder / s.filename) for s in SCHEMAS}
+
+
+def plan_prevalence_view(prevalence: pd.DataFrame, model: str = "reported") -> pd.DataFrame:
+    """Plans × topics: ``estimate [ci_low, ci_high]`` of each plan's prevalence (text)."""
+    part = prevalence[(prevalence["model"] == model) & (prevalence["estimand"] == "plan_share")]
+    text = [f"{e:.3f} [{lo:.3f}, {hi:.3f}]"
+            for e, lo, hi in zip(part["estimate"], part["ci_low"], part["ci_high"])]
+    return (part.assign(value=text).pivot(index="group", columns="topic", values="value")
+            .rename_axis(index="plan", columns="topic"))
+
+
+def heading_view(agreement: pd.DataFrame) -> pd.DataFrame:
+    """Observed ARI/NMI against the permutation baseline, by model and scope."""
+    cols = ["model", "scope", "doc_id", "metric", "value", "baseline_mean", "baseline_q95",
+            "n_headings", "n_topics_used"]
+    table = agreement[cols].assign(
+        doc_id=agreement["doc_id"].fillna("").astype(str).replace("", "(all plans)"))
+    return table.pivot_table(index=["model", "scope", "doc_id"], columns="metric",
+                                       values=["value", "baseline_mean", "baseline_q95"],
+                                       sort=False).round(3)
+
+
+def describe_extras(tables: dict[str, pd.DataFrame]) -> str:
+    """A few sentences with the figures of the three analyses (for the notebook text)."""
+    prev = tables["topic_prevalence_composition"]
+    diffs = prev[prev["estimand"] == "group_difference"]
+    agree = tables["topic_heading_agreement"].set_index(["model", "scope", "metric"])
+    rules = tables["seeded_rule_agreement"].set_index("domain")
+    lines = [f"Group differences: {len(diffs)} rows, {int((diffs['verdict'] == 'not tested (too few plans)').sum())} "
+             "not tested (a group has fewer than 3 plans); "
+             f"{int(diffs['verdict'].str.startswith('interval').sum())} tested."]
+    for model in ("reported", "seeded"):
+        if (model, "mean_over_plans", "ari") not in agree.index:
+            continue
+        a = agree.loc[(model, "mean_over_plans", "ari")]
+        n = agree.loc[(model, "mean_over_plans", "nmi")]
+        lines.append(f"{model} model vs part headings (mean over plans): ARI {a['value']:.2f} "
+                     f"(chance {a['baseline_mean']:.2f}, 95th pct {a['baseline_q95']:.2f}); "
+                     f"NMI {n['value']:.2f} (chance {n['baseline_mean']:.2f}, 95th pct "
+                     f"{n['baseline_q95']:.2f}).")
+    if "all" in rules.index:
+        r = rules.loc["all"]
+        dom = rules.drop(index="all")
+        lines.append(f"Seeded topics vs rule coding: micro-F1 {r['f1']:.2f} (chance "
+                     f"{r['f1_chance']:.2f}), hit rate {r['hit_rate']:.2f}; per-domain F1 "
+                     f"{dom['f1'].min():.2f} to {dom['f1'].max():.2f}; topics whose seed words "
+                     f"carry under 5 % of their mass: "
+                     f"{', '.join(dom.index[dom['seed_mass'] < 0.05]) or 'none'}.")
+    return "\n".join(lines)

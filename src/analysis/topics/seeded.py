@@ -234,6 +234,10 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
     rule_share = np.mean([(w[r] @ alloc[r]) / w[r].sum() for r in rows_of], axis=0)
     topic_share = np.mean([(w[r] @ model.theta[r][:, :len(domains)]) / w[r].sum()
                            for r in rows_of], axis=0)
+    vocab_index = {w: i for i, w in enumerate(model.vocab)}
+    seed_mass = [float(model.topic_word[j, [vocab_index[w] for w in model.seeds[d]
+                                             if w in vocab_index]].sum())
+                 for j, d in enumerate(domains)]
     out = []
     for j, d in enumerate(domains):
         both = int((pred[:, j] & coded[:, j]).sum())
@@ -242,7 +246,8 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
                         n_both=both, precision=both / n_top if n_top else np.nan,
                         recall=both / n_rule if n_rule else np.nan, f1=float(f1[j]),
                         f1_chance=float(null[:, j].mean()), share_rules=float(rule_share[j]),
-                        share_seeded=float(topic_share[j]), hit_rate=np.nan))
+                        share_seeded=float(topic_share[j]), seed_mass=seed_mass[j],
+                        hit_rate=np.nan))
     both = int((pred & coded).sum())
     any_code = n_codes > 0
     out.append(dict(domain="all", n_seeds=sum(len(v) for v in model.seeds.values()),
@@ -251,7 +256,7 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
                     recall=both / coded.sum() if coded.sum() else np.nan,
                     f1=2 * both / (pred.sum() + coded.sum()),
                     f1_chance=float(null_micro.mean()), share_rules=float(rule_share.sum()),
-                    share_seeded=float(topic_share.sum()),
+                    share_seeded=float(topic_share.sum()), seed_mass=float(np.mean(seed_mass)),
                     hit_rate=float((pred & coded).any(axis=1)[any_code].mean())))
     return pd.DataFrame(out)
 
@@ -320,6 +325,9 @@ SEEDED_RULE_AGREEMENT = TableSchema(
                source=_S),
         Column("share_seeded", "float", "Mean over plans of the seeded topic's "
                "character-weighted prevalence.", source=_S),
+        Column("seed_mass", "float", "Probability mass of the seeded topic on its seed words "
+               "(`all`: mean over domains); small values mean the topic drifted away from the "
+               "domain it was seeded with.", source=_S),
         Column("hit_rate", "float", "`all` row only: share of rule-coded clauses whose "
                "largest topic is one of their codes.", nullable=True, source=_S),
     ),
