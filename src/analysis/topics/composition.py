@@ -28,6 +28,16 @@ their contrasts are not tested: the row is descriptive, its interval carries sou
 and the verdict is ``not tested (too few plans)``. On the five seed plans every comparison
 is of this kind, which is the point: the notebooks describe plans, they do not test groups.
 
+:func:`simulation_table` checks the intervals against a known truth (proportions estimated
+from 20 tokens per clause, 10 clauses per plan, between-plan sd 0.05; 100-200 replications):
+coverage of a nominal 95 % interval for a group difference was 0.99, 0.975 and 0.96 at 5, 50
+and 500 plans by composition (conservative: with plans as units, measurement error already
+enters the between-plan residuals, and the draws add it again), 0.955, 0.955 and 0.95 for the
+same regression on the fitted proportions without draws, and about 0.6 for proportion draws
+alone, which ignore how plans vary. The descriptive intervals of the seed corpus are of that
+last kind: they say how precisely a plan's own prevalence is measured, not how a level or
+province would look with other plans.
+
 The one-way regression and the draws are written here with NumPy because no maintained
 Python library implements stm's method of composition for arbitrary proportion draws.
 """
@@ -201,7 +211,7 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
         s2 = resid / df if df > 0 else np.full_like(resid, np.nan)
         t_draws = rng.standard_t(df, size=(n_sampling, *s2.shape)) if df > 0 else None
 
-        def composed(center, scale2):
+        def composed(center, scale2, t_draws=t_draws):
             # D proportion draws × R sampling draws, pooled.
             return (center[None] + np.sqrt(scale2)[None] * t_draws).reshape(-1, k)
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.topics.composition import (TOPIC_PREVALENCE_COMPOSITION, dirichlet_draws,
-                                         nmf_concentration, prevalence_by_composition)
+from analysis.topics.composition import (MIN_PLANS, NOT_TESTED, TOPIC_PREVALENCE_COMPOSITION,
+                                         dirichlet_draws, nmf_concentration,
+                                         prevalence_by_composition)
 from analysis.topics.corpus import Corpus
 from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement, heading_groups
 from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
@@ -129,8 +130,9 @@ def describe_extras(tables: dict[str, pd.DataFrame]) -> str:
     diffs = prev[prev["estimand"] == "group_difference"]
     agree = tables["topic_heading_agreement"].set_index(["model", "scope", "metric"])
     rules = tables["seeded_rule_agreement"].set_index("domain")
-    lines = [f"Group differences: {len(diffs)} rows, {int((diffs['verdict'] == 'not tested (too few plans)').sum())} "
-             "not tested (a group has fewer than 3 plans); "
+    n_untested = int((diffs["verdict"] == NOT_TESTED).sum())
+    lines = [f"Group differences: {len(diffs)} rows, {n_untested} not tested (a group has "
+             f"fewer than {MIN_PLANS} plans); "
              f"{int(diffs['verdict'].str.startswith('interval').sum())} tested."]
     for model in ("reported", "seeded"):
         if (model, "mean_over_plans", "ari") not in agree.index:

@@ -60,7 +60,7 @@ def heading_groups(clauses: pd.DataFrame) -> pd.DataFrame:
         while node is not None:
             chain.append(node)
             node = parent.get(node)
-            node = str(node) if node is not None and node == node else None
+            node = None if node is None or pd.isna(node) else str(node)
         group = next((n for n in chain if level.get(n) == division_level), None)
         if group is None and division_level == "section":
             # Text directly under the single part, before its first section.
@@ -153,7 +153,7 @@ def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str]
     observed["pooled"] = _scores(topics, heads)
     codes = _codes(topics)
     perms = np.tile(codes, (n_perm, 1))
-    for p, r in rows_of.items():
+    for r in rows_of.values():
         perms[:, r] = codes[r][rng.permuted(np.tile(np.arange(len(r)), (n_perm, 1)), axis=1)]
     null = {p: permuted_scores(perms[:, r], heads[r]) for p, r in rows_of.items()}
     null["pooled"] = permuted_scores(perms, heads)
