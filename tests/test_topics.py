@@ -221,7 +221,7 @@ def test_bootstrap_with_dirichlet_draws_widens_intervals():
 
 def test_prevalence_regression_hc3_matches_formula():
     theta, cov = _toy_theta()
-    table = T.prevalence_regression(theta, cov, "admin_level")
+    table = T.prevalence_regression(theta, cov, "admin_level", min_plans=1)
     row = table[(table["group"] == "city") & (table["topic"] == 1)].iloc[0]
     y = theta[:3, 0]
     assert row["estimate"] == pytest.approx(y.mean())

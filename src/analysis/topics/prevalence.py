@@ -4,6 +4,13 @@
 modelled clauses; :func:`bootstrap_prevalence` gives group means with percentile bootstrap
 intervals (with Dirichlet draws for LDA) and :func:`prevalence_regression` the same means by
 OLS with heteroskedasticity-robust errors and a Wald test of equal means.
+
+Both treat clauses as the unit and the fitted proportions as data. The plan-level estimand
+(a plan's character-weighted prevalence, a group's mean over its plans) with uncertainty by
+the method of composition is in :mod:`analysis.topics.composition`; the Wald test here is
+withheld (``p_equal`` empty) when a group has fewer than
+:data:`analysis.topics.composition.MIN_PLANS` plans, since clauses of one or two plans say
+nothing about a level or province.
 """
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.topics.composition import MIN_PLANS
 from analysis.topics.settings import CI_LEVEL, N_BOOT, derive_seed, single_threaded
 
 GROUPINGS = ("doc_id", "admin_level", "province_en")
@@ -94,14 +102,16 @@ def bootstrap_prevalence(theta: np.ndarray, covariates: pd.DataFrame,
 
 
 def prevalence_regression(theta: np.ndarray, covariates: pd.DataFrame, covariate: str,
-                          cov_type: str = "HC3", level: float = CI_LEVEL) -> pd.DataFrame:
+                          cov_type: str = "HC3", level: float = CI_LEVEL,
+                          min_plans: int = MIN_PLANS) -> pd.DataFrame:
     """Group means of each topic's proportion by OLS with robust standard errors.
 
     For each topic, ``theta_k ~ 0 + C(covariate)`` (one indicator per group, no intercept, so
     coefficients are group means) is fitted with statsmodels; standard errors are
     heteroskedasticity-robust (``HC3`` by default). A Wald test of equal means across groups
-    is reported per topic. This is the linear model of stm's ``estimateEffect`` without the
-    method of composition.
+    is reported per topic, unless a group has fewer than ``min_plans`` plans (then
+    ``p_equal`` is empty). This is the linear model of stm's ``estimateEffect`` without the
+    method of composition (see :func:`analysis.topics.composition.prevalence_by_composition`).
 
     Returns
     -------
@@ -122,12 +132,13 @@ def prevalence_regression(theta: np.ndarray, covariates: pd.DataFrame, covariate
     groups = sorted(set(labels))
     design = np.column_stack([(labels == g).astype(float) for g in groups])
     docs = covariates["doc_id"].to_numpy()
+    n_plans = {g: len(set(docs[labels == g])) for g in groups}
     z = stats.norm.ppf(0.5 + level / 2)
     out = []
     for t in range(theta.shape[1]):
         with single_threaded():
             res = sm.OLS(theta[:, t], design).fit(cov_type=cov_type)
-        if len(groups) > 1:
+        if len(groups) > 1 and min(n_plans.values()) >= min_plans:
             restriction = np.zeros((len(groups) - 1, len(groups)))
             restriction[:, 0] = 1
             restriction[np.arange(len(groups) - 1), np.arange(1, len(groups))] = -1

@@ -1,0 +1,154 @@
+"""Issue 13 item 6 tables of the topic stage: prevalence by composition, agreement with the
+plans' headings, and the seeded model beside the unsupervised one.
+
+:func:`extra_tables` is the one call the topic stage makes (after fitting the reported
+model); it returns the tables of :data:`SCHEMAS` by schema name. Everything here reuses the
+stage's corpus and reported model, so it adds only the seeded fit and the draws (a few
+seconds on the seed corpus).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.topics.composition import (MIN_PLANS, NOT_TESTED, TOPIC_PREVALENCE_COMPOSITION,
+                                         dirichlet_draws, nmf_concentration,
+                                         prevalence_by_composition)
+from analysis.topics.corpus import Corpus
+from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement, heading_groups
+from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
+                                    clause_topic_table, fit_seeded, rule_agreement, seed_words,
+                                    topic_word_table)
+from analysis.topics.settings import DECIMALS, derive_seed
+
+#: Tables of :func:`extra_tables`, in build order.
+SCHEMAS = [TOPIC_PREVALENCE_COMPOSITION, TOPIC_HEADING_AGREEMENT, SEEDED_TOPICS,
+           SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT]
+
+
+def _rounded(table: pd.DataFrame) -> pd.DataFrame:
+    floats = table.select_dtypes("float").columns
+    table[floats] = table[floats].round(DECIMALS)
+    return table
+
+
+def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses: pd.DataFrame,
+                 documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
+                 gamma: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+    """Compute the five tables of :data:`SCHEMAS`.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The modelled clauses (``TopicResults.corpus``).
+    units : pandas.DataFrame
+        ``topic_units`` rows (``clause_id, n_chars``; ``TopicResults.units``): clause weights.
+    theta : numpy.ndarray
+        Clause × topic proportions of the reported model (``TopicResults.final.theta``).
+    clauses, documents : pandas.DataFrame
+        ``clauses.csv`` and ``documents.csv``.
+    clause_domains : pandas.DataFrame or None
+        ``clause_domains.csv``; None leaves ``seeded_rule_agreement`` empty.
+    gamma : numpy.ndarray, optional
+        LDA variational parameters (``TopicResults.final.gamma``); None for NMF, whose draws
+        use the token-count Dirichlet approximation.
+
+    Returns
+    -------
+    dict
+        Schema name → table (validated columns, rounded to ``DECIMALS``).
+    """
+    weights = (units.set_index("clause_id")["n_chars"].reindex(corpus.clause_ids)
+               .to_numpy(dtype=float))
+    n_tokens = np.asarray(corpus.counts.sum(axis=1)).ravel()
+    conc = gamma if gamma is not None else nmf_concentration(theta, n_tokens)
+    seeds = seed_words(corpus.vocab)
+    seeded = fit_seeded(corpus.tokens, seeds)
+    prevalence = pd.concat([
+        prevalence_by_composition(dirichlet_draws(conc, seed=derive_seed(61)), theta,
+                                  corpus.doc_ids, weights, documents, model="reported",
+                                  seed=derive_seed(62)),
+        prevalence_by_composition(dirichlet_draws(seeded.concentration, seed=derive_seed(63)),
+                                  seeded.theta, corpus.doc_ids, weights, documents,
+                                  model="seeded", seed=derive_seed(64)),
+    ], ignore_index=True)
+    heads = heading_groups(clauses).set_index("clause_id").reindex(corpus.clause_ids)
+    agreement = pd.concat([
+        heading_agreement(theta.argmax(axis=1), heads["heading_group"].to_numpy(),
+                          corpus.doc_ids, model="reported", seed=derive_seed(65)),
+        heading_agreement(seeded.theta.argmax(axis=1), heads["heading_group"].to_numpy(),
+                          corpus.doc_ids, model="seeded", seed=derive_seed(66)),
+    ], ignore_index=True)
+    if clause_domains is not None:
+        rules = rule_agreement(seeded, corpus.clause_ids, corpus.doc_ids, weights,
+                               clause_domains, seed=derive_seed(67))
+    else:
+        rules = pd.DataFrame(columns=SEEDED_RULE_AGREEMENT.column_names)
+    tables = [prevalence, agreement, topic_word_table(seeded),
+              clause_topic_table(seeded, corpus.clause_ids, corpus.doc_ids), rules]
+    return {s.name: _rounded(t)[s.column_names] for s, t in zip(SCHEMAS, tables)}
+
+
+def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:
+    """The written tables of :data:`SCHEMAS` by schema name (raises if the build has not run)."""
+    from pathlib import Path
+
+    from analysis.core import paths
+    from analysis.core.io import read_csv
+
+    folder = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
+    missing = [s.filename for s in SCHEMAS if not (folder / s.filename).exists()]
+    if missing:
+        raise FileNotFoundError(f"missing in {folder}: {', '.join(missing)}. Run "
+                                "`python -m analysis build` first.")
+    return {s.name: read_csv(folder / s.filename) for s in SCHEMAS}
+
+
+def plan_prevalence_view(prevalence: pd.DataFrame, model: str = "reported") -> pd.DataFrame:
+    """Plans × topics: ``estimate [ci_low, ci_high]`` of each plan's prevalence (text)."""
+    part = prevalence[(prevalence["model"] == model) & (prevalence["estimand"] == "plan_share")]
+    text = [f"{e:.3f} [{lo:.3f}, {hi:.3f}]"
+            for e, lo, hi in zip(part["estimate"], part["ci_low"], part["ci_high"])]
+    return (part.assign(value=text).pivot(index="group", columns="topic", values="value")
+            .rename_axis(index="plan", columns="topic"))
+
+
+def heading_view(agreement: pd.DataFrame) -> pd.DataFrame:
+    """Observed ARI/NMI against the permutation baseline, by model and scope."""
+    cols = ["model", "scope", "doc_id", "metric", "value", "baseline_mean", "baseline_q95",
+            "n_headings", "n_topics_used"]
+    table = agreement[cols].assign(
+        doc_id=agreement["doc_id"].fillna("").astype(str).replace("", "(all plans)"))
+    return table.pivot_table(index=["model", "scope", "doc_id"], columns="metric",
+                                       values=["value", "baseline_mean", "baseline_q95"],
+                                       sort=False).round(3)
+
+
+def describe_extras(tables: dict[str, pd.DataFrame]) -> str:
+    """A few sentences with the figures of the three analyses (for the notebook text)."""
+    prev = tables["topic_prevalence_composition"]
+    diffs = prev[prev["estimand"] == "group_difference"]
+    agree = tables["topic_heading_agreement"].set_index(["model", "scope", "metric"])
+    rules = tables["seeded_rule_agreement"].set_index("domain")
+    n_untested = int((diffs["verdict"] == NOT_TESTED).sum())
+    lines = [f"Group differences: {len(diffs)} rows, {n_untested} not tested (a group has "
+             f"fewer than {MIN_PLANS} plans); "
+             f"{int(diffs['verdict'].str.startswith('interval').sum())} tested."]
+    for model in ("reported", "seeded"):
+        if (model, "mean_over_plans", "ari") not in agree.index:
+            continue
+        a = agree.loc[(model, "mean_over_plans", "ari")]
+        n = agree.loc[(model, "mean_over_plans", "nmi")]
+        lines.append(f"{model} model vs part headings (mean over plans): ARI {a['value']:.2f} "
+                     f"(chance {a['baseline_mean']:.2f}, 95th pct {a['baseline_q95']:.2f}); "
+                     f"NMI {n['value']:.2f} (chance {n['baseline_mean']:.2f}, 95th pct "
+                     f"{n['baseline_q95']:.2f}).")
+    if "all" in rules.index:
+        r = rules.loc["all"]
+        dom = rules.drop(index="all")
+        lines.append(f"Seeded topics vs rule coding: micro-F1 {r['f1']:.2f} (chance "
+                     f"{r['f1_chance']:.2f}), hit rate {r['hit_rate']:.2f}; per-domain F1 "
+                     f"{dom['f1'].min():.2f} to {dom['f1'].max():.2f}; topics whose seed words "
+                     f"carry under 5 % of their mass: "
+                     f"{', '.join(dom.index[dom['seed_mass'] < 0.05]) or 'none'}.")
+    return "\n".join(lines)

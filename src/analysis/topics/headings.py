@@ -1,0 +1,217 @@
+"""Agreement of topics with the plans' own part headings.
+
+The review of notebook 03 found that the four topics restate the plans' own part headings.
+:func:`heading_groups` gives each clause its top-level division (the part it sits in; in a
+plan with a single part, the section under it), and :func:`heading_agreement` measures how
+far the clauses' largest topics reproduce those divisions: adjusted Rand index (ARI; Hubert
+and Arabie 1985) and normalised mutual information (NMI, arithmetic normalisation; Vinh,
+Epps and Bailey 2010), from scikit-learn.
+
+Headings are numbered within a plan, so the estimand is at the level of the plan: ARI and
+NMI within each plan, and their mean over plans. The chance baseline permutes the topic
+labels among the clauses of each plan (so every plan keeps its mix of topics and of
+headings) and recomputes the statistic; ``p_perm`` is the share of permutations at least as
+large as observed (with the observed one counted, Phipson and Smyth 2010). A ``pooled`` row
+computes the statistics over all clauses at once with the same within-plan permutations.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.schema import Column, TableSchema
+from analysis.topics.settings import derive_seed
+
+#: Permutations of the chance baseline.
+N_PERM = 1000
+PREAMBLE = "(preamble)"
+
+
+def heading_groups(clauses: pd.DataFrame) -> pd.DataFrame:
+    """Each clause's top-level division within its plan.
+
+    The division is the clause's ``part`` ancestor (or itself, if a part); clauses outside
+    any part (preambles, closing text) form one ``(preamble)`` group. In a plan with a single
+    part, its ``section`` children are the divisions instead (a plan whose one part is
+    "主要工作" is divided by its sections).
+
+    Parameters
+    ----------
+    clauses : pandas.DataFrame
+        ``clauses.csv`` (``doc_id, clause_id, parent_id, level, heading``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``clause_id, doc_id, heading_group`` (clause_id of the division or ``(preamble)``),
+        ``heading_level`` (``part`` or ``section``) and ``heading`` (its heading text, may
+        be empty).
+    """
+    c = clauses.astype({"clause_id": str}).set_index("clause_id")
+    parent = c["parent_id"].where(c["parent_id"].notna(), None).to_dict()
+    level = c["level"].astype(str).to_dict()
+    n_parts = c[c["level"] == "part"].groupby("doc_id").size()
+    out = []
+    for cid, doc in zip(c.index, c["doc_id"]):
+        division_level = "section" if n_parts.get(doc, 0) == 1 else "part"
+        chain, node = [], cid
+        while node is not None:
+            chain.append(node)
+            node = parent.get(node)
+            node = None if node is None or pd.isna(node) else str(node)
+        group = next((n for n in chain if level.get(n) == division_level), None)
+        if group is None and division_level == "section":
+            # Text directly under the single part, before its first section.
+            group = next((n for n in chain if level.get(n) == "part"), None)
+        out.append(dict(clause_id=cid, doc_id=doc,
+                        heading_group=group if group is not None else PREAMBLE,
+                        heading_level=division_level))
+    frame = pd.DataFrame(out)
+    frame["heading"] = frame["heading_group"].map(c["heading"]).fillna("")
+    return frame
+
+
+def _scores(labels_a: np.ndarray, labels_b: np.ndarray) -> tuple[float, float]:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    return (float(adjusted_rand_score(labels_a, labels_b)),
+            float(normalized_mutual_info_score(labels_a, labels_b)))
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    return np.unique(np.asarray(values).astype(str), return_inverse=True)[1].reshape(-1)
+
+
+def permuted_scores(perms: np.ndarray, labels_b: np.ndarray) -> np.ndarray:
+    """ARI and NMI of many relabellings ``perms`` (P × n) of one partition against
+    ``labels_b``.
+
+    The same formulas as scikit-learn's ``adjusted_rand_score`` and
+    ``normalized_mutual_info_score`` (arithmetic normalisation), evaluated for all rows at
+    once from the contingency tables: a permutation null needs thousands of evaluations, and
+    only the joint counts change under permutation (the marginals are fixed). A test checks
+    agreement with scikit-learn.
+    """
+    a = np.stack([_codes(row) for row in perms]) if perms.dtype.kind not in "iu" else perms
+    b = _codes(labels_b)
+    n = a.shape[1]
+    ka, kb = int(a.max()) + 1, int(b.max()) + 1
+    cells = np.arange(len(a))[:, None] * (ka * kb) + a * kb + b[None, :]
+    table = np.bincount(cells.ravel(), minlength=len(a) * ka * kb).reshape(len(a), ka, kb)
+    table = table.astype(float)                                        # P × ka × kb
+    rows, cols = table.sum(axis=2), table.sum(axis=1)
+    comb = table * (table - 1) / 2
+    sum_rows = (rows * (rows - 1) / 2).sum(axis=1)
+    sum_cols = (cols * (cols - 1) / 2).sum(axis=1)
+    expected = sum_rows * sum_cols / (n * (n - 1) / 2)
+    maximum = (sum_rows + sum_cols) / 2
+    denom = maximum - expected
+    ari = np.where(denom != 0, (comb.sum(axis=(1, 2)) - expected) / np.where(denom != 0, denom, 1),
+                   1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = table / n
+        outer = (rows[:, :, None] / n) * (cols[:, None, :] / n)
+        mi = np.where(table > 0, p * np.log(p / outer), 0.0).sum(axis=(1, 2))
+        h_a = -np.where(rows > 0, rows / n * np.log(rows / n), 0.0).sum(axis=1)
+        h_b = -np.where(cols > 0, cols / n * np.log(cols / n), 0.0).sum(axis=1)
+        norm = (h_a + h_b) / 2
+        nmi = np.where(norm > 0, mi / np.where(norm > 0, norm, 1), 1.0)
+    return np.column_stack([ari, np.clip(nmi, 0.0, 1.0)])
+
+
+def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str],
+                      doc_ids: Sequence[str], n_perm: int = N_PERM, seed: int | None = None,
+                      model: str = "reported") -> pd.DataFrame:
+    """ARI and NMI between clauses' largest topics and their heading divisions.
+
+    Parameters
+    ----------
+    topic_labels : sequence of int
+        Largest topic of each clause.
+    heading_labels : sequence of str
+        Heading division of each clause (:func:`heading_groups`).
+    doc_ids : sequence of str
+        Plan of each clause.
+    n_perm : int
+        Within-plan permutations of the topic labels for the chance baseline.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :data:`TOPIC_HEADING_AGREEMENT`: one row per plan and metric, a
+        ``mean_over_plans`` row and a ``pooled`` row per metric.
+    """
+    rng = np.random.default_rng(derive_seed(41) if seed is None else seed)
+    topics = np.asarray(topic_labels)
+    heads = np.asarray([f"{d}|{h}" for d, h in zip(doc_ids, heading_labels)], dtype=object)
+    docs = np.asarray(doc_ids, dtype=object)
+    plans = sorted(set(docs))
+    rows_of = {p: np.flatnonzero(docs == p) for p in plans}
+    observed = {p: _scores(topics[r], heads[r]) for p, r in rows_of.items()}
+    observed["pooled"] = _scores(topics, heads)
+    codes = _codes(topics)
+    perms = np.tile(codes, (n_perm, 1))
+    for r in rows_of.values():
+        perms[:, r] = codes[r][rng.permuted(np.tile(np.arange(len(r)), (n_perm, 1)), axis=1)]
+    null = {p: permuted_scores(perms[:, r], heads[r]) for p, r in rows_of.items()}
+    null["pooled"] = permuted_scores(perms, heads)
+    out = []
+
+    def add(scope, doc, n_cl, n_head, n_top, j, value, reps):
+        out.append(dict(model=model, scope=scope, doc_id=doc, metric=("ari", "nmi")[j],
+                        n_clauses=n_cl, n_headings=n_head, n_topics_used=n_top, value=value,
+                        baseline_mean=float(reps.mean()),
+                        baseline_q95=float(np.quantile(reps, 0.95)),
+                        p_perm=float((1 + (reps >= value - 1e-12).sum()) / (1 + len(reps))),
+                        n_perm=n_perm))
+
+    for j in range(2):
+        for p in plans:
+            r = rows_of[p]
+            add("plan", p, len(r), len(set(heads[r])), len(set(topics[r])), j,
+                observed[p][j], null[p][:, j])
+        add("mean_over_plans", "", len(topics), len(set(heads)), len(set(topics)), j,
+            float(np.mean([observed[p][j] for p in plans])),
+            np.mean([null[p][:, j] for p in plans], axis=0))
+        add("pooled", "", len(topics), len(set(heads)), len(set(topics)), j,
+            observed["pooled"][j], null["pooled"][:, j])
+    return pd.DataFrame(out)
+
+
+_S = "`analysis.topics.headings`"
+TOPIC_HEADING_AGREEMENT = TableSchema(
+    name="topic_heading_agreement",
+    filename="topic_heading_agreement.csv",
+    description="How far the clauses' largest topics reproduce the plans' own top-level "
+                "divisions (part, or section in a plan with one part): adjusted Rand index "
+                "and normalised mutual information, against a chance baseline that permutes "
+                "topic labels among the clauses of each plan.",
+    primary_key=("model", "scope", "doc_id", "metric"),
+    notes=("ARI is 0 for chance agreement and 1 for identical partitions; NMI is 0 for "
+           "independent and 1 for identical partitions, but grows with the number of groups "
+           "by chance, hence the baseline. A value well above the baseline means the topics "
+           "largely restate how the plans divide themselves.",),
+    columns=(
+        Column("model", "str", "`reported` or `seeded` model.", allowed=("reported", "seeded"),
+               source=_S),
+        Column("scope", "str", "`plan`: one plan; `mean_over_plans`: mean of the plans' "
+               "values (the plan-level estimand); `pooled`: all clauses at once.",
+               allowed=("plan", "mean_over_plans", "pooled"), source=_S),
+        Column("doc_id", "str", "Plan (empty unless scope is `plan`).", nullable=True,
+               source="`documents.csv`"),
+        Column("metric", "str", "`ari` or `nmi`.", allowed=("ari", "nmi"), source=_S),
+        Column("n_clauses", "int", "Modelled clauses.", source=_S),
+        Column("n_headings", "int", "Heading divisions among them.", source=_S),
+        Column("n_topics_used", "int", "Distinct largest topics among them.", source=_S),
+        Column("value", "float", "Observed ARI or NMI.", source=_S),
+        Column("baseline_mean", "float", "Mean under within-plan permutation of topic labels.",
+               source=_S),
+        Column("baseline_q95", "float", "95th percentile under that permutation.", source=_S),
+        Column("p_perm", "float", "Share of permutations at least as large as observed "
+               "(observed counted). Describes these clauses; not a test about plans.",
+               source=_S),
+        Column("n_perm", "int", "Permutations.", source=_S),
+    ),
+)

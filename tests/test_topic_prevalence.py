@@ -1,0 +1,293 @@
+"""Issue 13 item 6: prevalence by the method of composition, agreement of topics with the
+plans' headings, and the seeded model (synthetic inputs with known answers)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from analysis.core.schema import validate
+from analysis.topics import composition as C
+from analysis.topics import headings as H
+from analysis.topics import seeded as S
+
+
+# ------------------------------------------------------------------------------------------
+# Composition
+# ------------------------------------------------------------------------------------------
+
+def _synthetic_plans(n_per_group: int, difference: float, seed: int = 0, k: int = 3,
+                     n_clauses: int = 12, n_tokens: int = 25):
+    """Plans in groups a and b; topic 1's plan prevalence is 0.3 + difference (a) or 0.3 (b)
+    with between-plan noise; clauses scatter around their plan's prevalence."""
+    rng = np.random.default_rng(seed)
+    docs, thetas, doc_ids, weights = [], [], [], []
+    for g, shift in (("a", difference), ("b", 0.0)):
+        for i in range(n_per_group):
+            doc = f"{g}{i}"
+            p1 = np.clip(0.3 + shift + rng.normal(0, 0.04), 0.05, 0.9)
+            mean = np.r_[p1, np.full(k - 1, (1 - p1) / (k - 1))]
+            theta = rng.dirichlet(mean * 40, size=n_clauses)
+            thetas.append(theta)
+            doc_ids += [doc] * n_clauses
+            weights += [1.0] * n_clauses
+            docs.append(dict(doc_id=doc, admin_level="city" if g == "a" else "county",
+                             province_en=g))
+    theta = np.vstack(thetas)
+    return theta, doc_ids, weights, pd.DataFrame(docs), np.full(len(theta), n_tokens)
+
+
+def _difference_row(table, topic=1):
+    return table[(table["estimand"] == "group_difference") & (table["grouping"] == "province_en")
+                 & (table["topic"] == topic)].iloc[0]
+
+
+def test_composition_recovers_a_known_group_difference():
+    theta, doc_ids, w, docs, n_tok = _synthetic_plans(25, 0.10, seed=1)
+    draws = C.dirichlet_draws(C.nmf_concentration(theta, n_tok), n_draws=100, seed=2)
+    table = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=3)
+    validate(table, C.TOPIC_PREVALENCE_COMPOSITION)
+    row = _difference_row(table)
+    assert row["interval"] == "composition"
+    assert row["ci_low"] < 0.10 < row["ci_high"]
+    assert row["verdict"] == "interval excludes 0"
+    # proportions sum to 1, so the differences of all topics sum to 0
+    assert sum(_difference_row(table, t)["estimate"] for t in (1, 2, 3)) == pytest.approx(0, abs=1e-9)
+    # with no difference the interval includes 0
+    theta0, doc_ids0, w0, docs0, n_tok0 = _synthetic_plans(25, 0.0, seed=4)
+    draws0 = C.dirichlet_draws(C.nmf_concentration(theta0, n_tok0), n_draws=100, seed=5)
+    row0 = _difference_row(C.prevalence_by_composition(draws0, theta0, doc_ids0, w0, docs0,
+                                                       seed=6))
+    assert row0["verdict"] == "interval includes 0"
+
+
+def test_composition_interval_is_wider_than_proportion_draws_alone():
+    """Between-plan variation dominates: the composition interval of a group mean must be
+    much wider than the interval from clause-proportion draws only."""
+    theta, doc_ids, w, docs, n_tok = _synthetic_plans(6, 0.10, seed=7)
+    draws = C.dirichlet_draws(C.nmf_concentration(theta, n_tok), n_draws=100, seed=8)
+    comp = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=9)
+    only = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=9, min_plans=100)
+    pick = (comp["estimand"] == "group_mean") & (comp["grouping"] == "province_en")
+    width_comp = (comp.loc[pick, "ci_high"] - comp.loc[pick, "ci_low"]).to_numpy()
+    width_only = (only.loc[pick, "ci_high"] - only.loc[pick, "ci_low"]).to_numpy()
+    assert (comp.loc[pick, "interval"] == "composition").all()
+    assert (only.loc[pick, "interval"] == "proportion draws only").all()
+    assert (width_comp > 1.5 * width_only).all()
+
+
+def test_small_groups_are_described_not_tested():
+    theta, doc_ids, w, docs, n_tok = _synthetic_plans(2, 0.2, seed=10)
+    draws = C.dirichlet_draws(C.nmf_concentration(theta, n_tok), n_draws=50, seed=11)
+    table = C.prevalence_by_composition(draws, theta, doc_ids, w, docs)
+    diffs = table[table["estimand"] == "group_difference"]
+    assert len(diffs) == 2 * 3          # admin_level and province_en, three topics each
+    assert (diffs["verdict"] == C.NOT_TESTED).all()
+    assert (diffs["interval"] == "proportion draws only").all()
+    assert set(table.loc[table["estimand"] != "group_difference", "verdict"]) == {"descriptive"}
+    # admin_level contrasts run lower level first: county - city
+    row = diffs[diffs["grouping"] == "admin_level"].iloc[0]
+    assert (row["group"], row["reference"]) == ("county", "city")
+
+
+def test_plan_prevalence_weights_clauses_by_length_and_groups_by_plan():
+    theta = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    plans, prev = C.plan_prevalence(theta, ["p", "p", "q"], [3.0, 1.0, 10.0])
+    assert plans == ["p", "q"]
+    np.testing.assert_allclose(prev, [[0.75, 0.25], [0.5, 0.5]])
+    docs = pd.DataFrame({"doc_id": ["p", "q"], "admin_level": ["city", "city"],
+                         "province_en": ["A", "A"]})
+    table = C.prevalence_by_composition(theta[None], theta, ["p", "p", "q"], [3.0, 1.0, 10.0],
+                                        docs)
+    mean = table[(table["estimand"] == "group_mean") & (table["grouping"] == "admin_level")]
+    # the group mean is over plans (0.75 + 0.5) / 2, not over clauses or characters
+    assert mean["estimate"].iloc[0] == pytest.approx(0.625)
+
+
+def test_dirichlet_draws_are_centred_on_the_proportions():
+    conc = np.array([[30.0, 10.0, 0.0], [0.0, 0.0, 0.0]])
+    draws = C.dirichlet_draws(conc, n_draws=4000, seed=0)
+    np.testing.assert_allclose(draws.sum(axis=2), 1.0)
+    np.testing.assert_allclose(draws[:, 0].mean(axis=0), [0.75, 0.25, 0.0], atol=0.01)
+    np.testing.assert_allclose(draws[:, 1], 1 / 3)      # no information: equal shares
+
+
+# ------------------------------------------------------------------------------------------
+# Headings
+# ------------------------------------------------------------------------------------------
+
+def _clause(doc, cid, parent, level, heading=None):
+    return dict(doc_id=doc, clause_id=cid, parent_id=parent, level=level, heading=heading)
+
+
+def test_heading_groups_use_parts_or_the_sections_of_a_single_part():
+    clauses = pd.DataFrame([
+        _clause("x", "x/p1", None, "preamble"),
+        _clause("x", "x/1", None, "part", "一"), _clause("x", "x/1.1", "x/1", "section"),
+        _clause("x", "x/1.1.1", "x/1.1", "item"), _clause("x", "x/2", None, "part", "二"),
+        _clause("y", "y/1", None, "part", "主要工作"), _clause("y", "y/1.1", "y/1", "section", "甲"),
+        _clause("y", "y/1.1.1", "y/1.1", "item"), _clause("y", "y/1.2", "y/1", "section", "乙"),
+    ])
+    g = H.heading_groups(clauses).set_index("clause_id")
+    assert g.loc["x/p1", "heading_group"] == H.PREAMBLE
+    assert g.loc["x/1.1.1", "heading_group"] == "x/1"
+    assert g.loc["x/1.1.1", "heading"] == "一"
+    assert g.loc["x/2", "heading_group"] == "x/2"
+    assert g.loc["y/1.1.1", "heading_group"] == "y/1.1"
+    assert g.loc["y/1.2", "heading"] == "乙"
+    assert g.loc["y/1", "heading_group"] == "y/1"       # the part's own text
+    assert set(g.loc[g["doc_id"] == "y", "heading_level"]) == {"section"}
+
+
+def test_permuted_scores_match_scikit_learn():
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    rng = np.random.default_rng(0)
+    b = rng.integers(0, 5, size=40).astype(str)
+    perms = rng.integers(0, 4, size=(20, 40))
+    perms[0] = 0                                         # one cluster: NMI 0
+    got = H.permuted_scores(perms, b)
+    for row, (ari, nmi) in zip(perms, got):
+        assert ari == pytest.approx(adjusted_rand_score(row, b), abs=1e-12)
+        assert nmi == pytest.approx(normalized_mutual_info_score(row, b), abs=1e-12)
+
+
+def test_heading_agreement_perfect_and_chance():
+    heads = np.repeat(["h1", "h2", "h3", "h4"], 10)
+    docs = np.repeat(["p", "q"], 20)
+    same = np.repeat([0, 1, 2, 3], 10)
+    table = H.heading_agreement(same, heads, docs, n_perm=200, seed=0)
+    validate(table, H.TOPIC_HEADING_AGREEMENT)
+    plan_rows = table[table["scope"] == "plan"]
+    np.testing.assert_allclose(plan_rows["value"], 1.0)
+    assert (plan_rows["p_perm"] < 0.05).all()
+    assert (plan_rows["value"] > plan_rows["baseline_q95"]).all()
+    # the same topics on all clauses within each plan, labels drawn at random: chance level
+    rng = np.random.default_rng(1)
+    noise = H.heading_agreement(rng.integers(0, 4, size=40), heads, docs, n_perm=200, seed=0)
+    ari = noise[(noise["scope"] == "mean_over_plans") & (noise["metric"] == "ari")].iloc[0]
+    assert abs(ari["value"]) < 0.2 and ari["p_perm"] > 0.01
+
+
+# ------------------------------------------------------------------------------------------
+# Seeded model
+# ------------------------------------------------------------------------------------------
+
+_WORDS = {"natural_hazards": "防汛 台风 山洪 水库 转移 雨情 堤防 预警".split(),
+          "party_building": "党建 廉政 学习 思想 纪律 干部 作风 教育".split(),
+          "other": "推进 加强 完善 提升 落实 健全 开展 强化".split()}
+
+
+def _seeded_corpus(seed=0, n=60):
+    rng = np.random.default_rng(seed)
+    tokens, truth, docs = [], [], []
+    for i in range(n):
+        topic = ("natural_hazards", "party_building")[i % 2]
+        tokens.append(list(rng.choice(_WORDS[topic], 10)) + list(rng.choice(_WORDS["other"], 4)))
+        truth.append(topic)
+        docs.append(f"d{i % 3}")
+    return tokens, truth, docs
+
+
+def test_seed_words_take_plain_specific_keywords_in_the_vocabulary(tmp_path):
+    rules = tmp_path / "rules.csv"
+    rules.write_text(
+        "scheme,code,kind,pattern,weight,note\n"
+        "domain,party_building,threshold,,2,\n"
+        "domain,party_building,keyword,党建|党(?=组)|廉政|清廉,2,\n"
+        "domain,party_building,keyword,作风,1,\n"
+        "domain,natural_hazards,keyword,防汛|台风,2,\n"
+        "instrument,supply,keyword,学习,2,\n", encoding="utf-8")
+    seeds = S.seed_words(["党建", "廉政", "作风", "学习", "台风"], rules_path=rules)
+    assert seeds == {"party_building": ["党建", "廉政"], "natural_hazards": ["台风"]}
+
+
+def test_seeded_model_is_deterministic_and_follows_its_seeds():
+    tokens, truth, _ = _seeded_corpus()
+    seeds = {"natural_hazards": ["防汛", "台风"], "party_building": ["党建", "廉政"]}
+    a = S.fit_seeded(tokens, seeds, n_free=1, iterations=200, seed=7)
+    b = S.fit_seeded(tokens, seeds, n_free=1, iterations=200, seed=7)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    np.testing.assert_array_equal(a.topic_word, b.topic_word)
+    assert a.topic_names == ["natural_hazards", "party_building", "unseeded_1"]
+    # each seeded topic takes the clauses of its planted cluster
+    top = np.asarray(a.topic_names)[a.theta.argmax(axis=1)]
+    assert (top == np.asarray(truth)).mean() > 0.9
+    words = S.topic_word_table(a, top_n=5)
+    assert words.loc[words["name"] == "party_building", "is_seed"].any()
+
+
+def test_rule_agreement_counts_and_table_schemas():
+    tokens, truth, docs = _seeded_corpus()
+    seeds = {"natural_hazards": ["防汛", "台风"], "party_building": ["党建", "廉政"]}
+    model = S.fit_seeded(tokens, seeds, n_free=1, iterations=200, seed=7)
+    ids = [f"c{i}" for i in range(len(tokens))]
+    coded = pd.DataFrame({"clause_id": ids, "domain": truth})
+    table = S.rule_agreement(model, ids, docs, np.ones(len(ids)), coded, n_perm=100, seed=0)
+    validate(table, S.SEEDED_RULE_AGREEMENT)
+    top = np.asarray(model.topic_names)[model.theta.argmax(axis=1)]
+    row = table.set_index("domain").loc["party_building"]
+    assert row["n_rule"] == 30
+    assert row["n_both"] == int(((top == "party_building") & (np.asarray(truth) == "party_building")).sum())
+    allrow = table.set_index("domain").loc["all"]
+    assert allrow["hit_rate"] == pytest.approx((top == np.asarray(truth)).mean())
+    assert allrow["f1"] > allrow["f1_chance"] + 0.3
+    validate(S.clause_topic_table(model, ids, docs), S.SEEDED_CLAUSE_TOPICS)
+    validate(S.topic_word_table(model), S.SEEDED_TOPICS)
+
+
+def test_extra_tables_on_a_synthetic_corpus():
+    from analysis.topics.corpus import Corpus
+    from analysis.topics.extras import SCHEMAS, extra_tables
+
+    tokens, truth, docs = _seeded_corpus(n=36)
+    ids = [f"{d}/{i}" for i, d in enumerate(docs)]
+    vocab = np.asarray(sorted({w for t in tokens for w in t}), dtype=object)
+    index = {w: j for j, w in enumerate(vocab)}
+    counts = sparse.csr_matrix(np.array([np.bincount([index[w] for w in t], minlength=len(vocab))
+                                         for t in tokens]))
+    corpus = Corpus(ids, list(docs), counts, vocab, tokens)
+    theta = np.column_stack([np.array(truth) == "natural_hazards",
+                             np.array(truth) == "party_building"]).astype(float) * 0.8 + 0.1
+    units = pd.DataFrame({"clause_id": ids, "n_chars": 40})
+    clauses = pd.DataFrame([_clause(d, c, None, "part") for d, c in zip(docs, ids)])
+    documents = pd.DataFrame({"doc_id": ["d0", "d1", "d2"], "admin_level": ["city"] * 3,
+                              "province_en": ["A", "B", "B"]})
+    coded = pd.DataFrame({"clause_id": ids, "domain": truth})
+    tables = extra_tables(corpus, units, theta, clauses, documents, coded)
+    for schema in SCHEMAS:
+        validate(tables[schema.name], schema)
+    assert set(tables["topic_prevalence_composition"]["model"]) == {"reported", "seeded"}
+    from analysis.topics.extras import describe_extras, heading_view, plan_prevalence_view
+
+    assert plan_prevalence_view(tables["topic_prevalence_composition"]).shape == (3, 2)
+    assert "(all plans)" in heading_view(tables["topic_heading_agreement"]).index.get_level_values(2)
+    assert "not tested (a group has fewer than 3 plans)" in describe_extras(tables)
+    again = extra_tables(corpus, units, theta, clauses, documents, coded)
+    for schema in SCHEMAS:
+        pd.testing.assert_frame_equal(tables[schema.name], again[schema.name])
+
+
+def test_simulation_table_layout_and_ordering_of_coverage():
+    table = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
+    assert list(table.columns) == ["quantity", "estimator", "n_plans", "replications", "nominal",
+                                   "coverage", "coverage_mc_se", "bias", "rmse", "metric",
+                                   "value", "note"]
+    cov = table.set_index("estimator")["coverage"]
+    # proportion draws alone ignore between-plan variation and must under-cover
+    assert cov["topic prevalence: proportion draws only"] < 0.8
+    assert cov["topic prevalence: composition"] >= 0.85
+    again = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_prevalence_regression_withholds_tests_of_one_or_two_plans():
+    from analysis.topics.prevalence import prevalence_regression
+
+    theta = np.array([[0.9, 0.1], [0.7, 0.3], [0.8, 0.2], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]])
+    cov = pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d3", "d4", "d5"],
+                        "level": ["city"] * 3 + ["county"] * 3})
+    assert prevalence_regression(theta, cov, "level")["p_equal"].isna().all()   # 2 vs 3 plans
+    tested = prevalence_regression(theta, cov, "level", min_plans=2)["p_equal"]
+    assert tested.between(0, 1).all()
