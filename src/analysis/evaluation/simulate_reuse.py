@@ -11,9 +11,10 @@ functions the build uses (:func:`analysis.text.reuse.find_reuse`, :func:`reuse_s
   :func:`analysis.text.reuse_bench.synthetic_corpus`.
 * *Children* (three fifths, level ``city``, issued later, each under one parent): each clause
   is, with the child's copy rate (uniform 0.1–0.7), an edited copy of a parent clause, else
-  new text. Edits at known rates: each sentence fragment dropped (10%), one fragment moved to
-  another place in the clause (30%: reordering), each character substituted (3%), a new
-  phrase inserted (30%); the child's clauses are then shuffled (reordering across clauses).
+  new text. Edits at known rates (:data:`EDITS`; ``light``: each sentence fragment dropped
+  10%, one fragment moved to another place in the clause 30% (reordering), each character
+  substituted 3%, a new phrase inserted 30%; ``heavy`` doubles or triples them); the child's
+  clauses are then shuffled (reordering across clauses).
 * *Unrelated* plans (a fifth, level ``city``, another province): new text only.
 
 Truth: a child character is *copied* when it comes from the parent and was not substituted.
@@ -23,7 +24,10 @@ child–parent pairs; mean and largest measured share of pairs with nothing copi
 and an unrelated plan, or a child and another parent); for sibling pairs (two children of
 one parent, who copy nothing from each other but share the parent's text) the measured
 share before and after common-source attribution. The previous method (difflib identical
-runs of >= 10 characters, on the same candidate pairs) is measured alongside for comparison.
+runs of >= 10 characters, on the same candidate pairs) is measured alongside for comparison,
+and at N = 5 local alignment of every clause pair (no LSH) shows what the candidate search
+loses. At N = 500 every pair of interest is measured (nothing is subsampled); the real
+clauses run out there, so unrelated plans are made of recombined words.
 No interval is reported: the share is a measurement, so ``nominal`` and ``coverage`` are
 empty.
 """
@@ -42,7 +46,14 @@ SIZES = (5, 50, 500)
 REPLICATIONS = {5: 12, 50: 3, 500: 1}
 CLAUSES_PER_PLAN = 16
 COPY_RATE = (0.1, 0.7)
-DROP, MOVE, SUBSTITUTE, INSERT = 0.10, 0.30, 0.03, 0.30
+#: Edit rates of a copied clause: each fragment dropped, one fragment moved, each character
+#: substituted, a new phrase inserted. ``heavy`` is run at N = 50 only, to show where the
+#: measurement degrades.
+EDITS = {"light": {"drop": 0.10, "move": 0.30, "substitute": 0.03, "insert": 0.30},
+         "heavy": {"drop": 0.20, "move": 0.60, "substitute": 0.10, "insert": 0.60}}
+HEAVY_SIZES = (50,)
+#: Sizes at which every clause pair is also aligned (no LSH), to measure what LSH loses.
+EVERY_PAIR_SIZES = (5,)
 COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
            "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
 _FRAGMENT = re.compile(r"[^，。；：、]+[，。；：、]?")
@@ -78,27 +89,28 @@ class TextSource:
         return self.real.pop() if self.real else self.fresh()
 
 
-def edited_copy(text: str, source: TextSource) -> tuple[str, np.ndarray]:
+def edited_copy(text: str, source: TextSource, edits: dict[str, float] | None = None
+                ) -> tuple[str, np.ndarray]:
     """An edited copy of ``text`` and the mask of its characters copied unchanged."""
-    rng = source.rng
+    rng, edits = source.rng, edits or EDITS["light"]
     pieces = [[(ch, True) for ch in f] for f in _FRAGMENT.findall(text)
-              if rng.random() >= DROP] or [[(ch, True) for ch in text]]
-    if len(pieces) > 2 and rng.random() < MOVE:
+              if rng.random() >= edits["drop"]] or [[(ch, True) for ch in text]]
+    if len(pieces) > 2 and rng.random() < edits["move"]:
         moved = pieces.pop(int(rng.integers(0, len(pieces))))
         pieces.insert(int(rng.integers(0, len(pieces) + 1)), moved)
-    if rng.random() < INSERT:
+    if rng.random() < edits["insert"]:
         pieces.insert(int(rng.integers(0, len(pieces) + 1)),
                       [(ch, False) for ch in source.phrase()])
     chars = [c for piece in pieces for c in piece]
-    hit = rng.random(len(chars)) < SUBSTITUTE
+    hit = rng.random(len(chars)) < edits["substitute"]
     new = rng.choice(source.chars, size=len(chars), p=source.char_p)
     chars = [(str(new[k]), False) if hit[k] and new[k] != ch else (ch, keep)
              for k, (ch, keep) in enumerate(chars)]
     return "".join(c for c, _ in chars), np.array([k for _, k in chars], dtype=bool)
 
 
-def simulated_corpus(n_plans: int, clauses: list[str], seed: int = 0
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, tuple[str, float]]]:
+def simulated_corpus(n_plans: int, clauses: list[str], seed: int = 0,
+                     edits: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, tuple[str, float]]]:
     """A corpus with a known copying history (see the module docstring).
 
     Returns
@@ -126,7 +138,7 @@ def simulated_corpus(n_plans: int, clauses: list[str], seed: int = 0
         texts, copied = [], 0
         for src in rng.permutation(CLAUSES_PER_PLAN):
             if rng.random() < rate:
-                text, mask = edited_copy(parents[parent][src], source)
+                text, mask = edited_copy(parents[parent][src], source, edits)
                 copied += int(mask.sum())
             else:
                 text = source.fresh()
@@ -170,13 +182,21 @@ def _pair_shares(corpus: pd.DataFrame, found: pd.DataFrame) -> dict[tuple[str, s
 
 
 def measure(corpus: pd.DataFrame, documents: pd.DataFrame,
-            truth: dict[str, tuple[str, float]]) -> pd.DataFrame:
+            truth: dict[str, tuple[str, float]], every_pair: bool = False) -> pd.DataFrame:
     """Measured against true shares for one corpus: one row per (estimator, pair kind, pair)
-    with ``true`` and ``measured`` shares."""
+    with ``true`` and ``measured`` shares. ``every_pair`` adds local alignment of every
+    clause pair of different plans (no LSH; small corpora only)."""
     found = reuse.find_reuse(corpus)
     methods = {"local alignment": (_pair_shares(corpus, found), found),
                "difflib runs >= 10 (previous)": (_pair_shares(corpus, difflib_reuse(corpus)),
                                                  None)}
+    if every_pair:
+        group = pd.factorize(corpus["doc_id"])[0]
+        i, j = np.triu_indices(len(corpus), k=1)
+        keep = group[i] != group[j]
+        every = reuse.find_reuse(corpus, candidates=np.column_stack([i[keep], j[keep]]))
+        methods["local alignment, every clause pair (no LSH)"] = (_pair_shares(corpus, every),
+                                                                  None)
     docs = sorted(corpus["doc_id"].unique())
     parents = [d for d in docs if d.startswith("parent")]
     others = [d for d in docs if d.startswith("other")]
@@ -248,12 +268,16 @@ def simulation_table(seed: int = 0, sizes: tuple[int, ...] = SIZES,
     replications = replications or REPLICATIONS
     clauses = clauses if clauses is not None else real_clauses()
     out = []
-    for n in sizes:
+    runs_by = [(n, "light") for n in sizes] + [(n, "heavy") for n in sizes if n in HEAVY_SIZES]
+    for n, regime in runs_by:
         reps = replications.get(n, 1)
-        runs = [measure(*simulated_corpus(n, clauses, seed + r)) for r in range(reps)]
-        runs = pd.concat(runs, ignore_index=True)
+        runs = pd.concat([measure(*simulated_corpus(n, clauses, seed + r, EDITS[regime]),
+                                  every_pair=n in EVERY_PAIR_SIZES and regime == "light")
+                          for r in range(reps)], ignore_index=True)
+        quantity = "reuse share" if regime == "light" else "reuse share (heavy edits)"
+        rates = ", ".join(f"{k} {v:g}" for k, v in EDITS[regime].items())
         for name, part in runs.groupby("estimator", sort=False):
-            base = {"quantity": "reuse share", "estimator": name, "n_plans": n,
+            base = {"quantity": quantity, "estimator": name, "n_plans": n,
                     "replications": reps, "nominal": np.nan, "coverage": np.nan,
                     "coverage_mc_se": np.nan}
             pairs = part[part["kind"] == "child-parent"]
@@ -261,8 +285,8 @@ def simulation_table(seed: int = 0, sizes: tuple[int, ...] = SIZES,
             out.append({**base, "bias": error.mean(), "rmse": float(np.sqrt((error ** 2).mean())),
                         "metric": "mean true share (child-parent pairs)",
                         "value": pairs["true"].mean(),
-                        "note": f"{len(pairs)} child-parent pairs; no interval (the share is "
-                                "a measurement)"})
+                        "note": f"{len(pairs)} child-parent pairs; edits: {rates}; no "
+                                "interval (the share is a measurement)"})
             unrelated = part[part["kind"] == "unrelated"]
             for metric, value in (("mean share, pairs with nothing copied",
                                    unrelated["measured"].mean()),
@@ -275,7 +299,7 @@ def simulation_table(seed: int = 0, sizes: tuple[int, ...] = SIZES,
                 sib = part[part["kind"] == kind]
                 if not len(sib):
                     continue
-                out.append({**base, "quantity": "reuse share between siblings",
+                out.append({**base, "quantity": f"{quantity} between siblings",
                             "estimator": f"{name}: {label}", "bias": sib["measured"].mean(),
                             "rmse": float(np.sqrt((sib["measured"] ** 2).mean())),
                             "metric": "pairs", "value": float(len(sib)),
