@@ -118,3 +118,24 @@ def test_simulation_runs_small(texts):
     raw = siblings.at["local alignment: share (no attribution)", "bias"]
     direct = siblings.at["local alignment: share_direct (common source removed)", "bias"]
     assert raw > 0.05 and direct < 0.01
+
+
+def test_common_source_candidates_follow_the_hierarchy():
+    from analysis.text.reuse import common_source_candidates
+
+    documents = pd.DataFrame({
+        "doc_id": ["nation", "prov", "other-prov", "city", "county1", "county2", "late-prov"],
+        "admin_level": ["national", "province", "province", "city", "county", "county",
+                        "province"],
+        "jurisdiction_zh": ["中国", "甲省", "乙省", "丙市", "丁县", "戊县", "甲省"],
+        "province_zh": ["", "甲省", "乙省", "甲省", "甲省", "甲省", "甲省"],
+        "parent_zh": ["", "中国", "中国", "甲省", "丙市", "丙市", "中国"],
+        "issue_date": ["2022-01-01", "2022-06-01", "2022-06-01", "2022-09-01", "2023-01-01",
+                       "2023-02-01", "2024-01-01"]})
+    # Two counties of one city: the nation, their province and their city; not another
+    # province's plan, and not a plan issued after the later of the two.
+    assert common_source_candidates(documents, "county2", "county1") == ["city", "nation",
+                                                                         "prov"]
+    # A county and its own city: only what is above the city.
+    assert common_source_candidates(documents, "county1", "city") == ["nation", "prov"]
+    assert common_source_candidates(documents, "city", "prov") == ["nation"]

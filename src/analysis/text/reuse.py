@@ -195,12 +195,36 @@ def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame, n_boot: int | None
                                       "n_clauses_reused"])
 
 
-def _date(row: pd.Series) -> str | None:
-    value = row.get("issue_date")
-    return value if isinstance(value, str) and value else None
+class PlanIndex:
+    """What the direction and common-source rules need of ``documents.csv``, looked up in
+    constant time per plan (the rules run once per pair of plans that share text, so a scan
+    of all plans per pair would make them quadratic)."""
+
+    def __init__(self, documents: pd.DataFrame):
+        get = documents.get
+        n = len(documents)
+        empty = pd.Series([None] * n, index=documents.index)
+        self.level = dict(zip(documents["doc_id"], documents["admin_level"]))
+        self.date = {d: v if isinstance(v, str) and v else None
+                     for d, v in zip(documents["doc_id"], get("issue_date", empty))}
+        self.province = dict(zip(documents["doc_id"], get("province_zh", empty)))
+        self.parent = dict(zip(documents["doc_id"], get("parent_zh", empty)))
+        self.rank = {d: LEVEL_RANK.get(v, 9) for d, v in self.level.items()}
+        self.national: list[str] = []
+        self.by_province: dict[str, list[str]] = {}
+        self.by_jurisdiction: dict[tuple[str, str], list[str]] = {}
+        for d, level, place, province in zip(documents["doc_id"], documents["admin_level"],
+                                             get("jurisdiction_zh", empty),
+                                             get("province_zh", empty)):
+            if level == "national":
+                self.national.append(d)
+            elif level == "province":
+                self.by_province.setdefault(province, []).append(d)
+            elif level == "city":
+                self.by_jurisdiction.setdefault((province, place), []).append(d)
 
 
-def order_pair(documents: pd.DataFrame, doc_x: str, doc_y: str) -> tuple[str, str, str]:
+def order_pair(plans: PlanIndex | pd.DataFrame, doc_x: str, doc_y: str) -> tuple[str, str, str]:
     """(later, earlier, basis) for two plans.
 
     ``basis`` is ``issue_date`` when both issue dates are known and differ, ``same_date``
@@ -208,44 +232,38 @@ def order_pair(documents: pd.DataFrame, doc_x: str, doc_y: str) -> tuple[str, st
     pair is oriented with the lower administrative level as "later", then by ``doc_id``;
     that orientation is a convention for the table, not a finding.
     """
-    docs = documents.set_index("doc_id")
-    dx, dy = _date(docs.loc[doc_x]), _date(docs.loc[doc_y])
+    plans = plans if isinstance(plans, PlanIndex) else PlanIndex(plans)
+    dx, dy = plans.date[doc_x], plans.date[doc_y]
     if dx and dy and dx != dy:
         return (doc_x, doc_y, "issue_date") if dx > dy else (doc_y, doc_x, "issue_date")
-    rank = {d: LEVEL_RANK.get(docs.at[d, "admin_level"], 9) for d in (doc_x, doc_y)}
-    later, earlier = sorted((doc_x, doc_y), key=lambda d: (-rank[d], d))
+    later, earlier = sorted((doc_x, doc_y), key=lambda d: (-plans.rank[d], d))
     return later, earlier, "same_date" if dx and dy else "date_missing"
 
 
-def common_source_candidates(documents: pd.DataFrame, later: str, earlier: str) -> list[str]:
+def common_source_candidates(plans: PlanIndex | pd.DataFrame, later: str,
+                             earlier: str) -> list[str]:
     """Plans of the corpus that both plans of the pair may have copied from.
 
     A plan H (neither of the two) qualifies when it is a national text, or when it is of a
-    strictly higher administrative level than both and its jurisdiction contains both (a
-    province-level H of the same province as both; a city-level H that is the parent of
-    both). H must not be issued after the later plan when both dates are known.
+    strictly higher administrative level than both and its jurisdiction contains both: a
+    province-level H of the province of both, or a city-level H that is the parent of both
+    (same province, H's ``jurisdiction_zh`` equal to both plans' ``parent_zh``). H must not
+    be issued after the later plan when both dates are known.
     """
-    docs = documents.set_index("doc_id")
-    pair = [docs.loc[later], docs.loc[earlier]]
-    later_date = _date(pair[0])
-    out = []
-    for h, row in docs.iterrows():
-        if h in (later, earlier):
-            continue
-        rank = LEVEL_RANK.get(row["admin_level"], 9)
-        if row["admin_level"] == "national":
-            contains = True
-        elif all(rank < LEVEL_RANK.get(p["admin_level"], 9) for p in pair):
-            if row["admin_level"] == "province":
-                contains = all(p["province_zh"] == row["province_zh"] for p in pair)
-            else:
-                contains = all(p["parent_zh"] == row["jurisdiction_zh"] for p in pair)
-        else:
-            contains = False
-        h_date = _date(row)
-        if contains and not (later_date and h_date and h_date > later_date):
-            out.append(h)
-    return sorted(out)
+    plans = plans if isinstance(plans, PlanIndex) else PlanIndex(plans)
+    pair = (later, earlier)
+    found = list(plans.national)
+    province = plans.province[later]
+    if province == plans.province[earlier]:
+        if all(plans.rank[d] > LEVEL_RANK["province"] for d in pair):
+            found += plans.by_province.get(province, [])
+        parent = plans.parent[later]
+        if parent == plans.parent[earlier] and all(plans.rank[d] > LEVEL_RANK["city"]
+                                                   for d in pair):
+            found += plans.by_jurisdiction.get((province, parent), [])
+    last = plans.date[later]
+    return sorted(h for h in set(found) if h not in pair
+                  and not (last and plans.date[h] and plans.date[h] > last))
 
 
 def reuse_attribution(prepared: pd.DataFrame, reuse: pd.DataFrame,
@@ -272,11 +290,11 @@ def reuse_attribution(prepared: pd.DataFrame, reuse: pd.DataFrame,
     """
     lengths, masks = _covered_masks(prepared, reuse)
     clauses_of = {d: part.tolist() for d, part in prepared.groupby("doc_id")["clause_id"]}
-    levels = documents.set_index("doc_id")["admin_level"]
+    plans = PlanIndex(documents)
     rows = []
     for x, y in sorted({tuple(sorted(k)) for k in masks}):
-        later, earlier, basis = order_pair(documents, x, y)
-        sources = common_source_candidates(documents, later, earlier)
+        later, earlier, basis = order_pair(plans, x, y)
+        sources = common_source_candidates(plans, later, earlier)
         aligned = common = 0
         used = set()
         for clause, mask in masks.get((later, earlier), {}).items():
@@ -290,7 +308,7 @@ def reuse_attribution(prepared: pd.DataFrame, reuse: pd.DataFrame,
             common += int((mask & also).sum())
         n = sum(lengths[c] for c in clauses_of[later])
         rows.append({"doc_later": later, "doc_earlier": earlier, "order_basis": basis,
-                     "level_later": levels[later], "level_earlier": levels[earlier],
+                     "level_later": plans.level[later], "level_earlier": plans.level[earlier],
                      "n_chars_later": n, "aligned_chars": aligned,
                      "share": aligned / n if n else 0.0, "common_chars": common,
                      "share_via_common_source": common / n if n else 0.0,
