@@ -139,3 +139,19 @@ def test_common_source_candidates_follow_the_hierarchy():
     # A county and its own city: only what is above the city.
     assert common_source_candidates(documents, "county1", "city") == ["nation", "prov"]
     assert common_source_candidates(documents, "city", "prov") == ["nation"]
+
+
+def test_long_texts_are_aligned_in_pieces(texts, monkeypatch):
+    import analysis.text.alignment as alignment
+
+    a = "".join(texts["haimen-2023"][:12])
+    b = "".join(texts["lishui-2021"][:6]) + a[300:700] + "".join(texts["lishui-2021"][6:12])
+    whole = local_align(a, b)
+    monkeypatch.setattr(alignment, "CHUNK", 250)
+    monkeypatch.setattr(alignment, "CHUNK_OVERLAP", 100)
+    pieces = local_align(a, b)
+    covered = np.zeros(len(a), dtype=bool)
+    for s, e in pieces.spans_a():
+        covered[s:e] = True
+    assert covered[300:700].mean() > 0.95  # the copied passage, across piece boundaries
+    assert abs(pieces.matched - whole.matched) <= 0.05 * whole.matched

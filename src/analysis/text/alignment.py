@@ -42,6 +42,13 @@ MAX_ROUNDS = 64
 #: Character written over aligned parts of the first text so that they cannot align again
 #: (a private-use code point, absent from cleaned plan text).
 MASK = "\ue000"
+#: Texts longer than this are aligned piece by piece (see :func:`local_align`): the traceback
+#: needs a cell per pair of characters, so two unstructured 20,000-character "clauses" would
+#: need hundreds of megabytes and tens of seconds per round.
+CHUNK = 2000
+#: Overlap of consecutive pieces of the second text, so that a passage of up to this many
+#: characters lies wholly inside one piece.
+CHUNK_OVERLAP = 500
 
 
 @lru_cache(maxsize=1)
@@ -171,10 +178,14 @@ def local_align(a: str, b: str, min_score: float = MIN_SCORE,
     Returns
     -------
     Alignment
-        Identical runs and local alignments, ``a`` against ``b``.
+        Identical runs and local alignments, ``a`` against ``b``. Texts longer than
+        :data:`CHUNK` characters are aligned in pieces (memory and time stay bounded per
+        piece pair; a passage cut by a piece boundary may fall below ``min_score``).
     """
     if not a or not b:
         return Alignment(a, b, ())
+    if len(a) > CHUNK or len(b) > CHUNK:
+        return _chunked(a, b, min_score, max_rounds)
     engine = aligner()
     codes_b = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
     work = a
@@ -192,4 +203,23 @@ def local_align(a: str, b: str, min_score: float = MIN_SCORE,
                         float(best.score)))
         blocks.extend(runs)
         work = work[:start] + MASK * (end - start) + work[end:]
+    return Alignment(a, b, tuple(sorted(blocks)), tuple(sorted(regions)))
+
+
+def _chunked(a: str, b: str, min_score: float, max_rounds: int) -> Alignment:
+    """:func:`local_align` piece by piece for long texts: ``a`` in consecutive pieces of
+    :data:`CHUNK` characters, ``b`` in pieces overlapping by :data:`CHUNK_OVERLAP`. A passage
+    cut by a boundary of ``a`` is found as two passages (each counted if it reaches
+    ``min_score``); the pieces of ``b`` overlap so that a passage found twice is counted once
+    (characters of ``a`` are counted through a mask)."""
+    step = CHUNK - CHUNK_OVERLAP
+    b_starts = range(0, max(len(b) - CHUNK_OVERLAP, 1), step)
+    blocks, regions = set(), set()
+    for sa0 in range(0, len(a), CHUNK):
+        piece_a = a[sa0:sa0 + CHUNK]
+        for sb0 in b_starts:
+            part = local_align(piece_a, b[sb0:sb0 + CHUNK], min_score, max_rounds)
+            blocks.update((sa + sa0, sb + sb0, n) for sa, sb, n in part.blocks)
+            regions.update((r[0] + sa0, r[1] + sa0, r[2] + sb0, r[3] + sb0, r[4])
+                           for r in part.regions)
     return Alignment(a, b, tuple(sorted(blocks)), tuple(sorted(regions)))
