@@ -1,0 +1,225 @@
+"""Local alignment of two texts for passage reuse: repeated Smith–Waterman–Gotoh alignment.
+
+Why local alignment. A plan that reuses another rarely copies it whole and in order: it takes
+passages, reorders them, swaps a phrase (宜春 for 江西, 十五条 for 五十条) and adds its own
+sentences. :class:`difflib.SequenceMatcher` keeps only identical blocks in one common order,
+so a reordered passage is lost and a passage with an edit every few characters falls apart
+into runs too short to count. A local alignment scores a stretch of the two texts with
+rewards for identical characters and penalties for substitutions and gaps, so a lightly
+edited passage stays one aligned passage; repeating it on what is left of the first text finds
+reordered passages one after another.
+
+Library. The dynamic programming is :class:`Bio.Align.PairwiseAligner` (Biopython) in
+``local`` mode, C code that compares Unicode characters directly (no alphabet needed for
+Chinese). Written here by hand is only the repetition (in the spirit of Waterman and Eggert
+1987): take the best local alignment, mask the part of the first text it covers, align again,
+and stop when the best remaining score is below ``min_score``. Biopython returns one best
+alignment per call, not a series of non-overlapping ones.
+
+Scores. Match +1, mismatch −2, gap opening −3 (the first gapped position), gap extension −1
+(:data:`MATCH`, :data:`MISMATCH`, :data:`OPEN_GAP`, :data:`EXTEND_GAP`). The score of an
+alignment is thus the number of identical characters less the edit penalties; a local
+alignment counts when its score is at least ``min_score`` (default :data:`MIN_SCORE` = 10,
+about ten identical characters net of edits, the length the difflib version required of an
+identical run). Only *identical* aligned characters are counted as shared; substituted and
+inserted characters are marked as changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+MATCH = 1.0
+MISMATCH = -2.0
+OPEN_GAP = -3.0
+EXTEND_GAP = -1.0
+MIN_SCORE = 10
+#: At most this many local alignments per text pair (each covers >= min_score characters,
+#: so this only bounds pathological inputs).
+MAX_ROUNDS = 64
+#: Character written over aligned parts of the first text so that they cannot align again
+#: (a private-use code point, absent from cleaned plan text).
+MASK = "\ue000"
+#: Texts longer than this are aligned piece by piece (see :func:`local_align`): the traceback
+#: needs a cell per pair of characters, so two unstructured 20,000-character "clauses" would
+#: need hundreds of megabytes and tens of seconds per round.
+CHUNK = 2000
+#: Overlap of consecutive pieces of the second text, so that a passage of up to this many
+#: characters lies wholly inside one piece.
+CHUNK_OVERLAP = 500
+
+
+@lru_cache(maxsize=1)
+def aligner():
+    """The shared :class:`Bio.Align.PairwiseAligner` (local mode, the module's scores)."""
+    from Bio.Align import PairwiseAligner
+
+    return PairwiseAligner(mode="local", match_score=MATCH, mismatch_score=MISMATCH,
+                           open_gap_score=OPEN_GAP, extend_gap_score=EXTEND_GAP)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Passages of ``a`` aligned to ``b``.
+
+    ``blocks`` are the identical runs ``(start_a, start_b, size)`` inside the local
+    alignments, sorted by ``start_a``. As found by :func:`local_align` they never overlap in
+    ``a``; in ``b`` they may be out of order, and a passage of ``b`` may be aligned to two
+    places of ``a`` (so after :meth:`swapped` they may overlap in ``a``). ``regions`` are
+    the local alignments ``(start_a, end_a, start_b, end_b, score)``, sorted by ``start_a``.
+    """
+
+    a: str
+    b: str
+    blocks: tuple[tuple[int, int, int], ...]
+    regions: tuple[tuple[int, int, int, int, float], ...] = ()
+
+    @property
+    def matched(self) -> int:
+        """Characters of ``a`` aligned to identical characters of ``b`` (each counted once)."""
+        mask = np.zeros(len(self.a), dtype=bool)
+        for sa, _, size in self.blocks:
+            mask[sa:sa + size] = True
+        return int(mask.sum())
+
+    @property
+    def share_a(self) -> float:
+        """Share of ``a`` aligned to identical characters of ``b``."""
+        return self.matched / len(self.a) if self.a else 0.0
+
+    @property
+    def share_b(self) -> float:
+        """Share of ``b`` aligned to identical characters of ``a`` (each counted once)."""
+        return self.swapped().share_a
+
+    def spans_a(self) -> tuple[tuple[int, int], ...]:
+        """Character ranges of ``a`` in identical aligned runs."""
+        return tuple((s, s + n) for s, _, n in self.blocks)
+
+    def swapped(self) -> "Alignment":
+        """The same alignments seen from ``b`` (what of ``b`` is aligned to ``a``)."""
+        blocks = tuple(sorted((sb, sa, n) for sa, sb, n in self.blocks))
+        regions = tuple(sorted((sb, eb, sa, ea, s) for sa, ea, sb, eb, s in self.regions))
+        return Alignment(self.b, self.a, blocks, regions)
+
+    def segments(self) -> list[tuple[str, str, str]]:
+        """(kind, text in a, text in b) in the order of ``a``; kind is ``same`` or ``changed``.
+
+        Inside one local alignment the text of ``b`` between two identical runs is given
+        with the change; text of ``b`` outside the aligned passages is not shown, so ``a``
+        is rebuilt exactly from the segments and ``b`` only passage by passage.
+        """
+        region_of = [next((k for k, r in enumerate(self.regions)
+                           if r[0] <= sa < r[1] and r[2] <= sb < r[3]), -1)
+                     for sa, sb, _ in self.blocks]
+        out, i, j, last = [], 0, 0, -1
+        for (sa, sb, size), region in zip(self.blocks, region_of):
+            if sa < i:  # overlaps the previous run (only after swapped()): shown once
+                sa, sb, size = i, sb + (i - sa), size - (i - sa)
+                if size <= 0:
+                    continue
+            in_b = self.b[j:sb] if region == last and region >= 0 and sb >= j else ""
+            if sa > i or in_b:
+                out.append(("changed", self.a[i:sa], in_b))
+            out.append(("same", self.a[sa:sa + size], self.b[sb:sb + size]))
+            i, j, last = sa + size, sb + size, region
+        if i < len(self.a):
+            out.append(("changed", self.a[i:], ""))
+        return out
+
+    def marked(self) -> str:
+        """``a`` with its differences from ``b`` marked, word-diff style.
+
+        Shared text is plain; ``{+…+}`` is text only in ``a``; ``[-…-]`` is text of ``b``
+        replaced or left out at that place inside an aligned passage.
+        """
+        out = []
+        for kind, text_a, text_b in self.segments():
+            if kind == "same":
+                out.append(text_a)
+                continue
+            if text_b:
+                out.append(f"[-{text_b}-]")
+            if text_a:
+                out.append(f"{{+{text_a}+}}")
+        return "".join(out)
+
+
+def _identical_runs(a: np.ndarray, b: np.ndarray, coords: np.ndarray) -> list[tuple[int, int, int]]:
+    """Identical runs inside the ungapped blocks of one alignment (``coords`` from
+    ``Alignment.aligned``: target blocks, query blocks)."""
+    runs = []
+    for (ta0, ta1), (qb0, _) in zip(coords[0], coords[1]):
+        same = a[ta0:ta1] == b[qb0:qb0 + (ta1 - ta0)]
+        if not same.any():
+            continue
+        # Starts and ends of runs of True.
+        edges = np.diff(np.concatenate(([0], same.astype(np.int8), [0])))
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+            runs.append((int(ta0 + s), int(qb0 + s), int(e - s)))
+    return runs
+
+
+def local_align(a: str, b: str, min_score: float = MIN_SCORE,
+                max_rounds: int = MAX_ROUNDS) -> Alignment:
+    """Every passage of ``a`` that aligns locally to ``b`` with a score of at least ``min_score``.
+
+    Parameters
+    ----------
+    a, b : str
+        Texts (whitespace already removed). ``a`` is the text whose characters are counted.
+    min_score : float
+        Lowest score of a local alignment that counts (see the module docstring).
+    max_rounds : int
+        Most local alignments sought.
+
+    Returns
+    -------
+    Alignment
+        Identical runs and local alignments, ``a`` against ``b``. Texts longer than
+        :data:`CHUNK` characters are aligned in pieces (memory and time stay bounded per
+        piece pair; a passage cut by a piece boundary may fall below ``min_score``).
+    """
+    if not a or not b:
+        return Alignment(a, b, ())
+    if len(a) > CHUNK or len(b) > CHUNK:
+        return _chunked(a, b, min_score, max_rounds)
+    engine = aligner()
+    codes_b = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    work = a
+    blocks, regions = [], []
+    for _ in range(max_rounds):
+        # The score alone is cheap; the traceback is computed only when it passes.
+        if engine.score(work, b) < min_score:
+            break
+        best = engine.align(work, b)[0]
+        coords = np.asarray(best.aligned)
+        codes_a = np.frombuffer(work.encode("utf-32-le"), dtype=np.uint32)
+        runs = _identical_runs(codes_a, codes_b, coords)
+        start, end = int(coords[0][0][0]), int(coords[0][-1][1])
+        regions.append((start, end, int(coords[1][0][0]), int(coords[1][-1][1]),
+                        float(best.score)))
+        blocks.extend(runs)
+        work = work[:start] + MASK * (end - start) + work[end:]
+    return Alignment(a, b, tuple(sorted(blocks)), tuple(sorted(regions)))
+
+
+def _chunked(a: str, b: str, min_score: float, max_rounds: int) -> Alignment:
+    """:func:`local_align` piece by piece for long texts: ``a`` in consecutive pieces of
+    :data:`CHUNK` characters, ``b`` in pieces overlapping by :data:`CHUNK_OVERLAP`. A passage
+    cut by a boundary of ``a`` is found as two passages (each counted if it reaches
+    ``min_score``); the pieces of ``b`` overlap so that a passage found twice is counted once
+    (characters of ``a`` are counted through a mask)."""
+    step = CHUNK - CHUNK_OVERLAP
+    b_starts = range(0, max(len(b) - CHUNK_OVERLAP, 1), step)
+    blocks, regions = set(), set()
+    for sa0 in range(0, len(a), CHUNK):
+        piece_a = a[sa0:sa0 + CHUNK]
+        for sb0 in b_starts:
+            part = local_align(piece_a, b[sb0:sb0 + CHUNK], min_score, max_rounds)
+            blocks.update((sa + sa0, sb + sb0, n) for sa, sb, n in part.blocks)
+            regions.update((r[0] + sa0, r[1] + sa0, r[2] + sb0, r[3] + sb0, r[4])
+                           for r in part.regions)
+    return Alignment(a, b, tuple(sorted(blocks)), tuple(sorted(regions)))
