@@ -254,8 +254,8 @@ def plot_similarity(similarity: pd.DataFrame, documents: pd.DataFrame) -> plt.Fi
 
 
 def plot_reuse_matrix(shares: pd.DataFrame, documents: pd.DataFrame) -> plt.Figure:
-    """Share of each plan's text (rows) found in each other plan (columns), with 95%
-    bootstrap intervals."""
+    """Share of each plan's text (rows) aligned to each other plan (columns): a measurement,
+    shown without interval."""
     apply_style()
     plans = plan_order(documents)
     short = document_labels(documents, "short")
@@ -273,18 +273,17 @@ def plot_reuse_matrix(shares: pd.DataFrame, documents: pd.DataFrame) -> plt.Figu
                 ax.text(j, i, "—", ha="center", va="center", color="grey")
                 continue
             row = table.loc[(a, b)]
-            ax.text(j, i, f"{row['share'] * 100:.1f}%\n[{row['ci_low'] * 100:.1f}–"
-                    f"{row['ci_high'] * 100:.1f}]", ha="center", va="center", fontsize=6.5,
+            ax.text(j, i, f"{row['share'] * 100:.1f}%", ha="center", va="center", fontsize=7,
                     color="white" if grid[i, j] > 0.6 * image.get_clim()[1] else "black")
     ax.set_xticks(range(len(plans)), [short[d] for d in plans], rotation=35, ha="right",
                   fontsize=7.5)
     ax.set_yticks(range(len(plans)), [short[d] for d in plans], fontsize=7.5)
-    ax.set_xlabel("…found in this plan (aligned runs of ≥ 10 identical characters)")
+    ax.set_xlabel("…aligned to this plan (local alignment, score ≥ 10)")
     ax.set_ylabel("Share of this plan's text…")
     for spine in ax.spines.values():
         spine.set_visible(False)
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="% of the row plan's text")
-    ax.set_title("Passage-level text reuse between plans, 95% bootstrap interval", fontsize=9)
+    ax.set_title("Passage-level text reuse between plans", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -232,56 +232,61 @@ REUSE = TableSchema(
     filename="reuse.csv",
     description="Clause pairs of different plans that share passages, aligned. Candidates "
                 "come from MinHash/LSH over windows of character shingles; each candidate "
-                "pair is aligned with difflib, and identical runs of at least "
-                f"{reuse.MIN_BLOCK} characters count. A pair is kept when such runs total at "
-                f"least {reuse.MIN_MATCHED} characters. Each pair appears twice, once from each "
-                "side.",
+                "pair is aligned by repeated local (Smith–Waterman–Gotoh) alignment, which "
+                "finds passages in any order and keeps lightly edited passages whole (match "
+                "+1, mismatch −2, gap −3 then −1). A local alignment counts when its score is "
+                f"at least {reuse.MIN_BLOCK}; a pair is kept when the identical characters in "
+                f"its alignments total at least {reuse.MIN_MATCHED}. Each pair appears twice, "
+                "once from each side (the same alignments).",
     primary_key=("clause_a", "clause_b"),
     columns=(
         Column("doc_a", "str", "Plan of clause_a.", source="`clauses.csv`"),
         Column("clause_a", "str", "Clause whose text is measured.", source="`clauses.csv`"),
         Column("doc_b", "str", "Plan of clause_b.", source="`clauses.csv`"),
         Column("clause_b", "str", "Clause it shares text with.", source="`clauses.csv`"),
-        Column("overlap_share", "float", "Share of clause_a's content characters that lie in "
-               "identical runs shared with clause_b.", source="`analysis.text.reuse.find_reuse`"),
+        Column("overlap_share", "float", "Share of clause_a's content characters aligned to "
+               "identical characters of clause_b.", source="`analysis.text.reuse.find_reuse`"),
         Column("aligned_text", "str", "clause_a's content text with its differences from "
-               "clause_b marked: `{+…+}` only in clause_a, `[-…-]` only in clause_b at that "
-               "place; unmarked text is shared.", source="`analysis.text.reuse.Alignment.marked`"),
+               "clause_b marked: `{+…+}` only in clause_a, `[-…-]` text of clause_b replaced "
+               "or left out at that place inside an aligned passage (clause_b's text outside "
+               "the aligned passages is not shown); unmarked text is shared.",
+               source="`analysis.text.alignment.Alignment.marked`"),
     ),
 )
 
 REUSE_SHARES = TableSchema(
     name="reuse_shares",
     filename="reuse_shares.csv",
-    description="Share of each plan's text that it shares with each other plan (characters in "
-                "identical runs of kept clause pairs of `reuse.csv`), with 95% bootstrap "
-                "intervals resampling the plan's clauses, and the same share when runs of "
-                "6 or 20 characters are the minimum. Who copied whom is not in the text; "
-                "issue dates and levels suggest it.",
+    description="Share of each plan's text aligned to each other plan: characters of doc_a "
+                "aligned to identical characters of doc_b in the local alignments of "
+                "`reuse.csv`, each counted once. A measurement of the two texts, so no "
+                "interval; its error against truly copied text is measured by simulation "
+                "(`analysis.evaluation.simulate_reuse`). Also the same share when the "
+                "lowest alignment score that counts is 6 or 20. Who copied whom, and text "
+                "also found in a common source: `reuse_attribution.csv`.",
     primary_key=("doc_a", "doc_b"),
     columns=(
         Column("doc_a", "str", "Plan whose text is measured.", source="`clauses.csv`"),
         Column("doc_b", "str", "Other plan.", source="`clauses.csv`"),
         Column("n_chars_a", "int", "Content characters of doc_a.", source="`analysis.text.reuse`"),
-        Column("reused_chars", "int", "Characters of doc_a shared with doc_b.",
+        Column("reused_chars", "int", "Characters of doc_a aligned to identical characters "
+               "of doc_b.",
                source="`analysis.text.reuse.reuse_shares`"),
         Column("share", "float", "reused_chars / n_chars_a.", source="`analysis.text.reuse.reuse_shares`"),
-        Column("ci_low", "float", "Lower end of the 95% interval.",
-               source="`analysis.text.reuse.reuse_shares`"),
-        Column("ci_high", "float", "Upper end of the 95% interval.",
-               source="`analysis.text.reuse.reuse_shares`"),
         Column("n_clauses_reused", "int", "Clauses of doc_a sharing text with doc_b.",
                source="`analysis.text.reuse.reuse_shares`"),
-        Column("share_min_block_6", "float", "share when runs of 6 characters count.",
+        Column("share_min_block_6", "float", "share when local alignments of score >= 6 "
+               "count.",
                source="`analysis.text.reuse.reuse_shares`"),
-        Column("share_min_block_20", "float", "share when only runs of 20 characters count.",
+        Column("share_min_block_20", "float", "share when only local alignments of score "
+               ">= 20 count.",
                source="`analysis.text.reuse.reuse_shares`"),
     ),
 )
 
 SCHEMAS = [CLAUSE_DOMAINS, CLAUSE_INSTRUMENTS, DOMAIN_SHARES, INSTRUMENT_SHARES,
            SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY, DOC_SIMILARITY, REUSE,
-           REUSE_SHARES] + checks.SCHEMAS
+           REUSE_SHARES, reuse.REUSE_ATTRIBUTION] + checks.SCHEMAS
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -346,11 +351,12 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
                                        min_matched=max(block, reuse.MIN_MATCHED))
         # Merged on the pair: beyond a few plans only pairs that share text are listed, and
         # the pairs differ between block sizes (a pair missing at this size shares nothing).
-        shares = reuse.reuse_shares(prepared, alternative, n_boot=1).set_index(
+        shares = reuse.reuse_shares(prepared, alternative).set_index(
             ["doc_a", "doc_b"])["share"]
         pairs = pd.MultiIndex.from_frame(reuse_shares[["doc_a", "doc_b"]])
         reuse_shares[f"share_min_block_{block}"] = shares.reindex(pairs).fillna(0.0).to_numpy()
     out["reuse_shares"] = reuse_shares
+    out["reuse_attribution"] = reuse.reuse_attribution(prepared, found, documents)
 
     out["distinctive_terms"] = vocab.vocabulary_tables(prepared, found, documents)
     doc_counts = vocab.count_matrix(tokens, prepared["doc_id"])

@@ -35,7 +35,7 @@ GOLD_CODING = "domain_coding.csv"
 #: Aligned examples: how many clause pairs, and the shortest identical run marked as shared
 #: (shorter than the 10 characters that count for the shares, so that small edits show).
 N_EXAMPLES = 3
-EXAMPLE_MIN_BLOCK = 4
+EXAMPLE_MIN_BLOCK = 10
 
 _AGREE = "`analysis.text.coding.gold_agreement`"
 _GOLD = "`tests/gold/domain_coding.csv` (hand coding of `tests/gold/domain_sample.csv`)"
