@@ -14,9 +14,12 @@ corrected by the Rogan–Gladen estimator (Rogan and Gladen 1978)
 ``pi = (p + Sp - 1) / (Se + Sp - 1)``, clipped to [0, 1]; it is undefined where
 ``Se + Sp <= 1`` or the gold has no positive for the code. The correction is linear in ``p``,
 so the corrected mean of plans equals the mean of corrected plans. Its interval combines the
-uncertainty of the group mean over plans (t distribution) with that of the validation sample
-(clauses resampled with replacement, seeded): each draw corrects a draw of the mean with one
-bootstrap replicate of ``Se`` and ``Sp``.
+uncertainty of the group mean over plans (t distribution) with that of the validation sample:
+each draw corrects a draw of the mean with one draw of ``Se`` and ``Sp``. The rates are drawn
+from Jeffreys Beta posteriors on the validation's effective counts (:func:`beta_rates`, the
+build's choice); :func:`bootstrap_rates` resamples the 150 clauses instead, and undercovers in
+the simulation of :mod:`analysis.evaluation.simulate_shares` because a code whose few
+validation positives are all found gets sensitivity 1 in every replicate.
 
 **Limits.** The rates are measured on seed clauses only: they hold for plans like the five
 seeds and are assumed, not shown, to transfer to other plans. They assume misclassification
@@ -24,7 +27,7 @@ does not depend on the plan (non-differential), and the correction applies to ``
 not to the fractional ``share``, whose 1/k allocation mixes codes. The adjudicated codes are
 themselves the work of AI coders (see the study's README), so "true" means "as adjudicated".
 
-Written by hand: the two rates, the correction and the resampling loop (a few lines each; no
+Written by hand: the rates, the correction and the draws (a few lines each; no
 maintained library implements Rogan–Gladen with a bootstrap of the validation sample).
 """
 from __future__ import annotations
@@ -88,6 +91,35 @@ def bootstrap_rates(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray
     return sens, spec
 
 
+def beta_rates(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | None = None,
+               n_boot: int = N_BOOT, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Draws of sensitivity and specificity from Jeffreys Beta posteriors on effective counts.
+
+    With characters as weights, a code's ``n`` positives count as Kish's effective sample size
+    ``(sum w)^2 / sum w^2`` and the weighted rate as the share of successes. Unlike the
+    bootstrap, a code with few validation positives, all found by the rules, still gets
+    uncertainty about its sensitivity (the bootstrap then returns 1 in every replicate).
+
+    Returns
+    -------
+    sensitivity, specificity : numpy.ndarray
+        ``n_boot`` × codes.
+    """
+    gold, predicted = np.asarray(gold, bool), np.asarray(predicted, bool)
+    w = np.ones(len(gold)) if weights is None else np.asarray(weights, float)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for condition, hit in ((gold, gold & predicted), (~gold, ~gold & ~predicted)):
+        total, square = w @ condition, (w ** 2) @ condition
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n_eff = np.where(square > 0, total ** 2 / square, 0.0)
+            rate = np.where(total > 0, (w @ hit) / total, 0.0)
+        a, b = rate * n_eff + 0.5, (1 - rate) * n_eff + 0.5
+        value = rng.beta(a, b, size=(n_boot, len(a)))
+        draws.append(np.where(total > 0, value, np.nan))
+    return draws[0], draws[1]
+
+
 def rogan_gladen(observed, sensitivity, specificity):
     """Rogan–Gladen corrected prevalence, clipped to [0, 1]; NaN where ``Se + Sp <= 1``."""
     observed, se, sp = np.broadcast_arrays(*(np.asarray(x, float)
@@ -110,7 +142,7 @@ def correct_mean(values: np.ndarray, sensitivity: np.ndarray, specificity: np.nd
     sensitivity, specificity : numpy.ndarray
         Point rates per code (:func:`rates`).
     sens_reps, spec_reps : numpy.ndarray
-        Bootstrap replicates (:func:`bootstrap_rates`), one row per draw.
+        Draws of the rates (:func:`beta_rates` or :func:`bootstrap_rates`), one row per draw.
 
     Returns
     -------

@@ -277,8 +277,9 @@ def group_differences(table: pd.DataFrame, documents: pd.DataFrame, by: str = "a
             part[high_name] = high if tested else np.nan
         excludes = (part["ci_low"] > 0) | (part["ci_high"] < 0)
         adj = (part["ci_low_adjusted"] > 0) | (part["ci_high_adjusted"] < 0)
-        part["verdict"] = np.where(~tested, NOT_TESTED, np.where(
-            adj, "robust", np.where(excludes, "nominal only", "within noise")))
+        part["verdict"] = (np.where(adj, "robust", np.where(excludes, "nominal only",
+                                                             "within noise"))
+                           if tested else NOT_TESTED)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)[SHARE_DIFFERENCES.column_names]
 
@@ -306,8 +307,8 @@ def shares_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame,
     rates = None
     if validation is not None:
         rates = (mis.rates(validation["gold"], validation["predicted"], validation["weights"])
-                 + mis.bootstrap_rates(validation["gold"], validation["predicted"],
-                                       validation["weights"]))
+                 + mis.beta_rates(validation["gold"], validation["predicted"],
+                                  validation["weights"]))
     for scheme, table in per_plan.items():
         coverage = share_matrix(table, "coverage")
         for by in groupings:
