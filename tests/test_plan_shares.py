@@ -118,6 +118,18 @@ def test_large_groups_find_a_real_difference_and_not_a_null_one():
     assert (shares["estimate"] <= shares["high_95"]).all()
 
 
+def test_single_group_and_unknown_group():
+    table, docs = _corpus(3, 0.0)
+    docs["admin_level"] = "city"
+    assert ps.group_differences(table, docs, "admin_level").empty
+    docs.loc[0, "province_en"] = ""
+    shares = ps.group_shares(table, docs, "province_en", min_plans=2)
+    assert shares.groupby("group")["n_plans"].first().to_dict() == {"(unknown)": 1, "X": 5}
+    assert shares.loc[shares["group"] == "(unknown)", "low_95"].isna().all()
+    empty, _ = ps.shares_tables({"domain": table.iloc[:0]}, docs)
+    assert empty.empty and list(empty.columns) == ps.GROUP_SHARES.column_names
+
+
 def test_rogan_gladen_recovers_a_known_share():
     rng = np.random.default_rng(4)
     n, prevalence, se, sp = 200_000, 0.2, 0.8, 0.9

@@ -44,8 +44,8 @@ from analysis.text import coding, misclassification as mis, plan_shares as ps
 N_PLANS = (5, 50, 500)
 #: Replications per corpus size for the plan-level estimator and for the clause bootstrap
 #: (slower; fewer runs at 500 plans), chosen to keep the whole table under three minutes.
-REPLICATIONS = {5: 300, 50: 300, 500: 60}
-OLD_REPLICATIONS = {5: 150, 50: 60, 500: 10}
+REPLICATIONS = {5: 300, 50: 400, 500: 100}
+OLD_REPLICATIONS = {5: 150, 50: 60, 500: 20}
 MIS_REPLICATIONS = {50: 150, 500: 40}
 OLD_BOOT = 400
 LEVELS = ("province", "city", "county")

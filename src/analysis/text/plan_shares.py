@@ -310,6 +310,8 @@ def shares_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame,
                  + mis.beta_rates(validation["gold"], validation["predicted"],
                                   validation["weights"]))
     for scheme, table in per_plan.items():
+        if table.empty:               # no plan with policy text: nothing to describe
+            continue
         coverage = share_matrix(table, "coverage")
         for by in groupings:
             part = group_shares(table, documents, by, min_plans=min_plans)
@@ -332,7 +334,8 @@ def shares_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame,
             if by is not None:
                 differences.append(group_differences(table, documents, by,
                                                      min_plans=min_plans))
-    return (pd.concat(shares, ignore_index=True),
+    return (pd.concat(shares, ignore_index=True) if shares
+            else pd.DataFrame(columns=GROUP_SHARES.column_names),
             pd.concat([d for d in differences if len(d)], ignore_index=True)
             if any(len(d) for d in differences)
             else pd.DataFrame(columns=SHARE_DIFFERENCES.column_names))
