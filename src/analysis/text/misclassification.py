@@ -209,10 +209,10 @@ def validation_matrices(folder: Path | None = None, clauses: pd.DataFrame | None
 
 def rates_table(matrices: dict[str, np.ndarray], scheme: str = "domain",
                 n_boot: int = N_BOOT, seed: int = SEED, level: float = LEVEL) -> pd.DataFrame:
-    """Per code: gold positives, length-weighted sensitivity and specificity with bootstrap
-    intervals over the validation clauses (the figures the correction uses)."""
+    """Per code: gold positives, length-weighted sensitivity and specificity with intervals
+    from the draws the correction uses (:func:`beta_rates`)."""
     sens, spec = rates(matrices["gold"], matrices["predicted"], matrices["weights"])
-    s_reps, p_reps = bootstrap_rates(matrices["gold"], matrices["predicted"],
+    s_reps, p_reps = beta_rates(matrices["gold"], matrices["predicted"],
                                      matrices["weights"], n_boot, seed)
     tail = (1 - level) / 2
     with warnings.catch_warnings():
