@@ -173,6 +173,9 @@ def test_validation_matrices_of_the_reliability_study():
     n = len(matrices["gold"])
     assert 100 <= n <= 150 and matrices["gold"].shape == (n, 16)
     assert (matrices["weights"] > 0).all()
+    # a section shown with its seven inline points is not a unit the shares code
+    assert "yichun-2023/2/5" not in set(matrices["clause_id"])
+    assert "yichun-2023/2/5" in set(mis.validation_matrices()["clause_id"])
     table = mis.rates_table(matrices, n_boot=200)
     # The rules over-code: pooled over codes, more rule than gold positives.
     assert matrices["predicted"].sum() > matrices["gold"].sum()

@@ -7,7 +7,9 @@ the reliability study's sample (``tests/gold/reliability``): 150 clauses of the 
 plans** that the rules were not written on, coded by two independent coders and adjudicated.
 Both rates are weighted by the clauses' content characters, as the shares are, and measured on
 policy clauses only (background clauses, which get no code, are left out as they are left
-out of the shares).
+out of the shares), and on the clauses the shares count as units: a sampled section shown
+with its inline points (three of the 150) is left out, since the shares code those points
+apart.
 
 The observed coverage ``p`` of a code (share of a plan's text in clauses touching it) is then
 corrected by the Rogan–Gladen estimator (Rogan and Gladen 1978)
@@ -45,6 +47,9 @@ from analysis.text.tokenise import content_text
 SEED = 20261129
 N_BOOT = 2000
 LEVEL = 0.95
+#: Characters by which a sampled text may exceed the clause's own content text (whitespace and
+#: punctuation differences) before it counts as including its inline points.
+OWN_TEXT_SLACK = 5
 
 
 def rates(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | None = None
@@ -192,11 +197,17 @@ def validation_matrices(folder: Path | None = None, clauses: pd.DataFrame | None
     sample = pd.read_csv(folder / "sample.csv", dtype=str, keep_default_na=False)
     gold = pd.read_csv(folder / "adjudicated.csv", dtype=str, keep_default_na=False)
     merged = sample[["clause_id", "text"]].merge(gold, on="clause_id", validate="one_to_one")
-    if clauses is not None:
-        merged = merged[~merged["clause_id"].isin(coding.background_clauses(clauses))]
     texts = merged["text"].map(content_text)
     weights = texts.str.replace(r"\s+", "", regex=True).str.len().to_numpy(float)
     keep = weights > 0
+    if clauses is not None:
+        from analysis.text.tokenise import prepared_clauses
+
+        keep &= ~merged["clause_id"].isin(coding.background_clauses(clauses)).to_numpy()
+        # A few sampled sections were shown with their inline points (一是 … 二是 …), which the
+        # shares count as clauses of their own: such a unit is not one the corpus codes.
+        own = merged["clause_id"].map(prepared_clauses(clauses).set_index("clause_id")["n_chars"])
+        keep &= ~(weights > own.fillna(0).to_numpy() + OWN_TEXT_SLACK)
     merged, texts, weights = merged[keep], texts[keep], weights[keep]
     labels = coding.codes(scheme)
     column = "domains" if scheme == "domain" else "instruments"
