@@ -346,6 +346,8 @@ def shares_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame,
 
 _RULES = "`src/analysis/data/domain_rules.csv` applied by `analysis.text.coding.code_clauses`"
 _CODES = tuple(coding.codes("domain")) + tuple(coding.codes("instrument"))
+_FIX = ("`analysis.text.misclassification.correct_mean` via "
+        "`analysis.text.plan_shares.shares_tables`")
 _WHY = ("Plans are the sampled unit: intervals describe the mean of the population of plans of "
         "the group, not only the plans in the corpus; see `analysis.text.plan_shares` and the "
         "coverage simulation `analysis.evaluation.simulate_shares`.")
@@ -423,14 +425,16 @@ GROUP_SHARES = TableSchema(
                "touching the code).", source=_EST),
         Column("coverage_corrected", "float", "coverage corrected for misclassification "
                "(Rogan–Gladen with length-weighted sensitivity and specificity of the rules on "
-               "the 150 adjudicated unseen clauses of the seed plans); empty for instruments "
-               "and where the correction is undefined.", nullable=True,
-               source="`analysis.text.misclassification.correct_groups`"),
+               "the adjudicated unseen policy clauses of the seed plans, 122 of the 150 of "
+               "`tests/gold/reliability`); a value clipped at 0 means the measured false-"
+               "positive rate exceeds the observed coverage. Empty for instruments and where "
+               "the correction is undefined.", nullable=True,
+               source=_FIX),
         Column("coverage_corrected_low", "float", "Lower end of its 95% interval (plan "
                "sampling and the validation sample's uncertainty together).", nullable=True,
-               source="`analysis.text.misclassification.correct_groups`"),
+               source=_FIX),
         Column("coverage_corrected_high", "float", "Upper end of that interval.",
-               nullable=True, source="`analysis.text.misclassification.correct_groups`"),
+               nullable=True, source=_FIX),
         Column("status", "str", "`estimated`, or `described only (…)` for a group too small "
                "for an interval.", allowed=("estimated",
                                             f"described only (fewer than {MIN_PLANS} plans)"),
