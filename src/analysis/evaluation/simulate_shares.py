@@ -170,14 +170,28 @@ class _Tally:
         self.covered = {0.8: [], 0.95: []}
         self.errors: list[np.ndarray] = []
         self.extra: dict[str, list[float]] = {}
+        self.cells: dict[str, list[int]] = {}       # cell → [runs covered at 95%, runs]
 
-    def add(self, estimate, truth, bounds: dict, tested: np.ndarray):
+    def add(self, estimate, truth, bounds: dict, tested: np.ndarray, keys=None):
         if not tested.any():
             return
         self.errors.append((estimate - truth)[tested])
         for level, (low, high) in bounds.items():
             inside = (low[tested] <= truth[tested]) & (truth[tested] <= high[tested])
             self.covered[level].append(inside.mean())
+            if keys is not None and level == 0.95:
+                for key, hit in zip(np.asarray(keys)[tested], inside):
+                    cell = self.cells.setdefault(key, [0, 0])
+                    cell[0] += int(hit)
+                    cell[1] += 1
+
+    def worst_cell(self, min_runs: int = 20) -> tuple[str, float] | None:
+        """The cell with the lowest 95% coverage among cells scored in ``min_runs`` runs."""
+        rates = {k: h / n for k, (h, n) in self.cells.items() if n >= min_runs}
+        if not rates:
+            return None
+        key = min(sorted(rates), key=rates.get)
+        return key, rates[key]
 
     def rows(self, quantity: str, estimator: str, n_plans: int, reps: int, note: str):
         errors = np.concatenate(self.errors) if self.errors else np.array([np.nan])
@@ -198,12 +212,20 @@ class _Tally:
                         "bias": float(np.mean(errors)),
                         "rmse": float(np.sqrt(np.mean(errors ** 2))),
                         "metric": "", "value": np.nan, "note": note})
-        for metric, values in self.extra.items():
+        extra = {metric: float(np.mean(values)) for metric, values in self.extra.items()}
+        worst = self.worst_cell()
+        if worst is not None:
+            extra[f"lowest 95% coverage of one cell ({worst[0]}; cells of 20+ runs)"] = worst[1]
+        for metric, value in extra.items():
             out.append({"quantity": quantity, "estimator": estimator, "n_plans": n_plans,
                         "replications": reps, "nominal": np.nan, "coverage": np.nan,
                         "coverage_mc_se": np.nan, "bias": np.nan, "rmse": np.nan,
-                        "metric": metric, "value": float(np.mean(values)), "note": note})
+                        "metric": metric, "value": value, "note": note})
         return out
+
+
+def _difference_keys(diff: pd.DataFrame) -> pd.Series:
+    return diff["group_a"] + " − " + diff["group_b"] + ": " + diff["code"]
 
 
 def _tested(n_a: np.ndarray, n_b: np.ndarray | None, n_plans: int) -> np.ndarray:
@@ -227,7 +249,7 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
     tallies["share"].add(shares["estimate"].to_numpy(), truth,
                          {lv: (shares[f"low_{round(lv * 100)}"].to_numpy(),
                                shares[f"high_{round(lv * 100)}"].to_numpy()) for lv in (0.8, 0.95)},
-                         tested)
+                         tested, keys=shares["group"] + ": " + shares["code"])
     diff = ps.group_differences(table, docs, "admin_level", min_plans=2)
     if not len(diff):
         return
@@ -237,7 +259,7 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
     tallies["difference"].add(diff["difference"].to_numpy(), truth,
                               {0.8: (diff["ci80_low"].to_numpy(), diff["ci80_high"].to_numpy()),
                                0.95: (diff["ci_low"].to_numpy(), diff["ci_high"].to_numpy())},
-                              tested)
+                              tested, keys=_difference_keys(diff))
     null = tested & (truth == 0)
     if null.any():
         called = diff["verdict"].isin(["robust", "nominal only"]).to_numpy()[null]
@@ -268,7 +290,8 @@ def run_clause_bootstrap(model: Model, corpus: dict, tallies: dict, n_plans: int
     tallies["share"].add(np.concatenate(estimate), np.concatenate(truth),
                          {lv: (np.concatenate(lo), np.concatenate(hi))
                           for lv, (lo, hi) in bounds.items()},
-                         _tested(np.concatenate(n), None, n_plans))
+                         _tested(np.concatenate(n), None, n_plans),
+                         keys=[f"{g}: {c}" for g in groups for c in model.labels[:k]])
     diffs = {lv: coding.group_differences(boot, docs, "admin_level", level=lv)
              for lv in (0.8, 0.95)}
     diff = diffs[0.95]
@@ -279,7 +302,7 @@ def run_clause_bootstrap(model: Model, corpus: dict, tallies: dict, n_plans: int
     tested = _tested(diff["n_docs_a"].to_numpy(), diff["n_docs_b"].to_numpy(), n_plans)
     tallies["difference"].add(diff["difference"].to_numpy(), truth,
                               {lv: (d["ci_low"].to_numpy(), d["ci_high"].to_numpy())
-                               for lv, d in diffs.items()}, tested)
+                               for lv, d in diffs.items()}, tested, keys=_difference_keys(diff))
     null = tested & (truth == 0)
     if null.any():
         called = diff["verdict"].isin(["robust", "nominal only"]).to_numpy()[null]
@@ -311,7 +334,8 @@ def run_misclassified(model: Model, corpus: dict, tallies: dict, rng: np.random.
         reps = getattr(mis, function)(true[pick], observed[pick], weights, n_boot, seed)
         estimate, low, high = mis.correct_mean(values, sens, spec, *reps, 0.95, seed=seed)
         ok = ~np.isnan(estimate) & ~np.isnan(low)
-        tallies[name].add(np.where(ok, estimate, 0), truth, {0.95: (low, high)}, ok)
+        tallies[name].add(np.where(ok, estimate, 0), truth, {0.95: (low, high)}, ok,
+                          keys=model.labels[:-1])
         tallies[name].extra.setdefault("share of domains with the correction undefined",
                                        []).append(1 - ok.mean())
     tallies["uncorrected"].add(values.mean(axis=0), truth, {}, np.ones(k, bool))
