@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.text import coding as domains, keyness as vocab, regional_checks as checks, reuse
-from analysis.text import similarity
+from analysis.text import misclassification, plan_shares as plan_level, similarity
 from analysis.core.io import read_csv
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
@@ -33,7 +33,10 @@ def _shares_schema(scheme: str, codes: tuple[str, ...]) -> TableSchema:
         name=f"{scheme}_shares",
         filename=f"{scheme}_shares.csv",
         description=f"Share of each plan's policy text given to each {word}, weighted by text "
-                    "length, with 95% bootstrap intervals that resample the plan's clauses. "
+                    "length, with 95% bootstrap intervals that resample the plan's clauses: a "
+                    "measure of how much the plan's own profile depends on which clauses it "
+                    "contains (measurement precision), not an interval for its level or "
+                    "province (those are in `group_shares.csv`). "
                     "Policy text excludes background passages (achievements, situation, guiding "
                     "thought; `analysis.text.coding.background_clauses`). A clause "
                     f"coded to k {word}s gives 1/k of its length to each; `uncoded` is the "
@@ -105,47 +108,8 @@ CLAUSE_INSTRUMENTS = TableSchema(
 DOMAIN_SHARES = _shares_schema("domain", _DOMAINS)
 INSTRUMENT_SHARES = _shares_schema("instrument", _INSTRUMENTS)
 
-SHARE_DIFFERENCES = TableSchema(
-    name="share_differences",
-    filename="share_differences.csv",
-    description="Differences in domain and instrument shares between administrative levels "
-                "and between provinces. A group's share is the mean of its plans' shares. "
-                "Intervals come from the clause bootstrap, which treats the plans as fixed: "
-                "they show whether a difference could come from which clauses the plans "
-                "happen to contain, not whether it holds for other plans of the same level. "
-                "Level and province are confounded (the only provincial plan is Jiangxi's, and "
-                "Yichun copies from it).",
-    primary_key=("comparison", "group_a", "group_b", "scheme", "code"),
-    columns=(
-        Column("comparison", "str", "Grouping.", allowed=("admin_level", "province_en"),
-               source="`documents.csv`"),
-        Column("group_a", "str", "First group (difference = a − b).", source="`documents.csv`"),
-        Column("group_b", "str", "Second group.", source="`documents.csv`"),
-        Column("n_docs_a", "int", "Plans in group a.", source="`documents.csv`"),
-        Column("n_docs_b", "int", "Plans in group b.", source="`documents.csv`"),
-        Column("scheme", "str", "Coding scheme.", allowed=("domain", "instrument"),
-               source=_RULES),
-        Column("code", "str", "Domain or instrument.", allowed=_DOMAINS + _INSTRUMENTS,
-               source=_RULES),
-        Column("share_a", "float", "Group a's share.", source="`analysis.text.coding.group_differences`"),
-        Column("share_b", "float", "Group b's share.", source="`analysis.text.coding.group_differences`"),
-        Column("difference", "float", "share_a − share_b.",
-               source="`analysis.text.coding.group_differences`"),
-        Column("ci_low", "float", "Lower end of the 95% bootstrap interval.", source=_BOOT),
-        Column("ci_high", "float", "Upper end of the 95% bootstrap interval.", source=_BOOT),
-        Column("ci_low_adjusted", "float", "Lower end of the Bonferroni-adjusted interval (over "
-               "all codes and pairs of the comparison and scheme).", source=_BOOT),
-        Column("ci_high_adjusted", "float", "Upper end of the adjusted interval.", source=_BOOT),
-        Column("loo_sign_stable", "str", "Whether the sign of the difference survives leaving "
-               "out any one plan of a group with two or more plans.",
-               allowed=("yes", "no", "not testable"), source="`analysis.text.coding.group_differences`"),
-        Column("verdict", "str", "`robust`: adjusted interval excludes 0 and no single plan "
-               "flips the sign; `nominal only`: only the unadjusted interval excludes 0, or "
-               "one plan flips the sign; `within noise`: the 95% interval includes 0.",
-               allowed=("robust", "nominal only", "within noise"),
-               source="`analysis.text.coding.group_differences`"),
-    ),
-)
+SHARE_DIFFERENCES = plan_level.SHARE_DIFFERENCES
+GROUP_SHARES = plan_level.GROUP_SHARES
 
 DISTINCTIVE_TERMS = TableSchema(
     name="distinctive_terms",
@@ -285,8 +249,8 @@ REUSE_SHARES = TableSchema(
 )
 
 SCHEMAS = [CLAUSE_DOMAINS, CLAUSE_INSTRUMENTS, DOMAIN_SHARES, INSTRUMENT_SHARES,
-           SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY, DOC_SIMILARITY, REUSE,
-           REUSE_SHARES, reuse.REUSE_ATTRIBUTION] + checks.SCHEMAS
+           GROUP_SHARES, SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY,
+           DOC_SIMILARITY, REUSE, REUSE_SHARES, reuse.REUSE_ATTRIBUTION] + checks.SCHEMAS
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -307,17 +271,19 @@ def load_inputs(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
 
 
 def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFrame,
-            cache: Path | None = None, gold: tuple[pd.DataFrame, pd.DataFrame] | None = None
-            ) -> dict[str, pd.DataFrame]:
+            cache: Path | None = None, gold: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+            validation: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every table of this stage, keyed by schema name (in memory, nothing written).
 
     Also returns ``reuse_pairs`` (the reuse table with the covered spans) and ``background``
     (clause_ids left uncoded as background), which are not written. ``gold`` is the
     hand-coded sample and its coding (:func:`analysis.text.regional_checks.read_gold`);
-    without it the two coding-agreement tables are empty.
+    without it the two coding-agreement tables are empty. ``validation`` is the reliability
+    study's sample (:func:`analysis.text.misclassification.validation_matrices`) for the
+    misclassification-corrected coverage of ``group_shares``; without it that is empty.
     """
     out: dict[str, pd.DataFrame] = {}
-    shares, differences = {}, []
+    shares = {}
     background = domains.background_clauses(clauses)
     out["background"] = pd.DataFrame({"clause_id": sorted(background)})
     # Shares are of policy text: background passages (a third of Yongjia's five-year plan)
@@ -328,11 +294,12 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
         out["clause_domains" if scheme == "domain" else "clause_instruments"] = coded
         boot = domains.bootstrap_shares(policy, coded, scheme)
         shares[scheme] = domains.document_shares(boot, scheme)
-        for by in ("admin_level", "province_en"):
-            differences.append(domains.group_differences(boot, documents, by=by, scheme=scheme))
     out["domain_shares"] = shares["domain"]
     out["instrument_shares"] = shares["instrument"]
-    out["share_differences"] = pd.concat(differences, ignore_index=True)
+    # Groups are compared with plans as the unit (the clause bootstrap above treats the plans
+    # as fixed and says nothing about their level or province).
+    out["group_shares"], out["share_differences"] = plan_level.shares_tables(
+        shares, documents, validation)
 
     compact = prepared.assign(text=prepared["content"].str.replace(r"\s+", "", regex=True))
     tokens = tokenise_clauses(compact, folder=cache)["tokens"]
@@ -405,7 +372,11 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     if gold is None:
         print(f"regional: no hand coding in {checks.gold_dir()}; coding_agreement.csv and "
               "coding_split_half.csv are written empty", flush=True)
-    tables = compute(clauses, documents, prepared, cache=processed / ".cache", gold=gold)
+    folder = checks.gold_dir() / "reliability"
+    validation = (misclassification.validation_matrices(folder, clauses)
+                  if (folder / "adjudicated.csv").exists() else None)
+    tables = compute(clauses, documents, prepared, cache=processed / ".cache", gold=gold,
+                     validation=validation)
     return [write_table(_rounded(tables[schema.name]), schema, processed) for schema in SCHEMAS]
 
 
@@ -499,10 +470,11 @@ def level_shares(shares: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
 
 def robust_differences(differences: pd.DataFrame, comparison: str = "admin_level",
                        scheme: str = "domain") -> pd.DataFrame:
-    """The rows of ``share_differences`` that are not within noise, strongest first."""
+    """The rows of ``share_differences`` called ``robust`` or ``nominal only``, strongest
+    first (none when no group is large enough to be tested)."""
     table = differences[(differences["comparison"] == comparison)
                         & (differences["scheme"] == scheme)
-                        & (differences["verdict"] != "within noise")].copy()
+                        & differences["verdict"].isin(["robust", "nominal only"])].copy()
     table["_abs"] = table["difference"].abs()
     table = table.sort_values(["verdict", "_abs"], ascending=[False, False])
     return table.drop(columns="_abs").reset_index(drop=True)
