@@ -239,8 +239,8 @@ def adjust_and_flag(table: pd.DataFrame, by: list[str], alpha: float = ALPHA
     for name in ("boot", "clause", "plan"):
         p, q = f"p_{name}", f"q_{name}"
         table[q] = np.nan
-        for _, index in table.groupby(by, sort=False).groups.items():
-            values = table.loc[index, p]
+        for _, part in table.groupby(by, sort=False):
+            values = part[p]
             ok = values.notna()
             if ok.any():
                 table.loc[values.index[ok], q] = false_discovery_control(values[ok])

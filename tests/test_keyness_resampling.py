@@ -1,0 +1,103 @@
+"""Keyness checked by resampling: planted terms on synthetic corpora with known truth."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.text import keyness_resampling as kr
+
+FILLER = [f"填充{chr(0x4e00 + k)}" for k in range(60)]
+
+
+def _corpus(n_plans_per_group: int, clauses_per_plan: int, plant, seed: int = 1):
+    """Clauses of filler words in groups A and B; ``plant(group, plan, clause)`` returns
+    extra tokens for a clause. Returns tokens, units (group), plans."""
+    rng = np.random.default_rng(seed)
+    tokens, units, plans = [], [], []
+    for group in ("A", "B"):
+        for p in range(n_plans_per_group):
+            for c in range(clauses_per_plan):
+                words = list(rng.choice(FILLER, size=rng.integers(8, 16)))
+                words += plant(group, p, c)
+                tokens.append(" ".join(words))
+                units.append(group)
+                plans.append(f"{group}{p}")
+    return pd.Series(tokens), np.array(units), np.array(plans)
+
+
+def _check(tokens, units, plans, pairs, **kwargs):
+    counts, terms = kr.clause_term_matrix(tokens)
+    table = kr.resample_terms(counts, terms, units, plans, pd.DataFrame(pairs), **kwargs)
+    return kr.adjust_and_flag(table, ["unit"]).set_index("term")
+
+
+def test_spread_term_flagged_clustered_term_not():
+    # Both planted terms occur 15 times in group A and never in B, so their token z-scores
+    # are equal; one is spread over 15 clauses, the other sits in a single clause.
+    def plant(group, plan, clause):
+        extra = []
+        if group == "A" and clause < 5:             # 3 plans × 5 clauses = 15 clauses
+            extra.append("分散词")
+        if group == "A" and plan == 0 and clause == 0:
+            extra += ["集中词"] * 15
+        return extra
+
+    tokens, units, plans = _corpus(3, 20, plant)
+    table = _check(tokens, units, plans, {"unit": ["A", "A"], "term": ["分散词", "集中词"]},
+                   n_boot=499, n_perm=499)
+    assert table.at["分散词", "clauses_unit"] == 15
+    assert table.at["集中词", "clauses_unit"] == 1
+    assert table.at["集中词", "top_clause_share"] == 1.0
+    assert table.at["分散词", "flag"] == "across clauses"
+    assert table.at["集中词", "flag"] == "few clauses"
+    assert table.at["集中词", "p_clause"] > 0.05      # lands in A with about even odds
+    assert table.at["集中词", "log_ratio_low"] <= 0   # dropped from about a third of replicates
+    assert table.at["分散词", "log_ratio_low"] > 0
+    # Three plans per group allow only C(6, 3) = 20 splits: no plan-level test.
+    assert table["p_plan"].isna().all()
+
+
+def test_plan_permutation_separates_one_plan_from_many():
+    # With 12 plans per group the plan permutation runs. "每份词" is in every plan of A;
+    # "一份词" in many clauses of one plan of A only: spread over clauses, not over plans.
+    def plant(group, plan, clause):
+        extra = []
+        if group == "A" and clause < 3:
+            extra.append("每份词")
+        if group == "A" and plan == 0 and clause < 10:
+            extra.append("一份词")
+        return extra
+
+    tokens, units, plans = _corpus(12, 12, plant, seed=2)
+    table = _check(tokens, units, plans, {"unit": ["A", "A"], "term": ["每份词", "一份词"]},
+                   n_boot=299, n_perm=299)
+    assert table.at["每份词", "p_plan"] < 0.01
+    assert table.at["一份词", "p_plan"] > 0.2          # only when plan A0 falls in A
+    assert table.at["每份词", "flag"] == "across plans"
+    assert table.at["一份词", "flag"] == "across clauses"
+
+
+def test_log_ratio_is_zero_at_equal_rates_and_runs_are_deterministic():
+    def plant(group, plan, clause):
+        return ["均匀词"] if clause % 2 == 0 else []
+
+    tokens, units, plans = _corpus(3, 10, plant, seed=3)
+    counts, terms = kr.clause_term_matrix(tokens)
+    pairs = pd.DataFrame({"unit": ["A", "B"], "term": ["均匀词", "均匀词"]})
+    first = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
+    again = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
+    pd.testing.assert_frame_equal(first, again)
+    # Same count in each group; rates differ only by the groups' token totals.
+    a = units == "A"
+    n_a, n_b = counts[a].sum(), counts[~a].sum()
+    expected = np.log(15 / n_a + 0.1 * 30 / (n_a + n_b)) - np.log(15 / n_b + 0.1 * 30 / (n_a + n_b))
+    assert first.at[0, "log_ratio"] == pytest.approx(expected)
+    assert first.at[0, "log_ratio_low"] < 0 < first.at[0, "log_ratio_high"]
+    assert first.at[0, "log_ratio"] == pytest.approx(-first.at[1, "log_ratio"])
+
+
+def test_flags_need_adjusted_values():
+    table = pd.DataFrame({"unit": ["u"] * 3, "p_boot": [0.001, 0.001, 0.2],
+                          "p_clause": [0.001, 0.3, 0.001], "p_plan": [np.nan] * 3})
+    flagged = kr.adjust_and_flag(table, ["unit"])
+    assert flagged["flag"].tolist() == ["across clauses", "few clauses", "few clauses"]
+    assert flagged["q_plan"].isna().all()
