@@ -101,3 +101,20 @@ def test_flags_need_adjusted_values():
     flagged = kr.adjust_and_flag(table, ["unit"])
     assert flagged["flag"].tolist() == ["across clauses", "few clauses", "few clauses"]
     assert flagged["q_plan"].isna().all()
+
+
+def test_simulation_table_layout_and_clustered_nulls():
+    from analysis.text.keyness_simulation import SIM_COLUMNS, simulation_table
+
+    table = simulation_table(seed=1, sizes=((6, 30, 12),), n_rep=99)
+    assert list(table.columns) == SIM_COLUMNS
+    assert (table["quantity"] == "keyness").all()
+    rate = table.set_index(["estimator", "metric"])["value"]
+    clustered = "false flag rate (clustered null terms)"
+    # Bursts of a term in a few clauses fool the token z, not the clause checks.
+    assert rate[("token z > 1.96", clustered)] > 0.05
+    assert rate[("clause resampling flag", clustered)] < rate[("token z > 1.96", clustered)]
+    assert rate[("clause resampling flag", "power (true terms)")] > 0.5
+    assert np.isnan(rate[("plan permutation flag", clustered)])      # 6 plans: not run
+    pd.testing.assert_frame_equal(table, simulation_table(seed=1, sizes=((6, 30, 12),),
+                                                          n_rep=99))

@@ -184,8 +184,9 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
         reps.append(_log_ratio(y_b, all_b, unit_b, (weights @ row_len)[:, None], smooth))
     boot = np.vstack(reps)
     alpha = 1 - level
-    low = np.nanquantile(boot, alpha / 2, axis=0)
-    high = np.nanquantile(boot, 1 - alpha / 2, axis=0)
+    with np.errstate(all="ignore"):
+        low = np.quantile(boot, alpha / 2, axis=0)
+        high = np.quantile(boot, 1 - alpha / 2, axis=0)
     p_boot = (1 + (boot <= 0).sum(axis=0)) / (1 + n_boot)
 
     # Clause permutation within length strata (see the module docstring).
@@ -224,6 +225,9 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
             exceed += _log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12
         p_plan = np.where(testable[g], (1 + exceed) / (1 + n_perm), np.nan)
 
+    # A term the comparison never uses has no rate to compare: no test, not a tiny p.
+    unused = total <= 0
+    p_boot, p_clause, p_plan = (np.where(unused, np.nan, p) for p in (p_boot, p_clause, p_plan))
     return pd.DataFrame({"unit": pairs["unit"].to_numpy(), "term": pairs["term"].to_numpy(),
                          "clauses_unit": clauses_unit.astype(int),
                          "top_clause_share": top_share, "log_ratio": stat,
