@@ -155,11 +155,26 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     n_all = row_len.sum()
     smooth = prior_scale * total / n_all
 
-    # Column k: term t_k's counts in the clauses of unit g_k only, so that weighted column
-    # sums are the unit's counts under any clause weights; ``whole``: the term everywhere.
-    whole = counts[:, t].tocoo()
-    own = u[whole.row] == g[whole.col]
-    inside = sparse.csc_matrix((whole.data[own], (whole.row[own], whole.col[own])),
+    # Each pair needs its term's counts in the unit's clauses. Pairs are matched to the
+    # non-zero counts of their (unique) terms by the key unit × terms + term, so that the
+    # work follows the counts, not pairs × clauses.
+    term_ids, term_of = np.unique(t, return_inverse=True)
+    whole = counts[:, term_ids].tocoo()               # clauses × unique terms
+    key = g * len(term_ids) + term_of
+    if len(np.unique(key)) < len(key):
+        raise ValueError("pairs must not repeat a (unit, term)")
+    order = np.argsort(key)
+    sorted_key = key[order]
+
+    def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pair index of each count entry whose clause lies in the pair's unit."""
+        wanted = entry_units * len(term_ids) + whole.col
+        at = np.minimum(np.searchsorted(sorted_key, wanted), len(key) - 1)
+        hit = sorted_key[at] == wanted
+        return order[at[hit]], hit
+
+    pair_of, own = matched(u[whole.row])
+    inside = sparse.csc_matrix((whole.data[own], (whole.row[own], pair_of)),
                                shape=(n_rows, len(t)))
     y_obs = np.asarray(inside.sum(axis=0)).ravel()
     n_unit = np.bincount(u, weights=row_len, minlength=n_units)
@@ -173,13 +188,13 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     unit_len = _onehot(u, n_units, row_len)
     whole_csr, inside_csr = whole.tocsr(), inside.tocsr()
     reps = []
-    for size in _chunks(n_boot, n_rows + 2 * len(t)):
+    for size in _chunks(n_boot, n_rows + 2 * len(t) + len(term_ids)):
         weights = np.zeros((size, n_rows))
         for rows in plan_rows:
             weights[:, rows] = rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)),
                                                size=size)
         y_b = (inside_csr.T @ weights.T).T
-        all_b = (whole_csr.T @ weights.T).T
+        all_b = (whole_csr.T @ weights.T).T[:, term_of]
         unit_b = (unit_len @ weights.T).T[:, g]
         reps.append(_log_ratio(y_b, all_b, unit_b, (weights @ row_len)[:, None], smooth))
     boot = np.vstack(reps)
@@ -192,18 +207,14 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     # Clause permutation within length strata (see the module docstring).
     stratum = _strata(row_len)
     grouped = np.argsort(stratum, kind="stable")
-    entry_unit = _onehot(whole.col, len(t)).T                    # entries × pairs
     exceed = np.zeros(len(t))
-    for size in _chunks(n_perm, whole.nnz + n_units + n_rows):
-        labels = np.empty((size, n_rows), dtype=int)
-        for r in range(size):
-            order = np.lexsort((rng.random(n_rows), stratum))
-            labels[r, grouped] = u[order]
-        hit = labels[:, whole.row] == g[whole.col]
-        y_p = (hit * whole.data) @ entry_unit
-        unit_p = np.stack([np.bincount(lab, weights=row_len, minlength=n_units)
-                           for lab in labels])[:, g]
-        exceed += (_log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12).sum(axis=0)
+    labels = np.empty(n_rows, dtype=int)
+    for _ in range(n_perm):
+        labels[grouped] = u[np.lexsort((rng.random(n_rows), stratum))]
+        pair_p, hit = matched(labels[whole.row])
+        y_p = np.bincount(pair_p, weights=whole.data[hit], minlength=len(t))
+        unit_p = np.bincount(labels, weights=row_len, minlength=n_units)[g]
+        exceed += _log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12
     p_clause = (1 + exceed) / (1 + n_perm)
 
     p_plan = np.full(len(t), np.nan)
@@ -215,12 +226,13 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
                          and comb(n_plans, int(sizes[k])) >= MIN_PLAN_SPLITS
                          for k in range(n_units)])
     if testable[g].any():
-        plan_counts = (_onehot(pl, n_plans) @ whole_csr).toarray()     # plans × pairs
+        plan_counts = (_onehot(pl, n_plans) @ whole_csr).toarray()    # plans × unique terms
         plan_len = np.bincount(pl, weights=row_len, minlength=n_plans)
         exceed = np.zeros(len(t))
         for _ in range(n_perm):
             assign = plan_unit[rng.permutation(n_plans)]
-            y_p = (plan_counts * (assign[:, None] == g[None, :])).sum(axis=0)
+            by_unit = _onehot(assign, n_units) @ plan_counts           # units × unique terms
+            y_p = by_unit[g, term_of]
             unit_p = np.bincount(assign, weights=plan_len, minlength=n_units)[g]
             exceed += _log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12
         p_plan = np.where(testable[g], (1 + exceed) / (1 + n_perm), np.nan)
