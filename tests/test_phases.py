@@ -90,3 +90,15 @@ def test_phase_agreement_scores_rules_against_gold():
     wrong = gold.assign(phases=["response", "recovery", "prevention", "preparedness", ""])
     worse = phases.phase_agreement(sample, wrong, n_boot=50).set_index("code")
     assert worse.at["overall (pooled)", "kappa"] < 0
+
+
+def test_subtypes_roll_up_to_their_instrument_types():
+    texts = list(SUBTYPE_EXAMPLES)
+    sample = pd.DataFrame({"clause_id": [f"s{k}" for k in range(len(texts))], "text": texts})
+    gold = sample.assign(instruments=["supply", "demand", "demand", "environment"])
+    table = phases.subtype_rollup_agreement(sample, gold, n_boot=50).set_index("code")
+    assert table.at["overall (pooled)", "kappa"] == pytest.approx(1.0)
+    assert table.at["demand", "gold_positive"] == 2 and table.at["demand", "both"] == 2
+    flipped = gold.assign(instruments=["demand", "supply", "environment", "supply"])
+    worse = phases.subtype_rollup_agreement(sample, flipped, n_boot=50).set_index("code")
+    assert worse.at["overall (pooled)", "kappa"] < 0.2

@@ -44,6 +44,7 @@ replicates.
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 from math import comb
 
 import numpy as np
@@ -51,7 +52,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import false_discovery_control
 
-from analysis.core.schema import Column
+from analysis.core.schema import Column, TableSchema
 from analysis.text import keyness
 
 SEED = 20261129
@@ -343,3 +344,18 @@ RESAMPLING_COLUMNS = (
            "clauses`: q_boot and q_clause below 0.05 (plans too few to test, or the plan "
            "test not passed); `few clauses`: otherwise.", allowed=FLAGS, source=_SRC),
 )
+
+
+def with_resampling(schema: TableSchema) -> TableSchema:
+    """The ``distinctive_terms`` schema with :data:`RESAMPLING_COLUMNS` appended and its
+    description saying what they add (for :func:`resampled_vocabulary` output)."""
+    description = (schema.description + " Each kept term is checked by resampling clauses "
+                   "and plans instead of tokens (`analysis.text.keyness_resampling`): a "
+                   "bootstrap of the smoothed log rate ratio over clauses within plans, a "
+                   "permutation of clauses between unit and rest within clause-length "
+                   "strata, and a permutation of plans between groups where there are "
+                   "enough plans; `flag` sums them up. Place and jurisdiction names (the "
+                   "gazetteer's, the plans' own places without suffix, 全省/本市 …) form "
+                   "the variant `place names`.")
+    return replace(schema, description=description,
+                   columns=tuple(schema.columns) + RESAMPLING_COLUMNS)

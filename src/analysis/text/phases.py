@@ -30,6 +30,8 @@ it does not estimate a population.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -170,6 +172,41 @@ def phase_agreement(sample: pd.DataFrame, gold: pd.DataFrame,
     predicted = [set(coded.columns[row]) for row in coded.to_numpy()]
     return coding.agreement(coding.split_codes(merged["phases"]), predicted, list(PHASES),
                             n_boot=n_boot)
+
+
+def subtype_rollup_agreement(sample: pd.DataFrame, gold: pd.DataFrame,
+                             clauses: pd.DataFrame | None = None, n_boot: int = 2000
+                             ) -> pd.DataFrame:
+    """The sub-type rules rolled up to their instrument types (a clause gets a type when
+    any of its sub-types belongs to it), scored like :func:`phase_agreement` against the
+    hand-coded ``instruments``. The sub-types themselves have no hand coding; this checks
+    them at the level that has one."""
+    from analysis.text.tokenise import content_text
+
+    merged = sample.merge(gold[["clause_id", "instruments"]], on="clause_id", how="inner",
+                          validate="one_to_one")
+    background = (merged["clause_id"].isin(coding.background_clauses(clauses)).to_numpy()
+                  if clauses is not None else None)
+    coded = coding.code_texts(merged["text"].map(content_text), "subtype",
+                              background=background)
+    parent = subtypes().set_index("subtype")["instrument"]
+    predicted = [set(parent[coded.columns[row]]) for row in coded.to_numpy()]
+    return coding.agreement(coding.split_codes(merged["instruments"]), predicted,
+                            coding.codes("instrument"), n_boot=n_boot)
+
+
+def read_phase_gold(folder: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reliability sample (``clause_id``, ``text``) and its adjudicated codes
+    (``clause_id``, ``phases``, ``instruments``) from ``tests/gold/reliability`` (or
+    ``folder``), for :func:`phase_agreement` and :func:`subtype_rollup_agreement`."""
+    from analysis.core.paths import repo_root
+
+    folder = Path(folder) if folder else repo_root() / "tests" / "gold" / "reliability"
+    read = {"keep_default_na": False, "dtype": str, "encoding": "utf-8"}
+    sample = pd.read_csv(folder / "sample.csv", **read)[["clause_id", "text"]]
+    gold = pd.read_csv(folder / "adjudicated.csv", **read)[["clause_id", "phases",
+                                                           "instruments"]]
+    return sample, gold
 
 
 INSTRUMENT_PHASE = TableSchema(
