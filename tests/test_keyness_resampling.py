@@ -118,3 +118,27 @@ def test_simulation_table_layout_and_clustered_nulls():
     assert np.isnan(rate[("plan permutation flag", clustered)])      # 6 plans: not run
     pd.testing.assert_frame_equal(table, simulation_table(seed=1, sizes=((6, 30, 12),),
                                                           n_rep=99))
+
+
+def test_resampled_vocabulary_keeps_rows_and_sets_jurisdictions_apart():
+    prepared = pd.DataFrame({
+        "doc_id": ["a", "a", "a", "b", "b", "b"],
+        "clause_id": ["a/1", "a/2", "a/3", "b/1", "b/2", "b/3"],
+        "content": ["永嘉县全县开展森林防火检查。", "全县加强矿山安全监管。", "永嘉推进森林防火宣传。",
+                    "海门区全区加强防汛抗旱工作。", "全区推进应急救援队伍建设。", "海门加强防汛演练。"]})
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "admin_level": ["county", "county"],
+                              "jurisdiction_zh": ["永嘉县", "海门区"],
+                              "issue_date": ["2021-03-02", "2023-02-28"],
+                              "year_start": [2021, 2023]})
+    reuse = pd.DataFrame(columns=["doc_a", "doc_b", "clause_a", "spans_a"])
+    from analysis.text.keyness import vocabulary_tables
+
+    base = vocabulary_tables(prepared, reuse, documents)
+    table = kr.resampled_vocabulary(prepared, reuse, documents, n_boot=99, n_perm=99)
+    pd.testing.assert_frame_equal(table[base.columns], base)
+    assert set(table["flag"]) <= set(kr.FLAGS)
+    ranked = table[table["variant"] != "place names"]
+    assert not ranked["term"].isin(["永嘉", "海门", "全县", "全区", "永嘉县"]).any()
+    assert {"永嘉", "全县"} <= set(table.loc[table["variant"] == "place names", "term"])
+    # Units are single plans (document) or one level holding both plans: no plan test.
+    assert table["p_plan"].isna().all()
