@@ -246,3 +246,21 @@ INSTRUMENT_PHASE = TableSchema(
            "`notebooks/02_regional_priorities.ipynb`; the sub-type rules have no hand "
            "coding.",),
 )
+
+INSTRUMENT_PHASE_PLANS = TableSchema(
+    name="instrument_phase_plans",
+    filename="instrument_phase_plans.csv",
+    description="Each plan's share of its policy text in each instrument sub-type × phase "
+                "cell (the plan-level table that `instrument_phase.csv` averages); every "
+                "cell of every plan, zeros included. Same coding and allocation as "
+                "`instrument_phase.csv`; `share` sums to 1 per plan.",
+    primary_key=("doc_id", "subtype", "phase"),
+    columns=(
+        Column("doc_id", "str", "Plan.", source="`clauses.csv`"),
+        INSTRUMENT_PHASE.columns[0], INSTRUMENT_PHASE.columns[1], INSTRUMENT_PHASE.columns[2],
+        Column("share", "float", "Share of the plan's policy text in the cell (0–1).",
+               source="`analysis.text.phases.plan_cell_shares`"),
+        Column("n_chars", "int", "The plan's policy characters (content text without "
+               "background passages).", source="`analysis.text.phases.plan_cell_shares`"),
+    ),
+)
