@@ -102,3 +102,12 @@ def test_subtypes_roll_up_to_their_instrument_types():
     flipped = gold.assign(instruments=["demand", "supply", "environment", "supply"])
     worse = phases.subtype_rollup_agreement(sample, flipped, n_boot=50).set_index("code")
     assert worse.at["overall (pooled)", "kappa"] < 0.2
+
+
+def test_tables_match_their_schemas():
+    from analysis.core.schema import validate
+
+    prepared = _prepared([("a", "推行巨灾保险，做好灾后恢复重建。"), ("b", "坚持以人民为中心。")])
+    shares = phases.plan_cell_shares(prepared)
+    validate(shares, phases.INSTRUMENT_PHASE_PLANS)
+    validate(phases.instrument_phase_table(shares), phases.INSTRUMENT_PHASE)
