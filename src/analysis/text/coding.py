@@ -8,6 +8,8 @@ The rules file has one row per rule:
 ``scheme``
     ``domain`` (the 16 codes of ``data/policy_domains.csv``) or ``instrument`` (supply,
     environment, demand of ``data/policy_instruments.csv``; Rothwell and Zegveld 1985).
+    ``phase`` and ``subtype`` rules (:mod:`analysis.text.phases`) have the same layout in
+    ``data/instrument_phase_rules.csv``.
 ``code``
     The domain or instrument.
 ``kind``
@@ -56,8 +58,15 @@ from analysis.core.paths import PACKAGE_DATA
 from analysis.text.tokenise import content_text
 
 RULES_PATH = PACKAGE_DATA / "domain_rules.csv"
+#: Phase and instrument-subtype rules (:mod:`analysis.text.phases`), kept apart from the
+#: domain and instrument rules so that those stay as they were scored.
+PHASE_RULES_PATH = PACKAGE_DATA / "instrument_phase_rules.csv"
+RULES_PATHS = {"phase": PHASE_RULES_PATH, "subtype": PHASE_RULES_PATH}
 CODEBOOK_PATHS = {"domain": PACKAGE_DATA / "policy_domains.csv",
-                  "instrument": PACKAGE_DATA / "policy_instruments.csv"}
+                  "instrument": PACKAGE_DATA / "policy_instruments.csv",
+                  "phase": PACKAGE_DATA / "policy_phases.csv",
+                  "subtype": PACKAGE_DATA / "policy_instrument_subtypes.csv"}
+#: Schemes of the regional stage's shares (phases and subtypes: :mod:`analysis.text.phases`).
 SCHEMES = ("domain", "instrument")
 #: A rule counts at most this many matches in one clause.
 MAX_MATCHES = 3
@@ -118,7 +127,7 @@ def load_rules(scheme: str = "domain", path: Path | None = None) -> RuleSet:
         For a code outside the codebook, a code without keyword rules or threshold, an
         unknown ``kind`` or a pattern that does not compile.
     """
-    table = _rules_table(str(path or RULES_PATH))
+    table = _rules_table(str(path or RULES_PATHS.get(scheme, RULES_PATH)))
     bad_kind = sorted(set(table["kind"]) - {"keyword", "threshold", "relative",
                                             "background_section", "background_clause"})
     if bad_kind:

@@ -245,14 +245,49 @@ def place_terms() -> frozenset[str]:
     return frozenset(n for n in place_names() if not (len(n) <= 2 and n.endswith("区")))
 
 
+def variant_tokens(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame
+                   ) -> dict[str, pd.Series]:
+    """Tokens per clause (``prepared`` order) of the two count variants, ``all text`` and
+    ``reuse counted once`` (:func:`texts_with_reuse_once`)."""
+    variants = {"all text": prepared["content"].str.replace(r"\s+", "", regex=True),
+                "reuse counted once": texts_with_reuse_once(prepared, reuse, documents)}
+    out = {}
+    for variant, texts in variants.items():
+        frame = pd.DataFrame({"doc_id": prepared["doc_id"], "clause_id": prepared["clause_id"],
+                              "text": texts})
+        out[variant] = tokenise_clauses(frame)["tokens"].reset_index(drop=True)
+    return out
+
+
+#: Words for "the whole / this jurisdiction" (全省 the whole province, 本市 this city …): a
+#: plan names its own level's scope, so they mark the level, not a priority.
+SCOPE_TERMS = frozenset(a + b for a in "全本我" for b in "省市县区")
+_SUFFIX = r"(.{2,}?)(?:自治县|自治州|地区|省|市|县|区)"
+
+
+def jurisdiction_terms(documents: pd.DataFrame) -> frozenset[str]:
+    """:func:`place_terms`, plus the corpus's own jurisdictions, provinces and parents in
+    full and without their suffix (永嘉县 and 永嘉, 海门区 and 海门), plus
+    :data:`SCOPE_TERMS`. Short forms are taken only for the plans' own places: across the
+    whole gazetteer they would remove ordinary words (公安, 平安, 新兴 are county names)."""
+    import re
+
+    names = set()
+    for column in ("jurisdiction_zh", "province_zh", "parent_zh"):
+        if column in documents:
+            names |= {n for n in documents[column] if isinstance(n, str) and n}
+    short = {m.group(1) for n in names if (m := re.fullmatch(_SUFFIX, n))}
+    return frozenset(place_terms() | names | short | SCOPE_TERMS)
+
+
 def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
                       top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE) -> pd.DataFrame:
     """Distinctive terms per plan and per administrative level, in two variants.
 
     Variants: ``all text``, and ``reuse counted once`` (:func:`texts_with_reuse_once`).
-    Place names (:func:`place_terms`) are left out of both, since a plan names its own
-    jurisdiction; they are reported apart as the variant ``place names`` (ranked among place
-    names only, on all text).
+    Place and jurisdiction names (:func:`jurisdiction_terms`) are left out of both, since a
+    plan names its own jurisdiction; they are reported apart as the variant ``place names``
+    (ranked among those names only, on all text).
     Kept: the ``top_n`` terms by z of each unit and variant, plus any term in the other
     variant's top ``top_n`` of the same unit, so that the two rankings can be compared.
 
@@ -263,16 +298,12 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
         ``admin_level``) and ``english`` (glossary; empty where the glossary lacks the term).
     """
     levels = prepared["doc_id"].map(documents.set_index("doc_id")["admin_level"])
-    variants = {"all text": prepared["content"].str.replace(r"\s+", "", regex=True),
-                "reuse counted once": texts_with_reuse_once(prepared, reuse, documents)}
+    excluded = jurisdiction_terms(documents)
     tables = []
-    for variant, texts in variants.items():
-        frame = pd.DataFrame({"doc_id": prepared["doc_id"], "clause_id": prepared["clause_id"],
-                              "text": texts})
-        tokens = tokenise_clauses(frame)["tokens"]
+    for variant, tokens in variant_tokens(prepared, reuse, documents).items():
         for unit_type, units in (("document", prepared["doc_id"]), ("admin_level", levels)):
             counts = count_matrix(tokens, units)
-            places = [t for t in counts.columns if t in place_terms()]
+            places = [t for t in counts.columns if t in excluded]
             parts = [(variant, counts.drop(columns=places))]
             if variant == "all text" and places:
                 parts.append(("place names", counts[places]))

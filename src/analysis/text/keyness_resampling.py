@@ -1,0 +1,361 @@
+"""Distinctive terms checked by resampling clauses and plans instead of tokens.
+
+The z-score of :func:`analysis.text.keyness.log_odds_dirichlet` treats every token as an
+independent draw. Words come in clauses, and clauses in plans: a term written twenty times
+in one clause gets the z of twenty independent uses. The terms that
+:func:`analysis.text.keyness.vocabulary_tables` keeps (each unit's top terms by z, place
+and jurisdiction names apart) are checked with the clause as the smallest unit resampled.
+The statistic is the smoothed log rate ratio of the term, unit against rest
+(``log_ratio``: log(y_i/n_i + s) − log(y_j/n_j + s), s a tenth of the term's corpus rate).
+The log-odds with a fixed prior count is not used here because its value under equal rates
+is not 0 when unit and rest differ in size: a small unit gets a positive log-odds for a
+term it does not use.
+
+clause bootstrap
+    Clauses are resampled with replacement within each plan (plans fixed); ``log_ratio``
+    is recomputed on every replicate. ``log_ratio_low`` / ``log_ratio_high``: percentile
+    interval; ``p_boot``: share of replicates at or below 0. A term carried by one or two
+    clauses drops out of many replicates, so its interval reaches 0.
+clause permutation
+    The clauses' unit labels are permuted within ten strata of clause length; ``p_clause``
+    is the one-sided Monte Carlo p-value, (1 + #{stat* ≥ stat}) / (1 + B). Strata because
+    units differ in clause length: permuting over the whole corpus made a unit of short
+    clauses look distinctive for any term in it (案例, five of its six uses in one city
+    clause, had p = 0.001 unstratified). Conditional on the plans: it describes them.
+plan permutation
+    The plans' group labels are permuted (each plan moves with its clauses), for units that
+    are groups of plans (administrative levels, provinces). Plans are the sampled unit, so
+    this is the check that speaks beyond these plans; it runs only where group and rest can
+    be split in at least :data:`MIN_PLAN_SPLITS` ways (so that p can pass the
+    multiple-testing threshold). With five plans it never runs: ``p_plan`` is empty and the
+    table describes these plans.
+
+p-values are adjusted (Benjamini and Hochberg, :func:`scipy.stats.false_discovery_control`)
+over the kept terms of each unit and variant. ``flag``: ``across plans`` (plan, bootstrap
+and clause q all below :data:`ALPHA`), ``across clauses`` (bootstrap and clause q below
+:data:`ALPHA`), ``few clauses`` (otherwise: the excess rests on few clauses or few tokens).
+
+Written by hand because no library resamples sparse clause counts by cluster. Replicates
+are sparse matrix products over the clause × pair counts of the kept terms, in chunks of at
+most :data:`CHUNK_CELLS` numbers; Python loops run over plans, strata and replicates, never
+over terms or clauses. Cost grows with (clauses + non-zero counts of the kept terms) ×
+replicates.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from math import comb
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.stats import false_discovery_control
+
+from analysis.core.schema import Column, TableSchema
+from analysis.text import keyness
+
+SEED = 20261129
+N_BOOT = 999
+N_PERM = 999
+LEVEL = 0.95
+ALPHA = 0.05
+#: Fewest distinct plan splits (group vs rest) for which the plan permutation is run.
+MIN_PLAN_SPLITS = 200
+#: Clause-length strata of the clause permutation.
+N_STRATA = 10
+#: Largest number of values one chunk of replicates may hold.
+CHUNK_CELLS = 20_000_000
+FLAGS = ("across plans", "across clauses", "few clauses")
+
+
+def clause_term_matrix(tokens: pd.Series, min_length: int = keyness.MIN_LENGTH
+                       ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Clauses × terms sparse counts (terms of at least ``min_length`` characters) and the
+    terms, as :func:`analysis.text.keyness.count_matrix` counts them."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False)
+    counts = vectorizer.fit_transform(tokens.fillna("").to_numpy()).tocsr()
+    terms = vectorizer.get_feature_names_out()
+    keep = np.flatnonzero([len(t) >= min_length for t in terms])
+    return counts[:, keep].tocsr().astype(float), terms[keep]
+
+
+def _onehot(codes: np.ndarray, n: int, weights: np.ndarray | None = None
+            ) -> sparse.csr_matrix:
+    """n × len(codes) membership matrix (optionally weighted)."""
+    values = np.ones(len(codes)) if weights is None else weights
+    return sparse.csr_matrix((values, (codes, np.arange(len(codes)))), shape=(n, len(codes)))
+
+
+def _log_ratio(y_i, y_all, n_i, n_all, smooth):
+    """Smoothed log rate ratio, unit vs rest: log(y_i / n_i + s) - log(y_j / n_j + s), with
+    ``s`` a tenth of the term's corpus rate (:data:`analysis.text.keyness.PRIOR_SCALE`).
+    Unlike the log-odds with a fixed prior count it is 0 when the two rates are equal,
+    whatever the sizes of unit and rest, so that its intervals can be read against 0.
+    Arrays broadcast (replicates × pairs)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.log(y_i / n_i + smooth)
+                - np.log((y_all - y_i) / (n_all - n_i) + smooth))
+
+
+def _chunks(n_rep: int, width: int) -> list[int]:
+    size = max(1, min(n_rep, CHUNK_CELLS // max(width, 1)))
+    return [min(size, n_rep - start) for start in range(0, n_rep, size)]
+
+
+def _strata(lengths: np.ndarray, n_strata: int = N_STRATA) -> np.ndarray:
+    """Stratum of each clause: quantile bins of its token count."""
+    ranks = np.argsort(np.argsort(lengths, kind="stable"), kind="stable")
+    return (ranks * n_strata // max(len(lengths), 1)).astype(int)
+
+
+def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarray,
+                   plans: np.ndarray, pairs: pd.DataFrame,
+                   prior_scale: float = keyness.PRIOR_SCALE, n_boot: int = N_BOOT,
+                   n_perm: int = N_PERM, seed: int = SEED, level: float = LEVEL,
+                   plan_test: bool = True) -> pd.DataFrame:
+    """Bootstrap and permutation checks of chosen (unit, term) pairs, each unit against the
+    rest of the corpus (see the module docstring).
+
+    Parameters
+    ----------
+    counts : scipy.sparse.csr_matrix
+        Clauses × terms counts; its terms are the whole vocabulary of the comparison (they
+        set the token totals, as the columns given to
+        :func:`analysis.text.keyness.distinctive_terms` do).
+    terms : numpy.ndarray
+        Column names of ``counts``.
+    units, plans : numpy.ndarray
+        Unit and plan of each clause (row).
+    pairs : pandas.DataFrame
+        ``unit`` and ``term`` to check (terms must be columns of ``counts``).
+    prior_scale : float
+        Smoothing of the log rate ratio, as a multiple of the term's corpus rate.
+    plan_test : bool
+        Run the plan permutation where the unit is a group of plans that can be split from
+        the rest in at least :data:`MIN_PLAN_SPLITS` ways (never for single plans).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``term`` (as given), ``clauses_unit``, ``top_clause_share``,
+        ``log_ratio``, ``log_ratio_low``, ``log_ratio_high``, ``p_boot``, ``p_clause``,
+        ``p_plan`` (NaN where not run).
+    """
+    rng = np.random.default_rng(seed)
+    unit_names, u = np.unique(np.asarray(units).astype(str), return_inverse=True)
+    plan_names, pl = np.unique(np.asarray(plans).astype(str), return_inverse=True)
+    n_units, n_plans, n_rows = len(unit_names), len(plan_names), counts.shape[0]
+    column = {t: k for k, t in enumerate(terms)}
+    g = np.searchsorted(unit_names, pairs["unit"].astype(str).to_numpy())
+    t = np.array([column[x] for x in pairs["term"]], dtype=int)
+    row_len = np.asarray(counts.sum(axis=1)).ravel()
+    total = np.asarray(counts.sum(axis=0)).ravel()[t]
+    n_all = row_len.sum()
+    smooth = prior_scale * total / n_all
+
+    # Each pair needs its term's counts in the unit's clauses. Pairs are matched to the
+    # non-zero counts of their (unique) terms by the key unit × terms + term, so that the
+    # work follows the counts, not pairs × clauses.
+    term_ids, term_of = np.unique(t, return_inverse=True)
+    whole = counts[:, term_ids].tocoo()               # clauses × unique terms
+    key = g * len(term_ids) + term_of
+    if len(np.unique(key)) < len(key):
+        raise ValueError("pairs must not repeat a (unit, term)")
+    order = np.argsort(key)
+    sorted_key = key[order]
+
+    def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pair index of each count entry whose clause lies in the pair's unit."""
+        wanted = entry_units * len(term_ids) + whole.col
+        at = np.minimum(np.searchsorted(sorted_key, wanted), len(key) - 1)
+        hit = sorted_key[at] == wanted
+        return order[at[hit]], hit
+
+    pair_of, own = matched(u[whole.row])
+    inside = sparse.csc_matrix((whole.data[own], (whole.row[own], pair_of)),
+                               shape=(n_rows, len(t)))
+    y_obs = np.asarray(inside.sum(axis=0)).ravel()
+    n_unit = np.bincount(u, weights=row_len, minlength=n_units)
+    stat = _log_ratio(y_obs, total, n_unit[g], n_all, smooth)
+    clauses_unit = np.diff(inside.indptr)
+    top_share = np.where(y_obs > 0, inside.max(axis=0).toarray().ravel()
+                         / np.maximum(y_obs, 1), np.nan)
+
+    # Clause bootstrap within plans: multinomial weights per plan, chunks of replicates.
+    plan_rows = [np.flatnonzero(pl == p) for p in range(n_plans)]
+    unit_len = _onehot(u, n_units, row_len)
+    whole_csr, inside_csr = whole.tocsr(), inside.tocsr()
+    reps = []
+    for size in _chunks(n_boot, n_rows + 2 * len(t) + len(term_ids)):
+        weights = np.zeros((size, n_rows))
+        for rows in plan_rows:
+            weights[:, rows] = rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)),
+                                               size=size)
+        y_b = (inside_csr.T @ weights.T).T
+        all_b = (whole_csr.T @ weights.T).T[:, term_of]
+        unit_b = (unit_len @ weights.T).T[:, g]
+        reps.append(_log_ratio(y_b, all_b, unit_b, (weights @ row_len)[:, None], smooth))
+    boot = np.vstack(reps)
+    alpha = 1 - level
+    with np.errstate(all="ignore"):
+        low = np.quantile(boot, alpha / 2, axis=0)
+        high = np.quantile(boot, 1 - alpha / 2, axis=0)
+    p_boot = (1 + (boot <= 0).sum(axis=0)) / (1 + n_boot)
+
+    # Clause permutation within length strata (see the module docstring).
+    stratum = _strata(row_len)
+    grouped = np.argsort(stratum, kind="stable")
+    exceed = np.zeros(len(t))
+    labels = np.empty(n_rows, dtype=int)
+    for _ in range(n_perm):
+        labels[grouped] = u[np.lexsort((rng.random(n_rows), stratum))]
+        pair_p, hit = matched(labels[whole.row])
+        y_p = np.bincount(pair_p, weights=whole.data[hit], minlength=len(t))
+        unit_p = np.bincount(labels, weights=row_len, minlength=n_units)[g]
+        exceed += _log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12
+    p_clause = (1 + exceed) / (1 + n_perm)
+
+    p_plan = np.full(len(t), np.nan)
+    plan_unit = np.full(n_plans, -1)
+    plan_unit[pl] = u
+    nested = bool(np.all(plan_unit[pl] == u))          # every plan inside one unit
+    sizes = np.bincount(plan_unit[plan_unit >= 0], minlength=n_units)
+    testable = np.array([plan_test and nested and sizes[k] >= 2
+                         and comb(n_plans, int(sizes[k])) >= MIN_PLAN_SPLITS
+                         for k in range(n_units)])
+    if testable[g].any():
+        plan_counts = (_onehot(pl, n_plans) @ whole_csr).toarray()    # plans × unique terms
+        plan_len = np.bincount(pl, weights=row_len, minlength=n_plans)
+        exceed = np.zeros(len(t))
+        for _ in range(n_perm):
+            assign = plan_unit[rng.permutation(n_plans)]
+            by_unit = _onehot(assign, n_units) @ plan_counts           # units × unique terms
+            y_p = by_unit[g, term_of]
+            unit_p = np.bincount(assign, weights=plan_len, minlength=n_units)[g]
+            exceed += _log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12
+        p_plan = np.where(testable[g], (1 + exceed) / (1 + n_perm), np.nan)
+
+    # A term the comparison never uses has no rate to compare: no test, not a tiny p.
+    unused = total <= 0
+    p_boot, p_clause, p_plan = (np.where(unused, np.nan, p) for p in (p_boot, p_clause, p_plan))
+    return pd.DataFrame({"unit": pairs["unit"].to_numpy(), "term": pairs["term"].to_numpy(),
+                         "clauses_unit": clauses_unit.astype(int),
+                         "top_clause_share": top_share, "log_ratio": stat,
+                         "log_ratio_low": low, "log_ratio_high": high, "p_boot": p_boot,
+                         "p_clause": p_clause, "p_plan": p_plan})
+
+
+def adjust_and_flag(table: pd.DataFrame, by: list[str], alpha: float = ALPHA
+                    ) -> pd.DataFrame:
+    """Benjamini–Hochberg q-values of ``p_boot``, ``p_clause`` and ``p_plan`` within each
+    group of ``by`` (``q_boot`` …), and the ``flag`` of the module docstring."""
+    table = table.copy()
+    for name in ("boot", "clause", "plan"):
+        p, q = f"p_{name}", f"q_{name}"
+        table[q] = np.nan
+        for _, part in table.groupby(by, sort=False):
+            values = part[p]
+            ok = values.notna()
+            if ok.any():
+                table.loc[values.index[ok], q] = false_discovery_control(values[ok])
+    spread = (table["q_boot"] < alpha) & (table["q_clause"] < alpha)
+    table["flag"] = np.where(spread & (table["q_plan"] < alpha), FLAGS[0],
+                             np.where(spread, FLAGS[1], FLAGS[2]))
+    return table
+
+
+def resampled_vocabulary(prepared: pd.DataFrame, reuse: pd.DataFrame,
+                         documents: pd.DataFrame, top_n: int = keyness.TOP_N,
+                         prior_scale: float = keyness.PRIOR_SCALE, n_boot: int = N_BOOT,
+                         n_perm: int = N_PERM, seed: int = SEED) -> pd.DataFrame:
+    """:func:`analysis.text.keyness.vocabulary_tables` with the resampling checks of every
+    kept term (columns :data:`RESAMPLING_COLUMNS`), place names still apart.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows and columns of ``vocabulary_tables`` (same order) plus the columns of
+        :data:`RESAMPLING_COLUMNS`.
+    """
+    table = keyness.vocabulary_tables(prepared, reuse, documents, top_n, prior_scale)
+    levels = prepared["doc_id"].map(documents.set_index("doc_id")["admin_level"])
+    unit_of = {"document": prepared["doc_id"].to_numpy(), "admin_level": levels.to_numpy()}
+    places = keyness.jurisdiction_terms(documents)
+    tokens = keyness.variant_tokens(prepared, reuse, documents)
+    parts = []
+    for (variant, unit_type), rows in table.groupby(["variant", "unit_type"], sort=False):
+        counts, terms = clause_term_matrix(tokens["all text" if variant == "place names"
+                                                  else variant])
+        is_place = np.array([x in places for x in terms], dtype=bool)
+        keep = np.flatnonzero(is_place if variant == "place names" else ~is_place)
+        part_seed = [seed, zlib.crc32(f"{variant}|{unit_type}".encode("utf-8"))]
+        checked = resample_terms(counts[:, keep].tocsr(), terms[keep], unit_of[unit_type],
+                                 prepared["doc_id"].to_numpy(), rows[["unit", "term"]],
+                                 prior_scale, n_boot, n_perm,
+                                 seed=int(np.random.SeedSequence(part_seed)
+                                          .generate_state(1)[0]),
+                                 plan_test=unit_type != "document")
+        checked.index = rows.index
+        parts.append(checked.drop(columns=["unit", "term"]))
+    extra = pd.concat(parts).loc[table.index]
+    out = pd.concat([table, extra], axis=1)
+    return adjust_and_flag(out, ["variant", "unit_type", "unit"])
+
+
+def flag_summary(terms: pd.DataFrame, top: int = keyness.TOP_N) -> pd.DataFrame:
+    """How many of each unit's top terms by z keep each flag (variant, unit type, flag)."""
+    rows = terms[terms["rank_z"] <= top]
+    table = rows.groupby(["variant", "unit_type", "flag"]).size().unstack("flag", fill_value=0)
+    return table.reindex(columns=list(FLAGS), fill_value=0).reset_index()
+
+
+_SRC = "`analysis.text.keyness_resampling.resampled_vocabulary`"
+_BOOT = (f"{N_BOOT} bootstrap replicates resampling clauses within plans, fixed seed "
+         f"({_SRC})")
+#: Columns that :func:`resampled_vocabulary` adds to ``distinctive_terms.csv``.
+RESAMPLING_COLUMNS = (
+    Column("clauses_unit", "int", "Clauses of the unit that contain the term.", source=_SRC),
+    Column("top_clause_share", "float", "Share of the unit's occurrences in its single "
+           "busiest clause (empty when the unit has none).", nullable=True, source=_SRC),
+    Column("log_ratio", "float", "Smoothed log rate ratio, unit vs rest: log(rate in unit + "
+           "s) − log(rate in rest + s), s a tenth of the term's corpus rate; 0 when the "
+           "rates are equal.", source=_SRC),
+    Column("log_ratio_low", "float", "Lower end of the 95% bootstrap interval of "
+           "`log_ratio`.", source=_BOOT),
+    Column("log_ratio_high", "float", "Upper end of that interval.", source=_BOOT),
+    Column("p_boot", "float", "One-sided bootstrap p-value: share of replicates (plus one) "
+           "with `log_ratio` ≤ 0.", source=_BOOT),
+    Column("q_boot", "float", "`p_boot` adjusted by Benjamini–Hochberg over the unit's kept "
+           "terms in the variant.", source=_SRC),
+    Column("p_clause", "float", "One-sided permutation p-value of `log_ratio` with the "
+           f"clauses' unit labels permuted within {N_STRATA} clause-length strata "
+           f"({N_PERM} permutations, fixed seed).", source=_SRC),
+    Column("q_clause", "float", "`p_clause` adjusted like `q_boot`.", source=_SRC),
+    Column("p_plan", "float", "One-sided permutation p-value of `log_ratio` with the plans' "
+           f"group labels permuted ({N_PERM} permutations); empty for single plans and for "
+           f"groups with fewer than {MIN_PLAN_SPLITS} possible splits (always, with five "
+           "plans).", nullable=True, source=_SRC),
+    Column("q_plan", "float", "`p_plan` adjusted like `q_boot`.", nullable=True,
+           source=_SRC),
+    Column("flag", "str", "`across plans`: q_plan, q_boot and q_clause below 0.05; `across "
+           "clauses`: q_boot and q_clause below 0.05 (plans too few to test, or the plan "
+           "test not passed); `few clauses`: otherwise.", allowed=FLAGS, source=_SRC),
+)
+
+
+def with_resampling(schema: TableSchema) -> TableSchema:
+    """The ``distinctive_terms`` schema with :data:`RESAMPLING_COLUMNS` appended and its
+    description saying what they add (for :func:`resampled_vocabulary` output)."""
+    description = (schema.description + " Each kept term is checked by resampling clauses "
+                   "and plans instead of tokens (`analysis.text.keyness_resampling`): a "
+                   "bootstrap of the smoothed log rate ratio over clauses within plans, a "
+                   "permutation of clauses between unit and rest within clause-length "
+                   "strata, and a permutation of plans between groups where there are "
+                   "enough plans; `flag` sums them up. Place and jurisdiction names (the "
+                   "gazetteer's, the plans' own places without suffix, 全省/本市 …) form "
+                   "the variant `place names`.")
+    return replace(schema, description=description,
+                   columns=tuple(schema.columns) + RESAMPLING_COLUMNS)

@@ -1,0 +1,144 @@
+"""Keyness checked by resampling: planted terms on synthetic corpora with known truth."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.text import keyness_resampling as kr
+
+FILLER = [f"填充{chr(0x4e00 + k)}" for k in range(60)]
+
+
+def _corpus(n_plans_per_group: int, clauses_per_plan: int, plant, seed: int = 1):
+    """Clauses of filler words in groups A and B; ``plant(group, plan, clause)`` returns
+    extra tokens for a clause. Returns tokens, units (group), plans."""
+    rng = np.random.default_rng(seed)
+    tokens, units, plans = [], [], []
+    for group in ("A", "B"):
+        for p in range(n_plans_per_group):
+            for c in range(clauses_per_plan):
+                words = list(rng.choice(FILLER, size=rng.integers(8, 16)))
+                words += plant(group, p, c)
+                tokens.append(" ".join(words))
+                units.append(group)
+                plans.append(f"{group}{p}")
+    return pd.Series(tokens), np.array(units), np.array(plans)
+
+
+def _check(tokens, units, plans, pairs, **kwargs):
+    counts, terms = kr.clause_term_matrix(tokens)
+    table = kr.resample_terms(counts, terms, units, plans, pd.DataFrame(pairs), **kwargs)
+    return kr.adjust_and_flag(table, ["unit"]).set_index("term")
+
+
+def test_spread_term_flagged_clustered_term_not():
+    # Both planted terms occur 15 times in group A and never in B, so their token z-scores
+    # are equal; one is spread over 15 clauses, the other sits in a single clause.
+    def plant(group, plan, clause):
+        extra = []
+        if group == "A" and clause < 5:             # 3 plans × 5 clauses = 15 clauses
+            extra.append("分散词")
+        if group == "A" and plan == 0 and clause == 0:
+            extra += ["集中词"] * 15
+        return extra
+
+    tokens, units, plans = _corpus(3, 20, plant)
+    table = _check(tokens, units, plans, {"unit": ["A", "A"], "term": ["分散词", "集中词"]},
+                   n_boot=499, n_perm=499)
+    assert table.at["分散词", "clauses_unit"] == 15
+    assert table.at["集中词", "clauses_unit"] == 1
+    assert table.at["集中词", "top_clause_share"] == 1.0
+    assert table.at["分散词", "flag"] == "across clauses"
+    assert table.at["集中词", "flag"] == "few clauses"
+    assert table.at["集中词", "p_clause"] > 0.05      # lands in A with about even odds
+    assert table.at["集中词", "log_ratio_low"] <= 0   # dropped from about a third of replicates
+    assert table.at["分散词", "log_ratio_low"] > 0
+    # Three plans per group allow only C(6, 3) = 20 splits: no plan-level test.
+    assert table["p_plan"].isna().all()
+
+
+def test_plan_permutation_separates_one_plan_from_many():
+    # With 12 plans per group the plan permutation runs. "每份词" is in every plan of A;
+    # "一份词" in many clauses of one plan of A only: spread over clauses, not over plans.
+    def plant(group, plan, clause):
+        extra = []
+        if group == "A" and clause < 3:
+            extra.append("每份词")
+        if group == "A" and plan == 0 and clause < 10:
+            extra.append("一份词")
+        return extra
+
+    tokens, units, plans = _corpus(12, 12, plant, seed=2)
+    table = _check(tokens, units, plans, {"unit": ["A", "A"], "term": ["每份词", "一份词"]},
+                   n_boot=299, n_perm=299)
+    assert table.at["每份词", "p_plan"] < 0.01
+    assert table.at["一份词", "p_plan"] > 0.2          # only when plan A0 falls in A
+    assert table.at["每份词", "flag"] == "across plans"
+    assert table.at["一份词", "flag"] == "across clauses"
+
+
+def test_log_ratio_is_zero_at_equal_rates_and_runs_are_deterministic():
+    def plant(group, plan, clause):
+        return ["均匀词"] if clause % 2 == 0 else []
+
+    tokens, units, plans = _corpus(3, 10, plant, seed=3)
+    counts, terms = kr.clause_term_matrix(tokens)
+    pairs = pd.DataFrame({"unit": ["A", "B"], "term": ["均匀词", "均匀词"]})
+    first = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
+    again = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
+    pd.testing.assert_frame_equal(first, again)
+    # Same count in each group; rates differ only by the groups' token totals.
+    a = units == "A"
+    n_a, n_b = counts[a].sum(), counts[~a].sum()
+    expected = np.log(15 / n_a + 0.1 * 30 / (n_a + n_b)) - np.log(15 / n_b + 0.1 * 30 / (n_a + n_b))
+    assert first.at[0, "log_ratio"] == pytest.approx(expected)
+    assert first.at[0, "log_ratio_low"] < 0 < first.at[0, "log_ratio_high"]
+    assert first.at[0, "log_ratio"] == pytest.approx(-first.at[1, "log_ratio"])
+
+
+def test_flags_need_adjusted_values():
+    table = pd.DataFrame({"unit": ["u"] * 3, "p_boot": [0.001, 0.001, 0.2],
+                          "p_clause": [0.001, 0.3, 0.001], "p_plan": [np.nan] * 3})
+    flagged = kr.adjust_and_flag(table, ["unit"])
+    assert flagged["flag"].tolist() == ["across clauses", "few clauses", "few clauses"]
+    assert flagged["q_plan"].isna().all()
+
+
+def test_simulation_table_layout_and_clustered_nulls():
+    from analysis.text.keyness_simulation import SIM_COLUMNS, simulation_table
+
+    table = simulation_table(seed=1, sizes=((6, 30, 12),), n_rep=99)
+    assert list(table.columns) == SIM_COLUMNS
+    assert (table["quantity"] == "keyness").all()
+    rate = table.set_index(["estimator", "metric"])["value"]
+    clustered = "false flag rate (clustered null terms)"
+    # Bursts of a term in a few clauses fool the token z, not the clause checks.
+    assert rate[("token z > 1.96", clustered)] > 0.05
+    assert rate[("clause resampling flag", clustered)] < rate[("token z > 1.96", clustered)]
+    assert rate[("clause resampling flag", "power (true terms)")] > 0.5
+    assert np.isnan(rate[("plan permutation flag", clustered)])      # 6 plans: not run
+    pd.testing.assert_frame_equal(table, simulation_table(seed=1, sizes=((6, 30, 12),),
+                                                          n_rep=99))
+
+
+def test_resampled_vocabulary_keeps_rows_and_sets_jurisdictions_apart():
+    prepared = pd.DataFrame({
+        "doc_id": ["a", "a", "a", "b", "b", "b"],
+        "clause_id": ["a/1", "a/2", "a/3", "b/1", "b/2", "b/3"],
+        "content": ["永嘉县全县开展森林防火检查。", "全县加强矿山安全监管。", "永嘉推进森林防火宣传。",
+                    "海门区全区加强防汛抗旱工作。", "全区推进应急救援队伍建设。", "海门加强防汛演练。"]})
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "admin_level": ["county", "county"],
+                              "jurisdiction_zh": ["永嘉县", "海门区"],
+                              "issue_date": ["2021-03-02", "2023-02-28"],
+                              "year_start": [2021, 2023]})
+    reuse = pd.DataFrame(columns=["doc_a", "doc_b", "clause_a", "spans_a"])
+    from analysis.text.keyness import vocabulary_tables
+
+    base = vocabulary_tables(prepared, reuse, documents)
+    table = kr.resampled_vocabulary(prepared, reuse, documents, n_boot=99, n_perm=99)
+    pd.testing.assert_frame_equal(table[base.columns], base)
+    assert set(table["flag"]) <= set(kr.FLAGS)
+    ranked = table[table["variant"] != "place names"]
+    assert not ranked["term"].isin(["永嘉", "海门", "全县", "全区", "永嘉县"]).any()
+    assert {"永嘉", "全县"} <= set(table.loc[table["variant"] == "place names", "term"])
+    # Units are single plans (document) or one level holding both plans: no plan test.
+    assert table["p_plan"].isna().all()
