@@ -31,7 +31,8 @@ def _load_registered() -> None:
     import importlib
 
     for name in ("analysis.clean.bench", "analysis.text.tokenise", "analysis.text.reuse_bench",
-                 "analysis.text.alignment_bench", "analysis.topics.model", "analysis.extract.metadata_bench",
+                 "analysis.text.alignment_bench", "analysis.text.keyness_simulation",
+                 "analysis.topics.model", "analysis.extract.metadata_bench",
                  "analysis.accidents.bench", "analysis.text.tokenise_bench",
                  "analysis.pipeline.bench"):
         try:

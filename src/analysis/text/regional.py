@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.text import coding as domains, keyness as vocab, regional_checks as checks, reuse
-from analysis.text import misclassification, plan_shares as plan_level, similarity
+from analysis.text import keyness_resampling as kr, misclassification, phases
+from analysis.text import plan_shares as plan_level, similarity
 from analysis.core.io import read_csv
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
@@ -154,6 +155,7 @@ DISTINCTIVE_TERMS = TableSchema(
         Column("rank_g2", "int", "Rank by signed G².", source="`analysis.text.keyness.distinctive_terms`"),
     ),
 )
+DISTINCTIVE_TERMS = kr.with_resampling(DISTINCTIVE_TERMS)
 
 TERM_SENSITIVITY = TableSchema(
     name="distinctive_terms_sensitivity",
@@ -250,7 +252,8 @@ REUSE_SHARES = TableSchema(
 
 SCHEMAS = [CLAUSE_DOMAINS, CLAUSE_INSTRUMENTS, DOMAIN_SHARES, INSTRUMENT_SHARES,
            GROUP_SHARES, SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY,
-           DOC_SIMILARITY, REUSE, REUSE_SHARES, reuse.REUSE_ATTRIBUTION] + checks.SCHEMAS
+           DOC_SIMILARITY, REUSE, REUSE_SHARES, reuse.REUSE_ATTRIBUTION,
+           phases.INSTRUMENT_PHASE, phases.INSTRUMENT_PHASE_PLANS] + checks.SCHEMAS
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -325,10 +328,13 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     out["reuse_shares"] = reuse_shares
     out["reuse_attribution"] = reuse.reuse_attribution(prepared, found, documents)
 
-    out["distinctive_terms"] = vocab.vocabulary_tables(prepared, found, documents)
+    out["distinctive_terms"] = kr.resampled_vocabulary(prepared, found, documents)
     doc_counts = vocab.count_matrix(tokens, prepared["doc_id"])
-    doc_counts = doc_counts.drop(columns=[t for t in doc_counts.columns
-                                          if t in vocab.place_terms()])
+    places = vocab.jurisdiction_terms(documents)
+    doc_counts = doc_counts.drop(columns=[t for t in doc_counts.columns if t in places])
+    # Instruments in two dimensions: sub-type x phase of emergency management, per plan.
+    out["instrument_phase_plans"] = phases.plan_cell_shares(prepared, background)
+    out["instrument_phase"] = phases.instrument_phase_table(out["instrument_phase_plans"])
     out["distinctive_terms_sensitivity"] = vocab.prior_sensitivity(doc_counts)
 
     # What the notebook shows besides these: composition, agreement with the hand coding and
