@@ -16,6 +16,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # selection over the K grid (about 90 s each); the repository's own build, run by `make`
 # outside pytest, computes it, and its tests check the stored selection is current.
 os.environ.setdefault("ANALYSIS_SKIP_TOPIC_SELECTION", "1")
+os.environ.setdefault("ANALYSIS_SKIP_SIMULATION", "1")
 
 
 @pytest.fixture(scope="session")

@@ -53,17 +53,23 @@ class StageStamps:
 
     def __init__(self, raw: Path, out: Path):
         self.out = Path(out)
-        base = hashlib.sha256()
-        for part in (code_digest(), resources_digest(), _library_versions(), _settings(),
-                     json.dumps(input_digests(Path(raw)), sort_keys=True)):
-            base.update(part.encode("utf-8") + b"\0")
-        self._base = base.hexdigest()
+        code = hashlib.sha256()
+        for part in (code_digest(), resources_digest(), _library_versions(), _settings()):
+            code.update(part.encode("utf-8") + b"\0")
+        self._code = code.hexdigest()
+        self._base = hashlib.sha256((self._code + json.dumps(
+            input_digests(Path(raw)), sort_keys=True)).encode("utf-8")).hexdigest()
         self.previous = _previous_record(self.out)
         self.current: dict[str, dict] = {}
 
-    def fingerprint(self, stage: str, exclude: frozenset[str] = frozenset()) -> str:
+    def fingerprint(self, stage: str, exclude: frozenset[str] = frozenset(),
+                    corpus_free: bool = False) -> str:
         """Fingerprint of ``stage`` given the tables now in the output folder, leaving out
-        ``exclude`` (the files that this stage or a later one wrote last time)."""
+        ``exclude`` (the files that this stage or a later one wrote last time). A
+        ``corpus_free`` stage (one that reads no plan, such as the simulation study) depends
+        on the code, resources, libraries and settings only."""
+        if corpus_free:
+            return hashlib.sha256((self._code + "\0" + stage).encode("utf-8")).hexdigest()
         digest = hashlib.sha256((self._base + "\0" + stage).encode("utf-8"))
         for name, sha in output_digests(self.out).items():
             if name not in exclude and name != "README.md":

@@ -324,16 +324,21 @@ RESAMPLING_COLUMNS = (
            "s) − log(rate in rest + s), s a tenth of the term's corpus rate; 0 when the "
            "rates are equal.", source=_SRC),
     Column("log_ratio_low", "float", "Lower end of the 95% bootstrap interval of "
-           "`log_ratio`.", source=_BOOT),
-    Column("log_ratio_high", "float", "Upper end of that interval.", source=_BOOT),
+           "`log_ratio` (empty where the variant's text never uses the term, e.g. its only "
+           "uses were removed as reuse).", nullable=True, source=_BOOT),
+    Column("log_ratio_high", "float", "Upper end of that interval (empty likewise).",
+           nullable=True, source=_BOOT),
     Column("p_boot", "float", "One-sided bootstrap p-value: share of replicates (plus one) "
-           "with `log_ratio` ≤ 0.", source=_BOOT),
+           "with `log_ratio` ≤ 0 (empty where the variant's text never uses the term).",
+           nullable=True, source=_BOOT),
     Column("q_boot", "float", "`p_boot` adjusted by Benjamini–Hochberg over the unit's kept "
-           "terms in the variant.", source=_SRC),
+           "terms in the variant (empty with `p_boot`).", nullable=True, source=_SRC),
     Column("p_clause", "float", "One-sided permutation p-value of `log_ratio` with the "
            f"clauses' unit labels permuted within {N_STRATA} clause-length strata "
-           f"({N_PERM} permutations, fixed seed).", source=_SRC),
-    Column("q_clause", "float", "`p_clause` adjusted like `q_boot`.", source=_SRC),
+           f"({N_PERM} permutations, fixed seed); empty where the variant's text never uses "
+           "the term.", nullable=True, source=_SRC),
+    Column("q_clause", "float", "`p_clause` adjusted like `q_boot`.", nullable=True,
+           source=_SRC),
     Column("p_plan", "float", "One-sided permutation p-value of `log_ratio` with the plans' "
            f"group labels permuted ({N_PERM} permutations); empty for single plans and for "
            f"groups with fewer than {MIN_PLAN_SPLITS} possible splits (always, with five "

@@ -1,0 +1,152 @@
+"""The simulation study of notebooks 02 and 03 as a build stage: corpora with known truth at 5,
+50 and 500 plans, run through the functions the notebooks use, with bias and interval coverage
+per quantity and estimator (issue 13).
+
+Each study lives beside the estimator it checks and returns the shared layout
+(:data:`COLUMNS`):
+
+* domain shares and group differences, plan level against the old clause bootstrap, and the
+  misclassification correction: :func:`analysis.evaluation.simulate_shares.simulation_table`;
+* reuse shares, local alignment against difflib, and the common-source attribution:
+  :func:`analysis.evaluation.simulate_reuse.simulation_table`;
+* distinctive terms, z-scores against clause and plan resampling:
+  :func:`analysis.text.keyness_simulation.simulation_table`;
+* topic prevalence by the method of composition:
+  :func:`analysis.topics.composition.simulation_table`;
+* topic recovery and the choice of K: :func:`analysis.evaluation.simulate_topics.simulation_table`
+  (where present).
+
+The studies draw their real material (clause lengths, mean domain shares, clause texts) from a
+versioned resource, ``data/simulation_inputs.json``, made once from the seed plans by
+:func:`write_inputs`, not from the corpus being built: the study describes the estimators, so
+adding plans must neither change it nor rerun it (the stage is ``CORPUS_FREE``: its fingerprint
+is the code, resources and libraries only). It takes some minutes of CPU, so test builds of
+other corpora skip it when ``ANALYSIS_SKIP_SIMULATION=1``.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.paths import PACKAGE_DATA
+from analysis.core.paths import processed_dir as default_processed_dir
+from analysis.core.schema import Column, TableSchema, write_table
+
+#: The stage depends on code, resources and libraries only (see the module docstring).
+CORPUS_FREE = True
+INPUTS = PACKAGE_DATA / "simulation_inputs.json"
+SEED = 0
+#: (study, module): each module has ``simulation_table(seed=..., ...)``.
+STUDIES = (
+    ("domain shares", "analysis.evaluation.simulate_shares"),
+    ("reuse", "analysis.evaluation.simulate_reuse"),
+    ("keyness", "analysis.text.keyness_simulation"),
+    ("topic prevalence", "analysis.topics.composition"),
+    ("topic selection", "analysis.evaluation.simulate_topics"),
+)
+COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
+           "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
+_SRC = "`analysis.evaluation.simulation_study` (simulated corpora, known truth)"
+
+SIMULATION_STUDY = TableSchema(
+    name="simulation_study",
+    filename="simulation_study.csv",
+    description="Simulation study of the estimators of notebooks 02 and 03 (issue 13): "
+                "corpora of 5, 50 and 500 plans generated with known truth (plans nested in "
+                "levels and provinces, children copying parents with edits, planted topics and "
+                "terms), run through the same functions as the build. One row per study, "
+                "quantity, estimator, corpus size and figure.",
+    primary_key=("study", "quantity", "estimator", "n_plans", "nominal", "metric"),
+    columns=(
+        Column("study", "str", "Which estimator family (module in the description).",
+               allowed=tuple(name for name, _ in STUDIES), source=_SRC),
+        Column("quantity", "str", "Estimand checked (domain share, group difference, reuse "
+               "share, topic recovery, choice of K, …).", source=_SRC),
+        Column("estimator", "str", "Estimator or interval method.", source=_SRC),
+        Column("n_plans", "int", "Plans per simulated corpus.", source=_SRC),
+        Column("replications", "int", "Simulated corpora behind the row.", source=_SRC),
+        Column("nominal", "float", "Nominal interval level (empty when the row is not about "
+               "coverage).", nullable=True, source=_SRC),
+        Column("coverage", "float", "Share of intervals covering the truth.", nullable=True,
+               source=_SRC),
+        Column("coverage_mc_se", "float", "Monte Carlo standard error of `coverage`.",
+               nullable=True, source=_SRC),
+        Column("bias", "float", "Mean estimate minus truth.", nullable=True, source=_SRC),
+        Column("rmse", "float", "Root mean squared error.", nullable=True, source=_SRC),
+        Column("metric", "str", "Name of another figure of the row (empty if none).",
+               nullable=True, source=_SRC),
+        Column("value", "float", "Its value.", nullable=True, source=_SRC),
+        Column("note", "str", "What the row's design is.", nullable=True, source=_SRC),
+    ),
+)
+SCHEMAS = [SIMULATION_STUDY]
+
+
+def write_inputs(processed: Path | None = None, path: Path = INPUTS) -> Path:
+    """Store the real material the studies use, from a build of the seed plans: policy clause
+    lengths per plan and mean domain shares (shares study) and clause texts (reuse study)."""
+    from analysis.evaluation import simulate_reuse, simulate_shares
+
+    lengths, base = simulate_shares.seed_inputs(processed)
+    texts = simulate_reuse.real_clauses()
+    payload = {"lengths": [[int(x) for x in plan] for plan in lengths],
+               "base_shares": [round(float(x), 10) for x in base], "clauses": texts}
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    return path
+
+
+def read_inputs(path: Path = INPUTS) -> dict:
+    """The stored material (:func:`write_inputs`)."""
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return {"lengths": [np.asarray(plan, dtype=float) for plan in payload["lengths"]],
+            "base_shares": np.asarray(payload["base_shares"], dtype=float),
+            "clauses": list(payload["clauses"])}
+
+
+def run(seed: int = SEED, studies=STUDIES) -> pd.DataFrame:
+    """Every study's table, stacked with a ``study`` column (rows in study order)."""
+    inputs = read_inputs()
+    tables = []
+    for name, module_name in studies:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name != module_name:
+                raise
+            continue
+        print(f"simulation: {name} ...", flush=True)
+        if name == "domain shares":
+            table = module.simulation_table(seed=seed, inputs=(inputs["lengths"],
+                                                               inputs["base_shares"]))
+        elif name == "reuse":
+            table = module.simulation_table(seed=seed, clauses=inputs["clauses"])
+        else:
+            table = module.simulation_table(seed=seed)
+        tables.append(table.reindex(columns=COLUMNS).assign(study=name))
+    out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
+    out = out[["study"] + COLUMNS]
+    for column in ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").round(6)
+    return out
+
+
+def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> list[Path]:
+    """Write ``simulation_study.csv`` (nothing when ``ANALYSIS_SKIP_SIMULATION=1``)."""
+    processed_dir = Path(processed_dir) if processed_dir is not None else default_processed_dir()
+    if os.environ.get("ANALYSIS_SKIP_SIMULATION") == "1":
+        print("simulation: skipped (ANALYSIS_SKIP_SIMULATION=1)", flush=True)
+        return []
+    return [write_table(run(), SIMULATION_STUDY, processed_dir)]
+
+
+def load(processed_dir: Path | None = None) -> pd.DataFrame:
+    """``simulation_study.csv`` as the notebooks show it."""
+    from analysis.core.io import read_csv
+
+    processed_dir = Path(processed_dir) if processed_dir is not None else default_processed_dir()
+    return read_csv(processed_dir / SIMULATION_STUDY.filename)
