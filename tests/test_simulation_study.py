@@ -1,0 +1,53 @@
+"""The simulation study (issue 13) is a build stage that depends on code, resources and
+libraries only: its stored table is the one the current code writes, and its studies run on
+small settings here (the full study runs in the build)."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from analysis.core.io import read_csv
+from analysis.evaluation import simulation_study
+from analysis.pipeline.stamps import StageStamps
+
+from conftest import RAW, ROOT
+
+PROCESSED = ROOT / "data" / "processed"
+
+
+def test_stored_simulation_study_is_current(monkeypatch):
+    # The build that `make` runs has no ANALYSIS_SKIP_* settings; the fingerprint includes them.
+    for name in ("ANALYSIS_SKIP_SIMULATION", "ANALYSIS_SKIP_TOPIC_SELECTION"):
+        monkeypatch.delenv(name, raising=False)
+    record = json.loads((PROCESSED / "build_info.json").read_text(encoding="utf-8"))
+    stamp = record["stage_stamps"]["simulation"]
+    now = StageStamps(RAW, PROCESSED).fingerprint("simulation", corpus_free=True)
+    assert stamp["fingerprint"] == now, "simulation_study.csv is stale: run `make all`"
+    assert list(stamp["outputs"]) == ["simulation_study.csv"]
+    table = read_csv(PROCESSED / "simulation_study.csv")
+    assert list(table.columns) == simulation_study.SIMULATION_STUDY.column_names
+    assert {"domain shares", "reuse", "keyness", "topic prevalence"} <= set(table["study"])
+    # Every interval row has its nominal level, and coverage is a share.
+    rows = table.dropna(subset=["coverage"])
+    assert rows["nominal"].notna().all() and rows["coverage"].between(0, 1).all()
+
+
+def test_inputs_resource_matches_its_reader():
+    inputs = simulation_study.read_inputs()
+    assert len(inputs["lengths"]) == 5 and all(len(x) > 10 for x in inputs["lengths"])
+    assert abs(inputs["base_shares"].sum() - 1) < 1e-6
+    assert len(inputs["clauses"]) > 100 and all(len(t) >= 30 for t in inputs["clauses"])
+
+
+def test_run_stacks_the_studies_in_the_shared_layout(monkeypatch):
+    """``run`` on one fast study returns the shared layout with the study named."""
+    from analysis.text import keyness_simulation
+
+    original = keyness_simulation.simulation_table
+    monkeypatch.setattr(keyness_simulation, "simulation_table",
+                        lambda seed=0: original(seed=seed, sizes=((5, 5, 20),), n_rep=19))
+    table = simulation_study.run(studies=(("keyness", "analysis.text.keyness_simulation"),))
+    assert list(table.columns) == ["study"] + simulation_study.COLUMNS
+    assert set(table["study"]) == {"keyness"} and (table["n_plans"] == 5).all()
+    assert isinstance(table, pd.DataFrame) and len(table) > 0
