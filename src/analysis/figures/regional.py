@@ -8,7 +8,7 @@ interval.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,8 +16,8 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from analysis.text.coding import UNCODED, codebook
 from analysis.figures.style import PALETTE, apply_style
+from analysis.text.coding import UNCODED, codebook
 from analysis.text.plan_shares import MIN_PLANS
 from analysis.text.regional import document_labels
 
