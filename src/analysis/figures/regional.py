@@ -3,8 +3,10 @@
 Every function takes the DataFrames written by :func:`analysis.text.regional.build` (or computed
 by the library) and returns a matplotlib Figure; saving is left to
 :func:`analysis.figures.style.save_figure`. Labels are English with the Chinese names a reader
-needs to find a plan, domain or term in the sources. Every estimate is drawn with its
-interval.
+needs to find a plan, domain or term in the sources. Every estimate that has an interval is
+drawn with it; group differences that are not tested (groups of fewer than
+:data:`analysis.text.plan_shares.MIN_PLANS` plans) and reuse shares (a measurement) have none,
+and the figures say so.
 """
 from __future__ import annotations
 
