@@ -3,12 +3,14 @@
 Every function takes the DataFrames written by :func:`analysis.text.regional.build` (or computed
 by the library) and returns a matplotlib Figure; saving is left to
 :func:`analysis.figures.style.save_figure`. Labels are English with the Chinese names a reader
-needs to find a plan, domain or term in the sources. Every estimate is drawn with its
-interval.
+needs to find a plan, domain or term in the sources. Every estimate that has an interval is
+drawn with it; group differences that are not tested (groups of fewer than
+:data:`analysis.text.plan_shares.MIN_PLANS` plans) and reuse shares (a measurement) have none,
+and the figures say so.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,8 +18,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from analysis.text.coding import UNCODED, codebook
 from analysis.figures.style import PALETTE, apply_style
+from analysis.text.coding import UNCODED, codebook
+from analysis.text.plan_shares import MIN_PLANS
 from analysis.text.regional import document_labels
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
@@ -93,10 +96,14 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
 
 
 def plot_share_differences(differences: pd.DataFrame, scheme: str = "domain") -> plt.Figure:
-    """Forest plot of share differences between levels and between provinces.
+    """Forest plot of share differences between levels and between provinces, with plans as
+    the unit (``share_differences.csv``, :func:`analysis.text.plan_shares.group_differences`).
 
-    Thick lines are 95% bootstrap intervals, thin lines the Bonferroni-adjusted ones; filled
-    markers are ``robust``, half-filled ``nominal only``, open ``within noise``.
+    Thick lines are Welch t intervals over plans (95%), thin lines the Bonferroni-adjusted
+    ones; filled markers are ``robust``, half-filled ``nominal only``, open ``within noise``.
+    A difference involving a group of fewer than
+    :data:`analysis.text.plan_shares.MIN_PLANS` plans is not tested: it has no interval and
+    is drawn as a grey cross at the difference of the group means, which describes those plans.
     """
     apply_style()
     codes = codebook(scheme)["code"].tolist()
@@ -107,6 +114,8 @@ def plot_share_differences(differences: pd.DataFrame, scheme: str = "domain") ->
                              sharey=True)
     axes = np.atleast_1d(axes)
     y = np.arange(len(codes))[::-1]
+    untested = differences["verdict"].astype(str).str.startswith("not tested") \
+        & (differences["scheme"] == scheme)
     for ax, comparison in zip(axes, comparisons):
         part = differences[(differences["comparison"] == comparison)
                            & (differences["scheme"] == scheme)]
@@ -114,38 +123,49 @@ def plot_share_differences(differences: pd.DataFrame, scheme: str = "domain") ->
         offsets = np.linspace(-0.25, 0.25, len(pairs)) if len(pairs) > 1 else [0.0]
         for (a, b), offset, colour in zip(pairs, offsets, PALETTE):
             rows = part[(part["group_a"] == a) & (part["group_b"] == b)].set_index("code")
-            rows = rows.loc[codes]
+            rows = rows.reindex(codes)
             ypos = y + offset
-            ax.hlines(ypos, rows["ci_low_adjusted"] * 100, rows["ci_high_adjusted"] * 100,
-                      color=colour, lw=0.7)
-            ax.hlines(ypos, rows["ci_low"] * 100, rows["ci_high"] * 100, color=colour, lw=2.2)
+            # Only tested rows have bounds; untested ones are drawn as points alone.
+            bounded = rows["ci_low"].notna().to_numpy()
+            ax.hlines(ypos[bounded], rows["ci_low_adjusted"].to_numpy()[bounded] * 100,
+                      rows["ci_high_adjusted"].to_numpy()[bounded] * 100, color=colour, lw=0.7)
+            ax.hlines(ypos[bounded], rows["ci_low"].to_numpy()[bounded] * 100,
+                      rows["ci_high"].to_numpy()[bounded] * 100, color=colour, lw=2.2)
             for verdict, fill in (("robust", "full"), ("nominal only", "left"),
                                   ("within noise", "none")):
                 sel = (rows["verdict"] == verdict).to_numpy()
                 ax.plot(rows["difference"].to_numpy()[sel] * 100, ypos[sel], "o", ms=4.5,
                         color=colour, fillstyle=fill, markerfacecoloralt="white",
                         mec=colour, mew=1, zorder=3)
-            ax.plot([], [], "o", color=colour, label=f"{a} − {b}")
+            sel = rows["verdict"].astype(str).str.startswith("not tested").to_numpy()
+            ax.plot(rows["difference"].to_numpy()[sel] * 100, ypos[sel], "x", ms=4.5,
+                    color=colour, mew=1.2, zorder=3)
+            ax.plot([], [], "s", color=colour, label=f"{a} − {b}")
         ax.axvline(0, color="black", lw=0.6)
-        ax.set_xlabel("difference (percentage points)")
+        ax.set_xlabel("difference of means (percentage points)", fontsize=8)
         title = {"admin_level": "By administrative level", "province_en": "By province"}
         ax.set_title(title[comparison], fontsize=9)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), fontsize=7, frameon=False,
                   ncol=1)
     axes[0].set_yticks(y, [labels[c] for c in codes], fontsize=7.5)
     axes[0].set_ylim(-0.7, len(codes) - 0.3)
-    keys = [Line2D([], [], color="grey", lw=2.2, label="95% interval"),
+    keys = [Line2D([], [], color="grey", lw=2.2, label="95% Welch interval over plans"),
             Line2D([], [], color="grey", lw=0.7, label="Bonferroni-adjusted"),
             Line2D([], [], marker="o", color="grey", ls="", label="robust"),
             Line2D([], [], marker="o", color="grey", ls="", fillstyle="left",
                    markerfacecoloralt="white", label="nominal only"),
             Line2D([], [], marker="o", color="grey", ls="", fillstyle="none",
-                   label="within noise")]
-    fig.legend(handles=keys, loc="lower center", ncol=5, fontsize=7, frameon=False,
+                   label="within noise"),
+            Line2D([], [], marker="x", color="grey", ls="", mew=1.2,
+                   label="not tested (no interval)")]
+    fig.legend(handles=keys, loc="lower center", ncol=3, fontsize=7, frameon=False,
                bbox_to_anchor=(0.55, 0.0))
-    fig.suptitle(f"Differences in {scheme} shares (group means of plans; clause bootstrap)",
-                 fontsize=10)
-    fig.tight_layout(rect=(0, 0.045, 1, 1))
+    title = f"Differences in {scheme} shares between groups (plans as the unit; Welch t over plans)"
+    if untested.any():
+        title += (f"\nA group with fewer than {MIN_PLANS} plans: nothing is tested; "
+                  "points describe these plans")
+    fig.suptitle(title, fontsize=9.5)
+    fig.tight_layout(rect=(0, 0.075, 1, 1))
     return fig
 
 
