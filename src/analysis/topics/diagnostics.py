@@ -457,7 +457,7 @@ def semantic_coherence(top: np.ndarray, incidence: sparse.spmatrix, epsilon: flo
     """
     idx, single, joint, _ = _pair_counts(top, incidence)
     n = idx.shape[1]
-    m, l_ = np.triu_indices(n, 1)  # l_ < m: l_ is the higher-ranked word
+    l_, m = np.triu_indices(n, 1)  # l_ < m: l_ is the higher-ranked word
     lower, upper = idx[:, l_], idx[:, m]
     d_l = single[lower].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -10,8 +10,8 @@ Four tables (:data:`RESULT_SCHEMAS`):
   perturbation stability of that table (computed and cached with it);
 * ``topic_restart_similarity.csv`` (:func:`restart_similarity_table`): agreement of every
   pair of restarts of the reported model;
-* ``topic_alternatives.csv`` (:func:`alternatives_table`): the topics of finer NMF models
-  (:data:`ALTERNATIVE_KS`), for the reader who wants to see what splits when K grows.
+* ``topic_alternatives.csv`` (:func:`alternatives_table`): the topics of coarser NMF models
+  (:data:`ALTERNATIVE_KS`), for the reader who wants to see what merges when K shrinks.
 
 Model selection fits 384 models on the seed corpus (2 families × 8 K × (4 cross-validation
 fits + 10 restarts + 5 subsamples + 5 plans left out)); batch LDA in scikit-learn is most of
@@ -44,8 +44,9 @@ from analysis.topics.tables import _round, topics_table
 _SEL = "`analysis.topics.selection.select_models`"
 _T = "`analysis.topics.results`"
 
-#: Finer NMF models whose topics the build writes next to the reported one.
-ALTERNATIVE_KS = (6, 8)
+#: Coarser NMF models whose topics the build writes next to the reported one (K = 4 was the
+#: reported model before the grid started at 2).
+ALTERNATIVE_KS = (4, 6)
 #: Worker processes for model selection (results do not depend on it).
 SELECTION_JOBS = 2
 #: Modules whose code the selection result depends on (their syntax trees without docstrings
@@ -187,10 +188,10 @@ TOPIC_RESTART_SIMILARITY = TableSchema(
 TOPIC_ALTERNATIVES = TableSchema(
     name="topic_alternatives",
     filename="topic_alternatives.csv",
-    description="Topics of finer NMF models (K = "
+    description="Topics of coarser NMF models (K = "
                 f"{', '.join(map(str, ALTERNATIVE_KS))}), each the medoid of "
-                f"{N_RESTARTS} restarts like the reported model, to show which topics split "
-                "as K grows. Topics numbered by prevalence within each K.",
+                f"{N_RESTARTS} restarts like the reported model, to show which topics merge "
+                "as K shrinks. Topics numbered by prevalence within each K.",
     primary_key=("model", "k", "topic"),
     columns=(
         Column("model", "str", "Model family.", allowed=MODEL_KINDS, source=_T),
@@ -238,8 +239,10 @@ def selection_fingerprint(corpus: Corpus, clusters: Mapping[str, str] | None = N
     add("none" if clusters is None else repr(sorted(clusters.items())))
     # Settings are numbers, strings and tuples of them (paths would tie the fingerprint to
     # the folder of the checkout).
+    # The reported model and K are read off the selection, not inputs to it.
     add(repr(sorted((k, repr(v)) for k, v in vars(S).items()
-                    if k.isupper() and isinstance(v, (int, float, str, tuple)))))
+                    if k.isupper() and isinstance(v, (int, float, str, tuple))
+                    and k not in ("CHOSEN_MODEL", "CHOSEN_K"))))
     for name in _SELECTION_MODULES:
         add(_code_without_docstrings(Path(importlib.import_module(name).__file__)))
     add(f"numpy {np.__version__} scipy {scipy.__version__} sklearn {sklearn.__version__}")

@@ -293,17 +293,16 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
             insample = ([np.nanmean(npmi_from_incidence(t, windows)[0]) for t in tops]
                         if insample_window else [np.nan])
 
-            def se(col: str) -> float:
-                return float((by_repeat[col].std(ddof=1) / np.sqrt(n_f)).mean())
-
             rows.append(dict(
                 model=kind, k=k,
-                npmi_mean=part["npmi"].mean(), npmi_se=se("npmi"),
+                npmi_mean=part["npmi"].mean(), npmi_se=_fold_se(by_repeat, "npmi", n_f),
                 share_pairs_never=part["share_pairs_never"].mean(),
-                npmi_heldout=part["npmi_heldout"].mean(), npmi_heldout_se=se("npmi_heldout"),
+                npmi_heldout=part["npmi_heldout"].mean(),
+                npmi_heldout_se=_fold_se(by_repeat, "npmi_heldout", n_f),
                 share_pairs_never_heldout=part["share_pairs_never_heldout"].mean(),
                 npmi_insample_window=float(np.mean(insample)),
-                heldout_ll_per_token=part["ll"].mean(), heldout_ll_se=se("ll"),
+                heldout_ll_per_token=part["ll"].mean(),
+                heldout_ll_se=_fold_se(by_repeat, "ll", n_f),
                 exclusivity=float(np.mean([exclusivity(m.topic_word).mean() for m in runs])),
                 frex_exclusivity=float(np.mean([
                     frex_exclusivity(m.topic_word, weight=FREX_EXCLUSIVITY_WEIGHT).mean()
@@ -326,6 +325,11 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
     cv["heldout_ll_per_token"] = cv["heldout_ll"] / cv["heldout_tokens"].replace(0, np.nan)
     per_fit = pd.concat([cv, pd.DataFrame(perturbation_rows_out)], ignore_index=True)
     return pd.DataFrame(rows), per_fit
+
+
+def _fold_se(by_repeat, column: str, n_folds: int) -> float:
+    """SD over the folds of one K-fold run / sqrt(folds), averaged over repeats."""
+    return float((by_repeat[column].std(ddof=1) / np.sqrt(n_folds)).mean())
 
 
 def fit_restarts(corpus: Corpus, kind: str, k: int, n_restarts: int = N_RESTARTS
