@@ -642,3 +642,15 @@ def test_build_of_another_corpus_can_skip_the_selection(tmp_path, monkeypatch):
     n_modelled = tables["clause_topics"]["clause_id"].nunique()
     assert set(tables["topics"]["n_clauses"]) == {n_modelled}
     assert set(tables["clause_topics"]["doc_id"]) == set(keep)
+
+
+def test_describe_frontier_restates_the_rule(small_selection):
+    from analysis.topics.evidence import describe_frontier
+
+    _, table, _, perturbed = small_selection
+    text = describe_frontier(table, perturbed).splitlines()
+    choice = T.choose_model(table)
+    assert text[0] == f"rule: {choice.reason}"
+    assert any(line.startswith("with stm's smoothing") for line in text)
+    # every perturbed fit of the chosen model is listed
+    assert text[-1].count("subsample_") == 5 and text[-1].count("without_") == 3

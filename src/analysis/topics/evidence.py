@@ -22,6 +22,10 @@ def describe_frontier(selection: pd.DataFrame, perturbation: pd.DataFrame | None
     choice = choose_model(d)
     pick = d[(d["model"] == choice.model) & (d["k"] == choice.k)].iloc[0]
     lines = [f"rule: {choice.reason}"]
+    if "semantic_coherence_stm" in d:
+        alt = choose_model(d.assign(semantic_coherence=d["semantic_coherence_stm"]))
+        lines.append(f"with stm's smoothing of semantic coherence (0.01) the rule picks "
+                     f"{alt.model.upper()} K={alt.k}")
     if choice.at_boundary:
         lines.append(f"the pick is at the {choice.at_boundary} end of the grid")
     lines.append(

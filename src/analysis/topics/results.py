@@ -105,6 +105,10 @@ TOPIC_SELECTION = TableSchema(
                f"2011, smoothing {S.COHERENCE_EPSILON:g}) of the top-10 words in all modelled "
                "clauses, mean over word pairs (stm sums them), topics and restarts.",
                source="`analysis.topics.diagnostics.semantic_coherence`"),
+        Column("semantic_coherence_stm", "float", "The same with stm's smoothing "
+               f"{S.COHERENCE_EPSILON_STM:g} (a pair never seen together weighs about "
+               "log(0.01 / D)): a sensitivity check, not used by the rule.",
+               source="`analysis.topics.diagnostics.semantic_coherence`"),
         Column("stability_mean", "float", "Mean over pairs of restarts of the mean cosine "
                "similarity of Hungarian-matched topics.", source=_SEL),
         Column("stability_sd", "float", "SD of the pair similarities.", source=_SEL),

@@ -32,7 +32,8 @@ from analysis.topics.diagnostics import (exclusivity, frex_exclusivity, heldout_
                                          restart_stability, semantic_coherence,
                                          top_word_indices, window_incidence, word_incidence)
 from analysis.topics.models import TopicModel, fit_model
-from analysis.topics.settings import (COHERENCE_EPSILON, FREX_EXCLUSIVITY_WEIGHT,
+from analysis.topics.settings import (COHERENCE_EPSILON, COHERENCE_EPSILON_STM,
+                                      FREX_EXCLUSIVITY_WEIGHT,
                                       INSAMPLE_WINDOW, K_GRID, MAX_LEAVE_OUT, MIN_STABILITY,
                                       MODEL_KINDS, N_CV_REPEATS, N_FOLDS, N_RESTARTS,
                                       N_SUBSAMPLES, NMF_MAX_ITER, REUSE_CLUSTER_SHARE,
@@ -239,7 +240,8 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
         ``npmi_insample_window`` (sliding windows of :data:`INSAMPLE_WINDOW` tokens, mean over
         restarts; NaN when ``insample_window`` is False); ``heldout_ll_per_token``,
         ``heldout_ll_se`` (LDA); ``exclusivity`` (mean share), ``frex_exclusivity``,
-        ``semantic_coherence``; ``stability_mean``, ``stability_sd``, ``stability_min``,
+        ``semantic_coherence``, ``semantic_coherence_stm`` (stm's smoothing);
+        ``stability_mean``, ``stability_sd``, ``stability_min``,
         ``stability_jaccard`` (restarts); ``subsample_stability``,
         ``subsample_stability_min``, ``lopo_stability``, ``lopo_stability_min``,
         ``lopo_worst_plan`` (perturbations); ``share_unconverged`` (NMF); ``n_folds``,
@@ -309,6 +311,9 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
                     for m in runs])),
                 semantic_coherence=float(np.mean([
                     np.nanmean(semantic_coherence(t, incidence, COHERENCE_EPSILON))
+                    for t in tops])),
+                semantic_coherence_stm=float(np.mean([
+                    np.nanmean(semantic_coherence(t, incidence, COHERENCE_EPSILON_STM))
                     for t in tops])),
                 stability_mean=stab.mean, stability_sd=stab.sd, stability_min=stab.minimum,
                 stability_jaccard=float(

@@ -46,6 +46,8 @@ MAX_LEAVE_OUT = 10
 #: Semantic coherence (Mimno et al. 2011): smoothing count added to each pair's co-occurrence
 #: count (Mimno et al. use 1; stm's semanticCoherence uses 0.01).
 COHERENCE_EPSILON = 1.0
+#: The same with stm's smoothing, written next to it as a sensitivity check of the choice.
+COHERENCE_EPSILON_STM = 0.01
 #: Weight of exclusivity in the FREX exclusivity of the frontier (stm's ``exclusivity``
 #: default, frexw = 0.7; the FREX words of ``topics.csv`` keep :data:`FREX_WEIGHT`).
 FREX_EXCLUSIVITY_WEIGHT = 0.7
