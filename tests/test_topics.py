@@ -166,18 +166,36 @@ def test_document_completion_split_and_likelihood():
 
 
 def test_choose_model_rule():
+    from analysis.topics.selection import choose_model
+
     diag = pd.DataFrame({
-        "model": ["nmf", "nmf", "nmf", "lda"],
-        "k": [4, 6, 8, 4],
-        "npmi_mean": [0.10, 0.08, 0.12, 0.20],
-        "npmi_se": [0.02, 0.02, 0.05, 0.02],
-        "stability_mean": [0.85, 0.95, 0.90, 0.70],
+        "model": ["nmf"] * 5 + ["lda"],
+        "k": [2, 3, 4, 5, 6, 3],
+        # coherence falls and exclusivity rises with K: a frontier with a knee at K=4
+        "semantic_coherence": [-0.70, -0.75, -0.78, -0.95, -1.00, -0.60],
+        "frex_exclusivity": [0.80, 0.86, 0.90, 0.91, 0.92, 0.95],
+        "stability_mean": [0.99, 0.95, 0.93, 0.90, 0.90, 0.95],
+        "subsample_stability": [0.98, 0.90, 0.90, 0.85, 0.85, 0.90],
+        "lopo_stability": [0.97, 0.90, 0.88, 0.85, 0.85, 0.60],
     })
-    choice = T.choose_model(diag, min_stability=0.8)
-    # LDA is unstable and dropped; best NPMI 0.12 (K=8, SE 0.05) -> 4 and 6 are within one
-    # SE; of 4, 6 and 8 the most stable is K=6.
-    assert (choice.model, choice.k) == ("nmf", 6)
-    assert "within one SE" in choice.reason
+    choice = choose_model(diag, min_stability=0.8)
+    # LDA would dominate everything but changes when a plan is left out: not reportable.
+    # Scaled over the five NMF rows, K=4 has coherence (1 - 0.08/0.30) + exclusivity 10/12.
+    assert (choice.model, choice.k, choice.at_boundary) == ("nmf", 4, "")
+    assert "frontier: NMF K=2, NMF K=3, NMF K=4, NMF K=5, NMF K=6" in choice.reason
+    # with only the coherent small models stable, the pick is at the lower end and says so
+    low = diag.assign(lopo_stability=[0.97, 0.7, 0.7, 0.7, 0.7, 0.6])
+    choice = choose_model(low, min_stability=0.8)
+    assert (choice.k, choice.at_boundary) == (2, "lower")
+    assert "smallest K tried" in choice.reason
+    # a frontier that keeps improving ends at the upper end of the grid and says so
+    up = diag.assign(semantic_coherence=[-0.9, -0.8, -0.7, -0.6, -0.5, -0.6])
+    choice = choose_model(up, min_stability=0.8)
+    assert (choice.k, choice.at_boundary) == (6, "upper")
+    assert "extend the grid" in choice.reason
+    # nothing stable: the most stable (by its least stability) is used, with a note
+    none = diag.assign(lopo_stability=0.5)
+    assert "no (model, K) reached" in choose_model(none, min_stability=0.8).reason
 
 
 # ------------------------------------------------------------------------------------------
@@ -511,12 +529,19 @@ def small_selection(tmp_path_factory):
     clauses, docs, tokens = synthetic_inputs(n_per_doc=12)
     corpus, _ = T.prepare_corpus(T.modelling_units(clauses, tokens))
     options = dict(kinds=("nmf", "lda"), ks=(2, 3), n_restarts=3, n_folds=3, n_repeats=1)
-    return corpus, T.selection_table(corpus, n_jobs=1, **options), options
+    table, perturbed = T.selection_table(corpus, n_jobs=1, **options)
+    return corpus, table, options, perturbed
 
 
 def test_selection_table_schema_and_choice(small_selection):
-    corpus, table, _ = small_selection
+    from analysis.topics.results import TOPIC_PERTURBATION
+
+    corpus, table, _, perturbed = small_selection
     validate(table, T.TOPIC_SELECTION)
+    validate(perturbed, TOPIC_PERTURBATION)
+    # 5 subsamples and 3 plans left out for each of the 4 (model, K)
+    assert len(perturbed) == 4 * (5 + 3)
+    assert table["on_frontier"].le(table["reportable"]).all()
     assert len(table) == 4 and table["chosen"].sum() == 1
     choice = T.choose_model(table)
     pick = table[table["chosen"]].iloc[0]
@@ -531,17 +556,25 @@ def test_selection_table_schema_and_choice(small_selection):
 def test_selection_cache_is_keyed_by_the_inputs(small_selection, tmp_path):
     from analysis.core.schema import write_table
 
-    corpus, table, _ = small_selection
+    from analysis.topics.results import TOPIC_PERTURBATION
+
+    corpus, table, _, perturbed = small_selection
     fingerprint = table["fingerprint"].iloc[0]
     assert fingerprint == T.selection_fingerprint(corpus)
     assert T.cached_selection(tmp_path, fingerprint) is None
     write_table(table, T.TOPIC_SELECTION, tmp_path)
+    # the selection without its perturbation table is incomplete
+    assert T.cached_selection(tmp_path, fingerprint) is None
+    write_table(perturbed, TOPIC_PERTURBATION, tmp_path)
     cached = T.cached_selection(tmp_path, fingerprint)
     assert cached is not None and len(cached) == len(table)
     # one clause fewer is another corpus: the stored selection must not be reused
     fewer = corpus.subset(range(1, len(corpus)))
     assert T.selection_fingerprint(fewer) != fingerprint
     assert T.cached_selection(tmp_path, T.selection_fingerprint(fewer)) is None
+    # other reuse clusters group the folds differently: another fingerprint
+    clusters = {"p1": "p1", "p2": "p1", "p3": "p3"}
+    assert T.selection_fingerprint(corpus, clusters) != fingerprint
 
 
 def test_restart_similarity_table(synthetic_run):
@@ -573,8 +606,11 @@ def test_built_selection_is_current():
         pytest.skip("build has not run")
     tables = T.load_tables(PROCESSED)
     selection = validate(tables["topic_selection"], T.TOPIC_SELECTION)
+    from analysis.topics.stage import load_clusters
+
     corpus, _ = T.load_corpus(PROCESSED)
-    assert selection["fingerprint"].eq(T.selection_fingerprint(corpus)).all()
+    clusters = load_clusters(PROCESSED, corpus.doc_ids)
+    assert selection["fingerprint"].eq(T.selection_fingerprint(corpus, clusters)).all()
     pick = selection[selection["chosen"]]
     assert len(pick) == 1
     assert (pick["model"].iloc[0], pick["k"].iloc[0]) == (T.CHOSEN_MODEL, T.CHOSEN_K)
@@ -606,3 +642,15 @@ def test_build_of_another_corpus_can_skip_the_selection(tmp_path, monkeypatch):
     n_modelled = tables["clause_topics"]["clause_id"].nunique()
     assert set(tables["topics"]["n_clauses"]) == {n_modelled}
     assert set(tables["clause_topics"]["doc_id"]) == set(keep)
+
+
+def test_describe_frontier_restates_the_rule(small_selection):
+    from analysis.topics.evidence import describe_frontier
+
+    _, table, _, perturbed = small_selection
+    text = describe_frontier(table, perturbed).splitlines()
+    choice = T.choose_model(table)
+    assert text[0] == f"rule: {choice.reason}"
+    assert any(line.startswith("with stm's smoothing") for line in text)
+    # every perturbed fit of the chosen model is listed
+    assert text[-1].count("subsample_") == 5 and text[-1].count("without_") == 3

@@ -81,8 +81,9 @@ def bench_topic_selection(refit: bool = True, n_jobs: int = 1) -> dict:
     from pathlib import Path
 
     from analysis.core.schema import write_table
-    from analysis.topics.results import (TOPIC_SELECTION, cached_selection,
-                                         selection_fingerprint, selection_table)
+    from analysis.topics.results import (TOPIC_PERTURBATION, TOPIC_SELECTION,
+                                         cached_selection, selection_fingerprint,
+                                         selection_table)
 
     corpus, _ = load_corpus()
     start = time.perf_counter()
@@ -91,11 +92,12 @@ def bench_topic_selection(refit: bool = True, n_jobs: int = 1) -> dict:
     out = {"n_clauses": len(corpus), "fingerprint_s": round(fingerprint_s, 3)}
     if refit:
         start = time.perf_counter()
-        table = selection_table(corpus, fingerprint, n_jobs=n_jobs)
+        table, perturbed = selection_table(corpus, fingerprint, n_jobs=n_jobs)
         out.update(selection_s=round(time.perf_counter() - start, 1), n_jobs=n_jobs,
                    n_models=len(table))
         with tempfile.TemporaryDirectory() as folder:
             write_table(table, TOPIC_SELECTION, Path(folder))
+            write_table(perturbed, TOPIC_PERTURBATION, Path(folder))
             start = time.perf_counter()
             assert cached_selection(Path(folder), fingerprint) is not None
             out["cached_lookup_s"] = round(time.perf_counter() - start, 3)

@@ -370,3 +370,163 @@ def heldout_loglik(model: TopicModel, counts: sparse.spmatrix, seed: int) -> tup
     ev = evaluated.tocoo()
     prob = np.einsum("nk,kn->n", theta[ev.row], model.topic_word[:, ev.col])
     return float(np.sum(ev.data * np.log(prob))), int(ev.data.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Coherence and exclusivity for the frontier (stm's searchK), from a clause × word incidence
+# --------------------------------------------------------------------------------------------
+
+
+def word_incidence(counts: sparse.spmatrix) -> sparse.csr_matrix:
+    """Clause × word 0/1 matrix: which vocabulary words each clause contains.
+
+    The co-occurrence units of whole clauses (:func:`cooccurrence_units` with no window) as a
+    sparse matrix, so that pair counts of many topic sets come from one sparse product.
+    """
+    inc = sparse.csr_matrix(counts, copy=True)
+    inc.data = (inc.data > 0).astype(np.int64)
+    inc.eliminate_zeros()
+    return inc
+
+
+def _pair_counts(top: np.ndarray, incidence: sparse.csr_matrix
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Unique top words, their unit counts and their joint counts in ``incidence``."""
+    words, inverse = np.unique(np.asarray(top), return_inverse=True)
+    sub = sparse.csc_matrix(incidence)[:, words]
+    joint = (sub.T @ sub).toarray().astype(np.int64)
+    return inverse.reshape(np.asarray(top).shape), np.diag(joint).copy(), joint, incidence.shape[0]
+
+
+def npmi_from_incidence(top: np.ndarray, incidence: sparse.spmatrix
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Mean NPMI of each topic's top-word pairs with clause co-occurrence in ``incidence``.
+
+    The same values and conventions as :func:`npmi_coherence` with whole clauses as units
+    (a pair never seen together scores -1, a pair with a word absent from the reference is
+    left out), computed from word indices and a sparse incidence matrix.
+
+    Parameters
+    ----------
+    top : numpy.ndarray
+        K × n word indices (:func:`top_word_indices`).
+    incidence : scipy.sparse matrix
+        Reference clauses × vocabulary, 0/1 (:func:`word_incidence`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Mean NPMI per topic (NaN when no pair can be scored).
+    numpy.ndarray
+        Share of each topic's scored pairs that never co-occur (the pairs scored -1).
+    """
+    idx, single, joint, n_units = _pair_counts(top, incidence)
+    k, n = idx.shape
+    a, b = np.triu_indices(n, 1)
+    i, j = idx[:, a], idx[:, b]
+    n_i, n_j, n_ij = single[i], single[j], joint[i, j]
+    scored = (n_i > 0) & (n_j > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_ij = n_ij / n_units
+        value = np.log(p_ij / ((n_i / n_units) * (n_j / n_units))) / -np.log(p_ij)
+    value = np.where(n_ij == 0, -1.0, np.where(n_ij == n_units, 1.0, value))
+    value = np.where(scored, value, np.nan)
+    with np.errstate(invalid="ignore"):
+        counted = scored.sum(axis=1)
+        mean = np.where(counted > 0, np.nansum(value, axis=1) / np.maximum(counted, 1), np.nan)
+        never = np.where(counted > 0, ((n_ij == 0) & scored).sum(axis=1)
+                         / np.maximum(counted, 1), np.nan)
+    return mean, never
+
+
+def semantic_coherence(top: np.ndarray, incidence: sparse.spmatrix, epsilon: float = 1.0
+                       ) -> np.ndarray:
+    """Semantic coherence of each topic (Mimno et al. 2011; stm's ``semanticCoherence``).
+
+    For top words ``v_1 … v_n`` in order of weight, the mean over pairs ``l < m`` of
+    ``log((D(v_m, v_l) + epsilon) / D(v_l))``, with ``D`` counts of reference clauses
+    containing the word(s). Mimno et al. add 1; stm adds 0.01 and sums instead of averaging
+    (its value is this one times ``n(n-1)/2``). The smoothing keeps a pair never seen
+    together finite and scaled by how common the higher-ranked word is, instead of a fixed -1.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per topic (≤ log(1 + epsilon / D) ≈ 0; more negative is less coherent);
+        NaN when a top word never occurs in the reference.
+    """
+    idx, single, joint, _ = _pair_counts(top, incidence)
+    n = idx.shape[1]
+    l_, m = np.triu_indices(n, 1)  # l_ < m: l_ is the higher-ranked word
+    lower, upper = idx[:, l_], idx[:, m]
+    d_l = single[lower].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.log((joint[upper, lower] + epsilon) / d_l)
+    value = np.where(d_l > 0, value, np.nan)
+    return value.mean(axis=1)
+
+
+def frex_exclusivity(topic_word: np.ndarray, n: int = TOP_N, weight: float = 0.7) -> np.ndarray:
+    """FREX exclusivity of each topic as in stm's ``exclusivity``: the mean FREX score of the
+    ``n`` most probable words (stm sums; its value is this one times ``n``).
+
+    Unlike :func:`frex`, ranks are averaged over ties (R's ``rank``) and stm's default weight
+    0.7 on exclusivity is used. Because both parts are ranks within the topic (ECDF over the
+    vocabulary), the value does not shrink mechanically as K grows, unlike the raw share of
+    :func:`exclusivity`, whose floor is 1/K.
+    """
+    from scipy.stats import rankdata  # here: see frex
+
+    beta = np.asarray(topic_word, dtype=float)
+    v = beta.shape[1]
+    excl = word_exclusivity(beta)
+    freq_ecdf = rankdata(beta, method="average", axis=1) / v
+    excl_ecdf = rankdata(excl, method="average", axis=1) / v
+    scores = 1.0 / (weight / excl_ecdf + (1.0 - weight) / freq_ecdf)
+    top = top_word_indices(beta, n)
+    return np.take_along_axis(scores, top, axis=1).mean(axis=1)
+
+
+def perturbation_similarity(reference: np.ndarray, fits: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean cosine similarity of Hungarian-matched topics of each fit with ``reference``.
+
+    The agreement of models fitted on perturbed data (a subsample of clauses, all plans but
+    one) with the model on all data (Greene, O'Callaghan & Cunningham 2014 use the same
+    design with top-word rankings).
+    """
+    return np.array([match_topics(reference, f)[1].mean() for f in fits], dtype=float)
+
+
+def window_incidence(documents: Sequence[Sequence[str]], vocab: Sequence[str],
+                     window: int | None = None) -> sparse.csr_matrix:
+    """The co-occurrence units of :func:`cooccurrence_units` as a units × vocabulary 0/1
+    matrix (words outside ``vocab`` dropped), for :func:`npmi_from_incidence`.
+
+    Built with one vectorised step per window offset instead of one Python set per window,
+    so sliding-window coherence of many topic sets costs a sparse product each.
+    """
+    index = {w: i for i, w in enumerate(vocab)}
+    rows, cols, n_units = [], [], 0
+    for doc in documents:
+        ids = np.array([index[w] for w in doc if w in index], dtype=np.int64)
+        # Windows slide over the document's tokens as given (cooccurrence_units' units).
+        positions = np.array([i for i, w in enumerate(doc) if w in index], dtype=np.int64)
+        length = len(doc)
+        if window is None or length <= window:
+            rows.append(np.full(len(ids), n_units))
+            cols.append(ids)
+            n_units += 1
+            continue
+        n_win = length - window + 1
+        for offset in range(window):
+            at = positions - offset  # window that holds this token at this offset
+            keep = (at >= 0) & (at < n_win)
+            rows.append(n_units + at[keep])
+            cols.append(ids[keep])
+        n_units += n_win
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    inc = sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)),
+                            shape=(n_units, len(vocab)))
+    inc.data[:] = 1
+    return inc

@@ -19,10 +19,12 @@ from analysis.core.schema import write_table
 from analysis.topics.corpus import Corpus, clause_tokens, modelling_units, prepare_corpus
 from analysis.topics.domains import domain_crosstab, domain_recovery
 from analysis.topics.final import FinalModel, fit_final
-from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS, TOPIC_SELECTION,
-                                     alternatives_table, cached_selection,
+from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS, TOPIC_ALTERNATIVES,
+                                     TOPIC_PERTURBATION, TOPIC_RESTART_SIMILARITY,
+                                     TOPIC_SELECTION, alternatives_table, cached_selection,
                                      restart_similarity_table, selection_fingerprint,
                                      selection_table)
+from analysis.topics.selection import reuse_clusters
 from analysis.topics.settings import CHOSEN_K, CHOSEN_MODEL, N_BOOT, N_RESTARTS
 from analysis.topics.tables import SCHEMAS as MODEL_SCHEMAS
 from analysis.topics.tables import (TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_UNITS, _round,
@@ -51,6 +53,20 @@ class TopicResults:
     clause_domains_found: bool
     restart_similarity: pd.DataFrame
     alternatives: pd.DataFrame
+
+
+def load_clusters(processed_dir: Path, doc_ids) -> dict[str, str] | None:
+    """Reuse clusters of the modelled plans from ``reuse_shares.csv`` (written by the
+    regional stage; :func:`analysis.topics.selection.reuse_clusters`), or None when that
+    table is missing or the plans form fewer than two clusters (folds are then stratified
+    by plan)."""
+    from analysis.core.io import read_csv
+
+    path = Path(processed_dir) / "reuse_shares.csv"
+    if not path.exists():
+        return None
+    clusters = reuse_clusters(doc_ids, read_csv(path))
+    return clusters if len(set(clusters.values())) >= 2 else None
 
 
 def load_inputs(processed_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
@@ -126,7 +142,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     Reads ``clauses.csv``, ``documents.csv`` and ``clause_domains.csv`` (written by the
     regional stage, which runs before this one); without the latter the two domain tables
     are written empty and a note is printed. ``topic_selection.csv`` is kept as it is when
-    its fingerprint matches the modelled clauses (:func:`analysis.topics.results.cached_selection`),
+    its fingerprint matches the modelled clauses and their reuse clusters
+    (:func:`load_clusters`; :func:`analysis.topics.results.cached_selection`),
     or copied from the repository's ``data/processed`` when that one matches; else model
     selection runs again (a minute or more on two cores), unless the environment variable
     :data:`SKIP_SELECTION_ENV` is ``1`` (builds of other corpora in tests), which writes the
@@ -143,31 +160,35 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     tables = (res.units, res.topics, res.clause_topics, res.prevalence, res.domains,
               res.recovery)
     written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
-    fingerprint = selection_fingerprint(res.corpus)
-    stored = cached_selection(processed_dir, fingerprint)
-    if stored is not None:
-        print("topics: model selection unchanged (same fingerprint: clauses, settings, code, "
-              "library versions); topic_selection.csv kept", flush=True)
-        written.append(processed_dir / TOPIC_SELECTION.filename)
+    clusters = load_clusters(processed_dir, res.corpus.doc_ids)
+    fingerprint = selection_fingerprint(res.corpus, clusters)
+    selection_files = [processed_dir / s.filename for s in (TOPIC_SELECTION, TOPIC_PERTURBATION)]
+    if cached_selection(processed_dir, fingerprint) is not None:
+        print("topics: model selection unchanged (same fingerprint: clauses, reuse clusters, "
+              "settings, code, library versions); topic_selection.csv kept", flush=True)
+        selection = selection_files
     elif cached_selection(paths.processed_dir(), fingerprint) is not None:
         # A build of the same corpus into another folder (--out) copies the repository's.
         from analysis.core.io import atomic_write_bytes
 
-        target = processed_dir / TOPIC_SELECTION.filename
-        atomic_write_bytes(target, (paths.processed_dir() / TOPIC_SELECTION.filename).read_bytes())
-        written.append(target)
+        for target in selection_files:
+            atomic_write_bytes(target, (paths.processed_dir() / target.name).read_bytes())
+        selection = selection_files
     elif os.environ.get(SKIP_SELECTION_ENV) == "1":
         print(f"topics: {SKIP_SELECTION_ENV}=1: topic_selection.csv written empty", flush=True)
-        written.append(write_table(pd.DataFrame(columns=TOPIC_SELECTION.column_names),
-                                   TOPIC_SELECTION, processed_dir))
+        selection = [write_table(pd.DataFrame(columns=s.column_names), s, processed_dir)
+                     for s in (TOPIC_SELECTION, TOPIC_PERTURBATION)]
     else:
         print("topics: model selection over the K grid (inputs changed since the last "
               "selection) ...", flush=True)
-        written.append(write_table(selection_table(res.corpus, fingerprint), TOPIC_SELECTION,
-                                   processed_dir))
-    for table, schema in ((res.restart_similarity, RESULT_SCHEMAS[1]),
-                          (res.alternatives, RESULT_SCHEMAS[2])):
+        tables = selection_table(res.corpus, fingerprint, clusters=clusters)
+        selection = [write_table(t, s, processed_dir)
+                     for t, s in zip(tables, (TOPIC_SELECTION, TOPIC_PERTURBATION))]
+    written.append(selection[0])
+    for table, schema in ((res.restart_similarity, TOPIC_RESTART_SIMILARITY),
+                          (res.alternatives, TOPIC_ALTERNATIVES)):
         written.append(write_table(table, schema, processed_dir))
+    written.append(selection[1])
     return written
 
 
