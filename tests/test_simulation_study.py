@@ -8,7 +8,7 @@ import json
 import pandas as pd
 
 from analysis.core.io import read_csv
-from analysis.evaluation import simulation_study
+from analysis.pipeline import simulation_study
 from analysis.pipeline.stamps import StageStamps
 
 from conftest import RAW, ROOT
@@ -22,7 +22,8 @@ def test_stored_simulation_study_is_current(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     record = json.loads((PROCESSED / "build_info.json").read_text(encoding="utf-8"))
     stamp = record["stage_stamps"]["simulation"]
-    now = StageStamps(RAW, PROCESSED).fingerprint("simulation", corpus_free=True)
+    now = StageStamps(RAW, PROCESSED).fingerprint("simulation",
+                                                corpus_free=simulation_study.CODE_ROOTS)
     assert stamp["fingerprint"] == now, "simulation_study.csv is stale: run `make all`"
     assert list(stamp["outputs"]) == ["simulation_study.csv"]
     table = read_csv(PROCESSED / "simulation_study.csv")

@@ -179,7 +179,7 @@ LATER_STAGES = {
     "feasibility": "analysis.accidents.feasibility",
     "regional": "analysis.text.regional",
     "topics": "analysis.topics.model",
-    "simulation": "analysis.evaluation.simulation_study",
+    "simulation": "analysis.pipeline.simulation_study",
 }
 
 
@@ -351,7 +351,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
             own = frozenset(schema.filename for _, later_module in later[i:]
                             for schema in getattr(later_module, "SCHEMAS", []))
             fingerprint = stamps.fingerprint(name, own | stamps.later_outputs(names[i:]),
-                                             corpus_free=getattr(module, "CORPUS_FREE", False))
+                                             corpus_free=getattr(module, "CODE_ROOTS", None))
             if stamps.up_to_date(name, fingerprint):
                 print(f"stage {module.__name__.removeprefix('analysis.')}: up to date (same "
                       "inputs, code and libraries as the last build; its tables kept)",

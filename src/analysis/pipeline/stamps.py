@@ -63,13 +63,20 @@ class StageStamps:
         self.current: dict[str, dict] = {}
 
     def fingerprint(self, stage: str, exclude: frozenset[str] = frozenset(),
-                    corpus_free: bool = False) -> str:
+                    corpus_free: tuple[str, ...] | None = None) -> str:
         """Fingerprint of ``stage`` given the tables now in the output folder, leaving out
-        ``exclude`` (the files that this stage or a later one wrote last time). A
-        ``corpus_free`` stage (one that reads no plan, such as the simulation study) depends
-        on the code, resources, libraries and settings only."""
+        ``exclude`` (the files that this stage or a later one wrote last time).
+
+        A stage that reads no plan (the simulation study) gives ``corpus_free``: the modules
+        it runs. Its fingerprint is then the source of those modules and of every package
+        module they import, the resources they name, the library versions and the settings
+        (:func:`analysis.pipeline.cache.stage_version`), so that neither a new plan nor a
+        change elsewhere in the code reruns it."""
         if corpus_free:
-            return hashlib.sha256((self._code + "\0" + stage).encode("utf-8")).hexdigest()
+            from analysis.pipeline.cache import stage_version
+
+            parts = (stage_version(tuple(corpus_free)), _library_versions(), _settings(), stage)
+            return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
         digest = hashlib.sha256((self._base + "\0" + stage).encode("utf-8"))
         for name, sha in output_digests(self.out).items():
             if name not in exclude and name != "README.md":

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.core.schema import write_table
 from analysis.topics.corpus import Corpus, clause_tokens, modelling_units, prepare_corpus
 from analysis.topics.domains import domain_crosstab, domain_recovery
+from analysis.topics.extras import SCHEMAS as EXTRA_SCHEMAS, extra_tables
 from analysis.topics.final import FinalModel, fit_final
 from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS, TOPIC_ALTERNATIVES,
                                      TOPIC_PERTURBATION, TOPIC_RESTART_SIMILARITY,
@@ -35,7 +36,7 @@ from analysis.topics.tables import (TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_
 SKIP_SELECTION_ENV = "ANALYSIS_SKIP_TOPIC_SELECTION"
 
 #: Every table of the stage in build order: the reported model's, then the selection results.
-SCHEMAS = MODEL_SCHEMAS + RESULT_SCHEMAS
+SCHEMAS = MODEL_SCHEMAS + RESULT_SCHEMAS + EXTRA_SCHEMAS
 
 
 @dataclass
@@ -189,6 +190,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
                           (res.alternatives, TOPIC_ALTERNATIVES)):
         written.append(write_table(table, schema, processed_dir))
     written.append(selection[1])
+    # Plan-level prevalence by composition, agreement with the plans' headings, seeded model.
+    extra = extra_tables(res.corpus, res.units, res.final.theta, clauses, documents,
+                         clause_domains, gamma=getattr(res.final, "gamma", None))
+    written += [write_table(extra[s.name], s, processed_dir) for s in EXTRA_SCHEMAS]
     return written
 
 

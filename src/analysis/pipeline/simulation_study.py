@@ -13,14 +13,14 @@ Each study lives beside the estimator it checks and returns the shared layout
   :func:`analysis.text.keyness_simulation.simulation_table`;
 * topic prevalence by the method of composition:
   :func:`analysis.topics.composition.simulation_table`;
-* topic recovery and the choice of K: :func:`analysis.evaluation.simulate_topics.simulation_table`
+* topic recovery and the choice of K: :func:`analysis.topics.simulate.simulation_table`
   (where present).
 
 The studies draw their real material (clause lengths, mean domain shares, clause texts) from a
 versioned resource, ``data/simulation_inputs.json``, made once from the seed plans by
 :func:`write_inputs`, not from the corpus being built: the study describes the estimators, so
-adding plans must neither change it nor rerun it (the stage is ``CORPUS_FREE``: its fingerprint
-is the code, resources and libraries only). It takes some minutes of CPU, so test builds of
+adding plans must neither change it nor rerun it (its fingerprint is the code of
+:data:`CODE_ROOTS`, their resources and the libraries only). It takes some minutes of CPU, so test builds of
 other corpora skip it when ``ANALYSIS_SKIP_SIMULATION=1``.
 """
 from __future__ import annotations
@@ -37,8 +37,6 @@ from analysis.core.paths import PACKAGE_DATA
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
 
-#: The stage depends on code, resources and libraries only (see the module docstring).
-CORPUS_FREE = True
 INPUTS = PACKAGE_DATA / "simulation_inputs.json"
 SEED = 0
 #: (study, module): each module has ``simulation_table(seed=..., ...)``.
@@ -47,11 +45,15 @@ STUDIES = (
     ("reuse", "analysis.evaluation.simulate_reuse"),
     ("keyness", "analysis.text.keyness_simulation"),
     ("topic prevalence", "analysis.topics.composition"),
-    ("topic selection", "analysis.evaluation.simulate_topics"),
+    ("topic selection", "analysis.topics.simulate"),
 )
+#: The stage reads no plan: it depends on these modules (and what they import), their
+#: resources and the libraries only (see the module docstring and
+#: :mod:`analysis.pipeline.stamps`).
+CODE_ROOTS = ("analysis.pipeline.simulation_study",) + tuple(name for _, name in STUDIES)
 COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
            "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
-_SRC = "`analysis.evaluation.simulation_study` (simulated corpora, known truth)"
+_SRC = "`analysis.pipeline.simulation_study` (simulated corpora, known truth)"
 
 SIMULATION_STUDY = TableSchema(
     name="simulation_study",
