@@ -49,12 +49,32 @@ from functools import lru_cache
 from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_model, is_cjk
 from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
                                        byte_options)
+from analysis.clean.wordlattice import word_lattice
 
 ILLEGIBLE = "□"
 #: Log-probability of a stray '?' in Chinese text, charged to the reading of a
 #: span as found in :meth:`ShiftRepairer.plausibility_gain` (tuned on the dev pages' synthetic
 #: damage, see :mod:`analysis.clean.gbk_evaluate`).
 STRAY_LOGP = -5.0
+#: Weight of the word-lattice score (:mod:`analysis.clean.wordlattice`) added to the character
+#: model's score of a candidate window (tuned on the dev pages' synthetic damage).
+WORD_WEIGHT = 1.0
+#: Log-score credit per character of a reading: the models charge every character, so without
+#: it a reading that hides characters in vanished private-use pairs or ends a span early wins
+#: by being short (安全面积 over 安全生产规划, both giving ?踩婊?).
+CHAR_BONUS = 2.0
+#: Log-score charged per vanished private-use pair a reading assumes when candidates are
+#: ranked. The damage of a reading is deterministic, so a reading that reproduces the span owes
+#: nothing for its hidden pairs; the search still charges them (``LOG_PUA_PRIOR``) to keep its
+#: beam on the observed bytes. On 500 dev spans: -2.6 gave 265 exact, 0 gave 276.
+DROP_LOGP = 0.0
+#: Share of a document's Chinese characters that OpenCC changes above which the document is
+#: taken to be in traditional script, and the log-score charged per character of a reading
+#: that is in the other script (only breaks ties between forms the models cannot tell apart).
+TRADITIONAL_SHARE = 0.05
+SCRIPT_PENALTY = 1.0
+#: Weight of the word-lattice gain added to :meth:`ShiftRepairer.plausibility_gain`.
+WORD_GAIN_WEIGHT = 1.0
 PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
 # Punctuation and symbols that are normal in Chinese plan text although GBK puts them in
 # the symbol zones (lead bytes A1-A9).
@@ -172,10 +192,17 @@ class ShiftRepairer:
         Log-score gain over the unrepaired text needed to touch a span at all.
     """
 
-    def __init__(self, model: CharBigramModel, to_simplified, min_posterior: float = 0.8,
+    def __init__(self, model: CharBigramModel, to_simplified, min_posterior: float = 0.6,
                  min_gain: float = 8.0, extend_penalty: float = 6.0, beam: int = BEAM,
-                 stray_logp: float = STRAY_LOGP) -> None:
+                 stray_logp: float = STRAY_LOGP, word_weight: float = WORD_WEIGHT,
+                 word_gain_weight: float = WORD_GAIN_WEIGHT, drop_logp: float = DROP_LOGP,
+                 char_bonus: float = CHAR_BONUS) -> None:
         self.model = model
+        self.word_weight = word_weight
+        self.word_gain_weight = word_gain_weight
+        self.drop_logp = drop_logp
+        self.char_bonus = char_bonus
+        self.words = word_lattice()
         self.extend_penalty = extend_penalty
         self.to_simplified = to_simplified
         self.min_posterior = min_posterior
@@ -195,6 +222,11 @@ class ShiftRepairer:
                                        for lead in seconds))
             for first, seconds in self.tables.pua_trails.items()}
         self.corpus_model = model
+        self._traditional = False
+        # Characters that are the simplified form of another character (off-script in a
+        # traditional document).
+        self._simplified_forms = frozenset(
+            self._simp(ch) for ch, _ in self.tables.all_chars if self._simp(ch) != ch)
         self._doc_key = ""
         self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
         self._lp_memo: dict[tuple[str, str], float] = {}
@@ -225,6 +257,9 @@ class ShiftRepairer:
         doc_model = CharBigramModel([self.to_simplified(intact)], general=False)
         self.model = MixtureModel(doc_model, self.corpus_model, weight)
         self.searcher.set_document(doc_model, weight)
+        sample = [ch for ch in intact[:20000] if is_cjk(ch)]
+        changed = sum(self._simp(ch) != ch for ch in sample)
+        self._traditional = bool(sample) and changed / len(sample) > TRADITIONAL_SHARE
         self._lp_memo = {}
         self._doc_key = hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -311,17 +346,32 @@ class ShiftRepairer:
             self._lp_memo[key] = found
         return found
 
+    def _off_script(self, orig: str) -> int:
+        """Characters of ``orig`` that belong to the other script than the document's.
+
+        The models score simplified forms, so 應急 and 应急 (the same trail byte, all that is
+        left of a span's first character) tie; the document's own script breaks the tie."""
+        if self._traditional:
+            return sum(ch in self._simplified_forms for ch in orig)
+        return sum(self._simp(ch) != ch for ch in orig)
+
     def _window_score(self, text: str) -> float:
+        """Character-model score of a window plus ``word_weight`` times its word-lattice
+        score (both on the simplified reading)."""
         keep = self.corpus_model.order - 1
         total, prev = 0.0, ""
+        seen = []
         for ch in text:
             if ch == "?" or is_pua(ch):
                 ch = "\x00"  # an unseen symbol: floor probability
             else:
                 ch = self._simp(_fold(ch) if not ch.isascii() else
                                 (chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch))
+            seen.append(ch)
             total += self._logprob(prev, ch)
             prev = (prev + ch)[-keep:]
+        if self.word_weight:
+            total += self.word_weight * self.words.score("".join(seen))
         return total
 
     def repair_cluster(self, text: str, start: int, end: int, context: int = 3
@@ -375,7 +425,8 @@ class ShiftRepairer:
                 # Claiming characters outside the seed cluster as damaged needs evidence.
                 outside = max(0, start - s) + max(0, e - end)
                 score = (self._window_score(window) - self.extend_penalty * outside
-                         + LOG_PUA_PRIOR * drops)
+                         + self.drop_logp * drops + self.char_bonus * len(orig)
+                         - SCRIPT_PENALTY * self._off_script(orig))
                 k = (s, e, orig)
                 candidates[k] = max(candidates.get(k, -math.inf), score)
         if not candidates:
@@ -496,9 +547,12 @@ class ShiftRepairer:
                 # '?' and ASCII marks that may be intact (工作目?标:?).
                 return -math.inf
             dropped = 0
-        return (model.score(self._reading(left + rep.best_guess + right))
-                - model.score(self._reading(left + text[rep.start:rep.end] + right))
-                - self.stray_logp * max(dropped, 0))
+        repaired = self._reading(left + rep.best_guess + right)
+        found = self._reading(left + text[rep.start:rep.end] + right)
+        gain = model.score(repaired) - model.score(found) - self.stray_logp * max(dropped, 0)
+        if self.word_gain_weight:
+            gain += self.word_gain_weight * (self.words.score(repaired) - self.words.score(found))
+        return gain
 
     def junk_runs(self, text: str, start: int, end: int) -> list[SpanRepair]:
         """Runs of junk in a cluster that no reading explains, each marked illegible (□ per
