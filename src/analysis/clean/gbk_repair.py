@@ -49,16 +49,14 @@ from functools import lru_cache
 from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_model, is_cjk
 from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
                                        byte_options)
-from analysis.clean.wordlattice import word_lattice
+from analysis.clean.wordlattice import (WORD_GAIN_WEIGHT, WORD_MARGIN, WORD_WEIGHT,
+                                         word_lattice)
 
 ILLEGIBLE = "□"
 #: Log-probability of a stray '?' in Chinese text, charged to the reading of a
 #: span as found in :meth:`ShiftRepairer.plausibility_gain` (tuned on the dev pages' synthetic
 #: damage, see :mod:`analysis.clean.gbk_evaluate`).
 STRAY_LOGP = -5.0
-#: Weight of the word-lattice score (:mod:`analysis.clean.wordlattice`) added to the character
-#: model's score of a candidate window (tuned on the dev pages' synthetic damage).
-WORD_WEIGHT = 1.0
 #: Log-score credit per character of a reading: the models charge every character, so without
 #: it a reading that hides characters in vanished private-use pairs or ends a span early wins
 #: by being short (安全面积 over 安全生产规划, both giving ?踩婊?).
@@ -73,8 +71,6 @@ DROP_LOGP = 0.0
 #: that is in the other script (only breaks ties between forms the models cannot tell apart).
 TRADITIONAL_SHARE = 0.05
 SCRIPT_PENALTY = 1.0
-#: Weight of the word-lattice gain added to :meth:`ShiftRepairer.plausibility_gain`.
-WORD_GAIN_WEIGHT = 1.0
 PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
 # Punctuation and symbols that are normal in Chinese plan text although GBK puts them in
 # the symbol zones (lead bytes A1-A9).
@@ -355,9 +351,9 @@ class ShiftRepairer:
             return sum(ch in self._simplified_forms for ch in orig)
         return sum(self._simp(ch) != ch for ch in orig)
 
-    def _window_score(self, text: str) -> float:
-        """Character-model score of a window plus ``word_weight`` times its word-lattice
-        score (both on the simplified reading)."""
+    def _window_score(self, text: str, words: bool = True) -> float:
+        """Character-model score of a window plus, with ``words``, ``word_weight`` times its
+        word-lattice score (both on the simplified reading)."""
         keep = self.corpus_model.order - 1
         total, prev = 0.0, ""
         seen = []
@@ -370,9 +366,15 @@ class ShiftRepairer:
             seen.append(ch)
             total += self._logprob(prev, ch)
             prev = (prev + ch)[-keep:]
-        if self.word_weight:
-            total += self.word_weight * self.words.score("".join(seen))
+        if words and self.word_weight:
+            total += self._word_score(text)
         return total
+
+    def _word_score(self, text: str) -> float:
+        """``word_weight`` times the word-lattice score of the simplified reading of ``text``."""
+        reading = "".join("\x00" if ch == "?" or is_pua(ch) else self._simp(_fold(ch))
+                          for ch in text)
+        return self.word_weight * self.words.score(reading)
 
     def repair_cluster(self, text: str, start: int, end: int, context: int = 3
                        ) -> SpanRepair | None:
@@ -399,6 +401,7 @@ class ShiftRepairer:
     def _repair_window(self, text: str, start: int, end: int, lo: int, hi: int, left_ctx: str,
                        right_edge: int, context: int) -> SpanRepair | None:
         candidates: dict[tuple[int, int, str], float] = {}
+        windows: dict[tuple[int, int, str], str] = {}
         # A visible '?' marks the lost lead byte; otherwise the loss left no trace and the
         # damage may begin one character before the first seed.
         starts = [(start, True)] if text[start] == "?" else [(start - 1, False), (start, False)]
@@ -424,13 +427,20 @@ class ShiftRepairer:
                 window = left_ctx + text[lo:s] + orig + text[e:right_edge]
                 # Claiming characters outside the seed cluster as damaged needs evidence.
                 outside = max(0, start - s) + max(0, e - end)
-                score = (self._window_score(window) - self.extend_penalty * outside
+                score = (self._window_score(window, words=False) - self.extend_penalty * outside
                          + self.drop_logp * drops + self.char_bonus * len(orig)
                          - SCRIPT_PENALTY * self._off_script(orig))
                 k = (s, e, orig)
+                windows[k] = window
                 candidates[k] = max(candidates.get(k, -math.inf), score)
         if not candidates:
             return None
+        if self.word_weight:
+            # The word lattice ranks the readings the character model leaves close; those far
+            # behind (WORD_MARGIN) could not win and are dropped unscored (speed).
+            floor = max(candidates.values()) - WORD_MARGIN
+            candidates = {k: v + self._word_score(windows[k])
+                          for k, v in candidates.items() if v >= floor}
         baseline = self._window_score(left_ctx + text[lo:right_edge])
         (s, e, orig), best = max(candidates.items(), key=lambda kv: (kv[1], -kv[0][0], kv[0][2]))
         gain = best - baseline

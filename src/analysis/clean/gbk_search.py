@@ -28,7 +28,7 @@ MAX_PUA_DROPS = 4
 #: 64 did.
 BEAM = 32
 PUA_CANDIDATES = 300
-FIRST_STEP_WIDTH = 6
+FIRST_STEP_WIDTH = 5
 # Share of valid GB18030 double-byte pairs that are user-defined (about 1,800 of 24,000):
 # the prior probability that a straddling pair vanished.
 LOG_PUA_PRIOR = math.log(0.075)

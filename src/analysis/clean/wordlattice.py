@@ -31,6 +31,15 @@ DOMAIN_FREQ = 200
 UNKNOWN_LOGP = -22.0
 OTHER_LOGP = -7.0
 MEMO_SIZE = 200_000
+#: Weight of the lattice score added to the character model's score of a candidate reading of
+#: a damaged span (:class:`analysis.clean.gbk_repair.ShiftRepairer`), of the lattice gain added
+#: to its plausibility gain, and the character-model score behind the best reading beyond which
+#: a reading is not scored by the lattice (and dropped, for speed). Tuned on 500 synthetic
+#: spans of the dev pages (:mod:`analysis.clean.gbk_evaluate`): weight 0 gave 228 exact,
+#: 0.5 241, 1.0 248 (before the other changes of the same commit); 1.5 no better.
+WORD_WEIGHT = 1.0
+WORD_GAIN_WEIGHT = 1.0
+WORD_MARGIN = 25.0
 
 
 class WordLattice:
