@@ -50,7 +50,7 @@ from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_mode
 from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
                                        byte_options)
 from analysis.clean.wordlattice import (WORD_GAIN_WEIGHT, WORD_MARGIN, WORD_WEIGHT,
-                                         word_lattice)
+                                         lexicon_score, word_lattice)
 
 ILLEGIBLE = "□"
 #: Log-probability of a stray '?' in Chinese text, charged to the reading of a
@@ -80,6 +80,7 @@ NORMAL_SYMBOLS = set("、。·ˉˇ¨〃々—～‖…‘’“”〔〕〈〉�
 #: the damage (the '?;' of every Jiangxi span is the trail byte A3 of 危 or 校 read with the next
 #: lead byte), and a sign of damage; common characters next to a '?' are not.
 ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>@[\\]^_`{|}~")
+FREE_MARKS = frozenset(ch for ch in NORMAL_SYMBOLS if not "\uff01" <= ch <= "\uff5e")
 
 
 def is_pua(ch: str) -> bool:
@@ -557,12 +558,15 @@ class ShiftRepairer:
                 # '?' and ASCII marks that may be intact (工作目?标:?).
                 return -math.inf
             dropped = 0
-        repaired = self._reading(left + rep.best_guess + right)
-        found = self._reading(left + text[rep.start:rep.end] + right)
-        gain = model.score(repaired) - model.score(found) - self.stray_logp * max(dropped, 0)
-        if self.word_gain_weight:
-            gain += self.word_gain_weight * (self.words.score(repaired) - self.words.score(found))
-        return gain
+        return (self._lexicon_score(model, self._reading(left + rep.best_guess + right))
+                - self._lexicon_score(model, self._reading(left + text[rep.start:rep.end] + right))
+                - self.stray_logp * max(dropped, 0))
+
+    def _lexicon_score(self, model, reading: str) -> float:
+        """:func:`analysis.clean.wordlattice.lexicon_score` with this repairer's lattice; the
+        normal Chinese marks are free (the ASCII marks a shift leaves glued to a '?', read as
+        full-width forms, ?;I for 校籌, are junk)."""
+        return lexicon_score(model, self.words, reading, self.word_gain_weight, FREE_MARKS)
 
     def junk_runs(self, text: str, start: int, end: int) -> list[SpanRepair]:
         """Runs of junk in a cluster that no reading explains, each marked illegible (□ per

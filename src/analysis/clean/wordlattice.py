@@ -89,6 +89,32 @@ class WordLattice:
         return best[n]
 
 
+def lexicon_score(char_model, lattice: WordLattice, reading: str, word_weight: float,
+                  free_marks: frozenset) -> float:
+    """Score of a reading under a lexicon character model plus ``word_weight`` times the
+    lattice, summed over its runs of Chinese characters.
+
+    Marks in ``free_marks`` and whitespace separate runs and cost nothing: the lexicons hold
+    no punctuation, so charging it would reject every reading of a damaged span that restores
+    a mark (“十二五”, 一、現). Any other symbol stays in its run as an unseen symbol ('\\x00').
+    """
+    total = 0.0
+    runs, run = [], []
+    for ch in reading + " ":
+        if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch == "\x00":
+            run.append(ch)
+        elif ch in free_marks or ch.isspace():
+            runs.append("".join(run))
+            run = []
+        else:
+            run.append("\x00")
+    for text in filter(None, runs):
+        total += char_model.score(text)
+        if word_weight:
+            total += word_weight * lattice.score(text)
+    return total
+
+
 @lru_cache(maxsize=1)
 def word_lattice() -> WordLattice:
     """The lattice of jieba's dictionary plus the domain lexicon (built once per process)."""
