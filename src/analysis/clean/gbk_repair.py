@@ -59,17 +59,13 @@ ILLEGIBLE = "□"
 STRAY_LOGP = -5.0
 #: Log-score credit per character of a reading: the models charge every character, so without
 #: it a reading that hides characters in vanished private-use pairs or ends a span early wins
-#: by being short (安全面积 over 安全生产规划, both giving ?踩婊?). On 500 dev spans: 0 gave
-#: 267 exact, 2 289 (103 restored wrongly), 3 290 (91), 4 292 (87).
+#: by being short (安全面积 over 安全生产规划, both ?踩婊?). 500 dev spans: 0 267 exact, 4 292.
 CHAR_BONUS = 4.0
-#: Log-score charged per vanished private-use pair a reading assumes when candidates are
-#: ranked. The damage of a reading is deterministic, so a reading that reproduces the span owes
-#: nothing for its hidden pairs; the search still charges them (``LOG_PUA_PRIOR``) to keep its
-#: beam on the observed bytes. On 500 dev spans: -2.6 gave 265 exact, 0 gave 276.
+#: Log-score per vanished pair of a reading when ranking: its damage is deterministic, so it
+#: owes nothing for them (the search charges LOG_PUA_PRIOR). 500 dev spans: -2.6 265 exact, 0 276.
 DROP_LOGP = 0.0
-#: Share of a document's Chinese characters that OpenCC changes above which the document is
-#: taken to be in traditional script, and the log-score charged per character of a reading
-#: that is in the other script (only breaks ties between forms the models cannot tell apart).
+#: Share of characters OpenCC changes above which a document is traditional, and log-score per
+#: character of a reading in the other script (breaks ties between forms the models equate).
 TRADITIONAL_SHARE = 0.05
 SCRIPT_PENALTY = 1.0
 PINYIN_ANNOTATION = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹ]{1,7}[)）]")
@@ -300,8 +296,9 @@ class ShiftRepairer:
             return True
         return not (0xB0 <= data[0] <= 0xF7 and self.corpus_model.unigram(simp) > 2e-7)
 
-    def detect(self, text: str, gap: int = 4) -> list[tuple[int, int]]:
-        """Clusters ``(start, end)`` of seed characters closer than ``gap`` characters."""
+    def detect(self, text: str, gap: int = 4, reach: int = 12) -> list[tuple[int, int]]:
+        """Clusters of seeds closer than ``gap``, or within ``reach`` of a cluster with a '?'
+        and only Chinese between (?稳岷腿邪踩呦拦ぷ… is one shifted run: its ぷ must not stay)."""
         masked = [False] * len(text)
         for m in PINYIN_ANNOTATION.finditer(text):
             for k in range(m.start(), m.end()):
@@ -309,7 +306,11 @@ class ShiftRepairer:
         seeds = [i for i in range(len(text)) if not masked[i] and self.is_seed(text, i)]
         clusters: list[list[int]] = []
         for i in seeds:
-            if clusters and i - clusters[-1][1] <= gap and "\n" not in text[clusters[-1][1]:i]:
+            between = text[clusters[-1][1]:i] if clusters else "\n"
+            if clusters and "\n" not in between and (i - clusters[-1][1] <= gap or (
+                    i - clusters[-1][1] <= reach and not text[i].isascii()
+                    and "?" in text[clusters[-1][0]:clusters[-1][1]]
+                    and all(is_cjk(ch) or ch in NORMAL_SYMBOLS for ch in between))):
                 clusters[-1][1] = i + 1
             else:
                 clusters.append([i, i + 1])
