@@ -18,8 +18,9 @@ Repair has three steps:
 2. **Search** original texts that the damage model maps onto the observed span: a beam search
    over original characters (a byte-level transducer, :mod:`analysis.clean.gbk_search`,
    vectorised with numpy), scored by the character n-gram model of the shipped reference mixed
-   with the document's own, so phrases that stand intact elsewhere win. Only candidates that
-   reproduce the observed span exactly under :func:`simulate_shift_damage` are kept.
+   with the document's own (phrases intact elsewhere win), then ranked with a word lattice over
+   jieba's dictionary (:mod:`analysis.clean.wordlattice`). Only candidates that reproduce the
+   observed span exactly under :func:`simulate_shift_damage` are kept.
 3. **Decide**: the best candidate replaces the span when it beats the unrepaired text by a
    clear margin; its posterior share among all verified candidates (grouped by simplified
    form) sets the status: ``restored`` (posterior >= ``min_posterior``) or ``marked``, in which
@@ -27,9 +28,8 @@ Repair has three steps:
    character) so that no junk reaches tokens or tables. A span whose reading is rejected has
    its runs of junk (:meth:`ShiftRepairer.is_junk`) marked the same way. Every span is listed.
 
-Accuracy out of sample is measured on synthetic damage of real pages other than the seeds
-(:mod:`analysis.clean.gbk_synthetic`, :mod:`analysis.clean.gbk_evaluate`, benchmark
-``gbk_repair_synthetic``).
+Accuracy out of sample: synthetic damage of pages other than the seeds (:mod:`.gbk_synthetic`,
+:mod:`.gbk_evaluate`, benchmark ``gbk_repair_synthetic``).
 
 A '?' is ordinary punctuation too, and the bytes of common characters can always be read as a
 shifted pair, so a span is taken for damage only if its characters are implausible as text

@@ -28,6 +28,8 @@ MAX_PUA_DROPS = 4
 #: 64 did.
 BEAM = 32
 PUA_CANDIDATES = 300
+#: The first step keeps this many times the beam (4 before; 5 keeps 。科學 for ??茖W on a page
+#: whose other span is damaged, which 4 lost; each step of width costs about 1.5 ms per span).
 FIRST_STEP_WIDTH = 5
 # Share of valid GB18030 double-byte pairs that are user-defined (about 1,800 of 24,000):
 # the prior probability that a straddling pair vanished.
