@@ -162,3 +162,15 @@ def test_unrestorable_spans_are_marked_and_listed(reference):
                                      CleanContext("synthetic", repairer=repairer, model=model))
         assert not [ch for ch in set(out) - set(clean0) if repairer.is_junk(ch)]
     assert seen_marked >= 1
+
+
+def test_reading_may_end_with_the_ascii_byte_a_pair_took(reference):
+    """Natural resynchronisation can end a span in a pair whose second byte is ASCII (打造X
+    shows ?蛟靀: the trail of 造 and 'X' read as 靀); the search finds readings ending in it."""
+    from analysis.clean.gbk_repair import simulate_shift_damage
+
+    _, repairer = reference
+    assert simulate_shift_damage("打造X") == "?蛟靀"
+    repairer.set_document("推进应急管理体系建设,全力打造X平台。")
+    found = {orig for _, orig, _, _ in repairer._search("?蛟靀", "全力", True)}
+    assert "打造X" in found

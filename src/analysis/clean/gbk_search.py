@@ -248,6 +248,10 @@ class ShiftSearch:
                 if obs == "?" or (pending < 0x80 and obs == chr(pending)):
                     finals.append((score, orig, j + 1, drops))
                 for b1, b2 in options[j]:
+                    if b1 == pending and b2 < 0x80:
+                        # The pair took an ASCII byte as its second (打造X shows ?蛟靀): the
+                        # reading ends with that ASCII character, and decoding is back in step.
+                        finals.append((score, orig + chr(b2), j + 1, drops))
                     if b1 == pending and b2 in self.lead_pools:
                         pool = self.lead_pools[b2]
                         sel = pool.viable(masks[j + 1])
@@ -340,7 +344,8 @@ class ShiftSearch:
                 pend = layers.pop((j, drops), None)
                 if not pend:
                     continue
-                if j + 1 >= need and (obs == "?" or (obs.isascii() and ord(obs) in pend)):
+                if j + 1 >= need and (obs == "?" or (obs.isascii() and ord(obs) in pend) or any(
+                        b1 in pend and b2 < 0x80 for b1, b2 in byte_options(obs))):
                     return True
                 for b1, b2 in byte_options(obs):
                     if b1 in pend:
