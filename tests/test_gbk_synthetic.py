@@ -65,14 +65,15 @@ def test_repair_restores_synthetic_damage_without_leaking_junk(reference):
     """40 fresh spans of dev pages (a seed the repair was not tuned on): most restored
     exactly; every span that is not restored leaves no junk character (GBK symbols, rare
     characters) in the text; nothing outside the spans changes. When written: 20 of 40 exact,
-    27 detected (4 of them marked □), no junk."""
+    27 detected (4 of them marked □), no junk; with the word lattice (issue 10): 22 exact, 34
+    detected (4 marked □, 8 restored wrongly), no junk (on 500 dev spans 228 -> 292 exact)."""
     from analysis.clean.gbk_evaluate import evaluate_spans
 
     model, repairer = reference
     rows = evaluate_spans(synthetic_spans(40, "dev", seed=2), model, repairer)
     exact = sum(r["exact"] for r in rows)
     detected = sum(r["detected"] for r in rows)
-    assert exact >= 16, [(r["original"], r["observed"], r["output"]) for r in rows]
+    assert exact >= 18, [(r["original"], r["observed"], r["output"]) for r in rows]
     assert detected >= 22
     assert not [r for r in rows if r["junk"]], [(r["observed"], r["output"], r["junk"])
                                                for r in rows if r["junk"]]
@@ -98,3 +99,78 @@ def test_undamaged_pages_are_left_alone(reference):
 def test_junk_characters(reference, ch, junk):
     _, repairer = reference
     assert repairer.is_junk(ch) == junk
+
+
+def test_information_class():
+    """What the damage leaves: 安全生产规划 loses 全生产 in vanished private-use pairs
+    (?踩婊?); 管理工作 keeps every byte but the first lead and last trail; '??' keeps nothing."""
+    from analysis.clean.gbk_evaluate import information_class, vanished_pairs
+
+    assert vanished_pairs("安全生产规划") == 3
+    assert information_class("安全生产规划", "?踩婊?") == "vanished_pairs"
+    assert vanished_pairs("管理工作") == 0
+    assert information_class("管理工作", "?芾砉ぷ?") == "interior_determined"
+    assert information_class("應急", "??") == "nothing_left"
+
+
+def test_restoration_table_counts_and_intervals(reference):
+    """The table's counts add up and its Wilson intervals hold the rate (real rows of 12 dev
+    spans)."""
+    from analysis.clean.gbk_evaluate import evaluate_spans, restoration_table
+
+    model, repairer = reference
+    rows = evaluate_spans(synthetic_spans(12, "dev", seed=4), model, repairer)
+    table = restoration_table(rows)
+    overall = table[table["dimension"] == "all"].iloc[0]
+    assert overall["n"] == 12 and overall["exact"] == sum(r["exact"] for r in rows)
+    assert overall["exact"] + overall["marked"] + overall["wrong"] + overall["untouched"] == 12
+    assert (table["ci_low"] <= table["rate"]).all() and (table["rate"] <= table["ci_high"]).all()
+    for dim in ("mode", "position", "neighbours", "length", "information"):
+        assert table[table["dimension"] == dim]["n"].sum() == 12
+
+
+def test_word_lattice_prefers_words():
+    """The lattice scores a real phrase above the same characters with one replaced by the
+    junk a shifted byte pair gives (应急芾理), and a known word above unknown characters."""
+    from analysis.clean.wordlattice import word_lattice
+
+    lattice = word_lattice()
+    assert lattice.score("应急管理") > lattice.score("应急芾理") + 10
+    assert lattice.score("安全生产") > lattice.score("踩婊")
+
+
+def test_unrestorable_spans_are_marked_and_listed(reference):
+    """Every change the rule makes to a synthetic span is listed in the context's garbled
+    spans (what the build writes to garbled_spans), a marked span is □ only, and the clean
+    text holds no junk character that the undamaged page's clean text lacks."""
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.gbk_repair import ILLEGIBLE
+    from analysis.clean.rules import repair_gbk_shift
+
+    model, repairer = reference
+    seen_marked = 0
+    for span in synthetic_spans(30, "dev", seed=6):
+        ctx = CleanContext("synthetic", repairer=repairer, model=model)
+        out, changes = repair_gbk_shift(span.damaged_page, ctx)
+        listed = {(g.start, g.observed, g.replacement) for g in ctx.garbled}
+        assert {(c.position, c.before, c.after) for c in changes} == listed
+        for g in ctx.garbled:
+            if g.status == "marked":
+                seen_marked += 1
+                assert set(g.replacement) == {ILLEGIBLE}
+        clean0, _ = repair_gbk_shift(span.original_page,
+                                     CleanContext("synthetic", repairer=repairer, model=model))
+        assert not [ch for ch in set(out) - set(clean0) if repairer.is_junk(ch)]
+    assert seen_marked >= 1
+
+
+def test_reading_may_end_with_the_ascii_byte_a_pair_took(reference):
+    """Natural resynchronisation can end a span in a pair whose second byte is ASCII (打造X
+    shows ?蛟靀: the trail of 造 and 'X' read as 靀); the search finds readings ending in it."""
+    from analysis.clean.gbk_repair import simulate_shift_damage
+
+    _, repairer = reference
+    assert simulate_shift_damage("打造X") == "?蛟靀"
+    repairer.set_document("推进应急管理体系建设,全力打造X平台。")
+    found = {orig for _, orig, _, _ in repairer._search("?蛟靀", "全力", True)}
+    assert "打造X" in found

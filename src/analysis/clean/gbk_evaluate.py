@@ -28,6 +28,9 @@ from analysis.clean.gbk_repair import ILLEGIBLE, ShiftRepairer
 from analysis.clean.gbk_synthetic import SyntheticSpan
 from analysis.clean.rules import repair_gbk_shift
 
+#: Classes of :func:`information_class`, from most to least information left by the damage.
+INFORMATION_CLASSES = ("interior_determined", "vanished_pairs", "nothing_left")
+
 
 @dataclass
 class _TimedRepairer:
@@ -45,6 +48,45 @@ class _TimedRepairer:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
+
+
+def vanished_pairs(original: str) -> int:
+    """How many straddling byte pairs of ``original``'s shifted damage are user-defined
+    (private-use) pairs, which the damaged text drops without a trace: each hides the trail
+    byte of one character and the lead byte of the next (and how many characters there were).
+    """
+    data = original.encode("gbk")[1:]
+    i, n = 0, 0
+    while i < len(data):
+        if data[i] >= 0x80 and i + 1 < len(data):
+            try:
+                ch = data[i:i + 2].decode("gb18030")
+            except UnicodeDecodeError:
+                i += 1
+                continue
+            n += 0xE000 <= ord(ch) <= 0xF8FF
+            i += 2
+        else:
+            i += 1
+    return n
+
+
+def information_class(original: str, observed: str) -> str:
+    """What the damage left of a span's bytes.
+
+    Every span loses the lead byte of its first character (the '?'), and a span cut by a
+    chunk boundary the trail byte of its last: those two characters are known by one byte
+    each (about 40 common characters share a trail byte), so no span is determined by its
+    bytes alone; the context must choose. Beyond that:
+
+    * ``interior_determined``: no pair vanished; every other byte survives;
+    * ``vanished_pairs``: at least one straddling pair was a user-defined pair and vanished,
+      taking two bytes and the number of characters with it;
+    * ``nothing_left``: the damaged span is '?' only.
+    """
+    if set(observed) <= {"?"}:
+        return "nothing_left"
+    return "vanished_pairs" if vanished_pairs(original) else "interior_determined"
 
 
 def forget_results(repairer: ShiftRepairer) -> None:
@@ -76,7 +118,7 @@ def evaluate_spans(spans: list[SyntheticSpan], model, repairer: ShiftRepairer) -
     -------
     list of dict
         Keys: span_id, split, mode, position, neighbours, length, observed, original, output,
-        detected, exact, marked, junk (characters that should not be in clean text, see
+        detected, exact, marked, information (:func:`information_class`), junk (characters that should not be in clean text, see
         :meth:`~analysis.clean.gbk_repair.ShiftRepairer.is_junk`), residue ('?' and Latin letters the damage left),
         other_changes (changes outside the span not made on the undamaged page), span_ms
         (wall clock) and span_cpu_ms (processor time of this process, steadier on a shared
@@ -110,6 +152,7 @@ def evaluate_spans(spans: list[SyntheticSpan], model, repairer: ShiftRepairer) -
             "output": "".join(c.after for c in inside) if inside else span.observed,
             "detected": bool(inside), "exact": out == out0,
             "marked": any(ILLEGIBLE in c.after for c in inside),
+            "information": information_class(span.original, span.observed),
             "junk": junk, "residue": residue, "other_changes": len(others),
             "span_ms": 1000 * sum(c[2] for c in mine), "span_cpu_ms": 1000 * sum(c[3] for c in mine),
         })
@@ -127,3 +170,49 @@ def false_positives(pages: list[tuple[str, str, str]], model, repairer: ShiftRep
         rows.append({"page_id": page_id, "split": split, "n_changes": len(changes),
                      "changes": " | ".join(f"{c.before}→{c.after}" for c in changes)})
     return rows
+
+
+def restoration_table(rows: list[dict]) -> "pd.DataFrame":
+    """Exact-restoration rate with a Wilson 95% interval, overall and by class of span.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`evaluate_spans`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (split, dimension, value): n, exact, rate, ci_low, ci_high (Wilson 95%,
+        statsmodels), marked (□), wrong (restored to something else), untouched (left as
+        found), junk (spans whose output holds a junk character). Dimensions: all, mode,
+        position, neighbours, length (2 / 3-4 / 5-8 / 9+ characters), information.
+    """
+    import pandas as pd
+    from statsmodels.stats.proportion import proportion_confint
+
+    def length_bin(n: int) -> str:
+        return "1-2" if n <= 2 else "3-4" if n <= 4 else "5-8" if n <= 8 else "9+"
+
+    keyed = []
+    for r in rows:
+        keys = {"all": "all", "mode": r["mode"], "position": r["position"],
+                "neighbours": r["neighbours"], "length": length_bin(r["length"]),
+                "information": r["information"]}
+        keyed.extend((r["split"], dim, value, r) for dim, value in keys.items())
+    out = []
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for split, dim, value, r in keyed:
+        groups.setdefault((split, dim, value), []).append(r)
+    for (split, dim, value), members in sorted(groups.items()):
+        n = len(members)
+        exact = sum(r["exact"] for r in members)
+        lo, hi = proportion_confint(exact, n, alpha=0.05, method="wilson")
+        out.append({"split": split, "dimension": dim, "value": value, "n": n, "exact": exact,
+                    "rate": exact / n, "ci_low": lo, "ci_high": hi,
+                    "marked": sum(r["marked"] for r in members),
+                    "wrong": sum(r["detected"] and not r["exact"] and not r["marked"]
+                                 for r in members),
+                    "untouched": sum(not r["detected"] for r in members),
+                    "junk": sum(bool(r["junk"]) for r in members)})
+    return pd.DataFrame(out)
