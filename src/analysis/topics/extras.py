@@ -179,10 +179,15 @@ def describe_plan_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
         for grouping, word in (("admin_level", "levels"), ("province_en", "provinces")):
             means = rows[(rows["estimand"] == "group_mean") & (rows["grouping"] == grouping)]
             diffs = rows[(rows["estimand"] == "group_difference") & (rows["grouping"] == grouping)]
-            tested = (~diffs["verdict"].eq(NOT_TESTED)).sum()
+            tested = int((~diffs["verdict"].eq(NOT_TESTED)).sum())
+            if diffs.empty:
+                note = "(one group)"
+            elif tested:
+                note = f"({tested} of {len(diffs)} differences tested)"
+            else:
+                note = "(differences not tested: groups of one or two plans)"
             text += (f"; {word} {means['estimate'].min():.3f} to {means['estimate'].max():.3f} "
-                     + (f"({tested} of {len(diffs)} differences tested)" if tested else
-                        "(differences not tested: groups of one or two plans)"))
+                     + note)
         lines.append(text)
     return "\n".join(lines)
 
