@@ -264,6 +264,16 @@ def test_extra_tables_on_a_synthetic_corpus():
     assert plan_prevalence_view(tables["topic_prevalence_composition"]).shape == (3, 2)
     assert "(all plans)" in heading_view(tables["topic_heading_agreement"]).index.get_level_values(2)
     assert "not tested (a group has fewer than 3 plans)" in describe_extras(tables)
+    from analysis.topics.extras import describe_plan_prevalence, seeded_view
+
+    seeded = seeded_view(tables["seeded_topics"])
+    assert len(seeded) == tables["seeded_topics"]["topic"].nunique()
+    names = tables["seeded_topics"].drop_duplicates("topic")
+    text = describe_plan_prevalence(tables["topic_prevalence_composition"], names, "seeded")
+    assert text.count("\n") == len(names) - 1
+    # One level (all plans are cities); provinces A (one plan) and B (two): not tested.
+    assert "levels" in text and "(one group)" in text
+    assert "provinces" in text and "differences not tested: groups of one or two plans" in text
     again = extra_tables(corpus, units, theta, clauses, documents, coded)
     for schema in SCHEMAS:
         pd.testing.assert_frame_equal(tables[schema.name], again[schema.name])

@@ -100,26 +100,47 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
 _MARKERS = ("s", "^", "D", "v", "P", "X")
 
 
+def _composition_rows(prevalence: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Plan shares and group means of ``topic_prevalence_composition.csv`` in the layout of
+    ``topic_prevalence.csv`` (``grouping`` ``doc_id`` for plans, ``n_documents``)."""
+    part = prevalence[(prevalence["model"] == model)
+                      & prevalence["estimand"].isin(["plan_share", "group_mean"])]
+    return part.assign(grouping=part["grouping"].replace({"plan": "doc_id"}),
+                       n_documents=part["n_plans"])
+
+
 def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
                     method: str | None = None,
-                    groupings: Sequence[str] = ("doc_id", "admin_level", "province_en")
-                    ) -> plt.Figure:
-    """Mean topic proportion per group with intervals, one panel per grouping.
+                    groupings: Sequence[str] = ("doc_id", "admin_level", "province_en"),
+                    model: str = "reported") -> plt.Figure:
+    """Topic prevalence per plan and group with intervals, one panel per grouping.
 
     Parameters
     ----------
     prevalence : pandas.DataFrame
-        ``topic_prevalence.csv``.
+        ``topic_prevalence_composition.csv`` (plans' character-weighted prevalence; groups
+        as means over their plans) or ``topic_prevalence.csv`` (mean proportion of clauses).
     topics : pandas.DataFrame
         ``topics.csv`` (for labels).
     method : str, optional
-        Interval method to draw; default the bootstrap one present in the table.
+        ``topic_prevalence.csv`` only: interval method to draw; default the bootstrap one.
+    model : str
+        ``topic_prevalence_composition.csv`` only: ``reported`` or ``seeded``.
     """
     apply_style()
-    if method is None:
-        method = next(m for m in ("bootstrap_dirichlet", "bootstrap")
-                      if m in set(prevalence["method"]))
-    data = prevalence[prevalence["method"] == method]
+    if "estimand" in prevalence.columns:
+        data = _composition_rows(prevalence, model)
+        xlabel = "prevalence (groups: mean over plans)"
+        title = ("Topic prevalence of plans (character-weighted) and of groups (mean over "
+                 "plans); 95 % intervals from proportion draws only")
+    else:
+        if method is None:
+            method = next(m for m in ("bootstrap_dirichlet", "bootstrap")
+                          if m in set(prevalence["method"]))
+        data = prevalence[prevalence["method"] == method]
+        xlabel = "mean topic proportion of clauses"
+        title = (f"Topic prevalence with 95 % intervals ({method.replace('_', ' ')} over "
+                 "clauses within plans)")
     names = topic_names(topics)
     k = len(names)
     fig, axes = plt.subplots(1, len(groupings), figsize=(3.2 * len(groupings) + 1.6,
@@ -146,7 +167,7 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
                               f"{'s' if int(rows['n_documents'].iloc[0]) > 1 else ''}, "
                               f"{int(rows['n_clauses'].iloc[0])} clauses)")
         ax.set_title(_GROUPING_TITLE.get(grouping, grouping))
-        ax.set_xlabel("mean topic proportion of clauses")
+        ax.set_xlabel(xlabel)
         ax.set_xlim(left=0)
         ax.legend(frameon=False, fontsize=6.5, loc="upper left", bbox_to_anchor=(0, -0.16))
         for t in range(1, k):
@@ -154,8 +175,7 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
     axes[0].set_yticks(range(1, k + 1))
     axes[0].set_yticklabels([textwrap.fill(names[t], 30) for t in range(1, k + 1)])
     axes[0].set_ylim(k + 0.6, 0.4)
-    fig.suptitle(f"Topic prevalence with 95 % intervals ({method.replace('_', ' ')} over "
-                 "clauses within plans)", fontsize=9)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 

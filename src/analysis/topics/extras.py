@@ -152,3 +152,49 @@ def describe_extras(tables: dict[str, pd.DataFrame]) -> str:
                      f"carry under 5 % of their mass: "
                      f"{', '.join(dom.index[dom['seed_mass'] < 0.05]) or 'none'}.")
     return "\n".join(lines)
+
+
+def describe_plan_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
+                             model: str = "reported") -> str:
+    """Per topic: the plans with the highest and lowest prevalence (with intervals), the range
+    of the group means over plans by level and province, and whether differences were tested.
+
+    Parameters
+    ----------
+    prevalence : pandas.DataFrame
+        ``topic_prevalence_composition.csv``.
+    topics : pandas.DataFrame
+        ``topics.csv`` (labels) for the reported model, ``seeded_topics.csv`` for the seeded.
+    """
+    part = prevalence[prevalence["model"] == model]
+    names = (dict(zip(topics["topic"], topics["label_en"])) if "label_en" in topics
+             else dict(zip(topics["topic"], topics["name"])))
+    lines = []
+    for topic, rows in part.groupby("topic", sort=True):
+        plans = rows[rows["estimand"] == "plan_share"].sort_values("estimate")
+        hi, lo = plans.iloc[-1], plans.iloc[0]
+        text = (f"T{topic} {names.get(topic, '')}: highest in {hi['group']} {hi['estimate']:.3f} "
+                f"[{hi['ci_low']:.3f}, {hi['ci_high']:.3f}], lowest in {lo['group']} "
+                f"{lo['estimate']:.3f} [{lo['ci_low']:.3f}, {lo['ci_high']:.3f}]")
+        for grouping, word in (("admin_level", "levels"), ("province_en", "provinces")):
+            means = rows[(rows["estimand"] == "group_mean") & (rows["grouping"] == grouping)]
+            diffs = rows[(rows["estimand"] == "group_difference") & (rows["grouping"] == grouping)]
+            tested = int((~diffs["verdict"].eq(NOT_TESTED)).sum())
+            if diffs.empty:
+                note = "(one group)"
+            elif tested:
+                note = f"({tested} of {len(diffs)} differences tested)"
+            else:
+                note = "(differences not tested: groups of one or two plans)"
+            text += (f"; {word} {means['estimate'].min():.3f} to {means['estimate'].max():.3f} "
+                     + note)
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def seeded_view(seeded_topics: pd.DataFrame, n_words: int = 8) -> pd.DataFrame:
+    """Seeded topics: name, number of seed words, top words with seed words starred."""
+    top = seeded_topics[seeded_topics["rank"] <= n_words].sort_values(["topic", "rank"])
+    words = top["word"].where(~top["is_seed"].astype(bool), top["word"] + "*")
+    return (top.assign(word=words).groupby(["topic", "name", "n_seeds"], sort=True)["word"]
+            .agg(" ".join).rename("top_words (* seed)").reset_index().set_index("topic"))

@@ -75,9 +75,20 @@ def describe_selection(diagnostics: pd.DataFrame, choice: Choice) -> str:
     return "\n".join(lines)
 
 
+#: What the text says for a Wald test that :func:`~analysis.topics.prevalence.prevalence_regression`
+#: left empty because a group has fewer than three plans.
+NOT_TESTED_TEXT = "not tested (groups of one or two plans)"
+
+
+def _p_text(p: float) -> str:
+    return NOT_TESTED_TEXT if pd.isna(p) else f"{p:.4f}"
+
+
 def describe_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame) -> str:
-    """Per topic: the plans with the highest and lowest mean proportion, and the Wald p-values
-    of equal means across plans, levels and provinces (OLS, robust errors)."""
+    """Per topic: the plans with the highest and lowest mean clause proportion, and the Wald
+    p-values of equal means across plans, levels and provinces (OLS, robust errors) where a
+    test was made; an empty p-value (a group of fewer than three plans) reads
+    :data:`NOT_TESTED_TEXT`."""
     ols = prevalence[prevalence["method"].str.startswith("ols")]
     lines = []
     for row in topics.itertuples():
@@ -87,9 +98,9 @@ def describe_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame) -> str:
         lines.append(
             f"T{row.topic} {row.label_en or row.top_words}: highest in {plans['group'].iloc[-1]} "
             f"({plans['estimate'].iloc[-1]:.2f}), lowest in {plans['group'].iloc[0]} "
-            f"({plans['estimate'].iloc[0]:.2f}); p(equal) plans {p.get('doc_id', np.nan):.4f}, "
-            f"levels {p.get('admin_level', np.nan):.4f}, provinces "
-            f"{p.get('province_en', np.nan):.4f}")
+            f"({plans['estimate'].iloc[0]:.2f}); p(equal) plans "
+            f"{_p_text(p.get('doc_id', np.nan))}, levels {_p_text(p.get('admin_level', np.nan))}, "
+            f"provinces {_p_text(p.get('province_en', np.nan))}")
     return "\n".join(lines)
 
 
