@@ -178,50 +178,21 @@ def lsh_candidates(windows: Windows, group: np.ndarray, threshold: float = THRES
     bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
     multipliers = (np.random.default_rng(7).integers(1, 2**63, size=rows, dtype=np.int64)
                    .astype(np.uint64) | np.uint64(1))
-    found = []
+    total = len(windows.text)
+    if total >= 1 << INDEX_BITS:
+        raise ValueError(f"{total} windows exceed the {INDEX_BITS}-bit window index")
+    n_texts = int(windows.text.max()) + 1 if total else 1
+    index = np.arange(total, dtype=np.uint64)
+    keys, hits = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for b in range(bands):
         part = windows.signature[:, b * rows:(b + 1) * rows].astype(np.uint64)
         key = (part * multipliers).sum(axis=1) + np.uint64(b)
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        boundary = np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
-        bucket = np.cumsum(boundary) - 1
-        size = np.bincount(bucket)
-        # Only windows in shared buckets matter; dropping the rest keeps the loops below on
-        # the (small) colliding subset.
-        shared = size[bucket] >= 2
-        if not shared.any():
-            continue
-        order, bucket = order[shared], bucket[shared]
-        start_of = np.full(len(size), -1)
-        first = np.concatenate([[True], bucket[1:] != bucket[:-1]])
-        start_of[bucket[first]] = np.flatnonzero(first)
-        rank = np.arange(len(order)) - start_of[bucket]
-        member_size = size[bucket]
-        text = windows.text[order]
-        for offset in range(1, min(int(member_size.max()), max_bucket)):
-            # Pairs among a bucket's first max_bucket members: rank r with rank r + offset.
-            left = np.flatnonzero((rank + offset < np.minimum(member_size, max_bucket)))
-            if not len(left):
-                break
-            found.append(_pairs(text[left], text[left + offset], group))
-        # Members ranked beyond max_bucket link to each of the first max_bucket members only.
-        deep = np.flatnonzero(rank >= max_bucket)
-        for h in range(max_bucket if len(deep) else 0):
-            heads = start_of[bucket[deep]] + h
-            found.append(_pairs(text[heads], text[deep], group))
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    if not len(pairs):
-        return pairs.reshape(0, 2)
-    # One int64 key per pair makes counting a single sort.
-    n = int(pairs.max()) + 1
-    keys, hits = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+        packed = (key << np.uint64(INDEX_BITS)) | index
+        keys, hits = _merge_pairs(keys, hits, _band_pairs(packed, windows.text,
+                                                          np.asarray(group), n_texts,
+                                                          max_bucket))
     keys = keys[hits >= min_hits]
-    return np.column_stack([keys // n, keys % n])
-
-
+    return np.column_stack([keys // n_texts, keys % n_texts]).astype(np.int64)
 
 
 #: Bits of a window's index packed under its band key in :func:`lsh_candidates_streamed`
