@@ -6,8 +6,9 @@ raw-data folder that ``python -m analysis build --raw DIR --out OUT`` builds. Ea
 
 * **real text, recombined**: paragraphs shaped as runs of consecutive paragraphs of the
   clean texts of the seed plans (``data/raw``) and of the collected pages
-  (``tests/corpus/pages``), headings kept, every other paragraph made of real sentence pieces
-  drawn afresh (so unrelated plans share stock phrases, not passages), plus about 30% of the
+  (``tests/corpus/pages``), numbering of headings kept, the words of every paragraph drawn afresh
+  from the real words by frequency, with a comma every 4-8 words (so unrelated plans share
+  vocabulary, not passages, as in :mod:`analysis.text.reuse_bench`), plus about 30% of the
   plan copied from one of the first 400 plans (:data:`COPY_SHARE`, :data:`MODEL_PLANS`), as
   counties copy their province's plan; years moved to the plan's year and 我省/全省 to the
   plan's level, under a header of its own (title with place, year and kind; document number; transmittal notice;
@@ -60,7 +61,7 @@ KINDS = (("应急管理工作要点", 1), ("安全生产和应急管理工作要
 _PINYIN = re.compile(r"([\u4e00-\u9fff])\(([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+)\)")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十]+[章部分])")
 _YEAR = re.compile(r"20[12]\d(?=年)")
-_PIECE = re.compile(r"[^，；。]+[，；。]?")
+_WORD = re.compile(r"[\u4e00-\u9fff0-9A-Za-z%]+")
 #: Plans that later plans copy from (the first ones of every corpus), and the share of a
 #: plan's length copied from one of them: a guess of the order of the reuse the project found
 #: (Yichun's plan copies much of Jiangxi's); the reuse stage measures it back.
@@ -143,32 +144,56 @@ def _converter():
 
 
 @lru_cache(maxsize=1)
-def _pieces() -> tuple[str, ...]:
-    """Every sentence piece (up to and including its ，；。) of the real body paragraphs."""
-    out = []
+def _vocabulary() -> tuple[list[str], list[float]]:
+    """Words of the real body paragraphs (jieba, punctuation dropped) and their cumulative
+    frequencies, for drawing words in proportion to their use."""
+    from collections import Counter
+
+    from analysis.text.tokenise import tokenizer
+
+    counts: Counter = Counter()
     for source in sources()["paragraphs"]:
         for line in source:
             if not _HEADING.match(line):
-                out.extend(p for p in _PIECE.findall(line) if len(p) >= 4)
-    return tuple(out)
+                counts.update(w for w in tokenizer().lcut(line, HMM=False) if _WORD.fullmatch(w))
+    words = sorted(counts)
+    cumulative, total = [], 0
+    for w in words:
+        total += counts[w]
+        cumulative.append(total)
+    return words, cumulative
+
+
+def _words_text(rng: random.Random, length: int) -> str:
+    """A sentence of about ``length`` characters: real words drawn by frequency, a comma
+    every 4-8 words."""
+    words, cumulative = _vocabulary()
+    pieces, size = [], 0
+    while size < length:
+        phrase = "".join(rng.choices(words, cum_weights=cumulative, k=rng.randint(4, 8)))
+        pieces.append(phrase)
+        size += len(phrase) + 1
+    return "，".join(pieces) + "。"
 
 
 def _fresh_paragraphs(rng: random.Random, target: int) -> list[str]:
-    """Paragraphs of real shape made of real sentence pieces drawn afresh, up to ``target``
-    characters: a run of consecutive real paragraphs gives the shape (headings are kept as
-    they are, stock phrases of every plan); each other paragraph is pieces drawn at random
-    up to the real paragraph's length, so no passage longer than a piece repeats by chance."""
-    paragraphs, pieces = sources()["paragraphs"], _pieces()
+    """Paragraphs of real shape made of real words drawn afresh, up to ``target`` characters:
+    a run of consecutive real paragraphs gives the shape (the numbering of headings is kept,
+    their words drawn anew); each paragraph is words drawn by frequency up to the real
+    paragraph's length. The real text is a few hundred kilobytes, so any passage of it kept
+    whole would recur thousands of times in a corpus of a gigabyte, which no real corpus does
+    (and which makes the reuse search quadratic); words recur as they do in real plans."""
+    paragraphs = sources()["paragraphs"]
     out, size = [], 0
     while size < target:
         source = paragraphs[rng.randrange(len(paragraphs))]
         start = rng.randrange(len(source))
         for line in source[start:start + rng.randint(3, 15)]:
-            if not _HEADING.match(line):
-                made = ""
-                while len(made) < len(line):
-                    made += pieces[rng.randrange(len(pieces))]
-                line = made.rstrip("，；、") + ("" if made.endswith("。") else "。")
+            heading = _HEADING.match(line)
+            if heading:
+                line = heading.group(0) + _words_text(rng, rng.randint(4, 12))[:-1]
+            else:
+                line = _words_text(rng, len(line))
             out.append(line)
             size += len(line) + 1
     return out
