@@ -53,8 +53,10 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def run_build(raw: Path, out: Path, jobs: int = 2, stages: str | None = None) -> dict:
-    """Run ``python -m analysis build`` on ``raw`` into ``out`` in a child process.
+def run_build(raw: Path, out: Path, jobs: int = 2, stages: tuple[str, ...] | None = None
+              ) -> dict:
+    """Run ``python -m analysis build`` on ``raw`` into ``out`` in a child process (with
+    ``stages``, the later stages named only, through :func:`analysis.pipeline.build.build`).
 
     Returns
     -------
@@ -69,6 +71,10 @@ def run_build(raw: Path, out: Path, jobs: int = 2, stages: str | None = None) ->
                OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
     cmd = [sys.executable, "-m", "analysis", "build", "--raw", str(raw), "--out", str(out),
            "--jobs", str(jobs)]
+    if stages is not None:
+        cmd = [sys.executable, "-c", "import sys; from analysis.pipeline.build import build; "
+               f"sys.exit(build({str(raw)!r}, {str(out)!r}, jobs={jobs}, "
+               f"stages={tuple(stages)!r}))"]
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
