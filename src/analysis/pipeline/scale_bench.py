@@ -22,6 +22,7 @@ busy machine moves both alike.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -103,9 +104,10 @@ def run_build(raw: Path, out: Path, jobs: int = 2, stages: tuple[str, ...] | Non
     seconds = {}
     for line in state["lines"]:
         if line.startswith("seconds: "):
-            for part in line.removeprefix("seconds: ").split(", "):
-                name, _, value = part.rpartition(" ")
-                seconds[name] = float(value)
+            # Stage names may hold commas ("structure, write 1.2"): split at the numbers.
+            for name, value in re.findall(r"\s*([^\d][^,]*?(?:, [^\d,][^,]*?)*) (\d+\.\d+)",
+                                          line.removeprefix("seconds: ")):
+                seconds[name.strip(", ")] = float(value)
     mb = {k: round(v / 2**20, 1) for k, v in peaks.items()}
     return {"exit": child.returncode, "wall_s": round(wall, 1), "seconds": seconds,
             "peak_rss_mb": max(mb.values(), default=0.0), "peak_rss_mb_by_stage": mb,
