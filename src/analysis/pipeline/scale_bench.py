@@ -10,7 +10,7 @@ processes, summed) is sampled with psutil every 0.2 s and assigned to the stage 
 build last announced on its standard output; stage times are the build's own ``seconds:``
 line. Growth exponents are least-squares slopes of log time (or log peak memory) on log plans:
 1 is linear, 2 quadratic. The machine's load average is recorded with each build, since the
-machine may be shared. Sizes: ``ANALYSIS_BENCH_SIZES`` (comma-separated; default 25,100 so
+machine may be shared. Sizes: ``ANALYSIS_BENCH_SIZES`` (comma-separated; default 10,40 so
 that ``make bench`` stays short; the issue's sizes are 1000,4000,16000), workers
 ``ANALYSIS_BENCH_JOBS`` (default 2).
 
@@ -172,7 +172,7 @@ def corpus_scale(sizes: tuple[int, ...], jobs: int = 2, seed: int = 0,
 @register("corpus_scale_build")
 def bench_corpus_scale() -> dict:
     """Whole build of synthetic corpora (sizes from ``ANALYSIS_BENCH_SIZES``)."""
-    sizes = tuple(int(x) for x in os.environ.get("ANALYSIS_BENCH_SIZES", "25,100").split(","))
+    sizes = tuple(int(x) for x in os.environ.get("ANALYSIS_BENCH_SIZES", "10,40").split(","))
     return corpus_scale(sizes, int(os.environ.get("ANALYSIS_BENCH_JOBS", "2")))
 
 
