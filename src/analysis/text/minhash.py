@@ -178,47 +178,167 @@ def lsh_candidates(windows: Windows, group: np.ndarray, threshold: float = THRES
     bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
     multipliers = (np.random.default_rng(7).integers(1, 2**63, size=rows, dtype=np.int64)
                    .astype(np.uint64) | np.uint64(1))
-    found = []
+    total = len(windows.text)
+    if total >= 1 << INDEX_BITS:
+        raise ValueError(f"{total} windows exceed the {INDEX_BITS}-bit window index")
+    n_texts = int(windows.text.max()) + 1 if total else 1
+    index = np.arange(total, dtype=np.uint64)
+    keys, hits = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for b in range(bands):
         part = windows.signature[:, b * rows:(b + 1) * rows].astype(np.uint64)
         key = (part * multipliers).sum(axis=1) + np.uint64(b)
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        boundary = np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
-        bucket = np.cumsum(boundary) - 1
-        size = np.bincount(bucket)
-        # Only windows in shared buckets matter; dropping the rest keeps the loops below on
-        # the (small) colliding subset.
-        shared = size[bucket] >= 2
-        if not shared.any():
-            continue
-        order, bucket = order[shared], bucket[shared]
-        start_of = np.full(len(size), -1)
-        first = np.concatenate([[True], bucket[1:] != bucket[:-1]])
-        start_of[bucket[first]] = np.flatnonzero(first)
-        rank = np.arange(len(order)) - start_of[bucket]
-        member_size = size[bucket]
-        text = windows.text[order]
-        for offset in range(1, min(int(member_size.max()), max_bucket)):
-            # Pairs among a bucket's first max_bucket members: rank r with rank r + offset.
-            left = np.flatnonzero((rank + offset < np.minimum(member_size, max_bucket)))
-            if not len(left):
-                break
-            found.append(_pairs(text[left], text[left + offset], group))
-        # Members ranked beyond max_bucket link to each of the first max_bucket members only.
-        deep = np.flatnonzero(rank >= max_bucket)
-        for h in range(max_bucket if len(deep) else 0):
-            heads = start_of[bucket[deep]] + h
-            found.append(_pairs(text[heads], text[deep], group))
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    if not len(pairs):
-        return pairs.reshape(0, 2)
-    # One int64 key per pair makes counting a single sort.
-    n = int(pairs.max()) + 1
-    keys, hits = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+        packed = (key << np.uint64(INDEX_BITS)) | index
+        keys, hits = _merge_pairs(keys, hits, _band_pairs(packed, windows.text,
+                                                          np.asarray(group), n_texts,
+                                                          max_bucket))
     keys = keys[hits >= min_hits]
-    return np.column_stack([keys // n, keys % n])
+    return np.column_stack([keys // n_texts, keys % n_texts]).astype(np.int64)
 
 
+#: Bits of a window's index packed under its band key in :func:`lsh_candidates_streamed`
+#: (2**27 = 134 million windows, about 140,000 plans); the key keeps the other 37 bits.
+INDEX_BITS = 27
+
+
+def _window_counts(lengths: np.ndarray, k: int, block: int, window_blocks: int) -> np.ndarray:
+    """Windows of each text, as :func:`_signature_chunk` makes them."""
+    n_shingles = np.maximum(lengths - k + 1, 0)
+    n_blocks = -(-n_shingles // block)
+    return np.where(n_shingles > 0, np.maximum(n_blocks - window_blocks + 1, 1), 0)
+
+
+def _merge_pairs(keys: np.ndarray, hits: np.ndarray, new: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Unique pair keys with their hit counts, after adding the keys ``new``."""
+    new_keys, new_hits = np.unique(new, return_counts=True)
+    if not len(keys):
+        return new_keys, new_hits
+    merged, inverse = np.unique(np.concatenate([keys, new_keys]), return_inverse=True)
+    return merged, np.bincount(inverse, weights=np.concatenate([hits, new_hits]),
+                               minlength=len(merged)).astype(np.int64)
+
+
+def _band_pairs(packed: np.ndarray, text: np.ndarray, group: np.ndarray, n_texts: int,
+                max_bucket: int) -> np.ndarray:
+    """Pair keys (``a * n_texts + b``, a < b) of one band from its packed window keys (band
+    key in the high bits, window index in the low :data:`INDEX_BITS`), as
+    :func:`lsh_candidates` pairs the windows of one band."""
+    packed.sort()
+    key = packed >> np.uint64(INDEX_BITS)
+    same = key[1:] == key[:-1]
+    del key
+    shared = np.zeros(len(packed), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    del same
+    sel = packed[shared]
+    del shared
+    if not len(sel):
+        return np.zeros(0, dtype=np.int64)
+    sel_key = sel >> np.uint64(INDEX_BITS)
+    window = (sel & np.uint64((1 << INDEX_BITS) - 1)).astype(np.int64)
+    first = np.concatenate([[True], sel_key[1:] != sel_key[:-1]])
+    bucket = np.cumsum(first) - 1
+    size = np.bincount(bucket)
+    start_of = np.flatnonzero(first)
+    rank = np.arange(len(sel)) - start_of[bucket]
+    member_size = size[bucket]
+    of_text = text[window]
+    found = []
+    for offset in range(1, min(int(member_size.max()), max_bucket)):
+        left = np.flatnonzero(rank + offset < np.minimum(member_size, max_bucket))
+        if not len(left):
+            break
+        found.append(_pairs(of_text[left], of_text[left + offset], group))
+    deep = np.flatnonzero(rank >= max_bucket)
+    for h in range(max_bucket if len(deep) else 0):
+        heads = start_of[bucket[deep]] + h
+        found.append(_pairs(of_text[heads], of_text[deep], group))
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    return pairs[:, 0] * n_texts + pairs[:, 1]
+
+
+def lsh_candidates_streamed(texts: list[str], group: np.ndarray, threshold: float = THRESHOLD,
+                            max_bucket: int = MAX_BUCKET, min_hits: int = MIN_HITS,
+                            k: int = SHINGLE, block: int = BLOCK,
+                            window_blocks: int = WINDOW_BLOCKS, num_perm: int = NUM_PERM,
+                            seed: int = 1, chunk_chars: int = 2_000_000,
+                            memory_mb: float = 1024.0) -> np.ndarray:
+    """:func:`lsh_candidates` of :func:`minhash_signatures` of ``texts``, in bounded memory.
+
+    The full signature matrix (``num_perm`` 4-byte values per window, 7 GB for 30,000 plans)
+    is never held: signatures are computed per chunk of about ``chunk_chars`` characters and
+    reduced at once to the band keys of the bands of the current pass (8 bytes per window and
+    band); as many bands go into one pass as ``memory_mb`` allows, and the texts are read
+    again for the next bands (the permutations of a pass are the only ones computed, so the
+    total hashing work is that of one pass plus the per-chunk shingling of each pass).
+    Each band's keys carry the window index in their low :data:`INDEX_BITS` bits, so one
+    in-place sort buckets them; the band key keeps 37 bits, so windows of different buckets
+    share one by chance with probability 2**-37 per pair (a few spurious candidates at
+    millions of windows, which the alignment drops). Otherwise the candidates are those of
+    :func:`lsh_candidates` (tested).
+
+    Parameters
+    ----------
+    texts : list of str
+        The texts.
+    group : numpy.ndarray
+        Group (plan) of each text; pairs within a group are dropped.
+    threshold, max_bucket, min_hits
+        As in :func:`lsh_candidates`.
+    k, block, window_blocks, num_perm, seed, chunk_chars
+        As in :func:`minhash_signatures`.
+    memory_mb : float
+        Budget for the band keys held at once (a pass holds at least one band).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_pairs, 2) text indices, first < second, sorted and unique.
+    """
+    from datasketch.lsh import _optimal_param
+
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    multipliers = (np.random.default_rng(7).integers(1, 2**63, size=rows, dtype=np.int64)
+                   .astype(np.uint64) | np.uint64(1))
+    perms = permutations(num_perm, seed)
+    group = np.asarray(group)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    n_windows = _window_counts(lengths, k, block, window_blocks)
+    total = int(n_windows.sum())
+    if total >= 1 << INDEX_BITS:
+        raise ValueError(f"{total} windows exceed the {INDEX_BITS}-bit window index")
+    text = np.repeat(np.arange(len(texts), dtype=np.int32), n_windows)
+    per_pass = max(1, min(bands, int(memory_mb * 2**20 // max(8 * total, 1))))
+    # Chunk boundaries by characters, as in minhash_signatures.
+    bounds, size, start = [], 0, 0
+    for end, length in enumerate(lengths, start=1):
+        size += int(length)
+        if size >= chunk_chars or end == len(texts):
+            bounds.append((start, end))
+            start, size = end, 0
+    low = np.uint64((1 << INDEX_BITS) - 1)
+    keys, hits = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    n_texts = max(len(texts), 1)
+    for first_band in range(0, bands, per_pass):
+        these = range(first_band, min(bands, first_band + per_pass))
+        cols = np.arange(these[0] * rows, (these[-1] + 1) * rows)
+        packed = np.empty((len(these), total), dtype=np.uint64)
+        at = 0
+        for a, b in bounds:
+            part = _signature_chunk(texts[a:b], perms[:, cols], k, block, window_blocks)
+            n = len(part.text)
+            index = np.arange(at, at + n, dtype=np.uint64)
+            for j, band in enumerate(these):
+                sig = part.signature[:, j * rows:(j + 1) * rows].astype(np.uint64)
+                key = (sig * multipliers).sum(axis=1) + np.uint64(band)
+                packed[j, at:at + n] = (key << np.uint64(INDEX_BITS)) | index
+            at += n
+        for j in range(len(these)):
+            new = _band_pairs(packed[j], text, group, n_texts, max_bucket)
+            keys, hits = _merge_pairs(keys, hits, new)
+        del packed
+    keys = keys[hits >= min_hits]
+    return np.column_stack([keys // n_texts, keys % n_texts]).astype(np.int64)

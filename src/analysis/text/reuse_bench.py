@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.bench import register
-from analysis.text.minhash import SEED, lsh_candidates, minhash_signatures
+from analysis.text.minhash import SEED, lsh_candidates, minhash_signatures  # noqa: F401
 from analysis.text.reuse import _compact, find_reuse
 
 
@@ -154,4 +154,75 @@ def bench_reuse(sizes: tuple[int, ...] = (1000, 4000)) -> dict:
     for key, label in (("total_s", "time"), ("peak_rss_above_start_mb", "memory")):
         results[f"{label}_growth_exponent"] = round(
             float(np.log(max(large[key], 1e-9) / max(small[key], 1e-9)) / ratio), 2)
+    return results
+
+
+def _measure_streamed(n_plans: int, align: bool) -> dict:
+    """In a fresh process: the synthetic corpus of ``n_plans`` (as :func:`_measure_size`),
+    candidates from :func:`lsh_candidates_streamed`, and optionally their alignment; time,
+    peak resident memory of the process (absolute and above the corpus held in memory),
+    and recall of the planted copies among the candidates."""
+    import resource
+
+    from analysis.core.io import read_csv
+    from analysis.core.paths import processed_dir
+    from analysis.text.minhash import lsh_candidates_streamed
+    from analysis.text.tokenise import prepared_clauses, tokenizer
+
+    tokenizer()
+    prepared = prepared_clauses(read_csv(processed_dir() / "clauses.csv"))
+    prepared = prepared[prepared["n_chars"] >= 10]
+    start = time.perf_counter()
+    corpus, truth = synthetic_corpus(prepared, n_plans)
+    generate = time.perf_counter() - start
+    texts = [_compact(t) for t in corpus["content"]]
+    group = pd.factorize(corpus["doc_id"])[0]
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    candidates = lsh_candidates_streamed(texts, group)
+    lsh = time.perf_counter() - start
+    peak_lsh = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ids = corpus["clause_id"].to_numpy()
+    found = {(ids[a], ids[b]) for a, b in candidates} | {(ids[b], ids[a]) for a, b in candidates}
+    result = {"plans": n_plans, "clauses": len(corpus),
+              "characters_m": round(sum(map(len, texts)) / 1e6, 2),
+              "generate_s": round(generate, 1), "candidate_pairs": int(len(candidates)),
+              "recall_of_copies_in_candidates": round(len(truth & found) / max(len(truth), 1), 4),
+              "signatures_and_lsh_s": round(lsh, 1),
+              "peak_rss_mb_after_lsh": round(peak_lsh / 1024, 1),
+              "peak_rss_above_corpus_mb_after_lsh": round((peak_lsh - baseline) / 1024, 1)}
+    if align:
+        start = time.perf_counter()
+        kept = find_reuse(corpus, candidates=candidates)
+        result["alignment_s"] = round(time.perf_counter() - start, 1)
+        result["aligned_pairs_kept"] = int(len(kept) // 2)
+        result["peak_rss_mb_after_alignment"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["load_average"] = round(__import__("os").getloadavg()[0], 2)
+    return result
+
+
+@register("reuse_streamed")
+def bench_reuse_streamed() -> dict:
+    """Candidates of the reuse search in bounded memory (signatures per chunk, band keys per
+    pass) at ``ANALYSIS_BENCH_REUSE_PLANS`` plans (default 4000; the issue's size is 30000),
+    each in a fresh process; alignment too up to ``ANALYSIS_BENCH_REUSE_ALIGN_MAX`` plans
+    (default 4000), since the alignment (:func:`find_reuse`) holds every candidate pair."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    sizes = [int(x) for x in os.environ.get("ANALYSIS_BENCH_REUSE_PLANS", "4000").split(",")]
+    align_max = int(os.environ.get("ANALYSIS_BENCH_REUSE_ALIGN_MAX", "4000"))
+    results: dict = {"sizes": sizes, "corpus": "synthetic_corpus of this module (50 clauses "
+                     "per plan, ~30% copied from a parent plan)"}
+    for n in sizes:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results[f"n{n}"] = pool.submit(_measure_streamed, n, n <= align_max).result()
+    if len(sizes) > 1:
+        small, large = (results[f"n{n}"] for n in (min(sizes), max(sizes)))
+        ratio = np.log(max(sizes) / min(sizes))
+        for key in ("signatures_and_lsh_s", "peak_rss_above_corpus_mb_after_lsh"):
+            results[f"{key}_growth_exponent"] = round(
+                float(np.log(max(large[key], 1e-9) / max(small[key], 1e-9)) / ratio), 2)
     return results

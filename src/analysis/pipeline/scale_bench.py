@@ -1,0 +1,226 @@
+"""Benchmarks at corpus scale: the whole build of synthetic corpora of growing size, and the
+throughput of the per-document stages next to plain jieba.
+
+``corpus_scale_build`` generates corpora of several sizes
+(:func:`analysis.pipeline.synthetic_corpus.synthetic_corpus`) and, for each, runs
+``python -m analysis build --jobs J`` three times in a child process: the full build, the
+unchanged rebuild (every per-document result cached) and the rebuild after adding one plan.
+While a build runs, the resident memory of its whole process tree (the build and its worker
+processes, summed) is sampled with psutil every 0.2 s and assigned to the stage that the
+build last announced on its standard output; stage times are the build's own ``seconds:``
+line. Growth exponents are least-squares slopes of log time (or log peak memory) on log plans:
+1 is linear, 2 quadratic. The machine's load average is recorded with each build, since the
+machine may be shared. Sizes: ``ANALYSIS_BENCH_SIZES`` (comma-separated; default 10,40 so
+that ``make bench`` stays short; the issue's sizes are 1000,4000,16000), workers
+``ANALYSIS_BENCH_JOBS`` (default 2).
+
+``document_throughput`` times the per-document stages (clean, structure, extract targets) on
+the raw text of synthetic plans in this process, next to plain jieba segmentation (default
+dictionary, HMM on) of the same raw text, in CPU seconds (``time.process_time``), so that a
+busy machine moves both alike.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from analysis.core.bench import register
+
+SAMPLE_S = 0.2
+
+
+def _tree_rss(proc) -> int:
+    """Resident bytes of a process and all its descendants."""
+    import psutil
+
+    total = 0
+    try:
+        members = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_build(raw: Path, out: Path, jobs: int = 2, stages: tuple[str, ...] | None = None
+              ) -> dict:
+    """Run ``python -m analysis build`` on ``raw`` into ``out`` in a child process (with
+    ``stages``, the later stages named only, through :func:`analysis.pipeline.build.build`).
+
+    Returns
+    -------
+    dict
+        ``exit``, ``wall_s``, ``seconds`` (the build's own stage times), ``peak_rss_mb``
+        (whole process tree) and ``peak_rss_mb_by_stage``, ``load_before`` and
+        ``load_after`` (1-minute load averages), and the last output lines.
+    """
+    import psutil
+
+    env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="Agg")
+    cmd = [sys.executable, "-m", "analysis", "build", "--raw", str(raw), "--out", str(out),
+           "--jobs", str(jobs)]
+    if stages is not None:
+        cmd = [sys.executable, "-c", "import sys; from analysis.pipeline.build import build; "
+               f"sys.exit(build({str(raw)!r}, {str(out)!r}, jobs={jobs}, "
+               f"stages={tuple(stages)!r}))"]
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env=env)
+    proc = psutil.Process(child.pid)
+    state = {"stage": "read, clean, structure", "lines": []}
+    peaks: dict[str, int] = {}
+
+    def reader():
+        for line in child.stdout:
+            state["lines"].append(line.rstrip("\n"))
+            if line.startswith("stage "):
+                state["stage"] = line.split()[1]
+            elif line.startswith("built "):
+                state["stage"] = "finish"
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    while child.poll() is None:
+        rss = _tree_rss(proc)
+        stage = state["stage"]
+        peaks[stage] = max(peaks.get(stage, 0), rss)
+        time.sleep(SAMPLE_S)
+    thread.join()
+    wall = time.perf_counter() - start
+    seconds = {}
+    for line in state["lines"]:
+        if line.startswith("seconds: "):
+            # Stage names may hold commas ("structure, write 1.2"): split at the numbers.
+            for name, value in re.findall(r"\s*([^\d][^,]*?(?:, [^\d,][^,]*?)*) (\d+\.\d+)",
+                                          line.removeprefix("seconds: ")):
+                seconds[name.strip(", ")] = float(value)
+    mb = {k: round(v / 2**20, 1) for k, v in peaks.items()}
+    return {"exit": child.returncode, "wall_s": round(wall, 1), "seconds": seconds,
+            "peak_rss_mb": max(mb.values(), default=0.0), "peak_rss_mb_by_stage": mb,
+            "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
+            "tail": state["lines"][-4:]}
+
+
+def growth_exponent(sizes, values) -> float | None:
+    """Least-squares slope of log ``values`` on log ``sizes`` (None with fewer than two)."""
+    pairs = [(s, v) for s, v in zip(sizes, values) if v and v > 0]
+    if len(pairs) < 2:
+        return None
+    x, y = np.log([p[0] for p in pairs]), np.log([p[1] for p in pairs])
+    return round(float(np.polyfit(x, y, 1)[0]), 2)
+
+
+def measure_size(n_plans: int, root: Path, jobs: int = 2, seed: int = 0,
+                 add_one: bool = True) -> dict:
+    """Generate a corpus of ``n_plans`` under ``root``; full build, unchanged rebuild and
+    the rebuild after adding one plan (see the module docstring)."""
+    from analysis.pipeline.bench import add_plan_to_corpus
+    from analysis.pipeline.synthetic_corpus import synthetic_corpus
+
+    clock = time.perf_counter()
+    raw = synthetic_corpus(n_plans, root / "raw", seed)
+    generate = time.perf_counter() - clock
+    size = sum(p.stat().st_size for p in (raw / "plans").iterdir())
+    result = {"plans": n_plans, "raw_mb": round(size / 1e6, 2),
+              "generate_s": round(generate, 1)}
+    out = root / "out"
+    result["full"] = run_build(raw, out, jobs)
+    result["unchanged"] = run_build(raw, out, jobs)
+    if add_one:
+        add_plan_to_corpus(raw, n_plans, seed)
+        result["add_one"] = run_build(raw, out, jobs)
+    return result
+
+
+def corpus_scale(sizes: tuple[int, ...], jobs: int = 2, seed: int = 0,
+                 workdir: Path | None = None) -> dict:
+    """:func:`measure_size` for each size, with growth exponents of time and memory."""
+    results: dict = {"sizes": list(sizes), "jobs": jobs, "seed": seed,
+                     "corpus": "analysis.pipeline.synthetic_corpus (recombined real "
+                               "paragraphs, damage injected at the rates of tests/corpus)"}
+    with tempfile.TemporaryDirectory(prefix="analysis-scale-", dir=workdir) as tmp:
+        for n in sizes:
+            root = Path(tmp) / f"n{n}"
+            results[f"n{n}"] = measure_size(n, root, jobs, seed)
+    done = [n for n in sizes if f"n{n}" in results]
+    for key in ("full", "unchanged", "add_one"):
+        results[f"{key}_time_exponent"] = growth_exponent(
+            done, [results[f"n{n}"][key]["wall_s"] for n in done])
+        results[f"{key}_memory_exponent"] = growth_exponent(
+            done, [results[f"n{n}"][key]["peak_rss_mb"] for n in done])
+    stages = sorted({s for n in done for s in results[f"n{n}"]["full"]["seconds"]})
+    results["full_stage_time_exponents"] = {
+        s: growth_exponent(done, [results[f"n{n}"]["full"]["seconds"].get(s) for n in done])
+        for s in stages}
+    return results
+
+
+@register("corpus_scale_build")
+def bench_corpus_scale() -> dict:
+    """Whole build of synthetic corpora (sizes from ``ANALYSIS_BENCH_SIZES``)."""
+    sizes = tuple(int(x) for x in os.environ.get("ANALYSIS_BENCH_SIZES", "10,40").split(","))
+    return corpus_scale(sizes, int(os.environ.get("ANALYSIS_BENCH_JOBS", "2")))
+
+
+def document_throughput(n_plans: int = 100, seed: int = 0) -> dict:
+    """CPU seconds of clean, structure and target extraction on ``n_plans`` synthetic plans,
+    next to plain jieba on the same raw text; the ratio is jieba's time over the stages'
+    time (above 1: the stages are faster than segmenting the text once)."""
+    import jieba
+
+    from analysis.core.paths import cache_dir
+    from analysis.pipeline.documents import (clean_document, structure_document,
+                                             targets_document)
+    from analysis.pipeline.synthetic_corpus import make_plan
+
+    plans = [make_plan(i, seed) for i in range(n_plans)]
+    clean_document("warm-up", plans[0]["text"])  # the shipped reference loads once
+    cpu = {"clean": 0.0, "structure": 0.0, "extract": 0.0}
+    for plan in plans:
+        t0 = time.process_time()
+        cleaned = clean_document(plan["doc_id"], plan["text"])
+        t1 = time.process_time()
+        parsed = structure_document(plan["doc_id"], cleaned["text"])
+        t2 = time.process_time()
+        targets_document(plan["doc_id"], parsed["clauses"], plan["year"])
+        t3 = time.process_time()
+        cpu["clean"] += t1 - t0
+        cpu["structure"] += t2 - t1
+        cpu["extract"] += t3 - t2
+    jieba.dt.tmp_dir = str(cache_dir() / "jieba")
+    (cache_dir() / "jieba").mkdir(parents=True, exist_ok=True)
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    t0 = time.process_time()
+    tokens = sum(len(jieba.lcut(plan["text"])) for plan in plans)
+    jieba_s = time.process_time() - t0
+    mb = sum(len(p["text"].encode("utf-8")) for p in plans) / 1e6
+    stages = sum(cpu.values())
+    return {"plans": n_plans, "input_mb": round(mb, 2), "jieba_tokens": tokens,
+            **{f"{k}_cpu_s": round(v, 2) for k, v in cpu.items()},
+            "stages_cpu_s": round(stages, 2), "jieba_cpu_s": round(jieba_s, 2),
+            "stages_mb_per_cpu_s": round(mb / stages, 3),
+            "jieba_mb_per_cpu_s": round(mb / jieba_s, 3),
+            "stages_to_jieba_throughput_ratio": round(jieba_s / stages, 3),
+            "load_average": round(os.getloadavg()[0], 2)}
+
+
+@register("document_throughput")
+def bench_document_throughput() -> dict:
+    """Clean + structure + extract against plain jieba (``ANALYSIS_BENCH_THROUGHPUT_PLANS``
+    plans, default 100)."""
+    return document_throughput(int(os.environ.get("ANALYSIS_BENCH_THROUGHPUT_PLANS", "100")))
