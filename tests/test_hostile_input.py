@@ -225,6 +225,8 @@ def test_a_failed_build_leaves_no_table_of_the_previous_build(raw, tmp_path, mon
 
     topics = dict(build_module._stage_modules(("topics",)))["topics"]
     monkeypatch.setattr(topics, "build", broken)
+    # A table of the stage altered, so the stage is not up to date and runs (and fails).
+    (out / "topics.csv").write_text("edited\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match="topics failed"):
         build_module.build(raw, out, progress=False, stages=("targets", "topics"))
     assert not (out / "build_info.json").exists()

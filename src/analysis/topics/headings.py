@@ -205,13 +205,16 @@ TOPIC_HEADING_AGREEMENT = TableSchema(
         Column("n_clauses", "int", "Modelled clauses.", source=_S),
         Column("n_headings", "int", "Heading divisions among them.", source=_S),
         Column("n_topics_used", "int", "Distinct largest topics among them.", source=_S),
-        Column("value", "float", "Observed ARI or NMI.", source=_S),
-        Column("baseline_mean", "float", "Mean under within-plan permutation of topic labels.",
-               source=_S),
-        Column("baseline_q95", "float", "95th percentile under that permutation.", source=_S),
+        Column("value", "float", "Observed ARI or NMI (empty where it is undefined).",
+               nullable=True, source=_S),
+        Column("baseline_mean", "float", "Mean under within-plan permutation of topic labels "
+               "(empty where no permutation changes anything: a plan of one clause, one "
+               "heading division or one topic).", nullable=True, source=_S),
+        Column("baseline_q95", "float", "95th percentile under that permutation (empty "
+               "likewise).", nullable=True, source=_S),
         Column("p_perm", "float", "Share of permutations at least as large as observed "
-               "(observed counted). Describes these clauses; not a test about plans.",
-               source=_S),
+               "(observed counted; empty likewise). Describes these clauses; not a test "
+               "about plans.", nullable=True, source=_S),
         Column("n_perm", "int", "Permutations.", source=_S),
     ),
 )
