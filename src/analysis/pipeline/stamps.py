@@ -31,10 +31,31 @@ from analysis.pipeline.status import (BUILD_INFO, code_digest, input_digests, ou
 _IGNORED_SETTINGS = frozenset({"ANALYSIS_ROOT"})
 
 
+def _pinned_names() -> set[str] | None:
+    """Names of the packages pinned in the repository's ``requirements.lock`` (None without
+    a lock): tools a developer installed beside them (ruff, a profiler) change no table, so
+    they must not make a fresh clone's build rerun every stage."""
+    import re
+
+    from analysis.core.paths import repo_root
+
+    lock = repo_root() / "requirements.lock"
+    if not lock.exists():
+        return None
+    return {re.sub(r"[-_.]+", "-", m.group(1).lower())
+            for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9_.\-]*)==", lock.read_text(), re.M)}
+
+
 def _library_versions() -> str:
-    names = sorted(f"{d.metadata['Name'].lower()}=={d.version}" for d in metadata.distributions()
-                   if d.metadata["Name"])
-    return "\n".join(names)
+    import re
+
+    pinned = _pinned_names()
+    names = set()
+    for dist in metadata.distributions():
+        name = re.sub(r"[-_.]+", "-", (dist.metadata["Name"] or "").lower())
+        if name and (pinned is None or name in pinned):
+            names.add(f"{name}=={dist.version}")
+    return "\n".join(sorted(names))
 
 
 def _settings() -> str:
