@@ -351,3 +351,19 @@ def test_conversion_slip_respects_words_ending_in_zhu():
     ctx.script = "traditional"
     out, _ = fix_conversion_slips("着眼显著手段，著手整改，土著手工", ctx)
     assert out == "着眼显著手段，着手整改，土著手工"
+
+
+def test_numbered_targets_ending_in_numbers_are_not_a_table_of_contents():
+    """A contents list without 目录 is recognised by page numbers and by headings the text
+    repeats; a list of targets whose lines end in numbers stays plan text."""
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.furniture import remove_furniture
+
+    targets = ("（一）亿元GDP生产安全事故死亡率下降到0.02\n（二）较大事故起数控制在 3\n"
+               "（三）道路交通万车死亡率下降到1.5\n（四）新建应急避难场所 5\n")
+    assert remove_furniture(targets, CleanContext("t"))[0] == targets
+    contents = ("一、现状与形势 7\n（一）进展与成效。 7\n（二）面临的挑战 8\n二、总体要求 9\n"
+                "一、现状与形势\n（一）进展与成效。近年来成效明显。\n（二）面临的挑战。风险交织。\n")
+    text, changes = remove_furniture(contents, CleanContext("t"))
+    assert [c.note for c in changes] == ["toc"] * 4
+    assert text.startswith("一、现状与形势\n（一）进展与成效。近年来")

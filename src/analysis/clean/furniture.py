@@ -98,8 +98,12 @@ _TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|�
 _DOC_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号《(.+)》$")
 _TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
 _SENTENCE_MARK = re.compile(r"[。；;！!？?]")
+#: A contents entry: a numbered heading, then its page number after white space or a leader
+#: run (一、现状与形势 7 / 第一章 总体要求……12). A number glued to the text or after a decimal
+#: point (下降到0.02, 1.5) is plan text, never a page number.
 _TOC_ENTRY = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
-                        r"[(（][一二三四五六七八九十\d]+[)）])[^。；;！!？?]{1,40}。?[\s.…·]+(\d{1,3})\s*$")
+                        r"[(（][一二三四五六七八九十\d]+[)）])[^。；;！!？?]{0,39}[^\d.。；;！!？?\s]"
+                        r"。?(?:\s+|\s*[.…·]{2,}\s*)(\d{1,3})\s*$")
 _PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}|[\s.…·?？]{2,})\s*$")
 
 
@@ -189,6 +193,17 @@ def _toc_end(lines: list[str], start: int) -> int:
     return end
 
 
+def _contents_run(lines: list[str], run: list[int]) -> bool:
+    """Whether numbered lines ending in numbers are a table of contents, not a list of
+    targets (（一）较大事故控制在 3): entries with leader runs, or headings the document
+    repeats below them, as a contents list does."""
+    if sum(bool(re.search(r"[.…·]{2,}\s*\d{1,3}\s*$", lines[j])) for j in run) >= 2:
+        return True
+    body = "\n".join(_key(line) for line in lines[run[-1] + 1:])
+    heads = [_key(_PAGE_NUMBER.sub("", lines[j])) for j in run]
+    return sum(len(h) >= 4 and h in body for h in heads) >= 2
+
+
 def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                      ) -> tuple[str, list[Change]]:
     """Remove page furniture and tables of contents recognised by their structure.
@@ -275,7 +290,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             continue
         if k < len(lines) and not line.strip():
             continue
-        if len(run) >= 3:
+        if len(run) >= 3 and _contents_run(lines, run):
             for j in run:
                 kinds[j] = kinds[j] or "toc"
         run, last = ([k], int(m.group(1))) if m else ([], -1)
