@@ -156,3 +156,9 @@ def codebook_markdown(schemas: Sequence[TableSchema], preamble: str = "") -> str
             lines.append(note)
         lines.append("")
     return "\n".join(lines)
+
+
+#: Column layout shared by every simulation study of issue 13 (one table per estimator family,
+#: stacked by :mod:`analysis.pipeline.simulation_study` into ``simulation_study.csv``).
+SIMULATION_COLUMNS = ("quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
+                      "coverage_mc_se", "bias", "rmse", "metric", "value", "note")

@@ -39,6 +39,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from analysis.core.schema import SIMULATION_COLUMNS
 from analysis.text import reuse
 
 SIZES = (5, 50, 500)
@@ -54,8 +55,7 @@ EDITS = {"light": {"drop": 0.10, "move": 0.30, "substitute": 0.03, "insert": 0.3
 HEAVY_SIZES = (50,)
 #: Sizes at which every clause pair is also aligned (no LSH), to measure what LSH loses.
 EVERY_PAIR_SIZES = (5,)
-COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
-           "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
+COLUMNS = list(SIMULATION_COLUMNS)
 _FRAGMENT = re.compile(r"[^，。；：、]+[，。；：、]?")
 
 

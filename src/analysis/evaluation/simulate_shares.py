@@ -39,7 +39,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.text import coding, misclassification as mis, plan_shares as ps
+from analysis.core.schema import SIMULATION_COLUMNS
+from analysis.text import coding
+from analysis.text import misclassification as mis
+from analysis.text import plan_shares as ps
 
 N_PLANS = (5, 50, 500)
 #: Replications per corpus size for the plan-level estimator and for the clause bootstrap
@@ -63,8 +66,7 @@ TRUE_SENSITIVITY = 0.83
 TRUE_SPECIFICITY = 0.96
 N_VALIDATION = 150
 N_TRUTH = 20000
-COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
-           "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
+COLUMNS = list(SIMULATION_COLUMNS)
 NEW = "plan-level (logit t / Welch t over plans)"
 OLD = "clause bootstrap within fixed plans"
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis.core.paths import PACKAGE_DATA
 from analysis.core.paths import processed_dir as default_processed_dir
-from analysis.core.schema import Column, TableSchema, write_table
+from analysis.core.schema import SIMULATION_COLUMNS, Column, TableSchema, write_table
 
 INPUTS = PACKAGE_DATA / "simulation_inputs.json"
 SEED = 0
@@ -51,8 +51,7 @@ STUDIES = (
 #: resources and the libraries only (see the module docstring and
 #: :mod:`analysis.pipeline.stamps`).
 CODE_ROOTS = ("analysis.pipeline.simulation_study",) + tuple(name for _, name in STUDIES)
-COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
-           "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
+COLUMNS = list(SIMULATION_COLUMNS)
 _SRC = "`analysis.pipeline.simulation_study` (simulated corpora, known truth)"
 
 SIMULATION_STUDY = TableSchema(

@@ -31,13 +31,14 @@ from scipy import sparse
 from scipy.stats import false_discovery_control, norm
 
 from analysis.core.bench import register
-from analysis.text import keyness, keyness_resampling as kr
+from analysis.core.schema import SIMULATION_COLUMNS
+from analysis.text import keyness
+from analysis.text import keyness_resampling as kr
 
 KINDS = ("clustered null", "plan-varying null", "true")
 N_TERMS = 10
 BACKGROUND = 300
-SIM_COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
-               "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
+SIM_COLUMNS = list(SIMULATION_COLUMNS)
 
 
 def synthetic_corpus(n_plans: int, clauses_per_plan: int, rng: np.random.Generator

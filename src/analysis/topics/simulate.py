@@ -28,6 +28,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from analysis.core.schema import SIMULATION_COLUMNS
 from analysis.topics.corpus import Corpus, prepare_corpus
 from analysis.topics.diagnostics import cosine_similarity_matrix
 from analysis.topics.final import fit_final
@@ -57,8 +58,7 @@ SIM_OPTIONS = dict(kinds=("nmf",), ks=SIM_K_GRID, n_restarts=3, n_folds=4, n_rep
                    n_subsamples=2, max_leave_out=2, insample_window=False)
 
 #: Columns of the shared simulation layout (issue 13).
-COLUMNS = ["quantity", "estimator", "n_plans", "replications", "nominal", "coverage",
-           "coverage_mc_se", "bias", "rmse", "metric", "value", "note"]
+COLUMNS = list(SIMULATION_COLUMNS)
 
 
 def planted_topics(rng: np.random.Generator, k: int = K_TRUE, n_vocab: int = N_VOCAB,
