@@ -36,5 +36,24 @@ def raw_documents():
     return {d.doc_id: d for d in docs}
 
 
+def copy_seeds(folder: Path, doc_ids) -> Path:
+    """A raw folder holding only the seeds ``doc_ids``: their plans, checksums and manifest
+    rows, as a user's corpus would have them."""
+    import shutil
+
+    from analysis.corpus.checksums import read_checksums, write_checksums
+    from analysis.corpus.manifest import load_manifest
+
+    (folder / "plans").mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(RAW)
+    keep = manifest[manifest["doc_id"].isin(list(doc_ids))]
+    recorded = read_checksums(RAW)
+    for f in keep["file"]:
+        shutil.copy(RAW / f, folder / f)
+    write_checksums(folder, {f: recorded[f] for f in keep["file"]})
+    keep.to_csv(folder / "manifest.csv", index=False)
+    return folder
+
+
 def read_gold(name: str) -> pd.DataFrame:
     return pd.read_csv(GOLD / name, encoding="utf-8", keep_default_na=False)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import RAW, copy_seeds
 
 from analysis.corpus.checksums import read_checksums, sha256_bytes, write_checksums
 from analysis.corpus.manifest import load_manifest
 from analysis.pipeline.cache import DocumentCache
-
-from conftest import RAW
 
 DOCS = ["yichun-2023", "haimen-2023", "lishui-2021"]
 STAGES = ("targets",)
@@ -20,15 +19,7 @@ STAGES = ("targets",)
 @pytest.fixture()
 def raw(tmp_path):
     """Three seeds in a raw folder of their own."""
-    folder = tmp_path / "raw"
-    (folder / "plans").mkdir(parents=True)
-    manifest = load_manifest(RAW)
-    keep = manifest[manifest["doc_id"].isin(DOCS)]
-    for f in keep["file"]:
-        shutil.copy(RAW / f, folder / f)
-    write_checksums(folder, {f: read_checksums(RAW)[f] for f in keep["file"]})
-    keep.to_csv(folder / "manifest.csv", index=False)
-    return folder
+    return copy_seeds(tmp_path / "raw", DOCS)
 
 
 def _build(raw, out, cache=True):
@@ -177,10 +168,10 @@ def test_every_data_file_a_stage_opens_is_part_of_its_version(tmp_path):
     import subprocess
     import sys
 
+    from conftest import ROOT
+
     from analysis.pipeline.cache import _resources, module_closure
     from analysis.pipeline.documents import STAGES as DOC_STAGES
-
-    from conftest import ROOT
 
     env = dict(os.environ, PYTHONHASHSEED="0", ANALYSIS_ROOT=str(tmp_path))
     upstream = tmp_path / "upstream.pkl"

@@ -6,11 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-from analysis.corpus.checksums import read_checksums, write_checksums
-from analysis.corpus.manifest import load_manifest
-
-from conftest import RAW
+from conftest import RAW, copy_seeds
 
 #: Later stages run in these tests: the targets put together per document, and the regional
 #: stage that reads the per-document tokens.
@@ -100,14 +96,7 @@ def test_clean_text_of_a_plan_does_not_depend_on_its_companions(tmp_path):
     """Haimen cleaned alone in a worker equals Haimen cleaned beside the other seeds."""
     from analysis.pipeline.build import clean_corpus
 
-    raw = tmp_path / "raw"
-    (raw / "plans").mkdir(parents=True)
-    manifest = load_manifest(RAW)
-    keep = manifest[manifest["doc_id"] == "haimen-2023"]
-    for f in keep["file"]:
-        shutil.copy(RAW / f, raw / f)
-    write_checksums(raw, {f: read_checksums(RAW)[f] for f in keep["file"]})
-    keep.to_csv(raw / "manifest.csv", index=False)
+    raw = copy_seeds(tmp_path / "raw", ["haimen-2023"])
     alone = clean_corpus(raw, progress=False, jobs=2)
     together = clean_corpus(RAW, progress=False, jobs=2)
     assert alone.texts["haimen-2023"] == together.texts["haimen-2023"]

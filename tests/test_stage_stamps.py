@@ -3,15 +3,12 @@ build (content fingerprints in build_info.json), and run again when anything the
 or their tables were altered."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from conftest import copy_seeds
 
 from analysis.corpus.checksums import read_checksums, sha256_file, write_checksums
 from analysis.corpus.manifest import load_manifest
 from analysis.pipeline.build import build
-
-from conftest import RAW
 
 DOCS = ["yichun-2023", "haimen-2023"]
 STAGES = ("targets", "responsibilities")
@@ -19,15 +16,7 @@ STAGES = ("targets", "responsibilities")
 
 @pytest.fixture()
 def raw(tmp_path):
-    folder = tmp_path / "raw"
-    (folder / "plans").mkdir(parents=True)
-    manifest = load_manifest(RAW)
-    keep = manifest[manifest["doc_id"].isin(DOCS)]
-    for f in keep["file"]:
-        shutil.copy(RAW / f, folder / f)
-    write_checksums(folder, {f: read_checksums(RAW)[f] for f in keep["file"]})
-    keep.to_csv(folder / "manifest.csv", index=False)
-    return folder
+    return copy_seeds(tmp_path / "raw", DOCS)
 
 
 def _build(raw, out, capsys):

@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from analysis.corpus.checksums import sha256_file
-from analysis.pipeline.status import (BUILD_INFO, code_digest, input_digests, output_digests,
+from analysis.pipeline.status import (BUILD_INFO, code_digest, input_digests, output_names,
                                       resources_digest)
 
 #: Environment variables that change what a stage computes (paths such as ANALYSIS_ROOT do
@@ -82,6 +82,16 @@ class StageStamps:
             input_digests(Path(raw)), sort_keys=True)).encode("utf-8")).hexdigest()
         self.previous = _previous_record(self.out)
         self.current: dict[str, dict] = {}
+        # Checksums by (path, size, mtime): every stage's fingerprint reads the same tables,
+        # and an unchanged file is hashed once per build, not once per stage.
+        self._checksums: dict[tuple, str] = {}
+
+    def _sha(self, path: Path) -> str:
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._checksums:
+            self._checksums[key] = sha256_file(path)
+        return self._checksums[key]
 
     def fingerprint(self, stage: str, exclude: frozenset[str] = frozenset(),
                     corpus_free: tuple[str, ...] | None = None) -> str:
@@ -99,9 +109,9 @@ class StageStamps:
             parts = (stage_version(tuple(corpus_free)), _library_versions(), _settings(), stage)
             return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
         digest = hashlib.sha256((self._base + "\0" + stage).encode("utf-8"))
-        for name, sha in output_digests(self.out).items():
+        for name in output_names(self.out):
             if name not in exclude and name != "README.md":
-                digest.update(f"{name}\0{sha}\0".encode("utf-8"))
+                digest.update(f"{name}\0{self._sha(self.out / name)}\0".encode("utf-8"))
         return digest.hexdigest()
 
     def later_outputs(self, stages: list[str]) -> frozenset[str]:
@@ -117,7 +127,7 @@ class StageStamps:
             return False
         for name, sha in record.get("outputs", {}).items():
             path = self.out / name
-            if not path.is_file() or sha256_file(path) != sha:
+            if not path.is_file() or self._sha(path) != sha:
                 return False
         return True
 
@@ -128,7 +138,7 @@ class StageStamps:
             path = Path(path)
             if path.is_file():
                 outputs[path.resolve().relative_to(self.out.resolve()).as_posix()] = \
-                    sha256_file(path)
+                    self._sha(path)
         self.current[stage] = {"fingerprint": fingerprint, "outputs": dict(sorted(outputs.items()))}
 
     def keep(self, stage: str) -> None:

@@ -60,13 +60,17 @@ def input_digests(raw: Path) -> dict[str, str]:
     return out
 
 
-def output_digests(out: Path) -> dict[str, str]:
-    """Checksums of every file a build wrote (tables, codebook, clean texts)."""
+def output_names(out: Path) -> list[str]:
+    """Every file a build wrote (tables, codebook, clean texts), relative and sorted."""
     files = [p for p in out.rglob("*") if p.is_file() and p.name != BUILD_INFO
              and not p.name.startswith(".")
              and ".cache" not in p.relative_to(out).parts and not p.name.endswith(".tmp")]
-    return {p.relative_to(out).as_posix(): sha256_file(p)
-            for p in sorted(files, key=lambda p: p.relative_to(out).as_posix())}
+    return sorted(p.relative_to(out).as_posix() for p in files)
+
+
+def output_digests(out: Path) -> dict[str, str]:
+    """Checksums of every file a build wrote (:func:`output_names`)."""
+    return {name: sha256_file(out / name) for name in output_names(out)}
 
 
 #: Left by a failed build that removed the previous build's tables (see
