@@ -95,7 +95,7 @@ def test_common_source_attribution_on_three_plans():
     assert abs(row["share_via_common_source"] - 70 / n) < 0.03
     assert abs(row["share_direct"] - len(own_b) / n) < 0.03
     assert table.loc[("mid", "high"), "n_common_source_candidates"] == 0
-    shares = reuse_shares(clauses, found, n_boot=2000)  # n_boot is accepted and ignored
+    shares = reuse_shares(clauses, found)
     assert "ci_low" not in shares.columns
     assert shares.set_index(["doc_a", "doc_b"]).at[("low", "mid"), "share"] == row["share"]
 

@@ -148,9 +148,9 @@ def _covered_masks(prepared: pd.DataFrame, reuse: pd.DataFrame
     return lengths, masks
 
 
-def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame, n_boot: int | None = None,
-                 seed: int | None = None, level: float | None = None) -> pd.DataFrame:
-    """Share of each plan's text aligned to each other plan (the module's estimand).
+def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame) -> pd.DataFrame:
+    """Share of each plan's text aligned to each other plan (the module's estimand): a
+    measurement of two observed texts, so no interval is computed.
 
     Parameters
     ----------
@@ -158,9 +158,6 @@ def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame, n_boot: int | None
         Clauses (``doc_id``, ``clause_id``, ``content``).
     reuse : pandas.DataFrame
         :func:`find_reuse` output (with ``spans_a``).
-    n_boot, seed, level : optional
-        Ignored; kept so that old calls still run. The share is a measurement of two
-        observed texts, so no bootstrap interval is computed.
 
     Returns
     -------
