@@ -4,9 +4,9 @@ Every function takes the DataFrames written by :func:`analysis.text.regional.bui
 by the library) and returns a matplotlib Figure; saving is left to
 :func:`analysis.figures.style.save_figure`. Labels are English with the Chinese names a reader
 needs to find a plan, domain or term in the sources. Every estimate that has an interval is
-drawn with it; group differences that are not tested (groups of fewer than
-:data:`analysis.text.plan_shares.MIN_PLANS` plans) and reuse shares (a measurement) have none,
-and the figures say so.
+drawn with it. Measurements of the plans' own texts (domain and instrument shares, whole-plan
+similarity, reuse shares) have none, nor do group differences that are not tested (groups of
+fewer than :data:`analysis.text.plan_shares.MIN_PLANS` plans), and the figures say so.
 """
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def _code_labels(scheme: str) -> dict[str, str]:
 
 def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: str = "domain",
                         value: str = "share") -> plt.Figure:
-    """Heatmap of length-weighted shares, plans × codes, each cell with its 95% interval.
+    """Heatmap of length-weighted shares, plans × codes: a measurement of each plan's text,
+    drawn without an interval (its uncertainty is coding error, not sampling of clauses).
 
     Parameters
     ----------
@@ -60,6 +61,8 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
         ``domain_shares`` or ``instrument_shares``.
     documents : pandas.DataFrame
         ``documents.csv``.
+    scheme : str
+        ``domain`` or ``instrument`` (the codebook whose codes form the rows).
     value : str
         ``share`` (fractional allocation, sums to 1 per plan) or ``coverage``.
     """
@@ -68,16 +71,13 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
     codes = codebook(scheme)["code"].tolist() + ([UNCODED] if value == "share" else [])
     table = shares.set_index(["code", "doc_id"])
     grid = np.array([[table.at[(c, d), value] for d in plans] for c in codes])
-    low = np.array([[table.at[(c, d), f"{value}_low"] for d in plans] for c in codes])
-    high = np.array([[table.at[(c, d), f"{value}_high"] for d in plans] for c in codes])
-    fig, ax = plt.subplots(figsize=(7.8, 0.42 * len(codes) + 1.4))
+    fig, ax = plt.subplots(figsize=(7.8, 0.34 * len(codes) + 1.6))
     image = ax.imshow(grid * 100, cmap="Blues", aspect="auto", vmin=0,
                       vmax=max(5, np.nanmax(grid) * 100))
     for i in range(len(codes)):
         for j in range(len(plans)):
             dark = grid[i, j] * 100 > 0.6 * image.get_clim()[1]
-            ax.text(j, i, f"{grid[i, j] * 100:.0f}%\n[{low[i, j] * 100:.0f}–{high[i, j] * 100:.0f}]",
-                    ha="center", va="center", fontsize=6.5,
+            ax.text(j, i, f"{grid[i, j] * 100:.1f}", ha="center", va="center", fontsize=7.5,
                     color="white" if dark else "black")
     labels = _plan_label(documents, lines=3)
     ax.set_xticks(range(len(plans)), [labels[d] for d in plans], fontsize=7)
@@ -89,8 +89,8 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     what = "share of policy text" if value == "share" else "text in clauses touching the code"
     bar.set_label(f"{what} (%)")
-    ax.set_title(f"Policy {scheme}s by plan: {what}, 95% bootstrap interval over clauses",
-                 fontsize=9, pad=44)
+    ax.set_title(f"Policy {scheme}s by plan: {what} (%), a measurement of the text "
+                 "(no interval)", fontsize=9, pad=44)
     fig.tight_layout()
     return fig
 
@@ -170,28 +170,9 @@ def plot_share_differences(differences: pd.DataFrame, scheme: str = "domain") ->
 
 
 def plot_instrument_shares(shares: pd.DataFrame, documents: pd.DataFrame) -> plt.Figure:
-    """Supply / environment / demand shares per plan with 95% intervals (dot plot)."""
-    apply_style()
-    plans = plan_order(documents)[::-1]
-    labels = _plan_label(documents)
-    book = codebook("instrument")
-    fig, ax = plt.subplots(figsize=(6.6, 3.8))
-    offsets = np.linspace(0.22, -0.22, len(book))
-    for (code, en, zh), offset, colour in zip(book[["code", "name_en", "name_zh"]].to_numpy(),
-                                              offsets, PALETTE):
-        rows = shares[shares["code"] == code].set_index("doc_id").loc[plans]
-        y = np.arange(len(plans)) + offset
-        ax.hlines(y, rows["share_low"] * 100, rows["share_high"] * 100, color=colour, lw=1.6)
-        ax.plot(rows["share"] * 100, y, "o", color=colour, ms=5, label=f"{en} {zh}")
-    ax.set_yticks(range(len(plans)), [labels[d].replace("\n", " · ") for d in plans],
-                  fontsize=7.5)
-    ax.set_xlabel("share of policy text (%), 95% bootstrap interval over clauses")
-    ax.set_xlim(0, None)
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.45, -0.16),
-              ncol=3)
-    ax.set_title("Policy instruments (Rothwell and Zegveld) by plan", fontsize=9)
-    fig.tight_layout()
-    return fig
+    """Supply / environment / demand shares (and uncoded text) per plan, as a heatmap without
+    intervals (:func:`plot_domain_heatmap` of the instrument scheme)."""
+    return plot_domain_heatmap(shares, documents, scheme="instrument")
 
 
 def plot_distinctive_terms(terms: pd.DataFrame, documents: pd.DataFrame, n: int = 10
@@ -231,8 +212,8 @@ def plot_distinctive_terms(terms: pd.DataFrame, documents: pd.DataFrame, n: int 
 
 
 def plot_similarity(similarity: pd.DataFrame, documents: pd.DataFrame) -> plt.Figure:
-    """TF-IDF cosine similarity between plans (words; character 2–4-grams) with jackknife
-    intervals."""
+    """TF-IDF cosine similarity between plans (words; character 2–4-grams): a measurement of
+    two observed texts, drawn without an interval."""
     apply_style()
     plans = plan_order(documents)
     short = document_labels(documents, "short")
@@ -256,8 +237,8 @@ def plot_similarity(similarity: pd.DataFrame, documents: pd.DataFrame) -> plt.Fi
             for j, b in enumerate(plans):
                 if i > j:
                     row = value[(a, b)]
-                    ax.text(j, i - 1, f"{row.cosine:.2f}\n[{row.ci_low:.2f}–{row.ci_high:.2f}]",
-                            ha="center", va="center", fontsize=6.3,
+                    ax.text(j, i - 1, f"{row.cosine:.2f}", ha="center", va="center",
+                            fontsize=7.5,
                             color="white" if row.cosine > 0.6 else "black")
         ax.set_xticks(range(len(plans) - 1), [short[d] for d in plans[:-1]], rotation=35,
                       ha="right", fontsize=7)
@@ -269,7 +250,8 @@ def plot_similarity(similarity: pd.DataFrame, documents: pd.DataFrame) -> plt.Fi
         for spine in ax.spines.values():
             spine.set_visible(False)
     fig.colorbar(image, ax=axes, fraction=0.025, pad=0.02, label="TF-IDF cosine")
-    fig.suptitle("Similarity of whole plans, 95% jackknife interval over clauses", fontsize=9)
+    fig.suptitle("Similarity of whole plans: a measurement of the texts (no interval)",
+                 fontsize=9)
     return fig
 
 

@@ -1,5 +1,5 @@
-"""Policy-domain and policy-instrument coding of clauses, shares per document, and differences
-between groups of plans, each with bootstrap uncertainty.
+"""Policy-domain and policy-instrument coding of clauses, agreement with hand coding, and the
+clause bootstrap of shares that the simulation study keeps as a contrast.
 
 Coding is by dictionary rules (``data/domain_rules.csv``), applied to a clause's content text
 (:func:`analysis.text.tokenise.content_text`: without its number and the attribution parenthesis).
@@ -35,10 +35,17 @@ A clause may receive several codes, or none.
 
 Shares are weighted by text length: a clause of ``n`` characters coded to ``k`` domains gives
 ``n / k`` to each (``share``; clauses without a code go to ``uncoded``, so shares sum to 1),
-and ``coverage`` is the share of a plan's text in clauses that touch a domain at all. Bootstrap
-intervals resample clauses within each plan (fixed seeds). They describe how much a plan's
-profile depends on which clauses it happens to contain; they say nothing about how typical a
-plan is of its level or province, which five plans cannot show.
+and ``coverage`` is the share of a plan's text in clauses that touch a domain at all. The build
+computes them with :func:`analysis.text.plan_shares.plan_shares` and writes them **without an
+interval**: a plan's share is a measurement of its fully observed text, and a bootstrap of its
+clauses has no estimand (issue 13). Their uncertainty lies in the coding (:func:`agreement`,
+:mod:`analysis.text.misclassification`) and, for levels and provinces, in the plans as a sample
+of plans (:mod:`analysis.text.plan_shares`).
+
+:func:`bootstrap_shares` and :func:`group_differences` (clauses resampled within fixed plans)
+are no longer used by the build; they are kept because the simulation study
+(:mod:`analysis.evaluation.simulate_shares`) measures how badly that older method covers group
+shares and differences, as the contrast to the plan-level intervals.
 """
 from __future__ import annotations
 
@@ -269,7 +276,7 @@ def indicator_matrix(prepared: pd.DataFrame, coded: pd.DataFrame, scheme: str) -
 
 
 # --------------------------------------------------------------------------------------------
-# Shares per document with bootstrap intervals
+# Clause bootstrap of shares (the simulation study's contrast; not used by the build)
 
 
 def _doc_seed(doc_id: str, seed: int) -> np.random.Generator:
@@ -325,23 +332,6 @@ def _interval(reps: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     alpha = 1 - level
     return (np.quantile(reps, alpha / 2, axis=0, method="linear"),
             np.quantile(reps, 1 - alpha / 2, axis=0, method="linear"))
-
-
-def document_shares(boot: dict, scheme: str = "domain", level: float = LEVEL) -> pd.DataFrame:
-    """Tidy table of shares and coverage per document and code with percentile intervals."""
-    labels = codes(scheme)
-    rows = []
-    for doc_id, b in sorted(boot.items()):
-        low, high = _interval(b["share_reps"], level)
-        c_low, c_high = _interval(b["coverage_reps"], level)
-        for k, code in enumerate(labels + [UNCODED]):
-            rows.append({"doc_id": doc_id, "scheme": scheme, "code": code,
-                         "share": b["share"][k], "share_low": low[k], "share_high": high[k],
-                         "coverage": b["coverage"][k] if k < len(labels) else np.nan,
-                         "coverage_low": c_low[k] if k < len(labels) else np.nan,
-                         "coverage_high": c_high[k] if k < len(labels) else np.nan,
-                         "n_clauses": b["n_clauses"], "n_chars": b["n_chars"]})
-    return pd.DataFrame(rows)
 
 
 _DIFFERENCE_COLUMNS = ["comparison", "group_a", "group_b", "n_docs_a", "n_docs_b", "scheme",

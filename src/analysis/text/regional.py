@@ -24,8 +24,7 @@ ROUND = 6
 _RULES = "`src/analysis/data/domain_rules.csv` applied by `analysis.text.coding.code_clauses`"
 _DOMAINS = tuple(domains.codes("domain"))
 _INSTRUMENTS = tuple(domains.codes("instrument"))
-_BOOT = ("bootstrap over clauses within each plan (`analysis.text.coding.bootstrap_shares`, "
-         f"{domains.N_BOOT} replicates, fixed seed)")
+_MEASURE = "`analysis.text.plan_shares.plan_shares`"
 
 
 def _shares_schema(scheme: str, codes: tuple[str, ...]) -> TableSchema:
@@ -34,10 +33,13 @@ def _shares_schema(scheme: str, codes: tuple[str, ...]) -> TableSchema:
         name=f"{scheme}_shares",
         filename=f"{scheme}_shares.csv",
         description=f"Share of each plan's policy text given to each {word}, weighted by text "
-                    "length, with 95% bootstrap intervals that resample the plan's clauses: a "
-                    "measure of how much the plan's own profile depends on which clauses it "
-                    "contains (measurement precision), not an interval for its level or "
-                    "province (those are in `group_shares.csv`). "
+                    "length: a measurement of the plan's own text, fully observed up to coding "
+                    "error, so it carries no interval (a bootstrap over the plan's clauses "
+                    "would have no estimand). Its uncertainty lies in the coding (agreement "
+                    "with hand coding: `coding_agreement.csv` and the reliability study; "
+                    "correction for misclassification: `analysis.text.misclassification`) and, "
+                    "for statements about plans of a level or province, in the plan as a draw "
+                    "from a population of plans (`group_shares.csv`, `share_differences.csv`). "
                     "Policy text excludes background passages (achievements, situation, guiding "
                     "thought; `analysis.text.coding.background_clauses`). A clause "
                     f"coded to k {word}s gives 1/k of its length to each; `uncoded` is the "
@@ -49,20 +51,10 @@ def _shares_schema(scheme: str, codes: tuple[str, ...]) -> TableSchema:
             Column("scheme", "str", "Coding scheme.", allowed=(scheme,), source=_RULES),
             Column("code", "str", f"The {word} (codebook code) or `uncoded`.",
                    allowed=codes + (domains.UNCODED,), source=_RULES),
-            Column("share", "float", "Length-weighted share (0–1).",
-                   source="`analysis.text.coding.bootstrap_shares`"),
-            Column("share_low", "float", "Lower end of the 95% interval of `share`.",
-                   source=_BOOT),
-            Column("share_high", "float", "Upper end of the 95% interval of `share`.",
-                   source=_BOOT),
+            Column("share", "float", "Length-weighted share (0–1).", source=_MEASURE),
             Column("coverage", "float", "Share of text in clauses coded to the code (empty "
-                   "for `uncoded`).", nullable=True, source="`analysis.text.coding.bootstrap_shares`"),
-            Column("coverage_low", "float", "Lower end of the 95% interval of `coverage`.",
-                   nullable=True, source=_BOOT),
-            Column("coverage_high", "float", "Upper end of the 95% interval of `coverage`.",
-                   nullable=True, source=_BOOT),
-            Column("n_clauses", "int", "Policy clauses with content in the plan (the resampled "
-                   "units).",
+                   "for `uncoded`).", nullable=True, source=_MEASURE),
+            Column("n_clauses", "int", "Policy clauses with content in the plan.",
                    source="`analysis.text.tokenise.prepared_clauses`"),
             Column("n_chars", "int", "Characters of content text (without numbers, attribution "
                    "parentheses and whitespace; inline points counted once).",
@@ -175,8 +167,9 @@ DOC_SIMILARITY = TableSchema(
     name="doc_similarity",
     filename="doc_similarity.csv",
     description="Pairwise TF-IDF cosine similarity of plans over words and over character "
-                "2–4-grams, with 95% jackknife intervals over clauses (each clause left out "
-                "once, IDF refitted; normal interval from the jackknife standard error).",
+                "2–4-grams (IDF fitted on the corpus's plans). A measurement of the two texts "
+                "as they are, so no interval (a jackknife over clauses would have no "
+                "estimand); it depends on the other plans of the corpus through the IDF.",
     primary_key=("representation", "doc_a", "doc_b"),
     columns=(
         Column("representation", "str", "Features.", allowed=("words", "char_2_4"),
@@ -184,12 +177,6 @@ DOC_SIMILARITY = TableSchema(
         Column("doc_a", "str", "First plan (alphabetical).", source="`clauses.csv`"),
         Column("doc_b", "str", "Second plan.", source="`clauses.csv`"),
         Column("cosine", "float", "Cosine similarity.", source="`analysis.text.similarity.document_similarity`"),
-        Column("ci_low", "float", "Lower end of the 95% interval.",
-               source="`analysis.text.similarity.document_similarity`"),
-        Column("ci_high", "float", "Upper end of the 95% interval.",
-               source="`analysis.text.similarity.document_similarity`"),
-        Column("se", "float", "Jackknife standard error.",
-               source="`analysis.text.similarity.document_similarity`"),
     ),
 )
 
@@ -295,12 +282,15 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     for scheme in domains.SCHEMES:
         coded = domains.code_clauses(prepared, scheme, background)
         out["clause_domains" if scheme == "domain" else "clause_instruments"] = coded
-        boot = domains.bootstrap_shares(policy, coded, scheme)
-        shares[scheme] = domains.document_shares(boot, scheme)
+        # A measurement of each plan's text, without an interval: the plan is fully observed,
+        # and a bootstrap of its clauses would have no estimand (issue 13).
+        table = plan_level.plan_shares(policy, coded, scheme)
+        table["n_clauses"] = table["doc_id"].map(policy.groupby("doc_id").size())
+        shares[scheme] = table
     out["domain_shares"] = shares["domain"]
     out["instrument_shares"] = shares["instrument"]
-    # Groups are compared with plans as the unit (the clause bootstrap above treats the plans
-    # as fixed and says nothing about their level or province).
+    # Groups are compared with plans as the unit: the plans' shares say nothing by themselves
+    # about their level or province.
     out["group_shares"], out["share_differences"] = plan_level.shares_tables(
         shares, documents, validation)
 
@@ -308,7 +298,7 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     tokens = tokenise_clauses(compact, folder=cache)["tokens"]
     if prepared["doc_id"].nunique() <= similarity.SIMILARITY_MAX_PLANS:
         out["doc_similarity"] = similarity.document_similarity(prepared, tokens)
-    else:  # whole-plan similarity with a jackknife is quadratic in plans: skipped, said so
+    else:  # whole-plan similarity is a table of every pair of plans: skipped, said so
         print(f"doc_similarity skipped: more than {similarity.SIMILARITY_MAX_PLANS} plans")
         out["doc_similarity"] = pd.DataFrame(columns=DOC_SIMILARITY.column_names)
 

@@ -1,12 +1,17 @@
-"""Whole-plan similarity: TF-IDF cosine over words and character 2–4-grams, with jackknife
-intervals over clauses (meant for tens of plans, see :data:`SIMILARITY_MAX_PLANS`)."""
+"""Whole-plan similarity: TF-IDF cosine over words and character 2–4-grams (meant for tens of
+plans, see :data:`SIMILARITY_MAX_PLANS`).
+
+The cosine of two plans is a measurement of two observed texts, so it is given without an
+interval: a jackknife or bootstrap over clauses (earlier versions had a jackknife) treats the
+plans' clauses as a sample from something, but the plans are fully observed and no population
+of clauses is the object of interest, so such an interval has no estimand (issue 13).
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-LEVEL = 0.95
-#: document_similarity (pairwise with a jackknife) is for corpora up to this many plans.
+#: document_similarity (a row for every pair of plans) is for corpora up to this many plans.
 SIMILARITY_MAX_PLANS = 100
 
 
@@ -21,58 +26,21 @@ def _clause_matrices(prepared: pd.DataFrame, tokens: pd.Series):
 
 
 def _tfidf_cosine(doc_counts) -> np.ndarray:
-    """Cosine similarity of TF-IDF rows, as sklearn's TfidfTransformer (smooth IDF, l2) and
-    cosine_similarity compute it, on a dense plans × features count array."""
-    counts = np.asarray(doc_counts.toarray() if hasattr(doc_counts, "toarray") else doc_counts,
-                        dtype=float)
-    df = (counts > 0).sum(axis=0)
-    idf = np.log((1 + len(counts)) / (1 + df)) + 1
-    weights = counts * idf
-    norms = np.linalg.norm(weights, axis=1, keepdims=True)
-    unit = weights / np.where(norms > 0, norms, 1)
-    return unit @ unit.T
+    """Cosine similarity of the TF-IDF rows (smooth IDF, l2) of a plans × features count
+    matrix."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    weights = TfidfTransformer(smooth_idf=True, norm="l2").fit_transform(doc_counts)
+    return cosine_similarity(weights)
 
 
-def _jackknife_cosines(doc_counts: np.ndarray, matrix, doc_index: np.ndarray, iu) -> np.ndarray:
-    """Leave-one-clause-out cosines (rows: clauses; columns: the pairs ``iu``), equal to
-    :func:`_tfidf_cosine` of the counts without each clause in turn.
-
-    Leaving a clause out changes the counts of its own plan and the IDF only in the columns
-    the clause uses, so the Gram matrix of the TF-IDF rows is updated by those columns alone
-    (old columns out, new ones in): the cost per clause is plans² × the clause's distinct
-    features, not plans² × every feature of the corpus (the recomputation took most of the
-    build's time at 20 plans, and grows with clauses × plans × features).
-    """
-    n_docs = len(doc_counts)
-    df = (doc_counts > 0).sum(axis=0)
-    idf = np.log((1 + n_docs) / (1 + df)) + 1
-    weights = doc_counts * idf
-    gram = weights @ weights.T
-    reps = np.empty((matrix.shape[0], len(iu[0])))
-    for i in range(matrix.shape[0]):
-        row = slice(matrix.indptr[i], matrix.indptr[i + 1])
-        columns, values = matrix.indices[row], matrix.data[row]
-        old = weights[:, columns]
-        counts = doc_counts[:, columns].copy()
-        counts[doc_index[i]] -= values
-        new_idf = np.log((1 + n_docs) / (1 + (counts > 0).sum(axis=0))) + 1
-        new = counts * new_idf
-        changed = gram - old @ old.T + new @ new.T
-        norms = np.sqrt(np.clip(np.diag(changed), 0, None))
-        norms = np.where(norms > 0, norms, 1)
-        reps[i] = (changed / np.outer(norms, norms))[iu]
-    return reps
-
-
-def document_similarity(prepared: pd.DataFrame, tokens: pd.Series, level: float = LEVEL
-                        ) -> pd.DataFrame:
+def document_similarity(prepared: pd.DataFrame, tokens: pd.Series) -> pd.DataFrame:
     """Pairwise TF-IDF cosine similarity of plans, over words and character 2–4-grams.
 
-    Intervals are jackknife intervals over clauses (each clause of the corpus left out once,
-    IDF refitted; normal interval from the jackknife standard error). A bootstrap would be
-    the obvious choice but is biased here: resampling with replacement counts some clauses
-    two or three times, which makes every plan's profile noisier and pulls all similarities
-    down, so that percentile intervals can miss the estimate altogether.
+    A plan's features are the summed counts of its clauses; the IDF is fitted on the plans of
+    the corpus (sklearn's ``TfidfTransformer``: smooth IDF, l2 rows), so a pair's cosine
+    depends on the other plans too. No interval: see the module docstring.
 
     Parameters
     ----------
@@ -85,38 +53,30 @@ def document_similarity(prepared: pd.DataFrame, tokens: pd.Series, level: float 
     -------
     pandas.DataFrame
         ``representation``, ``doc_a``, ``doc_b`` (every unordered pair, ``doc_a < doc_b``),
-        ``cosine``, ``ci_low``, ``ci_high``, ``se``.
+        ``cosine``.
 
-    Notes
-    -----
-    Cost grows with clauses × plans², so this is meant for corpora of tens of plans; the
-    reuse search below is the part built for thousands.
+    Raises
+    ------
+    ValueError
+        With more than :data:`SIMILARITY_MAX_PLANS` plans: the table has a row for every pair
+        (plans² / 2 rows per representation); the reuse search is the part built for
+        thousands of plans.
     """
     from scipy import sparse
-    from scipy.stats import norm
 
     docs = sorted(prepared["doc_id"].unique())
     if len(docs) > SIMILARITY_MAX_PLANS:
-        raise ValueError(f"document_similarity compares every pair of plans with a jackknife "
-                         f"(cost clauses × plans²); {len(docs)} plans exceed "
-                         f"{SIMILARITY_MAX_PLANS}. Use find_reuse for large corpora.")
+        raise ValueError(f"document_similarity lists every pair of plans; {len(docs)} plans "
+                         f"exceed {SIMILARITY_MAX_PLANS}. Use find_reuse for large corpora.")
     n = len(prepared)
     position = {d: k for k, d in enumerate(docs)}
     doc_index = prepared["doc_id"].map(position).to_numpy()
     member = sparse.csr_matrix((np.ones(n), (doc_index, np.arange(n))), shape=(len(docs), n))
     iu = np.triu_indices(len(docs), k=1)
-    z = norm.ppf(0.5 + level / 2)
     out = []
     for name, matrix in _clause_matrices(prepared, tokens).items():
-        matrix = sparse.csr_matrix(matrix, dtype=float)
-        doc_counts = (member @ matrix).toarray()
+        doc_counts = member @ sparse.csr_matrix(matrix, dtype=float)
         point = _tfidf_cosine(doc_counts)[iu]
-        reps = _jackknife_cosines(doc_counts, matrix, doc_index, iu)
-        se = np.sqrt((n - 1) / n * ((reps - reps.mean(axis=0)) ** 2).sum(axis=0))
-        for k, (i, j) in enumerate(zip(*iu)):
-            out.append({"representation": name, "doc_a": docs[i], "doc_b": docs[j],
-                        "cosine": point[k], "ci_low": point[k] - z * se[k],
-                        "ci_high": point[k] + z * se[k], "se": se[k]})
-    return pd.DataFrame(out)
-
-
+        out.extend({"representation": name, "doc_a": docs[i], "doc_b": docs[j],
+                    "cosine": point[k]} for k, (i, j) in enumerate(zip(*iu)))
+    return pd.DataFrame(out, columns=["representation", "doc_a", "doc_b", "cosine"])
