@@ -1,0 +1,401 @@
+"""Domain and instrument shares from a multilevel model with plans as the unit: plans nested in
+provinces, a province random intercept (partial pooling) and the administrative level as a
+fixed effect (issue 13, item 2).
+
+**Model.** For each scheme and code (``uncoded`` included, as in ``domain_shares.csv``) one
+linear mixed model is fitted to the plans' shares on the logit scale::
+
+    y_i = logit((share_i * n_i + 1/2) / (n_i + 1)) = beta[level_i] + b[province_i] + e_i,
+    b_p ~ N(0, tau^2),  e_i ~ N(0, sigma^2),
+
+by REML with :class:`statsmodels.regression.mixed_linear_model.MixedLM` (cell-means coding:
+one ``beta`` per level). **Zero shares** (a domain a plan never mentions; common for mines or
+party building) are kept, not dropped: ``n_i`` is the plan's number of policy clauses (the
+units the rules code), so a zero share becomes the empirical logit of "0 of ``n_i``
+clauses" (Haldane-Anscombe correction; about logit(0.01) for a plan of 50 clauses) instead of
+minus infinity, and the correction is undone when shares are computed back (below). Why a
+Gaussian mixed model on the corrected logit and not a binomial GLMM: shares are of characters,
+not counts, and statsmodels' binomial mixed GLM is a variational-Bayes approximation whose
+intervals carry no frequentist guarantee; MixedLM is REML with a standard covariance, and the
+simulation (:mod:`analysis.evaluation.simulate_pooling`) measures how well its intervals cover
+under a generating model that is not Gaussian on this scale (Dirichlet-multinomial clauses,
+spikes of zeros).
+
+**Estimands** (all on the scale of :mod:`analysis.text.plan_shares`: a plan's length-weighted
+share of its policy text, each plan counted once):
+
+* *level share* ``mu[l]``: the mean share of a plan of level ``l``, over the population of
+  provinces and of plans (marginal over ``b`` and ``e``: the random effects are integrated out,
+  not set to zero, so this is the same population-averaged quantity as the group means of
+  ``group_shares.csv``);
+* *level difference* ``mu[a] - mu[b]``;
+* *province share* ``nu[p]``: the mean share of a plan of province ``p`` at the levels of the
+  province's plans in the corpus (conditional on that province's effect ``b_p``; marginal over
+  ``e`` only). Its model estimate uses the empirical-Bayes prediction (BLUP) of ``b_p``, which
+  shrinks a province with few plans towards its level's mean (partial pooling); ``unpooled``
+  beside it is the plain mean of the province's plans' shares.
+
+**Marginalisation** (shares from the logit-scale model) is by smearing (Duan 1983) instead of
+Gauss-Hermite under normality, because the corrected logits are not normal (a spike of zeros):
+``mu[l] = mean_j g_j(beta[l] + r_j)`` over the marginal residuals ``r_j = y_j - beta[level_j]``
+(province and plan deviations together), with ``g_j`` the inverse logit followed by the inverse
+of plan ``j``'s continuity correction (clipped to [0, 1]); for ``nu[p]`` the conditional
+residuals ``y_j - beta[level_j] - b_hat[province_j]`` replace ``r_j``. Residuals are summarised
+by at most :data:`N_SMEAR` evenly spaced order statistics to keep the draws cheap.
+
+**Intervals.** ``(beta, b)`` are drawn :data:`N_DRAWS` times from their joint sampling
+distribution given the variance components, the inverse of Henderson's mixed-model equations
+(the prediction-error covariance of the BLUPs, which includes the uncertainty of ``beta``), as
+a multivariate t with ``n_provinces - n_levels`` degrees of freedom (the between-province
+degrees of freedom; a normal draw ignores that ``tau^2`` is estimated from few provinces), and
+each estimand is computed per draw; the interval is the draws' percentile interval. A
+difference's verdict is ``differs`` where its 95% interval excludes 0.
+
+**What the model cannot identify.** With fewer than :data:`MIN_PROVINCES` provinces or fewer
+than :data:`MIN_PLANS` plans the between-province variance is not estimable: every row is
+descriptive (unpooled means, no interval, no verdict) and ``status`` says so; the five seed
+plans (three provinces) are such a corpus. Level rows and differences involving a level of
+fewer than :data:`MIN_PLANS` plans are described only as in ``plan_shares``. A fit that fails
+or warns (no convergence, variance on the boundary, a singular matrix) is reported in
+``fit_note`` and never raised; a failed fit leaves its rows descriptive.
+
+Written by hand: the continuity correction and its inverse, the mixed-model equations (a few
+lines of linear algebra, with the variance components from MixedLM), the smearing and the table
+layout. The fit is statsmodels'.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from analysis.core.schema import Column, TableSchema
+from analysis.text import coding
+from analysis.text import plan_shares as ps
+
+#: Fewest provinces (groups of the random intercept) for which ``tau^2`` is estimated and
+#: intervals are given; below it the model is not identified in any useful sense.
+MIN_PROVINCES = 5
+#: Fewest plans in all, and in a level for its rows (as :data:`analysis.text.plan_shares.MIN_PLANS`).
+MIN_PLANS = ps.MIN_PLANS
+LEVELS = (0.8, 0.95)
+N_DRAWS = 1000
+N_SMEAR = 48
+UNKNOWN = "(unknown)"
+ESTIMATED = "estimated"
+NOT_IDENTIFIED = (f"described only (fewer than {MIN_PROVINCES} provinces or {MIN_PLANS} plans: "
+                  "the model is not identified)")
+SMALL_LEVEL = f"described only (a level has fewer than {MIN_PLANS} plans)"
+FIT_FAILED = "described only (the fit failed; see fit_note)"
+STATUSES = (ESTIMATED, NOT_IDENTIFIED, SMALL_LEVEL, FIT_FAILED)
+DIFFERS, NOISE, NOT_TESTED = "differs", "within noise", "not tested"
+VERDICTS = (DIFFERS, NOISE, NOT_TESTED)
+QUANTITIES = ("level share", "level difference", "province share")
+
+
+def corrected_logit(share: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Empirical logit of a share with ``n`` units: ``logit((share n + 1/2) / (n + 1))``."""
+    p = (np.asarray(share, float) * n + 0.5) / (n + 1.0)
+    return np.log(p / (1 - p))
+
+
+def inverse_corrected(eta: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Share whose :func:`corrected_logit` with ``n`` units is ``eta``, clipped to [0, 1]."""
+    return np.clip((expit(eta) * (n + 1.0) - 0.5) / n, 0.0, 1.0)
+
+
+@dataclass
+class Fit:
+    """A fitted model of one code: estimates, joint covariance and residuals."""
+
+    levels: list            # level names, the columns of beta
+    provinces: list         # province names, the columns of b
+    beta: np.ndarray
+    b: np.ndarray
+    cov: np.ndarray         # joint covariance of (beta, b) errors (Henderson)
+    tau2: float
+    sigma2: float
+    marginal: tuple         # (residuals, n) summarised for smearing
+    conditional: tuple
+    note: str
+
+
+def plan_frame(table: pd.DataFrame, documents: pd.DataFrame, code: str) -> pd.DataFrame:
+    """One code's plans: ``doc_id``, ``level``, ``province``, ``share``, ``n`` (clauses)."""
+    part = table[table["code"] == code]
+    docs = documents.set_index("doc_id")
+    out = pd.DataFrame({"doc_id": part["doc_id"].to_numpy(),
+                        "share": part["share"].to_numpy(float),
+                        "n": part["n_clauses"].to_numpy(float)})
+    for name, column in (("level", "admin_level"), ("province", "province_en")):
+        values = docs[column].reindex(out["doc_id"]) if column in docs else None
+        values = (pd.Series(values).fillna("").astype(str).replace("", UNKNOWN).to_numpy()
+                  if values is not None else np.full(len(out), UNKNOWN))
+        out[name] = values
+    out = out[np.isfinite(out["share"]) & (out["n"] > 0)]
+    return out.sort_values("doc_id").reset_index(drop=True)
+
+
+def _ordered_levels(names) -> list:
+    rank = {level: i for i, level in enumerate(coding.ADMIN_ORDER)}
+    return sorted(set(names), key=lambda g: (rank.get(g, len(rank)), g))
+
+
+def _summary(residuals: np.ndarray, n: np.ndarray, size: int = N_SMEAR) -> tuple:
+    order = np.argsort(residuals, kind="stable")
+    pick = order[np.unique(np.linspace(0, len(order) - 1, min(size, len(order))).round()
+                           .astype(int))]
+    return residuals[pick], n[pick]
+
+
+def fit_code(frame: pd.DataFrame) -> Fit | None:
+    """Fit the model of the module docstring to one code's plans (:func:`plan_frame`).
+
+    Returns None with the reason in a warning-free way: the caller reads ``Fit.note``; a fit
+    that raises returns a :class:`Fit` with empty estimates (``beta`` None) and the error in
+    ``note``.
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    levels = _ordered_levels(frame["level"])
+    provinces = sorted(set(frame["province"]))
+    y = corrected_logit(frame["share"].to_numpy(), frame["n"].to_numpy())
+    X = (frame["level"].to_numpy()[:, None] == np.asarray(levels)[None, :]).astype(float)
+    Z = (frame["province"].to_numpy()[:, None] == np.asarray(provinces)[None, :]).astype(float)
+    notes = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = MixedLM(y, X, groups=frame["province"].to_numpy()).fit(reml=True)
+        notes += sorted({str(w.message).split("\n")[0][:120] for w in caught})
+        if not result.converged:
+            notes.append("did not converge")
+        tau2, sigma2 = float(np.asarray(result.cov_re).ravel()[0]), float(result.scale)
+        if not (np.isfinite(tau2) and np.isfinite(sigma2) and sigma2 > 0):
+            raise ValueError(f"variance components not finite (tau2={tau2}, sigma2={sigma2})")
+    except Exception as err:  # noqa: BLE001 - any failure of the fit is reported, not raised
+        return Fit(levels, provinces, None, None, None, np.nan, np.nan, (), (),
+                   "; ".join(notes + [f"{type(err).__name__}: {err}"[:200]]))
+    # Henderson's mixed-model equations with the REML variance components: the solution is the
+    # GLS beta and the BLUPs b; the inverse is the joint covariance of their errors.
+    p, q = X.shape[1], Z.shape[1]
+    if tau2 <= 1e-8 * sigma2:      # boundary: full pooling, b = 0 exactly
+        notes.append("province variance estimated at 0 (full pooling)")
+        lhs = X.T @ X / sigma2
+        theta = np.linalg.solve(lhs, X.T @ y / sigma2)
+        cov = np.zeros((p + q, p + q))
+        cov[:p, :p] = np.linalg.inv(lhs)
+        beta, b = theta, np.zeros(q)
+    else:
+        W = np.hstack([X, Z])
+        lhs = W.T @ W / sigma2
+        lhs[p:, p:] += np.eye(q) / tau2
+        cov = np.linalg.inv(lhs)
+        theta = cov @ (W.T @ y / sigma2)
+        beta, b = theta[:p], theta[p:]
+    n = frame["n"].to_numpy(float)
+    fitted = X @ beta
+    return Fit(levels, provinces, beta, b, cov, tau2, sigma2,
+               _summary(y - fitted, n), _summary(y - fitted - Z @ b, n), "; ".join(notes))
+
+
+def _smeared(eta: np.ndarray, residuals: tuple) -> np.ndarray:
+    r, n = residuals
+    return inverse_corrected(eta[..., None] + r, n).mean(axis=-1)
+
+
+def _draws(fit: Fit, n_draws: int, df: int, rng: np.random.Generator) -> np.ndarray:
+    """(beta, b) draws from a multivariate t around the estimates (module docstring)."""
+    theta = np.concatenate([fit.beta, fit.b])
+    values, vectors = np.linalg.eigh((fit.cov + fit.cov.T) / 2)
+    root = vectors * np.sqrt(np.clip(values, 0, None))
+    z = rng.standard_normal((n_draws, len(theta))) @ root.T
+    scale = np.sqrt(df / rng.chisquare(df, n_draws)) if df > 0 else np.ones(n_draws)
+    return theta + z * scale[:, None]
+
+
+def _bounds(estimate, draws, levels=LEVELS) -> dict:
+    out = {}
+    for level in levels:
+        tag = round(level * 100)
+        out[f"low_{tag}"] = np.quantile(draws, (1 - level) / 2, axis=0)
+        out[f"high_{tag}"] = np.quantile(draws, (1 + level) / 2, axis=0)
+    return out
+
+
+def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
+              n_draws: int = N_DRAWS) -> pd.DataFrame:
+    """Level shares, level differences and province shares of one code (table layout of
+    :data:`MULTILEVEL_SHARES`), from :func:`plan_frame`."""
+    levels = _ordered_levels(frame["level"])
+    provinces = sorted(set(frame["province"]))
+    level_n = frame.groupby("level").size().reindex(levels).to_numpy()
+    province_n = frame.groupby("province").size().reindex(provinces).to_numpy()
+    unpooled_level = frame.groupby("level")["share"].mean().reindex(levels).to_numpy()
+    unpooled_province = frame.groupby("province")["share"].mean().reindex(provinces).to_numpy()
+    pairs = ps._pairs(levels, "admin_level")
+    index = {level: k for k, level in enumerate(levels)}
+    base = {"scheme": scheme, "code": code, "n_provinces": len(provinces)}
+    rows = ([dict(base, quantity="level share", group=level, n_plans=int(level_n[k]),
+                  unpooled=unpooled_level[k]) for k, level in enumerate(levels)]
+            + [dict(base, quantity="level difference", group=f"{a} − {b}",
+                    n_plans=int(level_n[index[a]] + level_n[index[b]]),
+                    unpooled=unpooled_level[index[a]] - unpooled_level[index[b]])
+               for a, b in pairs]
+            + [dict(base, quantity="province share", group=province, n_plans=int(province_n[k]),
+                    unpooled=unpooled_province[k]) for k, province in enumerate(provinces)])
+    out = pd.DataFrame(rows)
+    for column in ("estimate", "low_80", "high_80", "low_95", "high_95", "province_sd",
+                   "plan_sd"):
+        out[column] = np.nan
+    out["estimate"] = out["unpooled"]
+    out["verdict"] = np.where(out["quantity"] == "level difference", NOT_TESTED, "")
+    out["status"], out["fit_note"] = NOT_IDENTIFIED, ""
+    if len(provinces) < MIN_PROVINCES or len(frame) < MIN_PLANS:
+        return out[MULTILEVEL_SHARES.column_names]
+    fit = fit_code(frame)
+    out["fit_note"] = fit.note
+    if fit.beta is None:
+        out["status"] = FIT_FAILED
+        return out[MULTILEVEL_SHARES.column_names]
+    out["province_sd"], out["plan_sd"] = np.sqrt(fit.tau2), np.sqrt(fit.sigma2)
+    p = len(levels)
+    rng = np.random.default_rng([seed, n_draws])
+    theta = _draws(fit, n_draws, len(provinces) - p, rng)
+    level_draws = _smeared(theta[:, :p], fit.marginal)
+    level_hat = _smeared(fit.beta, fit.marginal)
+    # Province shares at the province's own mix of levels (module docstring).
+    mix = (frame.groupby(["province", "level"]).size().unstack(fill_value=0)
+           .reindex(index=provinces, columns=levels, fill_value=0).to_numpy(float).copy())
+    mix /= mix.sum(axis=1, keepdims=True)
+    cell_draws = _smeared(theta[:, None, :p] + theta[:, p:, None], fit.conditional)
+    cell_hat = _smeared(fit.beta[None, :] + fit.b[:, None], fit.conditional)
+    province_draws = (cell_draws * mix).sum(axis=-1)
+    province_hat = (cell_hat * mix).sum(axis=-1)
+    a_idx = np.array([index[a] for a, _ in pairs], int)
+    b_idx = np.array([index[b] for _, b in pairs], int)
+    parts = [(level_hat, level_draws, level_n >= MIN_PLANS),
+             (level_hat[a_idx] - level_hat[b_idx], level_draws[:, a_idx] - level_draws[:, b_idx],
+              (level_n[a_idx] >= MIN_PLANS) & (level_n[b_idx] >= MIN_PLANS)),
+             (province_hat, province_draws, np.ones(len(provinces), bool))]
+    estimate = np.concatenate([part[0] for part in parts])
+    tested = np.concatenate([part[2] for part in parts])
+    bounds = {k: np.concatenate([_bounds(e, d)[k] for e, d, _ in parts])
+              for k in ("low_80", "high_80", "low_95", "high_95")}
+    out["estimate"] = np.where(tested, estimate, out["unpooled"])
+    for key, values in bounds.items():
+        out[key] = np.where(tested, values, np.nan)
+    out["status"] = np.where(tested, ESTIMATED, SMALL_LEVEL)
+    is_diff = (out["quantity"] == "level difference").to_numpy()
+    excludes = (out["low_95"] > 0) | (out["high_95"] < 0)
+    out["verdict"] = np.where(is_diff, np.where(~tested, NOT_TESTED,
+                                                np.where(excludes, DIFFERS, NOISE)), "")
+    return out[MULTILEVEL_SHARES.column_names]
+
+
+def multilevel_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame,
+                      seed: int = 0, n_draws: int = N_DRAWS) -> pd.DataFrame:
+    """``multilevel_shares`` of the build (:data:`MULTILEVEL_SHARES`).
+
+    Parameters
+    ----------
+    per_plan : dict
+        Scheme → per-plan shares (``domain_shares`` / ``instrument_shares`` layout: ``doc_id``,
+        ``scheme``, ``code``, ``share``, ``n_clauses``), the same dict
+        :func:`analysis.text.plan_shares.shares_tables` takes.
+    documents : pandas.DataFrame
+        ``documents.csv`` (``doc_id``, ``admin_level``, ``province_en``).
+    seed : int
+        Seed of the interval draws (each code its own stream: deterministic).
+    n_draws : int
+        Draws of the fixed and random effects per code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scheme, code, quantity and group; never raises on a fit that fails.
+    """
+    parts = []
+    for s, (scheme, table) in enumerate(sorted(per_plan.items())):
+        if table is None or table.empty:
+            continue
+        present = set(table["code"])
+        labels = [c for c in coding.codes(scheme) + [coding.UNCODED] if c in present]
+        for c, code in enumerate(labels):
+            frame = plan_frame(table, documents, code)
+            if frame.empty:
+                continue
+            parts.append(code_rows(frame, scheme, code, seed=seed * 1000 + s * 100 + c,
+                                   n_draws=n_draws))
+    if not parts:
+        return pd.DataFrame(columns=MULTILEVEL_SHARES.column_names)
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Schema
+
+_EST = "`analysis.text.multilevel_shares`"
+_RULES = "`src/analysis/data/domain_rules.csv` applied by `analysis.text.coding.code_clauses`"
+_CODES = tuple(coding.codes("domain")) + tuple(coding.codes("instrument")) + (coding.UNCODED,)
+
+MULTILEVEL_SHARES = TableSchema(
+    name="multilevel_shares",
+    filename="multilevel_shares.csv",
+    description="Domain and instrument shares from a multilevel model with plans as the unit "
+                "(`analysis.text.multilevel_shares`): per code, a linear mixed model (REML, "
+                "statsmodels MixedLM) of the plans' continuity-corrected logit shares with the "
+                "administrative level as fixed effect and a province random intercept. Level "
+                "shares and differences are population-averaged (the mean share of a plan of "
+                "the level, random effects integrated out by smearing), the estimand of "
+                "`group_shares.csv`; province shares are partially pooled (empirical Bayes) "
+                "beside the unpooled province means. Intervals are percentile intervals of "
+                "draws from the joint covariance of the fixed effects and the BLUPs "
+                "(multivariate t, between-province degrees of freedom); their coverage is "
+                "measured by `analysis.evaluation.simulate_pooling`. With fewer than "
+                f"{MIN_PROVINCES} provinces or {MIN_PLANS} plans nothing is modelled: the rows "
+                "describe the plans (unpooled means, no interval, no verdict); the five seed "
+                "plans are such a corpus.",
+    primary_key=("scheme", "code", "quantity", "group"),
+    columns=(
+        Column("scheme", "str", "Coding scheme.", allowed=("domain", "instrument"),
+               source=_RULES),
+        Column("code", "str", "Domain, instrument or `uncoded` (each modelled apart, so the "
+               "estimates need not sum to 1).", allowed=_CODES, source=_RULES),
+        Column("quantity", "str", "`level share`: mean share of a plan of the level "
+               "(population of provinces and plans); `level difference`: group a − group b of "
+               "those; `province share`: mean share of a plan of the province at its plans' "
+               "levels, partially pooled.", allowed=QUANTITIES, source=_EST),
+        Column("group", "str", "Level, `level a − level b` (pairs as in `share_differences.csv`), or province; "
+               "`(unknown)` for plans without one.", source="`documents.csv`"),
+        Column("n_plans", "int", "Plans in the group (both levels for a difference).",
+               source="`documents.csv`"),
+        Column("n_provinces", "int", "Provinces in the model of this code.",
+               source="`documents.csv`"),
+        Column("estimate", "float", "Model estimate where `status` is `estimated`; otherwise "
+               "the unpooled value.", source=_EST),
+        Column("low_80", "float", "Lower end of the 80% interval (empty unless estimated).",
+               nullable=True, source=_EST),
+        Column("high_80", "float", "Upper end of the 80% interval.", nullable=True, source=_EST),
+        Column("low_95", "float", "Lower end of the 95% interval.", nullable=True, source=_EST),
+        Column("high_95", "float", "Upper end of the 95% interval.", nullable=True, source=_EST),
+        Column("unpooled", "float", "The plain mean of the group's plans' shares (for a "
+               "difference, the difference of the two levels' means), as in `group_shares.csv`.",
+               source=_EST),
+        Column("province_sd", "float", "Estimated standard deviation of the province effects "
+               "(logit scale); 0 means full pooling.", nullable=True, source=_EST),
+        Column("plan_sd", "float", "Estimated standard deviation of plans within a province "
+               "(logit scale).", nullable=True, source=_EST),
+        Column("verdict", "str", "Level differences only: `differs` (the 95% interval excludes "
+               "0), `within noise`, or `not tested` (see `status`).", allowed=VERDICTS,
+               nullable=True, source=_EST),
+        Column("status", "str", "`estimated`, or why the row only describes the plans.",
+               allowed=STATUSES, source=_EST),
+        Column("fit_note", "str", "Warnings or the error of the fit (convergence, boundary "
+               "variance), empty if none.", nullable=True, source=_EST),
+    ),
+)
+SCHEMAS = [MULTILEVEL_SHARES]
