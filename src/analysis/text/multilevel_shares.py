@@ -84,6 +84,9 @@ MIN_PLANS = ps.MIN_PLANS
 LEVELS = (0.8, 0.95)
 N_DRAWS = 1000
 N_SMEAR = 48
+#: Grid points of the variance ratio tau / sigma over which the draws integrate.
+RATIO_GRID = 121
+LINK = "logit"
 UNKNOWN = "(unknown)"
 ESTIMATED = "estimated"
 NOT_IDENTIFIED = (f"described only (fewer than {MIN_PROVINCES} provinces or {MIN_PLANS} plans: "
@@ -121,6 +124,7 @@ class Fit:
     marginal: tuple         # (residuals, n) summarised for smearing
     conditional: tuple
     note: str
+    design: tuple = ()      # (X, Z, y) for the interval draws
 
 
 def plan_frame(table: pd.DataFrame, documents: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -151,7 +155,7 @@ def _summary(residuals: np.ndarray, n: np.ndarray, size: int = N_SMEAR) -> tuple
     return residuals[pick], n[pick]
 
 
-def fit_code(frame: pd.DataFrame) -> Fit | None:
+def fit_code(frame: pd.DataFrame, link: str = "logit") -> Fit:
     """Fit the model of the module docstring to one code's plans (:func:`plan_frame`).
 
     Returns None with the reason in a warning-free way: the caller reads ``Fit.note``; a fit
@@ -162,7 +166,8 @@ def fit_code(frame: pd.DataFrame) -> Fit | None:
 
     levels = _ordered_levels(frame["level"])
     provinces = sorted(set(frame["province"]))
-    y = corrected_logit(frame["share"].to_numpy(), frame["n"].to_numpy())
+    y = (corrected_logit(frame["share"].to_numpy(), frame["n"].to_numpy()) if link == "logit"
+         else frame["share"].to_numpy(float))
     X = (frame["level"].to_numpy()[:, None] == np.asarray(levels)[None, :]).astype(float)
     Z = (frame["province"].to_numpy()[:, None] == np.asarray(provinces)[None, :]).astype(float)
     notes = []
@@ -179,42 +184,90 @@ def fit_code(frame: pd.DataFrame) -> Fit | None:
     except Exception as err:  # noqa: BLE001 - any failure of the fit is reported, not raised
         return Fit(levels, provinces, None, None, None, np.nan, np.nan, (), (),
                    "; ".join(notes + [f"{type(err).__name__}: {err}"[:200]]))
-    # Henderson's mixed-model equations with the REML variance components: the solution is the
-    # GLS beta and the BLUPs b; the inverse is the joint covariance of their errors.
-    p, q = X.shape[1], Z.shape[1]
+    p = X.shape[1]
     if tau2 <= 1e-8 * sigma2:      # boundary: full pooling, b = 0 exactly
         notes.append("province variance estimated at 0 (full pooling)")
-        lhs = X.T @ X / sigma2
-        theta = np.linalg.solve(lhs, X.T @ y / sigma2)
-        cov = np.zeros((p + q, p + q))
-        cov[:p, :p] = np.linalg.inv(lhs)
-        beta, b = theta, np.zeros(q)
-    else:
-        W = np.hstack([X, Z])
-        lhs = W.T @ W / sigma2
-        lhs[p:, p:] += np.eye(q) / tau2
-        cov = np.linalg.inv(lhs)
-        theta = cov @ (W.T @ y / sigma2)
-        beta, b = theta[:p], theta[p:]
+    theta, cov = _henderson(X, Z, y, tau2 / sigma2)
+    beta, b = theta[:p], theta[p:]
     n = frame["n"].to_numpy(float)
     fitted = X @ beta
-    return Fit(levels, provinces, beta, b, cov, tau2, sigma2,
-               _summary(y - fitted, n), _summary(y - fitted - Z @ b, n), "; ".join(notes))
+    smear = ((_summary(y - fitted, n), _summary(y - fitted - Z @ b, n)) if link == "logit"
+             else ((), ()))
+    return Fit(levels, provinces, beta, b, cov * sigma2, tau2, sigma2, *smear,
+               "; ".join(notes), (X, Z, y))
+
+
+def _henderson(X: np.ndarray, Z: np.ndarray, y: np.ndarray, ratio: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Henderson's mixed-model equations for variance ratio ``tau^2 / sigma^2``: the GLS beta
+    and the BLUPs b, and the inverse of the equations (joint error covariance of (beta, b) in
+    units of ``sigma^2``). A ratio of 0 gives b = 0 exactly (full pooling)."""
+    p, q = X.shape[1], Z.shape[1]
+    if ratio <= 1e-8:
+        lhs = X.T @ X
+        cov = np.zeros((p + q, p + q))
+        cov[:p, :p] = np.linalg.inv(lhs)
+        return np.concatenate([cov[:p, :p] @ (X.T @ y), np.zeros(q)]), cov
+    W = np.hstack([X, Z])
+    lhs = W.T @ W
+    lhs[p:, p:] += np.eye(q) / ratio
+    cov = np.linalg.inv(lhs)
+    return cov @ (W.T @ y), cov
+
+
+def reml_ratio_weights(X: np.ndarray, Z: np.ndarray, y: np.ndarray, grid: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Restricted likelihood of the random-intercept model on a grid of ``r = tau / sigma``
+    (``sigma^2`` profiled out), normalised to weights (a flat prior on ``r``), and the
+    profiled ``sigma^2`` at each grid point.
+
+    Uses the block structure ``H = I + r^2 Z Z'`` (one block per province), so every grid
+    point costs a few sums.
+    """
+    lam = grid ** 2
+    n_p = Z.sum(axis=0)
+    c = lam[:, None] / (1 + lam[:, None] * n_p[None, :])          # grid × provinces
+    zx, zy = Z.T @ X, Z.T @ y
+    A = X.T @ X - np.einsum("gq,qi,qj->gij", c, zx, zx)
+    bvec = X.T @ y - np.einsum("gq,qi,q->gi", c, zx, zy)
+    yhy = y @ y - c @ (zy ** 2)
+    beta = np.linalg.solve(A, bvec[..., None])[..., 0]
+    rss = np.maximum(yhy - np.einsum("gi,gi->g", bvec, beta), 1e-300)
+    dof = len(y) - X.shape[1]
+    loglik = -0.5 * (dof * np.log(rss) + np.log1p(lam[:, None] * n_p[None, :]).sum(axis=1)
+                     + np.linalg.slogdet(A)[1])
+    weights = np.exp(loglik - loglik.max())
+    return weights / weights.sum(), rss / dof
 
 
 def _smeared(eta: np.ndarray, residuals: tuple) -> np.ndarray:
+    if not len(residuals):       # identity link: the mean is the linear predictor
+        return np.asarray(eta, float)
     r, n = residuals
     return inverse_corrected(eta[..., None] + r, n).mean(axis=-1)
 
 
-def _draws(fit: Fit, n_draws: int, df: int, rng: np.random.Generator) -> np.ndarray:
-    """(beta, b) draws from a multivariate t around the estimates (module docstring)."""
-    theta = np.concatenate([fit.beta, fit.b])
-    values, vectors = np.linalg.eigh((fit.cov + fit.cov.T) / 2)
-    root = vectors * np.sqrt(np.clip(values, 0, None))
-    z = rng.standard_normal((n_draws, len(theta))) @ root.T
-    scale = np.sqrt(df / rng.chisquare(df, n_draws)) if df > 0 else np.ones(n_draws)
-    return theta + z * scale[:, None]
+def _draws(fit: Fit, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    """(beta, b) draws that carry the uncertainty of the variance components: the ratio
+    ``tau / sigma`` from its restricted likelihood on a grid (flat prior), ``sigma^2`` from its
+    scaled inverse chi-square given the ratio, then (beta, b) from the mixed-model equations'
+    normal distribution given both (module docstring)."""
+    X, Z, y = fit.design
+    top = max(4.0, 3 * np.sqrt(fit.tau2 / fit.sigma2))
+    grid = np.linspace(0, top, RATIO_GRID)
+    weights, sigma2 = reml_ratio_weights(X, Z, y, grid)
+    pick = rng.choice(len(grid), n_draws, p=weights)
+    dof = len(y) - X.shape[1]
+    scale = np.sqrt(sigma2[pick] * dof / rng.chisquare(dof, n_draws))
+    z = rng.standard_normal((n_draws, X.shape[1] + Z.shape[1]))
+    out = np.empty_like(z)
+    for k in np.unique(pick):
+        rows = pick == k
+        theta, cov = _henderson(X, Z, y, grid[k] ** 2)
+        values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+        root = vectors * np.sqrt(np.clip(values, 0, None))
+        out[rows] = theta + (z[rows] @ root.T) * scale[rows, None]
+    return out
 
 
 def _bounds(estimate, draws, levels=LEVELS) -> dict:
@@ -256,7 +309,7 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
     out["status"], out["fit_note"] = NOT_IDENTIFIED, ""
     if len(provinces) < MIN_PROVINCES or len(frame) < MIN_PLANS:
         return out[MULTILEVEL_SHARES.column_names]
-    fit = fit_code(frame)
+    fit = fit_code(frame, LINK)
     out["fit_note"] = fit.note
     if fit.beta is None:
         out["status"] = FIT_FAILED
@@ -264,7 +317,7 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
     out["province_sd"], out["plan_sd"] = np.sqrt(fit.tau2), np.sqrt(fit.sigma2)
     p = len(levels)
     rng = np.random.default_rng([seed, n_draws])
-    theta = _draws(fit, n_draws, len(provinces) - p, rng)
+    theta = _draws(fit, n_draws, rng)
     level_draws = _smeared(theta[:, :p], fit.marginal)
     level_hat = _smeared(fit.beta, fit.marginal)
     # Province shares at the province's own mix of levels (module docstring).
