@@ -48,12 +48,15 @@ N_PLANS = (5, 50, 500)
 #: Provinces per corpus size (module docstring).
 PROVINCES = {5: 3, 50: 10, 500: 31}
 #: Runs per corpus size, chosen to keep the study under three minutes of CPU.
-REPLICATIONS = {5: 40, 50: 150, 500: 40}
+REPLICATIONS = {5: 100, 50: 200, 500: 80}
+#: Runs of the logit-scale variant (contrast only).
+LOGIT_REPLICATIONS = {50: 60, 500: 20}
 N_DRAWS = 600
 N_TRUTH = 40000
 N_TRUTH_PROVINCE = 4000
 COLUMNS = list(SIMULATION_COLUMNS)
-POOLED = "multilevel (logit LMM, province random intercept; t draws)"
+POOLED = {"identity": "multilevel LMM on shares (province random intercept)",
+          "logit": "multilevel LMM on corrected logits, smeared (province random intercept)"}
 UNPOOLED = "unpooled province mean"
 UNPOOLED_T = "unpooled province mean, logit t interval (2+ plans)"
 DESCRIBED = "descriptive only (model not identified)"
@@ -181,7 +184,8 @@ def _score_unpooled_t(result, truth, table, docs, tallies, rows):
 
 
 def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] | None = None,
-                     replications: dict | None = None, n_draws: int = N_DRAWS) -> pd.DataFrame:
+                     replications: dict | None = None, logit_replications: dict | None = None,
+                     n_draws: int = N_DRAWS) -> pd.DataFrame:
     """Bias, RMSE and coverage of the multilevel model's estimates by corpus size.
 
     Parameters
@@ -192,8 +196,9 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
         (clause lengths per seed plan, base shares), as
         :func:`analysis.evaluation.simulate_shares.seed_inputs` returns them; read from the
         versioned ``simulation_inputs.json`` by default (:func:`stored_inputs`).
-    replications : dict, optional
-        Corpus size → runs (default :data:`REPLICATIONS`).
+    replications, logit_replications : dict, optional
+        Corpus size → runs of the default (identity) model and of the logit-scale variant
+        (defaults :data:`REPLICATIONS`, :data:`LOGIT_REPLICATIONS`; ``{}`` for none).
     n_draws : int
         Interval draws per code and corpus.
 
@@ -212,30 +217,33 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
     truth_levels = level_truth(model, truth_rng)
     u = truth_rng.normal(0, sim.SIGMA_PLAN, (N_TRUTH_PROVINCE, len(labels)))
     rows = []
-    for n_plans in N_PLANS:
-        reps = replications.get(n_plans, 0)
+    runs = [(n, "identity", replications.get(n, 0)) for n in N_PLANS]
+    runs += [(n, "logit", reps) for n, reps in (logit_replications if logit_replications
+                                                 is not None else LOGIT_REPLICATIONS).items()]
+    for n_plans, link, reps in runs:
         if not reps:
             continue
         q = PROVINCES[n_plans]
         tallies = _tallies()
-        rng = np.random.default_rng([seed, n_plans, 13])
+        rng = np.random.default_rng([seed, n_plans, 13])        # same corpora for both links
         for r in range(reps):
             model.province_effect = rng.normal(0, sim.PROVINCE_SD, (q, len(labels)))
             corpus = model.corpus(rng, n_plans, lengths)
             table = per_plan_table(corpus, labels)
             result = ml.multilevel_tables({"domain": table}, corpus["documents"], seed=r,
-                                          n_draws=n_draws)
+                                          n_draws=n_draws, link=link)
             score(result, corpus, truth_levels, province_truth(model, u), table, tallies,
                   labels)
         design = (f"{q} provinces (effects redrawn each run), levels 0.2/0.4/0.4; 16 domains "
                   "and uncoded")
-        for name, quantity, estimator, text in (
-                ("share", "domain share", POOLED, "level shares; "),
-                ("difference", "group difference", POOLED, "level pairs; "),
-                ("province", "province share", POOLED, "pooled (BLUP) province shares; "),
-                ("unpooled", "province share", UNPOOLED, "same provinces, error only; "),
-                ("unpooled_t", "province share", UNPOOLED_T, "provinces of 2+ plans; "),
-                ("described", "domain share", DESCRIBED, "rows without an interval; ")):
+        named = (("share", "domain share", POOLED[link], "level shares; "),
+                 ("difference", "group difference", POOLED[link], "level pairs; "),
+                 ("province", "province share", POOLED[link], "pooled (BLUP) province shares; "))
+        if link == "identity":
+            named += (("unpooled", "province share", UNPOOLED, "same provinces, error only; "),
+                      ("unpooled_t", "province share", UNPOOLED_T, "provinces of 2+ plans; "),
+                      ("described", "domain share", DESCRIBED, "rows without an interval; "))
+        for name, quantity, estimator, text in named:
             tally = tallies[name]
             if not tally.errors and not tally.extra:
                 continue

@@ -86,7 +86,9 @@ N_DRAWS = 1000
 N_SMEAR = 48
 #: Grid points of the variance ratio tau / sigma over which the draws integrate.
 RATIO_GRID = 121
-LINK = "logit"
+#: Scale of the model: ``identity`` (the shares; default, chosen by the simulation) or
+#: ``logit`` (continuity-corrected logits, smeared back).
+LINK = "identity"
 UNKNOWN = "(unknown)"
 ESTIMATED = "estimated"
 NOT_IDENTIFIED = (f"described only (fewer than {MIN_PROVINCES} provinces or {MIN_PLANS} plans: "
@@ -155,15 +157,12 @@ def _summary(residuals: np.ndarray, n: np.ndarray, size: int = N_SMEAR) -> tuple
     return residuals[pick], n[pick]
 
 
-def fit_code(frame: pd.DataFrame, link: str = "logit") -> Fit:
+def fit_code(frame: pd.DataFrame, link: str = LINK) -> Fit:
     """Fit the model of the module docstring to one code's plans (:func:`plan_frame`).
 
-    Returns None with the reason in a warning-free way: the caller reads ``Fit.note``; a fit
-    that raises returns a :class:`Fit` with empty estimates (``beta`` None) and the error in
-    ``note``.
+    Never raises: a fit that fails returns a :class:`Fit` with ``beta`` None and the error in
+    ``note``; warnings (variance on the boundary, numerical trouble) are noted there too.
     """
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     levels = _ordered_levels(frame["level"])
     provinces = sorted(set(frame["province"]))
     y = (corrected_logit(frame["share"].to_numpy(), frame["n"].to_numpy()) if link == "logit"
@@ -174,11 +173,9 @@ def fit_code(frame: pd.DataFrame, link: str = "logit") -> Fit:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = MixedLM(y, X, groups=frame["province"].to_numpy()).fit(reml=True)
+            ratio, sigma2 = reml_fit(X, Z, y)
         notes += sorted({str(w.message).split("\n")[0][:120] for w in caught})
-        if not result.converged:
-            notes.append("did not converge")
-        tau2, sigma2 = float(np.asarray(result.cov_re).ravel()[0]), float(result.scale)
+        tau2 = ratio * sigma2
         if not (np.isfinite(tau2) and np.isfinite(sigma2) and sigma2 > 0):
             raise ValueError(f"variance components not finite (tau2={tau2}, sigma2={sigma2})")
     except Exception as err:  # noqa: BLE001 - any failure of the fit is reported, not raised
@@ -240,6 +237,30 @@ def reml_ratio_weights(X: np.ndarray, Z: np.ndarray, y: np.ndarray, grid: np.nda
     return weights / weights.sum(), rss / dof
 
 
+def reml_fit(X: np.ndarray, Z: np.ndarray, y: np.ndarray, top: float = 10.0
+             ) -> tuple[float, float]:
+    """REML estimates of the variance ratio ``tau^2 / sigma^2`` and of ``sigma^2``: the
+    restricted likelihood of :func:`reml_ratio_weights` on a grid of ``r = tau / sigma`` in
+    [0, ``top``], refined by :func:`scipy.optimize.minimize_scalar` around the best point."""
+    from scipy.optimize import minimize_scalar
+
+    grid = np.linspace(0, top, 201)
+    weights, _ = reml_ratio_weights(X, Z, y, grid)
+    k = int(np.argmax(weights))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+
+    def negative(r):
+        w, _ = reml_ratio_weights(X, Z, y, np.array([grid[k], r]))
+        return -np.log(w[1] / w[0])
+
+    best = minimize_scalar(negative, bounds=(lo, hi), method="bounded",
+                           options={"xatol": 1e-6}).x if hi > lo else grid[k]
+    if negative(best) > negative(grid[k]):
+        best = grid[k]
+    _, sigma2 = reml_ratio_weights(X, Z, y, np.array([best]))
+    return float(best ** 2), float(sigma2[0])
+
+
 def _smeared(eta: np.ndarray, residuals: tuple) -> np.ndarray:
     if not len(residuals):       # identity link: the mean is the linear predictor
         return np.asarray(eta, float)
@@ -280,7 +301,7 @@ def _bounds(estimate, draws, levels=LEVELS) -> dict:
 
 
 def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
-              n_draws: int = N_DRAWS) -> pd.DataFrame:
+              n_draws: int = N_DRAWS, link: str = LINK) -> pd.DataFrame:
     """Level shares, level differences and province shares of one code (table layout of
     :data:`MULTILEVEL_SHARES`), from :func:`plan_frame`."""
     levels = _ordered_levels(frame["level"])
@@ -309,7 +330,7 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
     out["status"], out["fit_note"] = NOT_IDENTIFIED, ""
     if len(provinces) < MIN_PROVINCES or len(frame) < MIN_PLANS:
         return out[MULTILEVEL_SHARES.column_names]
-    fit = fit_code(frame, LINK)
+    fit = fit_code(frame, link)
     out["fit_note"] = fit.note
     if fit.beta is None:
         out["status"] = FIT_FAILED
@@ -350,7 +371,8 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
 
 
 def multilevel_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame,
-                      seed: int = 0, n_draws: int = N_DRAWS) -> pd.DataFrame:
+                      seed: int = 0, n_draws: int = N_DRAWS, link: str = LINK
+                      ) -> pd.DataFrame:
     """``multilevel_shares`` of the build (:data:`MULTILEVEL_SHARES`).
 
     Parameters
@@ -365,6 +387,8 @@ def multilevel_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame
         Seed of the interval draws (each code its own stream: deterministic).
     n_draws : int
         Draws of the fixed and random effects per code.
+    link : str
+        ``identity`` or ``logit`` (:data:`LINK`, module docstring).
 
     Returns
     -------
@@ -382,7 +406,7 @@ def multilevel_tables(per_plan: dict[str, pd.DataFrame], documents: pd.DataFrame
             if frame.empty:
                 continue
             parts.append(code_rows(frame, scheme, code, seed=seed * 1000 + s * 100 + c,
-                                   n_draws=n_draws))
+                                   n_draws=n_draws, link=link))
     if not parts:
         return pd.DataFrame(columns=MULTILEVEL_SHARES.column_names)
     return pd.concat(parts, ignore_index=True)
