@@ -3,65 +3,69 @@ provinces, a province random intercept (partial pooling) and the administrative 
 fixed effect (issue 13, item 2).
 
 **Model.** For each scheme and code (``uncoded`` included, as in ``domain_shares.csv``) one
-linear mixed model is fitted to the plans' shares on the logit scale::
+linear mixed model of the plans' shares::
 
-    y_i = logit((share_i * n_i + 1/2) / (n_i + 1)) = beta[level_i] + b[province_i] + e_i,
-    b_p ~ N(0, tau^2),  e_i ~ N(0, sigma^2),
+    y_i = beta[level_i] + b[province_i] + e_i,   b_p ~ N(0, tau^2),  e_i ~ N(0, sigma^2),
 
-by REML with :class:`statsmodels.regression.mixed_linear_model.MixedLM` (cell-means coding:
-one ``beta`` per level). **Zero shares** (a domain a plan never mentions; common for mines or
-party building) are kept, not dropped: ``n_i`` is the plan's number of policy clauses (the
-units the rules code), so a zero share becomes the empirical logit of "0 of ``n_i``
-clauses" (Haldane-Anscombe correction; about logit(0.01) for a plan of 50 clauses) instead of
-minus infinity, and the correction is undone when shares are computed back (below). Why a
-Gaussian mixed model on the corrected logit and not a binomial GLMM: shares are of characters,
-not counts, and statsmodels' binomial mixed GLM is a variational-Bayes approximation whose
-intervals carry no frequentist guarantee; MixedLM is REML with a standard covariance, and the
-simulation (:mod:`analysis.evaluation.simulate_pooling`) measures how well its intervals cover
-under a generating model that is not Gaussian on this scale (Dirichlet-multinomial clauses,
-spikes of zeros).
+fitted by REML (cell-means coding: one ``beta`` per level). By default (:data:`LINK`
+``identity``) ``y_i`` is the plan's share itself. Then ``beta[l]`` *is* the population-averaged
+mean share of a plan of level ``l`` (the random effects have mean zero), so no
+marginalisation is needed, and **zero shares** (a domain a plan never mentions; common for
+mines or party building) are ordinary values, kept as they are. The alternative ``logit``
+models ``y_i = logit((share_i n_i + 1/2) / (n_i + 1))`` with ``n_i`` the plan's policy clauses
+(a Haldane-Anscombe correction: a zero share becomes "0 of ``n_i`` clauses", about logit(0.01),
+not minus infinity) and maps back by smearing (Duan 1983): ``mu[l] = mean_j g_j(beta[l] + r_j)``
+over the residuals, ``g_j`` the inverse logit followed by the inverse of plan ``j``'s
+correction, clipped to [0, 1]; residuals are summarised by :data:`N_SMEAR` order statistics.
+The simulation (:mod:`analysis.evaluation.simulate_pooling`, a generator that is logistic-
+normal with Dirichlet-multinomial clauses, so neither scale is exact) chose the identity
+scale: its province intervals cover at 80/95% nominal, the logit variant's undercover by 3 to
+9 points (rare codes, where the corrected logits are a spike of zeros plus a continuum), and it
+has no smearing bias. Its price: a lower bound of a small share can fall below 0 and is
+clipped there.
+
+**Fit.** The random-intercept REML likelihood is one-dimensional once ``sigma^2`` is profiled
+out, and with one block per province ``H = I + r^2 Z Z'`` it is a few sums per value of
+``r = tau / sigma`` (:func:`reml_ratio_weights`); :func:`reml_fit` maximises it on a grid refined
+by :func:`scipy.optimize.minimize_scalar`. statsmodels' MixedLM, the established fit, was the
+first choice and agrees with it where it converges (``tests/test_multilevel_shares.py`` checks
+this), but on the simulated corpora its gradient optimiser failed to converge on about a third
+of the codes (variance near the boundary) and took fifty times longer, which the coverage
+simulation cannot afford. Given the variance ratio, Henderson's mixed-model equations give the
+GLS ``beta``, the BLUPs ``b`` and their joint error covariance (:func:`_henderson`).
 
 **Estimands** (all on the scale of :mod:`analysis.text.plan_shares`: a plan's length-weighted
 share of its policy text, each plan counted once):
 
 * *level share* ``mu[l]``: the mean share of a plan of level ``l``, over the population of
-  provinces and of plans (marginal over ``b`` and ``e``: the random effects are integrated out,
-  not set to zero, so this is the same population-averaged quantity as the group means of
-  ``group_shares.csv``);
+  provinces and of plans (marginal over ``b`` and ``e``: the same population-averaged quantity
+  as the group means of ``group_shares.csv``);
 * *level difference* ``mu[a] - mu[b]``;
 * *province share* ``nu[p]``: the mean share of a plan of province ``p`` at the levels of the
-  province's plans in the corpus (conditional on that province's effect ``b_p``; marginal over
-  ``e`` only). Its model estimate uses the empirical-Bayes prediction (BLUP) of ``b_p``, which
-  shrinks a province with few plans towards its level's mean (partial pooling); ``unpooled``
-  beside it is the plain mean of the province's plans' shares.
+  province's plans in the corpus (conditional on that province's effect ``b_p``). Its estimate
+  uses the empirical-Bayes prediction (BLUP) of ``b_p``, which shrinks a province with few
+  plans towards the levels' means (partial pooling); ``unpooled`` beside it is the plain mean
+  of the province's plans' shares.
 
-**Marginalisation** (shares from the logit-scale model) is by smearing (Duan 1983) instead of
-Gauss-Hermite under normality, because the corrected logits are not normal (a spike of zeros):
-``mu[l] = mean_j g_j(beta[l] + r_j)`` over the marginal residuals ``r_j = y_j - beta[level_j]``
-(province and plan deviations together), with ``g_j`` the inverse logit followed by the inverse
-of plan ``j``'s continuity correction (clipped to [0, 1]); for ``nu[p]`` the conditional
-residuals ``y_j - beta[level_j] - b_hat[province_j]`` replace ``r_j``. Residuals are summarised
-by at most :data:`N_SMEAR` evenly spaced order statistics to keep the draws cheap.
-
-**Intervals.** ``(beta, b)`` are drawn :data:`N_DRAWS` times from their joint sampling
-distribution given the variance components, the inverse of Henderson's mixed-model equations
-(the prediction-error covariance of the BLUPs, which includes the uncertainty of ``beta``), as
-a multivariate t with ``n_provinces - n_levels`` degrees of freedom (the between-province
-degrees of freedom; a normal draw ignores that ``tau^2`` is estimated from few provinces), and
-each estimand is computed per draw; the interval is the draws' percentile interval. A
-difference's verdict is ``differs`` where its 95% interval excludes 0.
+**Intervals.** Percentile intervals of :data:`N_DRAWS` draws of ``(beta, b)`` that carry the
+uncertainty of the variance components (:func:`_draws`): the ratio ``r`` from its restricted
+likelihood on a grid (flat prior on ``r``), ``sigma^2`` from its scaled inverse chi-square
+given ``r``, then ``(beta, b)`` from the normal distribution of the mixed-model equations.
+Fixing the variance components at their estimates (plain EBLUP intervals) undercovered the
+province shares at 10 provinces (89% for a nominal 95% in the simulation). A difference's
+verdict is ``differs`` where its 95% interval excludes 0.
 
 **What the model cannot identify.** With fewer than :data:`MIN_PROVINCES` provinces or fewer
 than :data:`MIN_PLANS` plans the between-province variance is not estimable: every row is
 descriptive (unpooled means, no interval, no verdict) and ``status`` says so; the five seed
 plans (three provinces) are such a corpus. Level rows and differences involving a level of
-fewer than :data:`MIN_PLANS` plans are described only as in ``plan_shares``. A fit that fails
-or warns (no convergence, variance on the boundary, a singular matrix) is reported in
-``fit_note`` and never raised; a failed fit leaves its rows descriptive.
+fewer than :data:`MIN_PLANS` plans are described only, as in ``plan_shares``. A fit that fails
+or warns (variance on the boundary, a singular matrix) is reported in ``fit_note`` and never
+raised; a failed fit leaves its rows descriptive.
 
-Written by hand: the continuity correction and its inverse, the mixed-model equations (a few
-lines of linear algebra, with the variance components from MixedLM), the smearing and the table
-layout. The fit is statsmodels'.
+Written by hand: the closed-form restricted likelihood and the mixed-model equations (a few
+lines of linear algebra each, checked against statsmodels), the continuity correction and the
+smearing, the draws and the table layout.
 """
 from __future__ import annotations
 
@@ -87,7 +91,7 @@ N_SMEAR = 48
 #: Grid points of the variance ratio tau / sigma over which the draws integrate.
 RATIO_GRID = 121
 #: Scale of the model: ``identity`` (the shares; default, chosen by the simulation) or
-#: ``logit`` (continuity-corrected logits, smeared back).
+#: ``logit`` (continuity-corrected logits, smeared back); see the module docstring.
 LINK = "identity"
 UNKNOWN = "(unknown)"
 ESTIMATED = "estimated"
@@ -171,6 +175,8 @@ def fit_code(frame: pd.DataFrame, link: str = LINK) -> Fit:
     Z = (frame["province"].to_numpy()[:, None] == np.asarray(provinces)[None, :]).astype(float)
     notes = []
     try:
+        if np.ptp(y) == 0:
+            raise ValueError("every plan has the same share: no variance to model")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ratio, sigma2 = reml_fit(X, Z, y)
@@ -359,8 +365,13 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
     tested = np.concatenate([part[2] for part in parts])
     bounds = {k: np.concatenate([_bounds(e, d)[k] for e, d, _ in parts])
               for k in ("low_80", "high_80", "low_95", "high_95")}
+    # Shares (not differences) stay in [0, 1]: on the identity scale a small share's BLUP or
+    # lower bound can fall below 0.
+    is_share = (out["quantity"] != "level difference").to_numpy()
+    estimate = np.where(is_share, np.clip(estimate, 0, 1), estimate)
     out["estimate"] = np.where(tested, estimate, out["unpooled"])
     for key, values in bounds.items():
+        values = np.where(is_share, np.clip(values, 0, 1), values)
         out[key] = np.where(tested, values, np.nan)
     out["status"] = np.where(tested, ESTIMATED, SMALL_LEVEL)
     is_diff = (out["quantity"] == "level difference").to_numpy()
@@ -423,16 +434,15 @@ MULTILEVEL_SHARES = TableSchema(
     name="multilevel_shares",
     filename="multilevel_shares.csv",
     description="Domain and instrument shares from a multilevel model with plans as the unit "
-                "(`analysis.text.multilevel_shares`): per code, a linear mixed model (REML, "
-                "statsmodels MixedLM) of the plans' continuity-corrected logit shares with the "
-                "administrative level as fixed effect and a province random intercept. Level "
-                "shares and differences are population-averaged (the mean share of a plan of "
-                "the level, random effects integrated out by smearing), the estimand of "
-                "`group_shares.csv`; province shares are partially pooled (empirical Bayes) "
-                "beside the unpooled province means. Intervals are percentile intervals of "
-                "draws from the joint covariance of the fixed effects and the BLUPs "
-                "(multivariate t, between-province degrees of freedom); their coverage is "
-                "measured by `analysis.evaluation.simulate_pooling`. With fewer than "
+                "(`analysis.text.multilevel_shares`): per code, a linear mixed model (REML) of "
+                "the plans' shares with the administrative level as fixed effect and a province "
+                "random intercept. Level shares and differences are population-averaged (the "
+                "mean share of a plan of the level over provinces and plans), the estimand of "
+                "`group_shares.csv`; province shares are partially pooled (empirical Bayes, "
+                "BLUP) beside the unpooled province means. Intervals are percentile intervals "
+                "of draws of the fixed effects and BLUPs that carry the uncertainty of the "
+                "variance components; their coverage is measured by "
+                "`analysis.evaluation.simulate_pooling`. With fewer than "
                 f"{MIN_PROVINCES} provinces or {MIN_PLANS} plans nothing is modelled: the rows "
                 "describe the plans (unpooled means, no interval, no verdict); the five seed "
                 "plans are such a corpus.",
@@ -462,10 +472,10 @@ MULTILEVEL_SHARES = TableSchema(
         Column("unpooled", "float", "The plain mean of the group's plans' shares (for a "
                "difference, the difference of the two levels' means), as in `group_shares.csv`.",
                source=_EST),
-        Column("province_sd", "float", "Estimated standard deviation of the province effects "
-               "(logit scale); 0 means full pooling.", nullable=True, source=_EST),
-        Column("plan_sd", "float", "Estimated standard deviation of plans within a province "
-               "(logit scale).", nullable=True, source=_EST),
+        Column("province_sd", "float", "REML standard deviation of the province effects (on "
+               "the share scale); 0 means full pooling.", nullable=True, source=_EST),
+        Column("plan_sd", "float", "REML standard deviation of plans within a province.",
+               nullable=True, source=_EST),
         Column("verdict", "str", "Level differences only: `differs` (the 95% interval excludes "
                "0), `within noise`, or `not tested` (see `status`).", allowed=VERDICTS,
                nullable=True, source=_EST),
