@@ -48,9 +48,9 @@ N_PLANS = (5, 50, 500)
 #: Provinces per corpus size (module docstring).
 PROVINCES = {5: 3, 50: 10, 500: 31}
 #: Runs per corpus size, chosen to keep the study under three minutes of CPU.
-REPLICATIONS = {5: 100, 50: 200, 500: 80}
+REPLICATIONS = {5: 50, 50: 150, 500: 60}
 #: Runs of the logit-scale variant (contrast only).
-LOGIT_REPLICATIONS = {50: 60, 500: 20}
+LOGIT_REPLICATIONS = {50: 40, 500: 15}
 N_DRAWS = 600
 N_TRUTH = 40000
 N_TRUTH_PROVINCE = 4000
