@@ -248,4 +248,6 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
             if not tally.errors and not tally.extra:
                 continue
             rows += tally.rows(quantity, estimator, n_plans, reps, text + design)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    empty = table[["coverage", "bias", "rmse", "value"]].isna().all(axis=1)
+    return table[~empty].reset_index(drop=True)
