@@ -6,14 +6,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from analysis.core.io import read_csv
 from analysis.core.schema import SIMULATION_COLUMNS, validate
 from analysis.evaluation import simulate_pooling as sp
 from analysis.text import multilevel_shares as ml
 from analysis.text import plan_shares as ps
-
-from conftest import ROOT
 
 PROCESSED = ROOT / "data" / "processed"
 

@@ -40,7 +40,6 @@ import pandas as pd
 from analysis.core.paths import PACKAGE_DATA
 from analysis.core.schema import SIMULATION_COLUMNS
 from analysis.evaluation import simulate_shares as sim
-from analysis.text import coding
 from analysis.text import multilevel_shares as ml
 from analysis.text import plan_shares as ps
 

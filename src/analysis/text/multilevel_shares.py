@@ -58,8 +58,8 @@ nominal 95% in 30 simulated runs); integrating over them raised that to 93%. One
 variance serves all levels. Residual variances by level (two-step feasible GLS) were tried and
 lowered coverage (92% for 95% at 50 plans: about ten provincial-level plans estimate their
 variance too noisily); the cost of the common variance is the cell where a level's spread
-differs most (provincial plans' party building, whose level share covers 77% at 50 plans). A difference's
-verdict is ``differs`` where its 95% interval excludes 0.
+differs most (provincial plans' party building, whose level share covers 77% at 50 plans).
+A difference's verdict is ``differs`` where its 95% interval excludes 0.
 
 **What the model cannot identify.** With fewer than :data:`MIN_PROVINCES` provinces or fewer
 than :data:`MIN_PLANS` plans the between-province variance is not estimable: every row is
@@ -89,7 +89,7 @@ from analysis.text import plan_shares as ps
 #: Fewest provinces (groups of the random intercept) for which ``tau^2`` is estimated and
 #: intervals are given; below it the model is not identified in any useful sense.
 MIN_PROVINCES = 5
-#: Fewest plans in all, and in a level for its rows (as :data:`analysis.text.plan_shares.MIN_PLANS`).
+#: Fewest plans in all, and in a level for its rows (:data:`analysis.text.plan_shares.MIN_PLANS`).
 MIN_PLANS = ps.MIN_PLANS
 LEVELS = (0.8, 0.95)
 N_DRAWS = 1000
@@ -462,7 +462,8 @@ MULTILEVEL_SHARES = TableSchema(
                "(population of provinces and plans); `level difference`: group a − group b of "
                "those; `province share`: mean share of a plan of the province at its plans' "
                "levels, partially pooled.", allowed=QUANTITIES, source=_EST),
-        Column("group", "str", "Level, `level a − level b` (pairs as in `share_differences.csv`), or province; "
+        Column("group", "str", "Level, `level a − level b` (pairs as in "
+               "`share_differences.csv`), or province; "
                "`(unknown)` for plans without one.", source="`documents.csv`"),
         Column("n_plans", "int", "Plans in the group (both levels for a difference).",
                source="`documents.csv`"),
