@@ -58,6 +58,7 @@ POOLED = {"identity": "multilevel LMM on shares (province random intercept)",
           "logit": "multilevel LMM on corrected logits, smeared (province random intercept)"}
 UNPOOLED = "unpooled province mean"
 UNPOOLED_T = "unpooled province mean, logit t interval (2+ plans)"
+WELCH = "plan_shares: Welch t over plans (provinces ignored)"
 DESCRIBED = "descriptive only (model not identified)"
 
 
@@ -97,7 +98,8 @@ def per_plan_table(corpus: dict, labels: list[str]) -> pd.DataFrame:
 
 def _tallies() -> dict:
     tallies = {name: sim._Tally() for name in ("share", "difference", "province",
-                                               "unpooled", "unpooled_t", "described")}
+                                               "unpooled", "unpooled_t", "described",
+                                               "welch")}
     tallies["unpooled"].covered = {}
     tallies["described"].covered = {}
     return tallies
@@ -152,6 +154,7 @@ def score(result: pd.DataFrame, corpus: dict, truth_levels: np.ndarray,
                                              []).append(float(pooled_se.mean()
                                                               / unpooled_se.mean()))
     _score_unpooled_t(result, truth, table, docs, tallies, province & estimated)
+    _score_welch(table, docs, truth_levels, tallies["welch"], labels)
     null = (result["quantity"] == "level difference").to_numpy() & estimated & (truth == 0)
     if null.any():
         called = (result["verdict"] == ml.DIFFERS).to_numpy()[null]
@@ -162,6 +165,28 @@ def score(result: pd.DataFrame, corpus: dict, truth_levels: np.ndarray,
         called = (result["verdict"] == ml.DIFFERS).to_numpy()[real]
         tallies["difference"].extra.setdefault("share of non-null differences called differs",
                                                []).append(float(called.mean()))
+
+
+def _score_welch(table, docs, truth_levels, tally, labels):
+    """The build's level differences of :mod:`analysis.text.plan_shares` (Welch t over plans,
+    plans of one province taken as independent) on the same corpus, for contrast."""
+    diff = ps.group_differences(table, docs, "admin_level")
+    if not len(diff):
+        return
+    level_index = {level: k for k, level in enumerate(sim.LEVELS)}
+    code = diff["code"].map({c: k for k, c in enumerate(labels)}).to_numpy()
+    truth = (truth_levels[diff["group_a"].map(level_index).to_numpy(), code]
+             - truth_levels[diff["group_b"].map(level_index).to_numpy(), code])
+    tested = (diff["verdict"] != ps.NOT_TESTED).to_numpy()
+    tally.add(diff["difference"].to_numpy(), truth,
+              {0.8: (diff["ci80_low"].to_numpy(), diff["ci80_high"].to_numpy()),
+               0.95: (diff["ci_low"].to_numpy(), diff["ci_high"].to_numpy())}, tested,
+              keys=(diff["group_a"] + " − " + diff["group_b"] + ": " + diff["code"]).to_numpy())
+    null = tested & (truth == 0)
+    if null.any():
+        called = diff["verdict"].isin(["robust", "nominal only"]).to_numpy()[null]
+        tally.extra.setdefault("share of null differences called robust or nominal only",
+                               []).append(float(called.mean()))
 
 
 def _score_unpooled_t(result, truth, table, docs, tallies, rows):
@@ -241,6 +266,8 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
         if link == "identity":
             named += (("unpooled", "province share", UNPOOLED, "same provinces, error only; "),
                       ("unpooled_t", "province share", UNPOOLED_T, "provinces of 2+ plans; "),
+                      ("welch", "group difference", WELCH,
+                       f"level pairs × 16 domains, groups of {ps.MIN_PLANS}+ plans; "),
                       ("described", "domain share", DESCRIBED, "rows without an interval; "))
         for name, quantity, estimator, text in named:
             tally = tallies[name]
