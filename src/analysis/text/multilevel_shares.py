@@ -59,7 +59,10 @@ variance serves all levels. Residual variances by level (two-step feasible GLS) 
 lowered coverage (92% for 95% at 50 plans: about ten provincial-level plans estimate their
 variance too noisily); the cost of the common variance is the cell where a level's spread
 differs most (provincial plans' party building, whose level share covers 77% at 50 plans).
-A difference's verdict is ``differs`` where its 95% interval excludes 0.
+A difference's verdict is ``differs`` where its 95% interval excludes 0. What pooling buys, in
+the simulation: province shares with intervals at any province size and 39-56% less mean
+squared error than the provinces' own means; for level differences, where provinces are spread
+evenly over levels, the Welch intervals of ``plan_shares`` cover as well (95-96%).
 
 **What the model cannot identify.** With fewer than :data:`MIN_PROVINCES` provinces or fewer
 than :data:`MIN_PLANS` plans the between-province variance is not estimable: every row is
