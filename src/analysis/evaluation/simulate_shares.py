@@ -123,7 +123,7 @@ class Model:
                ) -> dict[str, object]:
         """One simulated corpus: documents, clause lengths, plan and true clause codes."""
         level = rng.choice(len(LEVELS), size=n_plans, p=LEVEL_PROBS)
-        province = rng.integers(0, N_PROVINCES, n_plans)
+        province = rng.integers(0, len(self.province_effect), n_plans)
         eta = (self.alpha + self.level_effect[level] + self.province_effect[province]
                + rng.normal(0, SIGMA_PLAN, (n_plans, len(self.labels))))
         phi = rng.gamma(CONCENTRATION * _softmax(eta))
