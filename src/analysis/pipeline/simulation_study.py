@@ -42,6 +42,7 @@ SEED = 0
 #: (study, module): each module has ``simulation_table(seed=..., ...)``.
 STUDIES = (
     ("domain shares", "analysis.evaluation.simulate_shares"),
+    ("multilevel shares", "analysis.evaluation.simulate_pooling"),
     ("reuse", "analysis.evaluation.simulate_reuse"),
     ("keyness", "analysis.text.keyness_simulation"),
     ("topic prevalence", "analysis.topics.composition"),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.text import coding as domains, keyness as vocab, regional_checks as checks, reuse
 from analysis.text import keyness_resampling as kr, misclassification, phases
-from analysis.text import plan_shares as plan_level, similarity
+from analysis.text import multilevel_shares as multilevel, plan_shares as plan_level, similarity
 from analysis.core.io import read_csv
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
@@ -240,7 +240,8 @@ REUSE_SHARES = TableSchema(
 SCHEMAS = [CLAUSE_DOMAINS, CLAUSE_INSTRUMENTS, DOMAIN_SHARES, INSTRUMENT_SHARES,
            GROUP_SHARES, SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY,
            DOC_SIMILARITY, REUSE, REUSE_SHARES, reuse.REUSE_ATTRIBUTION,
-           phases.INSTRUMENT_PHASE, phases.INSTRUMENT_PHASE_PLANS] + checks.SCHEMAS
+           multilevel.MULTILEVEL_SHARES, phases.INSTRUMENT_PHASE,
+           phases.INSTRUMENT_PHASE_PLANS] + checks.SCHEMAS
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -293,6 +294,8 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     # about their level or province.
     out["group_shares"], out["share_differences"] = plan_level.shares_tables(
         shares, documents, validation)
+    # Partial pooling across provinces: plans of one province are not independent draws.
+    out["multilevel_shares"] = multilevel.multilevel_tables(shares, documents)
 
     compact = prepared.assign(text=prepared["content"].str.replace(r"\s+", "", regex=True))
     tokens = tokenise_clauses(compact, folder=cache)["tokens"]
