@@ -23,9 +23,11 @@ from analysis.extract.target_schemas import TARGETS
 _CHAPTER_ONLY = re.compile(r"^第[一二三四五六七八九十百\d]{1,3}[章部篇编](?:分)?$")
 
 
-def _clause_contexts(clauses: pd.DataFrame) -> dict[str, bool]:
-    """clause_id → True when the clause or an ancestor is a background section."""
+def _clause_contexts(clauses: pd.DataFrame, section: re.Pattern | None = None) -> dict[str, bool]:
+    """clause_id → True when the clause or an ancestor is a background section (or a section
+    whose heading matches ``section``: goals sections with ``Cues.target_section``)."""
     cues = load_cues()
+    section = section if section is not None else cues.past_section
     by_id = clauses.set_index("clause_id")
     own: dict[str, bool] = {}
     for cid, heading, text in zip(clauses["clause_id"], clauses["heading"], clauses["text"]):
@@ -38,7 +40,7 @@ def _clause_contexts(clauses: pd.DataFrame) -> dict[str, bool]:
             # 第一章 alone on its line: the chapter's name is on the next one.
             if len(lines) > 1 and _CHAPTER_ONLY.match(lines[0].strip()):
                 lead += " " + lines[1][:40]
-        own[cid] = bool(cues.past_section.search(lead)) if lead.strip() else False
+        own[cid] = bool(section.search(lead)) if lead.strip() else False
     result: dict[str, bool] = {}
     for cid in clauses["clause_id"]:
         flag, cur, depth = False, cid, 0
@@ -124,6 +126,7 @@ def extract_targets(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
         return pd.DataFrame(columns=TARGETS.column_names)  # a document without clauses
     year_by_doc = {d: int(y) for d, y in zip(documents["doc_id"], documents["year_start"])}
     past_sections = _clause_contexts(clauses)
+    target_sections = _clause_contexts(clauses, load_cues().target_section)
     records, keys = [], []
     ordered = clauses.assign(_order=range(len(clauses))).sort_values(
         ["doc_id", "char_start", "_order"], kind="mergesort")
@@ -134,7 +137,8 @@ def extract_targets(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
             continue
         for a, b in pieces.get(rec.clause_id, [(0, len(text))]):
             for row in _read_clause(text[a:b], rec.clause_id, year_by_doc[rec.doc_id],
-                                   past_sections.get(rec.clause_id, False)):
+                                   past_sections.get(rec.clause_id, False),
+                                   target_sections.get(rec.clause_id, False)):
                 records.append({
                     "doc_id": rec.doc_id, "clause_id": rec.clause_id, "span": row.span,
                     "indicator": row.indicator or None,

@@ -1,0 +1,153 @@
+"""Commitment or situation: the grammatical frame a quantity stands in.
+
+Plans mix goals with descriptions of the present (幅员面积6429平方公里, 全市共有企业8868家),
+reports of events (共发生事故87起) and statistics cited as context (据统计). The past-tense cues
+of :mod:`analysis.extract.qualifiers` catch reports about the past; this module reads the
+frame of the sentence around a number that carries no past cue:
+
+* a **commitment frame** makes it a goal: a modal or bound word before it in its sentence
+  (确保, 力争, 要, 将, 不超过, 控制在, 每年至少), an upper bound after the unit (以内, 以下), a
+  deadline that commits (到2025年, 6月底前, 年内, or a year after the plan's first), or a goals or
+  tasks section (主要目标, 重点任务) around it;
+* a **situation frame** makes it a fact when no commitment frame holds: its segment describes
+  the present or reports events (幅员, 总人口, 共有, 下辖, 发生, 造成, 年平均), its sentence
+  opens as a description (地处, 位于, 据统计), or it continues a list of facts in the same
+  sentence without an action verb of its own (…共有企业8868家，其中…企业578户，重点企业108户).
+
+A number in neither frame keeps the reading it had (a target), so recall on plain commitments
+(新建35个站, 覆盖率达到100%) does not depend on these lists. The words live in
+``data/target_cues.csv`` (``commit``, ``situation``, ``target_section``, ``firm_deadline``).
+
+:func:`unwrap` removes the line breaks of hard-wrapped text (PDF extractions, flattened pages)
+inside a sentence, so that a cue or number split across a line (同比下\\n降3%) is read whole; it
+returns the map back to the original offsets so that spans stay verbatim.
+
+Written by hand: the frames are a reading of Chinese plan prose that no library offers (general
+part-of-speech taggers such as jieba tag 率 and 期 as verbs, which breaks a noun/verb test).
+"""
+from __future__ import annotations
+
+import re
+
+from analysis.extract.cues import load_cues
+
+#: Characters that end a line of prose for good: a line ending in one of these is not wrapped.
+_LINE_FINAL = "。；！？：;!?:"
+#: A line that opens an item or heading is never glued to the line before it.
+_ITEM_START = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|——|—|-|第[一二三四五"
+                         r"六七八九十百\d]{1,3}[章节条部篇]|[●•■◆▲★·]|附件)")
+#: Shortest line (characters, blanks stripped) that can be a wrapped line of running text; a
+#: shorter line without final punctuation is a heading.
+_WRAP_MIN = 16
+
+
+def unwrap(text: str) -> tuple[str, list[int]]:
+    """``text`` with line breaks inside sentences removed, and the offset map back.
+
+    A line break is removed (with the blanks around it) when the line before it is at least
+    ``_WRAP_MIN`` characters of running text, does not end a sentence or a label (。；：) and the
+    next line does not open an item or heading (一、, （二）, 1., ——, 第三章); a line that
+    opens an item and holds no comma or full stop is a heading and is kept.
+
+    Returns
+    -------
+    view : str
+        The unwrapped text.
+    index : list of int
+        ``index[i]`` is the offset in ``text`` of ``view[i]``; one extra entry maps
+        ``len(view)`` to ``len(text)``.
+    """
+    if "\n" not in text:
+        return text, list(range(len(text) + 1))
+    drop = [False] * len(text)
+    lines = text.split("\n")
+    pos = 0
+    logical = ""
+    for k, line in enumerate(lines[:-1]):
+        end = pos + len(line)
+        logical = (logical + line.strip()) if logical else line.strip()
+        following = lines[k + 1]
+        heading = _ITEM_START.match(logical) and not re.search("[，,；;。]", logical)
+        glue = (len(logical) >= _WRAP_MIN and logical[-1] not in _LINE_FINAL and not heading
+                and following.strip() != "" and not _ITEM_START.match(following)
+                and re.match(r"[\u4e00-\u9fff\d]", following.strip()) is not None)
+        if glue:
+            a = end
+            while a > pos and text[a - 1] in " \t\u3000":
+                a -= 1
+            b = end + 1
+            while b < len(text) and text[b] in " \t\u3000":
+                b += 1
+            for i in range(a, b):
+                drop[i] = True
+        else:
+            logical = ""
+        pos = end + 1
+    index = [i for i in range(len(text)) if not drop[i]]
+    view = "".join(text[i] for i in index)
+    return view, index + [len(text)]
+
+
+def firm(deadline: str, year_start: int) -> bool:
+    """Whether a deadline as written commits (到2025年, 6月底前, 年内, a year after the plan's
+    first) rather than only dates a report (全年, 上半年, the plan's own first year)."""
+    if not deadline:
+        return False
+    if load_cues().firm_deadline.search(deadline):
+        return True
+    year = re.search(r"(?:19|20)\d{2}", deadline)
+    return bool(year) and int(year.group(0)) > year_start
+
+
+def commits(sentence_prefix: str, own: str, post_bound: bool, deadline: str,
+            year_start: int, target_context: bool) -> bool:
+    """Whether a quantity stands in a commitment frame.
+
+    Parameters
+    ----------
+    sentence_prefix : str
+        Its sentence up to the number.
+    own : str
+        The number, its unit and what it counts.
+    post_bound : bool
+        An upper bound follows the unit (以内, 以下, 2小时内).
+    deadline : str
+        The deadline read for it (:func:`analysis.extract.qualifiers._deadline`).
+    year_start : int
+        First year of the plan.
+    target_context : bool
+        It lies in a goals or tasks section.
+    """
+    return (target_context or post_bound or firm(deadline, year_start)
+            or bool(load_cues().commit.search(sentence_prefix + own)))
+
+
+def situated(sentence_prefix: str, segment: str, own: str) -> bool:
+    """Whether a quantity stands in a situation frame: its own segment (``segment``, since the
+    last comma, and ``own``, the number with what it counts) describes the present or reports
+    events (总人口, 共有, 共发生), or its sentence opens as a description (地处, 据统计)."""
+    cues = load_cues()
+    return bool(cues.situation.search(segment + own)
+                or cues.situation_sentence.search(sentence_prefix))
+
+
+def continues_facts(segment: str) -> bool:
+    """Whether a quantity after a fact of the same sentence continues its list of facts: no
+    action verb introduces it (重点企业108户, 森林覆盖率达68%, 其中…; not 新建155个)."""
+    return not load_cues().action_verb.search(segment)
+
+
+def heading_state(text: str, pos: int, heading_line: re.Pattern) -> str:
+    """``"past"``, ``"target"`` or ``""``: what the last heading-like line before ``pos``
+    names (a background section such as 发展现状, or a goals section such as 主要目标).
+
+    Flattened pages keep a section's heading inside the text of one clause.
+    """
+    cues = load_cues()
+    state = ""
+    for line in text[:pos].split("\n")[:-1]:
+        line = line.strip()
+        if heading_line.match(line):
+            state = ("past" if cues.past_section.search(line)
+                     else "target" if cues.target_section.search(line) else "")
+    return state

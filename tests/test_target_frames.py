@@ -1,0 +1,81 @@
+"""Commitment and situation frames of target extraction (analysis.extract.frames), on clauses
+of the real plan pages of tests/corpus and tests/corpus_test2 (both seen by the developers):
+descriptions of the present, event reports and lists of facts are facts; a commitment frame
+keeps a goal a goal; a line break inside a sentence does not split a cue."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.extract.extraction import extract_targets, targets_from_text
+from analysis.extract.frames import unwrap
+
+
+def _kinds(text: str, year_start: int = 2021) -> list[tuple[float, str]]:
+    rows = targets_from_text(text, year_start=year_start)
+    return list(zip(rows["value"], rows["kind"]))
+
+
+def test_a_description_of_the_place_is_facts():
+    # corpus_test2 q023, the opening of a 十四五 plan without any heading.
+    text = ("蛟河市地处吉林省东部、长白山西麓、松花湖畔,位于长吉图开发开放先导区中间节点,"
+            "幅员面积6429平方公里,总人口44万,耕地面积11.3万公顷,森林覆盖率达68%。")
+    kinds = _kinds(text)
+    assert [v for v, _ in kinds] == [6429.0, 44.0, 11.3, 68.0]
+    assert {k for _, k in kinds} == {"fact"}
+
+
+def test_a_count_and_its_breakdown_are_facts():
+    text = ("蛟河市共有固定场所生产经营单位8868家,其中行管部门负责监管企业578户,"
+            "重点企业108户(含煤矿企业4户、非煤矿山企业11户、危险化学品企业48户)。")
+    kinds = _kinds(text)
+    assert len(kinds) == 6 and {k for _, k in kinds} == {"fact"}
+
+
+def test_an_event_report_is_facts_without_a_year():
+    # p004, without the 十四五时期 that dates it: the event frame alone decides.
+    assert {k for _, k in _kinds("全区共发生生产安全事故87起,死亡55人,未发生重特大事故。")} \
+        == {"fact"}
+
+
+def test_an_action_verb_ends_a_list_of_facts():
+    # Lishui seed plan: 823 existing sites (a fact), 155 new ones (a goal), one sentence.
+    text = ("推进避灾安置场所提质扩面，加强823个现有规范化避灾安置场所生活物资和应急物资配备，"
+            "新建155个规范化避灾安置场所。")
+    assert _kinds(text) == [(823.0, "fact"), (155.0, "target")]
+
+
+def test_a_commitment_frame_outweighs_a_situation_frame():
+    # 造成 reports damage, but 控制在…以内 and 到2025年 set a goal.
+    text = "到2025年，因灾造成的直接经济损失占地区生产总值比例控制在1%以内。"
+    assert _kinds(text) == [(1.0, "target")]
+    assert _kinds("全年因灾造成直接经济损失3.2亿元。") == [(3.2, "fact")]
+
+
+def test_a_goals_section_makes_a_report_frame_a_goal():
+    def table(heading):
+        clauses = pd.DataFrame([{"doc_id": "d", "clause_id": "d/1", "parent_id": None,
+                                 "level": "section", "heading": heading,
+                                 "text": "全年发生较大事故起数同比下降10%。", "char_start": 0,
+                                 "char_end": 17, "inferred": False}])
+        return extract_targets(clauses, pd.DataFrame([{"doc_id": "d", "year_start": 2024}]))
+    assert table("一、主要目标")["kind"].tolist() == ["target"]
+    assert table("一、工作情况")["kind"].tolist() == ["fact"]
+
+
+def test_a_cue_split_across_a_wrapped_line_is_read_whole():
+    # corpus_test2 q030, a PDF extraction wrapped every ~26 characters.
+    text = ("强化党政履职,严格监管执法,压实主体责任,深化专项\n整治,加强应急准备,构建大安全大应急框架,"
+            "以新安全\n格局保障新发展格局。全年生产安全事故死亡人数同比下\n降3%,严控一般事故。")
+    rows = targets_from_text(text, year_start=2023)
+    assert rows["kind"].tolist() == ["target"]
+    assert rows["comparator"].tolist() == ["decline_by"]
+    assert rows["span"].iloc[0].endswith("同比下\n降3%")  # spans stay verbatim
+    assert text[rows["char_start"].iloc[0]:rows["char_end"].iloc[0]] == rows["span"].iloc[0]
+
+
+def test_unwrap_keeps_headings_and_items_on_their_lines():
+    text = "一、主要目标\n到2025年，全市事故起数和死亡人数持续下降，较大事故得到\n有效遏制。\n（一）安全生产"
+    view, index = unwrap(text)
+    assert view == "一、主要目标\n到2025年，全市事故起数和死亡人数持续下降，较大事故得到有效遏制。\n（一）安全生产"
+    assert all(text[index[i]] == ch for i, ch in enumerate(view))
+    assert index[-1] == len(text)
