@@ -8,6 +8,7 @@ import pandas as pd
 
 from analysis.extract.extraction import extract_targets, targets_from_text
 from analysis.extract.frames import unwrap
+from analysis.structure.clauses import clause_table
 
 
 def _kinds(text: str, year_start: int = 2021) -> list[tuple[float, str]]:
@@ -79,3 +80,29 @@ def test_unwrap_keeps_headings_and_items_on_their_lines():
     assert view == "一、主要目标\n到2025年，全市事故起数和死亡人数持续下降，较大事故得到有效遏制。\n（一）安全生产"
     assert all(text[index[i]] == ch for i, ch in enumerate(view))
     assert index[-1] == len(text)
+
+
+def test_a_heading_naming_a_past_year_makes_a_review():
+    # A work-points page: last year's results under a heading that only names last year,
+    # structured as the build does it.
+    text = ("2024年全市安全生产工作要点\n一、2023年工作情况\n"
+            "（一）安全形势稳定。全市事故起数、死亡人数同比分别下降29.5%、16.7%。\n"
+            "二、2024年工作安排\n"
+            "（一）安全形势稳定。全市事故起数、死亡人数同比分别下降5%、5%。\n")
+    clauses, _ = clause_table("d", text)
+    rows = extract_targets(clauses, pd.DataFrame([{"doc_id": "d", "year_start": 2024}]))
+    assert rows["kind"].tolist() == ["fact", "fact", "target", "target"]
+
+
+def test_perfective_le_and_cited_statistics_are_facts():
+    assert _kinds("“十三五”期间，全市累计投入资金，完成了地质灾害搬迁1200户。", 2016) \
+        == [(1200.0, "fact")]
+    assert _kinds("据应急管理部统计，全国约70%以上的城市分布在灾害严重地区。") == [(70.0, "fact")]
+    # 为了 is not perfective.
+    assert _kinds("为了提升救援能力，新建应急救援队伍5支。") == [(5.0, "target")]
+
+
+def test_a_round_the_clock_duty_is_not_a_quantity():
+    # p002: 24小时值班制度 names a duty system (the gold does not count it).
+    assert targets_from_text("各地各部门要严格落实24小时值班制度和领导带班制度。").empty
+    assert _kinds("接到报警后2小时内到达现场。") == [(2.0, "target")]

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 from analysis.extract.cues import load_cues
-from analysis.extract.frames import commits, continues_facts, heading_state, situated, unwrap
+from analysis.extract.frames import (HEADING_LINE, commits, continues_facts, heading_state,
+                                     situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
                                       _next_boundary, _pre_cues, find_numbers)
 from analysis.extract.qualifiers import _baseline, _comparator, _deadline, _past_in_sentence
@@ -37,11 +38,6 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
         pos = max(pos, b)
     keep.append(text[pos:])
     return "".join(keep)
-
-
-#: A line that reads as a heading (short, no sentence punctuation): flattened pages keep a
-#: section's heading (1.1建设现状, 一、“十二五”主要成就) inside the text of one clause.
-_HEADING_LINE = re.compile(r"^[^。；;，,：:！？!?]{2,30}$")
 
 
 def _skip_heading(text: str, left: int, limit: int) -> int:
@@ -213,7 +209,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         obj, span_end = _object(text, hit, stop, next_in_segment)
 
         local_piece = pre + text[hit.start:span_end]
-        heading = heading_state(text, hit.start, _HEADING_LINE)
+        heading = heading_state(text, hit.start, year_start)
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
         if not past and not commits(sentence_prefix, text[hit.start:span_end],

@@ -30,6 +30,13 @@ from __future__ import annotations
 import re
 
 from analysis.extract.cues import load_cues
+from analysis.extract.qualifiers import _YEAR, _five_year_plan_end
+
+#: A line that reads as a heading (short, no sentence punctuation): flattened pages keep a
+#: section's heading (1.1建设现状, 一、“十二五”主要成就) inside the text of one clause.
+HEADING_LINE = re.compile(r"^[^。；;，,：:！？!?]{2,30}$")
+#: A five-year-plan label in a heading (“十三五”, 十三五时期).
+_FYP_HEAD = re.compile(r"([一二三四五六七八九十]{1,3})五(?:[”\"]|\s*(?:期间|时期|以来|规划期))")
 
 #: Characters that end a line of prose for good: a line ending in one of these is not wrapped.
 _LINE_FINAL = "。；！？：;!?:"
@@ -137,9 +144,19 @@ def continues_facts(segment: str) -> bool:
     return not load_cues().action_verb.search(segment)
 
 
-def heading_state(text: str, pos: int, heading_line: re.Pattern) -> str:
+def dates_the_past(line: str, year_start: int) -> bool:
+    """Whether a heading names periods and all of them lie before the plan (2023年工作情况 in
+    a 2024 plan, “十三五”安全生产 in a 十四五 plan)."""
+    ends = [int(m.group(2) or m.group(1)) for m in _YEAR.finditer(line)]
+    ends += [e for e in (_five_year_plan_end(m.group(1)) for m in _FYP_HEAD.finditer(line))
+             if e is not None]
+    return bool(ends) and max(ends) < year_start
+
+
+def heading_state(text: str, pos: int, year_start: int) -> str:
     """``"past"``, ``"target"`` or ``""``: what the last heading-like line before ``pos``
-    names (a background section such as 发展现状, or a goals section such as 主要目标).
+    names (a background section such as 发展现状 or a past period such as 2023年工作, or a
+    goals section such as 主要目标).
 
     Flattened pages keep a section's heading inside the text of one clause.
     """
@@ -147,7 +164,7 @@ def heading_state(text: str, pos: int, heading_line: re.Pattern) -> str:
     state = ""
     for line in text[:pos].split("\n")[:-1]:
         line = line.strip()
-        if heading_line.match(line):
-            state = ("past" if cues.past_section.search(line)
-                     else "target" if cues.target_section.search(line) else "")
+        if HEADING_LINE.match(line):
+            past = cues.past_section.search(line) or dates_the_past(line, year_start)
+            state = "past" if past else "target" if cues.target_section.search(line) else ""
     return state
