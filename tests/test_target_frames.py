@@ -106,3 +106,14 @@ def test_a_round_the_clock_duty_is_not_a_quantity():
     # p002: 24小时值班制度 names a duty system (the gold does not count it).
     assert targets_from_text("各地各部门要严格落实24小时值班制度和领导带班制度。").empty
     assert _kinds("接到报警后2小时内到达现场。") == [(2.0, "target")]
+
+
+def test_a_change_on_last_year_without_a_goal_frame_is_a_result():
+    # The example: a year's results written without the year.
+    text = "全市安全生产形势持续稳定向好，事故起数、死亡人数同比分别下降29.5%、16.7%。"
+    assert {k for _, k in _kinds(text, 2024)} == {"fact"}
+    assert _kinds("上半年，全市事故起数同比下降18.2%。", 2024) == [(18.2, "fact")]
+    # A goal on last year names its year or stands in a goals frame.
+    assert {k for _, k in _kinds("力争全年事故起数同比下降10%，死亡人数同比下降8%。", 2024)} \
+        == {"target"}
+    assert _kinds("全年生产安全事故死亡人数同比下降3%。", 2024) == [(3.0, "target")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from analysis.extract.cues import load_cues
 from analysis.extract.frames import (HEADING_LINE, commits, continues_facts, heading_state,
-                                     situated, unwrap)
+                                     reports_last_year, situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
                                       _next_boundary, _pre_cues, find_numbers)
 from analysis.extract.qualifiers import _baseline, _comparator, _deadline, _past_in_sentence
@@ -202,7 +202,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
                 and (prev.comparator in (">=", "<=") or not pre.strip()):
             # 不少于30人、10人 / 下降10%和8%: the cue before the list covers every member.
             comparator, from_pre = prev.comparator, True
-        baseline, _, baseline_spans = _baseline(
+        baseline, baseline_hint, baseline_spans = _baseline(
             pre, sentence_prefix, comparator in ("decline_by", "increase_by"))
         deadline = _deadline(sentence_prefix, year_start,
                              text[_last_boundary(text, hit.start, "。！？!?\n"):hit.start])
@@ -215,12 +215,12 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         if not past and not commits(sentence_prefix, text[hit.start:span_end],
                                     comparator == "<=" and not from_pre, deadline, year_start,
                                     target_section or heading == "target"):
-            # No commitment frame: a description, an event report, or the next item of a list
-            # of facts in the same sentence, is a fact.
+            # No commitment frame: a description, an event report, the next item of a list of
+            # facts in the same sentence, or a change on last year without a period, is a fact.
             segment = text[hard:hit.start]
             past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
                 prev is not None and prev.kind == "fact" and prev.local_end > sentence_start
-                and continues_facts(segment))
+                and continues_facts(segment)) or reports_last_year(baseline_hint, deadline)
         kind = "fact" if past else "target"
 
         # Indicator: words before the number without cues, plus what is counted after it.

@@ -56,6 +56,7 @@ class Cues:
     situation_sentence: re.Pattern
     target_section: re.Pattern
     firm_deadline: re.Pattern
+    report_period: re.Pattern
     cn_verb: re.Pattern
     action_verb: re.Pattern
     cn_frequency: re.Pattern
@@ -117,6 +118,7 @@ def load_cues() -> Cues:
         situation_sentence=re.compile(joined("situation_sentence")),
         target_section=re.compile(joined("target_section")),
         firm_deadline=re.compile(joined("firm_deadline")),
+        report_period=re.compile(joined("report_period")),
         cn_verb=re.compile(joined("cn_verb") + r"\s*$"),
         action_verb=re.compile(joined("cn_verb")),
         cn_frequency=re.compile(joined("cn_frequency")),

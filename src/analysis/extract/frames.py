@@ -9,6 +9,8 @@ frame of the sentence around a number that carries no past cue:
   (确保, 力争, 要, 将, 不超过, 控制在, 每年至少), an upper bound after the unit (以内, 以下), a
   deadline that commits (到2025年, 6月底前, 年内, or a year after the plan's first), or a goals or
   tasks section (主要目标, 重点任务) around it;
+* a change on the previous year (同比, 较上年) with no commitment frame and no period other
+  than a past part of the year (上半年) is a year's result, a fact;
 * a **situation frame** makes it a fact when no commitment frame holds: its segment describes
   the present or reports events (幅员, 总人口, 共有, 下辖, 发生, 造成, 年平均), its sentence
   opens as a description (地处, 位于, 据统计), or it continues a list of facts in the same
@@ -151,6 +153,15 @@ def dates_the_past(line: str, year_start: int) -> bool:
     ends += [e for e in (_five_year_plan_end(m.group(1)) for m in _FYP_HEAD.finditer(line))
              if e is not None]
     return bool(ends) and max(ends) < year_start
+
+
+def reports_last_year(baseline_hint: str, deadline: str) -> bool:
+    """Whether a change on the previous year (同比, 较上年) without a commitment frame reads as
+    a year's result: no period is set for it, or only a past part of the year (上半年). A
+    goal on last year names its year (全年…同比下降3%) or stands in a goals frame."""
+    if baseline_hint != "previous_year":
+        return False
+    return not deadline or bool(load_cues().report_period.fullmatch(deadline))
 
 
 def heading_state(text: str, pos: int, year_start: int) -> str:
