@@ -117,3 +117,14 @@ def test_a_change_on_last_year_without_a_goal_frame_is_a_result():
     assert {k for _, k in _kinds("力争全年事故起数同比下降10%，死亡人数同比下降8%。", 2024)} \
         == {"target"}
     assert _kinds("全年生产安全事故死亡人数同比下降3%。", 2024) == [(3.0, "target")]
+
+
+def test_a_rate_split_across_a_wrapped_line_is_found():
+    # The comparator of a unit-less rate split by a PDF wrap (控制\n在, 下\n降至) used to hide
+    # the rate; the old reader found neither.
+    text = ("全年亿元GDP生产安全事故死亡率下\n降至0.025以下，全县道路交通万车死亡率控制\n"
+            "在1.8以内，各乡镇应急队伍建成率达到100%。")
+    rows = targets_from_text(text, year_start=2024)
+    assert rows["value"].tolist() == [0.025, 1.8, 100.0]
+    assert rows["comparator"].tolist() == ["<=", "<=", ">="]
+    assert set(rows["kind"]) == {"target"}
