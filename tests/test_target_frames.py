@@ -128,3 +128,24 @@ def test_a_rate_split_across_a_wrapped_line_is_found():
     assert rows["value"].tolist() == [0.025, 1.8, 100.0]
     assert rows["comparator"].tolist() == ["<=", "<=", ">="]
     assert set(rows["kind"]) == {"target"}
+
+
+def test_a_change_from_an_older_base_period_is_a_review():
+    # A 十三五 review inside a 十四五 plan compares with the end of 十二五.
+    assert {k for _, k in _kinds("全市事故起数、死亡人数较“十二五”末分别下降45%和38%。")} \
+        == {"fact"}
+    # A goal is measured from the plan's own base year.
+    assert _kinds("到2025年，全市事故死亡人数较“十三五”末下降15%。") == [(15.0, "target")]
+    assert _kinds("全市事故死亡人数较2020年下降15%。") == [(15.0, "target")]
+
+
+def test_more_description_frames():
+    assert _kinds("五年来，全市投入防灾减灾资金12亿元。") == [(12.0, "fact")]
+    assert _kinds("去年全市接处警3.2万起。", 2024) == [(3.2, "fact")]
+    assert {k for _, k in _kinds("全市森林覆盖率为65.2%，城市建成区绿地率38%。")} == {"fact"}
+    assert {k for _, k in _kinds("全市拥有各类应急救援队伍356支、队员1.2万人。")} == {"fact"}
+    assert _kinds("全市有各类灾害信息员3157人。") == [(3157.0, "fact")]
+    # q022: the comment period of a draft is not a goal.
+    assert _kinds("公示期30天。") == [(30.0, "fact")]
+    # 每万人拥有 under a deadline remains a goal.
+    assert _kinds("到2025年，每万人拥有综合性消防救援人员达到8人。") == [(8.0, "target")]

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 from analysis.extract.cues import load_cues
-from analysis.extract.frames import (HEADING_LINE, commits, continues_facts, heading_state,
-                                     reports_last_year, situated, unwrap)
+from analysis.extract.frames import (HEADING_LINE, commits, compares_past_periods,
+                                     continues_facts, heading_state, reports_last_year,
+                                     situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
                                       _next_boundary, _pre_cues, find_numbers)
 from analysis.extract.qualifiers import _baseline, _comparator, _deadline, _past_in_sentence
@@ -220,7 +221,8 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
             segment = text[hard:hit.start]
             past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
                 prev is not None and prev.kind == "fact" and prev.local_end > sentence_start
-                and continues_facts(segment)) or reports_last_year(baseline_hint, deadline)
+                and continues_facts(segment)) or reports_last_year(baseline_hint, deadline) \
+                or compares_past_periods(sentence_prefix, year_start)
         kind = "fact" if past else "target"
 
         # Indicator: words before the number without cues, plus what is counted after it.

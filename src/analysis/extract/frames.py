@@ -10,7 +10,9 @@ frame of the sentence around a number that carries no past cue:
   deadline that commits (到2025年, 6月底前, 年内, or a year after the plan's first), or a goals or
   tasks section (主要目标, 重点任务) around it;
 * a change on the previous year (同比, 较上年) with no commitment frame and no period other
-  than a past part of the year (上半年) is a year's result, a fact;
+  than a past part of the year (上半年) is a year's result, a fact; so is a change measured
+  from a base period that ended before the year preceding the plan (较“十二五”末 in a 十四五
+  plan);
 * a **situation frame** makes it a fact when no commitment frame holds: its segment describes
   the present or reports events (幅员, 总人口, 共有, 下辖, 发生, 造成, 年平均), its sentence
   opens as a description (地处, 位于, 据统计), or it continues a list of facts in the same
@@ -38,6 +40,9 @@ from analysis.extract.qualifiers import _YEAR, _five_year_plan_end
 #: section's heading (1.1建设现状, 一、“十二五”主要成就) inside the text of one clause.
 HEADING_LINE = re.compile(r"^[^。；;，,：:！？!?]{2,30}$")
 #: A five-year-plan label in a heading (“十三五”, 十三五时期).
+#: A comparison with a base period: 较2015年, 比“十二五”期末, 与十二五末相比.
+_BASE = re.compile(r"(?:较|比|与)\s*(?:((?:19|20)\d{2})\s*年|“?([一二三四五六七八九十]{1,3})五[”\"]?\s*"
+                   r"(?:期末|末|时期|期间))")
 _FYP_HEAD = re.compile(r"([一二三四五六七八九十]{1,3})五(?:[”\"]|\s*(?:期间|时期|以来|规划期))")
 
 #: Characters that end a line of prose for good: a line ending in one of these is not wrapped.
@@ -162,6 +167,17 @@ def reports_last_year(baseline_hint: str, deadline: str) -> bool:
     if baseline_hint != "previous_year":
         return False
     return not deadline or bool(load_cues().report_period.fullmatch(deadline))
+
+
+def compares_past_periods(sentence_prefix: str, year_start: int) -> bool:
+    """Whether the change is measured from a base period that ended before the year preceding
+    the plan (较2015年 or 比“十二五”末 in a 2021 plan): a goal is measured from the plan's own
+    base year, so this is a retrospective comparison, as in a 十三五 review."""
+    for m in _BASE.finditer(sentence_prefix):
+        end = int(m.group(1)) if m.group(1) else _five_year_plan_end(m.group(2))
+        if end is not None and end < year_start - 1:
+            return True
+    return False
 
 
 def heading_state(text: str, pos: int, year_start: int) -> str:
