@@ -149,3 +149,11 @@ def test_more_description_frames():
     assert _kinds("公示期30天。") == [(30.0, "fact")]
     # 每万人拥有 under a deadline remains a goal.
     assert _kinds("到2025年，每万人拥有综合性消防救援人员达到8人。") == [(8.0, "target")]
+
+
+def test_bounds_are_goal_frames():
+    # Goals give bounds, reports give the figure: 下降5%以上 is a goal even with 同比 and no
+    # period; a rate below a bound stays a goal after 年均.
+    assert _kinds("事故起数、死亡人数同比下降5%以上，遏制较大事故发生。", 2024) == [(5.0, "target")]
+    assert _kinds("年均每十万人口因灾死亡率低于1。") == [(1.0, "target")]
+    assert _kinds("每个县（市、区）建有1个综合性应急物资储备库。") == [(1.0, "target")]

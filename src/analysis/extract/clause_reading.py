@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from analysis.extract.cues import load_cues
-from analysis.extract.frames import (HEADING_LINE, commits, compares_past_periods,
+from analysis.extract.frames import (HEADING_LINE, bound_after, commits, compares_past_periods,
                                      continues_facts, heading_state, reports_last_year,
                                      situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
@@ -214,7 +214,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
         if not past and not commits(sentence_prefix, text[hit.start:span_end],
-                                    comparator == "<=" and not from_pre, deadline, year_start,
+                                    bound_after(post), deadline, year_start,
                                     target_section or heading == "target"):
             # No commitment frame: a description, an event report, the next item of a list of
             # facts in the same sentence, or a change on last year without a period, is a fact.

@@ -6,7 +6,7 @@ of :mod:`analysis.extract.qualifiers` catch reports about the past; this module 
 frame of the sentence around a number that carries no past cue:
 
 * a **commitment frame** makes it a goal: a modal or bound word before it in its sentence
-  (确保, 力争, 要, 将, 不超过, 控制在, 每年至少), an upper bound after the unit (以内, 以下), a
+  (确保, 力争, 要, 将, 不超过, 控制在, 低于, 每个), a bound after the unit (以内, 以上), a
   deadline that commits (到2025年, 6月底前, 年内, or a year after the plan's first), or a goals or
   tasks section (主要目标, 重点任务) around it;
 * a change on the previous year (同比, 较上年) with no commitment frame and no period other
@@ -102,6 +102,17 @@ def unwrap(text: str) -> tuple[str, list[int]]:
     return view, index + [len(text)]
 
 
+def bound_after(post: str) -> bool:
+    """Whether a bound follows the unit (以内, 以下, 以上, 2小时内): goals are bounds, while
+    reports give the figure itself (下降5%以上 against 下降29.5%). A bound that qualifies a
+    noun (70%以上的城市) describes, it does not commit."""
+    for pattern, value in load_cues().comparator_post:
+        m = pattern.match(post)
+        if m and value in (">=", "<="):
+            return not post[m.end():].lstrip().startswith("的")
+    return False
+
+
 def firm(deadline: str, year_start: int) -> bool:
     """Whether a deadline as written commits (到2025年, 6月底前, 年内, a year after the plan's
     first) rather than only dates a report (全年, 上半年, the plan's own first year)."""
@@ -124,7 +135,7 @@ def commits(sentence_prefix: str, own: str, post_bound: bool, deadline: str,
     own : str
         The number, its unit and what it counts.
     post_bound : bool
-        An upper bound follows the unit (以内, 以下, 2小时内).
+        A bound follows the unit (:func:`bound_after`).
     deadline : str
         The deadline read for it (:func:`analysis.extract.qualifiers._deadline`).
     year_start : int
