@@ -80,6 +80,9 @@ def test_unwrap_keeps_headings_and_items_on_their_lines():
     assert view == "一、主要目标\n到2025年，全市事故起数和死亡人数持续下降，较大事故得到有效遏制。\n（一）安全生产"
     assert all(text[index[i]] == ch for i, ch in enumerate(view))
     assert index[-1] == len(text)
+    # Rows of a flattened indicator table stay apart (cells, a figure at the end).
+    table = "亿元GDP生产安全事故死亡率（%）  0.05  0.03\n道路交通万车死亡率下降幅度达到15%\n"
+    assert unwrap(table)[0] == table
 
 
 def test_a_heading_naming_a_past_year_makes_a_review():

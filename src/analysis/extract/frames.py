@@ -45,8 +45,9 @@ _BASE = re.compile(r"(?:较|比|与)\s*(?:((?:19|20)\d{2})\s*年|“?([一二三
                    r"(?:期末|末|时期|期间))")
 _FYP_HEAD = re.compile(r"([一二三四五六七八九十]{1,3})五(?:[”\"]|\s*(?:期间|时期|以来|规划期))")
 
-#: Characters that end a line of prose for good: a line ending in one of these is not wrapped.
-_LINE_FINAL = "。；！？：;!?:"
+#: A wrapped line ends inside a sentence: on a Chinese character or a mid-sentence mark, not
+#: on 。；： (the end of a sentence or label) nor on a figure (a table cell).
+_WRAPPABLE_END = re.compile(r"[\u4e00-\u9fff、，,（(“]")
 #: A line that opens an item or heading is never glued to the line before it.
 _ITEM_START = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|——|—|-|第[一二三四五"
                          r"六七八九十百\d]{1,3}[章节条部篇]|[●•■◆▲★·]|附件)")
@@ -59,8 +60,9 @@ def unwrap(text: str) -> tuple[str, list[int]]:
     """``text`` with line breaks inside sentences removed, and the offset map back.
 
     A line break is removed (with the blanks around it) when the line before it is at least
-    ``_WRAP_MIN`` characters of running text, does not end a sentence or a label (。；：) and the
-    next line does not open an item or heading (一、, （二）, 1., ——, 第三章); a line that
+    ``_WRAP_MIN`` characters of running text ending on a Chinese character or a mid-sentence
+    mark (not 。；：, not a figure, no table cells) and the next line does not open an item or
+    heading (一、, （二）, 1., ——, 第三章); a line that
     opens an item and holds no comma or full stop is a heading and is kept.
 
     Returns
@@ -82,7 +84,10 @@ def unwrap(text: str) -> tuple[str, list[int]]:
         logical = (logical + line.strip()) if logical else line.strip()
         following = lines[k + 1]
         heading = _ITEM_START.match(logical) and not re.search("[，,；;。]", logical)
-        glue = (len(logical) >= _WRAP_MIN and logical[-1] not in _LINE_FINAL and not heading
+        # A table row (cells apart by tabs or runs of blanks, or ending in a figure) is no
+        # wrapped prose even when the next row follows without punctuation.
+        table_row = re.search(r"\t| {2,}|\u3000{2,}", line) or not _WRAPPABLE_END.match(logical[-1])
+        glue = (len(logical) >= _WRAP_MIN and not heading and not table_row
                 and following.strip() != "" and not _ITEM_START.match(following)
                 and re.match(r"[\u4e00-\u9fff\d]", following.strip()) is not None)
         if glue:
