@@ -160,3 +160,9 @@ def test_bounds_are_goal_frames():
     assert _kinds("事故起数、死亡人数同比下降5%以上，遏制较大事故发生。", 2024) == [(5.0, "target")]
     assert _kinds("年均每十万人口因灾死亡率低于1。") == [(1.0, "target")]
     assert _kinds("每个县（市、区）建有1个综合性应急物资储备库。") == [(1.0, "target")]
+
+
+def test_an_occurrence_count_named_as_an_indicator_is_no_event_report():
+    # 发生起数 names what a goal measures; 发生…起 reports events.
+    assert _kinds("一般事故发生起数下降10%。") == [(10.0, "target")]
+    assert _kinds("全年发生一般事故10起。") == [(10.0, "fact")]
