@@ -166,3 +166,14 @@ def test_an_occurrence_count_named_as_an_indicator_is_no_event_report():
     # 发生起数 names what a goal measures; 发生…起 reports events.
     assert _kinds("一般事故发生起数下降10%。") == [(10.0, "target")]
     assert _kinds("全年发生一般事故10起。") == [(10.0, "fact")]
+
+
+def test_a_tasks_section_does_not_turn_a_description_into_a_goal():
+    # A goals section makes an event frame a goal; a tasks section does not make a description
+    # of the county a goal.
+    text = ("XX县安全生产工作要点\n一、工作目标\n因灾造成的直接经济损失下降10%。\n"
+            "二、重点任务\n（一）完成普查任务。全县下辖12个乡镇，新建专职消防队12支。\n")
+    clauses, _ = clause_table("d", text)
+    rows = extract_targets(clauses, pd.DataFrame([{"doc_id": "d", "year_start": 2024}]))
+    assert list(zip(rows["value"], rows["kind"], rows["unit"])) == [
+        (10.0, "target", "%"), (12.0, "fact", "个"), (12.0, "target", "支")]

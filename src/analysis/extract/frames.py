@@ -167,13 +167,25 @@ def continues_facts(segment: str) -> bool:
     return not load_cues().action_verb.search(segment)
 
 
+def _period_ends(line: str) -> list[int]:
+    """Last years of the periods a heading names (2023年, 2021-2025年, “十三五”)."""
+    ends = [int(m.group(2) or m.group(1)) for m in _YEAR.finditer(line)]
+    return ends + [e for e in (_five_year_plan_end(m.group(1)) for m in _FYP_HEAD.finditer(line))
+                   if e is not None]
+
+
 def dates_the_past(line: str, year_start: int) -> bool:
     """Whether a heading names periods and all of them lie before the plan (2023年工作情况 in
     a 2024 plan, “十三五”安全生产 in a 十四五 plan)."""
-    ends = [int(m.group(2) or m.group(1)) for m in _YEAR.finditer(line)]
-    ends += [e for e in (_five_year_plan_end(m.group(1)) for m in _FYP_HEAD.finditer(line))
-             if e is not None]
+    ends = _period_ends(line)
     return bool(ends) and max(ends) < year_start
+
+
+def dates_the_plan(line: str, year_start: int) -> bool:
+    """Whether a heading names periods and none lies before the plan (2024年工作安排 in a 2024
+    plan, “十四五”时期主要任务 in a 2021 plan): a section of the plan's own work."""
+    ends = _period_ends(line)
+    return bool(ends) and min(ends) >= year_start
 
 
 def reports_last_year(baseline_hint: str, deadline: str) -> bool:
@@ -199,7 +211,7 @@ def compares_past_periods(sentence_prefix: str, year_start: int) -> bool:
 def heading_state(text: str, pos: int, year_start: int) -> str:
     """``"past"``, ``"target"`` or ``""``: what the last heading-like line before ``pos``
     names (a background section such as 发展现状 or a past period such as 2023年工作, or a
-    goals section such as 主要目标).
+    goals section such as 主要目标 or the plan's own period such as 2024年工作安排).
 
     Flattened pages keep a section's heading inside the text of one clause.
     """
@@ -209,5 +221,6 @@ def heading_state(text: str, pos: int, year_start: int) -> str:
         line = line.strip()
         if HEADING_LINE.match(line):
             past = cues.past_section.search(line) or dates_the_past(line, year_start)
-            state = "past" if past else "target" if cues.target_section.search(line) else ""
+            goal = cues.target_section.search(line) or dates_the_plan(line, year_start)
+            state = "past" if past else "target" if goal else ""
     return state
