@@ -177,3 +177,8 @@ def test_a_tasks_section_does_not_turn_a_description_into_a_goal():
     rows = extract_targets(clauses, pd.DataFrame([{"doc_id": "d", "year_start": 2024}]))
     assert list(zip(rows["value"], rows["kind"], rows["unit"])) == [
         (10.0, "target", "%"), (12.0, "fact", "个"), (12.0, "target", "支")]
+
+
+def test_a_bound_on_the_last_member_of_a_change_list_keeps_the_change():
+    rows = targets_from_text("全年事故起数和死亡人数同比分别下降10%、8%以上。", year_start=2024)
+    assert rows["comparator"].tolist() == ["decline_by", "decline_by"]

@@ -203,6 +203,10 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
                 and (prev.comparator in (">=", "<=") or not pre.strip()):
             # 不少于30人、10人 / 下降10%和8%: the cue before the list covers every member.
             comparator, from_pre = prev.comparator, True
+        elif comparator == ">=" and not from_pre and joined_to_prev and not pre.strip() \
+                and prev.comparator in ("decline_by", "increase_by"):
+            # 下降10%、8%以上: still a change, by at least 8% (as 下降8%以上 would read).
+            comparator, from_pre = prev.comparator, True
         baseline, baseline_hint, baseline_spans = _baseline(
             pre, sentence_prefix, comparator in ("decline_by", "increase_by"))
         deadline = _deadline(sentence_prefix, year_start,
