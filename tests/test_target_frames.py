@@ -182,3 +182,12 @@ def test_a_tasks_section_does_not_turn_a_description_into_a_goal():
 def test_a_bound_on_the_last_member_of_a_change_list_keeps_the_change():
     rows = targets_from_text("全年事故起数和死亡人数同比分别下降10%、8%以上。", year_start=2024)
     assert rows["comparator"].tolist() == ["decline_by", "decline_by"]
+
+
+def test_the_drafting_formula_describes_the_document():
+    # q020 (spaces of the PDF extraction removed): the plan's own parts are no goals.
+    text = ("根据国务院安委会全国安全生产专项整治三年行动计划，结合实际，制定山西省安全生产专项整治"
+            "三年行动计划总方案及2个专题实施方案、11个重点行业领域专项整治实施方案。")
+    assert {k for _, k in _kinds(text, 2020)} == {"fact"}
+    assert _kinds("现将应急救援队伍建设等3个方案印发给你们。") == [(3.0, "fact")]
+    assert {k for _, k in _kinds("现将有关事项通知如下：全年组织演练不少于3次。")} == {"target"}
