@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from analysis.extract.cues import load_cues
-from analysis.extract.frames import (HEADING_LINE, bound_after, commits, compares_past_periods,
+from analysis.extract.frames import (bound_after, commits, compares_past_periods,
                                      continues_facts, heading_state, reports_last_year,
                                      situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
@@ -155,7 +155,7 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool,
     past_section : bool
         True when the clause lies in a background section (every number is a fact).
     target_section : bool
-        True when the clause lies in a goals or tasks section (a commitment frame).
+        True when the clause lies in a goals section (a commitment frame).
 
     Returns
     -------
