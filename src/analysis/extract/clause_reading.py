@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 
 from analysis.extract.cues import load_cues
+from analysis.extract.frames import (bound_after, commits, compares_past_periods,
+                                     continues_facts, heading_state, reports_last_year,
+                                     situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
                                       _next_boundary, _pre_cues, find_numbers)
 from analysis.extract.qualifiers import _baseline, _comparator, _deadline, _past_in_sentence
@@ -36,23 +39,6 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
         pos = max(pos, b)
     keep.append(text[pos:])
     return "".join(keep)
-
-
-#: A line that reads as a heading (short, no sentence punctuation): flattened pages keep a
-#: section's heading (1.1建设现状, 一、“十二五”主要成就) inside the text of one clause.
-_HEADING_LINE = re.compile(r"^[^。；;，,：:！？!?]{2,30}$")
-
-
-def _past_heading_before(text: str, pos: int) -> bool:
-    """Whether the last heading-like line before ``pos`` in the clause names a background
-    section (发展现状, 主要成就): the numbers under it report the past."""
-    cues = load_cues()
-    state = False
-    for line in text[:pos].split("\n")[:-1]:
-        line = line.strip()
-        if _HEADING_LINE.match(line):
-            state = bool(cues.past_section.search(line))
-    return state
 
 
 def _skip_heading(text: str, left: int, limit: int) -> int:
@@ -151,8 +137,12 @@ class _Row:
     kind: str
 
 
-def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool) -> list[_Row]:
+def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool,
+                 target_section: bool = False) -> list[_Row]:
     """Quantities of one clause text, with comparator, deadline, baseline, kind and indicator.
+
+    The text is read with the line breaks of hard-wrapped lines removed
+    (:func:`analysis.extract.frames.unwrap`); offsets and spans refer to ``text`` itself.
 
     Parameters
     ----------
@@ -164,12 +154,28 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool)
         First year of the plan (years before it are the past).
     past_section : bool
         True when the clause lies in a background section (every number is a fact).
+    target_section : bool
+        True when the clause lies in a goals section (a commitment frame).
 
     Returns
     -------
     list of _Row
         In text order.
     """
+    view, index = unwrap(text)
+    rows = _read_view(view, clause_id, year_start, past_section, target_section)
+    for row in rows:
+        start = row.local_start
+        row.local_start = index[start]
+        row.local_end = index[row.local_end - 1] + 1 if row.local_end > start \
+            else row.local_start
+        row.span = text[row.local_start:row.local_end]
+    return rows
+
+
+def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
+               target_section: bool) -> list[_Row]:
+    """:func:`_read_clause` on the unwrapped text."""
     cues = load_cues()
     hits = find_numbers(text)
     rows: list[_Row] = []
@@ -197,16 +203,30 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool)
                 and (prev.comparator in (">=", "<=") or not pre.strip()):
             # 不少于30人、10人 / 下降10%和8%: the cue before the list covers every member.
             comparator, from_pre = prev.comparator, True
-        baseline, _, baseline_spans = _baseline(
+        elif comparator == ">=" and not from_pre and joined_to_prev and not pre.strip() \
+                and prev.comparator in ("decline_by", "increase_by"):
+            # 下降10%、8%以上: still a change, by at least 8% (as 下降8%以上 would read).
+            comparator, from_pre = prev.comparator, True
+        baseline, baseline_hint, baseline_spans = _baseline(
             pre, sentence_prefix, comparator in ("decline_by", "increase_by"))
         deadline = _deadline(sentence_prefix, year_start,
                              text[_last_boundary(text, hit.start, "。！？!?\n"):hit.start])
         obj, span_end = _object(text, hit, stop, next_in_segment)
 
         local_piece = pre + text[hit.start:span_end]
-        past = (past_section or bool(cues.past_weak.search(local_piece))
-                or _past_heading_before(text, hit.start)
+        heading = heading_state(text, hit.start, year_start)
+        past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
+        if not past and not commits(sentence_prefix, text[hit.start:span_end],
+                                    bound_after(post), deadline, year_start,
+                                    target_section or heading == "target"):
+            # No commitment frame: a description, an event report, the next item of a list of
+            # facts in the same sentence, or a change on last year without a period, is a fact.
+            segment = text[hard:hit.start]
+            past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
+                prev is not None and prev.kind == "fact" and prev.local_end > sentence_start
+                and continues_facts(segment)) or reports_last_year(baseline_hint, deadline) \
+                or compares_past_periods(sentence_prefix, year_start)
         kind = "fact" if past else "target"
 
         # Indicator: words before the number without cues, plus what is counted after it.

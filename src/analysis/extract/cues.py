@@ -3,10 +3,11 @@
 Every word list used to read quantities lives in a data file so that it can be read and
 extended without touching the code: ``data/target_units.csv`` (units, longest match wins, and
 which units a Chinese numeral may carry), ``data/target_cues.csv`` (comparator, deadline,
-baseline, past-tense and section cues, words that make a quoted phrase a name, and the accident
-vocabulary) and ``data/target_glossary.csv`` (Chinese terms to English). :func:`load_cues` reads
-the three files and returns them as one frozen :class:`Cues` of compiled patterns; every other
-module of the targets stage asks it for its cues and nothing else here reads text.
+baseline, past-tense, section, commitment and situation cues, words that make a quoted phrase
+a name, and the accident vocabulary) and ``data/target_glossary.csv`` (Chinese terms to
+English). :func:`load_cues` reads the three files and returns them as one frozen :class:`Cues`
+of compiled patterns; every other module of the targets stage asks it for its cues and nothing
+else here reads text.
 """
 from __future__ import annotations
 
@@ -50,7 +51,14 @@ class Cues:
     past_strong: re.Pattern
     past_weak: re.Pattern
     past_section: re.Pattern
+    commit: re.Pattern
+    situation: re.Pattern
+    situation_sentence: re.Pattern
+    target_section: re.Pattern
+    firm_deadline: re.Pattern
+    report_period: re.Pattern
     cn_verb: re.Pattern
+    action_verb: re.Pattern
     cn_frequency: re.Pattern
     lead_filler: re.Pattern
     tail_drop: re.Pattern
@@ -105,7 +113,14 @@ def load_cues() -> Cues:
         past_strong=re.compile(joined("past_strong")),
         past_weak=re.compile(joined("past_weak")),
         past_section=re.compile(joined("past_section")),
+        commit=re.compile(joined("commit")),
+        situation=re.compile(joined("situation")),
+        situation_sentence=re.compile(joined("situation_sentence")),
+        target_section=re.compile(joined("target_section")),
+        firm_deadline=re.compile(joined("firm_deadline")),
+        report_period=re.compile(joined("report_period")),
         cn_verb=re.compile(joined("cn_verb") + r"\s*$"),
+        action_verb=re.compile(joined("cn_verb")),
         cn_frequency=re.compile(joined("cn_frequency")),
         lead_filler=re.compile("^(?:" + joined("lead_filler") + r"|\s)+"),
         tail_drop=re.compile(joined("tail_drop")),

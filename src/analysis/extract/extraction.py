@@ -11,11 +11,13 @@ runs the same on a single text for checks and tests.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
 from analysis.extract.clause_reading import _read_clause
 from analysis.extract.cues import load_cues
+from analysis.extract.frames import HEADING_LINE, dates_the_past, dates_the_plan
 from analysis.extract.gloss import gloss
 from analysis.extract.target_schemas import TARGETS
 
@@ -23,22 +25,38 @@ from analysis.extract.target_schemas import TARGETS
 _CHAPTER_ONLY = re.compile(r"^第[一二三四五六七八九十百\d]{1,3}[章部篇编](?:分)?$")
 
 
-def _clause_contexts(clauses: pd.DataFrame) -> dict[str, bool]:
-    """clause_id → True when the clause or an ancestor is a background section."""
+def _clause_contexts(clauses: pd.DataFrame, section: re.Pattern | None = None,
+                     year_by_doc: dict[str, int] | None = None,
+                     dated: Callable[[str, int], bool] = dates_the_past) -> dict[str, bool]:
+    """clause_id → True when the clause or an ancestor is a background section (or a section
+    whose heading matches ``section``: goals sections with ``Cues.target_section``).
+
+    With ``year_by_doc`` (first plan year of each document), a heading for which
+    ``dated(heading, year_start)`` holds also counts: by default one that names only periods
+    before the plan (2023年工作情况, “十三五”安全生产), a background section.
+    """
     cues = load_cues()
+    section = section if section is not None else cues.past_section
     by_id = clauses.set_index("clause_id")
     own: dict[str, bool] = {}
-    for cid, heading, text in zip(clauses["clause_id"], clauses["heading"], clauses["text"]):
-        lead = ""
+    for cid, doc, heading, text in zip(clauses["clause_id"], clauses["doc_id"],
+                                       clauses["heading"], clauses["text"]):
+        lead, heads = "", []
         if isinstance(heading, str):
             lead += heading
+            heads.append(heading)
         if isinstance(text, str):
             lines = text.split("\n")
             lead += " " + lines[0][:40]
             # 第一章 alone on its line: the chapter's name is on the next one.
             if len(lines) > 1 and _CHAPTER_ONLY.match(lines[0].strip()):
                 lead += " " + lines[1][:40]
-        own[cid] = bool(cues.past_section.search(lead)) if lead.strip() else False
+                heads.append(lines[1].strip())
+            heads.append(lines[0].strip())
+        own[cid] = bool(section.search(lead)) if lead.strip() else False
+        if year_by_doc is not None and doc in year_by_doc:
+            own[cid] = own[cid] or any(HEADING_LINE.match(h) and dated(h, year_by_doc[doc])
+                                       for h in heads)
     result: dict[str, bool] = {}
     for cid in clauses["clause_id"]:
         flag, cur, depth = False, cid, 0
@@ -123,7 +141,10 @@ def extract_targets(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
     if clauses.empty or "clause_id" not in clauses:
         return pd.DataFrame(columns=TARGETS.column_names)  # a document without clauses
     year_by_doc = {d: int(y) for d, y in zip(documents["doc_id"], documents["year_start"])}
-    past_sections = _clause_contexts(clauses)
+    past_sections = _clause_contexts(clauses, year_by_doc=year_by_doc)
+    # A section named by the plan's own period (2024年工作安排, “十四五”时期主要任务) sets goals.
+    target_sections = _clause_contexts(clauses, load_cues().target_section, year_by_doc,
+                                       dates_the_plan)
     records, keys = [], []
     ordered = clauses.assign(_order=range(len(clauses))).sort_values(
         ["doc_id", "char_start", "_order"], kind="mergesort")
@@ -134,7 +155,8 @@ def extract_targets(clauses: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
             continue
         for a, b in pieces.get(rec.clause_id, [(0, len(text))]):
             for row in _read_clause(text[a:b], rec.clause_id, year_by_doc[rec.doc_id],
-                                   past_sections.get(rec.clause_id, False)):
+                                   past_sections.get(rec.clause_id, False),
+                                   target_sections.get(rec.clause_id, False)):
                 records.append({
                     "doc_id": rec.doc_id, "clause_id": rec.clause_id, "span": row.span,
                     "indicator": row.indicator or None,

@@ -27,7 +27,8 @@ TARGETS = TableSchema(
     name="targets",
     filename="targets.csv",
     description="Every quantity written in a plan (a number with a unit), as a commitment "
-                "(`target`) or a report about the past (`fact`), with what it measures and "
+                "(`target`) or a report about the past or present (`fact`), with what it "
+                "measures and "
                 "its comparator, deadline and baseline as written. Cue lists: "
                 "`src/analysis/data/target_units.csv`, `target_cues.csv`, "
                 "`target_glossary.csv`. Precision and recall against the reading gold: "
@@ -63,9 +64,15 @@ TARGETS = TableSchema(
         Column("baseline", "str", "What a change is measured against, as written (同比, "
                "同比前两年平均数, 较2016年相比).", nullable=True,
                source="`data/target_cues.csv`"),
-        Column("kind", "str", "`target`: a commitment; `fact`: a report about the past "
-               "(background section such as 发展基础/工作成效, or past cues: 累计, 已, 截至, a "
-               "year before the plan, a past five-year-plan period).", allowed=KINDS,
+        Column("kind", "str", "`target`: a commitment; `fact`: a report about the past or a "
+               "description of the present: a background section (发展基础, 工作成效, a heading "
+               "naming only past periods such as 2023年工作情况), past cues (累计, 已, 截至, "
+               "perfective 了, a year before the plan, a past five-year-plan period), or, when "
+               "no commitment frame holds (确保/力争/要/控制在/不超过, a bound after the unit, a "
+               "deadline with 到/前/内, a goals section such as 主要目标), a situation frame "
+               "(幅员面积, 总人口, 共有, 下辖, 发生, 造成, 地处, 据统计; the next items of such a "
+               "list of facts) or a change on the previous year (同比) without a period. Cues: "
+               "`data/target_cues.csv`; module `analysis.extract.frames`.", allowed=KINDS,
                source=_SRC),
         Column("conflict", "bool", "True when the same document gives a different value for "
                "the same indicator (same counted object or rate phrase, same unit) in another "

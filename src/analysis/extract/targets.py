@@ -2,8 +2,9 @@
 
 Every number that quantifies something (a number with a unit: ``65%``, ``6.6万人``, ``两支``,
 ``150公里``) becomes a row of ``targets.csv`` with what it measures, its comparator, deadline and
-baseline as written, and whether it is a commitment (``target``) or a report about the past
-(``fact``). Accident targets (accident counts, deaths, deaths per 100 million yuan of GDP,
+baseline as written, and whether it is a commitment (``target``) or a report about the past or
+a description of the present (``fact``: past cues, background sections, and the situation
+frames of :mod:`analysis.extract.frames` when no commitment frame holds). Accident targets (accident counts, deaths, deaths per 100 million yuan of GDP,
 双下降, 遏制重特大事故) are also written in the normalised form of ``accident_targets.csv`` that
 the feasibility stage reads (:mod:`analysis.accidents.feasibility`).
 
@@ -33,6 +34,7 @@ The stage is split by concern; this module is its entry point (``build`` and ``S
 re-exports every name the stage had when it was one module. :mod:`analysis.extract.cues`
 (resources), :mod:`analysis.extract.numbers` (numbers and units),
 :mod:`analysis.extract.qualifiers` (comparator, baseline, deadline, past tense),
+:mod:`analysis.extract.frames` (commitment or situation frame, unwrapping of wrapped lines),
 :mod:`analysis.extract.clause_reading` (one clause), :mod:`analysis.extract.gloss`,
 :mod:`analysis.extract.extraction` (the targets table), :mod:`analysis.extract.accident_targets`
 and :mod:`analysis.extract.target_schemas`.
