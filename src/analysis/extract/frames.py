@@ -86,7 +86,8 @@ def unwrap(text: str) -> tuple[str, list[int]]:
         heading = _ITEM_START.match(logical) and not re.search("[，,；;。]", logical)
         # A table row (cells apart by tabs or runs of blanks, or ending in a figure) is no
         # wrapped prose even when the next row follows without punctuation.
-        table_row = re.search(r"\t| {2,}|\u3000{2,}", line) or not _WRAPPABLE_END.match(logical[-1])
+        table_row = (re.search(r"\t| {2,}|\u3000{2,}", line) or not logical
+                     or not _WRAPPABLE_END.match(logical[-1]))
         glue = (len(logical) >= _WRAP_MIN and not heading and not table_row
                 and following.strip() != "" and not _ITEM_START.match(following)
                 and re.match(r"[\u4e00-\u9fff\d]", following.strip()) is not None)
