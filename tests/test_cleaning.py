@@ -367,3 +367,18 @@ def test_numbered_targets_ending_in_numbers_are_not_a_table_of_contents():
     text, changes = remove_furniture(contents, CleanContext("t"))
     assert [c.note for c in changes] == ["toc"] * 4
     assert text.startswith("一、现状与形势\n（一）进展与成效。近年来")
+
+
+def test_the_addressee_under_a_bare_page_label_is_kept():
+    """Under a label left without a value (字体:【) a short line looks like the label's value;
+    the notice's addressees are text, not a CMS field (a whole addressee line was lost)."""
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.furniture import remove_furniture
+
+    page = ("某区人民政府关于印发《某区综合防灾减灾规划》的通知\n字体:【 】\n"
+            "各街道、区减灾救灾委员会成员单位\n经区政府同意，现将规划印发给你们，请结合实际认真贯彻执行。\n")
+    text, changes = remove_furniture(page, CleanContext("t"))
+    assert "各街道、区减灾救灾委员会成员单位" in text
+    assert [c.note for c in changes] == ["cms_field"]
+    field_value = "字体:【 】\n大 中 小\n经区政府同意，现将规划印发给你们，请结合实际认真贯彻执行。\n"
+    assert "大 中 小" not in remove_furniture(field_value, CleanContext("t"))[0]

@@ -56,6 +56,10 @@ _NUMERIC_DATE = r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?
 _DATE_LINE = re.compile(rf"{_BULLET}(?:{_NUMERIC_DATE}\s*(?:(?:{_LABEL})\s*[:：].*)?|"
                         rf"{_DATE}\s*(?:{_LABEL})\s*[:：].*)$")
 _FRAGMENT = re.compile(r"^[\d\s:/.\-]{2,20}$")
+#: The addressees of a notice (各街道、区减灾救灾委员会成员单位 / 各县区人民政府：) open its
+#: text; under a bare label such as 字体:【 they look like the label's value, and are not.
+_ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|委员会|人民政府|政府|街道|"
+                        r"乡镇|局|厅|委|办|处|室|企业|公司)\s*[:：]?\s*$|^\s*各[^。；;]{1,60}[:：]\s*$")
 #: Fields written without colons (索引号 1153…  发布机构 施甸县人民政府), in the page head only.
 _SPACED_FIELD = re.compile(rf"^\s*(?:{_LABEL})(?:\s+\S.*)?$")
 _CITATION = re.compile(r"^\s*【[^】\n]{2,10}】\s*[A-Za-z0-9.\-/]+\s*$")
@@ -225,7 +229,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         if not kind and k and not body_started and len(line.strip()) <= 20 \
                 and not _SENTENCE_MARK.search(line):
             prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
-            if prev is not None and _LABEL_ONLY.match(lines[prev]):
+            if prev is not None and _LABEL_ONLY.match(lines[prev]) and not _ADDRESSEE.match(line):
                 kind = "cms_field"  # the value of a label left alone on its line
         if not kind and not body_started and _SPACED_FIELD.match(line) and len(line) <= 120 \
                 and not _SENTENCE_MARK.search(line):
