@@ -119,7 +119,7 @@ def describe_recovery(recovery: pd.DataFrame, crosstab: pd.DataFrame) -> str:
                 items.append(f"{names.get(r.domain, r.domain)} (n={r.n_clauses})")
                 continue
             text = f"{names.get(r.domain, r.domain)} (n={r.n_clauses}, T{int(r.best_topic)}, " \
-                   f"F1 {r.f1:.2f} [{r.f1_ci_low:.2f}, {r.f1_ci_high:.2f}]"
+                   f"F1 {r.f1:.2f}, chance {r.f1_chance:.2f} (95th pct {r.f1_chance_q95:.2f})"
             if verdict == "merged":
                 text += f", T{int(r.best_topic)} matches {names.get(r.topic_best_domain)} better"
             if verdict == "missed":

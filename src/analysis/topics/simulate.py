@@ -24,19 +24,26 @@ layers keep those two packages independent of each other.
 from __future__ import annotations
 
 import time
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from analysis.core.schema import SIMULATION_COLUMNS
 from analysis.topics.corpus import Corpus, prepare_corpus
-from analysis.topics.diagnostics import cosine_similarity_matrix
+from analysis.topics.diagnostics import (cosine_similarity_matrix, frex_exclusivity,
+                                         perturbation_similarity, restart_stability,
+                                         semantic_coherence, top_word_indices, word_incidence)
 from analysis.topics.final import fit_final
-from analysis.topics.selection import choose_model, reuse_clusters, select_models
+from analysis.topics.selection import (_perturbed_task, _restart_task, choose_model,
+                                       perturbation_rows, reportable)
+from analysis.topics.settings import (COHERENCE_EPSILON, FREX_EXCLUSIVITY_WEIGHT, K_GRID,
+                                      MAX_LEAVE_OUT, MIN_STABILITY, MODEL_KINDS, N_RESTARTS,
+                                      N_SUBSAMPLES)
 
-#: Planted topics and the grid of K searched (the true K in the middle of it).
+#: Planted topics; the grid of K searched is the notebook's (:data:`K_GRID`, 2 to 12).
 K_TRUE = 5
-SIM_K_GRID = (2, 3, 4, 5, 6, 7, 8)
+SIM_K_GRID = tuple(K_GRID)
 #: Synthetic vocabulary size and the Dirichlet parameter of each planted topic's words
 #: (0.1 over 500 words: about 50 words carry most of a topic's mass).
 N_VOCAB = 500
@@ -49,13 +56,18 @@ CLAUSE_CONCENTRATION = 0.5
 #: 30-80 modelled clauses of about 44 vocabulary words each; smaller here to fit the budget.
 MEAN_CLAUSES = 20
 MEAN_TOKENS = 25
-#: Replications per number of plans.
-REPLICATIONS = {5: 10, 50: 4, 500: 2}
+#: Replications per number of plans, for the rule over both families (NMF and LDA) and for
+#: the rule over NMF alone (see the module docstring for why LDA stops at 5 plans).
+REPLICATIONS_BOTH = {5: 20}
+REPLICATIONS_NMF = {5: 20, 50: 10, 500: 5}
 #: A planted topic counts as recovered at this cosine similarity with its matched fitted topic.
 RECOVERY_COSINE = 0.8
-#: Selection settings of the simulation (the build's are larger; see the module docstring).
-SIM_OPTIONS = dict(kinds=("nmf",), ks=SIM_K_GRID, n_restarts=3, n_folds=4, n_repeats=1,
-                   n_subsamples=2, max_leave_out=2, insample_window=False)
+#: Selection settings of the simulation: the notebook's grid, fewer restarts and perturbations
+#: than the build (:func:`settings_check` compares the two).
+SIM_OPTIONS = dict(ks=SIM_K_GRID, n_restarts=3, n_subsamples=2, max_leave_out=2)
+#: The build's own settings (for :func:`settings_check`).
+BUILD_OPTIONS = dict(ks=SIM_K_GRID, n_restarts=N_RESTARTS, n_subsamples=N_SUBSAMPLES,
+                     max_leave_out=MAX_LEAVE_OUT)
 
 #: Columns of the shared simulation layout (issue 13).
 COLUMNS = list(SIMULATION_COLUMNS)
@@ -120,65 +132,206 @@ def recovery(beta: np.ndarray, vocab: np.ndarray, corpus: Corpus,
     return out
 
 
-def one_run(n_plans: int, seed: int) -> dict:
-    """One simulated corpus through selection, choice and the final fits."""
+def rule_diagnostics(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
+                     ks: Sequence[int] = SIM_K_GRID, n_restarts: int = 3,
+                     n_subsamples: int = 2, max_leave_out: int | None = 2,
+                     min_stability: float = MIN_STABILITY) -> pd.DataFrame:
+    """The columns :func:`~analysis.topics.selection.choose_model` reads, computed as
+    :func:`~analysis.topics.selection.select_models` computes them, at a fraction of the cost.
+
+    The rule reads restart, subsample and leave-one-plan-out stability, semantic coherence and
+    FREX exclusivity; it never reads the cross-validated coherence or LDA's held-out
+    likelihood, so those fits are not run. The fits that are run are those of
+    ``select_models`` (the same task functions, seeds and perturbed rows), and two shortcuts
+    keep the result identical:
+
+    * a (model, K) whose restart stability is below ``min_stability`` is not reportable
+      whatever its perturbations give, so its perturbed fits are skipped (its
+      ``subsample_stability`` and ``lopo_stability`` stay NaN, which ``choose_model`` reads
+      as "not computed");
+    * if no (model, K) is reportable, the rule falls back on the largest least stability, so
+      the skipped perturbations are then fitted after all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, k, semantic_coherence, frex_exclusivity, stability_mean,
+        subsample_stability, lopo_stability, n_fits``.
+    """
+    incidence = word_incidence(corpus.counts)
+    perturbed = perturbation_rows(corpus, n_subsamples, max_leave_out=max_leave_out)
+    rows, references = [], {}
+    for kind in kinds:
+        for k in ks:
+            runs = [_restart_task(kind, k, r, corpus.counts) for r in range(n_restarts)]
+            stab = restart_stability([m.topic_word for m in runs])
+            references[kind, k] = runs[stab.medoid].topic_word
+            tops = [top_word_indices(m.topic_word) for m in runs]
+            rows.append(dict(
+                model=kind, k=k,
+                semantic_coherence=float(np.mean([
+                    np.nanmean(semantic_coherence(t, incidence, COHERENCE_EPSILON))
+                    for t in tops])),
+                frex_exclusivity=float(np.mean([
+                    frex_exclusivity(m.topic_word, weight=FREX_EXCLUSIVITY_WEIGHT).mean()
+                    for m in runs])),
+                stability_mean=stab.mean, subsample_stability=np.nan, lopo_stability=np.nan,
+                n_fits=n_restarts))
+    table = pd.DataFrame(rows)
+
+    def perturb(i):
+        kind, k = table.at[i, "model"], int(table.at[i, "k"])
+        fits = [_perturbed_task(kind, k, p, label, corpus.counts, r)
+                for p, (label, r) in enumerate(perturbed)]
+        sims = perturbation_similarity(references[kind, k], [f[3] for f in fits])
+        labels = [f[2] for f in fits]
+        sub = [s for s, lab in zip(sims, labels) if lab.startswith("subsample_")]
+        lopo = [s for s, lab in zip(sims, labels) if lab.startswith("without_")]
+        table.at[i, "subsample_stability"] = float(np.mean(sub)) if sub else np.nan
+        table.at[i, "lopo_stability"] = float(np.mean(lopo)) if lopo else np.nan
+        table.at[i, "n_fits"] += len(fits)
+
+    done = set()
+    for i in table.index[table["stability_mean"] >= min_stability]:
+        perturb(i)
+        done.add(i)
+    if not reportable(table, min_stability).any():
+        for i in table.index.difference(list(done)):
+            perturb(i)
+    return table
+
+
+def one_run(n_plans: int, seed: int, kinds: Sequence[str] = MODEL_KINDS,
+            options: dict | None = None, recover: bool = True) -> dict:
+    """One simulated corpus through the rule (:func:`rule_diagnostics`, ``choose_model``) and,
+    with ``recover``, the final NMF fits at the chosen and at the true K.
+
+    With both families, the rule is also applied to the NMF rows alone (``chosen_k_nmf``):
+    the NMF rows are exactly what a run over NMF only computes (the same fits, and each
+    family's fallback is its own), so one run gives both choices.
+    """
+    options = SIM_OPTIONS if options is None else options
     rng = np.random.default_rng(seed)
     beta, vocab = planted_topics(rng)
     corpus, _ = simulated_corpus(n_plans, beta, vocab, rng)
-    clusters = reuse_clusters(corpus.doc_ids)  # no reuse: every plan its own cluster
-    diagnostics, _ = select_models(corpus, clusters=clusters, **SIM_OPTIONS)
+    parts = {kind: rule_diagnostics(corpus, kinds=(kind,), **options) for kind in kinds}
+    diagnostics = pd.concat(list(parts.values()), ignore_index=True)
     choice = choose_model(diagnostics)
-    n_restarts = SIM_OPTIONS["n_restarts"]
-    chosen = recovery(beta, vocab, corpus,
-                      fit_final(corpus, "nmf", choice.k, n_restarts).model.topic_word)
-    true = recovery(beta, vocab, corpus,
-                    fit_final(corpus, "nmf", K_TRUE, n_restarts).model.topic_word)
-    return dict(n_plans=n_plans, seed=seed, n_clauses=len(corpus), chosen_k=choice.k,
-                boundary=choice.at_boundary, recovery_chosen=chosen, recovery_true=true)
+    nmf_choice = choose_model(parts["nmf"]) if "nmf" in parts else choice
+    out = dict(n_plans=n_plans, seed=seed, n_clauses=len(corpus), families="+".join(kinds),
+               chosen_model=choice.model, chosen_k=choice.k, boundary=choice.at_boundary,
+               chosen_k_nmf=nmf_choice.k, n_fits=int(diagnostics["n_fits"].sum()),
+               n_stable=int(reportable(diagnostics).sum()))
+    if recover:
+        n_restarts = options["n_restarts"]
+        true = fit_final(corpus, "nmf", K_TRUE, n_restarts).model.topic_word
+        chosen = (true if (nmf_choice.k == K_TRUE) else
+                  fit_final(corpus, "nmf", nmf_choice.k, n_restarts).model.topic_word)
+        out["recovery_chosen"] = recovery(beta, vocab, corpus, chosen)
+        out["recovery_true"] = recovery(beta, vocab, corpus, true)
+    return out
 
 
-def simulation_runs(seed: int = 0, replications: dict[int, int] | None = None) -> pd.DataFrame:
-    """Every run of the study: one row per (N, replication), seeds derived from ``seed``."""
-    replications = REPLICATIONS if replications is None else replications
+def simulation_runs(seed: int = 0, replications_both: dict[int, int] | None = None,
+                    replications_nmf: dict[int, int] | None = None) -> pd.DataFrame:
+    """Every run of the study: one row per (N, replication), seeds derived from ``seed``.
+
+    Replication ``r`` at ``N`` plans draws the same corpus whichever families it runs, so the
+    runs over both families at 5 plans also count as the first runs over NMF alone.
+    """
+    both = REPLICATIONS_BOTH if replications_both is None else replications_both
+    nmf = REPLICATIONS_NMF if replications_nmf is None else replications_nmf
     rows = []
-    for n_plans, reps in replications.items():
-        for r in range(reps):
+    for n_plans in sorted(set(both) | set(nmf)):
+        for r in range(max(both.get(n_plans, 0), nmf.get(n_plans, 0))):
             run_seed = int(np.random.SeedSequence([seed, n_plans, r]).generate_state(1)[0])
+            kinds = MODEL_KINDS if r < both.get(n_plans, 0) else ("nmf",)
             start = time.process_time()
-            row = one_run(n_plans, run_seed)
+            row = one_run(n_plans, run_seed, kinds=kinds)
             row["cpu_s"] = time.process_time() - start
             rows.append(row)
     return pd.DataFrame(rows)
 
 
+def settings_check(n_plans: int = 5, replications: int = 10, seed: int = 0,
+                   kinds: Sequence[str] = MODEL_KINDS) -> pd.DataFrame:
+    """The rule with the build's settings against the simulation's reduced settings.
+
+    Not part of the build (too slow: the build's ten restarts, five subsamples and ten plans
+    left out per model and K); run once to justify :data:`SIM_OPTIONS` (results in the module
+    docstring). The corpora are those of :func:`simulation_runs` (same seeds).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_plans, replication, chosen_model_build, chosen_k_build, chosen_model_sim,
+        chosen_k_sim, cpu_build_s, cpu_sim_s``.
+    """
+    rows = []
+    for r in range(replications):
+        run_seed = int(np.random.SeedSequence([seed, n_plans, r]).generate_state(1)[0])
+        row = dict(n_plans=n_plans, replication=r)
+        for name, options in (("build", BUILD_OPTIONS), ("sim", SIM_OPTIONS)):
+            start = time.process_time()
+            run = one_run(n_plans, run_seed, kinds=kinds, options=options, recover=False)
+            row[f"chosen_model_{name}"] = run["chosen_model"]
+            row[f"chosen_k_{name}"] = run["chosen_k"]
+            row[f"chosen_k_nmf_{name}"] = run["chosen_k_nmf"]
+            row[f"cpu_{name}_s"] = time.process_time() - start
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _share_rows(part: pd.DataFrame, column: str, estimator: str, base: dict,
+                note: str) -> list[dict]:
+    """Share of runs choosing the true K (with its Monte Carlo SE) and bias/RMSE of K."""
+    reps = len(part)
+    error = part[column] - K_TRUE
+    hit = float((error == 0).mean())
+    se = float(np.sqrt(hit * (1 - hit) / reps))
+    chosen = ", ".join(map(str, part[column]))
+    row = dict(base, replications=reps, quantity="choice of K", estimator=estimator,
+               bias=float(error.mean()), rmse=float(np.sqrt((error ** 2).mean())))
+    return [dict(row, metric="share of runs choosing true K", value=hit,
+                 note=f"{note}; chosen K by run: {chosen}"),
+            dict(row, metric="Monte Carlo SE of the share", value=se,
+                 note="sqrt(share (1 - share) / runs)")]
+
+
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     """The shared layout from :func:`simulation_runs` output."""
+    grid = f"true K = {K_TRUE}, grid {', '.join(map(str, SIM_K_GRID))}"
+    settings = (f"{SIM_OPTIONS['n_restarts']} restarts, {SIM_OPTIONS['n_subsamples']} "
+                f"subsamples, {SIM_OPTIONS['max_leave_out']} plans left out per model and K")
     out = []
     for n_plans, part in runs.groupby("n_plans", sort=True):
-        reps = len(part)
-        error = part["chosen_k"] - K_TRUE
-        chosen_list = ", ".join(map(str, part["chosen_k"]))
-        base = dict(n_plans=int(n_plans), replications=reps, nominal=np.nan, coverage=np.nan,
+        base = dict(n_plans=int(n_plans), nominal=np.nan, coverage=np.nan,
                     coverage_mc_se=np.nan)
-        hit = float((error == 0).mean())
-        out.append(dict(base, quantity="choice of K", estimator="choose_model (NMF)",
-                        bias=float(error.mean()), rmse=float(np.sqrt((error ** 2).mean())),
-                        metric="share of runs choosing true K", value=hit,
-                        note=f"true K = {K_TRUE}, grid {SIM_K_GRID[0]}-{SIM_K_GRID[-1]}; "
-                             f"chosen K by run: {chosen_list}; Monte Carlo SE of the share "
-                             f"{np.sqrt(hit * (1 - hit) / reps):.2f}; mean "
-                             f"{part['n_clauses'].mean():.0f} clauses"))
-        for col, estimator in (("recovery_chosen", "NMF medoid at chosen K"),
+        clauses = f"mean {part['n_clauses'].mean():.0f} clauses"
+        both = part[part["families"] == "+".join(MODEL_KINDS)]
+        if len(both):
+            lda = int((both["chosen_model"] == "lda").sum())
+            out += _share_rows(both, "chosen_k", "choose_model (NMF and LDA)", base,
+                               f"{grid}; {settings}; LDA chosen in {lda} of {len(both)} runs; "
+                               f"{clauses}")
+            agree = float((both["chosen_k"] == both["chosen_k_nmf"]).mean())
+            out.append(dict(base, replications=len(both), quantity="choice of K",
+                            estimator="choose_model (NMF and LDA)", bias=np.nan, rmse=np.nan,
+                            metric="share of runs where NMF alone chooses the same K",
+                            value=agree, note="the rule applied to the NMF rows of the same "
+                                              "runs"))
+        out += _share_rows(part, "chosen_k_nmf", "choose_model (NMF only)", base,
+                           f"{grid}; {settings}; {clauses}")
+        for col, estimator in (("recovery_chosen", "NMF medoid at K chosen over NMF"),
                                ("recovery_true", "NMF medoid at true K")):
             sims = np.vstack(part[col].to_numpy())
             per_run = sims.mean(axis=1)
-            out.append(dict(base, quantity="topic recovery", estimator=estimator,
-                            bias=np.nan, rmse=np.nan, metric="mean matched cosine",
-                            value=float(per_run.mean()),
+            row = dict(base, replications=len(part), quantity="topic recovery",
+                       estimator=estimator, bias=np.nan, rmse=np.nan)
+            out.append(dict(row, metric="mean matched cosine", value=float(per_run.mean()),
                             note=f"per run {', '.join(f'{v:.2f}' for v in per_run)}"))
-            out.append(dict(base, quantity="topic recovery", estimator=estimator,
-                            bias=np.nan, rmse=np.nan,
-                            metric=f"share of planted topics with cosine >= {RECOVERY_COSINE}",
+            out.append(dict(row, metric=f"share of planted topics with cosine >= "
+                                        f"{RECOVERY_COSINE}",
                             value=float((sims >= RECOVERY_COSINE).mean()),
                             note="Hungarian matching of planted and fitted topic-word vectors "
                                  "(unmatched planted topics count as not recovered)"))
@@ -186,16 +339,19 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def simulation_table(seed: int = 0) -> pd.DataFrame:
-    """Topic recovery and the choice of K at N = 5, 50 and 500 plans (shared layout).
+    """The choice of K and topic recovery at N = 5, 50 and 500 plans (shared layout).
 
-    Deterministic for a given ``seed``; about two CPU minutes in all (most at N = 500).
+    Deterministic for a given ``seed``; about three CPU minutes in all (see the module
+    docstring for the split).
 
     Returns
     -------
     pandas.DataFrame
-        :data:`COLUMNS`; per N one "choice of K" row (share of runs choosing the true K,
-        bias and RMSE of the chosen K) and four "topic recovery" rows (mean matched cosine
-        and share of planted topics recovered, at the chosen and at the true K).
+        :data:`COLUMNS`. Per N, "choice of K" rows for the rule over NMF only (share of runs
+        choosing the true K, its Monte Carlo SE, bias and RMSE of the chosen K) and, at 5
+        plans, for the rule over both families (the same, and how often NMF alone agrees);
+        four "topic recovery" rows (mean matched cosine and share of planted topics
+        recovered, at the K chosen over NMF and at the true K).
     """
     table = summarise(simulation_runs(seed))
     for col in ("coverage", "coverage_mc_se", "bias", "rmse", "value"):
