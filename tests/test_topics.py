@@ -260,7 +260,7 @@ def test_domain_crosstab_and_recovery():
     assert a1["n_clauses"] == 3 and a1["share"] == pytest.approx((0.9 + 0.8 + 0.6) / 3)
     assert a1["lift"] == pytest.approx(a1["share"] / theta[:, 0].mean())
     assert a1["n_dominant"] == 3
-    rec = T.domain_recovery(theta, ids, coded, domains=["A", "B", "C", "D"], n_boot=200,
+    rec = T.domain_recovery(theta, ids, coded, domains=["A", "B", "C", "D"], n_perm=200,
                             seed=3).set_index("domain")
     # A: topic 1 dominates c0-c2 exactly -> F1 1
     assert rec.loc["A", "best_topic"] == 1 and rec.loc["A", "f1"] == pytest.approx(1.0)

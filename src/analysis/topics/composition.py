@@ -356,7 +356,7 @@ def _simulated_corpus(rng: np.random.Generator, n_plans: int, k: int = 3,
 
 
 def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
-                     replications: Sequence[int] = (100, 100, 40), n_draws: int = 40,
+                     replications: Sequence[int] = (100, 100, 20), n_draws: int = 40,
                      n_sampling: int = 10, level: float = CI_LEVEL,
                      end_to_end: bool = True) -> pd.DataFrame:
     """Coverage of the group difference by composition and by proportion draws only, with
