@@ -60,7 +60,7 @@ GROUP_SHIFT = 1.0
 #: Restarts of the fit at the true K (the build uses ten; three keep the study in budget).
 N_RESTARTS_E2E = 3
 #: Replications per number of plans, and draws (D) and sampling draws (R) per replication.
-REPLICATIONS = {5: 60, 50: 40, 500: 10}
+REPLICATIONS = {5: 40, 50: 40, 500: 10}
 N_DRAWS = 40
 N_SAMPLING = 10
 
