@@ -65,10 +65,11 @@ def test_composition_recovers_a_known_group_difference():
 def test_composition_interval_is_wider_than_proportion_draws_alone():
     """Between-plan variation dominates: the composition interval of a group mean must be
     much wider than the interval from clause-proportion draws only."""
-    theta, doc_ids, w, docs, n_tok = _synthetic_plans(6, 0.10, seed=7)
+    theta, doc_ids, w, docs, n_tok = _synthetic_plans(C.MIN_PLANS, 0.10, seed=7)
     draws = C.dirichlet_draws(C.nmf_concentration(theta, n_tok), n_draws=100, seed=8)
     comp = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=9)
-    only = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=9, min_plans=100)
+    only = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=9, min_plans=100,
+                                       draws_only_intervals=True)
     pick = (comp["estimand"] == "group_mean") & (comp["grouping"] == "province_en")
     width_comp = (comp.loc[pick, "ci_high"] - comp.loc[pick, "ci_low"]).to_numpy()
     width_only = (only.loc[pick, "ci_high"] - only.loc[pick, "ci_low"]).to_numpy()
@@ -84,7 +85,10 @@ def test_small_groups_are_described_not_tested():
     diffs = table[table["estimand"] == "group_difference"]
     assert len(diffs) == 2 * 3          # admin_level and province_en, three topics each
     assert (diffs["verdict"] == C.NOT_TESTED).all()
-    assert (diffs["interval"] == "proportion draws only").all()
+    # plans and small groups carry no interval (a measurement of the text, not an inference)
+    assert (table["interval"] == "none").all()
+    assert table["ci_low"].isna().all() and table["ci_high"].isna().all()
+    validate(table, C.TOPIC_PREVALENCE_COMPOSITION)
     assert set(table.loc[table["estimand"] != "group_difference", "verdict"]) == {"descriptive"}
     # admin_level contrasts run lower level first: county - city
     row = diffs[diffs["grouping"] == "admin_level"].iloc[0]
@@ -263,7 +267,7 @@ def test_extra_tables_on_a_synthetic_corpus():
 
     assert plan_prevalence_view(tables["topic_prevalence_composition"]).shape == (3, 2)
     assert "(all plans)" in heading_view(tables["topic_heading_agreement"]).index.get_level_values(2)
-    assert "not tested (a group has fewer than 3 plans)" in describe_extras(tables)
+    assert f"not tested (a group has fewer than {C.MIN_PLANS} plans)" in describe_extras(tables)
     from analysis.topics.extras import describe_plan_prevalence, seeded_view
 
     seeded = seeded_view(tables["seeded_topics"])
@@ -273,23 +277,61 @@ def test_extra_tables_on_a_synthetic_corpus():
     assert text.count("\n") == len(names) - 1
     # One level (all plans are cities); provinces A (one plan) and B (two): not tested.
     assert "levels" in text and "(one group)" in text
-    assert "provinces" in text and "differences not tested: groups of one or two plans" in text
+    assert "provinces" in text and f"groups of fewer than {C.MIN_PLANS} plans" in text
+    assert "[" not in text              # no plan or small group has an interval
     again = extra_tables(corpus, units, theta, clauses, documents, coded)
     for schema in SCHEMAS:
         pd.testing.assert_frame_equal(tables[schema.name], again[schema.name])
 
 
 def test_simulation_table_layout_and_ordering_of_coverage():
-    table = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
+    table = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20,
+                               end_to_end=False)
     assert list(table.columns) == ["quantity", "estimator", "n_plans", "replications", "nominal",
                                    "coverage", "coverage_mc_se", "bias", "rmse", "metric",
                                    "value", "note"]
     cov = table.set_index("estimator")["coverage"]
     # proportion draws alone ignore between-plan variation and must under-cover
-    assert cov["topic prevalence: proportion draws only"] < 0.8
-    assert cov["topic prevalence: composition"] >= 0.85
-    again = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20)
+    assert cov["topic prevalence, token topics known: proportion draws only"] < 0.8
+    assert cov["topic prevalence, token topics known: composition"] >= 0.85
+    again = C.simulation_table(seed=1, sizes=(20,), replications=(40,), n_draws=20,
+                               end_to_end=False)
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_min_plans_is_notebook_02s():
+    from analysis.text import plan_shares
+
+    assert C.MIN_PLANS is plan_shares.MIN_PLANS
+
+
+def test_end_to_end_prevalence_study_refits_the_topic_model():
+    from analysis.topics import simulate_prevalence as E
+
+    table = E.simulation_table(seed=2, replications={20: 6})
+    assert list(table.columns) == list(E.COLUMNS)
+    assert set(table["quantity"]) == {"group difference", "plan share"}
+    cov = table[table["quantity"] == "group difference"].set_index("estimator")["coverage"]
+    # proportion draws alone ignore how plans vary: they miss a group difference
+    assert cov["topic prevalence end to end: proportion draws only"] < 0.8
+    assert table["coverage"].between(0, 1).all()
+    # the truth is (2 + 1) / (10 + 1) - 1 / 5
+    assert E.true_difference() == pytest.approx(3 / 11 - 0.2)
+    pd.testing.assert_frame_equal(table, E.simulation_table(seed=2, replications={20: 6}))
+
+
+def test_end_to_end_matching_puts_fitted_topics_in_planted_order():
+    from analysis.topics import simulate_prevalence as E
+    from analysis.topics.final import fit_final
+    from analysis.topics.simulate import K_TRUE, planted_topics
+
+    rng = np.random.default_rng(5)
+    beta, vocab = planted_topics(rng)
+    corpus, documents, truth, weights = E.grouped_corpus(30, beta, vocab, rng)
+    theta = E.matched_theta(beta, vocab, corpus, fit_final(corpus, "nmf", K_TRUE, 2))
+    # matched columns correlate with the true mixtures of the same planted topic
+    corr = [np.corrcoef(theta[:, j], truth[:, j])[0, 1] for j in range(K_TRUE)]
+    assert min(corr) > 0.5
 
 
 def test_prevalence_regression_withholds_tests_of_one_or_two_plans():

@@ -142,16 +142,46 @@ def test_pareto_frontier():
 def test_simulation_recovers_planted_topics_in_the_shared_layout():
     from analysis.topics.simulate import COLUMNS, K_TRUE, simulation_runs, summarise
 
-    runs = simulation_runs(seed=3, replications={5: 1, 50: 1})
+    runs = simulation_runs(seed=3, replications_both={}, replications_nmf={5: 1, 50: 1})
     table = summarise(runs)
     assert list(table.columns) == COLUMNS
     assert set(table["quantity"]) == {"choice of K", "topic recovery"}
     assert sorted(table["n_plans"].unique()) == [5, 50]
+    assert set(table["metric"]) >= {"share of runs choosing true K",
+                                     "Monte Carlo SE of the share"}
     # at the true K the planted topics are found (cosine of matched topic-word vectors)
     true = table[(table["estimator"] == "NMF medoid at true K")
                  & (table["metric"] == "mean matched cosine")]
     assert true["value"].min() > 0.8
     # with 50 plans of clauses drawn from 5 topics the rule picks K = 5
-    assert runs.loc[runs["n_plans"] == 50, "chosen_k"].iloc[0] == K_TRUE
-    pd.testing.assert_frame_equal(summarise(simulation_runs(seed=3, replications={5: 1})),
-                                  table[table["n_plans"] == 5].reset_index(drop=True))
+    assert runs.loc[runs["n_plans"] == 50, "chosen_k_nmf"].iloc[0] == K_TRUE
+    pd.testing.assert_frame_equal(
+        summarise(simulation_runs(seed=3, replications_both={}, replications_nmf={5: 1})),
+        table[table["n_plans"] == 5].reset_index(drop=True))
+
+
+def test_the_simulations_cheaper_diagnostics_give_the_rules_choice():
+    """rule_diagnostics skips the fits the rule never reads; on a small planted corpus its
+    columns equal select_models' where computed, and the choice is the same."""
+    from analysis.topics.selection import choose_model, select_models
+    from analysis.topics.simulate import planted_topics, rule_diagnostics, simulated_corpus
+
+    rng = np.random.default_rng(11)
+    beta, vocab = planted_topics(rng, k=3, n_vocab=120)
+    corpus, _ = simulated_corpus(5, beta, vocab, rng)
+    options = dict(ks=(2, 3, 4), n_restarts=3, n_subsamples=1, max_leave_out=2)
+    cheap = pd.concat([rule_diagnostics(corpus, kinds=(kind,), **options)
+                       for kind in ("nmf", "lda")], ignore_index=True)
+    full, _ = select_models(corpus, kinds=("nmf", "lda"), n_folds=2, n_repeats=1,
+                            insample_window=False, **options)
+    assert choose_model(cheap).k == choose_model(full).k
+    assert choose_model(cheap).model == choose_model(full).model
+    merged = cheap.merge(full, on=["model", "k"], suffixes=("", "_full"))
+    for col in ("semantic_coherence", "frex_exclusivity", "stability_mean"):
+        np.testing.assert_allclose(merged[col], merged[f"{col}_full"], rtol=1e-9)
+    done = merged["subsample_stability"].notna()
+    assert done.any()
+    np.testing.assert_allclose(merged.loc[done, "lopo_stability"],
+                               merged.loc[done, "lopo_stability_full"], rtol=1e-9)
+    # skipped only where restarts already fail the threshold
+    assert (merged.loc[~done, "stability_mean"] < 0.8).all()

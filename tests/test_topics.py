@@ -260,7 +260,7 @@ def test_domain_crosstab_and_recovery():
     assert a1["n_clauses"] == 3 and a1["share"] == pytest.approx((0.9 + 0.8 + 0.6) / 3)
     assert a1["lift"] == pytest.approx(a1["share"] / theta[:, 0].mean())
     assert a1["n_dominant"] == 3
-    rec = T.domain_recovery(theta, ids, coded, domains=["A", "B", "C", "D"], n_boot=200,
+    rec = T.domain_recovery(theta, ids, coded, domains=["A", "B", "C", "D"], n_perm=200,
                             seed=3).set_index("domain")
     # A: topic 1 dominates c0-c2 exactly -> F1 1
     assert rec.loc["A", "best_topic"] == 1 and rec.loc["A", "f1"] == pytest.approx(1.0)
@@ -281,7 +281,7 @@ def test_domain_recovery_verdicts():
     members = {"A": [0, 1, 2, 3, 4], "B": [0, 1, 2, 5, 6], "E": [10, 11, 12, 13, 0, 5, 6]}
     coded = pd.DataFrame([{"clause_id": f"c{i}", "domain": d}
                           for d, rows in members.items() for i in rows])
-    rec = T.domain_recovery(theta, ids, coded, domains=["A", "B", "E"], n_boot=200,
+    rec = T.domain_recovery(theta, ids, coded, domains=["A", "B", "E"], n_perm=200,
                             seed=4).set_index("domain")
     # A is exactly topic 1
     assert rec.loc["A", "verdict"] == "recovered" and rec.loc["A", "f1"] == 1.0
@@ -291,7 +291,13 @@ def test_domain_recovery_verdicts():
     # E: topic 3 F1 = 2*4/(7+10) = 0.47, and E is topic 3's best domain
     assert rec.loc["E", "best_topic"] == 3 and rec.loc["E", "f1"] == pytest.approx(8 / 17)
     assert rec.loc["E", "verdict"] == "partly"
-    assert (rec["f1_ci_low"] <= rec["f1"] + 1e-12).all()
+    # chance: the permuted best F1 is below a perfect match and its 95th percentile above
+    # its mean; with plans as blocks a plan whose clauses all share one topic cannot move
+    assert (rec["f1_chance"] < rec.loc["A", "f1"]).all()
+    assert (rec["f1_chance_q95"] >= rec["f1_chance"] - 1e-12).all()
+    blocked = T.domain_recovery(theta, ids, coded, domains=["A"], n_perm=50, seed=4,
+                                doc_ids=[f"p{i}" for i in range(20)]).set_index("domain")
+    assert blocked.loc["A", "f1_chance"] == pytest.approx(1.0)
 
 
 # ------------------------------------------------------------------------------------------

@@ -113,7 +113,8 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
                     method: str | None = None,
                     groupings: Sequence[str] = ("doc_id", "admin_level", "province_en"),
                     model: str = "reported") -> plt.Figure:
-    """Topic prevalence per plan and group with intervals, one panel per grouping.
+    """Topic prevalence per plan and group, one panel per grouping; intervals where the
+    table has them (rows whose ``interval`` is ``none`` are drawn as points).
 
     Parameters
     ----------
@@ -131,8 +132,11 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
     if "estimand" in prevalence.columns:
         data = _composition_rows(prevalence, model)
         xlabel = "prevalence (groups: mean over plans)"
+        with_interval = data["ci_low"].notna()
         title = ("Topic prevalence of plans (character-weighted) and of groups (mean over "
-                 "plans); 95 % intervals from proportion draws only")
+                 "plans), as measured by the fitted model"
+                 + ("; 95 % composition intervals where drawn" if with_interval.any()
+                    else "; no interval (see the notebook)"))
     else:
         if method is None:
             method = next(m for m in ("bootstrap_dirichlet", "bootstrap")
@@ -160,8 +164,10 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
             else:
                 colour = str(round(0.15 + 0.45 * g / max(len(groups) - 1, 1), 2))
                 marker = _MARKERS[g % len(_MARKERS)]
+            lower = (rows["estimate"] - rows["ci_low"]).fillna(0).to_numpy()
+            upper = (rows["ci_high"] - rows["estimate"]).fillna(0).to_numpy()
             ax.errorbar(rows["estimate"], y,
-                        xerr=[rows["estimate"] - rows["ci_low"], rows["ci_high"] - rows["estimate"]],
+                        xerr=[lower, upper] if (lower + upper).any() else None,
                         fmt=marker, ms=3.5, lw=1, capsize=1.5, color=colour,
                         label=f"{group} ({int(rows['n_documents'].iloc[0])} plan"
                               f"{'s' if int(rows['n_documents'].iloc[0]) > 1 else ''}, "

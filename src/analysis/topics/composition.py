@@ -23,20 +23,27 @@ Tingley 2019, J. Stat. Softw. 91(2), section 3.4 "method of composition"; Tanner
    freedom), and ``R`` values of each contrast are drawn from its sampling distribution
    (Student t, as the variance is estimated). The pooled ``D × R`` values give the interval.
 
-Groups with fewer than :data:`MIN_PLANS` plans have no between-plan variance to speak of, so
-their contrasts are not tested: the row is descriptive, its interval carries source 1 only
-and the verdict is ``not tested (too few plans)``. On the five seed plans every comparison
-is of this kind, which is the point: the notebooks describe plans, they do not test groups.
+Groups with fewer than :data:`MIN_PLANS` plans are not tested: their contrasts are
+descriptive, the interval carries source 1 only and the verdict is ``not tested (too few
+plans)``. The threshold is notebook 02's (:data:`analysis.text.plan_shares.MIN_PLANS`, imported,
+not copied), so that both notebooks test a group from the same number of plans. On the five seed
+plans every comparison is of this kind: the notebooks describe plans, they do not test groups.
 
-:func:`simulation_table` checks the intervals against a known truth (proportions estimated
-from 20 tokens per clause, 10 clauses per plan, between-plan sd 0.05; 100-200 replications):
-coverage of a nominal 95 % interval for a group difference was 0.99, 0.975 and 0.96 at 5, 50
-and 500 plans by composition (conservative: with plans as units, measurement error already
-enters the between-plan residuals, and the draws add it again), 0.955, 0.955 and 0.95 for the
-same regression on the fitted proportions without draws, and about 0.6 for proportion draws
-alone, which ignore how plans vary. The descriptive intervals of the seed corpus are of that
-last kind: they say how precisely a plan's own prevalence is measured, not how a level or
-province would look with other plans.
+:func:`simulation_table` checks the intervals against a known truth twice:
+
+* with the tokens' own topics as fitted proportions (no topic-model error; proportions from
+  20 tokens per clause, 10 clauses per plan, between-plan sd 0.05): how the composition
+  interval behaves when the proportions are right;
+* end to end (:mod:`analysis.topics.simulate_prevalence`): planted topics, tokens, the
+  package's NMF fit at the true K, topics matched to the truth, then this module. It also
+  scores the ``proportion draws only`` interval of a single plan against that plan's realised
+  prevalence.
+
+The measured coverages are in ``simulation_study.csv`` (study ``topic prevalence``) and in
+notebook 03, section 7; they are not repeated here, so that the text cannot disagree with the
+table. In short: intervals from proportion draws alone cover neither a group difference nor a
+plan's own prevalence anywhere near their nominal rate, which is why the build issues no plan
+interval and tests no group of fewer than :data:`MIN_PLANS` plans.
 
 The one-way regression and the draws are written here with NumPy because no maintained
 Python library implements stm's method of composition for arbitrary proportion draws.
@@ -50,11 +57,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.schema import Column, TableSchema
+from analysis.text.plan_shares import MIN_PLANS
 from analysis.topics.settings import CI_LEVEL, derive_seed
 
-#: A group needs this many plans for a contrast to be tested (two would leave one degree of
-#: freedom per group and an interval driven by which two plans happen to be in it).
-MIN_PLANS = 3
 #: Draws of clause proportions (D) and sampling draws per proportion draw (R).
 N_DRAWS = 200
 N_SAMPLING = 20
@@ -65,7 +70,7 @@ COVARIATES = ("admin_level", "province_en")
 
 NOT_TESTED = "not tested (too few plans)"
 VERDICTS = ("interval excludes 0", "interval includes 0", NOT_TESTED, "descriptive")
-INTERVALS = ("composition", "proportion draws only")
+INTERVALS = ("composition", "proportion draws only", "none")
 
 
 def dirichlet_draws(concentration: np.ndarray, n_draws: int = N_DRAWS,
@@ -146,8 +151,17 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
                               documents: pd.DataFrame, covariates: Sequence[str] = COVARIATES,
                               min_plans: int = MIN_PLANS, n_sampling: int = N_SAMPLING,
                               level: float = CI_LEVEL, seed: int | None = None,
-                              model: str = "reported") -> pd.DataFrame:
+                              model: str = "reported", draws_only_intervals: bool = False
+                              ) -> pd.DataFrame:
     """Plan prevalence, group means and group differences with composition intervals.
+
+    A plan's prevalence, and the mean and differences of groups smaller than ``min_plans``,
+    get no interval (``interval`` = ``none``): the only interval they could have, from the
+    proportion draws alone, covers neither a plan's realised prevalence nor a group
+    difference near its nominal rate in the end-to-end simulation
+    (:mod:`analysis.topics.simulate_prevalence`). They are measurements of the plans' text by
+    the fitted model, as notebook 02 describes groups of fewer than
+    :data:`analysis.text.plan_shares.MIN_PLANS` plans without an interval.
 
     Parameters
     ----------
@@ -166,6 +180,9 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
         Sampling draws per proportion draw (R).
     model : str
         Label of the model in the ``model`` column.
+    draws_only_intervals : bool
+        Simulation only: give those rows the ``proportion draws only`` interval instead of
+        none, so that its coverage can be scored.
 
     Returns
     -------
@@ -191,10 +208,15 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
                              verdict=verdict if isinstance(verdict, str) else verdict[t],
                              n_draws=int(theta_draws.shape[0])))
 
+    def draws_only(values):
+        if draws_only_intervals:
+            return (*_quantiles(values, level), "proportion draws only")
+        return np.full(k, np.nan), np.full(k, np.nan), "none"
+
     for i, p in enumerate(plans):
-        lo, hi = _quantiles(draws[:, i, :], level)
+        lo, hi, interval = draws_only(draws[:, i, :])
         add("plan", p, "", "plan_share", 1, 0, int(n_clauses[p]), point[i], lo, hi,
-            "proportion draws only", "descriptive")
+            interval, "descriptive")
     meta = documents.set_index("doc_id").reindex(plans)
     for cov in covariates:
         labels = meta[cov].fillna("").astype(str).replace("", "(unknown)").to_numpy()
@@ -220,8 +242,8 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
                 lo, hi = _quantiles(composed(mean_dr[g], s2 / size[g]), level)
                 interval, verdict = "composition", "descriptive"
             else:
-                lo, hi = _quantiles(mean_dr[g], level)
-                interval, verdict = "proportion draws only", "descriptive"
+                lo, hi, interval = draws_only(mean_dr[g])
+                verdict = "descriptive"
             add(cov, g, "", "group_mean", size[g], 0, ncl[g], mean_pt[g], lo, hi, interval,
                 verdict)
         for a, b in _pairs(names, cov):
@@ -233,8 +255,8 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
                 verdict = ["interval excludes 0" if lo[t] > 0 or hi[t] < 0
                            else "interval includes 0" for t in range(k)]
             else:
-                lo, hi = _quantiles(diff, level)
-                interval, verdict = "proportion draws only", [NOT_TESTED] * k
+                lo, hi, interval = draws_only(diff)
+                verdict = [NOT_TESTED] * k
             add(cov, a, b, "group_difference", size[a], size[b], ncl[a] + ncl[b], est, lo, hi,
                 interval, verdict)
     return pd.DataFrame(rows)
@@ -248,15 +270,19 @@ TOPIC_PREVALENCE_COMPOSITION = TableSchema(
                 "prevalence is the character-weighted mean of its modelled clauses' topic "
                 "proportions; a group's is the mean over its plans. Plans are the unit.",
     primary_key=("model", "grouping", "group", "reference", "topic", "estimand"),
-    notes=(f"Intervals ({int(CI_LEVEL * 100)} %): `proportion draws only` varies each "
-           "clause's topic proportions over draws from their approximate posterior (NMF: "
+    notes=(f"Intervals ({int(CI_LEVEL * 100)} %): `composition` varies each clause's topic "
+           "proportions over draws from their approximate posterior (NMF: "
            "Dirichlet(n_tokens × proportions); seeded model: Dirichlet(alpha + topic counts) "
-           "of the final Gibbs state) and nothing else; `composition` also draws each group "
-           "mean or contrast from its sampling distribution with plans as units (one-way "
-           "regression, pooled variance, Student t), pooling "
-           f"{N_DRAWS} × {N_SAMPLING} draws. Contrasts between groups with fewer than "
-           f"{MIN_PLANS} plans are not tested. On the five seed plans no contrast is tested: "
-           "the rows describe those plans.",),
+           "of the final Gibbs state) and draws each group mean or contrast from its sampling "
+           "distribution with plans as units (one-way regression, pooled variance, Student "
+           f"t), pooling {N_DRAWS} × {N_SAMPLING} draws. Plans, and groups with fewer than "
+           f"{MIN_PLANS} plans (the threshold of notebook 02, "
+           "`analysis.text.plan_shares.MIN_PLANS`), get no interval (`none`): the proportion "
+           "draws alone cover neither a plan's realised prevalence nor a group difference near "
+           "the nominal rate in the end-to-end simulation (`simulation_study.csv`, study "
+           "`topic prevalence`), so their values are measurements of the plans' text by the "
+           "fitted model. On the five seed plans no row has an interval and no contrast is "
+           "tested.",),
     columns=(
         Column("model", "str", "`reported`: the unsupervised model of `topics.csv`; "
                "`seeded`: the seeded model of `seeded_topics.csv`.",
@@ -283,9 +309,13 @@ TOPIC_PREVALENCE_COMPOSITION = TableSchema(
                source="`analysis.topics.composition`"),
         Column("estimate", "float", "Point estimate from the fitted proportions.",
                source="`analysis.topics.composition`"),
-        Column("ci_low", "float", "Lower interval bound.", source="`analysis.topics.composition`"),
-        Column("ci_high", "float", "Upper interval bound.", source="`analysis.topics.composition`"),
-        Column("interval", "str", "What the interval includes (see note).", allowed=INTERVALS,
+        Column("ci_low", "float", "Lower interval bound (empty when `interval` is `none`).",
+               nullable=True, source="`analysis.topics.composition`"),
+        Column("ci_high", "float", "Upper interval bound (empty when `interval` is `none`).",
+               nullable=True, source="`analysis.topics.composition`"),
+        Column("interval", "str", "What the interval includes (see note); `none`: no "
+               "interval. `proportion draws only` is produced by the simulation only.",
+               allowed=INTERVALS,
                source="`analysis.topics.composition`"),
         Column("verdict", "str", "For a tested difference whether its interval excludes 0; "
                "`not tested (too few plans)` when a group has fewer than "
@@ -326,9 +356,11 @@ def _simulated_corpus(rng: np.random.Generator, n_plans: int, k: int = 3,
 
 
 def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
-                     replications: Sequence[int] = (200, 200, 100), n_draws: int = 40,
-                     n_sampling: int = 10, level: float = CI_LEVEL) -> pd.DataFrame:
-    """Coverage of the group difference by composition and by proportion draws only.
+                     replications: Sequence[int] = (100, 100, 20), n_draws: int = 40,
+                     n_sampling: int = 10, level: float = CI_LEVEL,
+                     end_to_end: bool = True) -> pd.DataFrame:
+    """Coverage of the group difference by composition and by proportion draws only, with
+    the tokens' topics known and (``end_to_end``) with the topic model fitted.
 
     Each replication draws plans in two groups (half each) from the truth of
     :data:`SIM_DIFFERENCE` and :data:`SIM_PLAN_SD`, clause proportions around each plan's
@@ -338,6 +370,11 @@ def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
     simulated: the fitted proportions are the true clause proportions. At 5 plans (3 and 2)
     the composition interval is computed although the build would not test it (group
     smaller than :data:`MIN_PLANS`), to show why.
+
+    With ``end_to_end`` the rows of
+    :func:`analysis.topics.simulate_prevalence.simulation_table` (same ``seed``) follow: the
+    same estimators when an NMF fitted to simulated tokens supplies the proportions, and the
+    plans' own intervals.
 
     Returns
     -------
@@ -364,7 +401,7 @@ def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
                 table = prevalence_by_composition(
                     d, theta, docs, np.ones(len(docs)), documents, covariates=("group",),
                     min_plans=min_plans, n_sampling=r, level=level,
-                    seed=int(rng.integers(2**31)))
+                    seed=int(rng.integers(2**31)), draws_only_intervals=True)
                 row = table[(table["estimand"] == "group_difference")
                             & (table["topic"] == 1)].iloc[0]
                 found[name].append((row["estimate"], row["ci_low"], row["ci_high"]))
@@ -372,7 +409,8 @@ def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
             est, lo, hi = np.array(values).T
             covered = (lo <= SIM_DIFFERENCE) & (SIM_DIFFERENCE <= hi)
             cov = float(covered.mean())
-            out.append(dict(quantity="group difference", estimator=f"topic prevalence: {name}",
+            out.append(dict(quantity="group difference",
+                            estimator=f"topic prevalence, token topics known: {name}",
                             n_plans=n_plans, replications=reps, nominal=level, coverage=cov,
                             coverage_mc_se=float(np.sqrt(cov * (1 - cov) / reps)),
                             bias=float(np.mean(est - SIM_DIFFERENCE)),
@@ -382,4 +420,11 @@ def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
                                  f"plan sd {SIM_PLAN_SD}, 10 clauses of 20 tokens per plan; "
                                  "proportions estimated from the tokens' topics; topic-model "
                                  "fitting error not simulated"))
-    return pd.DataFrame(out)
+    table = pd.DataFrame(out)
+    if end_to_end:
+        # Imported here: simulate_prevalence imports this module.
+        from analysis.topics import simulate_prevalence
+
+        table = pd.concat([table, simulate_prevalence.simulation_table(seed=seed, level=level)],
+                          ignore_index=True)
+    return table

@@ -2,8 +2,11 @@
 
 :func:`policy_domains` reads the domain list, :func:`domain_crosstab` tabulates topics
 against coded domains (share, lift, dominant clauses) and :func:`domain_recovery` says which
-domains a topic recovers, which are merged into broader topics and which are missed, with
-bootstrap intervals of the F1.
+domains a topic recovers, which are merged into broader topics and which are missed, with the
+F1 that chance would give (largest topics permuted among the clauses of each plan). The F1 is
+an agreement between two codings of the same clauses, a description of these clauses, so it
+gets a chance level and no sampling interval (no plan-level estimand stands behind a bootstrap
+over clauses).
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.paths import PACKAGE_DATA
-from analysis.topics.settings import (CI_LEVEL, MIN_DOMAIN_CLAUSES, N_BOOT, PARTLY_F1, RECOVERED_F1,
+from analysis.topics.settings import (MIN_DOMAIN_CLAUSES, N_BOOT, PARTLY_F1, RECOVERED_F1,
                                       derive_seed)
 
 
@@ -75,8 +78,9 @@ def _f1_table(dominant: np.ndarray, member: np.ndarray, k: int) -> np.ndarray:
 
 
 def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains: pd.DataFrame,
-                    domains: Sequence[str] | None = None, n_boot: int = N_BOOT,
-                    level: float = CI_LEVEL, seed: int | None = None) -> pd.DataFrame:
+                    domains: Sequence[str] | None = None, n_perm: int = N_BOOT,
+                    doc_ids: Sequence[str] | None = None, seed: int | None = None
+                    ) -> pd.DataFrame:
     """Which policy domains a topic recovers, which are merged into broader topics, and which
     the topics miss.
 
@@ -93,13 +97,16 @@ def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains
     * ``missed``: F1 < :data:`PARTLY_F1`;
     * ``too_few_clauses``: fewer than :data:`MIN_DOMAIN_CLAUSES` coded clauses.
 
-    The F1 interval comes from a bootstrap over clauses that repeats the choice of the best
-    topic in every replicate, so it is not flattered by choosing on the same clauses.
+    The chance level permutes the clauses' largest topics ``n_perm`` times among the clauses
+    of each plan (``doc_ids``; all clauses when None), which keeps every plan's topic counts,
+    and repeats the choice of the best topic in every permutation, so that it is what choosing
+    the best of K topics gives by chance: ``f1_chance`` is the mean and ``f1_chance_q95`` the
+    95th percentile of that best F1.
 
     Returns
     -------
     pandas.DataFrame
-        ``domain, n_clauses, best_topic, recall, precision, f1, f1_ci_low, f1_ci_high,
+        ``domain, n_clauses, best_topic, recall, precision, f1, f1_chance, f1_chance_q95,
         topic_best_domain, verdict``.
     """
     domains = list(policy_domains()["domain"]) if domains is None else list(domains)
@@ -115,13 +122,16 @@ def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains
         masked = np.where(eligible[:, None], f1, -1.0)
         topic_best = np.argmax(masked, axis=0)
     rng = np.random.default_rng(derive_seed(6) if seed is None else seed)
-    n = len(clause_ids)
-    boot = np.empty((n_boot, len(domains)))
-    for b in range(n_boot):
-        idx = rng.integers(0, n, size=n)
-        boot[b] = _f1_table(dominant[idx], ind[idx], k).max(axis=1)
-    alpha = (1 - level) / 2
-    lo, hi = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+    docs = (np.zeros(len(clause_ids), dtype=int) if doc_ids is None
+            else pd.factorize(np.asarray(doc_ids, dtype=object), sort=True)[0])
+    blocks = [np.flatnonzero(docs == d) for d in np.unique(docs)]
+    perm = np.empty((n_perm, len(domains)))
+    shuffled = dominant.copy()
+    for b in range(n_perm):
+        for rows in blocks:
+            shuffled[rows] = dominant[rng.permutation(rows)]
+        perm[b] = _f1_table(shuffled, ind, k).max(axis=1)
+    chance, q95 = perm.mean(axis=0), np.quantile(perm, 0.95, axis=0)
     out = []
     for j, d in enumerate(domains):
         t = int(best_topic[j])
@@ -143,7 +153,8 @@ def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains
             recall=np.nan if empty else tp / n_d[j],
             precision=np.nan if empty else (tp / pred.sum() if pred.sum() else 0.0),
             f1=np.nan if empty else f1[j, t],
-            f1_ci_low=np.nan if empty else lo[j], f1_ci_high=np.nan if empty else hi[j],
+            f1_chance=np.nan if empty else chance[j],
+            f1_chance_q95=np.nan if empty else q95[j],
             topic_best_domain="" if empty or topic_best[t] < 0 else domains[topic_best[t]],
             verdict=verdict))
     return pd.DataFrame(out)

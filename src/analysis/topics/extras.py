@@ -104,10 +104,19 @@ def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:
     return {s.name: read_csv(folder / s.filename) for s in SCHEMAS}
 
 
+def _value(estimate: float, low: float, high: float) -> str:
+    """``estimate`` alone, or ``estimate [low, high]`` when the row has an interval."""
+    if pd.isna(low) or pd.isna(high):
+        return f"{estimate:.3f}"
+    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+
+
 def plan_prevalence_view(prevalence: pd.DataFrame, model: str = "reported") -> pd.DataFrame:
-    """Plans × topics: ``estimate [ci_low, ci_high]`` of each plan's prevalence (text)."""
+    """Plans × topics: each plan's prevalence (text; ``[ci_low, ci_high]`` only where the
+    table has an interval, which it does not for plans, see
+    :func:`~analysis.topics.composition.prevalence_by_composition`)."""
     part = prevalence[(prevalence["model"] == model) & (prevalence["estimand"] == "plan_share")]
-    text = [f"{e:.3f} [{lo:.3f}, {hi:.3f}]"
+    text = [_value(e, lo, hi)
             for e, lo, hi in zip(part["estimate"], part["ci_low"], part["ci_high"])]
     return (part.assign(value=text).pivot(index="group", columns="topic", values="value")
             .rename_axis(index="plan", columns="topic"))
@@ -156,7 +165,7 @@ def describe_extras(tables: dict[str, pd.DataFrame]) -> str:
 
 def describe_plan_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
                              model: str = "reported") -> str:
-    """Per topic: the plans with the highest and lowest prevalence (with intervals), the range
+    """Per topic: the plans with the highest and lowest prevalence, the range
     of the group means over plans by level and province, and whether differences were tested.
 
     Parameters
@@ -173,9 +182,9 @@ def describe_plan_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
     for topic, rows in part.groupby("topic", sort=True):
         plans = rows[rows["estimand"] == "plan_share"].sort_values("estimate")
         hi, lo = plans.iloc[-1], plans.iloc[0]
-        text = (f"T{topic} {names.get(topic, '')}: highest in {hi['group']} {hi['estimate']:.3f} "
-                f"[{hi['ci_low']:.3f}, {hi['ci_high']:.3f}], lowest in {lo['group']} "
-                f"{lo['estimate']:.3f} [{lo['ci_low']:.3f}, {lo['ci_high']:.3f}]")
+        text = (f"T{topic} {names.get(topic, '')}: highest in {hi['group']} "
+                f"{_value(hi['estimate'], hi['ci_low'], hi['ci_high'])}, lowest in "
+                f"{lo['group']} {_value(lo['estimate'], lo['ci_low'], lo['ci_high'])}")
         for grouping, word in (("admin_level", "levels"), ("province_en", "provinces")):
             means = rows[(rows["estimand"] == "group_mean") & (rows["grouping"] == grouping)]
             diffs = rows[(rows["estimand"] == "group_difference") & (rows["grouping"] == grouping)]
@@ -185,7 +194,7 @@ def describe_plan_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
             elif tested:
                 note = f"({tested} of {len(diffs)} differences tested)"
             else:
-                note = "(differences not tested: groups of one or two plans)"
+                note = f"(differences not tested: groups of fewer than {MIN_PLANS} plans)"
             text += (f"; {word} {means['estimate'].min():.3f} to {means['estimate'].max():.3f} "
                      + note)
         lines.append(text)

@@ -9,8 +9,10 @@ Both treat clauses as the unit and the fitted proportions as data. The plan-leve
 (a plan's character-weighted prevalence, a group's mean over its plans) with uncertainty by
 the method of composition is in :mod:`analysis.topics.composition`; the Wald test here is
 withheld (``p_equal`` empty) when a group has fewer than
-:data:`analysis.topics.composition.MIN_PLANS` plans, since clauses of one or two plans say
-nothing about a level or province.
+:data:`analysis.text.plan_shares.MIN_PLANS` plans (notebook 02's threshold, used by
+:mod:`analysis.topics.composition` too), since clauses of a few plans say nothing about a level
+or province. Its clause-bootstrap intervals treat clauses, not plans, as the sampled unit and
+have no plan-level estimand; they are kept for comparison only.
 """
 from __future__ import annotations
 

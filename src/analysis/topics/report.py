@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.text.plan_shares import MIN_PLANS
 from analysis.topics.domains import policy_domains
 from analysis.topics.selection import Choice
 
@@ -76,8 +77,8 @@ def describe_selection(diagnostics: pd.DataFrame, choice: Choice) -> str:
 
 
 #: What the text says for a Wald test that :func:`~analysis.topics.prevalence.prevalence_regression`
-#: left empty because a group has fewer than three plans.
-NOT_TESTED_TEXT = "not tested (groups of one or two plans)"
+#: left empty because a group has fewer than :data:`analysis.text.plan_shares.MIN_PLANS` plans.
+NOT_TESTED_TEXT = f"not tested (groups of fewer than {MIN_PLANS} plans)"
 
 
 def _p_text(p: float) -> str:
@@ -87,7 +88,7 @@ def _p_text(p: float) -> str:
 def describe_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame) -> str:
     """Per topic: the plans with the highest and lowest mean clause proportion, and the Wald
     p-values of equal means across plans, levels and provinces (OLS, robust errors) where a
-    test was made; an empty p-value (a group of fewer than three plans) reads
+    test was made; an empty p-value (a group of fewer than ``MIN_PLANS`` plans) reads
     :data:`NOT_TESTED_TEXT`."""
     ols = prevalence[prevalence["method"].str.startswith("ols")]
     lines = []
@@ -119,7 +120,7 @@ def describe_recovery(recovery: pd.DataFrame, crosstab: pd.DataFrame) -> str:
                 items.append(f"{names.get(r.domain, r.domain)} (n={r.n_clauses})")
                 continue
             text = f"{names.get(r.domain, r.domain)} (n={r.n_clauses}, T{int(r.best_topic)}, " \
-                   f"F1 {r.f1:.2f} [{r.f1_ci_low:.2f}, {r.f1_ci_high:.2f}]"
+                   f"F1 {r.f1:.2f}, chance {r.f1_chance:.2f} (95th pct {r.f1_chance_q95:.2f})"
             if verdict == "merged":
                 text += f", T{int(r.best_topic)} matches {names.get(r.topic_best_domain)} better"
             if verdict == "missed":

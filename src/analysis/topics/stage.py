@@ -126,7 +126,7 @@ def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataF
     if clause_domains is not None:
         domains = _round(domain_crosstab(final.theta, corpus.clause_ids, clause_domains))
         recovery = _round(domain_recovery(final.theta, corpus.clause_ids, clause_domains,
-                                          n_boot=n_boot))
+                                          n_perm=n_boot, doc_ids=corpus.doc_ids))
         recovery["best_topic"] = recovery["best_topic"].astype("Int64")
     else:
         domains = pd.DataFrame(columns=TOPIC_DOMAINS.column_names)

@@ -181,9 +181,12 @@ TOPIC_DOMAIN_RECOVERY = TableSchema(
                "are coded with the domain.", nullable=True, source=_T),
         Column("f1", "float", "Harmonic mean of recall and precision.", nullable=True,
                source=_T),
-        Column("f1_ci_low", "float", "Bootstrap interval of the best F1 (the best topic "
-               "re-chosen in every replicate).", nullable=True, source=_T),
-        Column("f1_ci_high", "float", "Upper bound.", nullable=True, source=_T),
+        Column("f1_chance", "float", "Chance level of the best F1: its mean when the "
+               "clauses' largest topics are permuted within each plan (best topic re-chosen "
+               "in every permutation). An agreement of two codings of the same clauses has "
+               "no sampling interval.", nullable=True, source=_T),
+        Column("f1_chance_q95", "float", "95th percentile of the best F1 under those "
+               "permutations.", nullable=True, source=_T),
         Column("topic_best_domain", "str", "The domain that `best_topic` matches best (among "
                f"domains with at least {MIN_DOMAIN_CLAUSES} clauses).", nullable=True,
                source=_T),
