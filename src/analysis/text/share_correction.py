@@ -14,7 +14,9 @@ the multiclass form of Rogan and Gladen 1978). On the reliability study's valida
 (:func:`analysis.text.misclassification.validation_matrices`: 122 unseen, adjudicated policy
 clauses of the seed plans) each clause's gold and rule codes are turned into fractional
 allocations ``g_u`` and ``r_u`` over the 17 codes, and its characters ``w_u`` are spread over
-the pairs as ``w_u r_u[j] g_u[k]``. Their sum over clauses, divided by the gold mass of code
+the pairs (rules ``j``, gold ``k``): the part both allocations agree on,
+``min(r_u, g_u)``, stays on the diagonal, and the rest is spread in proportion to the two
+residuals (so that identical codings give the identity). Their sum over clauses, divided by the gold mass of code
 ``k``, is ``M[j, k]``: the expected fraction of characters the gold gives to ``k`` that the
 rules give to ``j`` (columns sum to one). If misclassification depends only on the gold
 allocation, not on the plan (non-differential), a plan's observed share vector is
@@ -108,19 +110,25 @@ def confusion(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | Non
     """
     g, r = allocation(gold), allocation(predicted)
     w = np.ones(len(g)) if weights is None else np.asarray(weights, float)
+    # Each clause's characters, as [j, k] = rules j, gold k: the part both allocations agree
+    # on stays on the diagonal, and the rest is spread in proportion to the two residuals,
+    # so that identical codings (multi-coded clauses included) give the identity.
+    agree = np.minimum(r, g)
+    residual = 1 - agree.sum(axis=1)
+    scale = np.divide(w, residual, out=np.zeros_like(w), where=residual > 1e-12)
+    unit = (np.einsum("u,uj,uk->ujk", scale, r - agree, g - agree)
+            + (w[:, None] * agree)[:, :, None] * np.eye(g.shape[1])[None])
     wg = w[:, None] * g                                  # units × k, gold characters
-    counts = r.T @ wg                                    # [j, k] characters
-    mass = counts.sum(axis=0)
+    mass = wg.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        matrix = np.where(mass > 0, counts / mass, np.eye(len(mass)))
+        matrix = np.where(mass > 0, unit.sum(axis=0) / mass, np.eye(len(mass)))
         kish = np.where(mass > 0, mass ** 2 / (wg ** 2).sum(axis=0), 0.0)
         # Sandwich variance of each ratio M[j, k], summed over j, against the Dirichlet's
         # sum of M (1 - M) / (a0 + 1). Fractional allocations vary less than 0/1 codes, so
         # Kish's size alone would overstate the matrix's uncertainty.
-        spread = np.einsum("uk,ujk->k", wg ** 2,
-                           (r[:, :, None] - matrix[None, :, :]) ** 2) / mass ** 2
+        spread = ((unit - matrix[None] * wg[:, None, :]) ** 2).sum(axis=(0, 1)) / mass ** 2
         moment = (matrix * (1 - matrix)).sum(axis=0) / spread - 1
-        n_eff = np.where(mass <= 0, 0.0, np.where(spread > 0, moment, kish))
+        n_eff = np.where(mass <= 0, 0.0, np.where(spread > 1e-15, moment, kish))
     return matrix, np.maximum(n_eff, 0.0)
 
 
