@@ -56,11 +56,11 @@ misclassified proportions, e.g. ``simex``'s MC-SIMEX, treat one categorical vari
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from analysis.core.schema import Column, TableSchema
 from analysis.text import coding
@@ -297,9 +297,10 @@ SHARE_CORRECTED = TableSchema(
                "csv`).", source=_SRC),
         Column("share_corrected", "float", "Mean share corrected for misclassification "
                "(constrained matrix method; the 17 values of a group sum to 1).", source=_SRC),
-        Column("validation_clauses", "float", "Effective number (Kish, by characters) of "
-               "validation clauses whose gold coding gives text to the code: the evidence "
-               "behind its column of the confusion matrix.", source=_SRC),
+        Column("validation_clauses", "float", "Effective number of validation clauses "
+               "behind the code's column of the confusion matrix (the Dirichlet concentration "
+               "matching the character-weighted column's sandwich variance; 0 if the gold "
+               "gives the code no validation text).", source=_SRC),
         Column("sensitivity", "float", "Diagonal of the confusion matrix: share of the gold's "
                "characters of the code that the rules also allocate to it (fractional; lower "
                "than the binary sensitivity when the rules add codes).", source=_SRC),
