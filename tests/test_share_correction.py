@@ -109,3 +109,16 @@ def test_small_groups_get_no_interval():
     for _, group in out.groupby(["comparison", "group"]):
         assert group["share_corrected"].sum() == pytest.approx(1)
     assert set(out["comparison"]) == {ps.ALL_PLANS, "admin_level", "province_en"}
+
+
+def test_simulation_table_layout_and_determinism():
+    from analysis.core.schema import SIMULATION_COLUMNS
+    from analysis.evaluation import simulate_share_correction as ssc
+
+    runs = {50: 2, 500: 0}
+    first = ssc.simulation_table(0, replications=runs, n_draws=50)
+    assert list(first.columns) == list(SIMULATION_COLUMNS)
+    assert first.equals(ssc.simulation_table(0, replications=runs, n_draws=50))
+    coverage = first.dropna(subset=["coverage"])
+    assert set(coverage["nominal"]) == {0.8, 0.95}
+    assert coverage["coverage"].between(0, 1).all()

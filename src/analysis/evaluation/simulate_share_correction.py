@@ -129,8 +129,8 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
         for name, estimator in (("uncorrected", UNCORRECTED), ("corrected", CORRECTED)):
             tally = tallies[name]
             bias = np.array([np.mean(e) for _, e in sorted(tally.cell_errors.items())
-                             if len(e) >= MIN_RUNS])
-            tally.extra["mean absolute bias over cells (cells of 20+ runs)"] = [
+                             if len(e) >= min(MIN_RUNS, reps)])
+            tally.extra[f"mean absolute bias over cells (cells of {min(MIN_RUNS, reps)}+ runs)"] = [
                 float(np.mean(np.abs(bias)))]
             tally.extra["largest absolute bias of one cell"] = [float(np.max(np.abs(bias)))]
             rows += tally.rows("domain share corrected for misclassification", estimator,
