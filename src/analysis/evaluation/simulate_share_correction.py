@@ -19,7 +19,9 @@ plan share of the group, ``uncoded`` included. Scored at 50 and 500 plans (at 5 
 build gives no interval); :func:`simulation_table` reports the bias and RMSE of the
 uncorrected and the corrected shares (per cell, group × code, as the mean error over codes
 is zero by construction: the ``bias`` column is left empty) and the 80% and 95% coverage of the corrected intervals,
-with Monte-Carlo standard errors, in the layout shared by the issue-13 harness.
+with Monte-Carlo standard errors, in the layout shared by the issue-13 harness. Two
+sensitivity designs (:data:`DESIGNS`) shrink the Dirichlet prior to 0.1 pseudo-clause per
+column (at 50 plans) and enlarge the validation sample to 600 clauses (at 500 plans).
 
 Written by hand: the bookkeeping; the generator, the misclassification process and the
 scoring (``_Tally``) are those of :mod:`analysis.evaluation.simulate_shares`.
@@ -41,10 +43,21 @@ N_DRAWS = 400
 MIN_RUNS = 20
 CORRECTED = "matrix method (NNLS on the simplex), Dirichlet + t percentile interval"
 UNCORRECTED = "uncorrected mean of plan shares"
+#: Sensitivity designs: (estimator, prior pseudo-clauses on and off the diagonal, validation
+#: clauses, runs by corpus size). The first is the build's; the second shrinks the prior of
+#: the Dirichlet columns, the third shows what a larger validation sample buys.
+DESIGNS = (
+    (CORRECTED, (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF), sim.N_VALIDATION, REPLICATIONS),
+    (CORRECTED + "; prior 0.1 pseudo-clause per column", (0.05, 0.05), sim.N_VALIDATION,
+     {50: 150}),
+    (CORRECTED + "; 600 validation clauses", (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF), 600,
+     {500: 40}),
+)
 
 
 def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.Generator,
-                  n_draws: int = N_DRAWS):
+                  n_draws: int = N_DRAWS, n_validation: int = sim.N_VALIDATION,
+                  prior: tuple[float, float] = (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF)):
     """Uncorrected and corrected group shares of one corpus under known misclassification."""
     k = len(model.labels) - 1
     true = sim._one_hot(corpus["code"], k)
@@ -54,11 +67,11 @@ def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.
     table = ps.plan_shares(prepared, sim._coded(prepared, observed, model.labels[:-1]),
                            "domain")
     wide = ps.share_matrix(table, "share", model.labels)
-    pick = rng.choice(len(true), sim.N_VALIDATION, replace=False)
+    pick = rng.choice(len(true), n_validation, replace=False)
     weights = prepared["n_chars"].to_numpy(float)[pick]
     matrix, n_eff = sc.confusion(true[pick], observed[pick], weights)
     seed = int(rng.integers(2 ** 31))
-    draws = sc.confusion_draws(matrix, n_eff, n_draws, seed)
+    draws = sc.confusion_draws(matrix, n_eff, n_draws, seed, prior)
     docs = corpus["documents"]
     groups = {ps.ALL_PLANS: sorted(wide.index)}
     groups.update({g: sorted(p["doc_id"]) for g, p in docs.groupby("admin_level")})
@@ -80,6 +93,37 @@ def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.
         tallies["corrected"].extra.setdefault(
             "mean 95% interval width", []).append(float(np.mean(bounds[0.95][1]
                                                                  - bounds[0.95][0])))
+
+
+def _design_rows(model: sim.Model, lengths: list[np.ndarray], seed: int, n_plans: int,
+                 reps: int, n_draws: int, estimator: str, prior: tuple[float, float],
+                 n_validation: int, with_uncorrected: bool) -> list[dict]:
+    tallies = {"corrected": sim._Tally(), "uncorrected": sim._Tally()}
+    tallies["uncorrected"].covered = {}
+    for tally in tallies.values():
+        tally.cell_errors = {}
+    rng = np.random.default_rng([seed, n_plans, 13, n_validation])
+    for _ in range(reps):
+        run_corrected(model, model.corpus(rng, n_plans, lengths), tallies, rng, n_draws,
+                      n_validation, prior)
+    note = (f"groups of {ps.MIN_PLANS}+ plans (all plans, each level) × 16 domains and "
+            f"uncoded; fractional shares; rules with sensitivity {sim.TRUE_SENSITIVITY} "
+            f"and specificity {sim.TRUE_SPECIFICITY} per domain; confusion matrix from "
+            f"{n_validation} validation clauses; bias column empty (zero over codes by "
+            "construction), see the per-cell metrics")
+    rows = []
+    names = (("uncorrected", UNCORRECTED),) if with_uncorrected else ()
+    for name, label in names + (("corrected", estimator),):
+        tally = tallies[name]
+        floor = min(MIN_RUNS, reps)
+        bias = np.array([np.mean(e) for _, e in sorted(tally.cell_errors.items())
+                         if len(e) >= floor])
+        tally.extra[f"mean absolute bias over cells (cells of {floor}+ runs)"] = [
+            float(np.mean(np.abs(bias)))]
+        tally.extra["largest absolute bias of one cell"] = [float(np.max(np.abs(bias)))]
+        rows += tally.rows("domain share corrected for misclassification", label, n_plans,
+                           reps, note)
+    return rows
 
 
 def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] | None = None,
@@ -109,32 +153,17 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
         inputs = stored_inputs()
     lengths, base = inputs
     model = sim.Model(base, seed)
-    replications = replications or REPLICATIONS
     rows = []
-    for n_plans in N_PLANS:
-        reps = replications.get(n_plans, 0)
-        if not reps:
-            continue
-        tallies = {"corrected": sim._Tally(), "uncorrected": sim._Tally()}
-        tallies["uncorrected"].covered = {}
-        for tally in tallies.values():
-            tally.cell_errors = {}
-        rng = np.random.default_rng([seed, n_plans, 13])
-        for _ in range(reps):
-            run_corrected(model, model.corpus(rng, n_plans, lengths), tallies, rng, n_draws)
-        note = (f"groups of {ps.MIN_PLANS}+ plans (all plans, each level) × 16 domains and "
-                f"uncoded; fractional shares; rules with sensitivity {sim.TRUE_SENSITIVITY} "
-                f"and specificity {sim.TRUE_SPECIFICITY} per domain; confusion matrix from "
-                f"{sim.N_VALIDATION} validation clauses")
-        for name, estimator in (("uncorrected", UNCORRECTED), ("corrected", CORRECTED)):
-            tally = tallies[name]
-            bias = np.array([np.mean(e) for _, e in sorted(tally.cell_errors.items())
-                             if len(e) >= min(MIN_RUNS, reps)])
-            tally.extra[f"mean absolute bias over cells (cells of {min(MIN_RUNS, reps)}+ runs)"] = [
-                float(np.mean(np.abs(bias)))]
-            tally.extra["largest absolute bias of one cell"] = [float(np.max(np.abs(bias)))]
-            rows += tally.rows("domain share corrected for misclassification", estimator,
-                               n_plans, reps, note)
+    for number, (estimator, prior, n_validation, runs) in enumerate(DESIGNS):
+        for n_plans in N_PLANS:
+            reps = runs.get(n_plans, 0)
+            if replications is not None:      # the build's design as given, the others capped
+                reps = (replications.get(n_plans, 0) if number == 0
+                        else min(reps, replications.get(n_plans, 0)))
+            if not reps:
+                continue
+            rows += _design_rows(model, lengths, seed, n_plans, reps, n_draws, estimator,
+                                 prior, n_validation, with_uncorrected=number == 0)
     table = pd.DataFrame(rows, columns=sim.COLUMNS)
     # The mean error over the 17 codes of a group is zero by construction (both sides sum to
     # one): left empty, the bias is in the per-cell metric rows.

@@ -133,8 +133,12 @@ def confusion(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | Non
 
 
 def confusion_draws(matrix: np.ndarray, n_eff: np.ndarray, n_draws: int = N_DRAWS,
-                    seed: int = SEED) -> np.ndarray:
+                    seed: int = SEED, prior: tuple[float, float] = (PRIOR_DIAGONAL, PRIOR_OFF)
+                    ) -> np.ndarray:
     """Draws of the confusion matrix, each column from its Dirichlet posterior.
+
+    ``prior`` gives the pseudo-clauses of a column on its diagonal and, spread evenly, over
+    its other cells.
 
     Returns
     -------
@@ -142,8 +146,9 @@ def confusion_draws(matrix: np.ndarray, n_eff: np.ndarray, n_draws: int = N_DRAW
         ``n_draws × (K + 1) × (K + 1)``; columns with no validation text stay identity.
     """
     size = len(matrix)
-    prior = np.full((size, size), PRIOR_OFF / (size - 1))
-    np.fill_diagonal(prior, PRIOR_DIAGONAL)
+    on, off = prior
+    prior = np.full((size, size), off / (size - 1))
+    np.fill_diagonal(prior, on)
     rng = np.random.default_rng(seed)
     draws = np.empty((n_draws, size, size))
     for k in range(size):
