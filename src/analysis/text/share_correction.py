@@ -33,12 +33,14 @@ over plans (``n - 1`` degrees of freedom, the plans' covariance over ``n``), cor
 with that matrix, and the percentile interval of the corrected draws is reported. The counts of
 a column are its effective number of clauses times the column's fractions, as
 :func:`analysis.text.misclassification.beta_rates` does for the binary rates; the effective
-number is the Dirichlet concentration whose variances match, summed over the column, the
-sandwich variances of the character-weighted ratios (for 0/1 codes of one code per clause this
-is about Kish's ``(sum w)^2 / sum w^2``; fractional allocations vary less, and Kish's size
-alone made the intervals overcover by 10 to 15 points in the simulation). The prior (:data:`PRIOR_DIAGONAL`, :data:`PRIOR_OFF`) puts half a pseudo-clause on
-"coded right" and half on "coded wrong", spread evenly over the 16 wrong codes: the Jeffreys
-Beta(1/2, 1/2) of ``beta_rates`` on the diagonal, instead of 1/2 per cell, which with 17 cells
+number is Kish's ``(sum w g_k)^2 / sum (w g_k)^2`` divided by one dispersion ratio for the
+whole sample: the sandwich variance of the character-weighted ratios ``M[j, k]`` over what a
+Dirichlet of Kish's size gives, summed over all cells (at most 1). Fractional allocations vary
+less than 0/1 codes, and Kish's size alone made the intervals overcover by 10 to 15 points in
+the simulation; a ratio per column would let a column of three clauses count as 35 when their
+allocations happen to agree (as ``social_governance`` did on the real sample). The prior
+(:data:`PRIOR_DIAGONAL`, :data:`PRIOR_OFF`) puts half a pseudo-clause on "coded right" and
+half on "coded wrong", spread evenly over the 16 wrong codes: the Jeffreys Beta(1/2, 1/2) of ``beta_rates`` on the diagonal, instead of 1/2 per cell, which with 17 cells
 would add 8.5 pseudo-clauses to columns of three to 25 clauses and drown them. A code with no
 gold text in the validation sample keeps an identity column (its own text assumed coded right;
 its false positives from other codes are still corrected), and the table says so.
@@ -104,9 +106,8 @@ def confusion(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | Non
         to ``k`` that the rules give to ``j`` (last index ``uncoded``); columns of codes with
         no gold text are identity columns.
     n_eff : numpy.ndarray
-        Effective number of validation units behind each column (0 for none): the Dirichlet
-        concentration whose variances match the sandwich variances of the column's ratio
-        estimates (see the module docstring); the Kish effective size where those are zero.
+        Effective number of validation units behind each column (0 for none): Kish's size
+        over the sample's dispersion ratio (see the module docstring).
     """
     g, r = allocation(gold), allocation(predicted)
     w = np.ones(len(g)) if weights is None else np.asarray(weights, float)
@@ -123,12 +124,17 @@ def confusion(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | Non
     with np.errstate(invalid="ignore", divide="ignore"):
         matrix = np.where(mass > 0, unit.sum(axis=0) / mass, np.eye(len(mass)))
         kish = np.where(mass > 0, mass ** 2 / (wg ** 2).sum(axis=0), 0.0)
-        # Sandwich variance of each ratio M[j, k], summed over j, against the Dirichlet's
-        # sum of M (1 - M) / (a0 + 1). Fractional allocations vary less than 0/1 codes, so
-        # Kish's size alone would overstate the matrix's uncertainty.
+        # Fractional allocations vary less than 0/1 codes, so Kish's size alone overstates
+        # the matrix's uncertainty. One dispersion ratio for the whole sample (sandwich
+        # variance of the ratios M[j, k] against the Dirichlet's M (1 - M) / kish, summed over
+        # the cells of all columns) scales Kish's sizes; per column, a sandwich variance from
+        # three clauses could be tiny by chance.
         spread = ((unit - matrix[None] * wg[:, None, :]) ** 2).sum(axis=(0, 1)) / mass ** 2
-        moment = (matrix * (1 - matrix)).sum(axis=0) / spread - 1
-        n_eff = np.where(mass <= 0, 0.0, np.where(spread > 1e-15, moment, kish))
+        binary = (matrix * (1 - matrix)).sum(axis=0) / kish
+        seen = mass > 0
+        ratio = spread[seen].sum() / binary[seen].sum() if binary[seen].sum() > 0 else 1.0
+        ratio = min(max(ratio, 1e-3), 1.0)
+        n_eff = np.where(seen, kish / ratio, 0.0)
     return matrix, np.maximum(n_eff, 0.0)
 
 
@@ -303,9 +309,9 @@ SHARE_CORRECTED = TableSchema(
         Column("share_corrected", "float", "Mean share corrected for misclassification "
                "(constrained matrix method; the 17 values of a group sum to 1).", source=_SRC),
         Column("validation_clauses", "float", "Effective number of validation clauses "
-               "behind the code's column of the confusion matrix (the Dirichlet concentration "
-               "matching the character-weighted column's sandwich variance; 0 if the gold "
-               "gives the code no validation text).", source=_SRC),
+               "behind the code's column of the confusion matrix (Kish's size by characters over "
+               "the sample's dispersion ratio of fractional allocations; 0 if the gold gives "
+               "the code no validation text).", source=_SRC),
         Column("sensitivity", "float", "Diagonal of the confusion matrix: share of the gold's "
                "characters of the code that the rules also allocate to it (fractional; lower "
                "than the binary sensitivity when the rules add codes).", source=_SRC),
