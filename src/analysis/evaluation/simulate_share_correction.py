@@ -45,7 +45,8 @@ CORRECTED = "matrix method (NNLS on the simplex), Dirichlet + t percentile inter
 UNCORRECTED = "uncorrected mean of plan shares"
 #: Sensitivity designs: (estimator, prior pseudo-clauses on and off the diagonal, validation
 #: clauses, runs by corpus size). The first is the build's; the second shrinks the prior of
-#: the Dirichlet columns, the third shows what a larger validation sample buys.
+#: the Dirichlet columns (to show the prior's weight), the third shows what a larger
+#: validation sample buys.
 DESIGNS = (
     (CORRECTED, (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF), sim.N_VALIDATION, REPLICATIONS),
     (CORRECTED + "; prior 0.1 pseudo-clause per column", (0.05, 0.05), sim.N_VALIDATION,

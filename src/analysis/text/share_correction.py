@@ -36,8 +36,8 @@ a column are its effective number of clauses times the column's fractions, as
 number is Kish's ``(sum w g_k)^2 / sum (w g_k)^2`` divided by one dispersion ratio for the
 whole sample: the sandwich variance of the character-weighted ratios ``M[j, k]`` over what a
 Dirichlet of Kish's size gives, summed over all cells (at most 1). Fractional allocations vary
-less than 0/1 codes, and Kish's size alone made the intervals overcover by 10 to 15 points in
-the simulation; a ratio per column would let a column of three clauses count as 35 when their
+less than 0/1 codes, and Kish's size alone made the 80% intervals cover about 93% in the
+simulation; a ratio per column would let a column of three clauses count as 35 when their
 allocations happen to agree (as ``social_governance`` did on the real sample). The prior
 (:data:`PRIOR_DIAGONAL`, :data:`PRIOR_OFF`) puts half a pseudo-clause on "coded right" and
 half on "coded wrong", spread evenly over the 16 wrong codes: the Jeffreys Beta(1/2, 1/2) of ``beta_rates`` on the diagonal, instead of 1/2 per cell, which with 17 cells
@@ -47,8 +47,8 @@ its false positives from other codes are still corrected), and the table says so
 
 **Limits.** The matrix holds for plans like the five seeds and is assumed to transfer; it
 ignores which other codes a multi-coded gold clause carries (the allocation is by fractions);
-the percentile interval of a constrained estimator is conservative for shares near zero, where
-draws pile up at the boundary (see :mod:`analysis.evaluation.simulate_share_correction` for
+the percentile interval of a constrained estimator has its lower end at zero for small
+shares, where draws pile up at the boundary; the dispersion ratio is one for all codes (see :mod:`analysis.evaluation.simulate_share_correction` for
 the measured bias and coverage). "Gold" is the adjudication of two AI coders.
 
 Written by hand: the confusion matrix, its Dirichlet draws, the constrained solve around
