@@ -48,8 +48,8 @@ its false positives from other codes are still corrected), and the table says so
 **Limits.** The matrix holds for plans like the five seeds and is assumed to transfer; it
 ignores which other codes a multi-coded gold clause carries (the allocation is by fractions);
 the percentile interval of a constrained estimator has its lower end at zero for small
-shares, where draws pile up at the boundary; the dispersion ratio is one for all codes (see :mod:`analysis.evaluation.simulate_share_correction` for
-the measured bias and coverage). "Gold" is the adjudication of two AI coders.
+shares, where draws pile up at the boundary; the dispersion ratio is one for all codes (see
+:mod:`analysis.evaluation.simulate_share_correction` for the measured bias and coverage). "Gold" is the adjudication of two AI coders.
 
 Written by hand: the confusion matrix, its Dirichlet draws, the constrained solve around
 :func:`scipy.optimize.nnls`, and the table. No maintained Python library implements the matrix
