@@ -1,0 +1,329 @@
+"""Correcting the fractional domain shares for the rules' measured misclassification
+(issue 13, item 3).
+
+**Estimand.** For a group of plans (all plans, a level, a province) the mean over its plans of
+each plan's *fractional* share of policy characters coded to a domain, under the adjudicated
+gold coding: a clause coded to ``k`` domains gives ``1/k`` of its length to each, a clause
+without a code gives its length to ``uncoded``, so the 16 domains and ``uncoded`` sum to one
+(:mod:`analysis.text.plan_shares`). :mod:`analysis.text.misclassification` corrects only
+``coverage`` (text in clauses touching a domain), whose per-code Rogan–Gladen form does not
+apply to the fractional share: one false positive moves text *between* codes.
+
+**Method: the matrix method** (Buonaccorsi, *Measurement Error*, 2010, ch. 3; Greenland 1988;
+the multiclass form of Rogan and Gladen 1978). On the reliability study's validation sample
+(:func:`analysis.text.misclassification.validation_matrices`: 122 unseen, adjudicated policy
+clauses of the seed plans) each clause's gold and rule codes are turned into fractional
+allocations ``g_u`` and ``r_u`` over the 17 codes, and its characters ``w_u`` are spread over
+the pairs (rules ``j``, gold ``k``): the part both allocations agree on,
+``min(r_u, g_u)``, stays on the diagonal, and the rest is spread in proportion to the two
+residuals (so that identical codings give the identity). Their sum over clauses, divided by the gold mass of code
+``k``, is ``M[j, k]``: the expected fraction of characters the gold gives to ``k`` that the
+rules give to ``j`` (columns sum to one). If misclassification depends only on the gold
+allocation, not on the plan (non-differential), a plan's observed share vector is
+``o = M t`` in expectation, and so is the group mean of plans. The corrected group share is
+the ``t`` on the simplex closest to ``M t = o`` in least squares (:func:`correct`: non-negative
+least squares, :func:`scipy.optimize.nnls`, with the sum-to-one constraint as a heavily
+weighted extra row), not ``M^-1 o``, which with 17 codes and a matrix estimated from 122
+clauses gives negative shares and swings wildly. When ``o = M t`` holds exactly for some
+``t`` on the simplex, the constrained solution is that ``t``.
+
+**Interval.** Each of :data:`N_DRAWS` draws takes the columns of ``M`` from Dirichlet
+posteriors on the validation counts and the group mean from its multivariate t distribution
+over plans (``n - 1`` degrees of freedom, the plans' covariance over ``n``), corrects that mean
+with that matrix, and the percentile interval of the corrected draws is reported. The counts of
+a column are its effective number of clauses times the column's fractions, as
+:func:`analysis.text.misclassification.beta_rates` does for the binary rates; the effective
+number is Kish's ``(sum w g_k)^2 / sum (w g_k)^2`` divided by one dispersion ratio for the
+whole sample: the sandwich variance of the character-weighted ratios ``M[j, k]`` over what a
+Dirichlet of Kish's size gives, summed over all cells (at most 1). Fractional allocations vary
+less than 0/1 codes, and Kish's size alone made the 80% intervals cover about 93% in the
+simulation; a ratio per column would let a column of three clauses count as 35 when their
+allocations happen to agree (as ``social_governance`` did on the real sample). The prior
+(:data:`PRIOR_DIAGONAL`, :data:`PRIOR_OFF`) puts half a pseudo-clause on "coded right" and
+half on "coded wrong", spread evenly over the 16 wrong codes: the Jeffreys Beta(1/2, 1/2) of ``beta_rates`` on the diagonal, instead of 1/2 per cell, which with 17 cells
+would add 8.5 pseudo-clauses to columns of three to 25 clauses and drown them. A code with no
+gold text in the validation sample keeps an identity column (its own text assumed coded right;
+its false positives from other codes are still corrected), and the table says so.
+
+**Limits.** The matrix holds for plans like the five seeds and is assumed to transfer; it
+ignores which other codes a multi-coded gold clause carries (the allocation is by fractions);
+the percentile interval of a constrained estimator has its lower end at zero for small
+shares, where draws pile up at the boundary; the dispersion ratio is one for all codes (see
+:mod:`analysis.evaluation.simulate_share_correction` for the measured bias and coverage). "Gold" is the adjudication of two AI coders.
+
+Written by hand: the confusion matrix, its Dirichlet draws, the constrained solve around
+:func:`scipy.optimize.nnls`, and the table. No maintained Python library implements the matrix
+method for fractional multi-label shares with validation uncertainty (the R packages for
+misclassified proportions, e.g. ``simex``'s MC-SIMEX, treat one categorical variable per unit).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from analysis.core.schema import Column, TableSchema
+from analysis.text import coding
+from analysis.text import plan_shares as ps
+
+SEED = 20261129
+N_DRAWS = 2000
+LEVELS = ps.LEVELS
+#: Prior pseudo-clauses of a Dirichlet column: half on the diagonal, half over the wrong codes.
+PRIOR_DIAGONAL = 0.5
+PRIOR_OFF = 0.5
+#: Weight of the sum-to-one row in the least-squares solve (shares are of order 0.01–0.3).
+SUM_WEIGHT = 1e3
+NOT_VALIDATED = "estimated (no validation text of this code: its own text assumed coded right)"
+STATUSES = ("estimated", NOT_VALIDATED, f"described only (fewer than {ps.MIN_PLANS} plans)")
+
+
+def allocation(indicator: np.ndarray) -> np.ndarray:
+    """Fractional allocation of units × codes 0/1 codes: ``1/k`` to each of ``k`` codes, and a
+    last column ``uncoded`` holding 1 for units without a code (rows sum to one)."""
+    indicator = np.asarray(indicator, float)
+    n = indicator.sum(axis=1, keepdims=True)
+    return np.column_stack([indicator / np.maximum(n, 1), n[:, 0] == 0])
+
+
+def confusion(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Character-weighted confusion matrix of fractional allocations.
+
+    Parameters
+    ----------
+    gold, predicted : numpy.ndarray
+        Units × codes 0/1 matrices (gold and rule codes, ``uncoded`` not included).
+    weights : numpy.ndarray, optional
+        Characters of each unit; equal by default.
+
+    Returns
+    -------
+    matrix : numpy.ndarray
+        ``(K + 1) × (K + 1)``; ``matrix[j, k]`` is the fraction of characters the gold gives
+        to ``k`` that the rules give to ``j`` (last index ``uncoded``); columns of codes with
+        no gold text are identity columns.
+    n_eff : numpy.ndarray
+        Effective number of validation units behind each column (0 for none): Kish's size
+        over the sample's dispersion ratio (see the module docstring).
+    """
+    g, r = allocation(gold), allocation(predicted)
+    w = np.ones(len(g)) if weights is None else np.asarray(weights, float)
+    # Each clause's characters, as [j, k] = rules j, gold k: the part both allocations agree
+    # on stays on the diagonal, and the rest is spread in proportion to the two residuals,
+    # so that identical codings (multi-coded clauses included) give the identity.
+    agree = np.minimum(r, g)
+    residual = 1 - agree.sum(axis=1)
+    scale = np.divide(w, residual, out=np.zeros_like(w), where=residual > 1e-12)
+    unit = (np.einsum("u,uj,uk->ujk", scale, r - agree, g - agree)
+            + (w[:, None] * agree)[:, :, None] * np.eye(g.shape[1])[None])
+    wg = w[:, None] * g                                  # units × k, gold characters
+    mass = wg.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        matrix = np.where(mass > 0, unit.sum(axis=0) / mass, np.eye(len(mass)))
+        kish = np.where(mass > 0, mass ** 2 / (wg ** 2).sum(axis=0), 0.0)
+        # Fractional allocations vary less than 0/1 codes, so Kish's size alone overstates
+        # the matrix's uncertainty. One dispersion ratio for the whole sample (sandwich
+        # variance of the ratios M[j, k] against the Dirichlet's M (1 - M) / kish, summed over
+        # the cells of all columns) scales Kish's sizes; per column, a sandwich variance from
+        # three clauses could be tiny by chance.
+        spread = ((unit - matrix[None] * wg[:, None, :]) ** 2).sum(axis=(0, 1)) / mass ** 2
+        binary = (matrix * (1 - matrix)).sum(axis=0) / kish
+        seen = mass > 0
+        ratio = spread[seen].sum() / binary[seen].sum() if binary[seen].sum() > 0 else 1.0
+        ratio = min(max(ratio, 1e-3), 1.0)
+        n_eff = np.where(seen, kish / ratio, 0.0)
+    return matrix, np.maximum(n_eff, 0.0)
+
+
+def confusion_draws(matrix: np.ndarray, n_eff: np.ndarray, n_draws: int = N_DRAWS,
+                    seed: int = SEED, prior: tuple[float, float] = (PRIOR_DIAGONAL, PRIOR_OFF)
+                    ) -> np.ndarray:
+    """Draws of the confusion matrix, each column from its Dirichlet posterior.
+
+    ``prior`` gives the pseudo-clauses of a column on its diagonal and, spread evenly, over
+    its other cells.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_draws × (K + 1) × (K + 1)``; columns with no validation text stay identity.
+    """
+    size = len(matrix)
+    on, off = prior
+    prior = np.full((size, size), off / (size - 1))
+    np.fill_diagonal(prior, on)
+    rng = np.random.default_rng(seed)
+    draws = np.empty((n_draws, size, size))
+    for k in range(size):
+        if n_eff[k] <= 0:
+            draws[:, :, k] = np.eye(size)[k]
+            continue
+        alpha = matrix[:, k] * n_eff[k] + prior[:, k]
+        draws[:, :, k] = rng.dirichlet(alpha, size=n_draws)
+    return draws
+
+
+def correct(observed: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """The share vector ``t`` on the simplex with ``matrix @ t`` closest to ``observed``.
+
+    Parameters
+    ----------
+    observed : numpy.ndarray
+        Observed shares of the K codes and ``uncoded`` (summing to one).
+    matrix : numpy.ndarray
+        Confusion matrix (:func:`confusion`).
+    """
+    size = len(matrix)
+    a = np.vstack([matrix, np.full(size, SUM_WEIGHT)])
+    b = np.append(np.asarray(observed, float), SUM_WEIGHT)
+    solution, _ = optimize.nnls(a, b, maxiter=50 * size)
+    return solution / solution.sum()
+
+
+def mean_draws(values: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
+    """Draws of a group's mean share vector from its multivariate t distribution over plans
+    (``n - 1`` degrees of freedom, covariance of the plans over ``n``)."""
+    values = np.asarray(values, float)
+    n = len(values)
+    mean = values.mean(axis=0)
+    # The shares sum to one, so the covariance is singular: factor it by eigenvalues.
+    lam, vec = np.linalg.eigh(np.cov(values, rowvar=False) / n)
+    factor = vec * np.sqrt(np.clip(lam, 0, None))
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n_draws, len(mean))) @ factor.T
+    scale = np.sqrt((n - 1) / rng.chisquare(n - 1, size=(n_draws, 1)))
+    return mean + z * scale
+
+
+def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
+                 levels: Sequence[float] = LEVELS, seed: int = SEED
+                 ) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
+    """Corrected group mean of plan share vectors, with percentile intervals.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Plans × (K + 1) observed shares (``uncoded`` last).
+    matrix, draws : numpy.ndarray
+        Point confusion matrix and its draws (:func:`confusion`, :func:`confusion_draws`).
+
+    Returns
+    -------
+    estimate : numpy.ndarray
+        Corrected mean share per code.
+    bounds : dict
+        Level → (low, high); NaN with fewer than two plans.
+    """
+    values = np.asarray(values, float)
+    estimate = correct(values.mean(axis=0), matrix)
+    if len(values) < 2:
+        nan = np.full(len(estimate), np.nan)
+        return estimate, {level: (nan, nan) for level in levels}
+    means = mean_draws(values, len(draws), seed)
+    corrected = np.array([correct(m, d) for m, d in zip(means, draws)])
+    return estimate, {level: (np.quantile(corrected, (1 - level) / 2, axis=0),
+                              np.quantile(corrected, (1 + level) / 2, axis=0))
+                      for level in levels}
+
+
+def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFrame,
+                     validation: dict, min_plans: int = ps.MIN_PLANS,
+                     n_draws: int = N_DRAWS, seed: int = SEED) -> pd.DataFrame:
+    """Group shares of the domains corrected for misclassification (:data:`SHARE_CORRECTED`).
+
+    Parameters
+    ----------
+    per_plan_domain_shares : pandas.DataFrame
+        Per-plan domain shares (``domain_shares.csv`` layout: ``doc_id``, ``scheme``,
+        ``code`` with ``uncoded``, ``share``).
+    documents : pandas.DataFrame
+        ``documents.csv`` (``doc_id``, ``admin_level``, ``province_en``).
+    validation : dict
+        :func:`analysis.text.misclassification.validation_matrices` of the domain scheme.
+    min_plans : int
+        Groups with fewer plans get the corrected mean and no interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Groups as in :func:`analysis.text.plan_shares.group_shares` (all plans, each level,
+        each province), one row per domain and ``uncoded``.
+    """
+    if per_plan_domain_shares.empty:
+        return pd.DataFrame(columns=SHARE_CORRECTED.column_names)
+    labels = coding.codes("domain") + [coding.UNCODED]
+    wide = ps.share_matrix(per_plan_domain_shares, "share", labels)
+    matrix, n_eff = confusion(validation["gold"], validation["predicted"],
+                              validation["weights"])
+    draws = confusion_draws(matrix, n_eff, n_draws, seed)
+    parts = []
+    for by in (None, "admin_level", "province_en"):
+        for group, members in ps._groups(documents, by, wide.index).items():
+            values = wide.loc[members].to_numpy()
+            tested = len(members) >= min_plans
+            estimate, bounds = correct_mean(values, matrix, draws, seed=seed)
+            part = pd.DataFrame({"comparison": by or ps.ALL_PLANS, "group": group,
+                                 "code": labels, "n_plans": len(members),
+                                 "share": values.mean(axis=0), "share_corrected": estimate,
+                                 "validation_clauses": n_eff,
+                                 "sensitivity": np.diag(matrix)})
+            for level, (low, high) in bounds.items():
+                tag = round(level * 100)
+                part[f"low_{tag}"] = low if tested else np.nan
+                part[f"high_{tag}"] = high if tested else np.nan
+            part["status"] = (np.where(n_eff > 0, "estimated", NOT_VALIDATED) if tested
+                              else STATUSES[2])
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True)[SHARE_CORRECTED.column_names]
+
+
+_SRC = "`analysis.text.share_correction.corrected_shares`"
+_CODES = tuple(coding.codes("domain")) + (coding.UNCODED,)
+
+SHARE_CORRECTED = TableSchema(
+    name="share_corrected",
+    filename="share_corrected.csv",
+    description="Domain shares of all plans, each administrative level and each province (mean "
+                "of the plans' fractional shares, `domain_shares.csv`) corrected for the "
+                "rules' measured misclassification by the matrix method: a character-weighted "
+                "confusion matrix of fractional allocations, measured on the adjudicated "
+                "unseen policy clauses of the seed plans (`tests/gold/reliability`), inverted "
+                "under non-negativity and sum-to-one constraints; intervals combine plan "
+                "sampling (t over plans) and the validation sample (Dirichlet draws). See "
+                "`analysis.text.share_correction` and the simulation "
+                "`analysis.evaluation.simulate_share_correction`. Groups of fewer than "
+                f"{ps.MIN_PLANS} plans are described only (no interval).",
+    primary_key=("comparison", "group", "code"),
+    columns=(
+        Column("comparison", "str", "Grouping.",
+               allowed=(ps.ALL_PLANS, "admin_level", "province_en"), source="`documents.csv`"),
+        Column("group", "str", "Level, province, or `all plans`.", source="`documents.csv`"),
+        Column("code", "str", "Domain, or `uncoded` (text in clauses without a domain).",
+               allowed=_CODES, source="`src/analysis/data/domain_rules.csv`"),
+        Column("n_plans", "int", "Plans in the group.", source="`documents.csv`"),
+        Column("share", "float", "Uncorrected mean of the plans' shares (as `group_shares."
+               "csv`).", source=_SRC),
+        Column("share_corrected", "float", "Mean share corrected for misclassification "
+               "(constrained matrix method; the 17 values of a group sum to 1).", source=_SRC),
+        Column("validation_clauses", "float", "Effective number of validation clauses "
+               "behind the code's column of the confusion matrix (Kish's size by characters over "
+               "the sample's dispersion ratio of fractional allocations; 0 if the gold gives "
+               "the code no validation text).", source=_SRC),
+        Column("sensitivity", "float", "Diagonal of the confusion matrix: share of the gold's "
+               "characters of the code that the rules also allocate to it (fractional; lower "
+               "than the binary sensitivity when the rules add codes).", source=_SRC),
+        Column("low_80", "float", "Lower end of the 80% percentile interval (plans and "
+               "validation sample).", nullable=True, source=_SRC),
+        Column("high_80", "float", "Upper end of the 80% interval.", nullable=True,
+               source=_SRC),
+        Column("low_95", "float", "Lower end of the 95% interval.", nullable=True, source=_SRC),
+        Column("high_95", "float", "Upper end of the 95% interval.", nullable=True,
+               source=_SRC),
+        Column("status", "str", "`estimated`; `estimated (no validation text …)` for a code "
+               "the validation sample never gives text to; `described only (…)` for a group "
+               "too small for an interval.", allowed=STATUSES, source=_SRC),
+    ),
+)

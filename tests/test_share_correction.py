@@ -1,0 +1,124 @@
+"""Matrix-method correction of fractional domain shares (analysis.text.share_correction)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.text import coding
+from analysis.text import plan_shares as ps
+from analysis.text import share_correction as sc
+
+LABELS = coding.codes("domain") + [coding.UNCODED]
+K = len(LABELS)
+
+
+def _plans(n: int, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).dirichlet(np.full(K, 2.0), size=n)
+
+
+def test_allocation_splits_length_and_marks_uncoded():
+    a = sc.allocation(np.array([[1, 1, 0], [0, 0, 0], [0, 0, 1]], bool))
+    assert np.allclose(a, [[0.5, 0.5, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+
+
+def test_identity_confusion_returns_the_input():
+    observed = _plans(1)[0]
+    assert np.allclose(sc.correct(observed, np.eye(K)), observed, atol=1e-8)
+    # A validation sample coded identically by gold and rules gives the identity matrix.
+    gold = np.random.default_rng(2).random((60, K - 1)) < 0.15
+    matrix, n_eff = sc.confusion(gold, gold, np.arange(1, 61, dtype=float))
+    assert np.allclose(matrix, np.eye(K))
+    assert (n_eff > 0).all()
+
+
+def test_known_confusion_applied_to_known_shares_is_undone():
+    rng = np.random.default_rng(3)
+    matrix = 0.7 * np.eye(K) + 0.3 * rng.dirichlet(np.ones(K), size=K).T
+    truth = _plans(1, 4)[0]
+    corrected = sc.correct(matrix @ truth, matrix)
+    assert np.allclose(corrected, truth, atol=1e-6)
+    assert not np.allclose(matrix @ truth, truth, atol=1e-3)     # the test has teeth
+    # Group level: the mean of distorted plans is undone and the interval covers the truth.
+    plans = _plans(30, 5)
+    values = plans @ matrix.T
+    draws = np.repeat(matrix[None], 200, axis=0)
+    estimate, bounds = sc.correct_mean(values, matrix, draws, seed=0)
+    assert np.allclose(estimate, plans.mean(axis=0), atol=1e-6)
+    low, high = bounds[0.95]
+    assert ((low <= estimate + 1e-9) & (estimate <= high + 1e-9)).all()
+
+
+def test_confusion_counts_fractional_characters():
+    gold = np.array([[1, 0], [1, 0], [0, 1]], bool)
+    predicted = np.array([[1, 1], [1, 0], [0, 0]], bool)
+    matrix, _ = sc.confusion(gold, predicted, np.array([10.0, 30.0, 5.0]))
+    # Gold code 0: 40 characters, of which the rules give 5 to code 1 and 35 to code 0.
+    assert np.allclose(matrix[:, 0], [35 / 40, 5 / 40, 0])
+    # Gold code 1: its clause is left uncoded by the rules.
+    assert np.allclose(matrix[:, 1], [0, 0, 1])
+    # No gold text is uncoded: identity column.
+    assert np.allclose(matrix[:, 2], [0, 0, 1])
+
+
+def test_draws_are_columns_on_the_simplex_and_spread():
+    gold = np.random.default_rng(6).random((80, K - 1)) < 0.1
+    flip = np.random.default_rng(7).random(gold.shape)
+    predicted = np.where(gold, flip < 0.8, flip > 0.97)
+    matrix, n_eff = sc.confusion(gold, predicted)
+    draws = sc.confusion_draws(matrix, n_eff, 300, seed=0)
+    assert np.allclose(draws.sum(axis=1), 1)
+    assert draws[:, 0, 0].std() > 0.01
+
+
+def _validation():
+    from analysis.core.io import read_csv
+    from analysis.core.paths import processed_dir, repo_root
+    from analysis.text import misclassification as mis
+
+    folder = repo_root() / "tests" / "gold" / "reliability"
+    clauses_path = processed_dir() / "clauses.csv"
+    if not (folder / "adjudicated.csv").exists() or not clauses_path.exists():
+        pytest.skip("reliability sample or built clauses missing")
+    return mis.validation_matrices(folder, read_csv(clauses_path))
+
+
+def test_real_validation_sample_gives_a_finite_matrix():
+    validation = _validation()
+    matrix, n_eff = sc.confusion(validation["gold"], validation["predicted"],
+                                 validation["weights"])
+    assert matrix.shape == (K, K)
+    assert np.isfinite(matrix).all() and np.allclose(matrix.sum(axis=0), 1)
+    assert np.isfinite(n_eff).all() and (n_eff > 0).all()
+
+
+def test_small_groups_get_no_interval():
+    validation = _validation()
+    plans = _plans(10, 8)
+    docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(10)],
+                         "admin_level": ["city"] * 8 + ["county"] * 2,
+                         "province_en": ["A"] * 10})
+    table = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], K), "scheme": "domain",
+                          "code": np.tile(LABELS, 10), "share": plans.ravel()})
+    out = sc.corrected_shares(table, docs, validation, n_draws=200)
+    assert list(out.columns) == sc.SHARE_CORRECTED.column_names
+    county = out[out["group"] == "county"]
+    assert county["low_95"].isna().all() and county["share_corrected"].notna().all()
+    assert county["status"].str.startswith("described only").all()
+    city = out[out["group"] == "city"]
+    assert city["low_95"].notna().all() and (city["low_95"] <= city["high_95"]).all()
+    assert (city["low_80"] >= city["low_95"] - 1e-12).all()
+    for _, group in out.groupby(["comparison", "group"]):
+        assert group["share_corrected"].sum() == pytest.approx(1)
+    assert set(out["comparison"]) == {ps.ALL_PLANS, "admin_level", "province_en"}
+
+
+def test_simulation_table_layout_and_determinism():
+    from analysis.core.schema import SIMULATION_COLUMNS
+    from analysis.evaluation import simulate_share_correction as ssc
+
+    runs = {50: 2, 500: 0}
+    first = ssc.simulation_table(0, replications=runs, n_draws=50)
+    assert list(first.columns) == list(SIMULATION_COLUMNS)
+    assert first.equals(ssc.simulation_table(0, replications=runs, n_draws=50))
+    coverage = first.dropna(subset=["coverage"])
+    assert set(coverage["nominal"]) == {0.8, 0.95}
+    assert coverage["coverage"].between(0, 1).all()
