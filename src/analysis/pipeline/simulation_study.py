@@ -43,6 +43,7 @@ SEED = 0
 STUDIES = (
     ("domain shares", "analysis.evaluation.simulate_shares"),
     ("multilevel shares", "analysis.evaluation.simulate_pooling"),
+    ("misclassified shares", "analysis.evaluation.simulate_share_correction"),
     ("reuse", "analysis.evaluation.simulate_reuse"),
     ("keyness", "analysis.text.keyness_simulation"),
     ("topic prevalence", "analysis.topics.composition"),

@@ -15,6 +15,7 @@ import pandas as pd
 from analysis.text import coding as domains, keyness as vocab, regional_checks as checks, reuse
 from analysis.text import keyness_resampling as kr, misclassification, phases
 from analysis.text import multilevel_shares as multilevel, plan_shares as plan_level, similarity
+from analysis.text import share_correction
 from analysis.core.io import read_csv
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
@@ -240,8 +241,8 @@ REUSE_SHARES = TableSchema(
 SCHEMAS = [CLAUSE_DOMAINS, CLAUSE_INSTRUMENTS, DOMAIN_SHARES, INSTRUMENT_SHARES,
            GROUP_SHARES, SHARE_DIFFERENCES, DISTINCTIVE_TERMS, TERM_SENSITIVITY,
            DOC_SIMILARITY, REUSE, REUSE_SHARES, reuse.REUSE_ATTRIBUTION,
-           multilevel.MULTILEVEL_SHARES, phases.INSTRUMENT_PHASE,
-           phases.INSTRUMENT_PHASE_PLANS] + checks.SCHEMAS
+           multilevel.MULTILEVEL_SHARES, share_correction.SHARE_CORRECTED,
+           phases.INSTRUMENT_PHASE, phases.INSTRUMENT_PHASE_PLANS] + checks.SCHEMAS
 
 
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
@@ -296,6 +297,12 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
         shares, documents, validation)
     # Partial pooling across provinces: plans of one province are not independent draws.
     out["multilevel_shares"] = multilevel.multilevel_tables(shares, documents)
+    # The fractional shares under the adjudicated coding (matrix method), where a validation
+    # sample is at hand.
+    out["share_corrected"] = (
+        share_correction.corrected_shares(shares["domain"], documents, validation)
+        if validation is not None
+        else pd.DataFrame(columns=share_correction.SHARE_CORRECTED.column_names))
 
     compact = prepared.assign(text=prepared["content"].str.replace(r"\s+", "", regex=True))
     tokens = tokenise_clauses(compact, folder=cache)["tokens"]
