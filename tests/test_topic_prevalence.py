@@ -174,6 +174,28 @@ def test_heading_agreement_perfect_and_chance():
     assert abs(ari["value"]) < 0.2 and ari["p_perm"] > 0.01
 
 
+def test_heading_agreement_of_a_plan_of_one_clause():
+    """A plan with one modelled clause (issue 10's tiny plans): scikit-learn's ARI and NMI
+    are 1, no permutation changes anything, so its baseline and p_perm are empty, and the
+    mean over plans counts it at its fixed value instead of turning empty or significant."""
+    from sklearn.metrics import adjusted_rand_score
+
+    assert H.permuted_scores(np.array([[0]]), np.array(["h"])).tolist() == [
+        [adjusted_rand_score([0], ["h"]), 1.0]]
+    heads = np.r_[np.repeat(["h1", "h2"], 6), ["h9"]]
+    docs = np.r_[np.repeat(["p"], 12), ["q"]]
+    topics = np.r_[np.tile([0, 1], 6), [0]]            # p: topics unrelated to headings
+    with np.errstate(all="raise"):
+        table = H.heading_agreement(topics, heads, docs, n_perm=200, seed=0)
+    validate(table, H.TOPIC_HEADING_AGREEMENT)
+    q = table[table["doc_id"] == "q"]
+    assert (q["value"] == 1.0).all()
+    assert q[["baseline_mean", "baseline_q95", "p_perm"]].isna().all().all()
+    mean = table[table["scope"] == "mean_over_plans"]
+    assert mean[["baseline_mean", "p_perm"]].notna().all().all()
+    assert (mean["p_perm"] > 0.05).all()
+
+
 # ------------------------------------------------------------------------------------------
 # Seeded model
 # ------------------------------------------------------------------------------------------
