@@ -174,6 +174,28 @@ def test_heading_agreement_perfect_and_chance():
     assert abs(ari["value"]) < 0.2 and ari["p_perm"] > 0.01
 
 
+def test_heading_agreement_of_a_plan_of_one_clause():
+    """A plan with one modelled clause (issue 10's tiny plans): scikit-learn's ARI and NMI
+    are 1, no permutation changes anything, so its baseline and p_perm are empty, and the
+    mean over plans counts it at its fixed value instead of turning empty or significant."""
+    from sklearn.metrics import adjusted_rand_score
+
+    assert H.permuted_scores(np.array([[0]]), np.array(["h"])).tolist() == [
+        [adjusted_rand_score([0], ["h"]), 1.0]]
+    heads = np.r_[np.repeat(["h1", "h2"], 6), ["h9"]]
+    docs = np.r_[np.repeat(["p"], 12), ["q"]]
+    topics = np.r_[np.tile([0, 1], 6), [0]]            # p: topics unrelated to headings
+    with np.errstate(all="raise"):
+        table = H.heading_agreement(topics, heads, docs, n_perm=200, seed=0)
+    validate(table, H.TOPIC_HEADING_AGREEMENT)
+    q = table[table["doc_id"] == "q"]
+    assert (q["value"] == 1.0).all()
+    assert q[["baseline_mean", "baseline_q95", "p_perm"]].isna().all().all()
+    mean = table[table["scope"] == "mean_over_plans"]
+    assert mean[["baseline_mean", "p_perm"]].notna().all().all()
+    assert (mean["p_perm"] > 0.05).all()
+
+
 # ------------------------------------------------------------------------------------------
 # Seeded model
 # ------------------------------------------------------------------------------------------
@@ -334,12 +356,30 @@ def test_end_to_end_matching_puts_fitted_topics_in_planted_order():
     assert min(corr) > 0.5
 
 
-def test_prevalence_regression_withholds_tests_of_one_or_two_plans():
-    from analysis.topics.prevalence import prevalence_regression
-
-    theta = np.array([[0.9, 0.1], [0.7, 0.3], [0.8, 0.2], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]])
-    cov = pd.DataFrame({"doc_id": ["d1", "d1", "d2", "d3", "d4", "d5"],
-                        "level": ["city"] * 3 + ["county"] * 3})
-    assert prevalence_regression(theta, cov, "level")["p_equal"].isna().all()   # 2 vs 3 plans
-    tested = prevalence_regression(theta, cov, "level", min_plans=2)["p_equal"]
-    assert tested.between(0, 1).all()
+def test_composition_copes_with_plans_of_a_single_modelled_clause():
+    """A plan with one modelled clause (the tiny plans of issue 10) has no within-plan spread;
+    as a member of a tested group and as a group of its own it must give finite rows."""
+    theta, doc_ids, w, docs, n_tok = _synthetic_plans(C.MIN_PLANS, 0.10, seed=12)
+    one = [i for i, d in enumerate(doc_ids) if d == "a0"][1:]      # a0 keeps one clause
+    keep = np.setdiff1d(np.arange(len(doc_ids)), one)
+    theta, n_tok = theta[keep], n_tok[keep]
+    doc_ids, w = [doc_ids[i] for i in keep], [w[i] for i in keep]
+    # and a plan of one clause alone in its province
+    theta = np.vstack([theta, [[0.6, 0.3, 0.1]]])
+    doc_ids, w, n_tok = doc_ids + ["c0"], w + [40.0], np.r_[n_tok, 25]
+    docs = pd.concat([docs, pd.DataFrame([dict(doc_id="c0", admin_level="county",
+                                               province_en="c")])], ignore_index=True)
+    draws = C.dirichlet_draws(C.nmf_concentration(theta, n_tok), n_draws=50, seed=13)
+    table = C.prevalence_by_composition(draws, theta, doc_ids, w, docs, seed=14)
+    validate(table, C.TOPIC_PREVALENCE_COMPOSITION)
+    plans = table[table["estimand"] == "plan_share"].set_index(["group", "topic"])
+    assert plans.loc[("a0", 1), "n_clauses"] == 1
+    np.testing.assert_allclose(plans.loc["c0", "estimate"], [0.6, 0.3, 0.1])
+    # province a (MIN_PLANS plans, one of them a single clause) still gets an interval
+    mean_a = table[(table["estimand"] == "group_mean") & (table["group"] == "a")]
+    assert (mean_a["interval"] == "composition").all()
+    assert np.isfinite(mean_a[["ci_low", "ci_high"]].to_numpy()).all()
+    # province c (one plan of one clause) is described, not tested
+    vs_c = table[(table["estimand"] == "group_difference")
+                 & ((table["group"] == "c") | (table["reference"] == "c"))]
+    assert len(vs_c) and (vs_c["verdict"] == C.NOT_TESTED).all()

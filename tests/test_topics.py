@@ -199,55 +199,8 @@ def test_choose_model_rule():
 
 
 # ------------------------------------------------------------------------------------------
-# Prevalence and domains
+# Domains
 # ------------------------------------------------------------------------------------------
-
-
-def _toy_theta():
-    theta = np.array([[0.9, 0.1], [0.7, 0.3], [0.8, 0.2], [0.2, 0.8], [0.4, 0.6], [0.3, 0.7]])
-    cov = pd.DataFrame({"clause_id": [f"c{i}" for i in range(6)],
-                        "doc_id": ["d1", "d1", "d1", "d2", "d2", "d3"],
-                        "admin_level": ["city", "city", "city", "county", "county", "county"],
-                        "province_en": ["P", "P", "P", "P", "P", "Q"]})
-    return theta, cov
-
-
-def test_bootstrap_prevalence_intervals():
-    theta, cov = _toy_theta()
-    table = T.bootstrap_prevalence(theta, cov, n_boot=500, seed=1)
-    d3 = table[(table["grouping"] == "doc_id") & (table["group"] == "d3")]
-    # a one-clause plan has no clause-level variation to resample
-    assert d3["ci_low"].tolist() == d3["ci_high"].tolist() == d3["estimate"].tolist()
-    assert (table["ci_low"] <= table["estimate"] + 1e-12).all()
-    assert (table["estimate"] <= table["ci_high"] + 1e-12).all()
-    county = table[(table["group"] == "county") & (table["topic"] == 2)]
-    assert county["estimate"].iloc[0] == pytest.approx(0.7)
-    assert county["n_documents"].iloc[0] == 2 and county["n_clauses"].iloc[0] == 3
-    again = T.bootstrap_prevalence(theta, cov, n_boot=500, seed=1)
-    pd.testing.assert_frame_equal(table, again)
-
-
-def test_bootstrap_with_dirichlet_draws_widens_intervals():
-    theta, cov = _toy_theta()
-    gamma = theta * 5
-    plain = T.bootstrap_prevalence(theta, cov, ["doc_id"], n_boot=800, seed=2)
-    mixed = T.bootstrap_prevalence(theta, cov, ["doc_id"], n_boot=800, gamma=gamma, seed=2)
-    width = lambda t: (t["ci_high"] - t["ci_low"]).sum()  # noqa: E731
-    assert width(mixed) > width(plain)
-    assert set(mixed["method"]) == {"bootstrap_dirichlet"}
-
-
-def test_prevalence_regression_hc3_matches_formula():
-    theta, cov = _toy_theta()
-    table = T.prevalence_regression(theta, cov, "admin_level", min_plans=1)
-    row = table[(table["group"] == "city") & (table["topic"] == 1)].iloc[0]
-    y = theta[:3, 0]
-    assert row["estimate"] == pytest.approx(y.mean())
-    # HC3 for a group mean: sqrt(sum e_i^2 / (1 - 1/n)^2) / n
-    n = len(y)
-    e = y - y.mean()
-    assert row["se"] == pytest.approx(np.sqrt(np.sum(e ** 2 / (1 - 1 / n) ** 2)) / n)
-    assert 0 <= row["p_equal"] <= 1
 
 
 def test_domain_crosstab_and_recovery():
@@ -333,20 +286,20 @@ def synthetic_inputs(n_per_doc: int = 24, seed: int = 0):
 
 @pytest.fixture(scope="module")
 def synthetic_run():
-    clauses, docs, tokens = synthetic_inputs()
+    clauses, _, tokens = synthetic_inputs()
     # the planted flood topic (24 clauses) is coded natural_hazards; 6 of them also grassroots
     flood = tokens.loc[tokens["planted"] == 0, "clause_id"].tolist()
     domains = pd.DataFrame({"clause_id": flood + flood[::4],
                             "domain": ["natural_hazards"] * len(flood)
                             + ["grassroots"] * len(flood[::4])})
-    return T.run(clauses, docs, domains, kind="nmf", k=3, n_restarts=4, n_boot=200,
+    return T.run(clauses, domains, kind="nmf", k=3, n_restarts=4, n_boot=200,
                  tokens=tokens)
 
 
 def test_synthetic_run_recovers_planted_topics_and_tables_validate(synthetic_run):
     res = synthetic_run
-    for table, schema in zip((res.units, res.topics, res.clause_topics, res.prevalence,
-                              res.domains, res.recovery), T.SCHEMAS):
+    for table, schema in zip((res.units, res.topics, res.clause_topics, res.domains,
+                              res.recovery), T.SCHEMAS):
         validate(table, schema)
     tops = [set(w.split()[:5]) for w in res.topics["top_words"]]
     for words in _VOCAB.values():
@@ -368,15 +321,14 @@ def test_synthetic_run_recovers_planted_topics_and_tables_validate(synthetic_run
     text = T.describe_recovery(res.recovery, res.domains)
     assert text.startswith("recovered (1): Natural hazards (n=24, T")
     assert "merged (1): Grassroots capacity (n=6" in text
-    assert T.describe_prevalence(res.prevalence, res.topics).count("\n") == 2
 
 
 @pytest.mark.parametrize("kind", ["nmf", "lda"])
 def test_same_seed_gives_identical_tables(kind):
-    clauses, docs, tokens = synthetic_inputs(n_per_doc=12)
-    runs = [T.run(clauses, docs, None, kind=kind, k=3, n_restarts=3, n_boot=100, tokens=tokens)
+    clauses, _, tokens = synthetic_inputs(n_per_doc=12)
+    runs = [T.run(clauses, None, kind=kind, k=3, n_restarts=3, n_boot=100, tokens=tokens)
             for _ in range(2)]
-    for name in ("units", "topics", "clause_topics", "prevalence"):
+    for name in ("units", "topics", "clause_topics"):
         a, b = getattr(runs[0], name), getattr(runs[1], name)
         pd.testing.assert_frame_equal(a, b)
         assert a.to_csv(index=False) == b.to_csv(index=False)
@@ -387,12 +339,11 @@ import sys, json
 sys.path.insert(0, {tests!r})
 from test_topics import synthetic_inputs
 from analysis.topics import model as T
-clauses, docs, tokens = synthetic_inputs(n_per_doc=12)
+clauses, _, tokens = synthetic_inputs(n_per_doc=12)
 out = {{}}
 for kind in ("nmf", "lda"):
-    res = T.run(clauses, docs, None, kind=kind, k=3, n_restarts=3, n_boot=100, tokens=tokens)
-    out[kind] = [res.topics.to_csv(index=False), res.clause_topics.to_csv(index=False),
-                 res.prevalence.to_csv(index=False)]
+    res = T.run(clauses, None, kind=kind, k=3, n_restarts=3, n_boot=100, tokens=tokens)
+    out[kind] = [res.topics.to_csv(index=False), res.clause_topics.to_csv(index=False)]
 print(json.dumps(out))
 """
 

@@ -101,8 +101,8 @@ _MARKERS = ("s", "^", "D", "v", "P", "X")
 
 
 def _composition_rows(prevalence: pd.DataFrame, model: str) -> pd.DataFrame:
-    """Plan shares and group means of ``topic_prevalence_composition.csv`` in the layout of
-    ``topic_prevalence.csv`` (``grouping`` ``doc_id`` for plans, ``n_documents``)."""
+    """Plan shares and group means of ``topic_prevalence_composition.csv``, with ``grouping``
+    ``doc_id`` for plans and ``n_documents`` (the number of plans) for the legend."""
     part = prevalence[(prevalence["model"] == model)
                       & prevalence["estimand"].isin(["plan_share", "group_mean"])]
     return part.assign(grouping=part["grouping"].replace({"plan": "doc_id"}),
@@ -110,7 +110,6 @@ def _composition_rows(prevalence: pd.DataFrame, model: str) -> pd.DataFrame:
 
 
 def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
-                    method: str | None = None,
                     groupings: Sequence[str] = ("doc_id", "admin_level", "province_en"),
                     model: str = "reported") -> plt.Figure:
     """Topic prevalence per plan and group, one panel per grouping; intervals where the
@@ -120,31 +119,20 @@ def plot_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame,
     ----------
     prevalence : pandas.DataFrame
         ``topic_prevalence_composition.csv`` (plans' character-weighted prevalence; groups
-        as means over their plans) or ``topic_prevalence.csv`` (mean proportion of clauses).
+        as means over their plans).
     topics : pandas.DataFrame
         ``topics.csv`` (for labels).
-    method : str, optional
-        ``topic_prevalence.csv`` only: interval method to draw; default the bootstrap one.
     model : str
-        ``topic_prevalence_composition.csv`` only: ``reported`` or ``seeded``.
+        ``reported`` or ``seeded``.
     """
     apply_style()
-    if "estimand" in prevalence.columns:
-        data = _composition_rows(prevalence, model)
-        xlabel = "prevalence (groups: mean over plans)"
-        with_interval = data["ci_low"].notna()
-        title = ("Topic prevalence of plans (character-weighted) and of groups (mean over "
-                 "plans), as measured by the fitted model"
-                 + ("; 95 % composition intervals where drawn" if with_interval.any()
-                    else "; no interval (see the notebook)"))
-    else:
-        if method is None:
-            method = next(m for m in ("bootstrap_dirichlet", "bootstrap")
-                          if m in set(prevalence["method"]))
-        data = prevalence[prevalence["method"] == method]
-        xlabel = "mean topic proportion of clauses"
-        title = (f"Topic prevalence with 95 % intervals ({method.replace('_', ' ')} over "
-                 "clauses within plans)")
+    data = _composition_rows(prevalence, model)
+    xlabel = "prevalence (groups: mean over plans)"
+    with_interval = data["ci_low"].notna()
+    title = ("Topic prevalence of plans (character-weighted) and of groups (mean over "
+             "plans), as measured by the fitted model"
+             + ("; 95 % composition intervals where drawn" if with_interval.any()
+                else "; no interval (see the notebook)"))
     names = topic_names(topics)
     k = len(names)
     fig, axes = plt.subplots(1, len(groupings), figsize=(3.2 * len(groupings) + 1.6,

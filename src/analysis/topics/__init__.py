@@ -17,10 +17,8 @@ from analysis.topics.domains import domain_crosstab, domain_recovery, policy_dom
 from analysis.topics.final import (FinalModel, attach_labels, fit_final, read_labels,  # noqa: F401
                                    representative_clauses)
 from analysis.topics.models import TopicModel, fit_model  # noqa: F401
-from analysis.topics.prevalence import (GROUPINGS, bootstrap_prevalence,  # noqa: F401
-                                        clause_covariates, prevalence_regression)
-from analysis.topics.report import (describe_prevalence, describe_recovery,  # noqa: F401
-                                    describe_selection, representative_texts)
+from analysis.topics.report import (describe_recovery, describe_selection,  # noqa: F401
+                                    representative_texts)
 from analysis.topics.selection import (Choice, choose_model, cross_validation_folds,  # noqa: F401
                                        fit_restarts, select_models)
 from analysis.topics.settings import (CHOSEN_K, CHOSEN_MODEL, CI_LEVEL, DECIMALS,  # noqa: F401
@@ -38,6 +36,6 @@ from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS,  # noqa: F4
                                      restart_similarity_table, selection_fingerprint,
                                      selection_table)
 from analysis.topics.tables import (CLAUSE_TOPICS, TOPIC_DOMAIN_RECOVERY,  # noqa: F401
-                                    TOPIC_DOMAINS, TOPIC_PREVALENCE, TOPIC_UNITS, TOPICS,
-                                    clause_topics_table, prevalence_table, topics_table)
+                                    TOPIC_DOMAINS, TOPIC_UNITS, TOPICS, clause_topics_table,
+                                    topics_table)
 from analysis.topics import model  # noqa: F401  (the build entry point)

@@ -105,7 +105,9 @@ def permuted_scores(perms: np.ndarray, labels_b: np.ndarray) -> np.ndarray:
     comb = table * (table - 1) / 2
     sum_rows = (rows * (rows - 1) / 2).sum(axis=1)
     sum_cols = (cols * (cols - 1) / 2).sum(axis=1)
-    expected = sum_rows * sum_cols / (n * (n - 1) / 2)
+    # Fewer than two clauses: no pairs, and scikit-learn's ARI is 1 (so is this one: denom 0).
+    pairs = n * (n - 1) / 2
+    expected = sum_rows * sum_cols / pairs if pairs else np.zeros(len(a))
     maximum = (sum_rows + sum_cols) / 2
     denom = maximum - expected
     ari = np.where(denom != 0, (comb.sum(axis=(1, 2)) - expected) / np.where(denom != 0, denom, 1),
@@ -160,11 +162,15 @@ def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str]
     out = []
 
     def add(scope, doc, n_cl, n_head, n_top, j, value, reps):
+        # One clause, one heading division or one topic: every permutation gives the same
+        # table, so there is no baseline to compare with (the schema's empty values).
+        fixed = min(n_cl, n_head, n_top) < 2
         out.append(dict(model=model, scope=scope, doc_id=doc, metric=("ari", "nmi")[j],
                         n_clauses=n_cl, n_headings=n_head, n_topics_used=n_top, value=value,
-                        baseline_mean=float(reps.mean()),
-                        baseline_q95=float(np.quantile(reps, 0.95)),
-                        p_perm=float((1 + (reps >= value - 1e-12).sum()) / (1 + len(reps))),
+                        baseline_mean=np.nan if fixed else float(reps.mean()),
+                        baseline_q95=np.nan if fixed else float(np.quantile(reps, 0.95)),
+                        p_perm=np.nan if fixed else
+                        float((1 + (reps >= value - 1e-12).sum()) / (1 + len(reps))),
                         n_perm=n_perm))
 
     for j in range(2):

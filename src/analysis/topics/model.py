@@ -26,9 +26,10 @@ Evidence for choosing a model (:func:`select_models`):
 
 Per topic the build reports top words, FREX words (:func:`frex`, as in R's stm), the three
 most representative clauses, a reviewed English label (``data/topic_labels.csv``) and its
-stability; per clause its topic proportions. Prevalence by document, administrative level and
-province comes with bootstrap intervals (:func:`bootstrap_prevalence`) and from OLS with
-heteroskedasticity-robust errors (:func:`prevalence_regression`). The topics are compared with
+stability; per clause its topic proportions. Prevalence by plan, administrative level and
+province is estimated with plans as the unit (:mod:`analysis.topics.composition`: a plan's
+character-weighted prevalence, a group's mean over its plans, intervals by the method of
+composition only for groups of enough plans). The topics are compared with
 the policy-domain coding of the regional stage (:func:`domain_crosstab`,
 :func:`domain_recovery`).
 
@@ -51,7 +52,7 @@ reads :data:`SCHEMAS`) and ``from analysis.topics import model`` keeps working:
 * :mod:`analysis.topics.selection`: cross-validation, :func:`select_models`,
   :func:`choose_model`;
 * :mod:`analysis.topics.final`: the reported model (:func:`fit_final`) and its labels;
-* :mod:`analysis.topics.prevalence`: prevalence by group with bootstrap and OLS intervals;
+* :mod:`analysis.topics.composition`: plan-level prevalence by the method of composition;
 * :mod:`analysis.topics.domains`: agreement with the policy-domain coding;
 * :mod:`analysis.topics.tables`: schemas and builders of the reported model's tables;
 * :mod:`analysis.topics.results`: model-selection, restart and finer-model tables (the
@@ -77,10 +78,8 @@ from analysis.topics.domains import (_domain_indicator, _f1_table, domain_crosst
 from analysis.topics.final import (FinalModel, attach_labels, fit_final, read_labels,  # noqa: F401
                                    representative_clauses)
 from analysis.topics.models import TopicModel, fit_model  # noqa: F401
-from analysis.topics.prevalence import (GROUPINGS, bootstrap_prevalence,  # noqa: F401
-                                        clause_covariates, prevalence_regression)
-from analysis.topics.report import (describe_prevalence, describe_recovery,  # noqa: F401
-                                    describe_selection, representative_texts)
+from analysis.topics.report import (describe_recovery, describe_selection,  # noqa: F401
+                                    representative_texts)
 from analysis.topics.selection import (Choice, _cv_task, _restart_task, _run_tasks,  # noqa: F401
                                        _words, choose_model, cross_validation_folds, fit_restarts,
                                        select_models)
@@ -98,7 +97,6 @@ from analysis.topics.results import (ALTERNATIVE_KS, RESULT_SCHEMAS,  # noqa: F4
                                      TOPIC_SELECTION, alternatives_table, cached_selection,
                                      restart_similarity_table, selection_fingerprint,
                                      selection_table)
-from analysis.topics.tables import (_GROUPINGS_ALLOWED, _T, CLAUSE_TOPICS,  # noqa: F401
-                                    TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_PREVALENCE,
-                                    TOPIC_UNITS, TOPICS, _gloss, _round, clause_topics_table,
-                                    prevalence_table, topics_table)
+from analysis.topics.tables import (_T, CLAUSE_TOPICS, TOPIC_DOMAIN_RECOVERY,  # noqa: F401
+                                    TOPIC_DOMAINS, TOPIC_UNITS, TOPICS, _gloss, _round,
+                                    clause_topics_table, topics_table)

@@ -1,16 +1,14 @@
 """Text summaries of the topic results for the notebook.
 
 :func:`representative_texts` shows the start of each topic's representative clauses, and
-:func:`describe_selection`, :func:`describe_prevalence` and :func:`describe_recovery` put
-the evidence behind the model choice, the prevalence differences and the agreement with the
-domain coding into a few lines of text.
+:func:`describe_selection` and :func:`describe_recovery` put the evidence behind the model
+choice and the agreement with the domain coding into a few lines of text (plan-level
+prevalence is described by :func:`analysis.topics.extras.describe_extras`).
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from analysis.text.plan_shares import MIN_PLANS
 from analysis.topics.domains import policy_domains
 from analysis.topics.selection import Choice
 
@@ -73,35 +71,6 @@ def describe_selection(diagnostics: pd.DataFrame, choice: Choice) -> str:
                          f"{part['heldout_ll_per_token'].min():.3f} to "
                          f"{part['heldout_ll_per_token'].max():.3f} over the grid (SE about "
                          f"{part['heldout_ll_se'].median():.3f})")
-    return "\n".join(lines)
-
-
-#: What the text says for a Wald test that :func:`~analysis.topics.prevalence.prevalence_regression`
-#: left empty because a group has fewer than :data:`analysis.text.plan_shares.MIN_PLANS` plans.
-NOT_TESTED_TEXT = f"not tested (groups of fewer than {MIN_PLANS} plans)"
-
-
-def _p_text(p: float) -> str:
-    return NOT_TESTED_TEXT if pd.isna(p) else f"{p:.4f}"
-
-
-def describe_prevalence(prevalence: pd.DataFrame, topics: pd.DataFrame) -> str:
-    """Per topic: the plans with the highest and lowest mean clause proportion, and the Wald
-    p-values of equal means across plans, levels and provinces (OLS, robust errors) where a
-    test was made; an empty p-value (a group of fewer than ``MIN_PLANS`` plans) reads
-    :data:`NOT_TESTED_TEXT`."""
-    ols = prevalence[prevalence["method"].str.startswith("ols")]
-    lines = []
-    for row in topics.itertuples():
-        part = ols[(ols["topic"] == row.topic)]
-        plans = part[part["grouping"] == "doc_id"].sort_values("estimate")
-        p = part.drop_duplicates("grouping").set_index("grouping")["p_equal"]
-        lines.append(
-            f"T{row.topic} {row.label_en or row.top_words}: highest in {plans['group'].iloc[-1]} "
-            f"({plans['estimate'].iloc[-1]:.2f}), lowest in {plans['group'].iloc[0]} "
-            f"({plans['estimate'].iloc[0]:.2f}); p(equal) plans "
-            f"{_p_text(p.get('doc_id', np.nan))}, levels {_p_text(p.get('admin_level', np.nan))}, "
-            f"provinces {_p_text(p.get('province_en', np.nan))}")
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ from analysis.topics.selection import reuse_clusters
 from analysis.topics.settings import CHOSEN_K, CHOSEN_MODEL, N_BOOT, N_RESTARTS
 from analysis.topics.tables import SCHEMAS as MODEL_SCHEMAS
 from analysis.topics.tables import (TOPIC_DOMAIN_RECOVERY, TOPIC_DOMAINS, TOPIC_UNITS, _round,
-                                    clause_topics_table, prevalence_table, topics_table)
+                                    clause_topics_table, topics_table)
 
 #: Set to ``1`` to write ``topic_selection.csv`` empty instead of refitting when no stored
 #: selection matches (for test builds of other corpora, which do not need the evidence).
@@ -48,7 +48,6 @@ class TopicResults:
     final: FinalModel
     topics: pd.DataFrame
     clause_topics: pd.DataFrame
-    prevalence: pd.DataFrame
     domains: pd.DataFrame
     recovery: pd.DataFrame
     clause_domains_found: bool
@@ -94,7 +93,7 @@ def load_corpus(processed_dir: Path | None = None) -> tuple[Corpus, pd.DataFrame
     return prepare_corpus(units)
 
 
-def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
+def run(clauses: pd.DataFrame, clause_domains: pd.DataFrame | None,
         kind: str = CHOSEN_MODEL, k: int = CHOSEN_K, n_restarts: int = N_RESTARTS,
         n_boot: int = N_BOOT, tokens: pd.DataFrame | None = None,
         labels: pd.DataFrame | None = None,
@@ -103,10 +102,12 @@ def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataF
 
     Parameters
     ----------
-    clauses, documents : pandas.DataFrame
-        ``clauses.csv`` and ``documents.csv``.
+    clauses : pandas.DataFrame
+        ``clauses.csv``.
     clause_domains : pandas.DataFrame or None
         ``clause_domains.csv``; None leaves the domain tables empty.
+    n_boot : int
+        Permutations behind the chance F1 of ``topic_domain_recovery.csv``.
     tokens : pandas.DataFrame, optional
         Pre-computed :func:`analysis.text.tokenise.tokenise_clauses` output (tests pass synthetic
         tokens here).
@@ -122,7 +123,6 @@ def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataF
     final = fit_final(corpus, kind, k, n_restarts)
     topics = topics_table(final, corpus, tokenise.glossary(), labels)
     clause_topics = clause_topics_table(final, corpus)
-    prevalence = prevalence_table(final, corpus, documents, n_boot)
     if clause_domains is not None:
         domains = _round(domain_crosstab(final.theta, corpus.clause_ids, clause_domains))
         recovery = _round(domain_recovery(final.theta, corpus.clause_ids, clause_domains,
@@ -132,7 +132,7 @@ def run(clauses: pd.DataFrame, documents: pd.DataFrame, clause_domains: pd.DataF
         domains = pd.DataFrame(columns=TOPIC_DOMAINS.column_names)
         recovery = pd.DataFrame(columns=TOPIC_DOMAIN_RECOVERY.column_names)
     return TopicResults(units[TOPIC_UNITS.column_names], corpus, final, topics, clause_topics,
-                        prevalence, domains, recovery, clause_domains is not None,
+                        domains, recovery, clause_domains is not None,
                         restart_similarity_table(final),
                         alternatives_table(corpus, alternative_ks, n_restarts=n_restarts))
 
@@ -157,9 +157,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     if clause_domains is None:
         print("topics: clause_domains.csv not found; topic_domains.csv and "
               "topic_domain_recovery.csv are written empty", flush=True)
-    res = run(clauses, documents, clause_domains)
-    tables = (res.units, res.topics, res.clause_topics, res.prevalence, res.domains,
-              res.recovery)
+    res = run(clauses, clause_domains)
+    tables = (res.units, res.topics, res.clause_topics, res.domains, res.recovery)
     written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
     clusters = load_clusters(processed_dir, res.corpus.doc_ids)
     fingerprint = selection_fingerprint(res.corpus, clusters)

@@ -1,10 +1,10 @@
 """The written topic tables: their schemas and the functions that build them.
 
 The schemas (:data:`TOPICS`, :data:`CLAUSE_TOPICS`, :data:`TOPIC_UNITS`,
-:data:`TOPIC_PREVALENCE`, :data:`TOPIC_DOMAINS`, :data:`TOPIC_DOMAIN_RECOVERY`, in build
-order in :data:`SCHEMAS`) document every column; :func:`topics_table`,
-:func:`clause_topics_table` and :func:`prevalence_table` turn a fitted model into rows, with
-floats rounded to :data:`DECIMALS` places.
+:data:`TOPIC_DOMAINS`, :data:`TOPIC_DOMAIN_RECOVERY`, in build order in :data:`SCHEMAS`)
+document every column; :func:`topics_table` and :func:`clause_topics_table` turn a fitted
+model into rows, with floats rounded to :data:`DECIMALS` places. Topic prevalence by plan and
+group is :mod:`analysis.topics.composition`'s (``topic_prevalence_composition.csv``).
 """
 from __future__ import annotations
 
@@ -18,10 +18,8 @@ from analysis.topics.corpus import Corpus
 from analysis.topics.diagnostics import (exclusivity, frex_word_indices, npmi_coherence,
                                          top_word_indices)
 from analysis.topics.final import FinalModel, attach_labels, read_labels, representative_clauses
-from analysis.topics.prevalence import (GROUPINGS, bootstrap_prevalence, clause_covariates,
-                                        prevalence_regression)
-from analysis.topics.settings import (CI_LEVEL, DECIMALS, HEADING_MAX_CHARS, MIN_DOMAIN_CLAUSES,
-                                      MIN_TOKENS, MODEL_KINDS, N_BOOT, PARTLY_F1, RECOVERED_F1)
+from analysis.topics.settings import (DECIMALS, HEADING_MAX_CHARS, MIN_DOMAIN_CLAUSES,
+                                      MIN_TOKENS, MODEL_KINDS, PARTLY_F1, RECOVERED_F1)
 
 _T = "`analysis.topics.model`"
 
@@ -108,38 +106,6 @@ TOPIC_UNITS = TableSchema(
     ),
 )
 
-_GROUPINGS_ALLOWED = GROUPINGS
-TOPIC_PREVALENCE = TableSchema(
-    name="topic_prevalence",
-    filename="topic_prevalence.csv",
-    description="Mean topic proportion by document, administrative level and province, with "
-                f"{int(CI_LEVEL * 100)} % intervals from two methods: a bootstrap over clauses "
-                "within documents (`bootstrap`, with Dirichlet draws of each clause's "
-                "proportions for LDA: `bootstrap_dirichlet`) and OLS group means with HC3 "
-                "robust standard errors (`ols_hc3`).",
-    primary_key=("method", "grouping", "group", "topic"),
-    notes=("With one or two plans per administrative level or province, differences between "
-           "groups are differences between those plans; the intervals cover variation among "
-           "their clauses only, not among plans of the same level or province.",),
-    columns=(
-        Column("method", "str", "Interval method.",
-               allowed=("bootstrap", "bootstrap_dirichlet", "ols_hc3"), source=_T),
-        Column("grouping", "str", "Grouping variable.", allowed=_GROUPINGS_ALLOWED, source=_T),
-        Column("group", "str", "Group value.", source="`documents.csv`"),
-        Column("topic", "int", "Topic.", source=_T),
-        Column("estimate", "float", "Mean proportion of the topic over the group's clauses.",
-               source=_T),
-        Column("se", "float", "Robust standard error (OLS only).", nullable=True, source=_T),
-        Column("ci_low", "float", "Lower interval bound (empty where undefined: a group of one clause).",
-               nullable=True, source=_T),
-        Column("ci_high", "float", "Upper interval bound (empty where undefined: a group of one clause).",
-               nullable=True, source=_T),
-        Column("p_equal", "float", "Wald test p-value of equal means across the grouping's "
-               "groups (OLS only).", nullable=True, source=_T),
-        Column("n_clauses", "int", "Modelled clauses in the group.", source=_T),
-        Column("n_documents", "int", "Documents in the group.", source=_T),
-    ),
-)
 
 TOPIC_DOMAINS = TableSchema(
     name="topic_domains",
@@ -200,8 +166,7 @@ TOPIC_DOMAIN_RECOVERY = TableSchema(
     ),
 )
 
-SCHEMAS = [TOPIC_UNITS, TOPICS, CLAUSE_TOPICS, TOPIC_PREVALENCE, TOPIC_DOMAINS,
-           TOPIC_DOMAIN_RECOVERY]
+SCHEMAS = [TOPIC_UNITS, TOPICS, CLAUSE_TOPICS, TOPIC_DOMAINS, TOPIC_DOMAIN_RECOVERY]
 
 
 def _gloss(words: Sequence[str], glossary: Mapping[str, str]) -> str:
@@ -252,17 +217,6 @@ def clause_topics_table(final: FinalModel, corpus: Corpus) -> pd.DataFrame:
         "weight": final.theta.ravel(),
         "dominant": (np.tile(np.arange(k), n) == np.repeat(dominant, k)),
     }))
-
-
-def prevalence_table(final: FinalModel, corpus: Corpus, documents: pd.DataFrame,
-                     n_boot: int = N_BOOT) -> pd.DataFrame:
-    """``topic_prevalence.csv``: bootstrap and OLS-HC3 intervals for every grouping."""
-    cov = clause_covariates(corpus.clause_ids, corpus.doc_ids, documents)
-    boot = bootstrap_prevalence(final.theta, cov, n_boot=n_boot, gamma=final.gamma)
-    ols = pd.concat([prevalence_regression(final.theta, cov, g) for g in GROUPINGS],
-                    ignore_index=True)
-    table = pd.concat([boot, ols], ignore_index=True)
-    return _round(table[TOPIC_PREVALENCE.column_names])
 
 
 def _round(table: pd.DataFrame) -> pd.DataFrame:
