@@ -411,6 +411,7 @@ def _is_subsequence(needle: str, hay: str) -> bool:
 @example(text="(責任a?單位:人事處、機關黨委等a?按職責分工牽頭落實)")
 @example(text="?科技资源、人才资源配置更加优化,应急物资保障更加到?位a。")
 @example(text="面向社会公众广A泛?开展知识宣传")
+@example(text="组配分类")  # a CMS label alone on its line was removed as a field
 def test_intact_chinese_is_never_removed_or_replaced(text):
     """Every Chinese character of intact text survives, in order (converted to simplified
     characters when the text is traditional). Junk the noise makes (?;? is what damaged

@@ -61,7 +61,8 @@ _FRAGMENT = re.compile(r"^[\d\s:/.\-]{2,20}$")
 _ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|委员会|人民政府|政府|街道|"
                         r"乡镇|局|厅|委|办|处|室|企业|公司)\s*[:：]?\s*$|^\s*各[^。；;]{1,60}[:：]\s*$")
 #: Fields written without colons (索引号 1153…  发布机构 施甸县人民政府), in the page head only.
-_SPACED_FIELD = re.compile(rf"^\s*(?:{_LABEL})(?:\s+\S.*)?$")
+#: A label without a value is not a field: 组配分类 or 分类 alone on a line may be text.
+_SPACED_FIELD = re.compile(rf"^\s*(?:{_LABEL})\s+\S.*$")
 _CITATION = re.compile(r"^\s*【[^】\n]{2,10}】\s*[A-Za-z0-9.\-/]+\s*$")
 _BULLET_VALUE = re.compile(r"^\s*[•·▪◆■●]\s*[^。；;，,！？]{0,30}$")
 
