@@ -150,6 +150,8 @@ def test_cleaning_is_deterministic(cleaned):
     ("附件(a)", "附件(a)"),
     ("调整(2021)", "调整(2021)"),
     ("設(shè)施（shī）", "設施"),
+    ("社會（huì ）發(fā)展", "社會發展"),  # a blank inside the parentheses
+    ("附件( a )", "附件( a )"),
 ])
 def test_pinyin_removal_keeps_legitimate_parentheses(raw, expected):
     out, _ = remove_pinyin(raw, CleanContext("t"))

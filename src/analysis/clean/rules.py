@@ -110,9 +110,10 @@ _SYLLABLE = re.compile(f"^{_INITIALS}{_FINALS}$")
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _TONE_BASE = dict(zip(_TONED, "aaaaeeeeiiiioooouuuuüüüünnnm"))
 # Parenthesised runs of Latin letters glued to a character, one after another: 目标(guǎn)(jiàn).
-_ANNOTATION = rf"[(（][a-zü{_TONED}]{{1,7}}[)）]"
+# A blank may stand inside the parentheses: 社会(huì ) as some converters write it.
+_ANNOTATION = rf"[(（] ?[a-zü{_TONED}]{{1,7}} ?[)）]"
 _PINYIN_AFTER_CHAR = re.compile(rf"(?<=[\u3400-\u9fff□])(?:{_ANNOTATION})+")
-_ONE_ANNOTATION = re.compile(rf"[(（]([a-zü{_TONED}]{{1,7}})[)）]")
+_ONE_ANNOTATION = re.compile(rf"[(（] ?([a-zü{_TONED}]{{1,7}}) ?[)）]")
 
 
 def is_pinyin_syllable(token: str) -> bool:
