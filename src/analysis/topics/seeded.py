@@ -228,7 +228,7 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
         for r in rows_of:
             perm[r] = top[rng.permutation(r)]
         null[b], pp = f1s(perm)
-        null_micro[b] = 2 * (pp & coded).sum() / (pp.sum() + coded.sum())
+        null_micro[b] = _micro_f1(pp, coded)
     n_codes = coded.sum(axis=1)
     alloc = np.where(n_codes[:, None] > 0, coded / np.maximum(n_codes, 1)[:, None], 0.0)
     rule_share = np.mean([(w[r] @ alloc[r]) / w[r].sum() for r in rows_of], axis=0)
@@ -254,12 +254,20 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
                     n_rule=int(coded.sum()), n_topic=int(pred.sum()), n_both=both,
                     precision=both / pred.sum() if pred.sum() else np.nan,
                     recall=both / coded.sum() if coded.sum() else np.nan,
-                    f1=2 * both / (pred.sum() + coded.sum()),
+                    f1=_micro_f1(pred, coded),
                     f1_chance=float(null_micro.mean()), share_rules=float(rule_share.sum()),
-                    share_seeded=float(topic_share.sum()), seed_mass=float(np.mean(seed_mass)),
-                    hit_rate=float((pred & coded).any(axis=1)[any_code].mean())))
+                    share_seeded=float(topic_share.sum()), seed_mass=float(np.mean(seed_mass)) if seed_mass else 0.0,
+                    hit_rate=(float((pred & coded).any(axis=1)[any_code].mean())
+                              if any_code.any() else np.nan)))
     return pd.DataFrame(out)
 
+
+
+def _micro_f1(predicted: np.ndarray, coded: np.ndarray) -> float:
+    """Micro F1 of two boolean clause × domain matrices; 0 when neither marks anything (a
+    corpus without seed words or rule codes must not stop the build with a NaN)."""
+    denom = predicted.sum() + coded.sum()
+    return float(2 * (predicted & coded).sum() / denom) if denom else 0.0
 
 _S = "`analysis.topics.seeded`"
 SEEDED_TOPICS = TableSchema(
