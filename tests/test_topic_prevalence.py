@@ -391,3 +391,15 @@ def test_composition_copes_with_plans_of_a_single_modelled_clause():
     vs_c = table[(table["estimand"] == "group_difference")
                  & ((table["group"] == "c") | (table["reference"] == "c"))]
     assert len(vs_c) and (vs_c["verdict"] == C.NOT_TESTED).all()
+
+
+def test_rule_agreement_without_seed_words_or_rule_codes_is_a_valid_table():
+    """A corpus whose vocabulary holds no seed word and whose clauses carry no rule code must
+    give a table the schema accepts (it gave NaN micro F1 and stopped the build)."""
+    tokens = [["应急", "管理", "工作"], ["管理", "工作", "队伍"], ["队伍", "建设", "应急"]]
+    model = S.fit_seeded(tokens, {}, n_free=2, iterations=20, seed=0)
+    ids = ["c1", "c2", "c3"]
+    coded = pd.DataFrame({"clause_id": ["c1"], "domain": ["party_building"]})
+    table = S.rule_agreement(model, ids, ["p", "p", "q"], np.ones(3), coded, n_perm=10, seed=0)
+    validate(table, S.SEEDED_RULE_AGREEMENT)
+    assert table.set_index("domain").loc["all", "f1"] == 0.0
