@@ -384,3 +384,31 @@ def test_the_addressee_under_a_bare_page_label_is_kept():
     assert [c.note for c in changes] == ["cms_field"]
     field_value = "字体:【 】\n大 中 小\n经区政府同意，现将规划印发给你们，请结合实际认真贯彻执行。\n"
     assert "大 中 小" not in remove_furniture(field_value, CleanContext("t"))[0]
+
+
+@pytest.mark.parametrize("page", [
+    # a flattened indicator table: 属性 and 备注 are its columns, not CMS fields
+    "某县“十四五”应急体系规划\n序号\n指标\n目标值\n属性\n1\n生产安全事故死亡人数下降\n15%\n约束性\n"
+    "备注\n以2020年为基数\n",
+    # generic labels under a plan's own headings
+    "某县防汛抗旱应急预案\n名称\n县防汛抗旱指挥部\n时间\n每年5月1日至9月30日\n1.2 编制依据\n",
+    # 属性 and 备注 in the body
+    "一、主要指标\n属性：约束性\n备注：1.带*号指标为约束性指标\n",
+])
+def test_plan_tables_and_generic_labels_are_not_a_field_table(page):
+    """Bare labels make a CMS field table only when one of them is a CMS label proper (发布单位,
+    索引号 …); 名称, 时间, 属性, 备注 alone are words plans use, and their lines are plan text."""
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.furniture import remove_furniture
+
+    assert remove_furniture(page, CleanContext("t"))[0] == page
+
+
+def test_a_cms_field_table_in_the_page_head_is_still_removed():
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.furniture import remove_furniture
+
+    page = ("发布单位\n安徽省安全生产委员会\n发布文号\n皖安〔2024〕1号\n"
+            "一、总体要求\n坚持人民至上、生命至上，统筹发展和安全，全面提升全省安全生产水平。\n")
+    text, changes = remove_furniture(page, CleanContext("t"))
+    assert text.startswith("一、总体要求") and len(changes) == 4

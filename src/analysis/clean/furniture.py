@@ -41,15 +41,27 @@ FIELD_LABELS = (
     "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
     "分享到", "打印", "视力保护色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
-    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态", "专业属性", "属性", "备注",
+    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
 )
+#: Labels that plans also use in their own text (属性 and 备注 of an indicator table): read as
+#: field labels only in the bare-label field table of the page head, never in the body.
+HEAD_ONLY_LABELS = ("专业属性", "属性", "备注")
+#: Labels too common in plan text to make a field table on their own (名称 / 时间 under a
+#: plan's own headings): a field table needs at least one other label.
+GENERIC_LABELS = frozenset({"时间", "日期", "名称", "标题", "分类", "类别", "地区", "行业",
+                            "来源", "作者", "属性", "备注", "专业属性"})
 _LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label)) for label in FIELD_LABELS),
                          key=len, reverse=True))
 _BULLET = r"^\s*(?:[•·▪◆■□●○\-*]|\d{1,2}[.、．](?!\d))?\s*"
 _DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 _FIELD_START = re.compile(rf"{_BULLET}(?:(?:{_DATE})\s*)?(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})"
                           rf"\s*[:：]|(?:{_LABEL})\s*[|｜])")
-_BARE_LABEL = re.compile(rf"^\s*(?:{_LABEL})\s*$")
+_HEAD_LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label))
+                              for label in FIELD_LABELS + HEAD_ONLY_LABELS), key=len, reverse=True))
+_BARE_LABEL = re.compile(rf"^\s*(?:{_HEAD_LABEL})\s*$")
+#: Lines that open plan text, never a field's value: an item or heading, or a bare number.
+_NOT_A_VALUE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第.{1,3}[章节条]|"
+                          r"\d+(?:\.\d+)+\s|\d{1,3}$)")
 _LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:：])\s*"
                          r"[\[【(（]?\s*[\]】)）]?\s*$")
 _NUMERIC_DATE = r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
@@ -242,12 +254,14 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     # 皖安〔2024〕1号): two or more bare labels in the page head; each takes the short lines
     # under it up to the next label.
     bare = [k for k, line in enumerate(lines) if starts[k] <= HEAD_CHARS and _BARE_LABEL.match(line)]
-    if len(bare) >= 2:
+    distinctive = [k for k in bare if re.sub(r"\s", "", lines[k]) not in GENERIC_LABELS]
+    if len(bare) >= 2 and distinctive:
         for k in bare:
             kinds[k] = kinds[k] or "cms_field"
             for j in range(k + 1, min(k + 3, len(lines))):
                 value = lines[j].strip()
-                if j in bare or not value or len(value) > 30 or _SENTENCE_MARK.search(value):
+                if (j in bare or not value or len(value) > 30 or _SENTENCE_MARK.search(value)
+                        or _NOT_A_VALUE.match(value)):
                     break
                 kinds[j] = kinds[j] or "cms_field"
     # Runs of three or more bullets with short values in the page head: unlabelled CMS fields.
