@@ -61,3 +61,14 @@ def test_similarity_figure_without_intervals():
     texts = [t for ax in fig.axes for t in _cell_texts(ax)]
     assert sorted(texts) == ["0.25", "0.50"]
     plt.close(fig)
+
+
+def test_share_differences_figure_on_a_corpus_with_nothing_to_compare():
+    """One level and one province: the table is empty and the figure says so instead of
+    stopping the notebook (matplotlib refuses a grid of zero columns)."""
+    from analysis.figures.regional import plot_share_differences
+    from analysis.text.regional import SHARE_DIFFERENCES
+
+    empty = pd.DataFrame(columns=SHARE_DIFFERENCES.column_names)
+    fig = plot_share_differences(empty)
+    assert "No group differences" in fig.axes[0].texts[0].get_text()

@@ -10,6 +10,8 @@ fewer than :data:`analysis.text.plan_shares.MIN_PLANS` plans), and the figures s
 """
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -110,6 +112,12 @@ def plot_share_differences(differences: pd.DataFrame, scheme: str = "domain") ->
     labels = _code_labels(scheme)
     comparisons = [c for c in ("admin_level", "province_en")
                    if (differences["comparison"] == c).any()]
+    if not comparisons:  # one plan, or all plans of one level and province: nothing to draw
+        fig, ax = plt.subplots(figsize=(7.2, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No group differences: the corpus has one level and one province",
+                ha="center", va="center")
+        return fig
     fig, axes = plt.subplots(1, len(comparisons), figsize=(7.2, 0.36 * len(codes) + 1.9),
                              sharey=True)
     axes = np.atleast_1d(axes)
@@ -121,7 +129,8 @@ def plot_share_differences(differences: pd.DataFrame, scheme: str = "domain") ->
                            & (differences["scheme"] == scheme)]
         pairs = part[["group_a", "group_b"]].drop_duplicates().to_numpy().tolist()
         offsets = np.linspace(-0.25, 0.25, len(pairs)) if len(pairs) > 1 else [0.0]
-        for (a, b), offset, colour in zip(pairs, offsets, PALETTE):
+        # Colours repeat beyond the palette rather than dropping pairs (many provinces).
+        for (a, b), offset, colour in zip(pairs, offsets, itertools.cycle(PALETTE)):
             rows = part[(part["group_a"] == a) & (part["group_b"] == b)].set_index("code")
             rows = rows.reindex(codes)
             ypos = y + offset
