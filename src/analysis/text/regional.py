@@ -312,13 +312,16 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
         print(f"doc_similarity skipped: more than {similarity.SIMILARITY_MAX_PLANS} plans")
         out["doc_similarity"] = pd.DataFrame(columns=DOC_SIMILARITY.column_names)
 
-    found = reuse.find_reuse(prepared)
+    # The MinHash/LSH candidates do not depend on the block size: searched once for all three.
+    candidates = reuse.candidate_pairs(prepared)
+    found = reuse.find_reuse(prepared, candidates=candidates)
     out["reuse_pairs"] = found
     out["reuse"] = found[REUSE.column_names]
     reuse_shares = reuse.reuse_shares(prepared, found)
     for block in (6, 20):
         alternative = reuse.find_reuse(prepared, min_block=block,
-                                       min_matched=max(block, reuse.MIN_MATCHED))
+                                       min_matched=max(block, reuse.MIN_MATCHED),
+                                       candidates=candidates)
         # Merged on the pair: beyond a few plans only pairs that share text are listed, and
         # the pairs differ between block sizes (a pair missing at this size shares nothing).
         shares = reuse.reuse_shares(prepared, alternative).set_index(
@@ -468,33 +471,9 @@ def text_composition(clauses: pd.DataFrame, prepared: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def level_shares(shares: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """Mean share per administrative level and code (each plan counts once)."""
-    table = shares.merge(documents[["doc_id", "admin_level"]], on="doc_id")
-    return table.groupby(["admin_level", "code"], as_index=False)["share"].mean()
-
-
-def robust_differences(differences: pd.DataFrame, comparison: str = "admin_level",
-                       scheme: str = "domain") -> pd.DataFrame:
-    """The rows of ``share_differences`` called ``robust`` or ``nominal only``, strongest
-    first (none when no group is large enough to be tested)."""
-    table = differences[(differences["comparison"] == comparison)
-                        & (differences["scheme"] == scheme)
-                        & differences["verdict"].isin(["robust", "nominal only"])].copy()
-    table["_abs"] = table["difference"].abs()
-    table = table.sort_values(["verdict", "_abs"], ascending=[False, False])
-    return table.drop(columns="_abs").reset_index(drop=True)
-
-
 def kappa_summary(agreement: pd.DataFrame, low: float = 0.4) -> dict[str, list[str]]:
     """Codes the rules code badly (kappa below ``low``, or no hand-coded positives)."""
     rows = agreement[~agreement["code"].str.startswith("overall")]
     bad = rows[(rows["kappa"] < low) | rows["kappa"].isna()]
     return {"below": sorted(bad["code"]),
             "no_gold_positives": sorted(rows.loc[rows["gold_positive"] == 0, "code"])}
-
-
-def mean_document_share(shares: pd.DataFrame) -> pd.Series:
-    """Mean share per code over plans (each plan once), largest first."""
-    return shares.groupby("code")["share"].mean().sort_values(ascending=False)
-

@@ -68,6 +68,15 @@ def _compact(text: str) -> str:
     return "".join(text.split())
 
 
+def candidate_pairs(prepared: pd.DataFrame, threshold: float = THRESHOLD) -> np.ndarray:
+    """Clause pairs of different plans whose MinHash/LSH signatures collide: the candidates
+    :func:`find_reuse` aligns (they do not depend on its block size, so callers that align at
+    several sizes search once)."""
+    texts = [_compact(t) for t in prepared["content"]]
+    group = pd.factorize(prepared["doc_id"].to_numpy())[0]
+    return lsh_candidates(minhash_signatures(texts), group, threshold)
+
+
 def find_reuse(prepared: pd.DataFrame, min_block: int = MIN_BLOCK,
                min_matched: int = MIN_MATCHED, threshold: float = THRESHOLD,
                candidates: np.ndarray | None = None) -> pd.DataFrame:
@@ -104,9 +113,7 @@ def find_reuse(prepared: pd.DataFrame, min_block: int = MIN_BLOCK,
     docs = prepared["doc_id"].to_numpy()
     ids = prepared["clause_id"].to_numpy()
     if candidates is None:
-        group = pd.factorize(docs)[0]
-        windows = minhash_signatures(texts)
-        candidates = lsh_candidates(windows, group, threshold)
+        candidates = candidate_pairs(prepared, threshold)
     # No pre-filter beyond the LSH: a light edit every few characters leaves no long
     # identical run to test for, and the aligner's score pass (C code, no traceback) is
     # itself the cheap test that drops chance candidates.

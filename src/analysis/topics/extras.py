@@ -19,17 +19,12 @@ from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement,
 from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
                                     clause_topic_table, fit_seeded, rule_agreement, seed_words,
                                     topic_word_table)
-from analysis.topics.settings import DECIMALS, derive_seed
+from analysis.topics.settings import derive_seed
+from analysis.topics.tables import _round
 
 #: Tables of :func:`extra_tables`, in build order.
 SCHEMAS = [TOPIC_PREVALENCE_COMPOSITION, TOPIC_HEADING_AGREEMENT, SEEDED_TOPICS,
            SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT]
-
-
-def _rounded(table: pd.DataFrame) -> pd.DataFrame:
-    floats = table.select_dtypes("float").columns
-    table[floats] = table[floats].round(DECIMALS)
-    return table
 
 
 def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses: pd.DataFrame,
@@ -86,7 +81,7 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
         rules = pd.DataFrame(columns=SEEDED_RULE_AGREEMENT.column_names)
     tables = [prevalence, agreement, topic_word_table(seeded),
               clause_topic_table(seeded, corpus.clause_ids, corpus.doc_ids), rules]
-    return {s.name: _rounded(t)[s.column_names] for s, t in zip(SCHEMAS, tables)}
+    return {s.name: _round(t)[s.column_names] for s, t in zip(SCHEMAS, tables)}
 
 
 def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:
