@@ -221,3 +221,30 @@ def test_simulation_covers_at_50_plans_and_the_clause_bootstrap_does_not():
     assert again.equals(sim.simulation_table(seed=3, inputs=(lengths, base),
                                              replications={50: 5}, old_replications={},
                                              mis_replications={}))
+
+
+def test_cells_short_counts_only_shortfalls_beyond_monte_carlo_error():
+    tally = sim._Tally()
+    rng = np.random.default_rng(0)
+    # 40 cells that truly cover 95% (their minimum is low by chance) and 2 that cover 75%.
+    for run in range(150):
+        hits = np.concatenate([rng.random(40) < 0.95, rng.random(2) < 0.75])
+        keys = [f"cell {k:02d}" for k in range(42)]
+        truth = np.zeros(42)
+        low, high = np.where(hits, -1.0, 1.0), np.full(42, 2.0)
+        tally.add(np.zeros(42), truth, {0.95: (low, high)}, np.ones(42, bool), keys=keys,
+                  sizes=np.full(42, ps.MIN_PLANS))
+    short, scored = tally.cells_short()
+    assert scored == 42
+    assert short == 2
+    assert tally.worst_cell()[1] < 0.9
+    assert tally.threshold[1] == 42 * 150
+    rows = pd.DataFrame(tally.rows("domain share", "x", 50, 150, ""))
+    metric = rows.set_index("metric")["value"]
+    assert metric[[m for m in metric.index if m.startswith("cells below 90%")][0]] == 2
+    band = [m for m in metric.index if m.startswith("95% coverage, groups of")]
+    assert metric[band[0]] == pytest.approx(tally.threshold[0] / tally.threshold[1])
+    # Groups above the band are not counted in it.
+    tally.add(np.zeros(1), np.zeros(1), {0.95: (np.full(1, -1.0), np.ones(1))},
+              np.ones(1, bool), sizes=np.array([ps.MIN_PLANS + sim.THRESHOLD_BAND]))
+    assert tally.threshold[1] == 42 * 150

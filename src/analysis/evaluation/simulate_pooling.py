@@ -134,9 +134,12 @@ def score(result: pd.DataFrame, corpus: dict, truth_levels: np.ndarray,
     bounds = {lv: (result[f"low_{round(lv * 100)}"].to_numpy(),
                    result[f"high_{round(lv * 100)}"].to_numpy()) for lv in ml.LEVELS}
     estimate = result["estimate"].to_numpy()
+    sizes = result["n_plans"].to_numpy()
     for quantity, name in zip(ml.QUANTITIES, ("share", "difference", "province")):
         rows = (result["quantity"] == quantity).to_numpy()
-        tallies[name].add(estimate, truth, bounds, rows & estimated, keys=keys)
+        # n_plans of a difference counts both levels: the threshold band is for level shares.
+        tallies[name].add(estimate, truth, bounds, rows & estimated, keys=keys,
+                          sizes=sizes if quantity == "level share" else None)
     tallies["described"].add(result["unpooled"].to_numpy(), truth, {}, ~estimated)
     tallies["described"].extra.setdefault("share of rows given an interval", []).append(
         float(estimated.mean()))
@@ -181,7 +184,8 @@ def _score_welch(table, docs, truth_levels, tally, labels):
     tally.add(diff["difference"].to_numpy(), truth,
               {0.8: (diff["ci80_low"].to_numpy(), diff["ci80_high"].to_numpy()),
                0.95: (diff["ci_low"].to_numpy(), diff["ci_high"].to_numpy())}, tested,
-              keys=(diff["group_a"] + " − " + diff["group_b"] + ": " + diff["code"]).to_numpy())
+              keys=(diff["group_a"] + " − " + diff["group_b"] + ": " + diff["code"]).to_numpy(),
+              sizes=np.minimum(diff["n_docs_a"], diff["n_docs_b"]).to_numpy())
     null = tested & (truth == 0)
     if null.any():
         called = diff["verdict"].isin(["robust", "nominal only"]).to_numpy()[null]

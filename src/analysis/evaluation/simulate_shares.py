@@ -66,6 +66,9 @@ TRUE_SENSITIVITY = 0.83
 TRUE_SPECIFICITY = 0.96
 N_VALIDATION = 150
 N_TRUTH = 20000
+#: Groups of MIN_PLANS to MIN_PLANS + THRESHOLD_BAND - 1 plans are scored apart: the smallest
+#: groups given an interval.
+THRESHOLD_BAND = 3
 COLUMNS = list(SIMULATION_COLUMNS)
 NEW = "plan-level (logit t / Welch t over plans)"
 OLD = "clause bootstrap within fixed plans"
@@ -173,8 +176,9 @@ class _Tally:
         self.errors: list[np.ndarray] = []
         self.extra: dict[str, list[float]] = {}
         self.cells: dict[str, list[int]] = {}       # cell → [runs covered at 95%, runs]
+        self.threshold = [0, 0]     # groups just above MIN_PLANS: [covered at 95%, intervals]
 
-    def add(self, estimate, truth, bounds: dict, tested: np.ndarray, keys=None):
+    def add(self, estimate, truth, bounds: dict, tested: np.ndarray, keys=None, sizes=None):
         if not tested.any():
             return
         self.errors.append((estimate - truth)[tested])
@@ -186,6 +190,38 @@ class _Tally:
                     cell = self.cells.setdefault(key, [0, 0])
                     cell[0] += int(hit)
                     cell[1] += 1
+            if sizes is not None and level == 0.95:
+                near = np.asarray(sizes)[tested] < ps.MIN_PLANS + THRESHOLD_BAND
+                self.threshold[0] += int(inside[near].sum())
+                self.threshold[1] += int(near.sum())
+
+    def cells_short(self, nominal: float = 0.95, tolerance: float = 0.05, min_runs: int = 20,
+                    alpha: float = 0.05) -> tuple[int, int]:
+        """Cells (of ``min_runs`` runs or more) whose 95% coverage is below ``nominal -
+        tolerance`` beyond Monte Carlo error: one-sided exact binomial tests against
+        ``nominal - tolerance``, Holm-adjusted at ``alpha`` over the cells.
+
+        The lowest cell of many is low by chance alone (with 60 cells of 60 runs each, the
+        lowest of cells that all cover exactly 95% is about 0.88), so the count of cells that
+        fall short beyond chance, not the minimum, says whether coverage holds per cell.
+
+        Returns
+        -------
+        (short, scored) : tuple of int
+        """
+        from scipy.stats import binom
+
+        tested = sorted((k, h, n) for k, (h, n) in self.cells.items() if n >= min_runs)
+        if not tested:
+            return 0, 0
+        p = np.array([binom.cdf(h, n, nominal - tolerance) for _, h, n in tested])
+        order = np.argsort(p, kind="stable")
+        short = 0
+        for rank, k in enumerate(order):            # Holm's step-down
+            if p[k] > alpha / (len(p) - rank):
+                break
+            short += 1
+        return short, len(tested)
 
     def worst_cell(self, min_runs: int = 20) -> tuple[str, float] | None:
         """The cell with the lowest 95% coverage among cells scored in ``min_runs`` runs."""
@@ -218,6 +254,13 @@ class _Tally:
         worst = self.worst_cell()
         if worst is not None:
             extra[f"lowest 95% coverage of one cell ({worst[0]}; cells of 20+ runs)"] = worst[1]
+            short, scored = self.cells_short()
+            extra[f"cells below 90% coverage beyond Monte Carlo error (of {scored} cells of "
+                  "20+ runs; exact binomial, Holm 5%)"] = short
+        if self.threshold[1]:
+            extra[f"95% coverage, groups of {ps.MIN_PLANS}–{ps.MIN_PLANS + THRESHOLD_BAND - 1} "
+                  f"plans (threshold; {self.threshold[1]} intervals)"] = (
+                self.threshold[0] / self.threshold[1])
         for metric, value in extra.items():
             out.append({"quantity": quantity, "estimator": estimator, "n_plans": n_plans,
                         "replications": reps, "nominal": np.nan, "coverage": np.nan,
@@ -251,7 +294,8 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
     tallies["share"].add(shares["estimate"].to_numpy(), truth,
                          {lv: (shares[f"low_{round(lv * 100)}"].to_numpy(),
                                shares[f"high_{round(lv * 100)}"].to_numpy()) for lv in (0.8, 0.95)},
-                         tested, keys=shares["group"] + ": " + shares["code"])
+                         tested, keys=shares["group"] + ": " + shares["code"],
+                         sizes=shares["n_plans"].to_numpy())
     diff = ps.group_differences(table, docs, "admin_level", min_plans=2)
     if not len(diff):
         return
@@ -261,7 +305,8 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
     tallies["difference"].add(diff["difference"].to_numpy(), truth,
                               {0.8: (diff["ci80_low"].to_numpy(), diff["ci80_high"].to_numpy()),
                                0.95: (diff["ci_low"].to_numpy(), diff["ci_high"].to_numpy())},
-                              tested, keys=_difference_keys(diff))
+                              tested, keys=_difference_keys(diff),
+                              sizes=np.minimum(diff["n_docs_a"], diff["n_docs_b"]).to_numpy())
     null = tested & (truth == 0)
     if null.any():
         called = diff["verdict"].isin(["robust", "nominal only"]).to_numpy()[null]
