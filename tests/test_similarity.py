@@ -33,17 +33,22 @@ def test_cosine_by_hand_and_no_interval():
 
 
 def test_idf_weights_shared_words_down():
-    # Word counts: a = {x: 2, y: 1}, b = {x: 1, z: 1}, c = {y: 1, z: 3}; smooth IDF
-    # idf = ln((1 + 3) / (1 + df)) + 1 with df = 2 for every word.
-    clauses = pd.DataFrame({"doc_id": ["a", "b", "c"], "content": ["x x y", "x z", "y z z z"]})
+    # Word counts: a = {x: 2, y: 1}, b = {x: 1, z: 1}, c = {z: 3, w: 1}; document frequencies
+    # x 2, y 1, z 2, w 1; smooth IDF idf = ln((1 + 3) / (1 + df)) + 1.
+    clauses = pd.DataFrame({"doc_id": ["a", "b", "c"], "content": ["x x y", "x z", "z z z w"]})
     table = document_similarity(clauses, clauses["content"])
     words = table[table["representation"] == "words"].set_index(["doc_a", "doc_b"])["cosine"]
-    counts = np.array([[2, 1, 0], [1, 0, 1], [0, 1, 3]], dtype=float)
-    unit = counts / np.linalg.norm(counts, axis=1, keepdims=True)  # equal IDF cancels
+    counts = np.array([[2, 1, 0, 0], [1, 0, 1, 0], [0, 0, 3, 1]], dtype=float)   # x y z w
+    idf = np.log(4 / (1 + np.array([2, 1, 2, 1]))) + 1
+    weighted = counts * idf
+    unit = weighted / np.linalg.norm(weighted, axis=1, keepdims=True)
     expected = unit @ unit.T
+    raw = counts / np.linalg.norm(counts, axis=1, keepdims=True)
     assert words[("a", "b")] == pytest.approx(expected[0, 1])
     assert words[("a", "c")] == pytest.approx(expected[0, 2])
     assert words[("b", "c")] == pytest.approx(expected[1, 2])
+    # Without IDF the a-b cosine would be visibly different: the test can tell.
+    assert abs((raw @ raw.T)[0, 1] - expected[0, 1]) > 0.02
 
 
 def test_too_many_plans_refused():
