@@ -113,7 +113,16 @@ def test_small_groups_get_no_interval():
     assert (city["low_80"] >= city["low_95"] - 1e-12).all()
     for _, group in out.groupby(["comparison", "group"]):
         assert group["share_corrected"].sum() == pytest.approx(1)
-    assert set(out["comparison"]) == {ps.ALL_PLANS, "admin_level", "province_en"}
+    assert set(out["comparison"]) == {ps.ALL_PLANS, "admin_level", "province_en", sc.PLAN}
+    # Each plan's own row is its share vector corrected, with no interval.
+    plan = out[(out["comparison"] == sc.PLAN) & (out["group"] == "d3")]
+    matrix, _ = sc.confusion(validation["gold"], validation["predicted"], validation["weights"])
+    assert plan["share_corrected"].to_numpy() == pytest.approx(sc.correct(plans[3], matrix))
+    assert plan["share"].to_numpy() == pytest.approx(plans[3])
+    assert plan["low_95"].isna().all() and (plan["status"] == sc.ONE_PLAN).all()
+    as_shares = sc.plan_rows(out)
+    assert len(as_shares) == 10 * K and set(as_shares["doc_id"]) == set(docs["doc_id"])
+    assert as_shares.groupby("doc_id")["share"].sum().to_numpy() == pytest.approx(1)
 
 
 def test_simulation_table_layout_and_determinism():

@@ -53,7 +53,7 @@ def _code_labels(scheme: str) -> dict[str, str]:
 
 
 def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: str = "domain",
-                        value: str = "share") -> plt.Figure:
+                        value: str = "share", title: str | None = None) -> plt.Figure:
     """Heatmap of length-weighted shares, plans × codes: a measurement of each plan's text,
     drawn without an interval (its uncertainty is coding error, not sampling of clauses).
 
@@ -67,6 +67,9 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
         ``domain`` or ``instrument`` (the codebook whose codes form the rows).
     value : str
         ``share`` (fractional allocation, sums to 1 per plan) or ``coverage``.
+    title : str, optional
+        Title in place of the default (e.g. for shares corrected for misclassification,
+        :func:`analysis.text.share_correction.plan_rows`).
     """
     apply_style()
     plans = plan_order(documents)
@@ -91,7 +94,7 @@ def plot_domain_heatmap(shares: pd.DataFrame, documents: pd.DataFrame, scheme: s
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     what = "share of policy text" if value == "share" else "text in clauses touching the code"
     bar.set_label(f"{what} (%)")
-    ax.set_title(f"Policy {scheme}s by plan: {what} (%), a measurement of the text "
+    ax.set_title(title or f"Policy {scheme}s by plan: {what} (%), a measurement of the text "
                  "(no interval)", fontsize=9, pad=44)
     fig.tight_layout()
     return fig

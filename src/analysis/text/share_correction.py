@@ -77,7 +77,11 @@ PRIOR_OFF = 0.5
 #: Weight of the sum-to-one row in the least-squares solve (shares are of order 0.01–0.3).
 SUM_WEIGHT = 1e3
 NOT_VALIDATED = "estimated (no validation text of this code: its own text assumed coded right)"
-STATUSES = ("estimated", NOT_VALIDATED, f"described only (fewer than {ps.MIN_PLANS} plans)")
+ONE_PLAN = "one plan's share corrected (a measurement: no interval)"
+STATUSES = ("estimated", NOT_VALIDATED, f"described only (fewer than {ps.MIN_PLANS} plans)",
+            ONE_PLAN)
+#: ``comparison`` of the per-plan rows.
+PLAN = "plan"
 
 
 def allocation(indicator: np.ndarray) -> np.ndarray:
@@ -208,18 +212,19 @@ def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
     values : numpy.ndarray
         Plans × (K + 1) observed shares (``uncoded`` last).
     matrix, draws : numpy.ndarray
-        Point confusion matrix and its draws (:func:`confusion`, :func:`confusion_draws`).
+        Point confusion matrix and its draws (:func:`confusion`, :func:`confusion_draws`);
+        no draws, no interval.
 
     Returns
     -------
     estimate : numpy.ndarray
         Corrected mean share per code.
     bounds : dict
-        Level → (low, high); NaN with fewer than two plans.
+        Level → (low, high); NaN with fewer than two plans or no draws.
     """
     values = np.asarray(values, float)
     estimate = correct(values.mean(axis=0), matrix)
-    if len(values) < 2:
+    if len(values) < 2 or not len(draws):
         nan = np.full(len(estimate), np.nan)
         return estimate, {level: (nan, nan) for level in levels}
     means = mean_draws(values, len(draws), seed)
@@ -227,6 +232,16 @@ def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
     return estimate, {level: (np.quantile(corrected, (1 - level) / 2, axis=0),
                               np.quantile(corrected, (1 + level) / 2, axis=0))
                       for level in levels}
+
+
+def plan_rows(corrected: pd.DataFrame) -> pd.DataFrame:
+    """The per-plan rows of :func:`corrected_shares` in the ``domain_shares.csv`` layout
+    (``doc_id``, ``scheme``, ``code``, ``share`` = the corrected share), for the figures that
+    draw per-plan shares."""
+    rows = corrected[corrected["comparison"] == PLAN]
+    return pd.DataFrame({"doc_id": rows["group"].to_numpy(), "scheme": "domain",
+                         "code": rows["code"].to_numpy(),
+                         "share": rows["share_corrected"].to_numpy(float)})
 
 
 def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFrame,
@@ -250,7 +265,9 @@ def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFra
     -------
     pandas.DataFrame
         Groups as in :func:`analysis.text.plan_shares.group_shares` (all plans, each level,
-        each province), one row per domain and ``uncoded``.
+        each province), then each plan (``comparison`` ``plan``: its own share vector
+        corrected, a measurement with no interval, as ``domain_shares.csv`` is uncorrected),
+        one row per domain and ``uncoded``.
     """
     if per_plan_domain_shares.empty:
         return pd.DataFrame(columns=SHARE_CORRECTED.column_names)
@@ -260,12 +277,17 @@ def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFra
                               validation["weights"])
     draws = confusion_draws(matrix, n_eff, n_draws, seed)
     parts = []
-    for by in (None, "admin_level", "province_en"):
-        for group, members in ps._groups(documents, by, wide.index).items():
+    groupings = [(by or ps.ALL_PLANS, ps._groups(documents, by, wide.index))
+                 for by in (None, "admin_level", "province_en")]
+    groupings.append((PLAN, {doc: [doc] for doc in wide.index}))
+    for comparison, groups in groupings:
+        for group, members in groups.items():
             values = wide.loc[members].to_numpy()
             tested = len(members) >= min_plans
-            estimate, bounds = correct_mean(values, matrix, draws, seed=seed)
-            part = pd.DataFrame({"comparison": by or ps.ALL_PLANS, "group": group,
+            # Draws only where an interval is reported.
+            estimate, bounds = correct_mean(values, matrix, draws if tested else draws[:0],
+                                            seed=seed)
+            part = pd.DataFrame({"comparison": comparison, "group": group,
                                  "code": labels, "n_plans": len(members),
                                  "share": values.mean(axis=0), "share_corrected": estimate,
                                  "validation_clauses": n_eff,
@@ -275,7 +297,7 @@ def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFra
                 part[f"low_{tag}"] = low if tested else np.nan
                 part[f"high_{tag}"] = high if tested else np.nan
             part["status"] = (np.where(n_eff > 0, "estimated", NOT_VALIDATED) if tested
-                              else STATUSES[2])
+                              else ONE_PLAN if comparison == PLAN else STATUSES[2])
             parts.append(part)
     return pd.concat(parts, ignore_index=True)[SHARE_CORRECTED.column_names]
 
@@ -286,8 +308,9 @@ _CODES = tuple(coding.codes("domain")) + (coding.UNCODED,)
 SHARE_CORRECTED = TableSchema(
     name="share_corrected",
     filename="share_corrected.csv",
-    description="Domain shares of all plans, each administrative level and each province (mean "
-                "of the plans' fractional shares, `domain_shares.csv`) corrected for the "
+    description="Domain shares of all plans, each administrative level, each province (mean "
+                "of the plans' fractional shares, `domain_shares.csv`) and each plan corrected "
+                "for the "
                 "rules' measured misclassification by the matrix method: a character-weighted "
                 "confusion matrix of fractional allocations, measured on the adjudicated "
                 "unseen policy clauses of the seed plans (`tests/gold/reliability`), inverted "
@@ -299,8 +322,10 @@ SHARE_CORRECTED = TableSchema(
     primary_key=("comparison", "group", "code"),
     columns=(
         Column("comparison", "str", "Grouping.",
-               allowed=(ps.ALL_PLANS, "admin_level", "province_en"), source="`documents.csv`"),
-        Column("group", "str", "Level, province, or `all plans`.", source="`documents.csv`"),
+               allowed=(ps.ALL_PLANS, "admin_level", "province_en", PLAN),
+               source="`documents.csv`"),
+        Column("group", "str", "Level, province, `all plans`, or the plan's `doc_id` "
+               "(comparison `plan`).", source="`documents.csv`"),
         Column("code", "str", "Domain, or `uncoded` (text in clauses without a domain).",
                allowed=_CODES, source="`src/analysis/data/domain_rules.csv`"),
         Column("n_plans", "int", "Plans in the group.", source="`documents.csv`"),
@@ -324,6 +349,8 @@ SHARE_CORRECTED = TableSchema(
                source=_SRC),
         Column("status", "str", "`estimated`; `estimated (no validation text …)` for a code "
                "the validation sample never gives text to; `described only (…)` for a group "
-               "too small for an interval.", allowed=STATUSES, source=_SRC),
+               "too small for an interval; `one plan's share corrected …` for a plan's own row "
+               "(its text is a measurement, corrected for the rules' expected misclassification, "
+               "with no interval).", allowed=STATUSES, source=_SRC),
     ),
 )
