@@ -248,3 +248,6 @@ def test_cells_short_counts_only_shortfalls_beyond_monte_carlo_error():
     tally.add(np.zeros(1), np.zeros(1), {0.95: (np.full(1, -1.0), np.ones(1))},
               np.ones(1, bool), sizes=np.array([ps.MIN_PLANS + sim.THRESHOLD_BAND]))
     assert tally.threshold[1] == 42 * 150
+    tally.add(np.zeros(1), np.zeros(1), {0.95: (np.full(1, -1.0), np.ones(1))},
+              np.ones(1, bool), sizes=np.array([ps.MIN_PLANS - 1]))
+    assert tally.threshold[1] == 42 * 150

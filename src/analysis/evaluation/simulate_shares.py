@@ -191,7 +191,8 @@ class _Tally:
                     cell[0] += int(hit)
                     cell[1] += 1
             if sizes is not None and level == 0.95:
-                near = np.asarray(sizes)[tested] < ps.MIN_PLANS + THRESHOLD_BAND
+                size = np.asarray(sizes)[tested]
+                near = (size >= ps.MIN_PLANS) & (size < ps.MIN_PLANS + THRESHOLD_BAND)
                 self.threshold[0] += int(inside[near].sum())
                 self.threshold[1] += int(near.sum())
 
