@@ -58,7 +58,7 @@ def test_reml_agrees_with_statsmodels_mixedlm():
 
     table, docs, _, _ = _synthetic(n_plans=300, n_provinces=15, tau=0.04)
     frame = ml.plan_frame(table, docs, "mines")
-    fit = ml.fit_code(frame)
+    fit = ml.fit_code(frame, residual="common")
     X, Z, y = fit.design
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -147,3 +147,57 @@ def test_simulation_table_layout_and_determinism():
     assert at5.loc[at5["metric"] == "share of rows given an interval", "value"].eq(0).all()
     at50 = first[(first["n_plans"] == 50) & first["nominal"].notna()]
     assert set(at50["quantity"]) >= {"domain share", "group difference", "province share"}
+
+
+def _spread(n_plans=50, sds=(0.15, 0.05, 0.05), seed=0):
+    """One corpus whose provincial plans spread three times as much as the others."""
+    rng = np.random.default_rng(seed)
+    levels = np.array(["province", "city", "county"])
+    level = rng.choice(3, n_plans, p=[0.2, 0.4, 0.4])
+    province = rng.integers(0, 10, n_plans)
+    effect = rng.normal(0, 0.05, 10)
+    share = np.array([0.3, 0.2, 0.2])[level] + effect[province] + rng.normal(0, 1, n_plans) * \
+        np.asarray(sds)[level]
+    return pd.DataFrame({"doc_id": [f"d{i:03d}" for i in range(n_plans)], "share": share,
+                         "n": 40.0, "level": levels[level],
+                         "province": [f"P{p}" for p in province]}), effect
+
+
+def test_a_level_that_spreads_more_gets_its_own_variance_and_province_rows_do_not_change():
+    frame, _ = _spread()
+    fit = ml.fit_code(frame, residual="inflate")
+    assert list(fit.levels) == ["province", "city", "county"]
+    assert fit.own.tolist() == [True, False, False]
+    inflated = ml.code_rows(frame, "domain", "mines", seed=1, residual="inflate")
+    common = ml.code_rows(frame, "domain", "mines", seed=1, residual="common")
+    width = {name: (t["high_95"] - t["low_95"]).to_numpy()
+             for name, t in (("inflate", inflated), ("common", common))}
+    level_rows = (inflated["quantity"] == "level share").to_numpy()
+    province_row = level_rows & (inflated["group"] == "province").to_numpy()
+    assert width["inflate"][province_row][0] > 1.3 * width["common"][province_row][0]
+    provinces = (inflated["quantity"] == "province share").to_numpy()
+    pd.testing.assert_frame_equal(inflated[provinces], common[provinces])
+    # Equal spreads: no level is inflated and the rows are those of the common fit.
+    # (A corpus where no level's own variance exceeds the common one by chance.)
+    equal = next(frame for frame, _ in (_spread(sds=(0.05, 0.05, 0.05), seed=k)
+                                        for k in range(40))
+                 if ml.fit_code(frame, residual="inflate").own is None)
+    pd.testing.assert_frame_equal(ml.code_rows(equal, "domain", "mines", residual="inflate"),
+                                  ml.code_rows(equal, "domain", "mines", residual="common"))
+
+
+def test_inflated_level_intervals_cover_under_the_model():
+    # Known truth, heteroscedastic levels: the provincial level's 95% interval covers near
+    # nominal with its own variance and well below it with the common one.
+    hits = {"inflate": [], "common": []}
+    for r in range(60):
+        frame, _ = _spread(n_plans=80, seed=100 + r)
+        for mode, found in hits.items():
+            rows = ml.code_rows(frame, "domain", "mines", seed=r, n_draws=400, residual=mode)
+            row = rows[(rows["quantity"] == "level share") & (rows["group"] == "province")
+                       & (rows["status"] == ml.ESTIMATED)]
+            if len(row):
+                found.append(bool(row["low_95"].iloc[0] <= 0.3 <= row["high_95"].iloc[0]))
+    assert len(hits["inflate"]) >= 50
+    assert np.mean(hits["inflate"]) >= 0.88
+    assert np.mean(hits["common"]) < np.mean(hits["inflate"]) - 0.05
