@@ -21,7 +21,7 @@ clause bootstrap
     percentile interval (``log_ratio_low`` / ``log_ratio_high``), but the build **does not
     write it** to ``distinctive_terms.csv``: scored against θ in the simulation with known
     truth (issue 13), it covers near its nominal level for terms spread over many clauses
-    (95% intervals 0.93–0.95 at 5, 50 and 500 plans) but not for terms in a few clauses
+    (95% intervals 0.925–0.945 at 5, 50 and 500 plans) but not for terms in a few clauses
     (0.79 at 5 plans) nor for the terms the table holds, which are chosen as each unit's
     top terms (0.84 at 5 plans, 0.90 at 50 and 500, for terms kept at token z > 1.96;
     80% intervals 0.70–0.71), because choosing the largest ratios biases them upward. An

@@ -50,11 +50,13 @@ Coverage of the clause-bootstrap interval (``log_ratio_low``, ``log_ratio_high``
     interval, which treats them as exchangeable, would cover less — not simulated.
 
     **Decision (issue 13): the interval is scored here but not written by the build.**
-    With ``seed=0`` its 95% intervals cover θ 0.93–0.95 for terms spread over many clauses
+    With ``seed=0`` its 95% intervals cover θ 0.925–0.945 for terms spread over many clauses
     (true and plan-varying terms, at 5, 50 and 500 plans; 80%: 0.77–0.80), but 0.79, 0.91
     and 0.92 for terms that come in bursts in a few clauses, and 0.84, 0.90 and 0.90 for
     the terms a top list keeps (80%: 0.70–0.71), with an upward bias of the kept terms'
-    log ratio (0.44 at 5 plans). ``distinctive_terms.csv`` holds only each unit's top
+    log ratio (0.44 at 5 plans). (Part of the shortfall for spread terms at 50 and 500 plans,
+    with 20 and 10 clauses per plan, is the bootstrap's own: resampling a plan's n clauses
+    gives (n − 1)/n of their variance.) ``distinctive_terms.csv`` holds only each unit's top
     terms, chosen far more sharply than at z > 1.96, so the interval would stand beside
     exactly the rows it covers worst; :func:`analysis.text.keyness_resampling.resampled_vocabulary`
     therefore drops it. The estimand stays defined and the rows stay in the table, as the
