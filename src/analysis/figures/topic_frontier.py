@@ -113,10 +113,10 @@ def plot_frontier(selection: pd.DataFrame, min_stability: float | None = None) -
         part = selection[selection["model"] == kind].sort_values("k")
         offset = 0.12 * (m - 0.5)
         ax.plot(part["k"], part["npmi_mean"], lw=1, ms=4, color=style["color"],
-                marker=style["marker"], label=f"{kind.upper()} reference: all clauses, mean")
+                marker=style["marker"], label=f"{kind.upper()} ref. all clauses")
         ax.plot(part["k"], part["npmi_heldout"], lw=1, ms=4, ls=":", color=style["color"],
                 marker=style["marker"], mfc="white",
-                label=f"{kind.upper()} reference: held-out fold, mean")
+                label=f"{kind.upper()} ref. held-out fold")
         if draw_folds(ax, part, "npmi_folds", offset, marker=".", color=style["color"]):
             ax.plot([], [], ".", color=style["color"], label=f"{kind.upper()} each fold")
         draw_folds(ax, part, "npmi_heldout_folds", offset, marker="o", mfc="none", mew=0.6,
@@ -126,7 +126,9 @@ def plot_frontier(selection: pd.DataFrame, min_stability: float | None = None) -
     ax.set_ylabel("NPMI of top-10 words, model fitted on the other\n"
                   "folds (line: mean; points: each fold)")
     ax.set_title("Cross-validated coherence")
-    ax.legend(frameon=False, fontsize=6.5, loc="lower left")
+    low, high = ax.get_ylim()
+    ax.set_ylim(low - 0.4 * (high - low), high)         # room for the legend under the data
+    ax.legend(frameon=False, fontsize=6.5, loc="lower center", ncol=2)
     for a in axes[1:]:
         a.set_xticks(sorted(selection["k"].unique()))
     fig.tight_layout()

@@ -94,13 +94,23 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
                        label=f"threshold {min_stability}")
         ax.set_title(title)
         ax.set_ylabel(ylabel)
-        ax.legend(frameon=False, fontsize=7,
-                  loc="lower left" if col in ("npmi_mean", "exclusivity") else "best")
+        if col == "npmi_mean":
+            _legend_below(ax, fontsize=6.5)
+        else:
+            ax.legend(frameon=False, fontsize=7,
+                      loc="lower left" if col == "exclusivity" else "best")
     for ax in axes[1]:
         ax.set_xlabel("number of topics K")
         ax.set_xticks(sorted(diagnostics["k"].unique()))
     fig.tight_layout()
     return fig
+
+
+def _legend_below(ax, fontsize: float) -> None:
+    """Legend in two columns under the data, the y axis extended to make room for it."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(low - 0.45 * (high - low), high)
+    ax.legend(frameon=False, fontsize=fontsize, loc="lower center", ncol=2)
 
 
 _MARKERS = ("s", "^", "D", "v", "P", "X")
