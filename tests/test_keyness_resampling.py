@@ -108,16 +108,68 @@ def test_simulation_table_layout_and_clustered_nulls():
 
     table = simulation_table(seed=1, sizes=((6, 30, 12),), n_rep=99)
     assert list(table.columns) == SIM_COLUMNS
-    assert (table["quantity"] == "keyness").all()
-    rate = table.set_index(["estimator", "metric"])["value"]
+    flags = table[table["quantity"] == "keyness"]
+    assert flags["nominal"].isna().all() and flags["metric"].notna().all()
+    rate = flags.set_index(["estimator", "metric"])["value"]
     clustered = "false flag rate (clustered null terms)"
     # Bursts of a term in a few clauses fool the token z, not the clause checks.
     assert rate[("token z > 1.96", clustered)] > 0.05
     assert rate[("clause resampling flag", clustered)] < rate[("token z > 1.96", clustered)]
     assert rate[("clause resampling flag", "power (true terms)")] > 0.5
     assert np.isnan(rate[("plan permutation flag", clustered)])      # 6 plans: not run
+    # p_boot tests θ ≤ 0 for these plans; clustered nulls have θ < 0 (longer clauses in A).
+    assert rate[("bootstrap p_boot < 0.05", clustered)] <= 0.1
+    assert rate[("bootstrap p_boot < 0.05", "power (true terms)")] > 0.5
+    # Coverage rows: both levels for each kind of term and for the kept terms.
+    cover = table[table["nominal"].notna()]
+    assert (cover["estimator"] == "clause bootstrap percentile").all()
+    assert set(cover["nominal"]) == {0.8, 0.95} and len(cover) == 8
+    assert cover["coverage"].between(0, 1).all() and (cover["coverage_mc_se"] > 0).all()
+    by = cover.set_index(["quantity", "nominal"])["coverage"]
+    for quantity in cover["quantity"].unique():
+        assert by[(quantity, 0.95)] >= by[(quantity, 0.8)]
+    # Terms spread over many clauses are covered near the nominal rate.
+    assert by[("keyness log ratio, these plans (true terms)", 0.95)] > 0.8
     pd.testing.assert_frame_equal(table, simulation_table(seed=1, sizes=((6, 30, 12),),
                                                           n_rep=99))
+
+
+def test_conditional_log_ratio_by_hand():
+    from analysis.text.keyness_simulation import BACKGROUND_MEAN, conditional_log_ratio
+
+    rates = np.array([[0.2, 0.0], [0.4, 0.1], [0.1, 0.3]])     # 3 plans × 2 terms
+    in_unit = np.array([True, False, False])
+    tokens = BACKGROUND_MEAN + rates.sum(axis=1)
+    theta = conditional_log_ratio(rates, in_unit)
+    for k in range(2):
+        s = 0.1 * rates[:, k].sum() / tokens.sum()
+        expected = (np.log(rates[0, k] / tokens[0] + s)
+                    - np.log(rates[1:, k].sum() / tokens[1:].sum() + s))
+        assert theta[k] == pytest.approx(expected)
+    # Equal expected rates per token give 0.
+    flat = np.full((4, 1), 0.3)
+    assert conditional_log_ratio(flat, np.array([True, True, False, False]))[0] == \
+        pytest.approx(0.0)
+
+
+def test_interval_levels_share_the_bootstrap_replicates():
+    """The simulation's 80% interval comes from a run without permutations: with the same
+    seed its bootstrap replicates, hence its 95% interval, are those of the full run."""
+    def plant(group, plan, clause):
+        return ["词甲"] * (2 if group == "A" and clause % 3 == 0 else clause % 2)
+
+    tokens, units, plans = _corpus(3, 12, plant, seed=4)
+    counts, terms = kr.clause_term_matrix(tokens)
+    pairs = pd.DataFrame({"unit": ["A"], "term": ["词甲"]})
+    full = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
+    boot_only = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=0,
+                                  plan_test=False)
+    narrow = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=0,
+                               plan_test=False, level=0.8)
+    cols = ["log_ratio", "log_ratio_low", "log_ratio_high", "p_boot"]
+    pd.testing.assert_frame_equal(full[cols], boot_only[cols])
+    assert full.at[0, "log_ratio_low"] < narrow.at[0, "log_ratio_low"] \
+        <= narrow.at[0, "log_ratio_high"] < full.at[0, "log_ratio_high"]
 
 
 def test_resampled_vocabulary_keeps_rows_and_sets_jurisdictions_apart():
@@ -136,6 +188,10 @@ def test_resampled_vocabulary_keeps_rows_and_sets_jurisdictions_apart():
     base = vocabulary_tables(prepared, reuse, documents)
     table = kr.resampled_vocabulary(prepared, reuse, documents, n_boot=99, n_perm=99)
     pd.testing.assert_frame_equal(table[base.columns], base)
+    # Exactly the documented columns: the bootstrap interval is not written.
+    assert sorted(table.columns) == sorted(list(base.columns)
+                                           + [c.name for c in kr.RESAMPLING_COLUMNS])
+    assert "log_ratio_low" not in table and "log_ratio_high" not in table
     assert set(table["flag"]) <= set(kr.FLAGS)
     ranked = table[table["variant"] != "place names"]
     assert not ranked["term"].isin(["永嘉", "海门", "全县", "全区", "永嘉县"]).any()

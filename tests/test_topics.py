@@ -611,3 +611,74 @@ def test_describe_frontier_restates_the_rule(small_selection):
     assert any(line.startswith("with stm's smoothing") for line in text)
     # every perturbed fit of the chosen model is listed
     assert text[-1].count("subsample_") == 5 and text[-1].count("without_") == 3
+    # The ranges after "reportable K = …" are those of the reportable models; the whole
+    # grid's come on a line of their own, labelled.
+    for kind in table["model"].unique():
+        part = table[table["model"] == kind]
+        ok = part[part["reportable"].astype(bool)]
+        line = next(x for x in text if x.startswith(f"{kind.upper()}: reportable K = "))
+        grid = next(x for x in text if x.startswith(f"{kind.upper()}, whole grid K = "))
+        assert "cross-fitted NPMI" in grid and "cross-fitted NPMI" not in line
+        if len(ok):
+            assert f"FREX exclusivity {ok['frex_exclusivity'].min():.3f}" in line
+            assert f"semantic coherence {ok['semantic_coherence'].max():.3f}" in line
+        else:
+            assert line.endswith("reportable K = none")
+        assert f"FREX exclusivity {part['frex_exclusivity'].min():.3f}" in grid
+        assert f"to {part['frex_exclusivity'].max():.3f}" in grid
+    # Cross-validated values are given with their folds, not a standard error.
+    chosen = next(x for x in text if x.startswith("chosen "))
+    assert "cross-fitted NPMI" in chosen and "3 folds" in chosen and "SE" not in chosen
+    # A reportable subset with a narrower range than the grid is told apart.
+    narrow = table.assign(reportable=(table["model"] == "nmf") & (table["k"] == 2))
+    lines = describe_frontier(narrow).splitlines()
+    nmf2 = narrow[(narrow["model"] == "nmf") & (narrow["k"] == 2)].iloc[0]
+    line = next(x for x in lines if x.startswith("NMF: reportable K = 2;"))
+    assert (f"FREX exclusivity {nmf2['frex_exclusivity']:.3f} (K=2) to "
+            f"{nmf2['frex_exclusivity']:.3f} (K=2)") in line
+
+
+def test_selection_keeps_every_fold(small_selection):
+    """The fold columns hold the values that the mean and standard error sum up."""
+    _, table, options, _ = small_selection
+    for row in table.itertuples():
+        folds = np.array([float(v) for v in row.npmi_folds.split()])
+        assert len(folds) == options["n_folds"] == row.n_folds
+        assert folds.mean() == pytest.approx(row.npmi_mean, abs=1e-5)
+        assert folds.std(ddof=1) / np.sqrt(len(folds)) == pytest.approx(row.npmi_se, abs=1e-5)
+        assert len(row.npmi_heldout_folds.split()) == len(folds)
+        if row.model == "lda":
+            ll = np.array([float(v) for v in row.heldout_ll_folds.split()])
+            assert ll.mean() == pytest.approx(row.heldout_ll_per_token, abs=1e-5)
+        else:
+            assert not isinstance(row.heldout_ll_folds, str) or not row.heldout_ll_folds
+
+
+def test_selection_figures_draw_each_fold_not_error_bars(small_selection):
+    import matplotlib.pyplot as plt
+
+    from analysis.figures import topic_frontier, topics as figures
+
+    _, table, options, _ = small_selection
+    n_points = len(table) * options["n_folds"]            # every (model, K) and fold
+    fig = topic_frontier.plot_frontier(table, 0.8)
+    right = fig.axes[2]
+    assert not right.containers                          # no error bars
+    drawn = [line for line in right.get_lines() if line.get_linestyle() == "None"]
+    assert sum(len(line.get_xdata()) for line in drawn) == 2 * n_points   # two references
+    assert "each fold" in right.get_ylabel()
+    assert any("each fold" in t.get_text() for t in right.get_legend().get_texts())
+    plt.close(fig)
+
+    fig = figures.plot_selection(table, ("nmf", 2), 0.8)
+    coherence, likelihood = fig.axes[0], fig.axes[3]
+    assert not any(ax.containers for ax in fig.axes)
+    points = [line for line in coherence.get_lines()
+              if line.get_linestyle() == "None" and line.get_marker() == "."]
+    assert sum(len(line.get_xdata()) for line in points) == n_points
+    lda = (table["model"] == "lda").sum() * options["n_folds"]
+    points = [line for line in likelihood.get_lines()
+              if line.get_linestyle() == "None" and line.get_marker() == "."]
+    assert sum(len(line.get_xdata()) for line in points) == lda
+    assert "each fold" in coherence.get_ylabel() and "each fold" in likelihood.get_ylabel()
+    plt.close(fig)

@@ -3,12 +3,17 @@
 :func:`plot_frontier` shows, in the manner of R stm's ``searchK`` plots, semantic coherence
 against FREX exclusivity for every model family and K, the frontier of the reportable models
 and the chosen one, next to the three stability measures and the two coherence measures of
-the cross-validation against K.
+the cross-validation against K. Cross-validated measures are drawn as their mean over folds
+(line) and every fold's value (points): with four folds, the folds themselves describe the
+spread better than a standard error, which would suggest an interval for an estimand that
+no simulation has checked (issue 13).
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
+
+import numpy as np
 
 from analysis.figures.style import PALETTE, apply_style
 
@@ -16,6 +21,30 @@ _STYLE = {"nmf": dict(color=PALETTE[0], marker="o", label="NMF (TF-IDF)"),
           "lda": dict(color=PALETTE[1], marker="s", label="LDA (counts)")}
 _STABILITY = (("stability_mean", "-", "restarts"), ("subsample_stability", "--", "80% subsamples"),
               ("lopo_stability", ":", "plan left out"))
+
+
+def fold_values(text) -> np.ndarray:
+    """The fold values of a ``…_folds`` cell of ``topic_selection.csv`` (space-separated;
+    empty or missing: none)."""
+    if not isinstance(text, str) or not text.strip():
+        return np.array([])
+    return np.array([float(v) for v in text.split()])
+
+
+def draw_folds(ax, part: pd.DataFrame, column: str, offset: float = 0.0, **style) -> bool:
+    """Every fold's value of ``column`` (a ``…_folds`` column) at its K, shifted by
+    ``offset`` so that two families do not hide each other; False when there is none."""
+    if column not in part:
+        return False
+    ks, values = [], []
+    for k, text in zip(part["k"], part[column]):
+        v = fold_values(text)
+        ks.extend([k + offset] * len(v))
+        values.extend(v)
+    if not values:
+        return False
+    ax.plot(ks, values, ls="none", ms=3, alpha=0.6, **style)
+    return True
 
 
 def plot_frontier(selection: pd.DataFrame, min_stability: float | None = None) -> plt.Figure:
@@ -33,7 +62,10 @@ def plot_frontier(selection: pd.DataFrame, min_stability: float | None = None) -
     -----
     Left: filled markers are reportable (every stability measure at the threshold), hollow
     ones are not; the grey line joins the frontier; the black ring marks the chosen model;
-    each point is labelled with its K. Right: ± one standard error over folds.
+    each point is labelled with its K. Right: the mean over the cross-validation folds
+    (line) and each fold's value (small points; filled: reference all clauses, hollow:
+    reference the held-out fold), from the ``npmi_folds`` and ``npmi_heldout_folds``
+    columns. No error bars: four folds are described, not turned into an interval.
     """
     apply_style()
     fig, axes = plt.subplots(1, 3, figsize=(12.6, 4.2))
@@ -77,19 +109,26 @@ def plot_frontier(selection: pd.DataFrame, min_stability: float | None = None) -
     ax.legend(frameon=False, fontsize=6.5, ncol=2, loc="lower left")
 
     ax = axes[2]
-    for kind, style in _STYLE.items():
+    for m, (kind, style) in enumerate(_STYLE.items()):
         part = selection[selection["model"] == kind].sort_values("k")
-        ax.errorbar(part["k"], part["npmi_mean"], yerr=part["npmi_se"], capsize=2, lw=1, ms=4,
-                    color=style["color"], marker=style["marker"],
-                    label=f"{kind.upper()} reference: all clauses")
-        ax.errorbar(part["k"], part["npmi_heldout"], yerr=part["npmi_heldout_se"], capsize=2,
-                    lw=1, ms=4, ls=":", color=style["color"], marker=style["marker"], mfc="white",
-                    label=f"{kind.upper()} reference: held-out fold")
+        offset = 0.12 * (m - 0.5)
+        ax.plot(part["k"], part["npmi_mean"], lw=1, ms=4, color=style["color"],
+                marker=style["marker"], label=f"{kind.upper()} ref. all clauses")
+        ax.plot(part["k"], part["npmi_heldout"], lw=1, ms=4, ls=":", color=style["color"],
+                marker=style["marker"], mfc="white",
+                label=f"{kind.upper()} ref. held-out fold")
+        if draw_folds(ax, part, "npmi_folds", offset, marker=".", color=style["color"]):
+            ax.plot([], [], ".", color=style["color"], label=f"{kind.upper()} each fold")
+        draw_folds(ax, part, "npmi_heldout_folds", offset, marker="o", mfc="none", mew=0.6,
+                   color=style["color"])
     ax.axhline(0, color="grey", lw=0.6)
     ax.set_xlabel("number of topics K")
-    ax.set_ylabel("NPMI of top-10 words, model fitted\non the other folds")
+    ax.set_ylabel("NPMI of top-10 words, model fitted on the other\n"
+                  "folds (line: mean; points: each fold)")
     ax.set_title("Cross-validated coherence")
-    ax.legend(frameon=False, fontsize=6.5, loc="lower left")
+    low, high = ax.get_ylim()
+    ax.set_ylim(low - 0.4 * (high - low), high)         # room for the legend under the data
+    ax.legend(frameon=False, fontsize=6.5, loc="lower center", ncol=2)
     for a in axes[1:]:
         a.set_xticks(sorted(selection["k"].unique()))
     fig.tight_layout()

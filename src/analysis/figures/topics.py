@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.figures.style import PALETTE, apply_style
+from analysis.figures.topic_frontier import draw_folds
 from analysis.figures.style import save_and_show  # noqa: F401  (used by notebook 03)
 
 _MODEL_STYLE = {"nmf": dict(color=PALETTE[0], marker="o", label="NMF (TF-IDF)"),
@@ -48,31 +49,36 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
 
     Notes
     -----
-    Bars are ± one standard error over cross-validation folds (held-out measures) and ± one
-    standard deviation over pairs of restarts (stability).
+    No error bars. Cross-validated measures (coherence, LDA's likelihood) are drawn as their
+    mean over folds (line) and each fold's value (small points, from the ``npmi_folds`` and
+    ``heldout_ll_folds`` columns): four folds are described, not turned into an interval.
+    Stability is the mean over pairs of restarts (line) with the lowest pair (small
+    triangles, ``stability_min``).
     """
     apply_style()
     fig, axes = plt.subplots(2, 2, figsize=(8.6, 6.2), sharex=True)
     panels = [
-        (axes[0, 0], "npmi_mean", "npmi_se", "Held-out coherence (NPMI)",
-         "mean NPMI of top-10 word pairs\nin held-out clauses"),
-        (axes[0, 1], "stability_mean", "stability_sd", "Stability over 10 restarts",
+        (axes[0, 0], "npmi_mean", "npmi_folds", "Cross-fitted coherence (NPMI)",
+         "NPMI of top-10 word pairs\n(line: mean; points: each fold)"),
+        (axes[0, 1], "stability_mean", "stability_min", "Stability over 10 restarts",
          "mean cosine similarity of\nHungarian-matched topics"),
         (axes[1, 0], "exclusivity", None, "Exclusivity of top words",
          "mean share of a top word's\nprobability in its topic"),
-        (axes[1, 1], "heldout_ll_per_token", "heldout_ll_se",
-         "LDA held-out likelihood", "log-likelihood per token\n(document completion)"),
+        (axes[1, 1], "heldout_ll_per_token", "heldout_ll_folds",
+         "LDA held-out likelihood", "log-likelihood per token (line:\nmean; points: each fold)"),
     ]
-    for ax, col, err, title, ylabel in panels:
-        for kind, style in _MODEL_STYLE.items():
+    for ax, col, extra, title, ylabel in panels:
+        for m, (kind, style) in enumerate(_MODEL_STYLE.items()):
             part = diagnostics[diagnostics["model"] == kind].sort_values("k")
             if part.empty or part[col].isna().all():
                 continue
-            yerr = part[err] if err else None
-            if col == "stability_mean":
-                # ± SD, but a similarity cannot exceed 1
-                yerr = [part[err], np.minimum(part[err], 1 - part[col])]
-            ax.errorbar(part["k"], part[col], yerr=yerr, capsize=2, lw=1, ms=4, **style)
+            ax.plot(part["k"], part[col], lw=1, ms=4, **style)
+            if extra == "stability_min" and extra in part:
+                ax.plot(part["k"], part[extra], "v", ms=3, color=style["color"], alpha=0.7,
+                        label=f"{kind.upper()} lowest pair")
+            elif extra and draw_folds(ax, part, extra, 0.12 * (m - 0.5), marker=".",
+                                      color=style["color"]):
+                ax.plot([], [], ".", color=style["color"], label=f"{kind.upper()} each fold")
             if chosen and chosen[0] == kind:
                 hit = part[part["k"] == chosen[1]]
                 ax.plot(hit["k"], hit[col], "o", ms=11, mfc="none", mec="black", mew=1.2,
@@ -88,13 +94,23 @@ def plot_selection(diagnostics: pd.DataFrame, chosen: tuple[str, int] | None = N
                        label=f"threshold {min_stability}")
         ax.set_title(title)
         ax.set_ylabel(ylabel)
-        ax.legend(frameon=False, fontsize=7,
-                  loc="lower left" if col in ("npmi_mean", "exclusivity") else "best")
+        if col == "npmi_mean":
+            _legend_below(ax, fontsize=6.5)
+        else:
+            ax.legend(frameon=False, fontsize=7,
+                      loc="lower left" if col == "exclusivity" else "best")
     for ax in axes[1]:
         ax.set_xlabel("number of topics K")
         ax.set_xticks(sorted(diagnostics["k"].unique()))
     fig.tight_layout()
     return fig
+
+
+def _legend_below(ax, fontsize: float) -> None:
+    """Legend in two columns under the data, the y axis extended to make room for it."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(low - 0.45 * (high - low), high)
+    ax.legend(frameon=False, fontsize=fontsize, loc="lower center", ncol=2)
 
 
 _MARKERS = ("s", "^", "D", "v", "P", "X")

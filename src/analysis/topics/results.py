@@ -95,6 +95,14 @@ TOPIC_SELECTION = TableSchema(
                "document completion (empty for NMF).", nullable=True, source=_SEL),
         Column("heldout_ll_se", "float", "LDA: standard error of `heldout_ll_per_token`.",
                nullable=True, source=_SEL),
+        Column("npmi_folds", "str", "`npmi_mean` of each cross-validation fold (the model "
+               "fitted without that fold), space-separated in fold order (repeat by repeat "
+               "when folds are repeated): the values `npmi_mean` and `npmi_se` sum up.",
+               source=_SEL),
+        Column("npmi_heldout_folds", "str", "`npmi_heldout` of each fold, likewise.",
+               source=_SEL),
+        Column("heldout_ll_folds", "str", "LDA: `heldout_ll_per_token` of each fold, likewise "
+               "(empty for NMF).", nullable=True, source=_SEL),
         Column("exclusivity", "float", "Mean share of a top word's probability (summed over "
                "topics) in its own topic, over restarts and topics (1/K to 1).", source=_SEL),
         Column("frex_exclusivity", "float", "Frontier axis: FREX exclusivity as in stm's "

@@ -239,7 +239,9 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
         (cross-fitted); ``npmi_heldout``, ``npmi_heldout_se``, ``share_pairs_never_heldout``;
         ``npmi_insample_window`` (sliding windows of :data:`INSAMPLE_WINDOW` tokens, mean over
         restarts; NaN when ``insample_window`` is False); ``heldout_ll_per_token``,
-        ``heldout_ll_se`` (LDA); ``exclusivity`` (mean share), ``frex_exclusivity``,
+        ``heldout_ll_se`` (LDA); ``npmi_folds``, ``npmi_heldout_folds``,
+        ``heldout_ll_folds`` (each fold's value, space-separated, repeat by repeat;
+        empty for NMF's likelihood); ``exclusivity`` (mean share), ``frex_exclusivity``,
         ``semantic_coherence``, ``semantic_coherence_stm`` (stm's smoothing);
         ``stability_mean``, ``stability_sd``, ``stability_min``,
         ``stability_jaccard`` (restarts); ``subsample_stability``,
@@ -305,6 +307,9 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
                 npmi_insample_window=float(np.mean(insample)),
                 heldout_ll_per_token=part["ll"].mean(),
                 heldout_ll_se=_fold_se(by_repeat, "ll", n_f),
+                npmi_folds=_fold_values(part, "npmi"),
+                npmi_heldout_folds=_fold_values(part, "npmi_heldout"),
+                heldout_ll_folds=_fold_values(part, "ll"),
                 exclusivity=float(np.mean([exclusivity(m.topic_word).mean() for m in runs])),
                 frex_exclusivity=float(np.mean([
                     frex_exclusivity(m.topic_word, weight=FREX_EXCLUSIVITY_WEIGHT).mean()
@@ -330,6 +335,15 @@ def select_models(corpus: Corpus, kinds: Sequence[str] = MODEL_KINDS,
     cv["heldout_ll_per_token"] = cv["heldout_ll"] / cv["heldout_tokens"].replace(0, np.nan)
     per_fit = pd.concat([cv, pd.DataFrame(perturbation_rows_out)], ignore_index=True)
     return pd.DataFrame(rows), per_fit
+
+
+def _fold_values(part: pd.DataFrame, column: str) -> str:
+    """Every fold's value of ``column``, space-separated in (repeat, fold) order, so that
+    figures can show the folds themselves (empty when the measure is not defined)."""
+    values = part.sort_values(["repeat", "fold"])[column].to_numpy(dtype=float)
+    if np.isnan(values).all():
+        return ""
+    return " ".join(f"{v:.6f}" for v in values)
 
 
 def _fold_se(by_repeat, column: str, n_folds: int) -> float:
