@@ -9,7 +9,10 @@ seed plans), with one change: the province effects are **redrawn in every replic
 coverage of empirical-Bayes intervals is the right notion, and the number of provinces grows
 with the corpus (:data:`PROVINCES`: 3 at 5 plans, as the seeds; 10 at 50 plans, a
 multi-province sample; 31 at 500, every province-level division of mainland China). Plans are
-assigned to provinces uniformly, so at 50 plans a province holds about five.
+assigned to provinces uniformly, so at 50 plans a province holds about five. A second design
+confounds level and province (:data:`CONFOUNDED_MIX`: half the provinces write mostly
+provincial-level plans), the case where ignoring provinces (Welch over plans) should fail and
+the random intercept should not; it scores level shares and differences only.
 
 **Truth.** Level share: the expected share of a plan of the level over both random effects
 (``N_TRUTH`` joint draws of province and plan effects, fixed for the run). Province share: the
@@ -50,6 +53,11 @@ PROVINCES = {5: 3, 50: 10, 500: 31}
 REPLICATIONS = {5: 50, 50: 150, 500: 60}
 #: Runs of the logit-scale variant (contrast only).
 LOGIT_REPLICATIONS = {50: 40, 500: 15}
+#: Runs of the confounded design: half the provinces write mostly provincial-level plans
+#: (level probabilities :data:`CONFOUNDED_MIX`), the other half mostly city and county plans.
+CONFOUNDED_REPLICATIONS = {50: 60, 500: 20}
+CONFOUNDED_MIX = ((0.6, 0.2, 0.2), (0.05, 0.475, 0.475))
+CONFOUNDED = " (level mix confounded with province)"
 N_DRAWS = 600
 N_TRUTH = 40000
 N_TRUTH_PROVINCE = 4000
@@ -213,7 +221,8 @@ def _score_unpooled_t(result, truth, table, docs, tallies, rows):
 
 def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] | None = None,
                      replications: dict | None = None, logit_replications: dict | None = None,
-                     n_draws: int = N_DRAWS) -> pd.DataFrame:
+                     n_draws: int = N_DRAWS, confounded_replications: dict | None = None
+                     ) -> pd.DataFrame:
     """Bias, RMSE and coverage of the multilevel model's estimates by corpus size.
 
     Parameters
@@ -227,6 +236,9 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
     replications, logit_replications : dict, optional
         Corpus size → runs of the default (identity) model and of the logit-scale variant
         (defaults :data:`REPLICATIONS`, :data:`LOGIT_REPLICATIONS`; ``{}`` for none).
+    confounded_replications : dict, optional
+        Corpus size → runs of the design in which level and province are confounded
+        (:data:`CONFOUNDED_REPLICATIONS`; ``{}`` for none).
     n_draws : int
         Interval draws per code and corpus.
 
@@ -245,29 +257,39 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
     truth_levels = level_truth(model, truth_rng)
     u = truth_rng.normal(0, sim.SIGMA_PLAN, (N_TRUTH_PROVINCE, len(labels)))
     rows = []
-    runs = [(n, "identity", replications.get(n, 0)) for n in N_PLANS]
-    runs += [(n, "logit", reps) for n, reps in (logit_replications if logit_replications
-                                                 is not None else LOGIT_REPLICATIONS).items()]
-    for n_plans, link, reps in runs:
+    runs = [(n, "identity", replications.get(n, 0), "") for n in N_PLANS]
+    runs += [(n, "logit", reps, "") for n, reps in (logit_replications if logit_replications
+                                                     is not None else LOGIT_REPLICATIONS).items()]
+    runs += [(n, "identity", reps, CONFOUNDED) for n, reps in (
+        confounded_replications if confounded_replications is not None
+        else CONFOUNDED_REPLICATIONS).items()]
+    for n_plans, link, reps, design_name in runs:
         if not reps:
             continue
         q = PROVINCES[n_plans]
         tallies = _tallies()
-        rng = np.random.default_rng([seed, n_plans, 13])        # same corpora for both links
+        mix = (np.array([CONFOUNDED_MIX[p % 2] for p in range(q)]) if design_name else None)
+        # Same corpora for both links; the confounded design has its own stream.
+        rng = np.random.default_rng([seed, n_plans, 13] + ([1] if design_name else []))
         for r in range(reps):
             model.province_effect = rng.normal(0, sim.PROVINCE_SD, (q, len(labels)))
-            corpus = model.corpus(rng, n_plans, lengths)
+            corpus = model.corpus(rng, n_plans, lengths, level_probs=mix)
             table = per_plan_table(corpus, labels)
             result = ml.multilevel_tables({"domain": table}, corpus["documents"], seed=r,
                                           n_draws=n_draws, link=link)
             score(result, corpus, truth_levels, province_truth(model, u), table, tallies,
                   labels)
-        design = (f"{q} provinces (effects redrawn each run), levels 0.2/0.4/0.4; 16 domains "
+        levels = ("half the provinces 0.6/0.2/0.2, half 0.05/0.475/0.475" if design_name
+                  else "0.2/0.4/0.4")
+        design = (f"{q} provinces (effects redrawn each run), levels {levels}; 16 domains "
                   "and uncoded")
         named = (("share", "domain share", POOLED[link], "level shares; "),
                  ("difference", "group difference", POOLED[link], "level pairs; "),
                  ("province", "province share", POOLED[link], "pooled (BLUP) province shares; "))
-        if link == "identity":
+        if design_name:
+            named = named[:2] + (("welch", "group difference", WELCH,
+                                  f"level pairs × 16 domains, groups of {ps.MIN_PLANS}+ plans; "),)
+        elif link == "identity":
             named += (("unpooled", "province share", UNPOOLED, "same provinces, error only; "),
                       ("unpooled_t", "province share", UNPOOLED_T, "provinces of 2+ plans; "),
                       ("welch", "group difference", WELCH,
@@ -277,7 +299,7 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
             tally = tallies[name]
             if not tally.errors and not tally.extra:
                 continue
-            rows += tally.rows(quantity, estimator, n_plans, reps, text + design)
+            rows += tally.rows(quantity, estimator + design_name, n_plans, reps, text + design)
     table = pd.DataFrame(rows, columns=COLUMNS)
     empty = table[["coverage", "bias", "rmse", "value"]].isna().all(axis=1)
     return table[~empty].reset_index(drop=True)

@@ -122,11 +122,20 @@ class Model:
         self.truth = {level: level_mean[k, :-1] for k, level in enumerate(LEVELS)}
         self.truth[ps.ALL_PLANS] = (np.asarray(LEVEL_PROBS) @ level_mean)[:-1]
 
-    def corpus(self, rng: np.random.Generator, n_plans: int, lengths: list[np.ndarray]
-               ) -> dict[str, object]:
-        """One simulated corpus: documents, clause lengths, plan and true clause codes."""
-        level = rng.choice(len(LEVELS), size=n_plans, p=LEVEL_PROBS)
-        province = rng.integers(0, len(self.province_effect), n_plans)
+    def corpus(self, rng: np.random.Generator, n_plans: int, lengths: list[np.ndarray],
+               level_probs: np.ndarray | None = None) -> dict[str, object]:
+        """One simulated corpus: documents, clause lengths, plan and true clause codes.
+
+        ``level_probs`` (provinces × levels), if given, draws each plan's province first and
+        its level from that province's row, so that level and province are confounded.
+        """
+        if level_probs is None:
+            level = rng.choice(len(LEVELS), size=n_plans, p=LEVEL_PROBS)
+            province = rng.integers(0, len(self.province_effect), n_plans)
+        else:
+            province = rng.integers(0, len(self.province_effect), n_plans)
+            cumulative = np.cumsum(level_probs, axis=1)[province]
+            level = (rng.random(n_plans)[:, None] > cumulative[:, :-1]).sum(axis=1)
         eta = (self.alpha + self.level_effect[level] + self.province_effect[province]
                + rng.normal(0, SIGMA_PLAN, (n_plans, len(self.labels))))
         phi = rng.gamma(CONCENTRATION * _softmax(eta))
