@@ -136,10 +136,10 @@ def test_failing_fits_are_reported_not_raised(monkeypatch):
 
 
 def test_simulation_table_layout_and_determinism():
-    first = sp.simulation_table(seed=1, replications={5: 2, 50: 2}, logit_replications={},
-                                n_draws=100)
-    second = sp.simulation_table(seed=1, replications={5: 2, 50: 2}, logit_replications={},
-                                 n_draws=100)
+    options = dict(seed=1, replications={5: 2, 50: 2}, logit_replications={}, n_draws=100,
+                   confounded_replications={50: 2})
+    first = sp.simulation_table(**options)
+    second = sp.simulation_table(**options)
     assert list(first.columns) == list(SIMULATION_COLUMNS)
     pd.testing.assert_frame_equal(first, second)
     at5 = first[first["n_plans"] == 5]
@@ -147,6 +147,10 @@ def test_simulation_table_layout_and_determinism():
     assert at5.loc[at5["metric"] == "share of rows given an interval", "value"].eq(0).all()
     at50 = first[(first["n_plans"] == 50) & first["nominal"].notna()]
     assert set(at50["quantity"]) >= {"domain share", "group difference", "province share"}
+    confounded = at50[at50["estimator"].str.endswith(sp.CONFOUNDED)]
+    assert set(confounded["estimator"]) == {sp.POOLED["identity"] + sp.CONFOUNDED,
+                                            sp.WELCH + sp.CONFOUNDED}
+    assert "province share" not in set(confounded["quantity"])
 
 
 def _spread(n_plans=50, sds=(0.15, 0.05, 0.05), seed=0):
