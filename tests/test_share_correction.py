@@ -111,9 +111,14 @@ def test_small_groups_get_no_interval():
     city = out[out["group"] == "city"]
     assert city["low_95"].notna().all() and (city["low_95"] <= city["high_95"]).all()
     assert (city["low_80"] >= city["low_95"] - 1e-12).all()
-    for _, group in out.groupby(["comparison", "group"]):
-        assert group["share_corrected"].sum() == pytest.approx(1)
-    assert set(out["comparison"]) == {ps.ALL_PLANS, "admin_level", "province_en", sc.PLAN}
+    for (comparison, _), group in out.groupby(["comparison", "group"]):
+        total = 0 if comparison == sc.DIFFERENCE else 1
+        assert group["share_corrected"].sum() == pytest.approx(total, abs=1e-9)
+    assert set(out["comparison"]) == {ps.ALL_PLANS, "admin_level", "province_en", sc.PLAN,
+                                      sc.DIFFERENCE}
+    # county has 2 plans: its difference with city is described only.
+    diff = out[out["comparison"] == sc.DIFFERENCE]
+    assert set(diff["group"]) == {"county − city"} and diff["low_95"].isna().all()
     # Each plan's own row is its share vector corrected, with no interval.
     plan = out[(out["comparison"] == sc.PLAN) & (out["group"] == "d3")]
     matrix, _ = sc.confusion(validation["gold"], validation["predicted"], validation["weights"])
@@ -138,3 +143,28 @@ def test_simulation_table_layout_and_determinism():
     wide = coverage.pivot_table(index=["estimator", "n_plans"], columns="nominal",
                                 values="coverage")
     assert (wide[0.95] >= wide[0.8]).all()   # a 95% interval contains the 80% one
+
+
+def test_corrected_level_difference_is_the_difference_of_corrected_means():
+    validation = _validation()
+    plans = _plans(20, 11)
+    docs = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(20)],
+                         "admin_level": ["city"] * 10 + ["county"] * 10,
+                         "province_en": ["A"] * 20})
+    table = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], K), "scheme": "domain",
+                          "code": np.tile(LABELS, 20), "share": plans.ravel()})
+    out = sc.corrected_shares(table, docs, validation, n_draws=300)
+    level = out[out["comparison"] == "admin_level"].set_index(["group", "code"])
+    diff = out[out["comparison"] == sc.DIFFERENCE].set_index("code")
+    assert set(diff["group"]) == {"county − city"}
+    expected = (level.loc["county", "share_corrected"] - level.loc["city", "share_corrected"])
+    assert diff["share_corrected"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert diff["share_corrected"].sum() == pytest.approx(0, abs=1e-9)
+    assert (diff["low_95"] <= diff["share_corrected"] + 1e-12).all()
+    assert (diff["high_95"] >= diff["share_corrected"] - 1e-12).all()
+    assert (diff["low_80"] >= diff["low_95"] - 1e-12).all()
+    # Independent plan draws per level (the matrix draw is shared, and partly cancels): the
+    # difference's interval is wider than a level's, more so than with one stream for both.
+    width_diff = (diff["high_95"] - diff["low_95"]).to_numpy()
+    width_city = (level.loc["city", "high_95"] - level.loc["city", "low_95"]).to_numpy()
+    assert np.median(width_diff / np.maximum(width_city, 1e-9)) > 1.12   # one stream: 1.07

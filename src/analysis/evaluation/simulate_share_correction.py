@@ -14,8 +14,10 @@ fractional shares of each plan are computed by the build's
 :data:`~analysis.evaluation.simulate_shares.N_VALIDATION` clauses drawn from the corpus gives the
 confusion matrix and its draws, and :func:`analysis.text.share_correction.correct_mean`
 corrects the mean share of all plans and of each level (groups of
-:data:`analysis.text.plan_shares.MIN_PLANS` plans or more). The truth is the model's expected
-plan share of the group, ``uncoded`` included. Scored at 50 and 500 plans (at 5 plans the
+:data:`analysis.text.plan_shares.MIN_PLANS` plans or more), and the differences between levels
+(one matrix draw for both levels, independent plan draws, as the build's
+``share_corrected.csv`` does). The truth is the model's expected plan share of the group,
+``uncoded`` included. Scored at 50 and 500 plans (at 5 plans the
 build gives no interval); :func:`simulation_table` reports the bias and RMSE of the
 uncorrected and the corrected shares (per cell, group × code, as the mean error over codes
 is zero by construction: the ``bias`` column is left empty) and the 80% and 95% coverage of the corrected intervals,
@@ -43,6 +45,7 @@ N_DRAWS = 400
 MIN_RUNS = 20
 CORRECTED = "matrix method (NNLS on the simplex), Dirichlet + t percentile interval"
 UNCORRECTED = "uncorrected mean of plan shares"
+UNCORRECTED_DIFFERENCE = "uncorrected difference of mean plan shares"
 #: Sensitivity designs: (estimator, prior pseudo-clauses on and off the diagonal, validation
 #: clauses, runs by corpus size). The first is the build's; the second shrinks the prior of
 #: the Dirichlet columns (to show the prior's weight), the third shows what a larger
@@ -76,12 +79,16 @@ def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.
     docs = corpus["documents"]
     groups = {ps.ALL_PLANS: sorted(wide.index)}
     groups.update({g: sorted(p["doc_id"]) for g, p in docs.groupby("admin_level")})
-    for group, members in groups.items():
+    corrected_levels = {}
+    for number, (group, members) in enumerate(groups.items()):
         if len(members) < ps.MIN_PLANS:
             continue
         truth = np.append(model.truth[group], 1 - model.truth[group].sum())
         values = wide.loc[members].to_numpy()
-        estimate, bounds = sc.correct_mean(values, matrix, draws, seed=seed)
+        estimate, bounds, corrected = sc.correct_mean(values, matrix, draws, seed=seed + number,
+                                                      return_draws=True)
+        if group != ps.ALL_PLANS:
+            corrected_levels[group] = (truth, values.mean(axis=0), estimate, corrected)
         keys = [f"{group}: {c}" for c in model.labels]
         everything = np.ones(len(truth), bool)
         tallies["corrected"].add(estimate, truth, bounds, everything, keys=keys)
@@ -94,13 +101,25 @@ def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.
         tallies["corrected"].extra.setdefault(
             "mean 95% interval width", []).append(float(np.mean(bounds[0.95][1]
                                                                  - bounds[0.95][0])))
+    # Level differences: one matrix draw for both levels, independent plan draws.
+    for a, b in ps._pairs(sorted(corrected_levels), "admin_level"):
+        (truth_a, raw_a, est_a, draws_a), (truth_b, raw_b, est_b, draws_b) = (
+            corrected_levels[a], corrected_levels[b])
+        truth = truth_a - truth_b
+        keys = [f"{a} − {b}: {c}" for c in model.labels]
+        everything = np.ones(len(truth), bool)
+        tallies["difference"].add(est_a - est_b, truth, sc.percentile_bounds(draws_a - draws_b),
+                                  everything, keys=keys)
+        tallies["difference_uncorrected"].add(raw_a - raw_b, truth, {}, everything)
 
 
 def _design_rows(model: sim.Model, lengths: list[np.ndarray], seed: int, n_plans: int,
                  reps: int, n_draws: int, estimator: str, prior: tuple[float, float],
                  n_validation: int, with_uncorrected: bool) -> list[dict]:
-    tallies = {"corrected": sim._Tally(), "uncorrected": sim._Tally()}
+    tallies = {name: sim._Tally() for name in ("corrected", "uncorrected", "difference",
+                                               "difference_uncorrected")}
     tallies["uncorrected"].covered = {}
+    tallies["difference_uncorrected"].covered = {}
     for tally in tallies.values():
         tally.cell_errors = {}
     rng = np.random.default_rng([seed, n_plans, 13, n_validation])
@@ -124,6 +143,14 @@ def _design_rows(model: sim.Model, lengths: list[np.ndarray], seed: int, n_plans
         tally.extra["largest absolute bias of one cell"] = [float(np.max(np.abs(bias)))]
         rows += tally.rows("domain share corrected for misclassification", label, n_plans,
                            reps, note)
+    # Differences: the mean error over codes is zero here too, so RMSE carries the error.
+    names = ((("difference_uncorrected", UNCORRECTED_DIFFERENCE),) if with_uncorrected
+             else ()) + (("difference", estimator),)
+    for name, label in names:
+        if tallies[name].errors:
+            rows += tallies[name].rows("level difference corrected for misclassification",
+                                       label, n_plans, reps, note.replace(
+                                           "(all plans, each level)", "(pairs of levels)"))
     return rows
 
 

@@ -58,6 +58,7 @@ misclassified proportions, e.g. ``simex``'s MC-SIMEX, treat one categorical vari
 """
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -80,8 +81,9 @@ NOT_VALIDATED = "estimated (no validation text of this code: its own text assume
 ONE_PLAN = "one plan's share corrected (a measurement: no interval)"
 STATUSES = ("estimated", NOT_VALIDATED, f"described only (fewer than {ps.MIN_PLANS} plans)",
             ONE_PLAN)
-#: ``comparison`` of the per-plan rows.
+#: ``comparison`` of the per-plan rows and of the level differences.
 PLAN = "plan"
+DIFFERENCE = "admin_level difference"
 
 
 def allocation(indicator: np.ndarray) -> np.ndarray:
@@ -203,7 +205,8 @@ def mean_draws(values: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
 
 
 def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
-                 levels: Sequence[float] = LEVELS, seed: int = SEED
+                 levels: Sequence[float] = LEVELS, seed: int = SEED,
+                 return_draws: bool = False
                  ) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
     """Corrected group mean of plan share vectors, with percentile intervals.
 
@@ -221,17 +224,28 @@ def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
         Corrected mean share per code.
     bounds : dict
         Level → (low, high); NaN with fewer than two plans or no draws.
+    corrected : numpy.ndarray or None
+        With ``return_draws``: the corrected draws (draws × codes; None without an interval),
+        so that two groups' draws, made with the same matrix draws and different ``seed``,
+        give the interval of their difference (:func:`percentile_bounds`).
     """
     values = np.asarray(values, float)
     estimate = correct(values.mean(axis=0), matrix)
     if len(values) < 2 or not len(draws):
         nan = np.full(len(estimate), np.nan)
-        return estimate, {level: (nan, nan) for level in levels}
+        out = estimate, {level: (nan, nan) for level in levels}
+        return out + (None,) if return_draws else out
     means = mean_draws(values, len(draws), seed)
     corrected = np.array([correct(m, d) for m, d in zip(means, draws)])
-    return estimate, {level: (np.quantile(corrected, (1 - level) / 2, axis=0),
-                              np.quantile(corrected, (1 + level) / 2, axis=0))
-                      for level in levels}
+    out = estimate, percentile_bounds(corrected, levels)
+    return out + (corrected,) if return_draws else out
+
+
+def percentile_bounds(draws: np.ndarray, levels: Sequence[float] = LEVELS
+                      ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Level → (low, high) equal-tailed percentile bounds of draws (rows) per column."""
+    return {level: (np.quantile(draws, (1 - level) / 2, axis=0),
+                    np.quantile(draws, (1 + level) / 2, axis=0)) for level in levels}
 
 
 def plan_rows(corrected: pd.DataFrame) -> pd.DataFrame:
@@ -280,13 +294,18 @@ def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFra
     groupings = [(by or ps.ALL_PLANS, ps._groups(documents, by, wide.index))
                  for by in (None, "admin_level", "province_en")]
     groupings.append((PLAN, {doc: [doc] for doc in wide.index}))
+    levels = {}                  # level → (plans, share, corrected, corrected draws)
     for comparison, groups in groupings:
         for group, members in groups.items():
             values = wide.loc[members].to_numpy()
             tested = len(members) >= min_plans
-            # Draws only where an interval is reported.
-            estimate, bounds = correct_mean(values, matrix, draws if tested else draws[:0],
-                                            seed=seed)
+            # Draws only where an interval is reported; each group its own stream, so that
+            # two levels' draws are independent given the matrix draws they share.
+            estimate, bounds, corrected = correct_mean(
+                values, matrix, draws if tested else draws[:0], return_draws=True,
+                seed=seed + zlib.crc32(f"{comparison}/{group}".encode()) % 100_000)
+            if comparison == "admin_level":
+                levels[group] = (len(members), values.mean(axis=0), estimate, corrected)
             part = pd.DataFrame({"comparison": comparison, "group": group,
                                  "code": labels, "n_plans": len(members),
                                  "share": values.mean(axis=0), "share_corrected": estimate,
@@ -299,7 +318,32 @@ def corrected_shares(per_plan_domain_shares: pd.DataFrame, documents: pd.DataFra
             part["status"] = (np.where(n_eff > 0, "estimated", NOT_VALIDATED) if tested
                               else ONE_PLAN if comparison == PLAN else STATUSES[2])
             parts.append(part)
+    parts += _level_differences(levels, labels, n_eff, matrix)
     return pd.concat(parts, ignore_index=True)[SHARE_CORRECTED.column_names]
+
+
+def _level_differences(levels: dict, labels: list[str], n_eff: np.ndarray,
+                       matrix: np.ndarray) -> list[pd.DataFrame]:
+    """Rows of corrected level differences (pairs as in ``share_differences.csv``): the
+    difference of the two corrected means, its interval from the difference of their draws
+    (one matrix draw for both, independent plan draws)."""
+    parts = []
+    for a, b in ps._pairs(sorted(levels), "admin_level"):
+        (n_a, share_a, est_a, draws_a), (n_b, share_b, est_b, draws_b) = levels[a], levels[b]
+        tested = draws_a is not None and draws_b is not None
+        part = pd.DataFrame({"comparison": DIFFERENCE, "group": f"{a} − {b}", "code": labels,
+                             "n_plans": n_a + n_b, "share": share_a - share_b,
+                             "share_corrected": est_a - est_b, "validation_clauses": n_eff,
+                             "sensitivity": np.diag(matrix)})
+        bounds = percentile_bounds(draws_a - draws_b) if tested else {}
+        for level in LEVELS:
+            tag = round(level * 100)
+            part[f"low_{tag}"] = bounds[level][0] if tested else np.nan
+            part[f"high_{tag}"] = bounds[level][1] if tested else np.nan
+        part["status"] = (np.where(n_eff > 0, "estimated", NOT_VALIDATED) if tested
+                          else STATUSES[2])
+        parts.append(part)
+    return parts
 
 
 _SRC = "`analysis.text.share_correction.corrected_shares`"
@@ -309,8 +353,8 @@ SHARE_CORRECTED = TableSchema(
     name="share_corrected",
     filename="share_corrected.csv",
     description="Domain shares of all plans, each administrative level, each province (mean "
-                "of the plans' fractional shares, `domain_shares.csv`) and each plan corrected "
-                "for the "
+                "of the plans' fractional shares, `domain_shares.csv`) and each plan, and the "
+                "differences between levels, corrected for the "
                 "rules' measured misclassification by the matrix method: a character-weighted "
                 "confusion matrix of fractional allocations, measured on the adjudicated "
                 "unseen policy clauses of the seed plans (`tests/gold/reliability`), inverted "
@@ -322,17 +366,21 @@ SHARE_CORRECTED = TableSchema(
     primary_key=("comparison", "group", "code"),
     columns=(
         Column("comparison", "str", "Grouping.",
-               allowed=(ps.ALL_PLANS, "admin_level", "province_en", PLAN),
+               allowed=(ps.ALL_PLANS, "admin_level", "province_en", PLAN, DIFFERENCE),
                source="`documents.csv`"),
-        Column("group", "str", "Level, province, `all plans`, or the plan's `doc_id` "
-               "(comparison `plan`).", source="`documents.csv`"),
+        Column("group", "str", "Level, province, `all plans`, the plan's `doc_id` "
+               "(comparison `plan`), or `level a − level b` (pairs as in "
+               "`share_differences.csv`).", source="`documents.csv`"),
         Column("code", "str", "Domain, or `uncoded` (text in clauses without a domain).",
                allowed=_CODES, source="`src/analysis/data/domain_rules.csv`"),
-        Column("n_plans", "int", "Plans in the group.", source="`documents.csv`"),
+        Column("n_plans", "int", "Plans in the group (both levels for a difference).",
+               source="`documents.csv`"),
         Column("share", "float", "Uncorrected mean of the plans' shares (as `group_shares."
-               "csv`).", source=_SRC),
+               "csv`); for a difference, the difference of the two levels' means.",
+               source=_SRC),
         Column("share_corrected", "float", "Mean share corrected for misclassification "
-               "(constrained matrix method; the 17 values of a group sum to 1).", source=_SRC),
+               "(constrained matrix method; the 17 values of a group sum to 1, of a difference "
+               "to 0).", source=_SRC),
         Column("validation_clauses", "float", "Effective number of validation clauses "
                "behind the code's column of the confusion matrix (Kish's size by characters over "
                "the sample's dispersion ratio of fractional allocations; 0 if the gold gives "
