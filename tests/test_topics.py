@@ -490,6 +490,26 @@ def small_selection(tmp_path_factory):
     return corpus, table, options, perturbed
 
 
+def test_large_corpora_select_among_nmf_models_only(small_selection, monkeypatch):
+    from analysis.topics import results, settings
+
+    corpus = small_selection[0]
+    n = len(corpus.clause_ids)
+    assert settings.model_kinds(n) == ("nmf", "lda")
+    monkeypatch.setattr(settings, "LDA_MAX_CLAUSES", n - 1)
+    assert settings.model_kinds(n) == ("nmf",)
+    seen = {}
+
+    def record(corpus, **options):      # stop before fitting: only the families matter here
+        seen.update(options)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(results, "select_models", record)
+    with pytest.raises(RuntimeError, match="stop"):
+        T.selection_table(corpus, n_jobs=1, ks=(2,))
+    assert seen["kinds"] == ("nmf",)
+
+
 def test_selection_table_schema_and_choice(small_selection):
     from analysis.topics.results import TOPIC_PERTURBATION
 

@@ -38,7 +38,7 @@ from analysis.topics import settings as S
 from analysis.topics.corpus import Corpus
 from analysis.topics.final import FinalModel, fit_final
 from analysis.topics.selection import choose_model, pareto_frontier, reportable, select_models
-from analysis.topics.settings import MODEL_KINDS, N_RESTARTS
+from analysis.topics.settings import MODEL_KINDS, N_RESTARTS, model_kinds
 from analysis.topics.tables import _round, topics_table
 
 _SEL = "`analysis.topics.selection.select_models`"
@@ -290,8 +290,11 @@ def selection_table(corpus: Corpus, fingerprint: str | None = None,
         Plan -> reuse cluster (:func:`~analysis.topics.selection.reuse_clusters`): folds
         grouped by cluster; None: folds stratified by plan.
     **options
-        Passed to :func:`select_models` (tests use a small grid).
+        Passed to :func:`select_models` (tests use a small grid); ``kinds`` defaults to
+        :func:`~analysis.topics.settings.model_kinds` of the corpus (NMF alone above
+        :data:`~analysis.topics.settings.LDA_MAX_CLAUSES` modelled clauses).
     """
+    options.setdefault("kinds", model_kinds(len(corpus.clause_ids)))
     diagnostics, per_fit = select_models(corpus, n_jobs=n_jobs, clusters=clusters, **options)
     table = _round(diagnostics)
     table["reportable"] = reportable(table)
