@@ -371,6 +371,24 @@ def test_numbered_targets_ending_in_numbers_are_not_a_table_of_contents():
     assert text.startswith("一、现状与形势\n（一）进展与成效。近年来")
 
 
+def test_dates_inside_the_body_are_plan_text_unless_labelled():
+    """A schedule row (2025.6.30 10000人次) or a deadline cell on its own line inside the plan
+    is text; the page's own date line at the head, and a labelled date line anywhere, are not."""
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.furniture import remove_furniture
+
+    body = ("为做好全县应急管理工作，现制定如下工作安排，请各单位认真抓好落实，确保各项任务完成。\n"
+            "开展应急演练培训，完成时限：\n2025.6.30\n2025.6.30 10000人次\n"
+            + "加强风险隐患排查整治，落实安全生产责任，推进应急能力建设。" * 60 + "\n")
+    page = "2023-05-04 906\n" + body
+    text, changes = remove_furniture(page, CleanContext("t"))
+    assert text == body
+    assert [c.note for c in changes] == ["page_chrome"]
+    labelled = body.replace("2025.6.30 10000人次", "发布时间：2023-05-04 浏览次数：100")
+    text, changes = remove_furniture(labelled, CleanContext("t"))
+    assert "浏览次数" not in text and "2025.6.30\n" in text
+
+
 def test_the_addressee_under_a_bare_page_label_is_kept():
     """Under a label left without a value (字体:【) a short line looks like the label's value;
     the notice's addressees are text, not a CMS field (a whole addressee line was lost)."""

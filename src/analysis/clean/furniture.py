@@ -88,6 +88,10 @@ _CHROME_WORDS = re.compile(
     r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
     r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|大|中|小|x|X|[\[\]【】()（）:：|｜/\s]")
+#: A line that is a numeric date and nothing else.
+_BARE_DATE = re.compile(rf"^\s*{_NUMERIC_DATE}\s*$")
+#: The words that make a date line furniture inside a plan's body.
+_DATED_LABEL = re.compile(r"时间|日期|浏览|阅读|点击|来源|作者|分享|打印|发布")
 #: What may stand beside a date on a page's date line: labels, a view counter, chrome words.
 _DATED_CHROME = re.compile(r"(?:发布)?(?:时间|日期)|浏览(?:次数|量)?|阅读(?:次数|量)?|点击(?:数|量)?|"
                            r"次|人次|(?:来源|作者)[:：]?[^\s:：]{0,24}|\d+")
@@ -152,26 +156,33 @@ def _is_field_line(line: str) -> bool:
     return len(line) <= 200 and "。" not in line and "；" not in line
 
 
-def _is_chrome(line: str) -> bool:
+def _is_chrome(line: str, in_body: bool = False) -> bool:
     rest = _CHROME_WORDS.sub("", line)
     if not rest.strip() and bool(re.search(r"[\u4e00-\u9fff]", line)):
         return True
     # A date line of the page (2020-12-30 906; 时间:2025-07-26 16:37:39 分享): a numeric date
-    # with nothing beside it but labels, a counter and chrome words.
+    # with nothing beside it but labels, a counter and chrome words. Inside the plan's body a
+    # date with a number (2025.6.30 10000人次, a schedule row) is plan text: there the line
+    # must also carry a label or a counter's name.
     date = re.search(_NUMERIC_DATE, line)
     if not date or len(line) > 60:
         return False
     rest = line[:date.start()] + " " + line[date.end():]
+    if in_body and not _DATED_LABEL.search(rest):
+        return False
     return not _CHROME_WORDS.sub("", _DATED_CHROME.sub("", rest)).strip()
 
 
-def _classify(line: str) -> str:
-    """Kind of furniture a whole line is, or ``''``."""
+def _classify(line: str, in_body: bool = False) -> str:
+    """Kind of furniture a whole line is, or ``''``; ``in_body``: the line stands between the
+    page head and its foot, where a bare date or a date with a number is plan text (a
+    deadline cell of a flattened table), not a page's date line."""
     if not line.strip():
         return ""
     if _is_crumb(line):
         return "breadcrumb"
-    if _is_field_line(line) or _LABEL_ONLY.match(line) or _DATE_LINE.match(line):
+    if _is_field_line(line) or _LABEL_ONLY.match(line) or (
+            _DATE_LINE.match(line) and not (in_body and _BARE_DATE.match(line))):
         return "cms_field"
     if _DOC_SITE.match(line) or _WATERMARK.match(line):
         return "doc_site"
@@ -179,7 +190,7 @@ def _classify(line: str) -> str:
         return "cms_field"
     if _NEWS.match(line):
         return "news_wrapper"
-    if _is_chrome(line):
+    if _is_chrome(line, in_body):
         return "page_chrome"
     return ""
 
@@ -235,8 +246,9 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         pos += len(line) + 1
     kinds = [""] * len(lines)
     body_started = False
+    foot = len(text) - HEAD_CHARS
     for k, line in enumerate(lines):
-        kind = _classify(line)
+        kind = _classify(line, in_body=body_started and starts[k] < foot)
         if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and k and not body_started and len(line.strip()) <= 20 \
