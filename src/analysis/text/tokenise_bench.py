@@ -255,3 +255,26 @@ def bench_document_path(sizes_mb: tuple[float, ...] = (1, 2, 4)) -> dict:
         if max(seconds) >= 0.05:  # exponents of steps that take no time are noise
             results[f"{name}_growth_exponent"] = round(_growth_exponent(sizes, seconds), 2)
     return results
+
+
+@register("flattened_clause_reading")
+def bench_flattened_clause(sizes: tuple[int, ...] = (8000, 32000, 128000)) -> dict:
+    """Target reading of one clause without sentence marks (a flattened page: numbers
+    separated by commas only) at each length in characters: CPU seconds and the growth
+    exponent (reading a sentence back to its start for every number made this quadratic)."""
+    from analysis.extract.clause_reading import _read_clause
+
+    unit = "到2025年底，全县新建应急避难场所3个，培训应急救援队员120人次，事故起数下降10%，"
+    results: dict = {}
+    lengths, cpu = [], []
+    for n in sizes:
+        text = (unit * (n // len(unit) + 1))[:n]
+        start = time.process_time()
+        rows = _read_clause(text, "flattened", 2024, False)
+        used = time.process_time() - start
+        lengths.append(n)
+        cpu.append(used)
+        results[f"chars_{n}_cpu_s"] = round(used, 3)
+        results[f"chars_{n}_rows"] = len(rows)
+    results["growth_exponent_cpu"] = round(_growth_exponent(lengths, cpu), 2)
+    return results
