@@ -213,6 +213,10 @@ def test_simulation_covers_at_50_plans_and_the_clause_bootstrap_does_not():
         assert 0.85 <= new <= 1.0, (quantity, new)
         assert old < new - 0.1, (quantity, old, new)
         assert cov.loc[(quantity, sim.NEW, 0.8), "coverage"] < new
+    # Provinces are scored apart from levels, and the Bonferroni family is scored as a family.
+    assert {"province share", "province difference"} <= set(table["quantity"])
+    family = table[table["metric"].fillna("").str.startswith("family-wise coverage")]
+    assert len(family) == 1 and family["value"].iloc[0] >= 0.8
     corrected = table[table["quantity"] == "coverage corrected for misclassification"]
     bias = corrected.groupby("estimator")["bias"].first().abs()
     assert bias["uncorrected"] > 2 * bias["Rogan-Gladen, validation rates by Beta draws"]
@@ -251,3 +255,21 @@ def test_cells_short_counts_only_shortfalls_beyond_monte_carlo_error():
     tally.add(np.zeros(1), np.zeros(1), {0.95: (np.full(1, -1.0), np.ones(1))},
               np.ones(1, bool), sizes=np.array([ps.MIN_PLANS - 1]))
     assert tally.threshold[1] == 42 * 150
+
+
+def test_cell_spread_sees_heterogeneous_cells_and_states_its_power():
+    rng = np.random.default_rng(1)
+    even, mixed = sim._Tally(), sim._Tally()
+    for run in range(100):
+        for tally, rates in ((even, np.full(30, 0.95)), (mixed, np.r_[np.full(20, 0.99),
+                                                                       np.full(10, 0.87)])):
+            hits = rng.random(30) < rates
+            tally.add(np.zeros(30), np.zeros(30),
+                      {0.95: (np.where(hits, -1.0, 1.0), np.full(30, 2.0))}, np.ones(30, bool),
+                      keys=[f"c{k:02d}" for k in range(30)])
+    calm, spread = even.cell_spread(), mixed.cell_spread()
+    tenth = "10th percentile of cell coverage"
+    assert calm[tenth] > 0.91 and spread[tenth] < 0.9
+    power = [k for k in calm if k.startswith("coverage a cell of 100 runs")][0]
+    assert 0.7 < calm[power] < 0.9          # with 100 runs only cells far below 90% are flagged
+    assert mixed.cells_short()[0] == 0       # the shortfall of 0.87 is invisible cell by cell

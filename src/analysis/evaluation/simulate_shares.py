@@ -121,6 +121,9 @@ class Model:
         level_mean = cell.mean(axis=1)
         self.truth = {level: level_mean[k, :-1] for k, level in enumerate(LEVELS)}
         self.truth[ps.ALL_PLANS] = (np.asarray(LEVEL_PROBS) @ level_mean)[:-1]
+        # A province's plans take levels with LEVEL_PROBS: its mean plan share mixes them so.
+        for p in range(N_PROVINCES):
+            self.truth[f"province {p}"] = (np.asarray(LEVEL_PROBS) @ cell[:, p])[:-1]
 
     def corpus(self, rng: np.random.Generator, n_plans: int, lengths: list[np.ndarray],
                level_probs: np.ndarray | None = None) -> dict[str, object]:
@@ -241,6 +244,28 @@ class _Tally:
         key = min(sorted(rates), key=rates.get)
         return key, rates[key]
 
+    def cell_spread(self, nominal: float = 0.95, tolerance: float = 0.05, min_runs: int = 20,
+                    alpha: float = 0.05) -> dict[str, float]:
+        """How far the per-cell check can see, and the cells' spread as a whole.
+
+        * the coverage a cell of the median number of runs must fall below to be flagged by
+          :meth:`cells_short` (its power: with few runs per cell only large shortfalls show);
+        * the 10th percentile of the cells' 95% coverage (the spread of cells, which the
+          count of flagged cells hides when runs per cell are few).
+        """
+        from scipy.stats import binom
+
+        cells = [(h, n) for h, n in self.cells.values() if n >= min_runs]
+        if not cells:
+            return {}
+        hits, runs = np.array(cells, float).T
+        median = int(np.median(runs))
+        flagged = binom.cdf(np.arange(median + 1), median, nominal - tolerance) <= \
+            alpha / len(cells)
+        detectable = (np.nonzero(flagged)[0].max() + 1) / median if flagged.any() else 0.0
+        return {f"coverage a cell of {median} runs must fall below to be flagged": detectable,
+                "10th percentile of cell coverage": float(np.quantile(hits / runs, 0.1))}
+
     def rows(self, quantity: str, estimator: str, n_plans: int, reps: int, note: str):
         errors = np.concatenate(self.errors) if self.errors else np.array([np.nan])
         out = []
@@ -267,6 +292,7 @@ class _Tally:
             short, scored = self.cells_short()
             extra[f"cells below 90% coverage beyond Monte Carlo error (of {scored} cells of "
                   "20+ runs; exact binomial, Holm 5%)"] = short
+            extra.update(self.cell_spread())
         if self.threshold[1]:
             extra[f"95% coverage, groups of {ps.MIN_PLANS}–{ps.MIN_PLANS + THRESHOLD_BAND - 1} "
                   f"plans (threshold; {self.threshold[1]} intervals)"] = (
@@ -322,6 +348,42 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
         called = diff["verdict"].isin(["robust", "nominal only"]).to_numpy()[null]
         tallies["difference"].extra.setdefault(
             "share of null differences called robust or nominal only", []).append(called.mean())
+    if tested.all():
+        # The Bonferroni intervals behind "robust" are a family over codes and pairs: does
+        # every one of them cover (the family-wise claim at ADJUSTED_LEVEL)?
+        inside = ((diff["ci_low_adjusted"] <= truth) & (truth <= diff["ci_high_adjusted"]))
+        tallies["difference"].extra.setdefault(
+            f"family-wise coverage of the Bonferroni intervals (nominal "
+            f"{ps.ADJUSTED_LEVEL:.0%}; runs with every level pair tested)", []).append(
+            float(inside.all()))
+    if "province share" in tallies:
+        _score_provinces(model, table, docs, tallies, n_plans)
+
+
+def _score_provinces(model: Model, table: pd.DataFrame, docs: pd.DataFrame, tallies: dict,
+                     n_plans: int):
+    """Province shares and province differences of ``plan_shares`` (the build computes them
+    as it does levels; scored apart so that the level figures stay comparable)."""
+    shares = ps.group_shares(table, docs, "province_en", min_plans=2)
+    truth = np.concatenate([model.truth[g] for g in shares["group"].unique()])
+    tallies["province share"].add(
+        shares["estimate"].to_numpy(), truth,
+        {lv: (shares[f"low_{round(lv * 100)}"].to_numpy(),
+              shares[f"high_{round(lv * 100)}"].to_numpy()) for lv in (0.8, 0.95)},
+        _tested(shares["n_plans"].to_numpy(), None, n_plans),
+        keys=shares["group"] + ": " + shares["code"], sizes=shares["n_plans"].to_numpy())
+    diff = ps.group_differences(table, docs, "province_en", min_plans=2)
+    if not len(diff):
+        return
+    truth = np.concatenate([model.truth[a] - model.truth[b] for a, b in
+                            diff[["group_a", "group_b"]].drop_duplicates().to_numpy()])
+    tallies["province difference"].add(
+        diff["difference"].to_numpy(), truth,
+        {0.8: (diff["ci80_low"].to_numpy(), diff["ci80_high"].to_numpy()),
+         0.95: (diff["ci_low"].to_numpy(), diff["ci_high"].to_numpy())},
+        _tested(diff["n_docs_a"].to_numpy(), diff["n_docs_b"].to_numpy(), n_plans),
+        keys=_difference_keys(diff),
+        sizes=np.minimum(diff["n_docs_a"], diff["n_docs_b"]).to_numpy())
 
 
 def run_clause_bootstrap(model: Model, corpus: dict, tallies: dict, n_plans: int, seed: int):
@@ -435,6 +497,8 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
             if not reps:
                 continue
             tallies = {"share": _Tally(), "difference": _Tally()}
+            if estimator == NEW:
+                tallies.update({"province share": _Tally(), "province difference": _Tally()})
             rng = np.random.default_rng([seed, n_plans])       # same corpora for both
             for r in range(reps):
                 corpus = model.corpus(rng, n_plans, lengths)
@@ -447,6 +511,14 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
                                           + note)
             rows += tallies["difference"].rows("group difference", estimator, n_plans, reps,
                                                "level pairs × 16 domains; " + note)
+            if estimator == NEW:
+                where = f"{N_PROVINCES} provinces with fixed effects; "
+                rows += tallies["province share"].rows(
+                    "province share", estimator, n_plans, reps,
+                    where + "province means × 16 domains; " + note)
+                rows += tallies["province difference"].rows(
+                    "province difference", estimator, n_plans, reps,
+                    where + "province pairs × 16 domains; " + note)
         reps = mis_replications.get(n_plans, 0)
         if reps:
             tallies = {name: _Tally() for name in MIS_ESTIMATORS}
