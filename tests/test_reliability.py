@@ -96,3 +96,10 @@ def test_the_study_reproduces_its_published_figures():
     assert masi["n_units"] == 150 and 0.85 < masi["alpha"] < 0.95
     rules = study["rules"].set_index("scheme")["kappa"]
     assert 0.55 < rules["domain"] < 0.70 and 0.50 < rules["instrument"] < 0.70
+    by_code = study["rules_by_code"]
+    assert set(by_code["scheme"]) == {"domain", "instrument"}
+    from analysis.text.coding import codes
+
+    domains = by_code[by_code["scheme"] == "domain"]
+    assert set(domains["code"]) == set(codes("domain"))
+    assert domains[["precision", "recall"]].stack().between(0, 1).all()

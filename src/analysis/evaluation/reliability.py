@@ -189,7 +189,8 @@ def reliability_study(folder: Path | None = None, clauses: pd.DataFrame | None =
     dict
         ``alpha``: :func:`alpha_table` of the two coders; ``rules``: the pooled rows of
         :func:`analysis.text.coding.gold_agreement` for domains and instruments (column
-        ``scheme`` added).
+        ``scheme`` added); ``rules_by_code``: its rows per code (kappa with its interval,
+        precision and recall of each code on the unseen clauses).
     """
     from analysis.core.paths import processed_dir, repo_root
     from analysis.text.coding import codes, gold_agreement
@@ -209,4 +210,7 @@ def reliability_study(folder: Path | None = None, clauses: pd.DataFrame | None =
                                clauses=clauses, n_boot=n_boot)
     rules = pd.concat([table[table["code"] == "overall (pooled)"].assign(scheme=scheme)
                        for scheme, table in agreement.items()], ignore_index=True)
-    return {"alpha": alpha_table(coders, labels, n_boot=n_boot), "rules": rules}
+    by_code = pd.concat([table[~table["code"].str.startswith("overall")].assign(scheme=scheme)
+                         for scheme, table in agreement.items()], ignore_index=True)
+    return {"alpha": alpha_table(coders, labels, n_boot=n_boot), "rules": rules,
+            "rules_by_code": by_code}
