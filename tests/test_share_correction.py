@@ -143,6 +143,15 @@ def test_simulation_table_layout_and_determinism():
     wide = coverage.pivot_table(index=["estimator", "n_plans"], columns="nominal",
                                 values="coverage")
     assert (wide[0.95] >= wide[0.8]).all()   # a 95% interval contains the 80% one
+    assert ssc.MEASURED in set(first["estimator"])   # the design with the measured matrix
+
+
+def test_stored_measured_matrix_is_the_builds():
+    from analysis.evaluation import simulate_share_correction as ssc
+
+    validation = _validation()
+    matrix, _ = sc.confusion(validation["gold"], validation["predicted"], validation["weights"])
+    np.testing.assert_allclose(ssc.measured_matrix(), matrix, atol=1e-9)
 
 
 def test_corrected_level_difference_is_the_difference_of_corrected_means():

@@ -33,7 +33,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import json
+from pathlib import Path
+
+from analysis.core.paths import PACKAGE_DATA
 from analysis.evaluation import simulate_shares as sim
+from analysis.text import coding
 from analysis.text import plan_shares as ps
 from analysis.text import share_correction as sc
 
@@ -57,16 +62,58 @@ DESIGNS = (
     (CORRECTED + "; 600 validation clauses", (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF), 600,
      {500: 40}),
 )
+#: The measured design: the rules err as the build's confusion matrix says they do on the
+#: reliability sample (each clause's code drawn from the matrix column of its true code), and
+#: the matrix is re-estimated from as many validation clauses as the real sample has.
+MEASURED = CORRECTED + "; errors from the measured matrix, 122 validation clauses"
+MEASURED_REPLICATIONS = {50: 150, 500: 40}
+MEASURED_VALIDATION = 122
+MEASURED_MATRIX = PACKAGE_DATA / "measured_confusion.json"
+
+
+def write_measured_matrix(path: Path = MEASURED_MATRIX, clauses: pd.DataFrame | None = None
+                          ) -> Path:
+    """Store the build's confusion matrix of the domain rules (from the reliability sample,
+    :func:`analysis.text.misclassification.validation_matrices`) as a versioned resource, so
+    that the simulation stage reads no plan and no gold file. Run once after the rules or the
+    sample change."""
+    from analysis.text.misclassification import validation_matrices
+
+    validation = validation_matrices(clauses=clauses)
+    matrix, n_eff = sc.confusion(validation["gold"], validation["predicted"],
+                                 validation["weights"])
+    payload = {"labels": coding.codes("domain") + [coding.UNCODED],
+               "validation_clauses": int(len(validation["weights"])),
+               "matrix": [[round(float(x), 10) for x in row] for row in matrix]}
+    path.write_text(json.dumps(payload, indent=0) + "\n", encoding="utf-8")
+    return path
+
+
+def measured_matrix(path: Path = MEASURED_MATRIX) -> np.ndarray:
+    """The stored confusion matrix (rules × gold, columns sum to 1), codebook order."""
+    payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    if payload["labels"] != coding.codes("domain") + [coding.UNCODED]:
+        raise ValueError(f"{path}: its codes are not the codebook's; rerun "
+                         "write_measured_matrix()")
+    return np.asarray(payload["matrix"], float)
 
 
 def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.Generator,
                   n_draws: int = N_DRAWS, n_validation: int = sim.N_VALIDATION,
-                  prior: tuple[float, float] = (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF)):
-    """Uncorrected and corrected group shares of one corpus under known misclassification."""
+                  prior: tuple[float, float] = (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF),
+                  errors: np.ndarray | None = None):
+    """Uncorrected and corrected group shares of one corpus under known misclassification:
+    per-code sensitivity and specificity, or, with ``errors`` (a confusion matrix, rules ×
+    gold), each clause's code drawn from the column of its true code."""
     k = len(model.labels) - 1
     true = sim._one_hot(corpus["code"], k)
-    flip = rng.random(true.shape)
-    observed = np.where(true, flip < sim.TRUE_SENSITIVITY, flip > sim.TRUE_SPECIFICITY)
+    if errors is None:
+        flip = rng.random(true.shape)
+        observed = np.where(true, flip < sim.TRUE_SENSITIVITY, flip > sim.TRUE_SPECIFICITY)
+    else:
+        cumulative = np.cumsum(errors[:, corpus["code"]].T, axis=1)
+        drawn = (rng.random(len(cumulative))[:, None] > cumulative[:, :-1]).sum(axis=1)
+        observed = sim._one_hot(drawn, k)
     prepared = corpus["prepared"]
     table = ps.plan_shares(prepared, sim._coded(prepared, observed, model.labels[:-1]),
                            "domain")
@@ -115,7 +162,8 @@ def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.
 
 def _design_rows(model: sim.Model, lengths: list[np.ndarray], seed: int, n_plans: int,
                  reps: int, n_draws: int, estimator: str, prior: tuple[float, float],
-                 n_validation: int, with_uncorrected: bool) -> list[dict]:
+                 n_validation: int, with_uncorrected: bool,
+                 errors: np.ndarray | None = None) -> list[dict]:
     tallies = {name: sim._Tally() for name in ("corrected", "uncorrected", "difference",
                                                "difference_uncorrected")}
     tallies["uncorrected"].covered = {}
@@ -125,10 +173,13 @@ def _design_rows(model: sim.Model, lengths: list[np.ndarray], seed: int, n_plans
     rng = np.random.default_rng([seed, n_plans, 13, n_validation])
     for _ in range(reps):
         run_corrected(model, model.corpus(rng, n_plans, lengths), tallies, rng, n_draws,
-                      n_validation, prior)
+                      n_validation, prior, errors)
+    process = (f"rules with sensitivity {sim.TRUE_SENSITIVITY} and specificity "
+               f"{sim.TRUE_SPECIFICITY} per domain" if errors is None else
+               "each clause's code drawn from the measured confusion matrix "
+               "(data/measured_confusion.json)")
     note = (f"groups of {ps.MIN_PLANS}+ plans (all plans, each level) × 16 domains and "
-            f"uncoded; fractional shares; rules with sensitivity {sim.TRUE_SENSITIVITY} "
-            f"and specificity {sim.TRUE_SPECIFICITY} per domain; confusion matrix from "
+            f"uncoded; fractional shares; {process}; confusion matrix from "
             f"{n_validation} validation clauses; bias column empty (zero over codes by "
             "construction), see the per-cell metrics")
     rows = []
@@ -192,6 +243,15 @@ def simulation_table(seed: int = 0, inputs: tuple[list[np.ndarray], np.ndarray] 
                 continue
             rows += _design_rows(model, lengths, seed, n_plans, reps, n_draws, estimator,
                                  prior, n_validation, with_uncorrected=number == 0)
+    errors = measured_matrix() if MEASURED_MATRIX.exists() else None
+    for n_plans in N_PLANS:
+        reps = MEASURED_REPLICATIONS.get(n_plans, 0)
+        if replications is not None:
+            reps = min(reps, replications.get(n_plans, 0))
+        if reps and errors is not None:
+            rows += _design_rows(model, lengths, seed, n_plans, reps, n_draws, MEASURED,
+                                 (sc.PRIOR_DIAGONAL, sc.PRIOR_OFF), MEASURED_VALIDATION,
+                                 with_uncorrected=False, errors=errors)
     table = pd.DataFrame(rows, columns=sim.COLUMNS)
     # The mean error over the 17 codes of a group is zero by construction (both sides sum to
     # one): left empty, the bias is in the per-cell metric rows.
