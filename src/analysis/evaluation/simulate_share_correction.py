@@ -77,8 +77,12 @@ def write_measured_matrix(path: Path = MEASURED_MATRIX, clauses: pd.DataFrame | 
     :func:`analysis.text.misclassification.validation_matrices`) as a versioned resource, so
     that the simulation stage reads no plan and no gold file. Run once after the rules or the
     sample change."""
+    from analysis.core.io import read_csv
+    from analysis.core.paths import processed_dir
     from analysis.text.misclassification import validation_matrices
 
+    if clauses is None:          # the built clauses: background is left out, as the build does
+        clauses = read_csv(processed_dir() / "clauses.csv")
     validation = validation_matrices(clauses=clauses)
     matrix, n_eff = sc.confusion(validation["gold"], validation["predicted"],
                                  validation["weights"])
