@@ -1,0 +1,302 @@
+"""Offline heavy simulation (issue 13): the studies too slow for the build, run once with
+exact provenance and stored as a versioned resource that the build shows.
+
+The build's simulation stage (:mod:`analysis.pipeline.simulation_study`) keeps to a few CPU
+minutes, so at N = 500 plans it runs the choice of K over NMF only with reduced settings
+(3 runs), topic prevalence end to end 10 times and the reuse study once. This module runs,
+at N = 500 plans and with the *same* study functions (nothing here re-implements a study):
+
+* **topic selection** (:func:`topic_selection`): the build's own rule over both model families
+  (:data:`~analysis.topics.settings.MODEL_KINDS`) with the build's settings
+  (:data:`analysis.topics.simulate.BUILD_OPTIONS`: 10 restarts, 5 subsamples, up to 10 plans
+  left out per model and K) in the first :data:`SELECTION_BOTH` runs, and the rule over NMF
+  alone with the same settings in :data:`SELECTION_NMF` runs (the first of which are the NMF
+  rows of the two-family runs: the same fits), via
+  :func:`analysis.topics.simulate.simulation_runs` and :func:`~analysis.topics.simulate.summarise`;
+* **topic prevalence** (:func:`topic_prevalence`): :data:`PREVALENCE_RUNS` end-to-end runs of
+  :func:`analysis.topics.simulate_prevalence.simulation_table` at each level of
+  :data:`PREVALENCE_LEVELS` (the levels reuse the same corpora: the level does not change the
+  random stream);
+* **reuse** (:func:`reuse`): :data:`REUSE_RUNS` corpora of
+  :func:`analysis.evaluation.simulate_reuse.simulation_table`.
+
+**Seeds.** Every study uses the build's base seed (:data:`SEED` = the stage's ``SEED`` = 0),
+so the offline runs *extend* the in-build design consistently: replication ``r`` at 500 plans
+is the same simulated corpus in the build and here, and the offline rows cover runs
+``0 … R-1``, of which the build's runs are the first (topic selection: the build's 3 NMF-only
+runs used reduced settings, so here the same 3 corpora are rerun with the build's settings;
+topic prevalence: the build's 10 runs are the first 10 of ``PREVALENCE_RUNS``; reuse: the
+build's single corpus is the first). The offline rows therefore supersede, and must not be
+pooled with, the in-build rows of the same study at 500 plans.
+
+The rows take the shared layout (:data:`analysis.core.schema.SIMULATION_COLUMNS`) plus a
+``study`` column named as in :data:`analysis.pipeline.simulation_study.STUDIES`; every
+estimator carries :data:`SUFFIX` so that the build's primary key keeps them apart from its own
+rows, and every note begins with the command, the number of runs, the settings and the CPU
+seconds per run. :func:`write` stores them in ``data/heavy_simulation.csv`` with a provenance
+file ``data/heavy_simulation.json`` (command, git commit of the code that ran, date, CPU
+seconds per study); :func:`stored_rows` reads them back for the build, and returns nothing
+(with the reason) when the resource is missing or does not parse.
+
+Regenerate with ``python -m analysis heavy-simulation`` (``make heavy-simulation``): about an
+hour of CPU in one process, so it is not part of ``make all``.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.core.io import read_csv, write_csv
+from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
+from analysis.core.schema import SIMULATION_COLUMNS
+
+#: The stored rows (a versioned resource of the package; the provenance is stored beside it,
+#: same name with ``.json``, and is not read by the build).
+STORED = PACKAGE_DATA / "heavy_simulation.csv"
+#: Base seed: the build's (runs extend the in-build design; see the module docstring).
+SEED = 0
+N_PLANS = 500
+#: Runs at N_PLANS. Chosen from one timed run of each (2026-11-29, one core): the rule over both
+#: families with the build's settings about 13 CPU minutes a run, over NMF alone about 1.5,
+#: a prevalence run 4 CPU s, a reuse corpus 17 CPU s; about an hour of CPU in all.
+SELECTION_BOTH = 3
+SELECTION_NMF = 10
+PREVALENCE_RUNS = 100
+PREVALENCE_LEVELS = (0.95, 0.8)
+REUSE_RUNS = 10
+#: Appended to every estimator name (keeps the build's primary key unique).
+SUFFIX = " (offline, build settings)"
+COMMAND = "python -m analysis heavy-simulation"
+COLUMNS = ["study"] + list(SIMULATION_COLUMNS)
+_FLOATS = ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value")
+
+
+def _mark(table: pd.DataFrame, study: str, runs: str) -> pd.DataFrame:
+    """The study's rows in the stored layout: estimator suffixed, note prefixed with the
+    command, the runs (with their CPU seconds) and the settings."""
+    lead = f"offline run ({COMMAND}), {runs}, build settings"
+    out = table.reindex(columns=list(SIMULATION_COLUMNS)).assign(study=study)
+    out["estimator"] = out["estimator"].astype(str) + SUFFIX
+    out["note"] = [f"{lead}; {note}" if isinstance(note, str) and note else lead
+                   for note in out["note"]]
+    return out[COLUMNS]
+
+
+def topic_selection(n_plans: int = N_PLANS, both: int = SELECTION_BOTH,
+                    nmf: int = SELECTION_NMF, seed: int = SEED,
+                    options: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The choice of K and topic recovery with the build's settings.
+
+    Parameters
+    ----------
+    n_plans : int
+        Plans per corpus.
+    both, nmf : int
+        Runs over both families, and runs over NMF (the first ``both`` of them are the NMF
+        rows of the two-family runs).
+    seed : int
+        Base seed of :func:`analysis.topics.simulate.simulation_runs`.
+    options : dict, optional
+        Selection settings (default :data:`analysis.topics.simulate.BUILD_OPTIONS`; tests pass
+        a tiny grid).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`analysis.topics.simulate.summarise` (study ``topic selection``) plus,
+        over both families, the share of runs choosing LDA.
+    pandas.DataFrame
+        The runs (one row per run, with ``cpu_s``).
+    """
+    from analysis.topics import simulate
+
+    options = simulate.BUILD_OPTIONS if options is None else options
+    runs = simulate.simulation_runs(seed, replications_both={n_plans: both} if both else {},
+                                    replications_nmf={n_plans: max(nmf, both)},
+                                    options=options)
+    table = simulate.summarise(runs, options=options)
+    two = runs[runs["families"].str.contains("lda")]
+    if len(two):
+        share = float((two["chosen_model"] == "lda").mean())
+        table = pd.concat([table, pd.DataFrame([dict(
+            quantity="choice of K", estimator="choose_model (NMF and LDA)", n_plans=n_plans,
+            replications=len(two), metric="share of runs choosing LDA", value=share,
+            note="family chosen by run: " + ", ".join(two["chosen_model"]))])],
+            ignore_index=True)
+    one = runs[~runs["families"].str.contains("lda")]
+    label = ", ".join(part for part in (
+        f"{len(two)} runs over NMF and LDA ({two['cpu_s'].mean():.0f} CPU s per run)"
+        if len(two) else "",
+        f"{len(one)} more over NMF alone ({one['cpu_s'].mean():.0f} CPU s per run)"
+        if len(one) else "",
+        f"NMF-only rows over all {len(runs)} runs (the NMF rows of the two-family runs are "
+        f"the NMF-only rule's fits)" if len(two) and len(one) else "") if part)
+    return _mark(table, "topic selection", label), runs
+
+
+def topic_prevalence(n_plans: int = N_PLANS, runs: int = PREVALENCE_RUNS,
+                     levels: tuple[float, ...] = PREVALENCE_LEVELS,
+                     seed: int = SEED) -> pd.DataFrame:
+    """Topic prevalence end to end (:func:`analysis.topics.simulate_prevalence.simulation_table`)
+    at each nominal level, on the same corpora."""
+    from analysis.topics import simulate_prevalence
+
+    tables, cpu = [], 0.0
+    for level in levels:
+        start = time.process_time()
+        tables.append(simulate_prevalence.simulation_table(
+            seed=seed, replications={n_plans: runs}, level=level))
+        cpu += time.process_time() - start
+    levels_text = " and ".join(f"{level:g}" for level in levels)
+    return _mark(pd.concat(tables, ignore_index=True), "topic prevalence",
+                 f"{runs} runs (the same corpora at nominal {levels_text}), "
+                 f"{cpu / max(runs * len(levels), 1):.1f} CPU s per run and level")
+
+
+def reuse(n_plans: int = N_PLANS, runs: int = REUSE_RUNS, seed: int = SEED,
+          clauses: list[str] | None = None) -> pd.DataFrame:
+    """The reuse study (:func:`analysis.evaluation.simulate_reuse.simulation_table`) on
+    ``runs`` corpora, with the stored real clauses of the build's study."""
+    from analysis.evaluation import simulate_reuse
+    from analysis.pipeline.simulation_study import read_inputs
+
+    clauses = read_inputs()["clauses"] if clauses is None else clauses
+    start = time.process_time()
+    table = simulate_reuse.simulation_table(seed=seed, sizes=(n_plans,),
+                                            replications={n_plans: runs}, clauses=clauses)
+    cpu = time.process_time() - start
+    return _mark(table, "reuse", f"{runs} runs, {cpu / max(runs, 1):.0f} CPU s per run")
+
+
+def _git_commit() -> str:
+    """HEAD of the repository the code runs from, with ``+dirty`` when the package source
+    differs from it (the stored rows then come from uncommitted code)."""
+    # The checkout of the code that runs (not ANALYSIS_ROOT, which says where data live).
+    root = PACKAGE_DIR.parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def run(n_plans: int = N_PLANS, selection: tuple[int, int] = (SELECTION_BOTH, SELECTION_NMF),
+        prevalence_runs: int = PREVALENCE_RUNS, reuse_runs: int = REUSE_RUNS,
+        seed: int = SEED, selection_options: dict | None = None,
+        levels: tuple[float, ...] = PREVALENCE_LEVELS) -> tuple[pd.DataFrame, dict]:
+    """Every heavy study, cheapest first (progress printed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`, rows in the order reuse, topic prevalence, topic selection.
+    dict
+        Provenance: per study the runs and CPU seconds, and the topic-selection runs.
+    """
+    tables, studies = [], {}
+    steps = (("reuse", lambda: (reuse(n_plans, reuse_runs, seed), None),
+              dict(corpora=reuse_runs)),
+             ("topic prevalence", lambda: (topic_prevalence(n_plans, prevalence_runs, levels,
+                                                            seed), None),
+              dict(runs_per_level=prevalence_runs, levels=list(levels))),
+             ("topic selection", lambda: topic_selection(n_plans, *selection, seed=seed,
+                                                         options=selection_options),
+              dict(runs_both_families=selection[0], runs_nmf=max(selection))))
+    for name, step, counts in steps:
+        print(f"heavy simulation: {name} ...", flush=True)
+        start, wall = time.process_time(), time.time()
+        table, runs = step()
+        cpu = time.process_time() - start
+        studies[name] = dict(counts, cpu_s=round(cpu, 1), wall_s=round(time.time() - wall, 1))
+        if runs is not None:
+            studies[name]["runs"] = [
+                {k: (v.tolist() if isinstance(v, np.ndarray) else
+                     (round(v, 1) if k == "cpu_s" else v.item() if hasattr(v, "item") else v))
+                 for k, v in row.items()} for row in runs.to_dict("records")]
+        print(f"heavy simulation: {name} done, {cpu:.0f} CPU s", flush=True)
+        print(table.drop(columns="note").to_string(), flush=True)
+        tables.append(table)
+    out = pd.concat(tables, ignore_index=True)[COLUMNS]
+    for column in _FLOATS:
+        out[column] = pd.to_numeric(out[column], errors="coerce").round(6) + 0.0
+    info = dict(n_plans=n_plans, seed=seed, studies=studies,
+                cpu_s=round(sum(s["cpu_s"] for s in studies.values()), 1))
+    return out, info
+
+
+def write(out: Path = STORED, **kwargs) -> Path:
+    """Run every study (:func:`run`) and store the rows at ``out`` and the provenance beside
+    it (same name, ``.json``)."""
+    out = Path(out)
+    commit = _git_commit()
+    started = datetime.now(timezone.utc)
+    table, info = run(**kwargs)
+    provenance = dict(command=" ".join([COMMAND] + sys.argv[2:]) if sys.argv[1:2] ==
+                      ["heavy-simulation"] else COMMAND,
+                      git_commit=commit, started_utc=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      finished_utc=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      python=sys.version.split()[0], **info)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(table, out)
+    out.with_suffix(".json").write_text(json.dumps(provenance, indent=1, ensure_ascii=False)
+                                        + "\n", encoding="utf-8")
+    return out
+
+
+def stored_rows(path: Path = STORED, studies: tuple[str, ...] | None = None
+                ) -> tuple[pd.DataFrame, str]:
+    """The stored offline rows, checked, and a message (empty when all is well).
+
+    A missing or unreadable file, wrong columns, an unknown study or an estimator without
+    :data:`SUFFIX` give no rows and say why: the build then shows its own rows only.
+
+    Parameters
+    ----------
+    path : Path
+        The stored CSV (default :data:`STORED`).
+    studies : tuple of str, optional
+        Keep these studies only (default: every study of the stage).
+    """
+    from analysis.pipeline.simulation_study import STUDIES
+
+    path = Path(path)
+    known = tuple(name for name, _ in STUDIES)
+    keep = known if studies is None else tuple(studies)
+    empty = pd.DataFrame(columns=COLUMNS)
+    if not path.is_file():
+        return empty, f"no offline rows ({path.name} not found)"
+    try:
+        table = read_csv(path)
+    except Exception as err:  # noqa: BLE001  (a damaged resource must not stop the build)
+        return empty, f"offline rows skipped ({path.name} unreadable: {err})"
+    if list(table.columns) != COLUMNS:
+        return empty, f"offline rows skipped ({path.name} has columns {list(table.columns)})"
+    unknown = sorted(set(table["study"].astype(str)) - set(known))
+    if unknown:
+        return empty, f"offline rows skipped ({path.name}: unknown studies {unknown})"
+    if not table["estimator"].astype(str).str.endswith(SUFFIX).all():
+        return empty, f"offline rows skipped ({path.name}: estimator without '{SUFFIX}')"
+    for column in _FLOATS + ("n_plans", "replications"):
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    if table[["n_plans", "replications"]].isna().any().any():
+        return empty, f"offline rows skipped ({path.name}: missing plan or run counts)"
+    table[["n_plans", "replications"]] = table[["n_plans", "replications"]].astype(int)
+    return table[table["study"].isin(keep)].reset_index(drop=True), ""
+
+
+def provenance(path: Path = STORED) -> dict:
+    """The provenance stored beside ``path`` (empty when missing or unreadable)."""
+    try:
+        return json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
