@@ -18,10 +18,16 @@ KEYNESS = (("keyness", "analysis.text.keyness_simulation"),)
 
 
 @pytest.fixture(scope="module")
-def tiny_run():
-    """Every heavy study at 5 plans, one run each, a tiny grid (a few seconds)."""
+def saves():
+    return []
+
+
+@pytest.fixture(scope="module")
+def tiny_run(saves):
+    """Every heavy study at 5 plans, one or two runs each, a tiny grid (a few seconds)."""
     return H.run(n_plans=5, selection=(1, 2), prevalence_runs=2, reuse_runs=1,
-                 selection_options=TINY, levels=(0.95, 0.8))
+                 selection_options=TINY, levels=(0.95, 0.8),
+                 save=lambda table, info: saves.append((table, json.loads(json.dumps(info)))))
 
 
 def test_heavy_studies_give_the_stored_layout(tiny_run):
@@ -57,7 +63,19 @@ def test_heavy_studies_give_the_stored_layout(tiny_run):
     assert all(s["cpu_s"] >= 0 for s in info["studies"].values())
     runs = info["studies"]["topic selection"]["runs"]
     assert [r["families"] for r in runs] == ["nmf+lda", "nmf"]
-    json.dumps(info)  # storable as JSON
+    assert info["complete"] is True
+
+
+def test_partial_results_are_saved_as_they_come(tiny_run, saves):
+    """After reuse, prevalence and each topic-selection run, the rows so far are saved and
+    marked incomplete; the last save holds the two-family run alone."""
+    assert [info["complete"] for _, info in saves] == [False] * 4
+    assert [sorted(set(table["study"])) for table, _ in saves[:2]] == [
+        ["reuse"], ["reuse", "topic prevalence"]]
+    first, info = saves[2]
+    sel = first[first["study"] == "topic selection"]
+    assert set(sel["replications"]) == {1} and info["studies"]["topic selection"]["runs_nmf"] == 1
+    assert len(saves[3][0]) == len(tiny_run[0])
 
 
 def test_write_stores_rows_and_provenance(tmp_path, monkeypatch, tiny_run):

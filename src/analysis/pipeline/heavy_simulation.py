@@ -53,9 +53,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.core.io import read_csv, write_csv
+from analysis.core.io import atomic_write_text, read_csv, write_csv
 from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
 from analysis.core.schema import SIMULATION_COLUMNS
+# The studies are imported when this module is, so that a run of an hour executes the code of
+# the commit it records even if the checkout changes meanwhile.
+from analysis.evaluation import simulate_reuse
+from analysis.pipeline.simulation_study import STUDIES, read_inputs
+from analysis.topics import simulate, simulate_prevalence
 
 #: The stored rows (a versioned resource of the package; the provenance is stored beside it,
 #: same name with ``.json``, and is not read by the build).
@@ -63,12 +68,15 @@ STORED = PACKAGE_DATA / "heavy_simulation.csv"
 #: Base seed: the build's (runs extend the in-build design; see the module docstring).
 SEED = 0
 N_PLANS = 500
-#: Runs at N_PLANS. Chosen from one timed run of each (2026-11-29, one core): the rule over both
-#: families with the build's settings about 13 CPU minutes a run, over NMF alone about 1.5,
-#: a prevalence run 4 CPU s, a reuse corpus 17 CPU s; about an hour of CPU in all.
+#: Runs at N_PLANS, for about an hour of CPU in one process. Timed once each on 2026-11-29
+#: (one core, shared): a reuse corpus 17 CPU s, a prevalence run 4.1 CPU s per level, the rule
+#: over NMF alone with the build's settings 92 CPU s; the rule over both families "over 12 CPU
+#: minutes" (:mod:`analysis.topics.simulate`; the first run of the study measures it again, in
+#: the provenance). Hence 3 two-family runs (about 40 CPU minutes), 10 over NMF (the number
+#: notebook 03 quotes), 50 prevalence runs at each of two levels and 10 reuse corpora.
 SELECTION_BOTH = 3
 SELECTION_NMF = 10
-PREVALENCE_RUNS = 100
+PREVALENCE_RUNS = 50
 PREVALENCE_LEVELS = (0.95, 0.8)
 REUSE_RUNS = 10
 #: Appended to every estimator name (keeps the build's primary key unique).
@@ -89,10 +97,41 @@ def _mark(table: pd.DataFrame, study: str, runs: str) -> pd.DataFrame:
     return out[COLUMNS]
 
 
+def selection_table(runs: pd.DataFrame, options: dict | None = None) -> pd.DataFrame:
+    """The stored rows of topic selection from its runs: those of
+    :func:`analysis.topics.simulate.summarise` plus, over both families, the share of runs
+    choosing LDA; notes say how many runs of each kind and their CPU seconds."""
+    options = simulate.BUILD_OPTIONS if options is None else options
+    table = simulate.summarise(runs, options=options)
+    two = runs[runs["families"].str.contains("lda")]
+    if len(two):
+        share = float((two["chosen_model"] == "lda").mean())
+        table = pd.concat([table, pd.DataFrame([{
+            "quantity": "choice of K", "estimator": "choose_model (NMF and LDA)",
+            "n_plans": int(two["n_plans"].iloc[0]), "replications": len(two),
+            "metric": "share of runs choosing LDA", "value": share,
+            "note": "family chosen by run: " + ", ".join(two["chosen_model"])}])],
+            ignore_index=True)
+    one = runs[~runs["families"].str.contains("lda")]
+    label = ", ".join(part for part in (
+        f"{len(two)} runs over NMF and LDA ({two['cpu_s'].mean():.0f} CPU s per run)"
+        if len(two) else "",
+        f"{len(one)} more over NMF alone ({one['cpu_s'].mean():.0f} CPU s per run)"
+        if len(one) else "",
+        f"NMF-only rows over all {len(runs)} runs (the NMF rows of the two-family runs are "
+        f"the NMF-only rule's fits)" if len(two) and len(one) else "") if part)
+    return _mark(table, "topic selection", label)
+
+
 def topic_selection(n_plans: int = N_PLANS, both: int = SELECTION_BOTH,
                     nmf: int = SELECTION_NMF, seed: int = SEED,
-                    options: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    options: dict | None = None, on_run=None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The choice of K and topic recovery with the build's settings.
+
+    The runs are those of :func:`analysis.topics.simulate.simulation_runs` (same seeds and
+    corpora), made one replication at a time so that ``on_run`` can store the rows of the
+    runs done so far (a run of an hour keeps what it finished if it is stopped).
 
     Parameters
     ----------
@@ -106,39 +145,31 @@ def topic_selection(n_plans: int = N_PLANS, both: int = SELECTION_BOTH,
     options : dict, optional
         Selection settings (default :data:`analysis.topics.simulate.BUILD_OPTIONS`; tests pass
         a tiny grid).
+    on_run : callable, optional
+        Called after each run with (rows so far, runs so far).
 
     Returns
     -------
     pandas.DataFrame
-        Rows of :func:`analysis.topics.simulate.summarise` (study ``topic selection``) plus,
-        over both families, the share of runs choosing LDA.
+        :func:`selection_table` of every run.
     pandas.DataFrame
         The runs (one row per run, with ``cpu_s``).
     """
-    from analysis.topics import simulate
-
     options = simulate.BUILD_OPTIONS if options is None else options
-    runs = simulate.simulation_runs(seed, replications_both={n_plans: both} if both else {},
-                                    replications_nmf={n_plans: max(nmf, both)},
-                                    options=options)
-    table = simulate.summarise(runs, options=options)
-    two = runs[runs["families"].str.contains("lda")]
-    if len(two):
-        share = float((two["chosen_model"] == "lda").mean())
-        table = pd.concat([table, pd.DataFrame([dict(
-            quantity="choice of K", estimator="choose_model (NMF and LDA)", n_plans=n_plans,
-            replications=len(two), metric="share of runs choosing LDA", value=share,
-            note="family chosen by run: " + ", ".join(two["chosen_model"]))])],
-            ignore_index=True)
-    one = runs[~runs["families"].str.contains("lda")]
-    label = ", ".join(part for part in (
-        f"{len(two)} runs over NMF and LDA ({two['cpu_s'].mean():.0f} CPU s per run)"
-        if len(two) else "",
-        f"{len(one)} more over NMF alone ({one['cpu_s'].mean():.0f} CPU s per run)"
-        if len(one) else "",
-        f"NMF-only rows over all {len(runs)} runs (the NMF rows of the two-family runs are "
-        f"the NMF-only rule's fits)" if len(two) and len(one) else "") if part)
-    return _mark(table, "topic selection", label), runs
+    parts = []
+    for r in range(max(nmf, both)):
+        parts.append(simulate.simulation_runs(
+            seed, replications_both={n_plans: min(both, r + 1)} if both else {},
+            replications_nmf={n_plans: r + 1}, options=options, first=r))
+        runs = pd.concat(parts, ignore_index=True)
+        table = selection_table(runs, options)
+        print(f"heavy simulation: topic selection run {r + 1} of {max(nmf, both)} "
+              f"({runs['families'].iloc[-1]}), {runs['cpu_s'].iloc[-1]:.0f} CPU s, chosen "
+              f"{runs['chosen_model'].iloc[-1]} K = {runs['chosen_k'].iloc[-1]} "
+              f"(NMF alone K = {runs['chosen_k_nmf'].iloc[-1]})", flush=True)
+        if on_run is not None:
+            on_run(table, runs)
+    return table, runs
 
 
 def topic_prevalence(n_plans: int = N_PLANS, runs: int = PREVALENCE_RUNS,
@@ -146,8 +177,6 @@ def topic_prevalence(n_plans: int = N_PLANS, runs: int = PREVALENCE_RUNS,
                      seed: int = SEED) -> pd.DataFrame:
     """Topic prevalence end to end (:func:`analysis.topics.simulate_prevalence.simulation_table`)
     at each nominal level, on the same corpora."""
-    from analysis.topics import simulate_prevalence
-
     tables, cpu = [], 0.0
     for level in levels:
         start = time.process_time()
@@ -164,9 +193,6 @@ def reuse(n_plans: int = N_PLANS, runs: int = REUSE_RUNS, seed: int = SEED,
           clauses: list[str] | None = None) -> pd.DataFrame:
     """The reuse study (:func:`analysis.evaluation.simulate_reuse.simulation_table`) on
     ``runs`` corpora, with the stored real clauses of the build's study."""
-    from analysis.evaluation import simulate_reuse
-    from analysis.pipeline.simulation_study import read_inputs
-
     clauses = read_inputs()["clauses"] if clauses is None else clauses
     start = time.process_time()
     table = simulate_reuse.simulation_table(seed=seed, sizes=(n_plans,),
@@ -190,66 +216,116 @@ def _git_commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
+def _runs_record(runs: pd.DataFrame) -> list[dict]:
+    """Topic-selection runs as JSON-ready records."""
+    out = []
+    for row in runs.to_dict("records"):
+        out.append({k: (v.round(6).tolist() if isinstance(v, np.ndarray) else
+                        round(float(v), 1) if k == "cpu_s" else
+                        v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+    return out
+
+
 def run(n_plans: int = N_PLANS, selection: tuple[int, int] = (SELECTION_BOTH, SELECTION_NMF),
         prevalence_runs: int = PREVALENCE_RUNS, reuse_runs: int = REUSE_RUNS,
         seed: int = SEED, selection_options: dict | None = None,
-        levels: tuple[float, ...] = PREVALENCE_LEVELS) -> tuple[pd.DataFrame, dict]:
+        levels: tuple[float, ...] = PREVALENCE_LEVELS, save=None) -> tuple[pd.DataFrame, dict]:
     """Every heavy study, cheapest first (progress printed).
+
+    Parameters
+    ----------
+    n_plans, seed : int
+        Plans per corpus, base seed.
+    selection : (int, int)
+        Topic-selection runs over both families, and over NMF (:func:`topic_selection`).
+    prevalence_runs, reuse_runs : int
+        Runs of :func:`topic_prevalence` (per level) and :func:`reuse`.
+    selection_options : dict, optional
+        Topic-selection settings (default the build's).
+    levels : tuple of float
+        Nominal levels of the prevalence study.
+    save : callable, optional
+        Called with (rows so far, provenance so far) after each study and each
+        topic-selection run; the provenance says ``complete: false`` until the end.
 
     Returns
     -------
     pandas.DataFrame
         :data:`COLUMNS`, rows in the order reuse, topic prevalence, topic selection.
     dict
-        Provenance: per study the runs and CPU seconds, and the topic-selection runs.
+        Provenance: planned runs, per study the runs done and CPU seconds (and the
+        topic-selection runs), total CPU seconds, ``complete``.
     """
-    tables, studies = [], {}
-    steps = (("reuse", lambda: (reuse(n_plans, reuse_runs, seed), None),
-              dict(corpora=reuse_runs)),
-             ("topic prevalence", lambda: (topic_prevalence(n_plans, prevalence_runs, levels,
-                                                            seed), None),
-              dict(runs_per_level=prevalence_runs, levels=list(levels))),
-             ("topic selection", lambda: topic_selection(n_plans, *selection, seed=seed,
-                                                         options=selection_options),
-              dict(runs_both_families=selection[0], runs_nmf=max(selection))))
-    for name, step, counts in steps:
+    planned = {"reuse": {"runs": reuse_runs},
+               "topic prevalence": {"runs_per_level": prevalence_runs, "levels": list(levels)},
+               "topic selection": {"runs_both_families": selection[0],
+                                   "runs_nmf": max(selection)}}
+    tables, studies = {}, {}
+
+    def state(complete: bool) -> tuple[pd.DataFrame, dict]:
+        out = pd.concat([tables[name] for name in planned if name in tables],
+                        ignore_index=True).reindex(columns=COLUMNS)
+        for column in _FLOATS:
+            out[column] = pd.to_numeric(out[column], errors="coerce").round(6) + 0.0
+        info = {"n_plans": n_plans, "seed": seed, "planned": planned, "studies": studies,
+                "cpu_s": round(sum(s["cpu_s"] for s in studies.values()), 1),
+                "complete": complete}
+        return out, info
+
+    def emit() -> None:
+        if save is not None:
+            save(*state(False))
+
+    def timed(name, step, counts) -> None:
         print(f"heavy simulation: {name} ...", flush=True)
         start, wall = time.process_time(), time.time()
-        table, runs = step()
+        tables[name] = step()
         cpu = time.process_time() - start
         studies[name] = dict(counts, cpu_s=round(cpu, 1), wall_s=round(time.time() - wall, 1))
-        if runs is not None:
-            studies[name]["runs"] = [
-                {k: (v.tolist() if isinstance(v, np.ndarray) else
-                     (round(v, 1) if k == "cpu_s" else v.item() if hasattr(v, "item") else v))
-                 for k, v in row.items()} for row in runs.to_dict("records")]
         print(f"heavy simulation: {name} done, {cpu:.0f} CPU s", flush=True)
-        print(table.drop(columns="note").to_string(), flush=True)
-        tables.append(table)
-    out = pd.concat(tables, ignore_index=True)[COLUMNS]
-    for column in _FLOATS:
-        out[column] = pd.to_numeric(out[column], errors="coerce").round(6) + 0.0
-    info = dict(n_plans=n_plans, seed=seed, studies=studies,
-                cpu_s=round(sum(s["cpu_s"] for s in studies.values()), 1))
-    return out, info
+        print(tables[name].drop(columns="note").to_string(), flush=True)
+        emit()
+
+    timed("reuse", lambda: reuse(n_plans, reuse_runs, seed), {"runs": reuse_runs})
+    timed("topic prevalence", lambda: topic_prevalence(n_plans, prevalence_runs, levels, seed),
+          {"runs_per_level": prevalence_runs, "levels": list(levels)})
+    start, wall = time.process_time(), time.time()
+
+    def on_run(table: pd.DataFrame, runs: pd.DataFrame) -> None:
+        tables["topic selection"] = table
+        two = int(runs["families"].str.contains("lda").sum())
+        studies["topic selection"] = {
+            "runs_both_families": two, "runs_nmf": len(runs),
+            "cpu_s": round(time.process_time() - start, 1),
+            "wall_s": round(time.time() - wall, 1), "runs": _runs_record(runs)}
+        emit()
+
+    table, _ = topic_selection(n_plans, *selection, seed=seed, options=selection_options,
+                               on_run=on_run)
+    print(table.drop(columns="note").to_string(), flush=True)
+    return state(True)
 
 
 def write(out: Path = STORED, **kwargs) -> Path:
     """Run every study (:func:`run`) and store the rows at ``out`` and the provenance beside
-    it (same name, ``.json``)."""
+    it (same name, ``.json``), after each study and each topic-selection run, so that a run
+    stopped early leaves what it finished, marked ``complete: false``."""
     out = Path(out)
     commit = _git_commit()
-    started = datetime.now(timezone.utc)
-    table, info = run(**kwargs)
-    provenance = dict(command=" ".join([COMMAND] + sys.argv[2:]) if sys.argv[1:2] ==
-                      ["heavy-simulation"] else COMMAND,
-                      git_commit=commit, started_utc=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      finished_utc=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      python=sys.version.split()[0], **info)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(table, out)
-    out.with_suffix(".json").write_text(json.dumps(provenance, indent=1, ensure_ascii=False)
-                                        + "\n", encoding="utf-8")
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    argv = sys.argv[2:] if sys.argv[1:2] == ["heavy-simulation"] else []
+    command = " ".join([COMMAND] + argv)
+
+    def save(table: pd.DataFrame, info: dict) -> None:
+        provenance = {"command": command, "git_commit": commit, "started_utc": started,
+                      "saved_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      "python": sys.version.split()[0], **info}
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(table, out)
+        atomic_write_text(out.with_suffix(".json"),
+                          json.dumps(provenance, indent=1, ensure_ascii=False) + "\n")
+
+    save(*run(save=save, **kwargs))
     return out
 
 
@@ -267,8 +343,6 @@ def stored_rows(path: Path = STORED, studies: tuple[str, ...] | None = None
     studies : tuple of str, optional
         Keep these studies only (default: every study of the stage).
     """
-    from analysis.pipeline.simulation_study import STUDIES
-
     path = Path(path)
     known = tuple(name for name, _ in STUDIES)
     keep = known if studies is None else tuple(studies)

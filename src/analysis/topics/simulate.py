@@ -267,19 +267,20 @@ def one_run(n_plans: int, seed: int, kinds: Sequence[str] = MODEL_KINDS,
 
 def simulation_runs(seed: int = 0, replications_both: dict[int, int] | None = None,
                     replications_nmf: dict[int, int] | None = None,
-                    options: dict | None = None) -> pd.DataFrame:
+                    options: dict | None = None, first: int = 0) -> pd.DataFrame:
     """Every run of the study: one row per (N, replication), seeds derived from ``seed``.
 
     Replication ``r`` at ``N`` plans draws the same corpus whichever families it runs, so the
     runs over both families at 5 plans also count as the first runs over NMF alone.
     ``options`` are the selection settings (default :data:`SIM_OPTIONS`; the offline study
-    of :mod:`analysis.pipeline.heavy_simulation` passes :data:`BUILD_OPTIONS`).
+    of :mod:`analysis.pipeline.heavy_simulation` passes :data:`BUILD_OPTIONS`); ``first``
+    skips the replications before it (to extend earlier runs one at a time).
     """
     both = REPLICATIONS_BOTH if replications_both is None else replications_both
     nmf = REPLICATIONS_NMF if replications_nmf is None else replications_nmf
     rows = []
     for n_plans in sorted(set(both) | set(nmf)):
-        for r in range(max(both.get(n_plans, 0), nmf.get(n_plans, 0))):
+        for r in range(first, max(both.get(n_plans, 0), nmf.get(n_plans, 0))):
             run_seed = int(np.random.SeedSequence([seed, n_plans, r]).generate_state(1)[0])
             kinds = MODEL_KINDS if r < both.get(n_plans, 0) else ("nmf",)
             start = time.process_time()
