@@ -167,3 +167,18 @@ def test_stage_fingerprint_covers_the_stored_rows(tmp_path, monkeypatch):
         assert cache.stage_version(simulation_study.CODE_ROOTS) != before
     finally:
         cache.stage_version.cache_clear()
+
+
+def test_load_keeps_build_and_offline_rows_apart(tmp_path, tiny_run):
+    """The notebooks' existing tables read the build's rows; the offline rows are asked for."""
+    build_rows = tiny_run[0].head(4).copy()
+    build_rows["estimator"] = build_rows["estimator"].str.removesuffix(H.SUFFIX)
+    write_csv(pd.concat([build_rows, tiny_run[0]], ignore_index=True),
+              tmp_path / simulation_study.SIMULATION_STUDY.filename)
+    own = simulation_study.load(tmp_path)
+    offline = simulation_study.load(tmp_path, rows="offline")
+    assert len(own) == 4 and not own["estimator"].str.endswith(H.SUFFIX).any()
+    assert len(offline) == len(tiny_run[0]) and offline["estimator"].str.endswith(H.SUFFIX).all()
+    assert len(simulation_study.load(tmp_path, rows="all")) == 4 + len(tiny_run[0])
+    with pytest.raises(ValueError):
+        simulation_study.load(tmp_path, rows="both")

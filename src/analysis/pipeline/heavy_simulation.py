@@ -59,6 +59,7 @@ from analysis.core.schema import SIMULATION_COLUMNS
 # The studies are imported when this module is, so that a run of an hour executes the code of
 # the commit it records even if the checkout changes meanwhile.
 from analysis.evaluation import simulate_reuse
+from analysis.pipeline import simulation_study
 from analysis.pipeline.simulation_study import STUDIES, read_inputs
 from analysis.topics import simulate, simulate_prevalence
 
@@ -80,7 +81,7 @@ PREVALENCE_RUNS = 50
 PREVALENCE_LEVELS = (0.95, 0.8)
 REUSE_RUNS = 10
 #: Appended to every estimator name (keeps the build's primary key unique).
-SUFFIX = " (offline, build settings)"
+SUFFIX = simulation_study.OFFLINE_SUFFIX
 COMMAND = "python -m analysis heavy-simulation"
 COLUMNS = ["study"] + list(SIMULATION_COLUMNS)
 _FLOATS = ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value")

@@ -91,7 +91,9 @@ SIMULATION_STUDY = TableSchema(
            "study at 500 plans and must not be pooled with them. Each note starts with the "
            "command, the number of runs and the CPU seconds per run; the git commit of the "
            "code, the date and the CPU seconds per study are in `heavy_simulation.json`. "
-           "Regenerate with `make heavy-simulation` (not part of `make all`).",),
+           "Regenerate with `make heavy-simulation` (not part of `make all`). "
+           "`analysis.pipeline.simulation_study.load()` returns the build's own rows, "
+           "`load(rows=\"offline\")` the offline rows, `load(rows=\"all\")` both.",),
     primary_key=("study", "quantity", "estimator", "n_plans", "nominal", "metric"),
     columns=(
         Column("study", "str", "Which estimator family (module in the description).",
@@ -217,9 +219,32 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     return [write_table(run(), SIMULATION_STUDY, processed_dir)]
 
 
-def load(processed_dir: Path | None = None) -> pd.DataFrame:
-    """``simulation_study.csv`` as the notebooks show it."""
+#: End of the estimator names of the offline rows
+#: (:data:`analysis.pipeline.heavy_simulation.SUFFIX`).
+OFFLINE_SUFFIX = " (offline, build settings)"
+
+
+def load(processed_dir: Path | None = None, rows: str = "build") -> pd.DataFrame:
+    """``simulation_study.csv`` as the notebooks show it.
+
+    Parameters
+    ----------
+    processed_dir : Path, optional
+        Folder of the table (default ``data/processed``).
+    rows : {"build", "offline", "all"}
+        The build's own rows (default, so that tables pivoted by study and size are not mixed
+        with the offline runs' other settings and counts), only the stored offline rows
+        (estimators ending in :data:`OFFLINE_SUFFIX`), or every row.
+    """
     from analysis.core.io import read_csv
 
     processed_dir = Path(processed_dir) if processed_dir is not None else default_processed_dir()
-    return read_csv(processed_dir / SIMULATION_STUDY.filename)
+    table = read_csv(processed_dir / SIMULATION_STUDY.filename)
+    offline = table["estimator"].astype(str).str.endswith(OFFLINE_SUFFIX)
+    if rows == "build":
+        return table[~offline].reset_index(drop=True)
+    if rows == "offline":
+        return table[offline].reset_index(drop=True)
+    if rows == "all":
+        return table
+    raise ValueError(f"rows must be 'build', 'offline' or 'all', not {rows!r}")
