@@ -2,7 +2,7 @@
 #   make all   : set up .venv (pinned), rebuild data/processed/, execute notebooks, write figures/
 #   make test  : same set-up, then pytest (unit tests + nbval over every notebook)
 #   make bench : benchmarks, results written to bench/results.json
-#   make heavy-simulation : the offline simulation runs (about an hour of CPU; not part of all/test)
+#   make heavy-simulation : the offline simulation runs (about half an hour of CPU; not part of all/test)
 SHELL := /bin/bash
 # The lock is compiled for Python 3.11: prefer python3.11 where the machine has several.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)

@@ -23,10 +23,10 @@ adding plans must neither change it nor rerun it (its fingerprint is the code of
 :data:`CODE_ROOTS`, their resources and the libraries only). It takes some minutes of CPU, so test builds of
 other corpora skip it when ``ANALYSIS_SKIP_SIMULATION=1``.
 
-**Offline rows.** What does not fit in those minutes (at 500 plans: the choice of K by the
-build's own rule over NMF and LDA with the build's settings, more topic-prevalence and reuse
-runs) is run outside the build by :mod:`analysis.pipeline.heavy_simulation`
-(``python -m analysis heavy-simulation``, about an hour of CPU), stored as the versioned
+**Offline rows.** What does not fit in those minutes (at 500 plans: the choice of K with the
+build's settings, more topic-prevalence and reuse runs) is run outside the build by
+:mod:`analysis.pipeline.heavy_simulation` (``python -m analysis heavy-simulation``, about half
+an hour of CPU), stored as the versioned
 resource ``data/heavy_simulation.csv`` with its provenance ``data/heavy_simulation.json``
 (command, git commit, date, CPU seconds), and appended by :func:`run` below the build's rows
 (:func:`offline_rows`). Their estimators end in " (offline, build settings)" and their notes
@@ -82,8 +82,9 @@ SIMULATION_STUDY = TableSchema(
                 "`src/analysis/data/heavy_simulation.csv`, provenance in "
                 "`heavy_simulation.json` beside it), appended as stored.",
     notes=("Offline rows (estimator suffix \"(offline, build settings)\"): at 500 plans, the "
-           "choice of K by the build's rule over NMF and LDA and over NMF alone with the "
-           "build's settings (10 restarts, 5 subsamples, up to 10 plans left out), topic "
+           "choice of K by the build's rule over NMF alone with the build's settings (10 "
+           "restarts, 5 subsamples, up to 10 plans left out; over NMF and LDA too when run "
+           "with `--both N`, an hour or more of CPU a run), topic "
            "prevalence end to end at nominal 0.95 and 0.8, and reuse, each with more runs "
            "than the build affords. They use the build's base seed and extend its design "
            "(run r of N plans is the same corpus in the build and offline, the build's runs "
