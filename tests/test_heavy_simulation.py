@@ -15,6 +15,7 @@ from analysis.pipeline import simulation_study
 
 TINY = dict(ks=(2, 3), n_restarts=2, n_subsamples=1, max_leave_out=1)
 KEYNESS = (("keyness", "analysis.text.keyness_simulation"),)
+SEL, MORE = H.SUFFIXES["topic selection"], H.SUFFIXES["reuse"]
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +38,16 @@ def test_heavy_studies_give_the_stored_layout(tiny_run):
                                                    "topic selection"]
     assert set(table["study"]) <= {name for name, _ in simulation_study.STUDIES}
     assert (table["n_plans"] == 5).all()
-    assert table["estimator"].str.endswith(H.SUFFIX).all()
+    assert all(e.endswith(H.SUFFIXES[st]) for st, e in zip(table["study"], table["estimator"]))
     assert table["note"].str.startswith("offline run (python -m analysis heavy-simulation)").all()
     key = list(simulation_study.SIMULATION_STUDY.primary_key)
     assert not table[key].astype(str).duplicated().any()
     # Topic selection: both families in the first run, NMF alone in both runs; LDA share row.
     sel = table[table["study"] == "topic selection"]
-    both = sel[sel["estimator"] == "choose_model (NMF and LDA)" + H.SUFFIX]
+    both = sel[sel["estimator"] == "choose_model (NMF and LDA)" + SEL]
     assert set(both["replications"]) == {1}
     assert "share of runs choosing LDA" in set(both["metric"])
-    nmf = sel[(sel["estimator"] == "choose_model (NMF only)" + H.SUFFIX)
+    nmf = sel[(sel["estimator"] == "choose_model (NMF only)" + SEL)
               & (sel["metric"] == "share of runs choosing true K")]
     assert nmf["replications"].tolist() == [2]
     assert "2 restarts, 1 subsamples, 1 plans left out" in nmf["note"].iloc[0]
@@ -103,13 +104,13 @@ def test_stage_appends_stored_rows_with_distinct_keys(tmp_path, monkeypatch, tin
     built = simulation_study.run(studies=KEYNESS, offline=tmp_path / "none.csv")
     # Offline rows of the same study and size, estimator names as the build's but suffixed.
     fake = built.head(3).copy()
-    fake["estimator"] = fake["estimator"] + H.SUFFIX
+    fake["estimator"] = fake["estimator"] + MORE
     fake["replications"] = 99
     other = tiny_run[0].head(2)          # rows of a study not run here: left out
     write_csv(pd.concat([fake, other], ignore_index=True), tmp_path / "heavy.csv")
     table = simulation_study.run(studies=KEYNESS, offline=tmp_path / "heavy.csv")
     assert len(table) == len(built) + 3
-    assert table.tail(3)["estimator"].str.endswith(H.SUFFIX).all()
+    assert table.tail(3)["estimator"].str.endswith(MORE).all()
     assert (table.tail(3)["replications"] == 99).all()
     key = list(simulation_study.SIMULATION_STUDY.primary_key)
     assert not table[key].astype(str).duplicated().any()
@@ -131,7 +132,7 @@ def test_missing_or_damaged_resource_is_skipped_with_a_note(tmp_path, monkeypatc
         path.write_text(content, encoding="utf-8")
     table = simulation_study.run(studies=KEYNESS, offline=path)
     assert set(table["study"]) == {"keyness"} and not table["estimator"].str.endswith(
-        H.SUFFIX).any()
+        (SEL, MORE)).any()
     assert message in capsys.readouterr().out
 
 
@@ -139,7 +140,7 @@ def test_rows_repeating_the_builds_keys_are_skipped(tmp_path, monkeypatch, capsy
     _fake_keyness(monkeypatch)
     built = simulation_study.run(studies=KEYNESS, offline=tmp_path / "none.csv")
     clash = built.head(1).copy()
-    clash["estimator"] = clash["estimator"] + H.SUFFIX
+    clash["estimator"] = clash["estimator"] + MORE
     write_csv(pd.concat([clash, clash], ignore_index=True), tmp_path / "heavy.csv")
     table = simulation_study.run(studies=KEYNESS, offline=tmp_path / "heavy.csv")
     assert len(table) == len(built)
@@ -172,13 +173,13 @@ def test_stage_fingerprint_covers_the_stored_rows(tmp_path, monkeypatch):
 def test_load_keeps_build_and_offline_rows_apart(tmp_path, tiny_run):
     """The notebooks' existing tables read the build's rows; the offline rows are asked for."""
     build_rows = tiny_run[0].head(4).copy()
-    build_rows["estimator"] = build_rows["estimator"].str.removesuffix(H.SUFFIX)
+    build_rows["estimator"] = build_rows["estimator"].str.removesuffix(MORE)
     write_csv(pd.concat([build_rows, tiny_run[0]], ignore_index=True),
               tmp_path / simulation_study.SIMULATION_STUDY.filename)
     own = simulation_study.load(tmp_path)
     offline = simulation_study.load(tmp_path, rows="offline")
-    assert len(own) == 4 and not own["estimator"].str.endswith(H.SUFFIX).any()
-    assert len(offline) == len(tiny_run[0]) and offline["estimator"].str.endswith(H.SUFFIX).all()
+    assert len(own) == 4 and not own["estimator"].str.endswith((SEL, MORE)).any()
+    assert len(offline) == len(tiny_run[0]) and offline["estimator"].str.endswith((SEL, MORE)).all()
     assert len(simulation_study.load(tmp_path, rows="all")) == 4 + len(tiny_run[0])
     with pytest.raises(ValueError):
         simulation_study.load(tmp_path, rows="both")

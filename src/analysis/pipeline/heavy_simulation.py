@@ -32,7 +32,7 @@ pooled with, the in-build rows of the same study at 500 plans.
 
 The rows take the shared layout (:data:`analysis.core.schema.SIMULATION_COLUMNS`) plus a
 ``study`` column named as in :data:`analysis.pipeline.simulation_study.STUDIES`; every
-estimator carries :data:`SUFFIX` so that the build's primary key keeps them apart from its own
+estimator carries its study's suffix (:data:`SUFFIXES`) so that the build's primary key keeps them apart from its own
 rows, and every note begins with the command, the number of runs, the settings and the CPU
 seconds per run. :func:`write` stores them in ``data/heavy_simulation.csv`` with a provenance
 file ``data/heavy_simulation.json`` (command, git commit of the code that ran, date, CPU
@@ -83,8 +83,16 @@ SELECTION_NMF = 10
 PREVALENCE_RUNS = 100
 PREVALENCE_LEVELS = (0.95, 0.8)
 REUSE_RUNS = 10
-#: Appended to every estimator name (keeps the build's primary key unique).
-SUFFIX = simulation_study.OFFLINE_SUFFIX
+#: Appended to every estimator name (keeps the build's primary key unique), and the settings
+#: each note states: topic selection runs the build's own selection settings (the in-build
+#: study runs reduced ones); the other studies keep their in-build design and settings and
+#: add runs.
+SUFFIXES = {"topic selection": simulation_study.OFFLINE_SUFFIXES[0],
+            "topic prevalence": simulation_study.OFFLINE_SUFFIXES[1],
+            "reuse": simulation_study.OFFLINE_SUFFIXES[1]}
+SETTINGS = {"topic selection": "the build's selection settings",
+            "topic prevalence": "the in-build study's design and settings",
+            "reuse": "the in-build study's design and settings"}
 COMMAND = "python -m analysis heavy-simulation"
 COLUMNS = ["study"] + list(SIMULATION_COLUMNS)
 _FLOATS = ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value")
@@ -93,9 +101,9 @@ _FLOATS = ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value")
 def _mark(table: pd.DataFrame, study: str, runs: str) -> pd.DataFrame:
     """The study's rows in the stored layout: estimator suffixed, note prefixed with the
     command, the runs (with their CPU seconds) and the settings."""
-    lead = f"offline run ({COMMAND}), {runs}, build settings"
+    lead = f"offline run ({COMMAND}), {runs}, {SETTINGS[study]}"
     out = table.reindex(columns=list(SIMULATION_COLUMNS)).assign(study=study)
-    out["estimator"] = out["estimator"].astype(str) + SUFFIX
+    out["estimator"] = out["estimator"].astype(str) + SUFFIXES[study]
     out["note"] = [f"{lead}; {note}" if isinstance(note, str) and note else lead
                    for note in out["note"]]
     return out[COLUMNS]
@@ -340,7 +348,7 @@ def stored_rows(path: Path = STORED, studies: tuple[str, ...] | None = None
     """The stored offline rows, checked, and a message (empty when all is well).
 
     A missing or unreadable file, wrong columns, an unknown study or an estimator without
-    :data:`SUFFIX` give no rows and say why: the build then shows its own rows only.
+    an offline suffix give no rows and say why: the build then shows its own rows only.
 
     Parameters
     ----------
@@ -364,8 +372,10 @@ def stored_rows(path: Path = STORED, studies: tuple[str, ...] | None = None
     unknown = sorted(set(table["study"].astype(str)) - set(known))
     if unknown:
         return empty, f"offline rows skipped ({path.name}: unknown studies {unknown})"
-    if not table["estimator"].astype(str).str.endswith(SUFFIX).all():
-        return empty, f"offline rows skipped ({path.name}: estimator without '{SUFFIX}')"
+    suffixes = simulation_study.OFFLINE_SUFFIXES
+    if not table["estimator"].astype(str).str.endswith(suffixes).all():
+        return empty, (f"offline rows skipped ({path.name}: an estimator ends in none of "
+                       f"{list(suffixes)})")
     for column in _FLOATS + ("n_plans", "replications"):
         table[column] = pd.to_numeric(table[column], errors="coerce")
     if table[["n_plans", "replications"]].isna().any().any():

@@ -29,7 +29,9 @@ build's settings, more topic-prevalence and reuse runs) is run outside the build
 an hour of CPU), stored as the versioned
 resource ``data/heavy_simulation.csv`` with its provenance ``data/heavy_simulation.json``
 (command, git commit, date, CPU seconds), and appended by :func:`run` below the build's rows
-(:func:`offline_rows`). Their estimators end in " (offline, build settings)" and their notes
+(:func:`offline_rows`). Their estimators end in " (offline, build settings)" (topic
+selection with the build's selection settings) or " (offline, more runs)" (the other studies,
+their in-build design with more runs), and their notes
 say how many runs and with what; the resource is one of the stage's resources (the
 fingerprint reads it through :data:`CODE_ROOTS`), so storing new rows reruns the stage. A
 missing or damaged resource leaves the build's own rows only, with a printed note.
@@ -76,17 +78,19 @@ SIMULATION_STUDY = TableSchema(
                 "levels and provinces, children copying parents with edits, planted topics and "
                 "terms), run through the same functions as the build. One row per study, "
                 "quantity, estimator, corpus size and figure. Rows whose estimator ends in "
-                "\"(offline, build settings)\" are not computed by the build: they are the "
+                "\"(offline, build settings)\" or \"(offline, more runs)\" are not computed by "
+                "the build: they are the "
                 "stored results of the offline heavy simulation "
                 "(`analysis.pipeline.heavy_simulation`, resource "
                 "`src/analysis/data/heavy_simulation.csv`, provenance in "
                 "`heavy_simulation.json` beside it), appended as stored.",
-    notes=("Offline rows (estimator suffix \"(offline, build settings)\"): at 500 plans, the "
-           "choice of K by the build's rule over NMF alone with the build's settings (10 "
-           "restarts, 5 subsamples, up to 10 plans left out; over NMF and LDA too when run "
-           "with `--both N`, an hour or more of CPU a run), topic "
-           "prevalence end to end at nominal 0.95 and 0.8, and reuse, each with more runs "
-           "than the build affords. They use the build's base seed and extend its design "
+    notes=("Offline rows: at 500 plans, the choice of K by the build's rule over NMF alone "
+           "with the build's own selection settings (10 restarts, 5 subsamples, up to 10 plans "
+           "left out; over NMF and LDA too when run with `--both N`, an hour or more of CPU a "
+           "run), estimator suffix \"(offline, build settings)\"; topic prevalence end to end "
+           "at nominal 0.95 and 0.8, and reuse, with the in-build study's design and settings "
+           "(prevalence: NMF at the true K with 3 restarts) and more runs than the build "
+           "affords, suffix \"(offline, more runs)\". They use the build's base seed and extend its design "
            "(run r of N plans is the same corpus in the build and offline, the build's runs "
            "being the first offline ones), so they supersede the build's rows of the same "
            "study at 500 plans and must not be pooled with them. Each note starts with the "
@@ -220,9 +224,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     return [write_table(run(), SIMULATION_STUDY, processed_dir)]
 
 
-#: End of the estimator names of the offline rows
-#: (:data:`analysis.pipeline.heavy_simulation.SUFFIX`).
-OFFLINE_SUFFIX = " (offline, build settings)"
+#: Ends of the estimator names of the offline rows
+#: (:data:`analysis.pipeline.heavy_simulation.SUFFIXES`): topic selection with the build's
+#: own selection settings, and the other studies with their in-build design and more runs.
+OFFLINE_SUFFIXES = (" (offline, build settings)", " (offline, more runs)")
 
 
 def load(processed_dir: Path | None = None, rows: str = "build") -> pd.DataFrame:
@@ -235,13 +240,13 @@ def load(processed_dir: Path | None = None, rows: str = "build") -> pd.DataFrame
     rows : {"build", "offline", "all"}
         The build's own rows (default, so that tables pivoted by study and size are not mixed
         with the offline runs' other settings and counts), only the stored offline rows
-        (estimators ending in :data:`OFFLINE_SUFFIX`), or every row.
+        (estimators ending in one of :data:`OFFLINE_SUFFIXES`), or every row.
     """
     from analysis.core.io import read_csv
 
     processed_dir = Path(processed_dir) if processed_dir is not None else default_processed_dir()
     table = read_csv(processed_dir / SIMULATION_STUDY.filename)
-    offline = table["estimator"].astype(str).str.endswith(OFFLINE_SUFFIX)
+    offline = table["estimator"].astype(str).str.endswith(OFFLINE_SUFFIXES)
     if rows == "build":
         return table[~offline].reset_index(drop=True)
     if rows == "offline":
