@@ -74,10 +74,11 @@ N_PLANS = 500
 #: Runs at N_PLANS, for well under an hour of CPU in one process. Timed once each on
 #: 2026-11-29 (one core, shared, ``nice``): a reuse corpus 12-17 CPU s, a prevalence run 2-4
 #: CPU s per level, the rule over NMF alone with the build's settings 92 CPU s. The rule over
-#: *both* families with the build's settings is not in the default run: it needs at least
-#: 80 LDA fits of about 30 CPU s each at 500 plans (8 values of K x 10 restarts) before the
-#: perturbed fits of every stable (model, K), and the first such run, stopped after 25 CPU
-#: minutes, had not finished (about an hour or more a run; ``--both 3`` runs it).
+#: *both* families with the build's settings is not in the default run: it needs 80 LDA
+#: restart fits at 500 plans (8 values of K x 10 restarts; one fit on the 10,106 clauses of
+#: run 0 took 25-26 CPU s at K = 2 and 5, 44 at K = 12, so about 40 CPU minutes) before the
+#: perturbed fits of every stable (model, K); the first such run, stopped after 25 CPU
+#: minutes, had not finished (an hour or more a run; ``--both 3`` runs it).
 SELECTION_BOTH = 0
 SELECTION_NMF = 10
 PREVALENCE_RUNS = 100
