@@ -2,6 +2,7 @@
 #   make all   : set up .venv (pinned), rebuild data/processed/, execute notebooks, write figures/
 #   make test  : same set-up, then pytest (unit tests + nbval over every notebook)
 #   make bench : benchmarks, results written to bench/results.json
+#   make heavy-simulation : the offline simulation runs (about half an hour of CPU; not part of all/test)
 SHELL := /bin/bash
 # The lock is compiled for Python 3.11: prefer python3.11 where the machine has several.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
@@ -20,7 +21,7 @@ export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: all setup data notebooks test bench lock clean-processed
+.PHONY: all setup data notebooks test bench heavy-simulation lock clean-processed
 
 all: setup data notebooks
 
@@ -54,6 +55,11 @@ test: data
 
 bench: setup
 	$(PY) -m analysis bench --out bench/results.json
+
+# Offline heavy simulation (issue 13): stores src/analysis/data/heavy_simulation.csv and .json,
+# which the build's simulation stage appends to simulation_study.csv. Slow, so run by hand.
+heavy-simulation: setup
+	nice -n 10 $(PY) -m analysis heavy-simulation
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: | $(UV)

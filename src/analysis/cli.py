@@ -1,4 +1,5 @@
-"""Command line: ``python -m analysis build | status | add-plan FILE | run-notebook PATH | bench``."""
+"""Command line: ``python -m analysis build | status | add-plan FILE | run-notebook PATH | bench
+| heavy-simulation``."""
 from __future__ import annotations
 
 import argparse
@@ -44,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     nb.add_argument("path", nargs="+")
     nb.add_argument("--jobs", type=int, default=1,
                     help="notebooks executed at once (0: one per core; default 1)")
+    hs = sub.add_parser("heavy-simulation",
+                        help="run the offline heavy simulation (about an hour of CPU) and "
+                             "store its rows for the build's simulation_study.csv")
+    hs.add_argument("--out", default=None,
+                    help="CSV to write (default src/analysis/data/heavy_simulation.csv; "
+                         "the provenance goes beside it as .json)")
+    hs.add_argument("--both", type=int, default=None,
+                    help="topic-selection runs over NMF and LDA (default 0: an hour or more each)")
+    hs.add_argument("--nmf", type=int, default=None, help="topic-selection runs over NMF")
+    hs.add_argument("--prevalence-runs", type=int, default=None,
+                    help="topic-prevalence runs per nominal level")
+    hs.add_argument("--reuse-runs", type=int, default=None, help="reuse corpora")
     be = sub.add_parser("bench", help="run benchmarks")
     be.add_argument("--out", default="bench/results.json")
     be.add_argument("--only", default=None, help="comma-separated benchmark names")
@@ -123,6 +136,18 @@ def main(argv: list[str] | None = None) -> int:
             run_notebook(args.path[0])
             return 0
         return run_notebooks(args.path, jobs=args.jobs or None)
+    if args.command == "heavy-simulation":
+        from analysis.pipeline import heavy_simulation
+
+        H = heavy_simulation
+        counts = {"selection": (H.SELECTION_BOTH if args.both is None else args.both,
+                                H.SELECTION_NMF if args.nmf is None else args.nmf),
+                  "prevalence_runs": (H.PREVALENCE_RUNS if args.prevalence_runs is None
+                                      else args.prevalence_runs),
+                  "reuse_runs": H.REUSE_RUNS if args.reuse_runs is None else args.reuse_runs}
+        path = H.write(args.out or H.STORED, **counts)
+        print(f"wrote {path} and {path.with_suffix('.json').name}; rebuild to show the rows")
+        return 0
     if args.command == "bench":
         from analysis.core.bench import run_benchmarks
 

@@ -22,6 +22,19 @@ versioned resource, ``data/simulation_inputs.json``, made once from the seed pla
 adding plans must neither change it nor rerun it (its fingerprint is the code of
 :data:`CODE_ROOTS`, their resources and the libraries only). It takes some minutes of CPU, so test builds of
 other corpora skip it when ``ANALYSIS_SKIP_SIMULATION=1``.
+
+**Offline rows.** What does not fit in those minutes (at 500 plans: the choice of K with the
+build's settings, more topic-prevalence and reuse runs) is run outside the build by
+:mod:`analysis.pipeline.heavy_simulation` (``python -m analysis heavy-simulation``, about half
+an hour of CPU), stored as the versioned
+resource ``data/heavy_simulation.csv`` with its provenance ``data/heavy_simulation.json``
+(command, git commit, date, CPU seconds), and appended by :func:`run` below the build's rows
+(:func:`offline_rows`). Their estimators end in " (offline, build settings)" (topic
+selection with the build's selection settings) or " (offline, more runs)" (the other studies,
+their in-build design with more runs), and their notes
+say how many runs and with what; the resource is one of the stage's resources (the
+fingerprint reads it through :data:`CODE_ROOTS`), so storing new rows reruns the stage. A
+missing or damaged resource leaves the build's own rows only, with a printed note.
 """
 from __future__ import annotations
 
@@ -52,7 +65,8 @@ STUDIES = (
 #: The stage reads no plan: it depends on these modules (and what they import), their
 #: resources and the libraries only (see the module docstring and
 #: :mod:`analysis.pipeline.stamps`).
-CODE_ROOTS = ("analysis.pipeline.simulation_study",) + tuple(name for _, name in STUDIES)
+CODE_ROOTS = ("analysis.pipeline.simulation_study", "analysis.pipeline.heavy_simulation") \
+    + tuple(name for _, name in STUDIES)
 COLUMNS = list(SIMULATION_COLUMNS)
 _SRC = "`analysis.pipeline.simulation_study` (simulated corpora, known truth)"
 
@@ -63,7 +77,28 @@ SIMULATION_STUDY = TableSchema(
                 "corpora of 5, 50 and 500 plans generated with known truth (plans nested in "
                 "levels and provinces, children copying parents with edits, planted topics and "
                 "terms), run through the same functions as the build. One row per study, "
-                "quantity, estimator, corpus size and figure.",
+                "quantity, estimator, corpus size and figure. Rows whose estimator ends in "
+                "\"(offline, build settings)\" or \"(offline, more runs)\" are not computed by "
+                "the build: they are the "
+                "stored results of the offline heavy simulation "
+                "(`analysis.pipeline.heavy_simulation`, resource "
+                "`src/analysis/data/heavy_simulation.csv`, provenance in "
+                "`heavy_simulation.json` beside it), appended as stored.",
+    notes=("Offline rows: at 500 plans, the choice of K by the build's rule over NMF alone "
+           "with the build's own selection settings (10 restarts, 5 subsamples, up to 10 plans "
+           "left out; over NMF and LDA too when run with `--both N`, an hour or more of CPU a "
+           "run), estimator suffix \"(offline, build settings)\"; topic prevalence end to end "
+           "at nominal 0.95 and 0.8, and reuse, with the in-build study's design and settings "
+           "(prevalence: NMF at the true K with 3 restarts) and more runs than the build "
+           "affords, suffix \"(offline, more runs)\". They use the build's base seed and extend its design "
+           "(run r of N plans is the same corpus in the build and offline, the build's runs "
+           "being the first offline ones), so they supersede the build's rows of the same "
+           "study at 500 plans and must not be pooled with them. Each note starts with the "
+           "command, the number of runs and the CPU seconds per run; the git commit of the "
+           "code, the date and the CPU seconds per study are in `heavy_simulation.json`. "
+           "Regenerate with `make heavy-simulation` (not part of `make all`). "
+           "`analysis.pipeline.simulation_study.load()` returns the build's own rows, "
+           "`load(rows=\"offline\")` the offline rows, `load(rows=\"all\")` both.",),
     primary_key=("study", "quantity", "estimator", "n_plans", "nominal", "metric"),
     columns=(
         Column("study", "str", "Which estimator family (module in the description).",
@@ -111,8 +146,20 @@ def read_inputs(path: Path = INPUTS) -> dict:
             "clauses": list(payload["clauses"])}
 
 
-def run(seed: int = SEED, studies=STUDIES) -> pd.DataFrame:
-    """Every study's table, stacked with a ``study`` column (rows in study order)."""
+def run(seed: int = SEED, studies=STUDIES, offline: Path | None = None) -> pd.DataFrame:
+    """Every study's table, stacked with a ``study`` column (rows in study order), then the
+    stored offline rows of the same studies (:func:`offline_rows`).
+
+    Parameters
+    ----------
+    seed : int
+        Base seed of every study.
+    studies : tuple of (str, str)
+        (study, module) pairs to run (default :data:`STUDIES`).
+    offline : Path, optional
+        The stored offline rows (default
+        :data:`analysis.pipeline.heavy_simulation.STORED`).
+    """
     inputs = read_inputs()
     tables = []
     for name, module_name in studies:
@@ -133,9 +180,39 @@ def run(seed: int = SEED, studies=STUDIES) -> pd.DataFrame:
         tables.append(table.reindex(columns=COLUMNS).assign(study=name))
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
     out = out[["study"] + COLUMNS]
+    out = pd.concat([out, offline_rows(out, tuple(name for name, _ in studies), offline)],
+                    ignore_index=True) if len(out) else out
     for column in ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value"):
         out[column] = pd.to_numeric(out[column], errors="coerce").round(6)
     return out
+
+
+def offline_rows(built: pd.DataFrame, studies: tuple[str, ...],
+                 path: Path | None = None) -> pd.DataFrame:
+    """The stored rows of the offline heavy simulation
+    (:mod:`analysis.pipeline.heavy_simulation`, ``data/heavy_simulation.csv``) for
+    ``studies``, to stack below the build's own rows ``built``.
+
+    A missing or damaged resource, or rows whose primary key is also one of ``built``'s,
+    give no rows and a printed note: the stage then writes the build's rows only, never
+    fails on the offline ones.
+    """
+    from analysis.pipeline import heavy_simulation
+
+    rows, problem = heavy_simulation.stored_rows(
+        heavy_simulation.STORED if path is None else path, studies)
+    if problem:
+        print(f"simulation: {problem}", flush=True)
+        return pd.DataFrame(columns=["study"] + COLUMNS)
+    key = list(SIMULATION_STUDY.primary_key)
+    both = pd.concat([built[key], rows[key]], ignore_index=True).astype(str)
+    if both.duplicated().any() or rows.empty:
+        if not rows.empty:
+            print("simulation: offline rows skipped (their keys repeat the build's rows)",
+                  flush=True)
+        return pd.DataFrame(columns=["study"] + COLUMNS)
+    print(f"simulation: {len(rows)} offline rows appended", flush=True)
+    return rows[["study"] + COLUMNS]
 
 
 def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> list[Path]:
@@ -147,9 +224,33 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     return [write_table(run(), SIMULATION_STUDY, processed_dir)]
 
 
-def load(processed_dir: Path | None = None) -> pd.DataFrame:
-    """``simulation_study.csv`` as the notebooks show it."""
+#: Ends of the estimator names of the offline rows
+#: (:data:`analysis.pipeline.heavy_simulation.SUFFIXES`): topic selection with the build's
+#: own selection settings, and the other studies with their in-build design and more runs.
+OFFLINE_SUFFIXES = (" (offline, build settings)", " (offline, more runs)")
+
+
+def load(processed_dir: Path | None = None, rows: str = "build") -> pd.DataFrame:
+    """``simulation_study.csv`` as the notebooks show it.
+
+    Parameters
+    ----------
+    processed_dir : Path, optional
+        Folder of the table (default ``data/processed``).
+    rows : {"build", "offline", "all"}
+        The build's own rows (default, so that tables pivoted by study and size are not mixed
+        with the offline runs' other settings and counts), only the stored offline rows
+        (estimators ending in one of :data:`OFFLINE_SUFFIXES`), or every row.
+    """
     from analysis.core.io import read_csv
 
     processed_dir = Path(processed_dir) if processed_dir is not None else default_processed_dir()
-    return read_csv(processed_dir / SIMULATION_STUDY.filename)
+    table = read_csv(processed_dir / SIMULATION_STUDY.filename)
+    offline = table["estimator"].astype(str).str.endswith(OFFLINE_SUFFIXES)
+    if rows == "build":
+        return table[~offline].reset_index(drop=True)
+    if rows == "offline":
+        return table[offline].reset_index(drop=True)
+    if rows == "all":
+        return table
+    raise ValueError(f"rows must be 'build', 'offline' or 'all', not {rows!r}")

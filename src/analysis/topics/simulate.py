@@ -266,21 +266,25 @@ def one_run(n_plans: int, seed: int, kinds: Sequence[str] = MODEL_KINDS,
 
 
 def simulation_runs(seed: int = 0, replications_both: dict[int, int] | None = None,
-                    replications_nmf: dict[int, int] | None = None) -> pd.DataFrame:
+                    replications_nmf: dict[int, int] | None = None,
+                    options: dict | None = None, first: int = 0) -> pd.DataFrame:
     """Every run of the study: one row per (N, replication), seeds derived from ``seed``.
 
     Replication ``r`` at ``N`` plans draws the same corpus whichever families it runs, so the
     runs over both families at 5 plans also count as the first runs over NMF alone.
+    ``options`` are the selection settings (default :data:`SIM_OPTIONS`; the offline study
+    of :mod:`analysis.pipeline.heavy_simulation` passes :data:`BUILD_OPTIONS`); ``first``
+    skips the replications before it (to extend earlier runs one at a time).
     """
     both = REPLICATIONS_BOTH if replications_both is None else replications_both
     nmf = REPLICATIONS_NMF if replications_nmf is None else replications_nmf
     rows = []
     for n_plans in sorted(set(both) | set(nmf)):
-        for r in range(max(both.get(n_plans, 0), nmf.get(n_plans, 0))):
+        for r in range(first, max(both.get(n_plans, 0), nmf.get(n_plans, 0))):
             run_seed = int(np.random.SeedSequence([seed, n_plans, r]).generate_state(1)[0])
             kinds = MODEL_KINDS if r < both.get(n_plans, 0) else ("nmf",)
             start = time.process_time()
-            row = one_run(n_plans, run_seed, kinds=kinds)
+            row = one_run(n_plans, run_seed, kinds=kinds, options=options)
             row["cpu_s"] = time.process_time() - start
             rows.append(row)
     return pd.DataFrame(rows)
@@ -331,11 +335,13 @@ def _share_rows(part: pd.DataFrame, column: str, estimator: str, base: dict,
                  note="sqrt(share (1 - share) / runs)")]
 
 
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """The shared layout from :func:`simulation_runs` output."""
-    grid = f"true K = {K_TRUE}, grid {', '.join(map(str, SIM_K_GRID))}"
-    settings = (f"{SIM_OPTIONS['n_restarts']} restarts, {SIM_OPTIONS['n_subsamples']} "
-                f"subsamples, {SIM_OPTIONS['max_leave_out']} plans left out per model and K")
+def summarise(runs: pd.DataFrame, options: dict | None = None) -> pd.DataFrame:
+    """The shared layout from :func:`simulation_runs` output (``options``: the settings the
+    runs used, for the notes; default :data:`SIM_OPTIONS`)."""
+    options = SIM_OPTIONS if options is None else options
+    grid = f"true K = {K_TRUE}, grid {', '.join(map(str, options['ks']))}"
+    settings = (f"{options['n_restarts']} restarts, {options['n_subsamples']} "
+                f"subsamples, {options['max_leave_out']} plans left out per model and K")
     out = []
     for n_plans, part in runs.groupby("n_plans", sort=True):
         base = dict(n_plans=int(n_plans), nominal=np.nan, coverage=np.nan,
