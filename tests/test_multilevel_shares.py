@@ -181,6 +181,12 @@ def test_a_level_that_spreads_more_gets_its_own_variance_and_province_rows_do_no
     assert width["inflate"][province_row][0] > 1.3 * width["common"][province_row][0]
     provinces = (inflated["quantity"] == "province share").to_numpy()
     pd.testing.assert_frame_equal(inflated[provinces], common[provinces])
+    # Rows of the levels that keep the common variance are the common fit's, note aside.
+    others = ((inflated["group"].isin(["city", "county", "county − city"]))).to_numpy()
+    pd.testing.assert_frame_equal(inflated[others].drop(columns="fit_note"),
+                                  common[others].drop(columns="fit_note"))
+    assert inflated.loc[province_row, "fit_note"].iloc[0].endswith(
+        "own residual variance for province")
     # Equal spreads: no level is inflated and the rows are those of the common fit.
     # (A corpus where no level's own variance exceeds the common one by chance.)
     equal = next(frame for frame, _ in (_spread(sds=(0.05, 0.05, 0.05), seed=k)
@@ -188,6 +194,16 @@ def test_a_level_that_spreads_more_gets_its_own_variance_and_province_rows_do_no
                  if ml.fit_code(frame, residual="inflate").own is None)
     pd.testing.assert_frame_equal(ml.code_rows(equal, "domain", "mines", residual="inflate"),
                                   ml.code_rows(equal, "domain", "mines", residual="common"))
+
+
+def test_a_level_too_small_to_report_never_gets_its_own_variance():
+    frame, _ = _spread(n_plans=50, sds=(0.3, 0.02, 0.02), seed=0)
+    small = frame[frame["level"] != "province"].copy()
+    small = pd.concat([small, frame[frame["level"] == "province"].head(2)], ignore_index=True)
+    fit = ml.fit_code(small, residual="inflate")
+    assert fit.own is None
+    pd.testing.assert_frame_equal(ml.code_rows(small, "domain", "mines", residual="inflate"),
+                                  ml.code_rows(small, "domain", "mines", residual="common"))
 
 
 def test_inflated_level_intervals_cover_under_the_model():

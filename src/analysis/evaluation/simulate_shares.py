@@ -332,6 +332,8 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
                                shares[f"high_{round(lv * 100)}"].to_numpy()) for lv in (0.8, 0.95)},
                          tested, keys=shares["group"] + ": " + shares["code"],
                          sizes=shares["n_plans"].to_numpy())
+    if "province share" in tallies:
+        _score_provinces(model, table, docs, tallies, n_plans)
     diff = ps.group_differences(table, docs, "admin_level", min_plans=2)
     if not len(diff):
         return
@@ -356,8 +358,6 @@ def run_plan_level(model: Model, corpus: dict, tallies: dict, n_plans: int):
             f"family-wise coverage of the Bonferroni intervals (nominal "
             f"{ps.ADJUSTED_LEVEL:.0%}; runs with every level pair tested)", []).append(
             float(inside.all()))
-    if "province share" in tallies:
-        _score_provinces(model, table, docs, tallies, n_plans)
 
 
 def _score_provinces(model: Model, table: pd.DataFrame, docs: pd.DataFrame, tallies: dict,

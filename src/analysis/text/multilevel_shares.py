@@ -54,18 +54,17 @@ the draws raised that to 93%.
 **Residual variance** (:data:`RESIDUAL`). A share's spread grows with its mean, so a level
 whose plans give a domain much more text (provincial plans' party building) spreads more, and
 one common residual variance made that level's share cover 77% for 95% at 50 plans (121
-simulated runs). The level rows therefore come from a second fit: a level whose own residual
-variance (squared conditional residuals over its residual degrees of freedom,
-:func:`level_variances`) exceeds the common one beyond chance (one-sided F test at 5%) keeps
-its own, rows are scaled to unit variance and refitted, and the draws add that variance from
-its scaled inverse chi-square with the level's degrees of freedom (:func:`_level_draws`):
-t-like tails for a level of few, widely spread plans; no interval is narrower than the common
-model's. In the simulation no cell of level shares or differences then covers below 90% beyond
-Monte Carlo error at 50 or 500 plans (the 77% cell: 86%), pooled coverage stays within two
-points of nominal; without the F test differences overcovered (85% for 80%). A variance for
-every level (moderated or not) undercovered (92% for 95%): with about ten plans of skewed,
-often zero shares a level's variance is often estimated too small. Province rows keep the
-common fit: with level variances they covered 92% (50 plans) and 67% (500; cause not found). A
+simulated runs). A level of at least MIN_PLANS plans whose own residual variance
+(:func:`analysis.text.multilevel_variance.level_variances`) exceeds the common one beyond
+chance (one-sided F test at 5%) therefore gets its own in a second fit (rows scaled to unit
+variance and refitted; the draws add that variance from its scaled inverse chi-square with the
+level's degrees of freedom, :func:`analysis.text.multilevel_variance.level_draws`). Rows that
+involve such a level (its share, its differences) come from the second fit; all other rows keep
+the common fit, whose province variance the refit would understate, so no other interval
+changes. A failed second fit leaves the common one, with a note. In the simulation no cell of
+level shares or differences covers below 90% beyond Monte Carlo error at 50 or 500 plans; a
+variance for every level (moderated or not) undercovered (92% for 95%), and province rows with
+level variances covered 92% (50 plans) and 67% (500), so province rows keep the common fit. A
 difference's verdict is ``differs`` where its 95% interval excludes 0. Pooling buys province
 shares with intervals at any province size and 39-56% less mean squared error than the
 provinces' own means; for level differences, with provinces spread evenly over levels, the
@@ -91,10 +90,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from scipy.stats import f as f_dist
 
 from analysis.core.schema import Column, TableSchema
 from analysis.text import coding
+from analysis.text import multilevel_variance as mv
 from analysis.text import plan_shares as ps
 
 #: Fewest provinces (groups of the random intercept) for which ``tau^2`` is estimated and
@@ -113,8 +112,6 @@ LINK = "identity"
 #: Residual variance: ``inflate`` (a level whose plans spread more than the common variance
 #: gets its own, larger variance; default) or ``common``; see the module docstring.
 RESIDUAL = "inflate"
-#: Level of the one-sided F test that a level spreads more than the common variance.
-SPREAD_TEST = 0.05
 UNKNOWN = "(unknown)"
 ESTIMATED = "estimated"
 NOT_IDENTIFIED = (f"described only (fewer than {MIN_PROVINCES} provinces or {MIN_PLANS} plans: "
@@ -187,36 +184,6 @@ def _summary(residuals: np.ndarray, n: np.ndarray, size: int = N_SMEAR) -> tuple
     return residuals[pick], n[pick]
 
 
-def level_variances(X: np.ndarray, Z: np.ndarray, y: np.ndarray, ratio: float,
-                    sigma2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each level's residual variance (column of the cell-means ``X``), never below the
-    common ``sigma2``, with its degrees of freedom, from a fit with one common variance.
-
-    A level's own variance is its rows' squared conditional residuals over their residual
-    degrees of freedom (rows minus the trace of the mixed-model hat matrix on those rows); it
-    is used where it exceeds ``sigma2`` beyond chance (one-sided F test at
-    :data:`SPREAD_TEST`).
-
-    Returns
-    -------
-    variance, df, own : numpy.ndarray
-        The variance used, its degrees of freedom (the level's own where it is used, else
-        those of the common variance) and whether the level's own variance is used.
-    """
-    theta, cov = _henderson(X, Z, y, ratio)
-    W = np.hstack([X, Z])
-    resid = y - W @ theta
-    hat = np.einsum("ij,jk,ik->i", W, cov, W)
-    df = np.maximum(X.sum(axis=0) - X.T @ hat, 1.0)
-    raw = (X.T @ resid ** 2) / df
-    common_df = max(len(y) - X.shape[1], 1)
-    # Only a spread larger than chance allows (one-sided F test at SPREAD_TEST): the largest
-    # of three level variances always exceeds their mean, and giving it its own variance
-    # without cause widens the intervals of homogeneous levels.
-    own = raw / sigma2 > f_dist.ppf(1 - SPREAD_TEST, df, common_df)
-    return np.where(own, raw, sigma2), np.where(own, df, common_df), own
-
-
 def fit_code(frame: pd.DataFrame, link: str = LINK, residual: str = RESIDUAL) -> Fit:
     """Fit the model of the module docstring to one code's plans (:func:`plan_frame`).
 
@@ -240,24 +207,32 @@ def fit_code(frame: pd.DataFrame, link: str = LINK, residual: str = RESIDUAL) ->
         tau2 = ratio * sigma2
         if not (np.isfinite(tau2) and np.isfinite(sigma2) and sigma2 > 0):
             raise ValueError(f"variance components not finite (tau2={tau2}, sigma2={sigma2})")
-        level_df = row_level = own = None
-        unit = sigma2
-        if residual == "inflate" and link == "identity" and X.shape[1] > 1:
-            variance, df, inflated = level_variances(X, Z, y, ratio, sigma2)
-            if inflated.any():
-                own = inflated
-                level_df, row_level = df, X.argmax(axis=1)
-                scale = 1 / np.sqrt(variance[row_level])      # scaled rows: variance 1
-                X, Z, y = X * scale[:, None], Z * scale[:, None], y * scale
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    ratio, unit = reml_fit(X, Z, y)
-                notes += sorted({str(w.message).split("\n")[0][:120] for w in caught})
-                tau2 = ratio * unit
-                sigma2 = float(variance[row_level].mean())
     except Exception as err:  # noqa: BLE001 - any failure of the fit is reported, not raised
         return Fit(levels, provinces, None, None, None, np.nan, np.nan, (), (),
                    "; ".join(notes + [f"{type(err).__name__}: {err}"[:200]]))
+    level_df = row_level = own = None
+    unit = sigma2
+    if residual == "inflate" and link == "identity" and X.shape[1] > 1:
+        try:
+            variance, df, inflated = mv.level_variances(X, Z, y, ratio, sigma2)
+            if inflated.any():
+                scale = 1 / np.sqrt(variance[X.argmax(axis=1)])   # scaled rows: variance 1
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    ratio_s, unit_s = reml_fit(X * scale[:, None], Z * scale[:, None],
+                                               y * scale)
+                if not (np.isfinite(ratio_s) and np.isfinite(unit_s) and unit_s > 0):
+                    raise ValueError("the weighted fit is not finite")
+                notes += sorted({str(w.message).split("\n")[0][:120] for w in caught})
+                notes.append("own residual variance for "
+                             + ", ".join(lv for lv, o in zip(levels, inflated) if o))
+                own, level_df, row_level = inflated, df, X.argmax(axis=1)
+                X, Z, y = X * scale[:, None], Z * scale[:, None], y * scale
+                ratio, unit = ratio_s, unit_s
+                tau2 = ratio * unit
+                sigma2 = float(variance[row_level].mean())
+        except Exception as err:  # noqa: BLE001 - the common fit stands; say why
+            notes.append(f"level variances not used ({type(err).__name__}: {err})"[:200])
     p = X.shape[1]
     if ratio <= 1e-8:              # boundary: full pooling, b = 0 exactly
         notes.append("province variance estimated at 0 (full pooling)")
@@ -359,7 +334,7 @@ def _draws(fit: Fit, n_draws: int, rng: np.random.Generator) -> np.ndarray:
     weights, sigma2 = reml_ratio_weights(X, Z, y, grid)
     pick = rng.choice(len(grid), n_draws, p=weights)
     if fit.level_df is not None:
-        return _level_draws(fit, grid[pick], sigma2[pick], rng)
+        return mv.level_draws(fit, grid[pick], sigma2[pick], rng)
     dof = len(y) - X.shape[1]
     scale = np.sqrt(sigma2[pick] * dof / rng.chisquare(dof, n_draws))
     z = rng.standard_normal((n_draws, X.shape[1] + Z.shape[1]))
@@ -371,32 +346,6 @@ def _draws(fit: Fit, n_draws: int, rng: np.random.Generator) -> np.ndarray:
         root = vectors * np.sqrt(np.clip(values, 0, None))
         out[rows] = theta + (z[rows] @ root.T) * scale[rows, None]
     return out
-
-
-def _level_draws(fit: Fit, ratio: np.ndarray, unit: np.ndarray, rng: np.random.Generator
-                 ) -> np.ndarray:
-    """(beta, b) draws when levels have their own residual variances: besides the ratio, each
-    level's variance is drawn from its scaled inverse chi-square (its own degrees of freedom,
-    or the common ones), so a level of few, widely spread plans gets the heavier tails of a
-    t distribution; the mixed-model equations are solved once per draw (batched)."""
-    X, Z, y = fit.design
-    W = np.hstack([X, Z])
-    p, m = X.shape[1], W.shape[1]
-    n_draws, levels = len(ratio), len(fit.level_df)
-    gram = np.stack([W[fit.row_level == k].T @ W[fit.row_level == k] for k in range(levels)])
-    cross = np.stack([W[fit.row_level == k].T @ y[fit.row_level == k] for k in range(levels)])
-    factor = fit.level_df[None, :] / rng.chisquare(fit.level_df, (n_draws, levels))
-    lhs = np.einsum("dl,lij->dij", 1 / factor, gram)
-    # Scaled rows have variance 1 (times the level's factor); the province variance is the
-    # ratio times the restricted-likelihood scale at that ratio.
-    tau2 = ratio ** 2 * unit
-    penalty = np.where(tau2 > 1e-12, 1 / np.maximum(tau2, 1e-12), 1e12)
-    lhs[:, np.arange(p, m), np.arange(p, m)] += penalty[:, None]
-    cov = np.linalg.inv(lhs)
-    mean = np.einsum("dij,dj->di", cov, np.einsum("dl,lj->dj", 1 / factor, cross))
-    root = np.linalg.cholesky((cov + np.swapaxes(cov, 1, 2)) / 2)
-    z = rng.standard_normal((n_draws, m))
-    return mean + np.einsum("dij,dj->di", root, z)
 
 
 def _bounds(estimate, draws, levels=LEVELS) -> dict:
@@ -452,12 +401,17 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
     p = len(levels)
     rng = np.random.default_rng([seed, n_draws])
     theta = _draws(fit, n_draws, rng)
-    if level_fit is fit or level_fit.beta is None:
-        level_fit, level_theta = fit, theta
-    else:
-        level_theta = _draws(level_fit, n_draws, np.random.default_rng([seed, n_draws, 1]))
-    level_draws = _smeared(level_theta[:, :p], level_fit.marginal)
-    level_hat = _smeared(level_fit.beta, level_fit.marginal)
+    level_draws = _smeared(theta[:, :p], fit.marginal)
+    level_hat = _smeared(fit.beta, fit.marginal)
+    inflated = np.zeros(p, bool)
+    if level_fit is not fit and level_fit.beta is not None:
+        # Rows that involve a level with its own variance come from that fit; the other
+        # levels keep the common fit, whose province variance the refit would understate.
+        inflated = level_fit.own
+        own_theta = _draws(level_fit, n_draws, np.random.default_rng([seed, n_draws, 1]))
+        own_draws = _smeared(own_theta[:, :p], level_fit.marginal)
+        own_hat = _smeared(level_fit.beta, level_fit.marginal)
+        out.loc[(out["quantity"] != "province share").to_numpy(), "fit_note"] = level_fit.note
     # Province shares at the province's own mix of levels (module docstring).
     mix = (frame.groupby(["province", "level"]).size().unstack(fill_value=0)
            .reindex(index=provinces, columns=levels, fill_value=0).to_numpy(float).copy())
@@ -468,8 +422,16 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
     province_hat = (cell_hat * mix).sum(axis=-1)
     a_idx = np.array([index[a] for a, _ in pairs], int)
     b_idx = np.array([index[b] for _, b in pairs], int)
+    diff_hat = level_hat[a_idx] - level_hat[b_idx]
+    diff_draws = level_draws[:, a_idx] - level_draws[:, b_idx]
+    if inflated.any():
+        level_hat = np.where(inflated, own_hat, level_hat)
+        level_draws = np.where(inflated, own_draws, level_draws)
+        pair = inflated[a_idx] | inflated[b_idx]
+        diff_hat = np.where(pair, own_hat[a_idx] - own_hat[b_idx], diff_hat)
+        diff_draws = np.where(pair, own_draws[:, a_idx] - own_draws[:, b_idx], diff_draws)
     parts = [(level_hat, level_draws, level_n >= MIN_PLANS),
-             (level_hat[a_idx] - level_hat[b_idx], level_draws[:, a_idx] - level_draws[:, b_idx],
+             (diff_hat, diff_draws,
               (level_n[a_idx] >= MIN_PLANS) & (level_n[b_idx] >= MIN_PLANS)),
              (province_hat, province_draws, np.ones(len(provinces), bool))]
     estimate = np.concatenate([part[0] for part in parts])
