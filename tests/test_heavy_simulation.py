@@ -183,3 +183,19 @@ def test_load_keeps_build_and_offline_rows_apart(tmp_path, tiny_run):
     assert len(simulation_study.load(tmp_path, rows="all")) == 4 + len(tiny_run[0])
     with pytest.raises(ValueError):
         simulation_study.load(tmp_path, rows="both")
+
+
+def test_rows_of_an_unfinished_run_are_kept_with_a_note(tmp_path):
+    import json
+    import shutil
+
+    from analysis.pipeline import heavy_simulation as hs
+
+    path = tmp_path / "heavy_simulation.csv"
+    shutil.copy(hs.STORED, path)
+    meta = json.loads(hs.STORED.with_suffix(".json").read_text(encoding="utf-8"))
+    meta["complete"] = False
+    path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+    rows, note = hs.stored_rows(path)
+    assert len(rows) == len(hs.stored_rows()[0]) > 0
+    assert "unfinished" in note and hs.stored_rows()[1] == ""

@@ -382,7 +382,11 @@ def stored_rows(path: Path = STORED, studies: tuple[str, ...] | None = None
     if table[["n_plans", "replications"]].isna().any().any():
         return empty, f"offline rows skipped ({path.name}: missing plan or run counts)"
     table[["n_plans", "replications"]] = table[["n_plans", "replications"]].astype(int)
-    return table[table["study"].isin(keep)].reset_index(drop=True), ""
+    # An interrupted run keeps the studies it finished (their run counts are right); say so.
+    note = ("" if provenance(path).get("complete", True) else
+            f"offline rows from an unfinished run ({path.name}: complete false in its "
+            "provenance); rerun `make heavy-simulation` to finish it")
+    return table[table["study"].isin(keep)].reset_index(drop=True), note
 
 
 def provenance(path: Path = STORED) -> dict:

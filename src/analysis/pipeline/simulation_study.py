@@ -203,6 +203,7 @@ def offline_rows(built: pd.DataFrame, studies: tuple[str, ...],
         heavy_simulation.STORED if path is None else path, studies)
     if problem:
         print(f"simulation: {problem}", flush=True)
+    if rows.empty:
         return pd.DataFrame(columns=["study"] + COLUMNS)
     key = list(SIMULATION_STUDY.primary_key)
     both = pd.concat([built[key], rows[key]], ignore_index=True).astype(str)
