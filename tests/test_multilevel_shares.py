@@ -187,13 +187,12 @@ def test_a_level_that_spreads_more_gets_its_own_variance_and_province_rows_do_no
                                   common[others].drop(columns="fit_note"))
     assert inflated.loc[province_row, "fit_note"].iloc[0].endswith(
         "own residual variance for province")
-    # Equal spreads: no level is inflated and the rows are those of the common fit.
-    # (A corpus where no level's own variance exceeds the common one by chance.)
-    equal = next(frame for frame, _ in (_spread(sds=(0.05, 0.05, 0.05), seed=k)
-                                        for k in range(40))
-                 if ml.fit_code(frame, residual="inflate").own is None)
-    pd.testing.assert_frame_equal(ml.code_rows(equal, "domain", "mines", residual="inflate"),
-                                  ml.code_rows(equal, "domain", "mines", residual="common"))
+    # Equal spreads: the F test inflates a level only as often as its 5% level allows
+    # (three levels, so about one corpus in seven), not whenever one level's variance happens
+    # to exceed the mean of the three.
+    inflated = [ml.fit_code(_spread(sds=(0.05, 0.05, 0.05), seed=k)[0],
+                            residual="inflate").own is not None for k in range(60)]
+    assert np.mean(inflated) <= 0.25
 
 
 def test_a_level_too_small_to_report_never_gets_its_own_variance():

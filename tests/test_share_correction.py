@@ -95,14 +95,20 @@ def test_real_validation_sample_gives_a_finite_matrix():
     assert np.isfinite(n_eff).all() and (n_eff > 0).all()
 
 
+def _corpus(levels: list[str], seed: int):
+    """Plans of one province at the given levels: share vectors, documents, per-plan table."""
+    n = len(levels)
+    plans = _plans(n, seed)
+    docs = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(n)], "admin_level": levels,
+                         "province_en": ["A"] * n})
+    table = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], K), "scheme": "domain",
+                          "code": np.tile(LABELS, n), "share": plans.ravel()})
+    return plans, docs, table
+
+
 def test_small_groups_get_no_interval():
     validation = _validation()
-    plans = _plans(10, 8)
-    docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(10)],
-                         "admin_level": ["city"] * 8 + ["county"] * 2,
-                         "province_en": ["A"] * 10})
-    table = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], K), "scheme": "domain",
-                          "code": np.tile(LABELS, 10), "share": plans.ravel()})
+    plans, docs, table = _corpus(["city"] * 8 + ["county"] * 2, seed=8)
     out = sc.corrected_shares(table, docs, validation, n_draws=200)
     assert list(out.columns) == sc.SHARE_CORRECTED.column_names
     county = out[out["group"] == "county"]
@@ -120,7 +126,7 @@ def test_small_groups_get_no_interval():
     diff = out[out["comparison"] == sc.DIFFERENCE]
     assert set(diff["group"]) == {"county − city"} and diff["low_95"].isna().all()
     # Each plan's own row is its share vector corrected, with no interval.
-    plan = out[(out["comparison"] == sc.PLAN) & (out["group"] == "d3")]
+    plan = out[(out["comparison"] == sc.PLAN) & (out["group"] == "d03")]
     matrix, _ = sc.confusion(validation["gold"], validation["predicted"], validation["weights"])
     assert plan["share_corrected"].to_numpy() == pytest.approx(sc.correct(plans[3], matrix))
     assert plan["share"].to_numpy() == pytest.approx(plans[3])
@@ -156,12 +162,7 @@ def test_stored_measured_matrix_is_the_builds():
 
 def test_corrected_level_difference_is_the_difference_of_corrected_means():
     validation = _validation()
-    plans = _plans(20, 11)
-    docs = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(20)],
-                         "admin_level": ["city"] * 10 + ["county"] * 10,
-                         "province_en": ["A"] * 20})
-    table = pd.DataFrame({"doc_id": np.repeat(docs["doc_id"], K), "scheme": "domain",
-                          "code": np.tile(LABELS, 20), "share": plans.ravel()})
+    plans, docs, table = _corpus(["city"] * 10 + ["county"] * 10, seed=11)
     out = sc.corrected_shares(table, docs, validation, n_draws=300)
     level = out[out["comparison"] == "admin_level"].set_index(["group", "code"])
     diff = out[out["comparison"] == sc.DIFFERENCE].set_index("code")
