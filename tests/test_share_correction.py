@@ -178,3 +178,15 @@ def test_corrected_level_difference_is_the_difference_of_corrected_means():
     width_diff = (diff["high_95"] - diff["low_95"]).to_numpy()
     width_city = (level.loc["city", "high_95"] - level.loc["city", "low_95"]).to_numpy()
     assert np.median(width_diff / np.maximum(width_city, 1e-9)) > 1.12   # one stream: 1.07
+
+
+def test_a_stale_measured_matrix_skips_only_its_design(tmp_path, monkeypatch, capsys):
+    from analysis.evaluation import simulate_share_correction as ssc
+
+    stale = tmp_path / "measured_confusion.json"
+    stale.write_text('{"labels": ["a"], "matrix": [[1.0]]}', encoding="utf-8")
+    monkeypatch.setattr(ssc, "MEASURED_MATRIX", stale)
+    monkeypatch.setattr(ssc.measured_matrix, "__defaults__", (stale,))
+    table = ssc.simulation_table(0, replications={50: 2, 500: 0}, n_draws=50)
+    assert ssc.MEASURED not in set(table["estimator"]) and len(table)
+    assert "measured-matrix design skipped" in capsys.readouterr().out

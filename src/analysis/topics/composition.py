@@ -355,6 +355,21 @@ def _simulated_corpus(rng: np.random.Generator, n_plans: int, k: int = 3,
     return theta, docs, documents, np.full(len(theta), n_tokens)
 
 
+def difference_row(estimator: str, intervals: np.ndarray, truth: float, n_plans: int,
+                   reps: int, level: float, note: str) -> dict:
+    """One row of the simulation layout for a group difference: ``intervals`` holds the runs'
+    (estimate, low, high); coverage with its binomial Monte Carlo SE, bias, RMSE and the
+    mean interval width."""
+    est, lo, hi = intervals
+    cov = float(((lo <= truth) & (truth <= hi)).mean())
+    return dict(quantity="group difference", estimator=estimator, n_plans=n_plans,
+                replications=reps, nominal=level, coverage=cov,
+                coverage_mc_se=float(np.sqrt(cov * (1 - cov) / reps)),
+                bias=float(np.mean(est - truth)),
+                rmse=float(np.sqrt(np.mean((est - truth) ** 2))),
+                metric="mean interval width", value=float(np.mean(hi - lo)), note=note)
+
+
 def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
                      replications: Sequence[int] = (100, 100, 20), n_draws: int = 40,
                      n_sampling: int = 10, level: float = CI_LEVEL,
@@ -406,20 +421,13 @@ def simulation_table(seed: int = 0, sizes: Sequence[int] = (5, 50, 500),
                             & (table["topic"] == 1)].iloc[0]
                 found[name].append((row["estimate"], row["ci_low"], row["ci_high"]))
         for name, values in found.items():
-            est, lo, hi = np.array(values).T
-            covered = (lo <= SIM_DIFFERENCE) & (SIM_DIFFERENCE <= hi)
-            cov = float(covered.mean())
-            out.append(dict(quantity="group difference",
-                            estimator=f"topic prevalence, token topics known: {name}",
-                            n_plans=n_plans, replications=reps, nominal=level, coverage=cov,
-                            coverage_mc_se=float(np.sqrt(cov * (1 - cov) / reps)),
-                            bias=float(np.mean(est - SIM_DIFFERENCE)),
-                            rmse=float(np.sqrt(np.mean((est - SIM_DIFFERENCE) ** 2))),
-                            metric="mean interval width", value=float(np.mean(hi - lo)),
-                            note=f"difference {SIM_DIFFERENCE} in topic 1's plan prevalence, "
-                                 f"plan sd {SIM_PLAN_SD}, 10 clauses of 20 tokens per plan; "
-                                 "proportions estimated from the tokens' topics; topic-model "
-                                 "fitting error not simulated"))
+            out.append(difference_row(
+                f"topic prevalence, token topics known: {name}", np.array(values).T,
+                SIM_DIFFERENCE, n_plans, reps, level,
+                note=f"difference {SIM_DIFFERENCE} in topic 1's plan prevalence, "
+                     f"plan sd {SIM_PLAN_SD}, 10 clauses of 20 tokens per plan; "
+                     "proportions estimated from the tokens' topics; topic-model "
+                     "fitting error not simulated"))
     table = pd.DataFrame(out)
     if end_to_end:
         # Imported here: simulate_prevalence imports this module.

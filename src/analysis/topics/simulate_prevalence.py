@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.schema import SIMULATION_COLUMNS
-from analysis.topics.composition import (dirichlet_draws, nmf_concentration,
+from analysis.topics.composition import (difference_row, dirichlet_draws, nmf_concentration,
                                          prevalence_by_composition)
 from analysis.topics.corpus import prepare_corpus
 from analysis.topics.diagnostics import cosine_similarity_matrix
@@ -184,20 +184,13 @@ def simulation_table(seed: int = 0, replications: dict[int, int] | None = None,
                   f"restarts), topics matched by Hungarian on cosine; mean {clauses:.0f} "
                   f"clauses of about {MEAN_TOKENS} tokens")
         for name in ("composition", "plans as units, no draws", "proportion draws only"):
-            est, lo, hi = np.array([r[name] for r in runs]).T
-            cov = float(((lo <= truth) & (truth <= hi)).mean())
             note = (f"difference {truth:.4f} in topic 1's expected plan prevalence between two "
                     f"groups; {design}")
             if name == "composition" and n_plans == 5:
                 note += "; groups of 3 and 2 plans: the build does not test these"
-            out.append(dict(quantity="group difference",
-                            estimator=f"topic prevalence end to end: {name}",
-                            n_plans=n_plans, replications=reps, nominal=level, coverage=cov,
-                            coverage_mc_se=float(np.sqrt(cov * (1 - cov) / reps)),
-                            bias=float(np.mean(est - truth)),
-                            rmse=float(np.sqrt(np.mean((est - truth) ** 2))),
-                            metric="mean interval width", value=float(np.mean(hi - lo)),
-                            note=note))
+            out.append(difference_row(f"topic prevalence end to end: {name}",
+                                      np.array([r[name] for r in runs]).T, truth, n_plans,
+                                      reps, level, note))
         est = np.concatenate([r["plan share"][0].ravel() for r in runs])
         lo = np.concatenate([r["plan share"][1].ravel() for r in runs])
         hi = np.concatenate([r["plan share"][2].ravel() for r in runs])
