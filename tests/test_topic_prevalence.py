@@ -281,7 +281,13 @@ def test_extra_tables_on_a_synthetic_corpus():
     documents = pd.DataFrame({"doc_id": ["d0", "d1", "d2"], "admin_level": ["city"] * 3,
                               "province_en": ["A", "B", "B"]})
     coded = pd.DataFrame({"clause_id": ids, "domain": truth})
-    tables = extra_tables(corpus, units, theta, clauses, documents, coded)
+    topic_word = np.vstack([np.asarray(counts[np.array(truth) == t].sum(axis=0)).ravel()
+                            for t in ("natural_hazards", "party_building")]).astype(float)
+    topic_word /= topic_word.sum(axis=1, keepdims=True)
+    with pytest.raises(ValueError, match="topic-word"):
+        extra_tables(corpus, units, theta, clauses, documents, coded)
+    tables = extra_tables(corpus, units, theta, clauses, documents, coded,
+                          topic_word=topic_word)
     for schema in SCHEMAS:
         validate(tables[schema.name], schema)
     assert set(tables["topic_prevalence_composition"]["model"]) == {"reported", "seeded"}
@@ -301,7 +307,7 @@ def test_extra_tables_on_a_synthetic_corpus():
     assert "levels" in text and "(one group)" in text
     assert "provinces" in text and f"groups of fewer than {C.MIN_PLANS} plans" in text
     assert "[" not in text              # no plan or small group has an interval
-    again = extra_tables(corpus, units, theta, clauses, documents, coded)
+    again = extra_tables(corpus, units, theta, clauses, documents, coded, topic_word=topic_word)
     for schema in SCHEMAS:
         pd.testing.assert_frame_equal(tables[schema.name], again[schema.name])
 
@@ -403,3 +409,39 @@ def test_rule_agreement_without_seed_words_or_rule_codes_is_a_valid_table():
     table = S.rule_agreement(model, ids, ["p", "p", "q"], np.ones(3), coded, n_perm=10, seed=0)
     validate(table, S.SEEDED_RULE_AGREEMENT)
     assert table.set_index("domain").loc["all", "f1"] == 0.0
+
+
+def test_token_shares_recover_known_mixtures_whatever_the_tfidf_proportions_say():
+    """Clauses drawn from known topics: the EM token shares approach the true mixtures as
+    clauses lengthen, rows sum to 1, and a clause without tokens gets equal shares."""
+    rng = np.random.default_rng(11)
+    k, v = 3, 60
+    beta = rng.dirichlet(np.full(v, 0.2), size=k)
+    truth = rng.dirichlet(np.full(k, 0.7), size=40)
+    counts = np.array([rng.multinomial(5000, row @ beta) for row in truth])
+    counts = np.vstack([counts, np.zeros(v, dtype=int)])           # an empty clause
+    shares = C.token_shares(sparse.csr_matrix(counts), beta, max_iter=2000, tol=1e-9)
+    assert shares.shape == (41, k)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    np.testing.assert_allclose(shares[-1], 1 / k)
+    assert np.abs(shares[:-1] - truth).max() < 0.03
+    # short clauses: noisier, but the mean share over clauses stays near the truth's mean
+    short = np.array([rng.multinomial(25, row @ beta) for row in truth])
+    mean_short = C.token_shares(sparse.csr_matrix(short), beta).mean(axis=0)
+    assert np.abs(mean_short - truth.mean(axis=0)).max() < 0.05
+
+
+def test_reported_proportions_keep_lda_and_refit_nmf():
+    rng = np.random.default_rng(3)
+    beta = rng.dirichlet(np.full(20, 0.3), size=2)
+    counts = sparse.csr_matrix(np.array([rng.multinomial(30, [0.5, 0.5] @ beta)
+                                         for _ in range(5)]))
+    theta = np.full((5, 2), 0.5)
+    gamma = theta * 31
+    same, conc = C.reported_proportions(theta, counts, None, gamma=gamma)
+    assert same is theta and conc is gamma
+    with pytest.raises(ValueError):
+        C.reported_proportions(theta, counts, None)
+    shares, conc = C.reported_proportions(theta, counts, beta)
+    np.testing.assert_allclose(conc.sum(axis=1), 30)
+    np.testing.assert_allclose(shares, C.token_shares(counts, beta))

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.topics.composition import (MIN_PLANS, NOT_TESTED, TOPIC_PREVALENCE_COMPOSITION,
-                                         dirichlet_draws, nmf_concentration,
-                                         prevalence_by_composition)
+                                         dirichlet_draws, prevalence_by_composition,
+                                         reported_proportions)
 from analysis.topics.corpus import Corpus
 from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement, heading_groups
 from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
@@ -29,7 +29,8 @@ SCHEMAS = [TOPIC_PREVALENCE_COMPOSITION, TOPIC_HEADING_AGREEMENT, SEEDED_TOPICS,
 
 def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses: pd.DataFrame,
                  documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
-                 gamma: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+                 gamma: np.ndarray | None = None, topic_word: np.ndarray | None = None
+                 ) -> dict[str, pd.DataFrame]:
     """Compute the five tables of :data:`SCHEMAS`.
 
     Parameters
@@ -45,8 +46,12 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
     clause_domains : pandas.DataFrame or None
         ``clause_domains.csv``; None leaves ``seeded_rule_agreement`` empty.
     gamma : numpy.ndarray, optional
-        LDA variational parameters (``TopicResults.final.gamma``); None for NMF, whose draws
-        use the token-count Dirichlet approximation.
+        LDA variational parameters (``TopicResults.final.gamma``); None for NMF, whose
+        prevalence uses its clauses' token shares under its topics
+        (:func:`~analysis.topics.composition.reported_proportions`) and the token-count
+        Dirichlet approximation.
+    topic_word : numpy.ndarray, optional
+        The reported model's topic-word distributions (needed for NMF).
 
     Returns
     -------
@@ -55,12 +60,11 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
     """
     weights = (units.set_index("clause_id")["n_chars"].reindex(corpus.clause_ids)
                .to_numpy(dtype=float))
-    n_tokens = np.asarray(corpus.counts.sum(axis=1)).ravel()
-    conc = gamma if gamma is not None else nmf_concentration(theta, n_tokens)
+    shares, conc = reported_proportions(theta, corpus.counts, topic_word, gamma)
     seeds = seed_words(corpus.vocab)
     seeded = fit_seeded(corpus.tokens, seeds)
     prevalence = pd.concat([
-        prevalence_by_composition(dirichlet_draws(conc, seed=derive_seed(61)), theta,
+        prevalence_by_composition(dirichlet_draws(conc, seed=derive_seed(61)), shares,
                                   corpus.doc_ids, weights, documents, model="reported",
                                   seed=derive_seed(62)),
         prevalence_by_composition(dirichlet_draws(seeded.concentration, seed=derive_seed(63)),

@@ -191,7 +191,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     written.append(selection[1])
     # Plan-level prevalence by composition, agreement with the plans' headings, seeded model.
     extra = extra_tables(res.corpus, res.units, res.final.theta, clauses, documents,
-                         clause_domains, gamma=getattr(res.final, "gamma", None))
+                         clause_domains, gamma=getattr(res.final, "gamma", None),
+                         topic_word=res.final.model.topic_word)
     written += [write_table(extra[s.name], s, processed_dir) for s in EXTRA_SCHEMAS]
     return written
 
