@@ -220,3 +220,20 @@ def test_inflated_level_intervals_cover_under_the_model():
     assert len(hits["inflate"]) >= 50
     assert np.mean(hits["inflate"]) >= 0.88
     assert np.mean(hits["common"]) < np.mean(hits["inflate"]) - 0.05
+
+
+def test_levels_keeping_the_common_variance_share_one_draw_of_it():
+    from analysis.text.multilevel_variance import variance_factors
+
+    rng = np.random.default_rng(0)
+    factors = variance_factors(np.array([7.0, 40.0, 40.0]), np.array([True, False, False]),
+                               4000, rng)
+    assert factors.shape == (4000, 3)
+    np.testing.assert_array_equal(factors[:, 1], factors[:, 2])      # one common draw
+    assert not np.allclose(factors[:, 0], factors[:, 1])
+    # df / chi2(df) has mean df / (df - 2): heavier for the level with few degrees of freedom
+    assert factors[:, 0].mean() == pytest.approx(7 / 5, rel=0.1)
+    assert factors[:, 1].mean() == pytest.approx(40 / 38, rel=0.03)
+    # with no own variances every level shares the draw
+    shared = variance_factors(np.array([40.0, 40.0]), np.array([False, False]), 10, rng)
+    np.testing.assert_array_equal(shared[:, 0], shared[:, 1])

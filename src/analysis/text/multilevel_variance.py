@@ -52,19 +52,34 @@ def level_variances(X: np.ndarray, Z: np.ndarray, y: np.ndarray, ratio: float, s
     return np.where(own, raw, sigma2), np.where(own, df, common_df), own
 
 
+def variance_factors(level_df: np.ndarray, own: np.ndarray | None, n_draws: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Draws × levels factors ``df / chi2(df)`` of the residual variances: one independent
+    draw per level with its own variance, and one draw shared by the levels that keep the
+    common variance (independent draws would let their variances differ by chance alone)."""
+    level_df = np.asarray(level_df, dtype=float)
+    levels = len(level_df)
+    chi2 = rng.chisquare(level_df, (n_draws, levels))
+    common = ~np.asarray(own, dtype=bool) if own is not None else np.zeros(levels, bool)
+    if common.any():
+        chi2[:, common] = rng.chisquare(level_df[common][0], n_draws)[:, None]
+    return level_df[None, :] / chi2
+
+
 def level_draws(fit, ratio: np.ndarray, unit: np.ndarray, rng: np.random.Generator
                  ) -> np.ndarray:
     """(beta, b) draws when levels have their own residual variances: besides the ratio, each
-    level's variance is drawn from its scaled inverse chi-square (its own degrees of freedom,
-    or the common ones), so a level of few, widely spread plans gets the heavier tails of a
-    t distribution; the mixed-model equations are solved once per draw (batched)."""
+    inflated level's variance is drawn from its scaled inverse chi-square with its own degrees
+    of freedom, and the other levels share one draw of the common variance (common degrees of
+    freedom), so a level of few, widely spread plans gets the heavier tails of a t
+    distribution; the mixed-model equations are solved once per draw (batched)."""
     X, Z, y = fit.design
     W = np.hstack([X, Z])
     p, m = X.shape[1], W.shape[1]
     n_draws, levels = len(ratio), len(fit.level_df)
     gram = np.stack([W[fit.row_level == k].T @ W[fit.row_level == k] for k in range(levels)])
     cross = np.stack([W[fit.row_level == k].T @ y[fit.row_level == k] for k in range(levels)])
-    factor = fit.level_df[None, :] / rng.chisquare(fit.level_df, (n_draws, levels))
+    factor = variance_factors(fit.level_df, fit.own, n_draws, rng)
     lhs = np.einsum("dl,lij->dij", 1 / factor, gram)
     # Scaled rows have variance 1 (times the level's factor); the province variance is the
     # ratio times the restricted-likelihood scale at that ratio.
