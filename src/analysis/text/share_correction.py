@@ -94,8 +94,6 @@ DIFFERENCE = "admin_level difference"
 #: plans and 84% at 500 (the 95% one 96.7% and 96.4%), so shares get the 95% interval only
 #: as well.
 ISSUED_LEVELS = (0.95,)
-#: The old name, kept for code that imported it.
-DIFFERENCE_LEVELS = ISSUED_LEVELS
 
 
 def allocation(indicator: np.ndarray) -> np.ndarray:

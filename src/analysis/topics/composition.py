@@ -122,7 +122,9 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     mixture of the fitted topic-word distributions, and the mixture weights are fitted by
     maximum likelihood (EM, the "fold-in" step of PLSA; Hofmann 1999): the share of the
     clause's tokens that each topic accounts for. With the topics fixed the log-likelihood is
-    concave in the weights, so the result does not depend on the start (equal shares).
+    concave in the weights, so its maximum is unique; the weights that reach it are unique
+    when the clause's words identify the topics, and the fixed start (equal shares) makes the
+    result deterministic either way.
 
     Parameters
     ----------
@@ -132,9 +134,12 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
         K × V topic-word distributions (``TopicModel.topic_word``; rows sum to 1).
     max_iter, tol : int, float
         EM stops after ``max_iter`` iterations or when no proportion moves by more than
-        ``tol``. EM creeps towards proportions on the boundary (a topic absent from a
-        clause), so a few clauses can hit the cap; on the simulated corpora the plans'
-        prevalences moved by less than 1e-4 after 100 iterations.
+        ``tol`` (a step-size rule, not a certificate of convergence). EM creeps towards
+        proportions on the boundary (a topic absent from a clause), so clauses hit the cap:
+        a clause's value after 200 iterations can differ from the converged one by a few
+        thousandths, while mean shares over clauses move by about 1e-5 (measured on the seed
+        corpus), and on the simulated corpora the plans' prevalences moved by less than
+        1e-4 after 100 iterations.
 
     Returns
     -------
@@ -376,11 +381,14 @@ TOPIC_PREVALENCE_COMPOSITION = TableSchema(
     description="Topic prevalence of plans, of groups of plans and differences between groups, "
                 "by the method of composition (`analysis.topics.composition`). A plan's "
                 "prevalence is the character-weighted mean of its modelled clauses' topic "
-                "proportions; a group's is the mean over its plans. Plans are the unit.",
+                "token shares (LDA and the seeded model: their own proportions; NMF: each "
+                "clause's tokens re-fitted as a mixture of the NMF's topics, "
+                "`composition.token_shares`, so not the proportions of `clause_topics.csv`); "
+                "a group's is the mean over its plans. Plans are the unit.",
     primary_key=("model", "grouping", "group", "reference", "topic", "estimand"),
     notes=(f"Intervals ({int(CI_LEVEL * 100)} %): `composition` varies each clause's topic "
-           "proportions over draws from their approximate posterior (NMF: "
-           "Dirichlet(n_tokens × proportions); seeded model: Dirichlet(alpha + topic counts) "
+           "token shares over draws from their approximate posterior (NMF: "
+           "Dirichlet(n_tokens × token shares); seeded model: Dirichlet(alpha + topic counts) "
            "of the final Gibbs state) and draws each group mean or contrast from its sampling "
            "distribution with plans as units (one-way regression, pooled variance, Student "
            f"t), pooling {N_DRAWS} × {N_SAMPLING} draws. Plans, and groups with fewer than "
@@ -415,7 +423,8 @@ TOPIC_PREVALENCE_COMPOSITION = TableSchema(
                source="`analysis.topics.composition`"),
         Column("n_clauses", "int", "Modelled clauses of the plans involved.",
                source="`analysis.topics.composition`"),
-        Column("estimate", "float", "Point estimate from the fitted proportions.",
+        Column("estimate", "float", "Point estimate from the clauses' token shares (see "
+               "the description).",
                source="`analysis.topics.composition`"),
         Column("ci_low", "float", "Lower interval bound (empty when `interval` is `none`).",
                nullable=True, source="`analysis.topics.composition`"),
