@@ -208,6 +208,39 @@ def test_interrupted_build_is_reported_and_leaves_no_temporary_file(raw, tmp_pat
     assert "did not finish" in after.report()
 
 
+def test_a_signal_that_surfaces_as_another_error_is_still_an_interruption(monkeypatch, capsys):
+    """A SIGTERM landing while a compiled module is imported surfaces as
+    ``ImportError: initialization failed``: the build must report an interruption (130), not a
+    failure (3), and must leave the process's signal handlers as it found them."""
+    import argparse
+    import signal
+
+    from analysis import cli
+    from analysis.pipeline import build as build_module
+
+    def interrupted_import(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except KeyboardInterrupt:
+            raise ImportError("initialization failed") from None
+        raise AssertionError("the signal handler did not run")
+
+    def broken(*args, **kwargs):
+        raise ImportError("initialization failed")
+
+    args = argparse.Namespace(raw=None, out=None, progress=False, jobs=1, scheduler=None,
+                              cache=None)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(build_module, "build", interrupted_import)
+    assert cli._build(args) == 130
+    assert "build interrupted" in capsys.readouterr().err
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    # the same error without a signal is a failure of the build
+    monkeypatch.setattr(build_module, "build", broken)
+    assert cli._build(args) == 3
+    assert "build failed" in capsys.readouterr().err
+
+
 def test_a_failed_build_leaves_no_table_of_the_previous_build(raw, tmp_path, monkeypatch):
     import time
 

@@ -87,7 +87,9 @@ def _add_plan(args) -> int:
 
 
 def _build(args) -> int:
-    """Exit codes: 0 built; 1 built, some inputs had problems (listed); 2 failed."""
+    """Exit codes: 0 built; 1 built, some inputs had problems (listed); 2 failed (bad manifest,
+    locked); 3 failed otherwise; 130 interrupted (SIGTERM or SIGINT, whatever error the
+    interruption surfaced as)."""
     import traceback
 
     from analysis.corpus.manifest import ManifestError
@@ -95,26 +97,42 @@ def _build(args) -> int:
 
     import signal
 
+    received: list[int] = []
+
     def _terminate(signum, frame):  # SIGTERM ends the build like Ctrl-C: temporary files go
+        received.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _terminate)
+    def _interrupted() -> int:
+        print("build interrupted: no build_info.json was written, so `analysis status` reports "
+              "the tables as unfinished; run the build again", file=sys.stderr)
+        return 130
+
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return build(args.raw, args.out, progress=args.progress, jobs=args.jobs,
                      scheduler=args.scheduler, cache=args.cache)
     except KeyboardInterrupt:
-        print("build interrupted: no build_info.json was written, so `analysis status` reports "
-              "the tables as unfinished; run the build again", file=sys.stderr)
-        return 130
+        return _interrupted()
     except (ManifestError, BuildLocked) as err:
+        if received:
+            return _interrupted()
         print(f"build failed: {err}", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001  (any other failure must not look like exit code 1)
+        if received:
+            # The signal arrived inside code that turned the KeyboardInterrupt into another
+            # error (a compiled module being imported reports "initialization failed"): it
+            # is still an interruption, not a failure of the build.
+            return _interrupted()
         traceback.print_exc()
         print("build failed (see the error above); tables already written by earlier stages "
               "of this build may be mixed with older ones: fix the cause and rebuild",
               file=sys.stderr)
         return 3
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
