@@ -50,8 +50,10 @@ notebooks: data
 	$(PY) -m analysis run-notebook --jobs 0 $(NOTEBOOKS)
 
 # The build runs first so that nbval checks the notebooks against freshly rebuilt tables.
+# Test files run on every core (pytest-xdist); --dist loadfile keeps each file, and so each
+# notebook's cells, on one worker in order.
 test: data
-	$(PY) -m pytest --nbval -p no:cacheprovider tests notebooks
+	$(PY) -m pytest -n auto --dist loadfile --nbval -p no:cacheprovider tests notebooks
 
 bench: setup
 	$(PY) -m analysis bench --out bench/results.json
