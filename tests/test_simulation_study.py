@@ -54,3 +54,21 @@ def test_run_stacks_the_studies_in_the_shared_layout(monkeypatch):
     table = simulation_study.run(studies=(("keyness", "analysis.text.keyness_simulation"),))
     assert list(table.columns) == ["study"] + simulation_study.COLUMNS
     assert set(table["study"]) == {"keyness"} and (table["n_plans"] == 5).all()
+
+
+def test_stage_fingerprints_ignore_test_tools_but_not_libraries():
+    """Adding or upgrading a test tool (pytest-xdist) must not rerun every stage; a library
+    the build imports must still count."""
+    import sys
+
+    from analysis.pipeline import stamps
+
+    versions = stamps._library_versions().splitlines()
+    names = {line.split("==")[0] for line in versions}
+    assert {"numpy", "pandas", "scikit-learn"} <= names
+    assert not names & stamps.TEST_TOOLS
+    # none of the test tools is imported by the package
+    source = "\n".join(p.read_text(encoding="utf-8")
+                       for p in (ROOT / "src" / "analysis").rglob("*.py"))
+    for module in ("pytest", "nbval", "xdist", "execnet", "hypothesis", "importlinter", "grimp"):
+        assert f"import {module}" not in source and f"from {module}" not in source, module

@@ -29,6 +29,11 @@ from analysis.pipeline.status import (BUILD_INFO, code_digest, input_digests, ou
 #: Environment variables that change what a stage computes (paths such as ANALYSIS_ROOT do
 #: not: they say where, not what).
 _IGNORED_SETTINGS = frozenset({"ANALYSIS_ROOT"})
+#: Packages pinned in the lock that only run or check the tests: the build never imports them,
+#: so adding or upgrading one (pytest-xdist was added on 2026-11-29) must not rerun every
+#: stage, the simulation study's ten minutes included.
+TEST_TOOLS = frozenset({"pytest", "pluggy", "iniconfig", "nbval", "pytest-xdist", "execnet",
+                        "hypothesis", "import-linter", "grimp"})
 
 
 def _pinned_names() -> set[str] | None:
@@ -53,7 +58,7 @@ def _library_versions() -> str:
     names = set()
     for dist in metadata.distributions():
         name = re.sub(r"[-_.]+", "-", (dist.metadata["Name"] or "").lower())
-        if name and (pinned is None or name in pinned):
+        if name and (pinned is None or name in pinned) and name not in TEST_TOOLS:
             names.add(f"{name}=={dist.version}")
     return "\n".join(sorted(names))
 
