@@ -240,6 +240,21 @@ def test_a_signal_that_surfaces_as_another_error_is_still_an_interruption(monkey
     assert cli._build(args) == 3
     assert "build failed" in capsys.readouterr().err
 
+    # a signal whose KeyboardInterrupt was swallowed, then an unrelated error: still an
+    # interruption, but the error is named so that it is not hidden
+    def swallowed_then_failed(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except KeyboardInterrupt:
+            pass
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build_module, "build", swallowed_then_failed)
+    assert cli._build(args) == 130
+    err = capsys.readouterr().err
+    assert "RuntimeError: disk full" in err and "build interrupted" in err
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
 
 def test_a_failed_build_leaves_no_table_of_the_previous_build(raw, tmp_path, monkeypatch):
     import time

@@ -291,6 +291,24 @@ def test_extra_tables_on_a_synthetic_corpus():
     for schema in SCHEMAS:
         validate(tables[schema.name], schema)
     assert set(tables["topic_prevalence_composition"]["model"]) == {"reported", "seeded"}
+    # the reported model's plan prevalence is the character-weighted mean of the clauses'
+    # token shares under its topics, not of the proportions handed in
+    shares = C.token_shares(counts, topic_word)
+    plans = tables["topic_prevalence_composition"].query(
+        "model == 'reported' and estimand == 'plan_share'")
+    for plan in ("d0", "d1"):
+        member = np.asarray(docs) == plan
+        expected = shares[member].mean(axis=0)       # equal weights (40 characters each)
+        got = plans[plans["group"] == plan].sort_values("topic")["estimate"].to_numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+    # so proportions handed in that differ (an NMF's own) leave the plan prevalence unchanged
+    skewed = np.tile([0.7, 0.3], (len(ids), 1))
+    other = extra_tables(corpus, units, skewed, clauses, documents, coded,
+                         topic_word=topic_word)["topic_prevalence_composition"]
+    pd.testing.assert_series_equal(
+        plans["estimate"].reset_index(drop=True),
+        other.query("model == 'reported' and estimand == 'plan_share'")["estimate"]
+        .reset_index(drop=True))
     from analysis.topics.extras import describe_extras, heading_view, plan_prevalence_view
 
     assert plan_prevalence_view(tables["topic_prevalence_composition"]).shape == (3, 2)

@@ -108,22 +108,40 @@ def _build(args) -> int:
               "the tables as unfinished; run the build again", file=sys.stderr)
         return 130
 
-    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
+    def _caused_by_interrupt(err: BaseException) -> bool:
+        seen = set()
+        while err is not None and id(err) not in seen:
+            if isinstance(err, KeyboardInterrupt):
+                return True
+            seen.add(id(err))
+            err = err.__cause__ or err.__context__
+        return False
+
+    def _interrupted_by(err: BaseException) -> bool:
+        # An error counts as the interruption only if it came from the KeyboardInterrupt the
+        # handler raised (a compiled module being imported turns it into "initialization
+        # failed"); a signal whose KeyboardInterrupt was swallowed must not hide a failure.
+        if not received:
+            return False
+        if not _caused_by_interrupt(err):
+            print(f"(after the signal: {type(err).__name__}: {err})"[:300], file=sys.stderr)
+        return True
+
+    # A signal the shell told this process to ignore (a background job's SIGINT) stays ignored.
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         return build(args.raw, args.out, progress=args.progress, jobs=args.jobs,
                      scheduler=args.scheduler, cache=args.cache)
     except KeyboardInterrupt:
         return _interrupted()
     except (ManifestError, BuildLocked) as err:
-        if received:
+        if _interrupted_by(err):
             return _interrupted()
         print(f"build failed: {err}", file=sys.stderr)
         return 2
-    except Exception:  # noqa: BLE001  (any other failure must not look like exit code 1)
-        if received:
-            # The signal arrived inside code that turned the KeyboardInterrupt into another
-            # error (a compiled module being imported reports "initialization failed"): it
-            # is still an interruption, not a failure of the build.
+    except Exception as err:  # noqa: BLE001  (any other failure must not look like exit code 1)
+        if _interrupted_by(err):
             return _interrupted()
         traceback.print_exc()
         print("build failed (see the error above); tables already written by earlier stages "
@@ -131,8 +149,17 @@ def _build(args) -> int:
               file=sys.stderr)
         return 3
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        # Both handlers are put back with the signals blocked, so that a second signal cannot
+        # land between the two and raise inside this block.
+        mask = set(previous)
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, mask) if mask else None
+        try:
+            for sig, handler in previous.items():
+                # None: a handler installed outside Python, which Python cannot put back.
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        finally:
+            if blocked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -497,7 +497,15 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
 
 
 def _prune_cache(folder: Path) -> None:
-    files = sorted(folder.glob("tokens_*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    # Another build (or a parallel test worker) may delete a file between the listing and the
+    # stat: a file that is gone needs no pruning, and must not fail this build.
+    stamped = []
+    for path in folder.glob("tokens_*.json"):
+        try:
+            stamped.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    files = [path for _, path in sorted(stamped, key=lambda item: (-item[0], item[1].name))]
     for old in files[MAX_CACHE_FILES:]:
         try:
             old.unlink()
