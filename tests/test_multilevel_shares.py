@@ -237,3 +237,27 @@ def test_levels_keeping_the_common_variance_share_one_draw_of_it():
     # with no own variances every level shares the draw
     shared = variance_factors(np.array([40.0, 40.0]), np.array([False, False]), 10, rng)
     np.testing.assert_array_equal(shared[:, 0], shared[:, 1])
+
+
+def test_level_draws_use_the_shared_variance_factors(monkeypatch):
+    """The interval draws of an inflated fit take their variance factors from
+    ``variance_factors`` (so the levels keeping the common variance share one draw)."""
+    from analysis.text import multilevel_variance as mv
+
+    frame, _ = _spread()
+    fit = ml.fit_code(frame, residual="inflate")
+    assert fit.own.tolist() == [True, False, False]
+    calls = []
+    real = mv.variance_factors
+
+    def spy(level_df, own, n_draws, rng):
+        factors = real(level_df, own, n_draws, rng)
+        calls.append((np.asarray(own).tolist(), factors))
+        return factors
+
+    monkeypatch.setattr(mv, "variance_factors", spy)
+    grid = np.full(50, 0.5)
+    draws = mv.level_draws(fit, grid, np.ones(50), np.random.default_rng(0))
+    assert draws.shape == (50, len(fit.levels) + len(fit.provinces))
+    assert calls and calls[0][0] == [True, False, False]
+    np.testing.assert_array_equal(calls[0][1][:, 1], calls[0][1][:, 2])
