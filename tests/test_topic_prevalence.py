@@ -463,3 +463,18 @@ def test_reported_proportions_keep_lda_and_refit_nmf():
     shares, conc = C.reported_proportions(theta, counts, beta)
     np.testing.assert_allclose(conc.sum(axis=1), 30)
     np.testing.assert_allclose(shares, C.token_shares(counts, beta))
+
+
+def test_token_shares_give_a_dead_topic_nothing():
+    """An NMF component that is all zeros gets a uniform topic-word row; it explains no word
+    better than any other and must get no share (not a slice of every clause)."""
+    rng = np.random.default_rng(4)
+    beta = rng.dirichlet(np.full(30, 0.3), size=2)
+    dead = np.vstack([beta, np.full(30, 1 / 30)])
+    counts = sparse.csr_matrix(np.array([rng.multinomial(40, [0.6, 0.4] @ beta)
+                                         for _ in range(20)] + [np.zeros(30, dtype=int)]))
+    shares = C.token_shares(counts, dead)
+    assert (shares[:, 2] == 0).all()
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)
+    np.testing.assert_allclose(shares[-1], [0.5, 0.5, 0.0])        # no tokens: live topics
+    np.testing.assert_allclose(shares[:-1, :2], C.token_shares(counts[:-1], beta), atol=1e-9)

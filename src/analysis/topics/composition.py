@@ -145,7 +145,7 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     -------
     numpy.ndarray
         Clauses × topics, rows summing to 1; a clause without in-vocabulary tokens gets equal
-        proportions.
+        proportions (over the live topics: a dead topic, a uniform row, always gets 0).
 
     Notes
     -----
@@ -158,7 +158,12 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     x = sparse.coo_matrix(counts, dtype=float)
     x.sum_duplicates()
     beta = np.asarray(topic_word, dtype=float)
-    k = beta.shape[0]
+    # A dead topic (an NMF component that is all zeros, given a uniform row by
+    # ``TopicModel``) explains no word better than any other: it gets no share. EM keeps a
+    # weight that starts at 0 at 0.
+    live = np.ptp(beta, axis=1) > 0
+    if not live.any():
+        live[:] = True
     # A word no topic gives any mass would make a clause's likelihood zero whatever the
     # weights; a floor far below any fitted probability keeps it from dividing by zero.
     beta = np.maximum(beta, 1e-12)
@@ -166,13 +171,14 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     keep = x.data > 0
     rows, cols, values = x.row[keep], x.col[keep], x.data[keep]
     beta_at = beta[:, cols].T                                     # nonzeros × K
-    theta = np.full((x.shape[0], k), 1.0 / k)
+    fallback = live / live.sum()
+    theta = np.tile(fallback, (x.shape[0], 1))
     for _ in range(max_iter):
         expected = np.einsum("ik,ik->i", theta[rows], beta_at)
         ratio = sparse.csr_matrix((values / expected, (rows, cols)), shape=x.shape)
         new = theta * (ratio @ beta.T)
         total = new.sum(axis=1, keepdims=True)
-        new = np.where(total > 0, new / np.where(total > 0, total, 1.0), 1.0 / k)
+        new = np.where(total > 0, new / np.where(total > 0, total, 1.0), fallback)
         moved = float(np.abs(new - theta).max()) if len(new) else 0.0
         theta = new
         if moved < tol:
