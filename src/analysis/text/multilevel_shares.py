@@ -348,12 +348,11 @@ def _draws(fit: Fit, n_draws: int, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _bounds(estimate, draws, levels=LEVELS) -> dict:
+def _bounds(draws, levels=LEVELS) -> dict:
+    """``low_80``, ``high_80``, … of :func:`analysis.text.plan_shares.percentile_bounds`."""
     out = {}
-    for level in levels:
-        tag = round(level * 100)
-        out[f"low_{tag}"] = np.quantile(draws, (1 - level) / 2, axis=0)
-        out[f"high_{tag}"] = np.quantile(draws, (1 + level) / 2, axis=0)
+    for level, (low, high) in ps.percentile_bounds(draws, levels).items():
+        out[f"low_{round(level * 100)}"], out[f"high_{round(level * 100)}"] = low, high
     return out
 
 
@@ -436,7 +435,8 @@ def code_rows(frame: pd.DataFrame, scheme: str, code: str, seed: int = 0,
              (province_hat, province_draws, np.ones(len(provinces), bool))]
     estimate = np.concatenate([part[0] for part in parts])
     tested = np.concatenate([part[2] for part in parts])
-    bounds = {k: np.concatenate([_bounds(e, d)[k] for e, d, _ in parts])
+    per_part = [_bounds(draws) for _, draws, _ in parts]       # quantiles once per part
+    bounds = {k: np.concatenate([b[k] for b in per_part])
               for k in ("low_80", "high_80", "low_95", "high_95")}
     # Shares (not differences) stay in [0, 1]: on the identity scale a small share's BLUP or
     # lower bound can fall below 0.

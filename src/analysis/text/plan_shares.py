@@ -151,6 +151,15 @@ def mean_interval(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndar
     return mean, low, high
 
 
+def percentile_bounds(draws: np.ndarray, levels: Sequence[float] = LEVELS
+                      ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Level → (low, high) equal-tailed percentile bounds of draws (rows) per column: the one
+    definition of a percentile interval for the share modules (the multilevel model, the
+    misclassification correction)."""
+    return {level: (np.quantile(draws, (1 - level) / 2, axis=0),
+                    np.quantile(draws, (1 + level) / 2, axis=0)) for level in levels}
+
+
 def difference_interval(a: np.ndarray, b: np.ndarray, level: float
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Difference of column means of two groups of plans with Welch's t interval.

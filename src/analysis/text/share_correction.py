@@ -94,6 +94,8 @@ DIFFERENCE = "admin_level difference"
 #: plans and 84% at 500 (the 95% one 96.7% and 96.4%), so shares get the 95% interval only
 #: as well.
 ISSUED_LEVELS = (0.95,)
+#: Defined once in :mod:`analysis.text.plan_shares`; the name is kept here for its callers.
+percentile_bounds = ps.percentile_bounds
 
 
 def allocation(indicator: np.ndarray) -> np.ndarray:
@@ -249,13 +251,6 @@ def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
     corrected = np.array([correct(m, d) for m, d in zip(means, draws)])
     out = estimate, percentile_bounds(corrected, levels)
     return out + (corrected,) if return_draws else out
-
-
-def percentile_bounds(draws: np.ndarray, levels: Sequence[float] = LEVELS
-                      ) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Level → (low, high) equal-tailed percentile bounds of draws (rows) per column."""
-    return {level: (np.quantile(draws, (1 - level) / 2, axis=0),
-                    np.quantile(draws, (1 + level) / 2, axis=0)) for level in levels}
 
 
 def plan_rows(corrected: pd.DataFrame) -> pd.DataFrame:
