@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.accidents.recalibration import (conformal_quantiles, recalibrate_paths,
+from analysis.accidents.recalibration import (CalibrationSet, conformal_quantiles,
+                                              recalibrate_paths, recalibrated_backtest,
                                               recalibrated_z, stacking_weights)
 from analysis.accidents.scores import (brier_table, corp_decomposition, corp_reliability,
                                        coverage_table)
@@ -52,13 +53,45 @@ def test_recalibrated_intervals_cover_near_nominal_for_gaussian_errors():
 
 def test_recalibration_uses_only_errors_known_before_the_year_and_widens_paths():
     e = pd.DataFrame({"model": "m", "target_year": np.arange(2000, 2012),
-                      "z": np.linspace(-3, 3, 12)})
+                      "origin": np.arange(1999, 2011), "z": np.linspace(-3, 3, 12)})
     assert recalibrated_z(e, "m", 2007) is None            # 7 known (2000-2006), min 8
     z = recalibrated_z(e, "m", 2009)
-    assert len(z) == 9 and z.max() < e["z"].iloc[9]        # 2009 onwards not yet known
+    assert len(z) == 9 and z.z.max() < e["z"].iloc[9]      # 2009 onwards not yet known
     paths = np.exp(np.random.default_rng(2).normal(0, 0.1, 4000))
     wide = recalibrate_paths(paths, np.linspace(-3, 3, 12))
     assert np.std(np.log(wide)) > 2 * np.std(np.log(paths))
+
+
+def test_recalibration_counts_origins_not_cases():
+    """Errors of one origin at several horizons are one forecast's errors: ten errors from
+    two origins cannot be recalibrated, and ten from four origins give a wider interval than
+    ten independent ones."""
+    z = np.linspace(-1.5, 1.5, 10)
+    two = pd.DataFrame({"model": "m", "origin": np.repeat([2000, 2001], 5),
+                        "target_year": np.r_[2001:2006, 2002:2007], "z": z})
+    assert recalibrated_z(two, "m", 2010) is None
+    four = two.assign(origin=np.repeat([1998, 1999, 2000, 2001], [3, 3, 2, 2]))
+    cal = recalibrated_z(four, "m", 2010)
+    assert (len(cal), cal.n_origins) == (10, 4)
+    lo4, hi4 = conformal_quantiles(cal, 0.8)
+    lo10, hi10 = conformal_quantiles(z, 0.8)          # a bare array: 10 origins
+    assert hi4 - lo4 > 1.1 * (hi10 - lo10)
+    assert conformal_quantiles(CalibrationSet(np.sort(z), 10), 0.8) == (lo10, hi10)
+
+
+def test_recalibrated_backtest_reports_the_origins_behind_each_interval():
+    rows = [{"series_id": "s", "model": "m", "origin": o, "horizon": h, "target_year": o + h,
+             "z": 0.1 * ((o * 7 + h * 3) % 11 - 5), "pit": 0.5}
+            for o in range(2000, 2012) for h in (1, 2)]
+    errors = pd.DataFrame(rows)
+    backtest = errors[["series_id", "model", "origin", "horizon"]].assign(in80=True, in95=True)
+    hits = recalibrated_backtest(errors, backtest)
+    done = hits[hits["recalibrated"]]
+    assert len(done) and (done["n_cal_origins"] <= done["n_cal"]).all()
+    first = done.sort_values("origin").iloc[0]
+    # at origin t the errors known are those with target year <= t, from origins <= t - 1
+    known = errors[errors["target_year"] <= first["origin"]]
+    assert first["n_cal"] == len(known) and first["n_cal_origins"] == known["origin"].nunique()
 
 
 def test_corp_decomposition_identity_and_calibrated_forecasts():

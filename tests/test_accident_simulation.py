@@ -36,3 +36,34 @@ def test_worlds_keep_the_observed_segments_and_are_reproducible():
     assert a["value"].tolist() == b["value"].tolist()
     assert a["value"].tolist() != c["value"].tolist()
     assert (a["value"] > 0).all()
+
+
+def test_pseudo_targets_get_the_equal_weight_pool_of_ensemble_and_base_rate():
+    """On one simulated world (real segment lengths and calendar), every pseudo-target with
+    both an ensemble and a base-rate probability gets the pool, and only those."""
+    from analysis.accidents.backtest import rolling_origin_forecasts
+    from analysis.accidents.calibration import (base_rate_pool, calibration_table,
+                                                pseudo_target_forms)
+    from analysis.accidents.recalibration import forecast_errors
+    from analysis.accidents.reference import change_observations
+    from analysis.accidents.simulation import SIM_MODELS
+    from analysis.accidents.targets import TargetRule
+
+    panel = load_accident_stats(raw_dir())
+    world = simulated_panel(panel, "random_walk", 0, seed=3)
+    fits = rolling_origin_forecasts(world, SIM_MODELS, n_sims=200, seed=3)
+    rule = TargetRule(target_id="t", source="national_plan", doc_id="", plan="", label="",
+                      geography_zh="全国", geography_en="China", admin_level="national",
+                      indicator="deaths_total", comparator="decline_by",
+                      required_change_pct=-5.0, baseline_rule="previous_year",
+                      base_years=(2020,), target_year=2021, year_set=2021)
+    cal = calibration_table(fits, forecast_errors(fits, 200), change_observations(world),
+                            pseudo_target_forms([rule]))
+    wide = cal.pivot_table(index="pseudo_id", columns="method", values="probability",
+                           aggfunc="first")
+    both = wide[["model_ensemble", "reference_class"]].notna().all(axis=1)
+    assert both.sum() > 5
+    assert wide["ensemble_base_rate_pool"].notna().tolist() == both.tolist()
+    expected = 0.5 * wide["model_ensemble"] + 0.5 * wide["reference_class"]
+    assert np.allclose(wide.loc[both, "ensemble_base_rate_pool"], expected[both])
+    assert np.isnan(base_rate_pool(0.7, None)) and base_rate_pool(0.2, 0.6, 0.25) == pytest.approx(0.5)

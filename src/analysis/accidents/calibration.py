@@ -59,6 +59,33 @@ def pseudo_target_forms(rules: Iterable[TargetRule]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Weight of the model ensemble in :func:`base_rate_pool`.
+POOL_WEIGHT = 0.5
+
+
+def base_rate_pool(p_model, p_reference, weight: float = POOL_WEIGHT):
+    """Linear pool of the model ensemble's P(met) and the reference class's base rate.
+
+    The models extrapolate the series' own past ("inside view"); the base rate counts how
+    often changes of the same form happened in every series ("outside view"). Which one
+    scores better depends on the process behind the series (Brier scores of the simulation
+    study: the ensemble under damped and broken trends, the base rate under a random walk),
+    and the back-test's 13 outcome-years cannot weigh the two, so the weights are equal and
+    fixed, not fitted. NaN where either probability is missing.
+
+    Parameters
+    ----------
+    p_model, p_reference : float or array-like
+        Probabilities of the ensemble and of the reference class.
+    weight : float
+        Weight of the ensemble.
+    """
+    p_model = np.asarray(p_model, float)
+    p_reference = np.asarray(p_reference, float)
+    pooled = weight * p_model + (1 - weight) * p_reference
+    return float(pooled) if pooled.ndim == 0 else pooled
+
+
 def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.DataFrame,
                       observations: pd.DataFrame, forms: pd.DataFrame) -> pd.DataFrame:
     """Model and base-rate probabilities of every historical pseudo-target, with outcomes.
@@ -71,7 +98,9 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.Dat
     ``origin + 1`` (``errors``, from :func:`~analysis.accidents.recalibration.forecast_errors`);
     ``ensemble_recalibrated`` recalibrates the mixture with the ensemble's standardised errors
     known by then (no row where there are too few); the base rate is the ex-ante reference
-    class at the origin. The fits are reused, so the calibration costs no model fitting.
+    class at the origin, and ``ensemble_base_rate_pool`` the equal-weight linear pool of the
+    ensemble and the base rate (:func:`base_rate_pool`). The fits are reused, so the
+    calibration costs no model fitting.
 
     Returns
     -------
@@ -126,8 +155,9 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.Dat
                     is_met(rule, paths_[:, target_year - origin - 1], b)))
                 rows.append({**base, "method": f"model:{of.result.model}",
                              "probability": probs[of.result.model], "n_reference": np.nan})
+            p_ensemble = float(sum(wmap[m] * probs[m] for m in probs))
             rows.append({**base, "method": "model_ensemble", "n_reference": np.nan,
-                         "probability": float(sum(wmap[m] * probs[m] for m in probs))})
+                         "probability": p_ensemble})
             if z_ens is not None:
                 j = target_year - origin - 1
                 b = np.column_stack([
@@ -139,6 +169,10 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.Dat
             ref = reference_class(rule, observations, as_of=origin)
             rows.append({**base, "method": "reference_class", "probability": ref["probability"],
                          "n_reference": ref["n_used"]})
+            pooled = base_rate_pool(p_ensemble, ref["probability"])
+            if np.isfinite(pooled):
+                rows.append({**base, "method": "ensemble_base_rate_pool",
+                             "probability": pooled, "n_reference": ref["n_used"]})
     return pd.DataFrame(rows, columns=CALIBRATION.column_names)
 
 

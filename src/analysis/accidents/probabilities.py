@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.accidents.calibration import POOL_WEIGHT, base_rate_pool
 from analysis.accidents.recalibration import (recalibrate_paths, recalibrated_z,
                                               stacking_weights)
 from analysis.accidents.forecast import (MODEL_NAMES, N_SIMS, SEED, forecast_series,
@@ -220,6 +221,23 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
     return rows, fc_rows
 
 
+def _pool_row(ensemble: dict, ref: dict) -> dict:
+    """The ``ensemble_base_rate_pool`` row from the ensemble's row and the ex-ante reference
+    class (:func:`analysis.accidents.calibration.base_rate_pool`)."""
+    w = POOL_WEIGHT
+    return {"method": "ensemble_base_rate_pool", "status": "ok",
+            "probability": base_rate_pool(ensemble["probability"], ref["probability"]),
+            "probability_lower": base_rate_pool(ensemble["probability_lower"],
+                                                ref["probability_lower"]),
+            "probability_upper": base_rate_pool(ensemble["probability_upper"],
+                                                ref["probability_upper"]),
+            "interval_kind": "pool_of_bounds", "weight": w, "n_used": ref["n_used"],
+            "data_used": ref["data_used"],
+            "note": (f"{w:g} x model_ensemble ({ensemble['probability']:.3f}) + {1 - w:g} x "
+                     f"reference_class ({ref['probability']:.3f}, {ref['k_met']} of "
+                     f"{ref['n_used']} changes)")}
+
+
 # --------------------------------------------------------------------------------------------
 # Feasibility table
 
@@ -272,9 +290,13 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: 
                 fc_rows.append({"target_id": rule.target_id, "method": "hierarchical_nb",
                                 "year": rule.target_year, "median": q[0], "lower80": q[1],
                                 "upper80": q[2], "lower95": q[3], "upper95": q[4]})
+        ensemble = next((r for r in model_rows if r["method"] == "model_ensemble"
+                         and r["status"] == "ok"), None)
         for method, as_of in (("reference_class", rule.year_set - 1),
                               ("reference_class_all_years", None)):
             ref = reference_class(rule, observations, as_of)
+            if method == "reference_class" and ensemble is not None and ref["status"] == "ok":
+                rows.append({**rule_cols, **_pool_row(ensemble, ref), **outcome})
             note = (f"{ref['k_met']} of {ref['n_used']} changes of this form met the "
                     "requirement" if ref["status"] == "ok" else None)
             if method == "reference_class_all_years" and ref["status"] == "ok":

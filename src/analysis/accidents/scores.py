@@ -99,6 +99,9 @@ def corp_decomposition(p: np.ndarray, o: np.ndarray) -> dict:
 
 #: Methods every pseudo-target of the Brier comparison must have.
 CORE_METHODS = ("model_ensemble", "reference_class")
+#: Methods whose reliability diagrams the build draws.
+RELIABILITY_METHODS = ("model_ensemble", "ensemble_recalibrated", "ensemble_base_rate_pool",
+                       "reference_class")
 
 
 def brier_table(calibration: pd.DataFrame, source: str, reference: str = "model_ensemble",

@@ -26,8 +26,8 @@ from analysis.accidents.reference import change_observations
 from analysis.accidents.regional import (HIERARCHICAL_FITS, REGIONAL_PREDICTIVE,
                                          regional_probabilities)
 from analysis.accidents.simulation import simulation_study
-from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, brier_table,
-                                       corp_reliability, coverage_table)
+from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, RELIABILITY_METHODS,
+                                       brier_table, corp_reliability, coverage_table)
 from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
 from analysis.accidents.tables import (CALIBRATION, CHANGE_OBSERVATIONS, FEASIBILITY, FORECASTS,
                                        TARGET_RULES)
@@ -107,8 +107,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     forms = pseudo_target_forms(rules)
     calibration = calibration_table(fits, errors, observations, forms)
     brier = brier_table(calibration, "backtest")
-    reliability = corp_reliability(calibration, ("model_ensemble", "ensemble_recalibrated",
-                                                 "reference_class"), "backtest")
+    reliability = corp_reliability(calibration, RELIABILITY_METHODS, "backtest")
     sim_coverage, sim_brier, sim_reliability = simulation_study(panel, forms, seed=seed)
     coverage_scores = pd.concat([coverage_scores, sim_coverage], ignore_index=True)
     brier = pd.concat([brier, sim_brier], ignore_index=True)

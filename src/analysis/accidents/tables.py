@@ -16,7 +16,8 @@ CORPUS_INDICATORS = ("accidents_total", "deaths_total", "deaths_per_100m_gdp",
                      "major_accidents_total", "other")
 ADMIN_LEVELS = ("national", "province", "city", "county")
 
-METHODS = (("model_ensemble", "ensemble_recalibrated") + tuple(f"model:{m}" for m in MODEL_NAMES)
+METHODS = (("model_ensemble", "ensemble_recalibrated", "ensemble_base_rate_pool")
+           + tuple(f"model:{m}" for m in MODEL_NAMES)
            + ("reference_class", "reference_class_all_years", "hierarchical_nb"))
 
 
@@ -62,7 +63,8 @@ TARGET_RULES = TableSchema(
 
 _METHOD_DOC = ("model_ensemble (mixture, stacking weights on log score where the back-test "
                "allows, else equal), ensemble_recalibrated (that mixture recalibrated with its "
-               "back-test errors), hierarchical_nb (partially pooled negative binomial across "
+               "back-test errors), ensemble_base_rate_pool (equal-weight linear pool of "
+               "model_ensemble and reference_class), hierarchical_nb (partially pooled negative binomial across "
                "places), model:<name> (one model), "
                "reference_class (base rate from data up to year_set - 1), "
                "reference_class_all_years (base rate from all years, ex post)")
@@ -102,8 +104,10 @@ FEASIBILITY = TableSchema(
                source=_FE),
         Column("probability_upper", "float", "Upper bound (see interval_kind)", nullable=True,
                source=_FE),
-        Column("interval_kind", "str", "range_of_models, monte_carlo_95 or wilson_95",
-               ("range_of_models", "monte_carlo_95", "wilson_95"), nullable=True, source=_FE),
+        Column("interval_kind", "str", "range_of_models, monte_carlo_95, wilson_95, or "
+               "pool_of_bounds (the pool's weights applied to its two components' bounds)",
+               ("range_of_models", "monte_carlo_95", "wilson_95", "pool_of_bounds"),
+               nullable=True, source=_FE),
         Column("weight", "float", "Weight of this model in the ensemble", nullable=True,
                source="analysis.accidents.models.model_weights"),
         Column("n_used", "int", "Series values fitted, or reference observations", source=_FE),

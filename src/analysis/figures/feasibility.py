@@ -383,7 +383,8 @@ def plot_brier(brier: pd.DataFrame, lead_group: str = "all") -> plt.Figure:
                 continue
             rec = sub.loc[m]
             colour = PALETTE[0] if m in ("model_ensemble", "ensemble_recalibrated") else (
-                PALETTE[2] if m == "reference_class" else "grey")
+                PALETTE[2] if m == "reference_class" else
+                PALETTE[4] if m == "ensemble_base_rate_pool" else "grey")
             ax.plot([rec["brier_lower"], rec["brier_upper"]], [i, i], color=colour, lw=1)
             ax.plot(rec["brier"], i, "o", color=colour, ms=4)
         ens = sub["brier"].get("model_ensemble", np.nan)
@@ -409,7 +410,7 @@ def plot_corp_reliability(reliability: pd.DataFrame) -> plt.Figure:
     fig, axes = plt.subplots(1, len(sources), figsize=(2.9 * len(sources), 3.2),
                              sharey=True, squeeze=False)
     styles = {"model_ensemble": PALETTE[0], "ensemble_recalibrated": PALETTE[3],
-              "reference_class": PALETTE[2]}
+              "reference_class": PALETTE[2], "ensemble_base_rate_pool": PALETTE[4]}
     for ax, src in zip(axes[0], sources):
         ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
         for method, colour in styles.items():
