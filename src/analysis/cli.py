@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     hs.add_argument("--prevalence-runs", type=int, default=None,
                     help="topic-prevalence runs per nominal level")
     hs.add_argument("--reuse-runs", type=int, default=None, help="reuse corpora")
+    hs.add_argument("--accidents", action="store_true",
+                    help="run the accident simulation study offline instead (many worlds; "
+                         "analysis.accidents.heavy)")
+    hs.add_argument("--worlds", type=int, default=None,
+                    help="with --accidents: worlds per process (default 400)")
     be = sub.add_parser("bench", help="run benchmarks")
     be.add_argument("--out", default="bench/results.json")
     be.add_argument("--only", default=None, help="comma-separated benchmark names")
@@ -181,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
             run_notebook(args.path[0])
             return 0
         return run_notebooks(args.path, jobs=args.jobs or None)
+    if args.command == "heavy-simulation" and args.accidents:
+        from analysis.accidents import heavy
+
+        written = heavy.write(args.worlds or heavy.WORLDS)
+        print("wrote " + ", ".join(p.name for p in written) + "; rebuild to show the rows")
+        return 0
     if args.command == "heavy-simulation":
         from analysis.pipeline import heavy_simulation
 

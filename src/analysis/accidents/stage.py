@@ -25,6 +25,7 @@ from analysis.accidents.recalibration import forecast_errors, recalibrated_backt
 from analysis.accidents.reference import change_observations
 from analysis.accidents.regional import (HIERARCHICAL_FITS, REGIONAL_PREDICTIVE,
                                          regional_probabilities)
+from analysis.accidents import heavy
 from analysis.accidents.simulation import simulation_study
 from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, RELIABILITY_METHODS,
                                        brier_table, corp_reliability, coverage_table)
@@ -109,8 +110,12 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     brier = brier_table(calibration, "backtest")
     reliability = corp_reliability(calibration, RELIABILITY_METHODS, "backtest")
     sim_coverage, sim_brier, sim_reliability = simulation_study(panel, forms, seed=seed)
-    coverage_scores = pd.concat([coverage_scores, sim_coverage], ignore_index=True)
-    brier = pd.concat([brier, sim_brier], ignore_index=True)
+    offline_coverage, offline_brier, message = heavy.stored_tables()
+    if message:
+        print(f"feasibility: {message}", flush=True)
+    coverage_scores = pd.concat([coverage_scores, sim_coverage, offline_coverage],
+                                ignore_index=True)
+    brier = pd.concat([brier, sim_brier, offline_brier], ignore_index=True)
     reliability = pd.concat([reliability, sim_reliability], ignore_index=True)
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),

@@ -1,0 +1,136 @@
+"""Offline run of the accident simulation study with many worlds (issue 14).
+
+The build's study (:func:`analysis.accidents.simulation.simulation_study`) runs
+:data:`~analysis.accidents.simulation.SIM_WORLDS` worlds per process, about 50 CPU seconds.
+The cases of one simulated series move together, so at five years ahead (80 cases from 40
+worlds) a coverage figure still carries a sampling error of several points: too coarse to
+check "within 5 points of nominal". This module runs the *same* function with
+:data:`WORLDS` worlds per process and the build's seed, so the build's worlds are the first
+40 of the offline ones (the offline rows extend, and supersede, the build's), and stores the
+coverage and Brier rows as versioned resources of the package, which the build appends to
+``forecast_coverage.csv`` and ``brier_scores.csv`` with ``source`` ``sim:<process>, <N>
+worlds (offline)``.
+
+Provenance (command, git commit of the code that ran, dates, CPU seconds, worlds, seed) is
+written beside them in :data:`PROVENANCE`. The inputs are the build's: the accident panel of
+``data/raw`` and the target forms of the national plans and of the corpus targets
+(``data/processed/accident_targets.csv``, so run it after a build). Regenerate with
+``python -m analysis heavy-simulation --accidents`` (about 10 CPU minutes per 100 worlds).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.accidents.calibration import pseudo_target_forms
+from analysis.accidents.forecast import SEED
+from analysis.accidents.loader import load_accident_stats
+from analysis.accidents.scores import BRIER, COVERAGE
+from analysis.accidents.simulation import simulation_study
+from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
+                                        rules_from_national_targets)
+from analysis.core import paths
+from analysis.core.io import atomic_write_text, read_csv, write_csv
+from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
+
+STORED_COVERAGE = PACKAGE_DATA / "heavy_accident_coverage.csv"
+STORED_BRIER = PACKAGE_DATA / "heavy_accident_brier.csv"
+PROVENANCE = PACKAGE_DATA / "heavy_accident_simulation.json"
+#: Worlds per process offline: 6,400 one-year-ahead and 800 five-year-ahead cases each.
+WORLDS = 400
+COMMAND = "python -m analysis heavy-simulation --accidents"
+
+
+def offline_source(source: str, worlds: int) -> str:
+    """``sim:damped`` -> ``sim:damped, 400 worlds (offline)``."""
+    return f"{source}, {worlds} worlds (offline)"
+
+
+def run(worlds: int = WORLDS, raw_dir: Path | None = None,
+        processed_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The simulation study with ``worlds`` worlds per process on the build's inputs.
+
+    Returns
+    -------
+    coverage, brier : pandas.DataFrame
+        Schemas :data:`~analysis.accidents.scores.COVERAGE` and
+        :data:`~analysis.accidents.scores.BRIER`, ``source`` marked by :func:`offline_source`.
+    cpu_seconds : float
+        Process CPU time of the study.
+    """
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
+    processed_dir = (Path(processed_dir) if processed_dir is not None
+                     else paths.processed_dir())
+    stats = raw_dir / "accident_stats"
+    panel = load_accident_stats(raw_dir)
+    rules = rules_from_national_targets(read_csv(stats / "national_targets.csv", dtype=str))
+    targets = processed_dir / "accident_targets.csv"
+    if targets.exists():
+        rules += rules_from_corpus(read_accident_targets(targets))
+    start = time.process_time()
+    coverage, brier, _ = simulation_study(panel, pseudo_target_forms(rules), worlds=worlds,
+                                          seed=SEED)
+    cpu = time.process_time() - start
+    for table in (coverage, brier):
+        table["source"] = [offline_source(s, worlds) for s in table["source"]]
+    return coverage, brier, cpu
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(PACKAGE_DIR), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "-C", str(PACKAGE_DIR), "status", "--porcelain",
+                                "--", "."], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() + ("+uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def write(worlds: int = WORLDS) -> list[Path]:
+    """Run :func:`run` and store both tables and the provenance."""
+    commit = _git_commit()
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    coverage, brier, cpu = run(worlds)
+    write_csv(coverage, STORED_COVERAGE)
+    write_csv(brier, STORED_BRIER)
+    argv = sys.argv[2:] if sys.argv[1:2] == ["heavy-simulation"] else []
+    provenance = {"command": " ".join(["python -m analysis heavy-simulation"] + argv),
+                  "git_commit": commit, "started_utc": started,
+                  "saved_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "python": sys.version.split()[0], "worlds_per_process": worlds,
+                  "seed": SEED, "cpu_seconds": round(cpu, 1)}
+    atomic_write_text(PROVENANCE, json.dumps(provenance, indent=1) + "\n")
+    return [STORED_COVERAGE, STORED_BRIER, PROVENANCE]
+
+
+def stored_tables() -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The stored offline coverage and Brier rows, and a message (empty when all is well).
+
+    A missing, unreadable or malformed resource gives empty tables and says why: the build
+    then shows its own simulation rows only.
+    """
+    empty = (pd.DataFrame(columns=COVERAGE.column_names),
+             pd.DataFrame(columns=BRIER.column_names))
+    if not (STORED_COVERAGE.is_file() and STORED_BRIER.is_file()):
+        return (*empty, "no offline accident simulation rows (not stored)")
+    try:
+        coverage, brier = read_csv(STORED_COVERAGE), read_csv(STORED_BRIER)
+    except Exception as err:  # noqa: BLE001  (a damaged resource must not stop the build)
+        return (*empty, f"offline accident simulation rows skipped (unreadable: {err})")
+    if (list(coverage.columns) != COVERAGE.column_names
+            or list(brier.columns) != BRIER.column_names):
+        return (*empty, "offline accident simulation rows skipped (columns differ from the "
+                        "schemas; rerun " + COMMAND + ")")
+    marked = all(t["source"].astype(str).str.endswith("(offline)").all()
+                 for t in (coverage, brier))
+    if not marked:
+        return (*empty, "offline accident simulation rows skipped (a source is not marked "
+                        "offline)")
+    return coverage, brier, ""
