@@ -92,6 +92,10 @@ def test_recalibrated_backtest_reports_the_origins_behind_each_interval():
     # at origin t the errors known are those with target year <= t, from origins <= t - 1
     known = errors[errors["target_year"] <= first["origin"]]
     assert first["n_cal"] == len(known) and first["n_cal_origins"] == known["origin"].nunique()
+    # counting origins only widens the interval: whatever the old (iid) one covers, it covers
+    for level in ("80", "95"):
+        old, new = done[f"in{level}_recal_iid"].astype(bool), done[f"in{level}_recal"].astype(bool)
+        assert not (old & ~new).any()
 
 
 def test_corp_decomposition_identity_and_calibrated_forecasts():

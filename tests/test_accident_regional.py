@@ -141,3 +141,12 @@ def test_a_long_regional_series_with_zero_counts_does_not_break_the_back_test(tm
     ids = {f.series_id for f in fits}
     assert "Testprov:deaths_total:2016-2022" in ids
     assert not any(i.startswith("Testprov:accidents_major") for i in ids)
+
+
+def test_both_met_bounds_are_the_frechet_bounds():
+    from analysis.accidents.regional import both_met_bounds
+
+    b = both_met_bounds(0.6, 0.7)
+    assert b["lower"] == pytest.approx(0.3) and b["upper"] == 0.6
+    assert b["independent"] == pytest.approx(0.42)
+    assert both_met_bounds(0.3, 0.4)["lower"] == 0.0

@@ -261,15 +261,21 @@ def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
     -------
     pandas.DataFrame
         Columns ``series_id``, ``model``, ``origin``, ``horizon``, ``target_year``, ``n_cal``,
-        ``n_cal_origins``, ``recalibrated``, ``in80_raw``, ``in95_raw``, ``in80_recal``, ``in95_recal``.
+        ``n_cal_origins``, ``recalibrated``, ``in80_raw``, ``in95_raw``, ``in80_recal``,
+        ``in95_recal``, and ``in80_recal_iid``, ``in95_recal_iid`` for the same calibration
+        set with its errors counted as independent draws (the recalibration before
+        2026-11-29, kept so that the tables show the change on the same cases).
     """
     raw_hits = backtest.set_index(["series_id", "model", "origin", "horizon"])[["in80", "in95"]]
     rows = []
     zs, limits = {}, {}
+    limits_iid = {}
     for m, o in errors[["model", "origin"]].drop_duplicates().itertuples(index=False):
         zs[(m, o)] = z = recalibrated_z(errors, m, o + 1, min_cal)
         if z is not None:
             limits[(m, o)] = {lvl: conformal_quantiles(z, lvl) for lvl in (0.8, 0.95)}
+            # the same errors counted as independent draws (the method before 2026-11-29)
+            limits_iid[(m, o)] = {lvl: conformal_quantiles(z.z, lvl) for lvl in (0.8, 0.95)}
     for rec in errors.to_dict("records"):
         key = (rec["series_id"], rec["model"], rec["origin"], rec["horizon"])
         z = zs[(rec["model"], rec["origin"])]
@@ -284,11 +290,13 @@ def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
                "n_cal": 0 if z is None else len(z),
                "n_cal_origins": 0 if z is None else z.n_origins,
                "recalibrated": z is not None,
-               "in80_raw": in80, "in95_raw": in95, "in80_recal": None, "in95_recal": None}
+               "in80_raw": in80, "in95_raw": in95, "in80_recal": None, "in95_recal": None,
+               "in80_recal_iid": None, "in95_recal_iid": None}
         if z is not None:
             for level, col in ((0.8, "in80_recal"), (0.95, "in95_recal")):
-                lo, hi = limits[(rec["model"], rec["origin"])][level]
-                out[col] = bool(lo <= rec["z"] <= hi)
+                for table, suffix in ((limits, ""), (limits_iid, "_iid")):
+                    lo, hi = table[(rec["model"], rec["origin"])][level]
+                    out[col + suffix] = bool(lo <= rec["z"] <= hi)
         rows.append(out)
     return pd.DataFrame(rows)
 

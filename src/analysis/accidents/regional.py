@@ -239,3 +239,21 @@ REGIONAL_PREDICTIVE = TableSchema(
     ),
     primary_key=("target_id", "quantity", "value"),
 )
+
+
+def both_met_bounds(p_first: float, p_second: float) -> dict:
+    """What two marginal probabilities say about both targets being met (双下降).
+
+    The pooled model forecasts accidents and deaths separately, so P(both met) is known only
+    within the Fréchet bounds ``max(0, p1 + p2 - 1)`` and ``min(p1, p2)``; the product is the
+    value if the two were independent. Accidents and deaths of a place rise and fall
+    together, so the truth lies above the product, but the data do not say how far.
+
+    Returns
+    -------
+    dict
+        ``lower``, ``independent``, ``upper``.
+    """
+    p1, p2 = float(p_first), float(p_second)
+    return {"lower": max(0.0, p1 + p2 - 1.0), "independent": p1 * p2,
+            "upper": min(p1, p2)}

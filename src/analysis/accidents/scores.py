@@ -57,15 +57,20 @@ def coverage_table(hits: pd.DataFrame, source: str, n_boot: int = N_BOOT,
     Returns
     -------
     pandas.DataFrame
-        Schema :data:`COVERAGE`. ``raw_all`` uses every case; ``raw`` and ``recalibrated``
-        only the cases with a recalibration set, so they compare like with like.
+        Schema :data:`COVERAGE`. ``raw_all`` uses every case; ``raw``, ``recalibrated`` and
+        ``recalibrated_iid`` only the cases with a recalibration set, so they compare like
+        with like.
     """
     rows = []
     for (model, horizon), g in hits.groupby(["model", "horizon"], sort=True):
         sub = g[g["recalibrated"]]
         for intervals, part, cols in (("raw_all", g, ("in80_raw", "in95_raw")),
                                       ("raw", sub, ("in80_raw", "in95_raw")),
-                                      ("recalibrated", sub, ("in80_recal", "in95_recal"))):
+                                      ("recalibrated", sub, ("in80_recal", "in95_recal")),
+                                      ("recalibrated_iid", sub,
+                                       ("in80_recal_iid", "in95_recal_iid"))):
+            if cols[0] not in part.columns:
+                continue
             if part.empty:
                 continue
             years = part["target_year"].to_numpy()
@@ -188,7 +193,10 @@ COVERAGE = TableSchema(
         Column("model", "str", "Model, or ensemble", source=_SC),
         Column("horizon", "int", "Years ahead", source=_SC),
         Column("intervals", "str", "raw_all (every case), raw and recalibrated (the cases "
-               "with a recalibration set)", ("raw_all", "raw", "recalibrated"), source=_SC),
+               "with a recalibration set), recalibrated_iid (the same cases, the errors "
+               "counted as independent draws: the recalibration before 2026-11-29, kept for "
+               "comparison)", ("raw_all", "raw", "recalibrated", "recalibrated_iid"),
+               source=_SC),
         Column("level", "int", "Nominal level, % (80 or 95)", source=_SC),
         Column("n", "int", "Forecast cases", source=_SC),
         Column("n_years", "int", "Distinct outcome-years among them", source=_SC),
