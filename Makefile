@@ -3,6 +3,7 @@
 #   make test  : same set-up, then pytest (unit tests + nbval over every notebook)
 #   make bench : benchmarks, results written to bench/results.json
 #   make heavy-simulation : the offline simulation runs (about half an hour of CPU; not part of all/test)
+#   make heavy-simulation-accidents : the accident stage's offline simulation (about ten CPU minutes)
 SHELL := /bin/bash
 # The lock is compiled for Python 3.11: prefer python3.11 where the machine has several.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
@@ -21,7 +22,8 @@ export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: all setup data notebooks test bench heavy-simulation lock clean-processed
+.PHONY: all setup data notebooks test bench heavy-simulation heavy-simulation-accidents lock \
+        clean-processed
 
 all: setup data notebooks
 
@@ -62,6 +64,11 @@ bench: setup
 # which the build's simulation stage appends to simulation_study.csv. Slow, so run by hand.
 heavy-simulation: setup
 	nice -n 10 $(PY) -m analysis heavy-simulation
+
+# Offline accident simulation study (issue 14): 400 worlds per process, about ten minutes of CPU;
+# stores src/analysis/data/heavy_accident_*.csv and .json, which the accident stage appends.
+heavy-simulation-accidents: setup
+	nice -n 10 $(PY) -m analysis heavy-simulation --accidents
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: | $(UV)

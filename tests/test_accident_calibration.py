@@ -120,7 +120,9 @@ def test_brier_table_bootstrap_and_coverage_table():
             rows.append({"pseudo_id": f"p{i}", "method": method, "probability": p,
                          "outcome": out, "lead": 1 + i % 2, "target_year": year})
     cal = pd.DataFrame(rows)
-    b = brier_table(cal, "test").set_index(["lead_group", "method"])
+    b = brier_table(cal, "test", reference="model_ensemble").set_index(["lead_group", "method"])
+    # by default every method is compared with the pool (absent here: no differences)
+    assert brier_table(cal, "test")["diff_vs_reference"].isna().all()
     row = b.loc[("all", "reference_class")]
     assert row["n"] == 60 and row["n_years"] == 12
     assert row["brier_lower"] <= row["brier"] <= row["brier_upper"]

@@ -30,3 +30,12 @@ def test_offline_rows_are_the_study_marked_and_read_back(tmp_path, monkeypatch):
     empty_cov, empty_brier, message = heavy.stored_tables()
     assert "columns differ" in message and empty_cov.empty
     assert list(empty_brier.columns) == BRIER.column_names
+
+
+def test_figures_show_the_offline_run_in_place_of_the_builds_worlds():
+    from analysis.figures.feasibility import headline_sources
+
+    sources = ["backtest", "sim:damped", "sim:break", "sim:damped, 400 worlds (offline)"]
+    assert headline_sources(sources) == ["backtest", "sim:break",
+                                         "sim:damped, 400 worlds (offline)"]
+    assert headline_sources(sources[:3]) == sources[:3]

@@ -104,12 +104,15 @@ def corp_decomposition(p: np.ndarray, o: np.ndarray) -> dict:
 
 #: Methods every pseudo-target of the Brier comparison must have.
 CORE_METHODS = ("model_ensemble", "reference_class")
+#: The method every other is compared with: the combination the feasibility tables offer
+#: as their headline probability (it exists wherever both core methods do).
+BRIER_REFERENCE = "ensemble_base_rate_pool"
 #: Methods whose reliability diagrams the build draws.
 RELIABILITY_METHODS = ("model_ensemble", "ensemble_recalibrated", "ensemble_base_rate_pool",
                        "reference_class")
 
 
-def brier_table(calibration: pd.DataFrame, source: str, reference: str = "model_ensemble",
+def brier_table(calibration: pd.DataFrame, source: str, reference: str = BRIER_REFERENCE,
                 n_boot: int = N_BOOT, seed: int = BOOT_SEED) -> pd.DataFrame:
     """Brier scores with CORP decomposition and outcome-year bootstrap, per method.
 
@@ -213,8 +216,8 @@ BRIER = TableSchema(
     filename="brier_scores.csv",
     description=("Brier scores of P(target met) on historical and simulated pseudo-targets, per "
                  "method, with the CORP decomposition (MCB - DSC + UNC) and bootstrap intervals "
-                 "over outcome-years; diff_vs_reference > 0 means the ensemble scores better "
-                 "(analysis.accidents.scores.brier_table)."),
+                 "over outcome-years; diff_vs_reference > 0 means the pool of the ensemble "
+                 "and the base rate scores better (analysis.accidents.scores.brier_table)."),
     columns=(
         Column("source", "str", "backtest or sim:<process>", source=_SC),
         Column("lead_group", "str", "all, lead 1 or lead 2-5", ("all", "lead 1", "lead 2-5"),
@@ -230,8 +233,9 @@ BRIER = TableSchema(
         Column("brier_lower", "float", "Bootstrap 2.5 % quantile of the Brier score",
                source=_SC),
         Column("brier_upper", "float", "Bootstrap 97.5 % quantile", source=_SC),
-        Column("diff_vs_reference", "float", "Brier(this method) - Brier(model_ensemble): > 0 "
-               "means the ensemble scores better", nullable=True, source=_SC),
+        Column("diff_vs_reference", "float", "Brier(this method) - "
+               "Brier(ensemble_base_rate_pool) on the same pseudo-targets: > 0 means the "
+               "pool scores better", nullable=True, source=_SC),
         Column("diff_lower", "float", "Bootstrap 2.5 % quantile of that difference",
                nullable=True, source=_SC),
         Column("diff_upper", "float", "Bootstrap 97.5 % quantile", nullable=True, source=_SC),

@@ -310,11 +310,21 @@ def plot_regional_target(predictive: pd.DataFrame, feasibility: pd.DataFrame,
     return fig
 
 
+def headline_sources(sources) -> list[str]:
+    """The sources a figure shows: the back-test, and per simulated process the stored
+    offline run (``sim:<process>, N worlds (offline)``) where there is one, else the build's
+    own worlds (the offline worlds include the build's; see :mod:`analysis.accidents.heavy`)."""
+    sources = list(dict.fromkeys(sources))
+    offline = {s.split(",")[0] for s in sources if s.endswith("(offline)")}
+    return [s for s in sources if s.endswith("(offline)") or s not in offline]
+
+
 def plot_coverage(coverage: pd.DataFrame, models: Sequence[str] = ("ensemble", "rw_drift",
                                                                     "loglinear", "naive")
                   ) -> plt.Figure:
     """Interval coverage by horizon, raw (open) and recalibrated (filled), with bootstrap
-    intervals, per source (back-test, each simulated process) and level.
+    intervals, per source (back-test, each simulated process: :func:`headline_sources`) and
+    level.
 
     Parameters
     ----------
@@ -324,7 +334,7 @@ def plot_coverage(coverage: pd.DataFrame, models: Sequence[str] = ("ensemble", "
         Models drawn.
     """
     apply_style()
-    sources = list(dict.fromkeys(coverage["source"]))
+    sources = headline_sources(coverage["source"])
     fig, axes = plt.subplots(2, len(sources), figsize=(3.0 * len(sources), 5.2),
                              sharex=True, sharey=True, squeeze=False)
     for c, src in enumerate(sources):
@@ -369,7 +379,7 @@ def plot_brier(brier: pd.DataFrame, lead_group: str = "all") -> plt.Figure:
     """
     apply_style()
     part = brier[brier["lead_group"] == lead_group]
-    sources = list(dict.fromkeys(part["source"]))
+    sources = headline_sources(part["source"])
     methods = sorted(part["method"].unique(), key=lambda m: (not m.startswith(("model_e",
                                                                               "ensemble",
                                                                               "reference")), m))
@@ -387,8 +397,8 @@ def plot_brier(brier: pd.DataFrame, lead_group: str = "all") -> plt.Figure:
                 PALETTE[4] if m == "ensemble_base_rate_pool" else "grey")
             ax.plot([rec["brier_lower"], rec["brier_upper"]], [i, i], color=colour, lw=1)
             ax.plot(rec["brier"], i, "o", color=colour, ms=4)
-        ens = sub["brier"].get("model_ensemble", np.nan)
-        ax.axvline(ens, color=PALETTE[0], ls=":", lw=0.8)
+        pool = sub["brier"].get("ensemble_base_rate_pool", np.nan)
+        ax.axvline(pool, color=PALETTE[4], ls=":", lw=0.8)
         ax.set_title(f"{src} (n={int(sub['n'].max())})", fontsize=8)
         ax.set_xlabel("Brier score")
     axes[0, 0].set_yticks(range(len(methods)), methods, fontsize=7)
