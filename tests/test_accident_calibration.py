@@ -137,3 +137,31 @@ def test_brier_table_bootstrap_and_coverage_table():
     assert cov.loc[("raw_all", 80), "coverage"] == 0.5
     assert cov.loc[("raw_all", 80), "lower"] < 0.5 < cov.loc[("raw_all", 80), "upper"]
     assert cov.loc[("recalibrated", 95), "coverage"] == 1.0
+
+
+def test_pool_row_pools_the_ensemble_and_the_base_rate_and_their_range():
+    from analysis.accidents.probabilities import _pool_row
+
+    ensemble = {"probability": 0.9, "probability_lower": 0.6, "probability_upper": 1.0}
+    ref = {"probability": 0.5, "probability_lower": 0.3, "probability_upper": 0.7,
+           "k_met": 5, "n_used": 10, "data_used": "x"}
+    row = _pool_row(ensemble, ref)
+    assert row["probability"] == pytest.approx(0.7)
+    assert (row["probability_lower"], row["probability_upper"]) == pytest.approx((0.55, 0.75))
+    assert row["interval_kind"] == "range_of_models" and row["n_used"] == 10
+    assert "5 of 10" in row["note"]
+
+
+def test_brier_differences_are_taken_against_the_pool_by_default():
+    rows = []
+    for i in range(24):
+        out = i % 3 == 0
+        for method, p in (("model_ensemble", 0.9 if out else 0.2), ("reference_class", 0.4),
+                          ("ensemble_base_rate_pool", 0.65 if out else 0.3)):
+            rows.append({"pseudo_id": f"p{i}", "method": method, "probability": p,
+                         "outcome": out, "lead": 1, "target_year": 2000 + i % 8})
+    b = brier_table(pd.DataFrame(rows), "test").set_index(["lead_group", "method"])
+    assert np.isnan(b.loc[("all", "ensemble_base_rate_pool"), "diff_vs_reference"])
+    ens = b.loc[("all", "model_ensemble")]
+    pool = b.loc[("all", "ensemble_base_rate_pool")]
+    assert ens["diff_vs_reference"] == pytest.approx(ens["brier"] - pool["brier"])

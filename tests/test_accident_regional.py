@@ -5,6 +5,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -150,3 +151,9 @@ def test_both_met_bounds_are_the_frechet_bounds():
     assert b["lower"] == pytest.approx(0.3) and b["upper"] == 0.6
     assert b["independent"] == pytest.approx(0.42)
     assert both_met_bounds(0.3, 0.4)["lower"] == 0.0
+
+
+def test_both_met_bounds_need_both_probabilities():
+    from analysis.accidents.regional import both_met_bounds
+
+    assert all(np.isnan(v) for v in both_met_bounds(0.7, float("nan")).values())

@@ -70,8 +70,8 @@ def base_rate_pool(p_model, p_reference, weight: float = POOL_WEIGHT):
     often changes of the same form happened in every series ("outside view"). Which one
     scores better depends on the process behind the series (Brier scores of the simulation
     study: the ensemble under damped and broken trends, the base rate under a random walk),
-    and the back-test's 13 outcome-years cannot weigh the two, so the weights are equal and
-    fixed, not fitted. NaN where either probability is missing.
+    and the back-test's few outcome-years (13 in 2026) cannot weigh the two, so the weights
+    are equal and fixed, not fitted. NaN where either probability is missing.
 
     Parameters
     ----------

@@ -15,12 +15,16 @@ Provenance (command, git commit of the code that ran, dates, CPU seconds, worlds
 written beside them in :data:`PROVENANCE`. The inputs are the build's: the accident panel of
 ``data/raw`` and the target forms of the national plans and of the corpus targets
 (``data/processed/accident_targets.csv``, so run it after a build). Regenerate with
-``python -m analysis heavy-simulation --accidents`` (about 10 CPU minutes per 100 worlds).
+``python -m analysis heavy-simulation --accidents`` (about 2.5 CPU minutes per 100 worlds).
+
+The provenance also records the SHA-256 of the inputs (the raw accident statistics and the
+corpus targets) and the method Brier differences are taken against; the build appends the
+stored rows only while all of these match its own, and says why when they do not.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -31,13 +35,15 @@ import pandas as pd
 from analysis.accidents.calibration import pseudo_target_forms
 from analysis.accidents.forecast import SEED
 from analysis.accidents.loader import load_accident_stats
-from analysis.accidents.scores import BRIER, COVERAGE
+from analysis.accidents.scores import BRIER, BRIER_REFERENCE, COVERAGE
 from analysis.accidents.simulation import simulation_study
 from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
                                         rules_from_national_targets)
 from analysis.core import paths
 from analysis.core.io import atomic_write_text, read_csv, write_csv
-from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
+from analysis.core.paths import PACKAGE_DATA
+from analysis.core.provenance import git_commit
+from analysis.core.schema import validate
 
 STORED_COVERAGE = PACKAGE_DATA / "heavy_accident_coverage.csv"
 STORED_BRIER = PACKAGE_DATA / "heavy_accident_brier.csv"
@@ -50,6 +56,25 @@ COMMAND = "python -m analysis heavy-simulation --accidents"
 def offline_source(source: str, worlds: int) -> str:
     """``sim:damped`` -> ``sim:damped, 400 worlds (offline)``."""
     return f"{source}, {worlds} worlds (offline)"
+
+
+def stats_dir(raw_dir: Path) -> Path:
+    """The folder of the accident statistics: ``raw_dir/accident_stats``, or ``raw_dir``
+    itself when it is that folder (as in the stage)."""
+    raw_dir = Path(raw_dir)
+    return raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
+
+
+def input_fingerprint(raw_dir: Path | None = None, processed_dir: Path | None = None) -> dict:
+    """SHA-256 of every input of the study: each raw accident-statistics CSV and the corpus
+    targets (``None`` where a file is missing)."""
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
+    processed_dir = (Path(processed_dir) if processed_dir is not None
+                     else paths.processed_dir())
+    files = {f"accident_stats/{f.name}": f for f in sorted(stats_dir(raw_dir).glob("*.csv"))}
+    files["processed/accident_targets.csv"] = processed_dir / "accident_targets.csv"
+    return {name: (hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None)
+            for name, f in files.items()}
 
 
 def run(worlds: int = WORLDS, raw_dir: Path | None = None,
@@ -67,12 +92,15 @@ def run(worlds: int = WORLDS, raw_dir: Path | None = None,
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
     processed_dir = (Path(processed_dir) if processed_dir is not None
                      else paths.processed_dir())
-    stats = raw_dir / "accident_stats"
     panel = load_accident_stats(raw_dir)
-    rules = rules_from_national_targets(read_csv(stats / "national_targets.csv", dtype=str))
+    rules = rules_from_national_targets(
+        read_csv(stats_dir(raw_dir) / "national_targets.csv", dtype=str))
     targets = processed_dir / "accident_targets.csv"
     if targets.exists():
         rules += rules_from_corpus(read_accident_targets(targets))
+    else:
+        print(f"heavy simulation: {targets} not found; the national plan targets' forms only "
+              "(the provenance records it)", flush=True)
     start = time.process_time()
     coverage, brier, _ = simulation_study(panel, pseudo_target_forms(rules), worlds=worlds,
                                           seed=SEED)
@@ -82,21 +110,11 @@ def run(worlds: int = WORLDS, raw_dir: Path | None = None,
     return coverage, brier, cpu
 
 
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(PACKAGE_DIR), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "-C", str(PACKAGE_DIR), "status", "--porcelain",
-                                "--", "."], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() + ("+uncommitted changes" if dirty.stdout.strip() else "")
-
-
 def write(worlds: int = WORLDS) -> list[Path]:
     """Run :func:`run` and store both tables and the provenance."""
-    commit = _git_commit()
+    commit = git_commit(exclude=("src/analysis/data/heavy_accident_*",))
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    inputs = input_fingerprint()
     coverage, brier, cpu = run(worlds)
     write_csv(coverage, STORED_COVERAGE)
     write_csv(brier, STORED_BRIER)
@@ -105,29 +123,39 @@ def write(worlds: int = WORLDS) -> list[Path]:
                   "git_commit": commit, "started_utc": started,
                   "saved_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   "python": sys.version.split()[0], "worlds_per_process": worlds,
-                  "seed": SEED, "cpu_seconds": round(cpu, 1)}
+                  "seed": SEED, "cpu_seconds": round(cpu, 1),
+                  "brier_reference": BRIER_REFERENCE, "inputs_sha256": inputs}
     atomic_write_text(PROVENANCE, json.dumps(provenance, indent=1) + "\n")
     return [STORED_COVERAGE, STORED_BRIER, PROVENANCE]
 
 
-def stored_tables() -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """The stored offline coverage and Brier rows, and a message (empty when all is well).
+def stored_tables(raw_dir: Path | None = None, processed_dir: Path | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The stored offline coverage and Brier rows for these inputs, and a message (empty
+    when all is well).
 
-    A missing, unreadable or malformed resource gives empty tables and says why: the build
-    then shows its own simulation rows only.
+    A missing, unreadable or malformed resource, one computed from other inputs (another raw
+    folder, other corpus targets) or against another Brier reference gives empty tables and
+    says why: the build then shows its own simulation rows only.
     """
     empty = (pd.DataFrame(columns=COVERAGE.column_names),
              pd.DataFrame(columns=BRIER.column_names))
-    if not (STORED_COVERAGE.is_file() and STORED_BRIER.is_file()):
+    if not (STORED_COVERAGE.is_file() and STORED_BRIER.is_file() and PROVENANCE.is_file()):
         return (*empty, "no offline accident simulation rows (not stored)")
     try:
+        provenance = json.loads(PROVENANCE.read_text(encoding="utf-8"))
         coverage, brier = read_csv(STORED_COVERAGE), read_csv(STORED_BRIER)
+        validate(coverage, COVERAGE)
+        validate(brier, BRIER)
     except Exception as err:  # noqa: BLE001  (a damaged resource must not stop the build)
-        return (*empty, f"offline accident simulation rows skipped (unreadable: {err})")
-    if (list(coverage.columns) != COVERAGE.column_names
-            or list(brier.columns) != BRIER.column_names):
-        return (*empty, "offline accident simulation rows skipped (columns differ from the "
-                        "schemas; rerun " + COMMAND + ")")
+        return (*empty, f"offline accident simulation rows skipped ({err}; rerun {COMMAND})")
+    if provenance.get("brier_reference") != BRIER_REFERENCE:
+        return (*empty, "offline accident simulation rows skipped (Brier differences taken "
+                        f"against {provenance.get('brier_reference')!r}, not "
+                        f"{BRIER_REFERENCE!r}; rerun {COMMAND})")
+    if provenance.get("inputs_sha256") != input_fingerprint(raw_dir, processed_dir):
+        return (*empty, "offline accident simulation rows skipped (computed from other "
+                        f"accident statistics or corpus targets; rerun {COMMAND})")
     marked = all(t["source"].astype(str).str.endswith("(offline)").all()
                  for t in (coverage, brier))
     if not marked:

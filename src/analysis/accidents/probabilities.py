@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.accidents.calibration import POOL_WEIGHT, base_rate_pool
-from analysis.accidents.recalibration import (recalibrate_paths, recalibrated_z,
+from analysis.accidents.recalibration import (MIN_CAL, recalibrate_paths, recalibrated_z,
                                               stacking_weights)
 from analysis.accidents.forecast import (MODEL_NAMES, N_SIMS, SEED, forecast_series,
                                          model_applies, stream)
@@ -187,15 +187,17 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
                         target_threshold(rule, mix_base), float(np.mean(met)), lo, hi,
                         "monte_carlo_95", np.nan,
                         f"ensemble recalibrated with {len(z)} standardised back-test errors "
-                        f"known before {rule.year_set}"))
+                        f"from {z.n_origins} origins known before {rule.year_set}"))
     else:
-        n_known = int(((errors["model"] == "ensemble")
-                       & (errors["target_year"] < rule.year_set)).sum())
+        known = errors[(errors["model"] == "ensemble")
+                       & (errors["target_year"] < rule.year_set)]
         rows.append({"method": "ensemble_recalibrated", "status": "series_too_short",
                      "probability": np.nan, "probability_lower": np.nan,
                      "probability_upper": np.nan, "interval_kind": None, "weight": np.nan,
-                     **common, "note": f"only {n_known} ensemble back-test errors known before "
-                                       f"{rule.year_set}; recalibration needs more"})
+                     **common, "note": f"only {len(known)} ensemble back-test errors from "
+                                       f"{known['origin'].nunique()} origins known before "
+                                       f"{rule.year_set}; recalibration needs {MIN_CAL} from "
+                                       f"3 origins"})
     for m, res in sim.results.items():
         k = int(np.sum(sim.met[m]))
         lo, hi = wilson_interval(k, len(sim.met[m]))
@@ -223,15 +225,17 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
 
 def _pool_row(ensemble: dict, ref: dict) -> dict:
     """The ``ensemble_base_rate_pool`` row from the ensemble's row and the ex-ante reference
-    class (:func:`analysis.accidents.calibration.base_rate_pool`)."""
+    class (:func:`analysis.accidents.calibration.base_rate_pool`). Its bounds are the pool
+    over the range of the models (the ensemble's bounds) with the base rate fixed, so they
+    are of the same kind as the ensemble's (``range_of_models``)."""
     w = POOL_WEIGHT
     return {"method": "ensemble_base_rate_pool", "status": "ok",
             "probability": base_rate_pool(ensemble["probability"], ref["probability"]),
             "probability_lower": base_rate_pool(ensemble["probability_lower"],
-                                                ref["probability_lower"]),
+                                                ref["probability"]),
             "probability_upper": base_rate_pool(ensemble["probability_upper"],
-                                                ref["probability_upper"]),
-            "interval_kind": "pool_of_bounds", "weight": w, "n_used": ref["n_used"],
+                                                ref["probability"]),
+            "interval_kind": "range_of_models", "weight": np.nan, "n_used": ref["n_used"],
             "data_used": ref["data_used"],
             "note": (f"{w:g} x model_ensemble ({ensemble['probability']:.3f}) + {1 - w:g} x "
                      f"reference_class ({ref['probability']:.3f}, {ref['k_met']} of "

@@ -110,7 +110,9 @@ _CACHE: dict = {}
 def _cached(errors: pd.DataFrame, what: str, build):
     """Per-table cache of derived arrays (the same errors table is queried hundreds of
     times); keyed by identity, length and a checksum so a new table is never confused."""
-    key = (what, id(errors), len(errors), float(errors["z"].sum()) if len(errors) else 0.0)
+    key = (what, id(errors), len(errors),
+           tuple(float(errors[c].sum()) if len(errors) and c in errors else 0.0
+                 for c in ("z", "origin", "target_year")))
     if key not in _CACHE:
         if len(_CACHE) > 64:
             _CACHE.clear()

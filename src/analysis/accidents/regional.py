@@ -255,5 +255,7 @@ def both_met_bounds(p_first: float, p_second: float) -> dict:
         ``lower``, ``independent``, ``upper``.
     """
     p1, p2 = float(p_first), float(p_second)
+    if not (0.0 <= p1 <= 1.0 and 0.0 <= p2 <= 1.0):   # also NaN: no bound from a missing one
+        return {"lower": np.nan, "independent": np.nan, "upper": np.nan}
     return {"lower": max(0.0, p1 + p2 - 1.0), "independent": p1 * p2,
             "upper": min(p1, p2)}

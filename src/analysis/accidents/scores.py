@@ -104,8 +104,8 @@ def corp_decomposition(p: np.ndarray, o: np.ndarray) -> dict:
 
 #: Methods every pseudo-target of the Brier comparison must have.
 CORE_METHODS = ("model_ensemble", "reference_class")
-#: The method every other is compared with: the combination the feasibility tables offer
-#: as their headline probability (it exists wherever both core methods do).
+#: The method every other is compared with: the pool of the model ensemble and the base
+#: rate (it exists wherever both core methods do).
 BRIER_REFERENCE = "ensemble_base_rate_pool"
 #: Methods whose reliability diagrams the build draws.
 RELIABILITY_METHODS = ("model_ensemble", "ensemble_recalibrated", "ensemble_base_rate_pool",

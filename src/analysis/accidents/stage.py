@@ -110,7 +110,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     brier = brier_table(calibration, "backtest")
     reliability = corp_reliability(calibration, RELIABILITY_METHODS, "backtest")
     sim_coverage, sim_brier, sim_reliability = simulation_study(panel, forms, seed=seed)
-    offline_coverage, offline_brier, message = heavy.stored_tables()
+    offline_coverage, offline_brier, message = heavy.stored_tables(raw_dir, processed_dir)
     if message:
         print(f"feasibility: {message}", flush=True)
     coverage_scores = pd.concat([coverage_scores, sim_coverage, offline_coverage],

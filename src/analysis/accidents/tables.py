@@ -104,10 +104,9 @@ FEASIBILITY = TableSchema(
                source=_FE),
         Column("probability_upper", "float", "Upper bound (see interval_kind)", nullable=True,
                source=_FE),
-        Column("interval_kind", "str", "range_of_models, monte_carlo_95, wilson_95, or "
-               "pool_of_bounds (the pool's weights applied to its two components' bounds)",
-               ("range_of_models", "monte_carlo_95", "wilson_95", "pool_of_bounds"),
-               nullable=True, source=_FE),
+        Column("interval_kind", "str", "range_of_models (for the pool: the pool over that "
+               "range, base rate fixed), monte_carlo_95 or wilson_95",
+               ("range_of_models", "monte_carlo_95", "wilson_95"), nullable=True, source=_FE),
         Column("weight", "float", "Weight of this model in the ensemble", nullable=True,
                source="analysis.accidents.models.model_weights"),
         Column("n_used", "int", "Series values fitted, or reference observations", source=_FE),

@@ -46,7 +46,6 @@ options of the command.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -56,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.io import atomic_write_text, read_csv, write_csv
-from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
+from analysis.core.paths import PACKAGE_DATA
+from analysis.core.provenance import git_commit
 from analysis.core.schema import SIMULATION_COLUMNS
 # The studies are imported when this module is, so that a run of an hour executes the code of
 # the commit it records even if the checkout changes meanwhile.
@@ -216,19 +216,8 @@ def reuse(n_plans: int = N_PLANS, runs: int = REUSE_RUNS, seed: int = SEED,
 
 
 def _git_commit() -> str:
-    """HEAD of the repository the code runs from, with ``+dirty`` when the package source
-    differs from it (the stored rows then come from uncommitted code)."""
-    # The checkout of the code that runs (not ANALYSIS_ROOT, which says where data live).
-    root = PACKAGE_DIR.parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src",
-                                ":!src/analysis/data/heavy_simulation.*"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
+    """:func:`analysis.core.provenance.git_commit`, this run's own outputs excluded."""
+    return git_commit(exclude=("src/analysis/data/heavy_simulation.*",))
 
 
 def _runs_record(runs: pd.DataFrame) -> list[dict]:
