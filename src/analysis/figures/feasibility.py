@@ -443,8 +443,8 @@ def plot_corp_reliability(reliability: pd.DataFrame) -> plt.Figure:
 
 
 def plot_reference_class(observations: pd.DataFrame, panels: Sequence[dict]) -> plt.Figure:
-    """Observed changes of a target form over time, with the required change and the year
-    the target was set.
+    """Observed changes of a target form over time, coloured by administrative level, with
+    the required change and the year the target was set.
 
     Parameters
     ----------
@@ -456,18 +456,22 @@ def plot_reference_class(observations: pd.DataFrame, panels: Sequence[dict]) -> 
     """
     apply_style()
     fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.5), squeeze=False)
-    geos = sorted(set(observations["geo_en"]))
-    colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(geos)}
+    # Colour by administrative level, not by place: a corpus of many places would otherwise
+    # need a legend entry per place.
+    levels = [lvl for lvl in ("national", "province", "city", "county", "district")
+              if lvl in set(observations["geo_level"])]
+    colour = {lvl: PALETTE[i % len(PALETTE)] for i, lvl in enumerate(levels)}
     for ax, spec in zip(axes.flat, panels):
         obs = observations[observations["family"].isin(spec["families"])
                            & (observations["baseline_rule"] == spec["baseline_rule"])
                            & (observations["lag"] == spec["lag"])
                            & ~observations["is_context_only"]]
-        for (geo, origin), part in obs.groupby(["geo_en", "origin"], sort=True):
+        for (level, origin), part in obs.groupby(["geo_level", "origin"], sort=True):
             marker = "o" if origin == "computed_from_levels" else "^"
-            ax.scatter(part["year"], part["change_pct"], color=colour[geo], marker=marker, s=16,
-                       label=f"{geo} ({'levels' if marker == 'o' else 'reported'})")
-        ax.axhline(spec["required_change_pct"], color=PALETTE[3], ls="--", lw=1,
+            ax.scatter(part["year"], part["change_pct"], color=colour[level], marker=marker,
+                       s=16, alpha=0.8,
+                       label=f"{level} ({'levels' if marker == 'o' else 'reported'})")
+        ax.axhline(spec["required_change_pct"], color="black", ls="--", lw=1,
                    label="required change")
         ax.axhline(0, color="grey", lw=0.5)
         ax.axvline(spec["year_set"] - 0.5, color="black", ls=":", lw=1)
