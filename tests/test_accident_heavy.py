@@ -19,12 +19,12 @@ from analysis.core.paths import raw_dir
 
 @pytest.fixture()
 def national_only(tmp_path):
-    """A processed folder without corpus targets: the national plans' forms only."""
-    return tmp_path / "processed"
+    """A corpus-targets path that does not exist: the national plans' forms only."""
+    return tmp_path / "processed" / "accident_targets.csv"
 
 
 def test_offline_rows_are_the_builds_study_with_more_worlds(national_only):
-    coverage, brier, cpu = heavy.run(worlds=1, processed_dir=national_only)
+    coverage, brier, cpu = heavy.run(worlds=1, targets_path=national_only)
     assert cpu > 0
     assert list(coverage.columns) == COVERAGE.column_names
     assert set(coverage["source"]) == {f"sim:{p}, 1 worlds (offline)"
@@ -41,7 +41,7 @@ def test_offline_rows_are_the_builds_study_with_more_worlds(national_only):
 
 def test_stored_rows_are_used_only_for_the_inputs_and_reference_they_were_made_with(
         tmp_path, monkeypatch, national_only):
-    coverage, brier, _ = heavy.run(worlds=1, processed_dir=national_only)
+    coverage, brier, _ = heavy.run(worlds=1, targets_path=national_only)
     for name in ("STORED_COVERAGE", "STORED_BRIER", "PROVENANCE"):
         monkeypatch.setattr(heavy, name, tmp_path / name)
     assert heavy.stored_tables()[2].startswith("no offline")
@@ -56,18 +56,29 @@ def test_stored_rows_are_used_only_for_the_inputs_and_reference_they_were_made_w
     pool = back_brier["method"] == BRIER_REFERENCE
     assert back_brier.loc[pool, "diff_vs_reference"].isna().all()
     assert back_brier.loc[~pool, "diff_vs_reference"].notna().any()
-    # other corpus targets (another build's processed folder) -> not used
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "accident_targets.csv").write_text("doc_id\n")
-    assert "other accident statistics" in heavy.stored_tables(raw_dir(), other)[2]
+    # other corpus targets (another build's) or other code -> not used
+    other = tmp_path / "accident_targets.csv"
+    other.write_text("doc_id\n")
+    assert "processed/accident_targets.csv" in heavy.stored_tables(raw_dir(), other)[2]
+    changed = {**provenance["inputs_sha256"], "code:analysis/accidents/*.py": "0" * 64}
+    (tmp_path / "PROVENANCE").write_text(json.dumps({**provenance, "inputs_sha256": changed}))
+    assert "code:analysis" in heavy.stored_tables(raw_dir(), national_only)[2]
     (tmp_path / "PROVENANCE").write_text(json.dumps({**provenance,
                                                      "brier_reference": "model_ensemble"}))
     assert "Brier differences taken against" in heavy.stored_tables(raw_dir(), national_only)[2]
+    (tmp_path / "PROVENANCE").write_text(json.dumps({"brier_reference": BRIER_REFERENCE}))
+    assert "no input checksums" in heavy.stored_tables(raw_dir(), national_only)[2]
+    for not_an_object in ("[]", "null", "3"):
+        (tmp_path / "PROVENANCE").write_text(not_an_object)
+        assert "not a JSON object" in heavy.stored_tables(raw_dir(), national_only)[2]
     (tmp_path / "PROVENANCE").write_text(json.dumps(provenance))
+    brier.assign(source=brier["source"].str.replace(", 1 worlds (offline)", "")).to_csv(
+        tmp_path / "STORED_BRIER", index=False)
+    assert "not marked offline" in heavy.stored_tables(raw_dir(), national_only)[2]
+    brier.to_csv(tmp_path / "STORED_BRIER", index=False)
     coverage.assign(intervals="recal").to_csv(tmp_path / "STORED_COVERAGE", index=False)
     empty_cov, empty_brier, message = heavy.stored_tables(raw_dir(), national_only)
-    assert "skipped" in message and empty_cov.empty
+    assert "skipped" in message and "recal" in message and empty_cov.empty
     assert list(empty_brier.columns) == BRIER.column_names
 
 

@@ -157,3 +157,5 @@ def test_both_met_bounds_need_both_probabilities():
     from analysis.accidents.regional import both_met_bounds
 
     assert all(np.isnan(v) for v in both_met_bounds(0.7, float("nan")).values())
+    with pytest.raises(ValueError):
+        both_met_bounds(0.7, 1.2)

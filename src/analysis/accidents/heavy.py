@@ -18,8 +18,9 @@ written beside them in :data:`PROVENANCE`. The inputs are the build's: the accid
 ``python -m analysis heavy-simulation --accidents`` (about 2.5 CPU minutes per 100 worlds).
 
 The provenance also records the SHA-256 of the inputs (the raw accident statistics and the
-corpus targets) and the method Brier differences are taken against; the build appends the
-stored rows only while all of these match its own, and says why when they do not.
+corpus targets) and of the code of :mod:`analysis.accidents`, and the method Brier
+differences are taken against; the build appends the stored rows only while all of these
+match its own, and says why when they do not.
 """
 from __future__ import annotations
 
@@ -65,20 +66,27 @@ def stats_dir(raw_dir: Path) -> Path:
     return raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
 
 
-def input_fingerprint(raw_dir: Path | None = None, processed_dir: Path | None = None) -> dict:
+def input_fingerprint(raw_dir: Path | None = None, targets_path: Path | None = None) -> dict:
     """SHA-256 of every input of the study: each raw accident-statistics CSV and the corpus
-    targets (``None`` where a file is missing)."""
+    targets file (``None`` where a file is missing), and of the code that runs the study
+    (every module of :mod:`analysis.accidents`), so that stored rows are shown only while
+    neither has changed."""
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
-    processed_dir = (Path(processed_dir) if processed_dir is not None
-                     else paths.processed_dir())
+    targets_path = (Path(targets_path) if targets_path is not None
+                    else paths.processed_dir() / "accident_targets.csv")
     files = {f"accident_stats/{f.name}": f for f in sorted(stats_dir(raw_dir).glob("*.csv"))}
-    files["processed/accident_targets.csv"] = processed_dir / "accident_targets.csv"
-    return {name: (hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None)
-            for name, f in files.items()}
+    files["processed/accident_targets.csv"] = targets_path
+    digests = {name: (hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None)
+               for name, f in files.items()}
+    code = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        code.update(module.name.encode() + b"\0" + module.read_bytes())
+    digests["code:analysis/accidents/*.py"] = code.hexdigest()
+    return digests
 
 
 def run(worlds: int = WORLDS, raw_dir: Path | None = None,
-        processed_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+        targets_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The simulation study with ``worlds`` worlds per process on the build's inputs.
 
     Returns
@@ -90,12 +98,11 @@ def run(worlds: int = WORLDS, raw_dir: Path | None = None,
         Process CPU time of the study.
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
-    processed_dir = (Path(processed_dir) if processed_dir is not None
-                     else paths.processed_dir())
+    targets = (Path(targets_path) if targets_path is not None
+               else paths.processed_dir() / "accident_targets.csv")
     panel = load_accident_stats(raw_dir)
     rules = rules_from_national_targets(
         read_csv(stats_dir(raw_dir) / "national_targets.csv", dtype=str))
-    targets = processed_dir / "accident_targets.csv"
     if targets.exists():
         rules += rules_from_corpus(read_accident_targets(targets))
     else:
@@ -129,14 +136,22 @@ def write(worlds: int = WORLDS) -> list[Path]:
     return [STORED_COVERAGE, STORED_BRIER, PROVENANCE]
 
 
-def stored_tables(raw_dir: Path | None = None, processed_dir: Path | None = None
+def stored_tables(raw_dir: Path | None = None, targets_path: Path | None = None
                   ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """The stored offline coverage and Brier rows for these inputs, and a message (empty
     when all is well).
 
     A missing, unreadable or malformed resource, one computed from other inputs (another raw
-    folder, other corpus targets) or against another Brier reference gives empty tables and
-    says why: the build then shows its own simulation rows only.
+    folder, other corpus targets) or other code, or against another Brier reference, gives
+    empty tables and says why: the build then shows its own simulation rows only.
+
+    Parameters
+    ----------
+    raw_dir : Path, optional
+        ``data/raw`` of the build.
+    targets_path : Path, optional
+        The corpus targets file the build read (default
+        ``data/processed/accident_targets.csv``).
     """
     empty = (pd.DataFrame(columns=COVERAGE.column_names),
              pd.DataFrame(columns=BRIER.column_names))
@@ -144,6 +159,8 @@ def stored_tables(raw_dir: Path | None = None, processed_dir: Path | None = None
         return (*empty, "no offline accident simulation rows (not stored)")
     try:
         provenance = json.loads(PROVENANCE.read_text(encoding="utf-8"))
+        if not isinstance(provenance, dict):
+            raise ValueError(f"{PROVENANCE.name} is not a JSON object")
         coverage, brier = read_csv(STORED_COVERAGE), read_csv(STORED_BRIER)
         validate(coverage, COVERAGE)
         validate(brier, BRIER)
@@ -153,9 +170,15 @@ def stored_tables(raw_dir: Path | None = None, processed_dir: Path | None = None
         return (*empty, "offline accident simulation rows skipped (Brier differences taken "
                         f"against {provenance.get('brier_reference')!r}, not "
                         f"{BRIER_REFERENCE!r}; rerun {COMMAND})")
-    if provenance.get("inputs_sha256") != input_fingerprint(raw_dir, processed_dir):
+    stored = provenance.get("inputs_sha256")
+    if not isinstance(stored, dict):
+        return (*empty, "offline accident simulation rows skipped (the provenance records no "
+                        f"input checksums; rerun {COMMAND})")
+    now = input_fingerprint(raw_dir, targets_path)
+    changed = sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
+    if changed:
         return (*empty, "offline accident simulation rows skipped (computed from other "
-                        f"accident statistics or corpus targets; rerun {COMMAND})")
+                        f"inputs or code: {', '.join(changed)}; rerun {COMMAND})")
     marked = all(t["source"].astype(str).str.endswith("(offline)").all()
                  for t in (coverage, brier))
     if not marked:

@@ -252,10 +252,17 @@ def both_met_bounds(p_first: float, p_second: float) -> dict:
     Returns
     -------
     dict
-        ``lower``, ``independent``, ``upper``.
+        ``lower``, ``independent``, ``upper``; all NaN when either probability is missing.
+
+    Raises
+    ------
+    ValueError
+        If a probability is outside [0, 1].
     """
     p1, p2 = float(p_first), float(p_second)
-    if not (0.0 <= p1 <= 1.0 and 0.0 <= p2 <= 1.0):   # also NaN: no bound from a missing one
+    if np.isnan(p1) or np.isnan(p2):
         return {"lower": np.nan, "independent": np.nan, "upper": np.nan}
+    if not (0.0 <= p1 <= 1.0 and 0.0 <= p2 <= 1.0):
+        raise ValueError(f"probabilities must lie in [0, 1], got {p1} and {p2}")
     return {"lower": max(0.0, p1 + p2 - 1.0), "independent": p1 * p2,
             "upper": min(p1, p2)}

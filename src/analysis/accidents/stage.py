@@ -70,7 +70,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     targets_path = (Path(accident_targets_path) if accident_targets_path is not None
                     else processed_dir / "accident_targets.csv")
-    stats_dir = raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
+    stats_dir = heavy.stats_dir(raw_dir)
     if not (stats_dir / "national.csv").exists():
         print(f"feasibility: no accident statistics in {raw_dir}; stage skipped", flush=True)
         return []
@@ -110,7 +110,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     brier = brier_table(calibration, "backtest")
     reliability = corp_reliability(calibration, RELIABILITY_METHODS, "backtest")
     sim_coverage, sim_brier, sim_reliability = simulation_study(panel, forms, seed=seed)
-    offline_coverage, offline_brier, message = heavy.stored_tables(raw_dir, processed_dir)
+    offline_coverage, offline_brier, message = heavy.stored_tables(raw_dir, targets_path)
     if message:
         print(f"feasibility: {message}", flush=True)
     coverage_scores = pd.concat([coverage_scores, sim_coverage, offline_coverage],

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 import pandas as pd
 
 from analysis.accidents.models import MODEL_NAMES, MODELS
+from analysis.accidents.indicators import GEO_LEVELS
 from analysis.figures.style import PALETTE, apply_style, save_and_show  # noqa: F401  (re-exported for notebooks)
 
 _INDICATOR_LABEL = {
@@ -458,8 +459,8 @@ def plot_reference_class(observations: pd.DataFrame, panels: Sequence[dict]) -> 
     fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.5), squeeze=False)
     # Colour by administrative level, not by place: a corpus of many places would otherwise
     # need a legend entry per place.
-    levels = [lvl for lvl in ("national", "province", "city", "county", "district")
-              if lvl in set(observations["geo_level"])]
+    present = set(observations["geo_level"])
+    levels = [lvl for lvl in GEO_LEVELS if lvl in present] + sorted(present - set(GEO_LEVELS))
     colour = {lvl: PALETTE[i % len(PALETTE)] for i, lvl in enumerate(levels)}
     for ax, spec in zip(axes.flat, panels):
         obs = observations[observations["family"].isin(spec["families"])
