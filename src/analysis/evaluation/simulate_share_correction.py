@@ -159,7 +159,7 @@ def run_corrected(model: sim.Model, corpus: dict, tallies: dict, rng: np.random.
         truth = truth_a - truth_b
         keys = [f"{a} − {b}: {c}" for c in model.labels]
         everything = np.ones(len(truth), bool)
-        tallies["difference"].add(est_a - est_b, truth, sc.percentile_bounds(draws_a - draws_b),
+        tallies["difference"].add(est_a - est_b, truth, ps.percentile_bounds(draws_a - draws_b),
                                   everything, keys=keys)
         tallies["difference_uncorrected"].add(raw_a - raw_b, truth, {}, everything)
 

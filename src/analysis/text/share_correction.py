@@ -94,8 +94,6 @@ DIFFERENCE = "admin_level difference"
 #: plans and 84% at 500 (the 95% one 96.7% and 96.4%), so shares get the 95% interval only
 #: as well.
 ISSUED_LEVELS = (0.95,)
-#: Defined once in :mod:`analysis.text.plan_shares`; the name is kept here for its callers.
-percentile_bounds = ps.percentile_bounds
 
 
 def allocation(indicator: np.ndarray) -> np.ndarray:
@@ -239,7 +237,8 @@ def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
     corrected : numpy.ndarray or None
         With ``return_draws``: the corrected draws (draws × codes; None without an interval),
         so that two groups' draws, made with the same matrix draws and different ``seed``,
-        give the interval of their difference (:func:`percentile_bounds`).
+        give the interval of their difference
+        (:func:`analysis.text.plan_shares.percentile_bounds`).
     """
     values = np.asarray(values, float)
     estimate = correct(values.mean(axis=0), matrix)
@@ -249,7 +248,7 @@ def correct_mean(values: np.ndarray, matrix: np.ndarray, draws: np.ndarray,
         return out + (None,) if return_draws else out
     means = mean_draws(values, len(draws), seed)
     corrected = np.array([correct(m, d) for m, d in zip(means, draws)])
-    out = estimate, percentile_bounds(corrected, levels)
+    out = estimate, ps.percentile_bounds(corrected, levels)
     return out + (corrected,) if return_draws else out
 
 
@@ -341,7 +340,7 @@ def _level_differences(levels: dict, labels: list[str], n_eff: np.ndarray,
                              "n_plans": n_a + n_b, "share": share_a - share_b,
                              "share_corrected": est_a - est_b, "validation_clauses": n_eff,
                              "sensitivity": np.diag(matrix)})
-        bounds = percentile_bounds(draws_a - draws_b) if tested else {}
+        bounds = ps.percentile_bounds(draws_a - draws_b) if tested else {}
         for level in LEVELS:
             tag = round(level * 100)
             issued = tested and level in ISSUED_LEVELS
