@@ -11,7 +11,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.accidents import feasibility as FE
 from analysis.accidents.data import load_accident_stats
-from analysis.core.paths import raw_dir
+from analysis.core.paths import processed_dir, raw_dir
 from analysis.core.schema import validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "accident_targets.csv"
@@ -185,6 +185,21 @@ def test_change_observations_and_reference_class_on_a_small_panel():
     assert (ref["probability_lower"], ref["probability_upper"]) == pytest.approx((lo, hi))
     assert ref["data_used"] == "Testcity 2018-2019 (deaths_total)"
     assert FE.reference_class(rule, obs, as_of=2018)["n_used"] == 1
+    # the stand-ins are the rows the base rate counts
+    stand_in, status = FE.reference_observations(rule, obs, as_of=2020)
+    assert status == "ok" and stand_in["year"].tolist() == [2018, 2019]
+    assert FE.reference_observations(rule, obs, as_of=2010) == (None, "no_reference_observations")
+
+
+def test_load_target_rules_reads_national_and_corpus_targets(tmp_path):
+    from analysis.accidents.targets import load_target_rules
+
+    stats = raw_dir() / "accident_stats"
+    national, message = load_target_rules(stats, tmp_path / "missing.csv")
+    assert national and "not found" in message
+    rules, message = load_target_rules(stats, processed_dir() / "accident_targets.csv")
+    assert message == "" and len(rules) > len(national)
+    assert {r.source for r in rules} == {"national_plan", "corpus"}
 
 
 def test_wilson_interval_matches_statsmodels():

@@ -75,15 +75,13 @@ def base_rate_pool(p_model, p_reference, weight: float = POOL_WEIGHT):
 
     Parameters
     ----------
-    p_model, p_reference : float or array-like
-        Probabilities of the ensemble and of the reference class.
+    p_model, p_reference : float or None
+        Probabilities of the ensemble and of the reference class (None: missing).
     weight : float
         Weight of the ensemble.
     """
-    p_model = np.asarray(p_model, float)
-    p_reference = np.asarray(p_reference, float)
-    pooled = weight * p_model + (1 - weight) * p_reference
-    return float(pooled) if pooled.ndim == 0 else pooled
+    p_model, p_reference = (np.nan if p is None else float(p) for p in (p_model, p_reference))
+    return weight * p_model + (1 - weight) * p_reference
 
 
 def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.DataFrame,

@@ -26,7 +26,7 @@ from analysis.accidents.loader import (  # noqa: F401
     _FLAG_PATTERNS, _PANEL_COLUMNS, _PROVENANCE_COLUMNS, RAW_COLUMNS, RAW_FIGURE_FILES,
     RESOLUTION_RULE, _SRC, _WAN_NUMBER, AccidentDataError, _deciding_criterion, _fail,
     _geo_level_key, load_accident_alternatives, load_accident_stats, read_accident_rows,
-    resolve_sources, _significant_digits, _stats_dir, _validate_raw)
+    resolve_sources, _significant_digits, stats_dir, _validate_raw)
 from analysis.accidents.panel import (  # noqa: F401
     ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus_places, coverage_report, _runs, series_segments,
     series_values)

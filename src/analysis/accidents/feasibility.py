@@ -58,7 +58,7 @@ from analysis.accidents.targets import (  # noqa: F401
     is_met, observed_outcome, _pct_label, plan_short_name, read_accident_targets,
     rules_from_corpus, rules_from_national_targets, rules_table, _slug, target_threshold)
 from analysis.accidents.reference import (  # noqa: F401
-    change_observations, reference_class, wilson_interval, _years_text)
+    change_observations, reference_class, reference_observations, wilson_interval, _years_text)
 from analysis.accidents.probabilities import (  # noqa: F401
     RuleSimulation, feasibility_overview, feasibility_table, _mixture, model_probabilities,
     simulate_rule)

@@ -35,13 +35,13 @@ import pandas as pd
 
 from analysis.accidents.calibration import pseudo_target_forms
 from analysis.accidents.forecast import SEED
-from analysis.accidents.loader import load_accident_stats
+from analysis.accidents.loader import load_accident_stats, stats_dir
 from analysis.accidents.scores import BRIER, BRIER_REFERENCE, COVERAGE
 from analysis.accidents.simulation import simulation_study
-from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
-                                        rules_from_national_targets)
+from analysis.accidents.targets import load_target_rules
 from analysis.core import paths
 from analysis.core.io import atomic_write_text, read_csv, write_csv
+from analysis.corpus.checksums import sha256_file
 from analysis.core.paths import PACKAGE_DATA
 from analysis.core.provenance import git_commit
 from analysis.core.schema import validate
@@ -59,13 +59,6 @@ def offline_source(source: str, worlds: int) -> str:
     return f"{source}, {worlds} worlds (offline)"
 
 
-def stats_dir(raw_dir: Path) -> Path:
-    """The folder of the accident statistics: ``raw_dir/accident_stats``, or ``raw_dir``
-    itself when it is that folder (as in the stage)."""
-    raw_dir = Path(raw_dir)
-    return raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
-
-
 def input_fingerprint(raw_dir: Path | None = None, targets_path: Path | None = None) -> dict:
     """SHA-256 of every input of the study: each raw accident-statistics CSV and the corpus
     targets file (``None`` where a file is missing), and of the code that runs the study
@@ -76,8 +69,7 @@ def input_fingerprint(raw_dir: Path | None = None, targets_path: Path | None = N
                     else paths.processed_dir() / "accident_targets.csv")
     files = {f"accident_stats/{f.name}": f for f in sorted(stats_dir(raw_dir).glob("*.csv"))}
     files["processed/accident_targets.csv"] = targets_path
-    digests = {name: (hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else None)
-               for name, f in files.items()}
+    digests = {name: (sha256_file(f) if f.is_file() else None) for name, f in files.items()}
     code = hashlib.sha256()
     for module in sorted(Path(__file__).parent.glob("*.py")):
         code.update(module.name.encode() + b"\0" + module.read_bytes())
@@ -101,13 +93,9 @@ def run(worlds: int = WORLDS, raw_dir: Path | None = None,
     targets = (Path(targets_path) if targets_path is not None
                else paths.processed_dir() / "accident_targets.csv")
     panel = load_accident_stats(raw_dir)
-    rules = rules_from_national_targets(
-        read_csv(stats_dir(raw_dir) / "national_targets.csv", dtype=str))
-    if targets.exists():
-        rules += rules_from_corpus(read_accident_targets(targets))
-    else:
-        print(f"heavy simulation: {targets} not found; the national plan targets' forms only "
-              "(the provenance records it)", flush=True)
+    rules, message = load_target_rules(stats_dir(raw_dir), targets)
+    if message:
+        print(f"heavy simulation: {message}", flush=True)
     start = time.process_time()
     coverage, brier, _ = simulation_study(panel, pseudo_target_forms(rules), worlds=worlds,
                                           seed=SEED)

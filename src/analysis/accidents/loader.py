@@ -88,7 +88,9 @@ RESOLUTION_RULE = (
 )
 
 
-def _stats_dir(raw_dir: Path) -> Path:
+def stats_dir(raw_dir: Path) -> Path:
+    """The folder of the accident statistics: ``raw_dir/accident_stats``, or ``raw_dir``
+    itself when it is that folder."""
     raw_dir = Path(raw_dir)
     return raw_dir / "accident_stats" if (raw_dir / "accident_stats").is_dir() else raw_dir
 
@@ -215,7 +217,7 @@ def read_accident_rows(raw_dir: Path, rejected: list[dict] | None = None) -> pd.
     FileNotFoundError
         If ``national.csv`` is missing.
     """
-    folder = _stats_dir(raw_dir)
+    folder = stats_dir(raw_dir)
     if not (folder / "national.csv").exists():
         raise FileNotFoundError(f"no national.csv in {folder}: copy shared/data/accident_stats "
                                 "into data/raw/accident_stats/")

@@ -112,6 +112,30 @@ def change_observations(panel: pd.DataFrame, max_lag: int = 5) -> pd.DataFrame:
     return out.drop(columns="_prefer").reset_index(drop=True)
 
 
+def reference_observations(rule: TargetRule, observations: pd.DataFrame,
+                           as_of: int | None = None, include_context_only: bool = False
+                           ) -> tuple[pd.DataFrame | None, str]:
+    """The observed changes that stand in for a rule in :func:`reference_class` (same
+    parameters), and a status: ``ok``, ``not_modelled``, ``indicator_not_in_data`` or
+    ``no_reference_observations`` (then no rows)."""
+    form = _form_key(rule)
+    ind = INDICATORS.get(rule.indicator)
+    if rule.comparator not in ("decline_by", "below") or form is None:
+        return None, "not_modelled"
+    if ind is None or ind.kind not in SERIES_KINDS:
+        return None, "indicator_not_in_data"
+    obs = observations[(observations["family"] == ind.family)
+                       & (observations["baseline_rule"] == form[0])
+                       & (observations["lag"] == form[1])]
+    if ind.family != "count_all":
+        obs = obs[obs["indicator"] == rule.indicator]
+    if not include_context_only:
+        obs = obs[~obs["is_context_only"]]
+    if as_of is not None:
+        obs = obs[obs["year"] <= as_of]
+    return (obs, "ok") if len(obs) else (None, "no_reference_observations")
+
+
 def reference_class(rule: TargetRule, observations: pd.DataFrame, as_of: int | None = None,
                     include_context_only: bool = False) -> dict:
     """Base rate at which changes of the rule's form happened in comparable series.
@@ -137,26 +161,12 @@ def reference_class(rule: TargetRule, observations: pd.DataFrame, as_of: int | N
         all deaths are one family; each rate its own); they are not independent (consecutive
         years of one series overlap), so the interval is too narrow.
     """
-    form = _form_key(rule)
-    ind = INDICATORS.get(rule.indicator)
+    obs, status = reference_observations(rule, observations, as_of, include_context_only)
     blank = {"probability": np.nan, "probability_lower": np.nan, "probability_upper": np.nan,
              "n_used": 0, "k_met": 0, "data_used": None}
-    if rule.comparator not in ("decline_by", "below") or form is None:
-        return {**blank, "status": "not_modelled"}
-    if ind is None or ind.kind not in SERIES_KINDS:
-        return {**blank, "status": "indicator_not_in_data"}
-    obs = observations[(observations["family"] == ind.family)
-                       & (observations["baseline_rule"] == form[0])
-                       & (observations["lag"] == form[1])]
-    if ind.family != "count_all":
-        obs = obs[obs["indicator"] == rule.indicator]
-    if not include_context_only:
-        obs = obs[~obs["is_context_only"]]
-    if as_of is not None:
-        obs = obs[obs["year"] <= as_of]
+    if status != "ok":
+        return {**blank, "status": status}
     n = len(obs)
-    if n == 0:
-        return {**blank, "status": "no_reference_observations"}
     met = (obs["change_pct"] <= rule.required_change_pct if rule.comparator == "decline_by"
            else obs["change_pct"] < 0)
     k = int(met.sum())

@@ -18,6 +18,7 @@ from analysis.accidents.calibration import calibration_table, pseudo_target_form
 from analysis.accidents.forecast import N_SIMS, SEED
 from analysis.accidents.loader import (ACCIDENT_ALTERNATIVES, ACCIDENT_PANEL, ACCIDENT_REJECTED,
                                        read_accident_rows, resolve_sources)
+from analysis.accidents.loader import stats_dir as accident_stats_dir
 from analysis.accidents.panel import (ACCIDENT_COVERAGE, SERIES_SEGMENTS, corpus_places,
                                       coverage_report, series_segments)
 from analysis.accidents.probabilities import feasibility_table
@@ -32,8 +33,7 @@ from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, RELIABILITY
 from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
 from analysis.accidents.tables import (CALIBRATION, CHANGE_OBSERVATIONS, FEASIBILITY, FORECASTS,
                                        TARGET_RULES)
-from analysis.accidents.targets import (read_accident_targets, rules_from_corpus,
-                                        rules_from_national_targets, rules_table)
+from analysis.accidents.targets import load_target_rules, rules_table
 from analysis.core import paths
 from analysis.core.io import read_csv
 from analysis.core.schema import write_table
@@ -70,20 +70,16 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     processed_dir = Path(processed_dir) if processed_dir is not None else paths.processed_dir()
     targets_path = (Path(accident_targets_path) if accident_targets_path is not None
                     else processed_dir / "accident_targets.csv")
-    stats_dir = heavy.stats_dir(raw_dir)
+    stats_dir = accident_stats_dir(raw_dir)
     if not (stats_dir / "national.csv").exists():
         print(f"feasibility: no accident statistics in {raw_dir}; stage skipped", flush=True)
         return []
     rejected_rows: list[dict] = []
     panel, alternatives = resolve_sources(read_accident_rows(raw_dir, rejected_rows))
     rejected = pd.DataFrame(rejected_rows, columns=ACCIDENT_REJECTED.column_names)
-    national = read_csv(stats_dir / "national_targets.csv", dtype=str)
-    rules = rules_from_national_targets(national)
-    if targets_path.exists():
-        rules += rules_from_corpus(read_accident_targets(targets_path))
-    else:
-        print(f"feasibility: {targets_path} not found (the target extraction writes it); "
-              "tables built for the national plan targets only", flush=True)
+    rules, message = load_target_rules(stats_dir, targets_path)
+    if message:
+        print(f"feasibility: {message}", flush=True)
     places = rules_table(rules)[["geography_zh", "geography_en", "admin_level"]].rename(
         columns={"geography_zh": "geo_zh", "geography_en": "geo_en", "admin_level": "geo_level"})
     # The plans the build actually read (documents.csv), not every manifest row: a row

@@ -64,8 +64,8 @@ TARGET_RULES = TableSchema(
 _METHOD_DOC = ("model_ensemble (mixture, stacking weights on log score where the back-test "
                "allows, else equal), ensemble_recalibrated (that mixture recalibrated with its "
                "back-test errors), ensemble_base_rate_pool (equal-weight linear pool of "
-               "model_ensemble and reference_class), hierarchical_nb (partially pooled negative binomial across "
-               "places), model:<name> (one model), "
+               "model_ensemble and reference_class), hierarchical_nb (partially pooled "
+               "negative binomial across places), model:<name> (one model), "
                "reference_class (base rate from data up to year_set - 1), "
                "reference_class_all_years (base rate from all years, ex post)")
 

@@ -413,3 +413,15 @@ def observed_outcome(rule: TargetRule, panel: pd.DataFrame,
     missing = [str(y) for y in needed if y not in levels.index]
     return {**none, "outcome_note": "not in the data (missing "
                                     + ", ".join(missing) + ")"}
+
+
+def load_target_rules(stats_dir: Path, targets_path: Path) -> tuple[list[TargetRule], str]:
+    """The rules of a build: the national plan targets (``national_targets.csv`` in
+    ``stats_dir``) and, where the target extraction has written it, the corpus targets at
+    ``targets_path``; and a message (empty when both were read)."""
+    rules = rules_from_national_targets(read_csv(Path(stats_dir) / "national_targets.csv",
+                                                 dtype=str))
+    if not Path(targets_path).exists():
+        return rules, (f"{targets_path} not found (the target extraction writes it); national "
+                       "plan targets only")
+    return rules + rules_from_corpus(read_accident_targets(targets_path)), ""
