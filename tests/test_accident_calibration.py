@@ -165,3 +165,15 @@ def test_brier_differences_are_taken_against_the_pool_by_default():
     ens = b.loc[("all", "model_ensemble")]
     pool = b.loc[("all", "ensemble_base_rate_pool")]
     assert ens["diff_vs_reference"] == pytest.approx(ens["brier"] - pool["brier"])
+
+
+def test_cells_within_counts_horizon_level_cells_near_nominal():
+    from analysis.accidents.scores import cells_within
+
+    cov = pd.DataFrame({"source": "s", "model": "ensemble", "intervals": "recalibrated",
+                        "horizon": [1, 2, 1, 2], "level": [80, 80, 95, 95],
+                        "coverage": [0.75, 0.74, 0.95, 0.89]})
+    row = cells_within(cov).iloc[0]
+    assert (row["cells"], row["within"]) == (4, 2)          # 0.75 is within, 0.74 and 0.89 not
+    assert row["worst"] == pytest.approx(0.06)
+    assert cells_within(cov, model="other").empty

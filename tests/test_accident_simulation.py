@@ -66,4 +66,5 @@ def test_pseudo_targets_get_the_equal_weight_pool_of_ensemble_and_base_rate():
     assert wide["ensemble_base_rate_pool"].notna().tolist() == both.tolist()
     expected = 0.5 * wide["model_ensemble"] + 0.5 * wide["reference_class"]
     assert np.allclose(wide.loc[both, "ensemble_base_rate_pool"], expected[both])
-    assert np.isnan(base_rate_pool(0.7, None)) and base_rate_pool(0.2, 0.6, 0.25) == pytest.approx(0.5)
+    assert np.isnan(base_rate_pool(0.7, None))
+    assert base_rate_pool(0.2, 0.6, 0.25) == pytest.approx(0.5)

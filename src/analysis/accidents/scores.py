@@ -86,6 +86,31 @@ def coverage_table(hits: pd.DataFrame, source: str, n_boot: int = N_BOOT,
     return pd.DataFrame(rows, columns=COVERAGE.column_names)
 
 
+def cells_within(coverage: pd.DataFrame, model: str = "ensemble", tolerance: float = 0.05
+                 ) -> pd.DataFrame:
+    """How many horizon × level cells of each source and interval kind cover within
+    ``tolerance`` of nominal, for one model (the count the issue's goal is stated in).
+
+    Parameters
+    ----------
+    coverage : pandas.DataFrame
+        Schema :data:`COVERAGE`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source``, ``intervals``, ``cells``, ``within``, ``worst`` (the largest
+        distance from nominal).
+    """
+    part = coverage[coverage["model"] == model]
+    gap = (part["coverage"] - part["level"] / 100).abs()
+    # a hair of tolerance for floating point: 0.75 = 0.80 - 0.05 counts as within
+    within = gap <= tolerance + 1e-9
+    grouped = part.assign(within=within, gap=gap).groupby(["source", "intervals"], sort=True)
+    return grouped.agg(cells=("gap", "size"), within=("within", "sum"),
+                       worst=("gap", "max")).reset_index()
+
+
 def _pav(p: np.ndarray, o: np.ndarray) -> np.ndarray:
     from sklearn.isotonic import IsotonicRegression
 
