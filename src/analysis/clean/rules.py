@@ -25,6 +25,7 @@ from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepaire
 from analysis.clean.debris import (_SENTENCE_LIKE, TAIL_CHARS, ascii_digits,  # noqa: F401
                                    debris_patterns, remove_debris)
 from analysis.clean.furniture import remove_furniture
+from analysis.clean.page_head import remove_page_head
 from analysis.clean.spam import remove_spam_shapes
 from analysis.clean.normalise import remove_html, remove_indent, remove_invisible
 from analysis.core.paths import PACKAGE_DATA
@@ -426,6 +427,9 @@ RULES: list[Rule] = [
          lambda t, c: _sub(_TRAILING, t, lambda m: "", "leading/trailing space")),
     Rule("blank_line", "Blank lines removed (one paragraph per line)",
          lambda t, c: _sub(_BLANK_LINES, t, lambda m: "\n", "blank line")),
+    # Last, on one paragraph per line: the site's lines above the document's opening.
+    Rule("page_head", "Short lines above the document's opening (title, notice, document "
+         "number, addressees)", remove_page_head),
     Rule("text_edges", "Text stripped, ending with one newline", trim_text_ends),
 ]
 RULE_NAMES = [r.name for r in RULES]

@@ -1,0 +1,197 @@
+"""The page head: what a web page puts above the document's own opening.
+
+A plan page shows the site first (its name, menus, link lists, download and copyright blurbs,
+labels of CMS fields, advertising) and the document after it. Whatever the site, the document
+opens in one of a few ways: its title or the notice that issues it (关于印发…的通知, a plan
+title ending in 规划 / 要点 / 方案 …), a red header (…文件), its document number
+(…〔2021〕34号) or the addressees of a notice (各区人民政府，市政府各委、办、局：). So the
+short lines above the first such opening are the site's, and go, however the site words them;
+the pattern lists of :mod:`analysis.clean.furniture` need not know them.
+
+The rule runs last, on one paragraph per line, and removes only what cannot be plan text:
+
+* nothing, unless an opening is found in the first :data:`HEAD_CHARS` characters before any
+  sentence of body text (a page that starts with its body has no head);
+* never a sentence (a line over 20 characters with 。；！？), a numbered heading, 前言 / 目录 /
+  附件, a document number, a name of an office (an issuer line above its title, or a signature),
+  a date line or a parenthesised note: these stay even above the opening.
+
+Written by hand: no library knows the layout of Chinese government documents.
+"""
+from __future__ import annotations
+
+import re
+
+from analysis.clean.changes import Change, CleanContext, apply_changes
+
+#: The head is looked for in the first characters of the page only.
+HEAD_CHARS = 1500
+
+_SENTENCE = re.compile(r"[。！？；!?;]")
+#: Clause punctuation: a line of more than a few words with a comma or an enumeration mark
+#: reads as prose (a responsibility tag, a list of units) and is left alone.
+_CLAUSE = re.compile(r"[，,、]")
+_NOTICE = re.compile(r"关于|印发|转发")
+_TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|纲要|细则|规定|预案|函|批复)"
+                        r"[”\"》]?(?:[(（][^)）]{1,24}[)）])?$")
+#: A document number, spaces allowed inside its digits (晋政办发〔 2 0 2 0〕4 5号).
+_DOC_NUMBER = re.compile(r"^[（(]?\s*[\u4e00-\u9fff]{1,12}\s*[〔\[［﹝【(（]\s*[\d\s]{4,8}"
+                         r"[〕\]］﹞】)）]\s*[\d\s]+号?\s*[）)]?$")
+#: What is left of a damaged document number (湘发改规划〔2016637).
+_DOC_YEAR = re.compile(r"[〔\[［﹝]\s*\d{4}|\d{4}\s*[〕\]］﹞]")
+_ADDRESSEE = re.compile(r"^各[^。；;]{1,150}[:：]$")
+_RED_HEADER = re.compile(r"^[\u4e00-\u9fff、\s]{4,40}文\s*件$")
+_HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节部篇条]|[一二三四五六七八九十]+、|"
+                      r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d)|前\s*言|序\s*言|"
+                      r"引\s*言|目\s*录|总\s*则|附\s*件)")
+#: The name of an office: an issuer line above a title (杭州市应急管理局 / 关于印发…) or a
+#: signature. A site's own name in this form (施甸县人民政府) is left in place: the rule
+#: cannot tell it from the issuer.
+_OFFICE = re.compile(r"(?:人民政府|政府|办公厅|办公室|委员会|安委会|减灾委|管理局|应急局|厅|局|委|办|"
+                     r"中心|部|院)$")
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$|"
+                        r"^[〇○零一二三四五六七八九十]{4}年[〇○零一二三四五六七八九十]{1,3}月")
+_PARENTHESISED = re.compile(r"^[(（].*[)）]$")
+
+
+def _is_notice_title(line: str) -> bool:
+    return bool(_NOTICE.search(line) and not _SENTENCE.search(line) and len(line) <= 100)
+
+
+def _is_plan_title(line: str) -> bool:
+    return bool(_TITLE_END.search(line) and len(line) >= 6 and not _SENTENCE.search(line)
+                and not _HEADING.match(line))
+
+
+def _key(line: str) -> str:
+    """A title compared with its copies: Chinese characters and digits only, a leading label
+    (发现文章标题：, 【现行有效】) dropped."""
+    return re.sub(r"[^\u4e00-\u9fff\d]", "", _LABEL.sub("", line))
+
+
+#: A site's label glued before the document's first line: 【现行有效】, 政策解读：.
+_LABEL = re.compile(r"^\s*(?:【[^】\d]{1,8}】|[\u4e00-\u9fff]{2,6}[:：](?=\S))")
+
+
+def opening_line(lines: list[str]) -> int | None:
+    """Index of the line where the document opens (see the module docstring), or ``None`` if
+    the page has none in its head or its body begins first."""
+    pos = 0
+    for k, line in enumerate(lines):
+        if pos > HEAD_CHARS:
+            return None
+        s = line.strip()
+        if s:
+            if _is_notice_title(s) or _is_plan_title(s):
+                return k
+            if _DOC_NUMBER.match(s) or _ADDRESSEE.match(s) or _RED_HEADER.match(s):
+                return k
+            if len(s) > 40 and _SENTENCE.search(s):
+                return None
+        pos += len(line) + 1
+    return None
+
+
+def _head_window(lines: list[str], start: int) -> list[int]:
+    """Non-empty lines after ``start`` up to the addressees or the first sentence of body
+    text (inclusive), within the page head."""
+    out, pos = [], sum(len(line) + 1 for line in lines[:start])
+    for k in range(start + 1, len(lines)):
+        pos += len(lines[k]) + 1
+        s = lines[k].strip()
+        if not s:
+            continue
+        out.append(k)
+        if pos > 2 * HEAD_CHARS or _ADDRESSEE.match(s) or (len(s) > 40 and _SENTENCE.search(s)):
+            break
+    return out
+
+
+def _may_be_plan_text(line: str) -> bool:
+    return bool(_SENTENCE.search(line) or (_CLAUSE.search(line) and len(line) > 12)
+                or _HEADING.match(line)
+                or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _OFFICE.search(line) or _DATE_LINE.match(line)
+                or _PARENTHESISED.match(line))
+
+
+def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
+    """What the rule removes: whole lines, and the line whose leading site label goes.
+
+    Returns
+    -------
+    tuple
+        Indices of whole lines to remove; the index of the opening line (``None`` if the page
+        has no head); the length of the site label that opens it (0 if none).
+    """
+    start = opening_line(lines)
+    if start is None:
+        return [], None, 0
+    window = _head_window(lines, start)
+    # A page heading above the notice that issues the document (云南省…规划 / 云南省人民政府
+    # 办公厅关于印发…的通知): the notice opens the document.
+    if not _is_notice_title(lines[start]):
+        for k in window[:2]:
+            if _is_notice_title(lines[k].strip()) and _TITLE_END.search(lines[k].strip()):
+                start, window = k, [j for j in window if j > k]
+                break
+    # Site copies of the title above the document's own: the last copy opens the document.
+    # A copy is compared with its next line joined (a title wrapped over two lines), so that a
+    # truncated copy is not taken for the document's own. A cover (送审稿, the office, a date)
+    # between two copies makes both the document's.
+    key = _key(lines[start])
+    for n, k in enumerate(window):
+        wrap = lines[window[n + 1]].strip() if n + 1 < len(window) else ""
+        wrapped = wrap and len(wrap) <= 40 and not _SENTENCE.search(wrap) and not _ADDRESSEE.match(wrap)
+        other = _key(lines[k]) + (_key(wrap) if wrapped else "")
+        between = [lines[j].strip() for j in range(start + 1, k) if lines[j].strip()]
+        cover = any(_OFFICE.search(b) or _DATE_LINE.match(b) or _PARENTHESISED.match(b)
+                    or _DOC_NUMBER.match(b) or _ADDRESSEE.match(b) for b in between)
+        # Equal copies stay: only a copy that the site decorated (…的通知-地方规范性文件) or cut
+        # short is the site's.
+        if len(_key(lines[k])) >= 12 and len(key) >= 12 and not cover and key != other \
+                and (key.startswith(other) or other.startswith(key)):
+            start, key = k, _key(lines[k])
+    removed = [k for k in range(start) if lines[k].strip()
+               and not _may_be_plan_text(lines[k].strip())]
+    # Between a notice's title and its addressees stand only the title's other lines, its
+    # document number, dates, notes in brackets and offices; anything else is the site's
+    # (阅读次数, 属性, 下载法规).
+    window = [k for k in _head_window(lines, start)]
+    if window and _ADDRESSEE.match(lines[window[-1]].strip()) and _is_notice_title(lines[start]):
+        for k in window[:-1]:
+            s = lines[k].strip()
+            squeezed = re.sub(r"[\s?？]", "", s)  # 通 ? 知: a title spaced out, a mark lost
+            if squeezed and not (_may_be_plan_text(s) or _is_notice_title(squeezed)
+                                 or _TITLE_END.search(squeezed) or s.startswith("各")):
+                removed.append(k)
+    label = _LABEL.match(lines[start])
+    return sorted(removed), start, label.end() if label else 0
+
+
+def remove_page_head(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
+    """Remove the site's lines above and around the document's opening (logged as
+    ``page_head``).
+
+    Parameters
+    ----------
+    text : str
+        Text with one paragraph per line (after the blank-line rule).
+    ctx : CleanContext
+        Unused; the rule reads only the document's own text.
+
+    Returns
+    -------
+    tuple
+        The text and the logged changes, one per removed line or label.
+    """
+    lines = text.split("\n")
+    removed, start, label = head_removals(lines)
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    changes = [Change(starts[k], lines[k] + "\n", "", "page_head") for k in removed]
+    if label:
+        changes.append(Change(starts[start], lines[start][:label], "", "page_head label"))
+    changes.sort(key=lambda c: c.position)
+    return apply_changes(text, changes), changes
