@@ -56,6 +56,14 @@ def test_equal_copies_stay_and_a_decorated_copy_goes():
     assert (removed, start) == ([0, 1], 2)
 
 
+def test_a_sentence_that_begins_with_the_title_is_not_a_copy():
+    title = "武乡县“十四五”应急管理体系和本质安全能力建设规划"
+    lines = ["今天是", title, "前 言", "《" + title + "》是应急管理部门组建后的第一个五年规划，"
+             "面临着边改革、边应急、边完善、边发展的现实局面。"]
+    removed, start, _ = head_removals(lines)
+    assert (removed, start) == ([0], 1)
+
+
 def test_a_truncated_later_copy_is_not_the_document():
     lines = ["南宁市兴宁区人民政府办公室关于印发南宁市兴宁区应急管理“十四五”规划的通知",
              "南宁市兴宁区人民政府办公室关于印发南宁市兴宁区应急管理“十", "南兴府办〔2023〕5号",
