@@ -70,6 +70,22 @@ def _is_condition(pre: str, post: str, hit: NumberHit) -> bool:
     return bool(cues.condition_pre.fullmatch(pre[start:end]))
 
 
+def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
+    """A count that names something rather than sets a goal: the size of a package of measures
+    the plan carries out (贯彻落实…15条硬措施, 省66条、市县99条细化措施) or a counted slogan
+    (“3个确保”, 3个力争”，即…). Such numbers are neither targets nor facts."""
+    cues = load_cues()
+    after = text[hit.end:hit.end + 60]
+    package = re.match(r"(?:\s*[、和及与]\s*[^\d，。；,;]{0,6}?\d+\s*[条项个])*\s*(?:"
+                       + cues.named_set.pattern + ")", after)
+    if package and cues.implement.search(sentence_prefix[-40:]):
+        return True
+    if re.match(r"\s*个?\s*[“\"]?\s*(?:" + cues.formula_word.pattern + r")[^\d，。；,;]{0,6}?[”\"]",
+                after):
+        return True
+    return bool(re.match(r"\s*个?\s*[“\"]?[\u4e00-\u9fff]{1,4}[”\"]?\s*[,，:：]?\s*即", after))
+
+
 def _strip_indicator(phrase: str, remove: list[str]) -> str:
     cues = load_cues()
     for piece in remove:
@@ -204,7 +220,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         sentence_prefix = text[sentence_start:hit.start]
 
         comparator, from_pre = _comparator(pre, post, hit)
-        if _is_condition(pre, post, hit):
+        if _is_condition(pre, post, hit) or _is_name(text, hit, sentence_prefix):
             continue
         if comparator == "=" and joined_to_prev and prev.comparator_from_pre \
                 and (prev.comparator in (">=", "<=") or not pre.strip()):

@@ -64,6 +64,9 @@ class Cues:
     tail_drop: re.Pattern
     condition_pre: re.Pattern
     name_suffix: re.Pattern
+    named_set: re.Pattern
+    implement: re.Pattern
+    formula_word: re.Pattern
     accident_indicator: tuple[tuple[re.Pattern, str], ...]
     no_major_verb: str
     decline_verb: str
@@ -127,6 +130,9 @@ def load_cues() -> Cues:
         condition_pre=re.compile(joined("condition_pre")),
         # Used with Pattern.match(text, pos), which anchors at pos; no ^ (it would not match there).
         name_suffix=re.compile("[”’」』]?\\s*" + joined("name_suffix")),
+        named_set=re.compile(joined("named_set")),
+        implement=re.compile(joined("implement")),
+        formula_word=re.compile(joined("formula_word")),
         accident_indicator=pairs("accident_indicator"),
         no_major_verb=joined("accident_no_major_verb"),
         decline_verb=joined("accident_decline_verb"),
