@@ -139,3 +139,33 @@ def test_dev_split_scores_stay_high():
 
     scores = metadata_scores("dev").set_index("field")
     assert (scores["exact_rate"] >= 0.9).all(), scores
+
+
+def test_a_page_without_a_heading_takes_the_name_the_plan_gives_itself():
+    # corpus_test3 r016: the excerpt starts at 前言.
+    text = ("前 言\n牟定县位楚雄州中部，辖4镇3乡。\n《牟定县“十四五”综合防灾减灾规划》依据《楚雄州"
+            "综合防灾减灾规划（2021-2025年）》以及有关法律法规制定。\n第一章 现状与形势\n")
+    assert metadata.read_metadata(text)["title"] == "牟定县“十四五”综合防灾减灾规划"
+    # a document the plan reports having made is not its name
+    past = "前 言\n制定了《推进安全生产领域改革发展的实施方案》，应急管理体系不断健全。\n"
+    assert metadata.read_metadata(past)["title"] == ""
+
+
+def test_a_site_decorated_heading_gives_way_to_the_plan_s_own_name():
+    text = ("江苏省苏州市“十四五”安全生产规划（全文细则）\n"
+            "根据《江苏省“十四五”安全生产规划》，制定《苏州市“十四五”安全生产规划》。本规划系统阐明目标。\n")
+    assert metadata.read_metadata(text)["title"] == "苏州市“十四五”安全生产规划"
+    # a period in brackets is part of the name, not a decoration
+    kept = "吉林省应急管理“十四五”规划（2021-2025年）\n编制《吉林省应急管理“十四五”规划》。\n"
+    assert metadata.read_metadata(kept)["title"].startswith("吉林省应急管理“十四五”规划")
+
+
+def test_the_opener_of_a_year_s_work_plan_dates_it():
+    text = "2022年是党的二十大召开之年，是实施应急管理“十四五”规划的关键一年。全市应急管理工作的总体要求是：\n"
+    meta = metadata.read_metadata(text)
+    assert (meta["year_start"], meta["year_end"]) == ("2022", "2022")
+
+
+def test_a_body_named_twice_signs_once():
+    from analysis.extract.page_fields import organs
+    assert organs("山西省人民政府办公厅 山西省人民政府办公厅") == "山西省人民政府办公厅"

@@ -203,3 +203,13 @@ def test_unwrap_maps_every_kept_character_back_on_any_text(text):
     assert len(index) == len(view) + 1 and index[-1] == len(text)
     assert all(view[i] == text[index[i]] for i in range(len(view)))
     assert index[:-1] == sorted(set(index[:-1]))
+
+
+def test_the_size_of_a_package_of_measures_is_not_a_quantity():
+    # corpus_test3 r025 and corpus_test4 s007: counts that name documents carried out.
+    assert _kinds("贯彻落实国务院安委会安全生产15条硬措施和省安委会安全生产20项措施。") == []
+    assert _kinds("落细落实安全生产十五条硬措施和省66条、市县99条细化措施。") == []
+    # a counted slogan explained by 即
+    assert _kinds("实现3个力争”,即力争不发生重大及以上生产安全事故。") == []
+    # without a verb of carrying out, a number of measures to issue stays a goal
+    assert _kinds("到2022年，制定出台10项配套措施。") == [(10.0, "target")]

@@ -312,6 +312,33 @@ def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
     return organs("、".join(signers)), date
 
 
+# -- the name a plan gives itself ------------------------------------------------------------
+_PLAN_NAME = r"《([^《》\n]{4,60}?(?:规划|要点|方案|计划|纲要))》"
+_SELF_NAMED = re.compile(
+    rf"(?:编制了?|(?:特?制定|制订|特编制|出台)本?){_PLAN_NAME}|"
+    rf"{_PLAN_NAME}(?:[(（]以下简称[^)）]{{1,12}}[)）])?\s*(?:依据|根据|是|由|主要|系统|阐明|明确|以)")
+
+
+def _self_named(lines: list[str]) -> str:
+    """The name a plan gives itself in its opening lines: 《牟定县“十四五”综合防灾减灾规划》
+    依据…, 制定《苏州市“十四五”安全生产规划》. A page that shows no heading (an excerpt that
+    starts at 前言) still names its plan there. 制定了《…》 reports another document (编制了《…》 is the plan's own compiling)."""
+    for line in lines[:12]:
+        m = _SELF_NAMED.search(line)
+        if m:
+            return squeeze(m.group(1) or m.group(2))
+    return ""
+
+
+def _decorated(title: str, own: str) -> bool:
+    """Whether a heading is the plan's own name with a site's additions around it (江苏省苏州市
+    …规划(全文细则)); a period in brackets (…规划(2021—2025年)) or a notice is not one."""
+    if own == title or "关于" in title or "通知" in title or _key(own) not in _key(title):
+        return False
+    extra = _key(title).replace(_key(own), "", 1)
+    return bool(re.search(r"[\u4e00-\u9fff]", extra.replace("年", "")))
+
+
 # -- places and years -------------------------------------------------------------------------
 def _level_words(head: str, text: str) -> str:
     """Level named by a masked place in the title or issuer (xx县, X市), else by the most
@@ -342,7 +369,7 @@ def _years(title: str) -> tuple[str, str]:
 
 
 def _body_years(lines: list[str]) -> tuple[str, str]:
-    """Years of a page whose title is not shown: an opening 2022年全市…工作, else the latest
+    """Years of a page whose title is not shown: an opening 2022年全市…工作 or 2022年是…之年, else the latest
     five-year period named in the first lines."""
     body = "\n".join(lines[:40])
     # The year that opens the page's first sentence about the year's work: 2022年全市…,
@@ -352,6 +379,11 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
                          r"(?:的)?(?:总体要求|要点|思路|重点|安排|任务))", line)
         if first:
             return first.group(1), first.group(1)
+    # The opener of a year's work plan: 2022年是党的二十大召开之年 / 2021年是“十四五”规划的开局之年.
+    for line in lines[:12]:
+        opener = re.match(r"^\s*((?:19|20)\d{2})\s*年是", line)
+        if opener:
+            return opener.group(1), opener.group(1)
     named = [v for k, v in _FIVE_YEAR.items() if k in body]
     return (str(named[-1][0]), str(named[-1][1])) if named else ("", "")
 
@@ -412,6 +444,9 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
                   None)
     signer, signed, sig_end = _signature(lines, notice)
     title, title_src = _pick_title(lines, notice, sig_end)
+    own = _self_named(lines)
+    if own and (not title or _decorated(title, own)):
+        title, title_src = own, "text"
     put("title", title, title_src)
     _, _, before = _notice_titles(lines)
     heading = next((i for i, line in enumerate(lines[:40])

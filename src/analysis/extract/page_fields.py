@@ -178,7 +178,7 @@ def organs(text: str) -> str:
         organ = chunk[start:]
         ends = [organ.rfind(e) + len(e) for e in ORGAN_END if organ.rfind(e) >= 0]
         organ = organ[:max(ends)] if ends else ""
-        if len(organ) >= 3:
+        if len(organ) >= 3 and organ not in parts:  # a body named twice signs once
             parts.append(organ)
     return "、".join(parts)
 
