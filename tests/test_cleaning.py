@@ -430,3 +430,29 @@ def test_a_cms_field_table_in_the_page_head_is_still_removed():
             "一、总体要求\n坚持人民至上、生命至上，统筹发展和安全，全面提升全省安全生产水平。\n")
     text, changes = remove_furniture(page, CleanContext("t"))
     assert text.startswith("一、总体要求") and len(changes) == 4
+
+
+def test_advertising_tails_runs_and_a_brand_in_the_place_slot():
+    # corpus_test4 s006, corpus_test3 r007, corpus dev p066
+    from analysis.clean.spam import remove_spam_shapes
+    cases = {
+        "安徽省减灾救灾委员会关于印发2022年工作要点的通知-九游会官网真人游戏第一品牌":
+            "安徽省减灾救灾委员会关于印发2022年工作要点的通知",
+        "365bet手机在线_365bet假网站_正规365彩票平台app下载减灾委员会2021年工作要点":
+            "减灾委员会2021年工作要点",
+        "欧宝体育办公厅关于印发吉林省应急管理“十四五”规划的通知": "办公厅关于印发吉林省应急管理“十四五”规划的通知",
+    }
+    for text, clean in cases.items():
+        out, changes = remove_spam_shapes(text, CleanContext("t"))
+        assert out == clean and all(c.note.startswith("spam") for c in changes)
+    # plan text of the same shapes stays
+    for text in ("市教育体育局关于印发2022年工作要点的通知", "应急管理平台_APP下载_数据接口建设",
+                 "建设应急指挥平台-省市县三级贯通"):
+        assert remove_spam_shapes(text, CleanContext("t")) == (text, [])
+
+
+def test_a_template_site_slogan_line_is_furniture():
+    from analysis.clean.furniture import remove_furniture
+    text = "稿子汇，范文学习文库\n加强应急管理体系建设，提高应急响应能力，强化风险防范。\n公文汇，办公文档之家"
+    out, changes = remove_furniture(text, CleanContext("t"))
+    assert out.strip() == "加强应急管理体系建设，提高应急响应能力，强化风险防范。"

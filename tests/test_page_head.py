@@ -109,3 +109,43 @@ def test_only_short_lines_that_cannot_be_plan_text_are_removed(head, opening):
                                "第一章", "附件")
     # the opening and everything after it are untouched
     assert out.endswith(opening + "\n" + BODY)
+
+
+OUTLINE = ["第一章", "现状与形势", "（一）“十三五”安全生产工作成效", "（二）面临的挑战", "（三）发展的机遇",
+           "第二章", "指导思想、基本原则和主要目标", "（一）指导思想", "（二）基本原则", "（三）主要目标"]
+
+
+def test_a_contents_list_without_its_label_or_page_numbers_goes():
+    # corpus_test4 s028: a cover, then the outline, then the body.
+    cover = ["镇宁自治县“十四五”应急体系建设规划", "2021年11月"]
+    text = "\n".join(cover + OUTLINE + ["第一章 现状与形势", BODY])
+    out, changes = _clean(text)
+    assert {c.note for c in changes} == {"toc"} and len(changes) == len(OUTLINE)
+    assert out == "\n".join(cover + ["第一章 现状与形势", BODY])
+
+
+def test_an_outline_after_the_body_begins_or_of_one_level_stays():
+    # inside the body, headings are separated by sentences; a list of projects has one level
+    body_first = "\n".join([BODY] + OUTLINE)
+    assert _clean(body_first) == (body_first, [])
+    projects = "\n".join(["（一）应急指挥中心建设工程", "（二）物资储备库建设工程", "（三）救援基地建设工程",
+                          "（四）监测预警工程", "（五）科普基地工程", "（六）信息化工程", "（七）航空救援工程",
+                          "（八）基层能力工程", BODY])
+    assert _clean(projects) == (projects, [])
+
+
+def test_a_notice_before_the_outline_does_not_count_as_body():
+    notice = ["各镇人民政府，各街道办事处：",
+              "《重庆市荣昌区应急管理“十四五”规划》已经区政府常务会议审议通过，现印发给你们，请认真组织实施。"]
+    entries = ["一、应急管理工作现状与面临的形势", "7", "（一）进展与成效。", "7", "（二）面临的挑战。", "11",
+               "（三）发展的机遇。", "14", "二、指导思想、基本原则和主要目标", "15", "（一）指导思想。", "16"]
+    out, changes = _clean("\n".join(notice + entries + [BODY]))
+    assert out == "\n".join(notice + [BODY])
+
+
+def test_a_document_sharing_site_header_goes():
+    lines = ["宁阳县“十四五”防灾减灾规划方案（2021-2025年）（21页）.docx", "下载文档", "编号：928826",
+             "20页", "31.01KB", "宁阳县“十四五”防灾减灾规划（2021-2025年）", BODY]
+    out, changes = _clean("\n".join(lines))
+    assert out == "\n".join(lines[5:])
+    assert {c.note for c in changes} == {"doc_site"}

@@ -11,7 +11,7 @@ only the document's own text (a plan's clean text never depends on other plans):
   segments joined by ``>``, ``»``, ``->``;
 * **page chrome**: a line made only of interface words (无障碍, 关怀版, 打印, 关闭, 分享到,
   视力保护色, 扫一扫在手机打开当前页 …), and document-site page markers and blurbs
-  (上传人, 第1页 / 共8页, 由会员分享，可在线阅读);
+  (上传人, 第1页 / 共8页, 由会员分享，可在线阅读) and their slogans (稿子汇，范文学习文库);
 * **news wrappers**: a news lead that announces the document (近日，…印发…，内容如下。), a
   source line in brackets, 原标题 / 编辑 / 相关新闻 lines;
 * **site copies**: a heading line that the document repeats later (the page heading above the
@@ -96,7 +96,7 @@ _DATED_LABEL = re.compile(r"时间|日期|浏览|阅读|点击|来源|作者|分
 _DATED_CHROME = re.compile(r"(?:发布)?(?:时间|日期)|浏览(?:次数|量)?|阅读(?:次数|量)?|点击(?:数|量)?|"
                            r"次|人次|(?:来源|作者)[:：]?[^\s:：]{0,24}|\d+")
 _DOC_SITE = re.compile(
-    r"^\s*(?:上传人[:：].*|.{1,80}_第\d+页|第\d+页\s*/\s*共\d+页|资源描述|点击查看更多>*|"
+    r"^\s*(?:[^，,。；\s]{2,8}[，,]\s*[^，,。；\s]{0,8}(?:文库|文档之家|之家)|上传人[:：].*|.{1,80}_第\d+页|第\d+页\s*/\s*共\d+页|资源描述|点击查看更多>*|"
     r"《[^》\n]{1,80}》由会员分享[，,].{0,120}搜索。?)\s*$")
 _NEWS = re.compile(
     r"^\s*(?:近日[，,].{0,200}(?:内容如下|全文如下|通知如下)[。：:]?|"
@@ -104,7 +104,8 @@ _NEWS = re.compile(
     r"原标题[:：].*|(?:责任)?编辑[:：].{0,20}|相关新闻.{0,20}|相关阅读.{0,20}|相关链接.{0,20}|"
     r"核心提示[:：].{0,300}|政策解读[:：]?)"
     r"\s*$")
-_TOC_HEAD = re.compile(r"^\s*(?:目\s*录|目\s*次|录)\s*$")
+#: 目录, spaced out, or with the full-width space between its characters lost to '?' (目??录).
+_TOC_HEAD = re.compile(r"^\s*(?:目[\s?？]*录|目\s*次|录)\s*$")
 _TOC_TAIL = re.compile(r"目\s*录\s*$")
 _TOC_INLINE = re.compile(r"^\s*目\s*录\s+(?=\S)")
 _HEADING_ENTRY = re.compile(r"^[^。；;！!？?]{1,60}$")
@@ -199,7 +200,8 @@ def _toc_end(lines: list[str], start: int) -> int:
     """Index after the last table-of-contents line that starts at ``lines[start]`` (目录)."""
     first_entry, end, seen, numbered_seen = None, start + 1, 0, 0
     for k in range(start + 1, len(lines)):
-        line = lines[k].strip()
+        # A '?' in a contents list is a lost full-width space (前? 言, 第一章? ? 现状与形势).
+        line = re.sub(r"[?？]", "", lines[k]).strip()
         if not line:
             continue
         entry = _PAGE_NUMBER.sub("", line)

@@ -16,6 +16,12 @@ The rule runs last, on one paragraph per line, and removes only what cannot be p
   附件, a document number, a name of an office (an issuer line above its title, or a signature),
   a date line or a parenthesised note: these stay even above the opening.
 
+A table of contents that no 目录 line announces and no page number marks is head matter too:
+an outline of eight or more short lines in a row, six of them numbered headings of at least two
+levels (第一章 / （一）…, 一、 / （一）…), standing before the first sentence of the body (the
+notice that issues the plan aside). The body of a plan never runs that many headings without
+a sentence between them; a list of projects is numbered at one level.
+
 Written by hand: no library knows the layout of Chinese government documents.
 """
 from __future__ import annotations
@@ -114,6 +120,28 @@ def _may_be_plan_text(line: str) -> bool:
                 or _PARENTHESISED.match(line))
 
 
+#: A document-sharing site's file heading (…规划方案(2021-2025年)(21页).docx).
+_FILE_NAME = re.compile(r"\.(?:docx?|pdf|wps|pptx?|txt|xlsx?|ofd)\s*$", re.I)
+
+
+def file_header(lines: list[str]) -> list[int]:
+    """A document-sharing site's header: the page's first line a file name, and the short
+    lines under it (下载文档, 编号：928826, 20页, 31.01KB) up to the first that may be plan text
+    or is longer than a label."""
+    first = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if first is None or not _FILE_NAME.search(lines[first]):
+        return []
+    out = [first]
+    for k in range(first + 1, len(lines)):
+        s = lines[k].strip()
+        if not s:
+            continue
+        if len(s) > 14 or _may_be_plan_text(s) or _CLAUSE.search(s) or _TITLE_END.search(s):
+            break
+        out.append(k)
+    return out
+
+
 def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
     """What the rule removes: whole lines, and the line whose leading site label goes.
 
@@ -172,6 +200,76 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
     return sorted(removed), start, label.end() if label else 0
 
 
+#: Heading numbers by level: a contents list uses at least two of them.
+_LEVELS = (("chapter", re.compile(r"^第[一二三四五六七八九十\d]+[章篇部]")),
+           ("section", re.compile(r"^第[一二三四五六七八九十\d]+节")),
+           ("item", re.compile(r"^[一二三四五六七八九十]+、")),
+           ("subitem", re.compile(r"^[(（][一二三四五六七八九十\d]+[)）]")),
+           ("point", re.compile(r"^\d{1,2}[.．、](?!\d)")))
+#: The sentences of a notice that issues the plan (they stand before its contents).
+_NOTICE_SENTENCE = re.compile(r"印发给你们|印发给各|现予印发|现印发|请认真|请遵照|遵照执行|贯彻执行|"
+                              r"组织实施|认真执行")
+#: Fewest lines and numbered headings of a contents list without 目录 or page numbers.
+OUTLINE_LINES, OUTLINE_HEADINGS = 8, 6
+
+
+def _level(line: str) -> str:
+    return next((name for name, pattern in _LEVELS if pattern.match(line)), "")
+
+
+def _outline_line(line: str) -> bool:
+    """A line a contents list is made of: a heading or a wrapped part of one (its last
+    character may be 。), a bare page number, a masked fragment."""
+    body = re.sub(r"[?？]", "", line).rstrip("。").strip()  # '?': a lost full-width space
+    return bool(body) and len(body) <= 40 and not _SENTENCE.search(body)
+
+
+def _before_repeat(lines: list[str], run: list[int]) -> list[int]:
+    """The part of a run before the body begins: the body repeats an entry of the contents
+    (前 言 after 前？言; 第一章 现状与形势 after 第一章 / 现状与形势), so the run stops at the
+    first line that repeats one, alone or joined with the line after it."""
+    keys = [re.sub(r"[^\u4e00-\u9fff]", "", lines[j]) for j in run]
+    seen: set[str] = set()
+    for n, key in enumerate(keys):
+        joined = key + (keys[n + 1] if n + 1 < len(keys) else "")
+        if len(key) >= 2 and (key in seen or joined in seen):  # not 略 of （略） or 一 of （一）
+            return run[:n]
+        seen.add(key)
+        if n and keys[n - 1]:
+            seen.add(keys[n - 1] + key)
+    return run
+
+
+def outline_lines(lines: list[str]) -> list[int]:
+    """Indices of the lines of a contents list without 目录 or page numbers (see the module
+    docstring), or an empty list."""
+    stop = len(lines)
+    for k, line in enumerate(lines):
+        s = line.strip()
+        if len(s) > 40 and _SENTENCE.search(s) and not _NOTICE_SENTENCE.search(s):
+            stop = k
+            break
+    found: list[int] = []
+    run: list[int] = []
+    for k in range(stop + 1):
+        s = re.sub(r"[?？]", "", lines[k]).strip() if k < stop else ""
+        if k < stop and (not s or _outline_line(s)):
+            if s:
+                run.append(k)
+            continue
+        run = _before_repeat(lines, run)
+        levels = [_level(re.sub(r"[?？]", "", lines[j]).strip()) for j in run]
+        first = next((n for n, lvl in enumerate(levels) if lvl), None)
+        if first is not None:
+            body = run[first:]
+            numbered = [lvl for lvl in levels[first:] if lvl]
+            if len(body) >= OUTLINE_LINES and len(numbered) >= OUTLINE_HEADINGS \
+                    and len(set(numbered)) >= 2:
+                found += body
+        run = []
+    return found
+
+
 def remove_page_head(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
     """Remove the site's lines above and around the document's opening (logged as
     ``page_head``).
@@ -194,8 +292,16 @@ def remove_page_head(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
     for line in lines:
         starts.append(pos)
         pos += len(line) + 1
-    changes = [Change(starts[k], lines[k] + "\n", "", "page_head") for k in removed]
-    if label:
+    notes = {k: "doc_site" for k in file_header(lines)}
+    for k in removed:
+        notes.setdefault(k, "page_head")
+    for k in outline_lines(lines):
+        if k != start:
+            notes.setdefault(k, "toc")
+    last = len(lines) - 1
+    changes = [Change(starts[k], lines[k] + ("\n" if k < last else ""), "", note)
+               for k, note in notes.items()]
+    if label and start not in notes:
         changes.append(Change(starts[start], lines[start][:label], "", "page_head label"))
     changes.sort(key=lambda c: c.position)
     return apply_changes(text, changes), changes

@@ -10,6 +10,10 @@ those already seen. This module recognises the shapes that the advertising share
   bet_356 下载), repeated with separators;
 * **advertising compounds**: a Chinese brand followed by a gambling compound (…体育注册,
   …娱乐官网, …彩票平台), or a hyphenated slogan at the end of a title line (-凯发优惠);
+* **slogan tails and joined runs**: a hyphenated tail at the end of a title line, or segments
+  joined by underscores, with several marks of advertising (stems, 游戏, 网站, 365bet);
+* **a brand in the place slot**: a gambling brand opening a line where the issuing place stood
+  (欧宝体育办公厅关于印发);
 * **keyword lists**: a line of four or more short items separated by commas or spaces, at
   least two of them built on advertising stems (电子游戏, 官网, 试玩, 在线观看, 一区 …).
 
@@ -38,6 +42,16 @@ _COMPOUND = re.compile(
     r"[\u4e00-\u9fff]{1,3}(?:体育|娱乐|彩票|棋牌|博彩)(?:注册|官网|平台|登录|入口|下载|app|APP)"
     r"|(?<=[\u4e00-\u9fff》”])\s*[-－—]\s*[\u4e00-\u9fff]{1,4}(?:优惠|官网|注册|娱乐|体育|彩票)"
     r"(?=\s*$)", re.M)
+#: A brand standing where the issuing place stood, at the start of a line (欧宝体育办公厅关于印发).
+_PLACE_SLOT = re.compile(r"^[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
+                         r"(?=办公厅|办公室|人民政府|政府|关于)", re.M)
+#: A slogan tail after a hyphen at the end of a title line (…的通知-九游会官网真人游戏第一品牌),
+#: and a run of segments joined by underscores (365bet手机在线_365bet假网站_正规365彩票平台app下载).
+_TAIL = re.compile(r"(?<=[\u4e00-\u9fff》”)）])\s*[-－—|]\s*[^\s，。；、,;]{2,40}$", re.M)
+_UNDERSCORED = re.compile(r"(?:[^\s_，。；、,;]{2,20}_)+[^\s_，。；、,;]{2,40}")
+#: Words of advertising that plan text does not use in a title's tail or a joined run.
+_AD_WORDS = re.compile(r"游戏|第一品牌|手机在线|假网站|网站|开户|网址|线路|正规|信誉|平台|下载|app|APP")
+_BRAND_TOKEN = re.compile(r"[A-Za-z]+\d+|\d+[A-Za-z]+")
 _ITEM_SPLIT = re.compile(r"[,，、;；|\s]+")
 #: Stems that plan text does not use (平台, 注册, 视频, 下载 … it does).
 _STRONG = re.compile(r"电子游戏|电子平台|官网|官方网站|试玩|外挂|模拟器|体育|娱乐|彩票|棋牌|捕鱼|"
@@ -73,6 +87,19 @@ def _runs(line: str) -> list[tuple[int, int]]:
                                               or len(_LATIN_BRAND.findall(text)) >= 2):
                 continue  # an acronym in plan text (GIS平台, APP下载)
             spans.append((m.start(), m.end()))
+    for m in _TAIL.finditer(line):
+        if _signals(m.group(0)) >= 2 and _STRONG.search(m.group(0)):
+            spans.append((m.start(), m.end()))
+    for m in _UNDERSCORED.finditer(line):
+        text = m.group(0)
+        if _signals(text) >= 3 and (_STRONG.search(text) or _BRAND_TOKEN.search(text)):
+            # The run ends with the last advertising word of its last segment; what follows
+            # it there is the line's own text (…app下载减灾委员会2021年工作要点).
+            tail_at = text.rfind("_") + 1
+            ends = [x.end() for x in _ad_marks(text[tail_at:])]
+            if ends:
+                spans.append((m.start(), m.start() + tail_at + max(ends)))
+    spans += [(m.start(), m.end()) for m in _PLACE_SLOT.finditer(line)]
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:
@@ -81,6 +108,16 @@ def _runs(line: str) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+def _ad_marks(text: str) -> list[re.Match]:
+    return [m for pattern in (_STRONG, _AD_WORDS, _BRAND_TOKEN) for m in pattern.finditer(text)]
+
+
+def _signals(text: str) -> int:
+    """Marks of advertising in a piece of a line: gambling stems, advertising words, and
+    brand tokens of letters and digits (365bet, js4399)."""
+    return len(_ad_marks(text))
 
 
 def _brand_start(line: str, a: int, b: int, ctx: CleanContext) -> int:
