@@ -50,3 +50,28 @@ def test_shared_names_resolved_by_context():
     # Two-character names count only right after their parent.
     assert places.find_places("城区各有关单位") == []
     assert places.innermost("晋城市城区人民政府").code == "140502"
+
+
+def test_autonomous_units_by_the_names_texts_use():
+    from analysis.extract import places
+    assert places.innermost("镇宁自治县“十四五”应急体系建设规划").name == "镇宁布依族苗族自治县"
+    assert places.innermost("焉耆县应急管理局").name == "焉耆回族自治县"
+    assert places.innermost("延边州应急管理局").name == "延边朝鲜族自治州"
+
+
+def test_a_county_named_by_one_character_and_its_suffix():
+    from analysis.extract import places
+    assert places.innermost("泾县“十四五”安全生产规划").code == "341823"
+    # two-character names of districts still need their parent (城区 is an ordinary word)
+    assert places.find_places("推进城区改造") == []
+
+
+def test_the_title_s_place_wins_over_an_issuer_above_it():
+    # corpus_test4 s026: a province's notice cited in a city's plan was read as its issuer.
+    from analysis.extract import metadata
+    text = ("贵阳市“十四五”应急管理专项规划\n发布日期:2021-09-30 17:00 浏览次数:0次\n"
+            "为推动我市应急管理体系和能力现代化,制定本规划。\n"
+            "顺利完成应急管理机构改革,根据《中共贵州省委办公厅、贵州省人民政府办公厅关于印发贵阳市及所辖县"
+            "(市、区)机构改革方案的通知》(黔委厅字〔2019〕2号)组建应急管理局。\n")
+    meta = metadata.read_metadata(text)
+    assert (meta["jurisdiction_zh"], meta["admin_level"]) == ("贵阳市", "city")

@@ -491,6 +491,12 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         if place:
             place_src = source
             break
+    titled = places.innermost(title, "\n".join(lines[:40])) if title else None
+    if place is not None and titled is not None and titled.code != place.code \
+            and place.name in (titled.province, titled.parent):
+        # An issuer read above the plan's own place (贵州省 offices cited in 贵阳市's plan):
+        # the place the title names is the plan's.
+        place, place_src = titled, "text"
     level = _level_words(" ".join([title, out.get("issuer", "")] + lines[:3]),
                          "\n".join(lines[:40]))
     known = bool((manifest or {}).get("jurisdiction_zh"))

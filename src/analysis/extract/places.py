@@ -102,6 +102,16 @@ def _index() -> tuple[dict[str, tuple[Place, ...]], dict[str, tuple[Place, ...]]
         # without their suffix; provinces and prefecture-level units are read short.
         if place.short and place.level != "county":
             short.setdefault(place.short, []).append(place)
+    # The forms texts use for autonomous units: 镇宁自治县 / 镇宁县 for 镇宁布依族苗族自治县,
+    # 延边州 for 延边朝鲜族自治州; only where no division has that name already.
+    for place in places():
+        if not place.short or not _AUTONOMOUS.search(place.name):
+            continue
+        stem, kind = place.short, place.name[-1]
+        for alias in {"县": (stem + "自治县", stem + "县"), "州": (stem + "自治州", stem + "州"),
+                      "旗": (stem + "自治旗", stem + "旗")}.get(kind, ()):
+            if alias not in full:
+                full[alias] = [place]
     longest = max(len(n) for n in list(full) + list(short))
     return ({k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in short.items()},
             longest)
@@ -141,7 +151,10 @@ def find_places(text: str) -> list[Mention]:
         hit = None
         for size in range(min(longest, n - i), 1, -1):
             word = text[i:i + size]
-            if word in full and (size > 2 or _after_parent(found, i, full[word])):
+            # A two-character name needs its parent before it (晋城市城区), except a county
+            # named by one character and 县 (泾县, 歙县), which is no ordinary word.
+            if word in full and (size > 2 or word.endswith("县")
+                                 or _after_parent(found, i, full[word])):
                 hit = Mention(i, i + size, word, full[word], False)
                 break
             if word in short:
