@@ -456,3 +456,22 @@ def test_a_template_site_slogan_line_is_furniture():
     text = "稿子汇，范文学习文库\n加强应急管理体系建设，提高应急响应能力，强化风险防范。\n公文汇，办公文档之家"
     out, changes = remove_furniture(text, CleanContext("t"))
     assert out.strip() == "加强应急管理体系建设，提高应急响应能力，强化风险防范。"
+
+
+
+def test_plan_text_of_advertising_shapes_stays():
+    from analysis.clean.spam import remove_spam_shapes
+    from analysis.clean.furniture import remove_furniture
+    for text in ("（四）人员密集场所——体育场馆和娱乐场所消防安全整治",
+                 "（六）应急科普——打造科普精品和宣传平台",
+                 "县文化体育办公室关于开展安全检查的通知"):
+        assert remove_spam_shapes(text, CleanContext("t")) == (text, []), text
+    for text in ("3.建设书屋，打造职工之家", "（四）强化服务，打造职工之家"):
+        assert remove_furniture(text, CleanContext("t"))[1] == [], text
+
+
+def test_a_question_heading_after_a_contents_list_stays():
+    from analysis.clean.furniture import remove_furniture
+    text = "目录\n一、总体要求\n二、主要任务\n三、保障措施\n（一）为什么要编制本规划？\n为加快推进应急管理体系建设，制定本规划。"
+    out, _ = remove_furniture(text, CleanContext("t"))
+    assert "（一）为什么要编制本规划？" in out

@@ -169,3 +169,20 @@ def test_the_opener_of_a_year_s_work_plan_dates_it():
 def test_a_body_named_twice_signs_once():
     from analysis.extract.page_fields import organs
     assert organs("山西省人民政府办公厅 山西省人民政府办公厅") == "山西省人民政府办公厅"
+
+
+
+def test_another_plan_named_in_the_text_is_not_the_title():
+    for text in ("前 言\n《湖南省“十四五”应急体系建设规划》明确提出，要加快推进应急管理体系建设。\n",
+                 "前 言\n先后出台《XX市安全生产专项整治三年行动实施方案》等文件。\n"):
+        assert metadata.read_metadata(text)["title"] == ""
+    # words after the plan's name make another document
+    text = ("成都市“十四五”应急体系建设规划重点任务分工方案\n"
+            "根据有关要求，特制定《成都市“十四五”应急体系建设规划》。\n")
+    assert metadata.read_metadata(text)["title"].endswith("分工方案")
+
+
+def test_a_five_year_plan_opening_with_its_first_year_keeps_its_period():
+    text = "2021年是“十四五”开局之年。本规划基准年为2020年，规划期为2021年至2025年。\n"
+    meta = metadata.read_metadata(text)
+    assert (meta["year_start"], meta["year_end"]) == ("2021", "2025")

@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from analysis.clean.changes import CleanContext
-from analysis.clean.page_head import head_removals, opening_line, remove_page_head
+from analysis.clean.page_head import head_removals, opening_line, outline_lines, remove_page_head
 
 NOTICE = "湖南省人民政府办公厅关于印发《湖南省“十四五”应急体系建设规划》的通知"
 BODY = ("为加快推进应急管理体系和能力现代化，有效防范化解重大安全风险，根据有关法律法规，"
@@ -116,12 +116,18 @@ OUTLINE = ["第一章", "现状与形势", "（一）“十三五”安全生产
 
 
 def test_a_contents_list_without_its_label_or_page_numbers_goes():
-    # corpus_test4 s028: a cover, then the outline, then the body.
+    # corpus_test4 s028: a cover, then the outline, then the body, which repeats its headings.
     cover = ["镇宁自治县“十四五”应急体系建设规划", "2021年11月"]
-    text = "\n".join(cover + OUTLINE + ["第一章 现状与形势", BODY])
+    body = ["第一章 现状与形势", "（一）“十三五”安全生产工作成效", BODY, "（二）面临的挑战", BODY,
+            "（三）发展的机遇", BODY]
+    text = "\n".join(cover + OUTLINE + body)
     out, changes = _clean(text)
     assert {c.note for c in changes} == {"toc"} and len(changes) == len(OUTLINE)
-    assert out == "\n".join(cover + ["第一章 现状与形势", BODY])
+    assert out == "\n".join(cover + body)
+    # without the body that repeats it (a page cut inside its contents) the outline stays:
+    # it could be the plan's own list of tasks
+    cut = "\n".join(cover + OUTLINE)
+    assert _clean(cut) == (cut, [])
 
 
 def test_an_outline_after_the_body_begins_or_of_one_level_stays():
@@ -149,3 +155,35 @@ def test_a_document_sharing_site_header_goes():
     out, changes = _clean("\n".join(lines))
     assert out == "\n".join(lines[5:])
     assert {c.note for c in changes} == {"doc_site"}
+
+
+
+# -- found by a reviewer who read the rule: plan text that must stay ----------------------------
+def test_a_title_wrapped_over_lines_stays():
+    for lines in (["鄂州市“十四五”应急管理体系", "和能力建设规划", "（征求意见稿）", BODY],
+                  ["宜昌市2022年度", "防灾减灾救灾工作要点", BODY],
+                  ["宜昌市人民政府办公室关于印发", "宜昌市“十四五”应急体系建设", "规划的通知",
+                   "宜府办发〔2021〕12号", "各县市区人民政府，市政府各部门：", BODY]):
+        text = "\n".join(lines)
+        assert _clean(text) == (text, []), lines
+
+
+def test_the_parts_of_an_official_document_stay_above_its_opening():
+    lines = ["签发人：王某", "公开方式：主动公开", "征求意见稿", "二O二一年十二月", "2021.12",
+             "XX高新区管委会", "XX街道办事处", "XX县消防救援大队", "XX县安全生产领导小组",
+             "宜昌市人民政府文件", "宜昌市人民政府关于印发宜昌市“十四五”应急体系规划的通知",
+             "宜府发〔2021〕3号", "各县市区人民政府：", BODY]
+    text = "\n".join(lines)
+    assert _clean(text) == (text, [])
+
+
+def test_a_list_of_the_plan_s_own_tasks_is_not_a_contents_list():
+    tasks = ["XX县“十四五”应急体系建设规划", "一、规划依据", "（一）法律法规", "1.《中华人民共和国突发事件应对法》",
+             "2.《中华人民共和国安全生产法》", "（二）政策文件", "1.《“十四五”国家应急体系规划》",
+             "2.《省“十四五”应急体系规划》", "（三）技术标准", "二、现状与形势", BODY]
+    text = "\n".join(tasks)
+    assert outline_lines(tasks) == []
+    closing = ["一、组织领导", "（一）加强领导", "（二）压实责任", "（三）强化督导", "二、保障措施",
+               "（一）资金保障", "（二）人才保障", "（三）科技保障",
+               "本规划由县应急管理局负责组织实施，各乡镇、各部门要按照职责分工，抓好规划任务落实。", BODY]
+    assert outline_lines(closing) == []

@@ -75,3 +75,10 @@ def test_the_title_s_place_wins_over_an_issuer_above_it():
             "(市、区)机构改革方案的通知》(黔委厅字〔2019〕2号)组建应急管理局。\n")
     meta = metadata.read_metadata(text)
     assert (meta["jurisdiction_zh"], meta["admin_level"]) == ("贵阳市", "city")
+
+
+
+def test_one_character_counties_inside_words_are_not_places():
+    from analysis.extract import places
+    for text in ("推动乡村振兴县域经济发展", "贡献县级力量", "新时代县域治理"):
+        assert [m.text for m in places.find_places(text)] == [], text

@@ -213,3 +213,10 @@ def test_the_size_of_a_package_of_measures_is_not_a_quantity():
     assert _kinds("实现3个力争”,即力争不发生重大及以上生产安全事故。") == []
     # without a verb of carrying out, a number of measures to issue stays a goal
     assert _kinds("到2022年，制定出台10项配套措施。") == [(10.0, "target")]
+
+
+
+def test_counts_that_are_goals_stay_goals():
+    # found by a reviewer: a list explained by 即, and measures to issue under 按照
+    assert _kinds("到2025年，建成2个基地，即航空救援基地和物资储备基地。") == [(2.0, "target")]
+    assert _kinds("按照国家要求，到2022年底前，出台10项具体措施。") == [(10.0, "target")]

@@ -96,7 +96,7 @@ _DATED_LABEL = re.compile(r"时间|日期|浏览|阅读|点击|来源|作者|分
 _DATED_CHROME = re.compile(r"(?:发布)?(?:时间|日期)|浏览(?:次数|量)?|阅读(?:次数|量)?|点击(?:数|量)?|"
                            r"次|人次|(?:来源|作者)[:：]?[^\s:：]{0,24}|\d+")
 _DOC_SITE = re.compile(
-    r"^\s*(?:[^，,。；\s]{2,8}[，,]\s*[^，,。；\s]{0,8}(?:文库|文档之家|之家)|上传人[:：].*|.{1,80}_第\d+页|第\d+页\s*/\s*共\d+页|资源描述|点击查看更多>*|"
+    r"^\s*(?:[^，,。；\s]{2,8}[，,]\s*[^，,。；\s]{0,8}(?:文库|文档之家)|上传人[:：].*|.{1,80}_第\d+页|第\d+页\s*/\s*共\d+页|资源描述|点击查看更多>*|"
     r"《[^》\n]{1,80}》由会员分享[，,].{0,120}搜索。?)\s*$")
 _NEWS = re.compile(
     r"^\s*(?:近日[，,].{0,200}(?:内容如下|全文如下|通知如下)[。：:]?|"
@@ -200,8 +200,10 @@ def _toc_end(lines: list[str], start: int) -> int:
     """Index after the last table-of-contents line that starts at ``lines[start]`` (目录)."""
     first_entry, end, seen, numbered_seen = None, start + 1, 0, 0
     for k in range(start + 1, len(lines)):
-        # A '?' in a contents list is a lost full-width space (前? 言, 第一章? ? 现状与形势).
-        line = re.sub(r"[?？]", "", lines[k]).strip()
+        # A '?' in a contents list is a lost full-width space (前? 言, 第一章? ? 现状与形势);
+        # one ending a heading after a character is a question mark and stays.
+        line = "" if re.fullmatch(r"[\s?？]*", lines[k]) else re.sub(
+            r"[?？](?=[\s?？])|(?<=[\s?？])[?？]|^[?？]+", "", lines[k]).strip()
         if not line:
             continue
         entry = _PAGE_NUMBER.sub("", line)

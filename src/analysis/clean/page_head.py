@@ -45,7 +45,7 @@ _DOC_NUMBER = re.compile(r"^[（(]?\s*[\u4e00-\u9fff]{1,12}\s*[〔\[［﹝【(�
                          r"[〕\]］﹞】)）]\s*[\d\s]+号?\s*[）)]?$")
 #: What is left of a damaged document number (湘发改规划〔2016637).
 _DOC_YEAR = re.compile(r"[〔\[［﹝]\s*\d{4}|\d{4}\s*[〕\]］﹞]")
-_ADDRESSEE = re.compile(r"^各[^。；;]{1,150}[:：]$")
+_ADDRESSEE = re.compile(r"^各[^。；;]{1,150}(?:[:：]|单位|部门|机构)$")
 _RED_HEADER = re.compile(r"^[\u4e00-\u9fff、\s]{4,40}文\s*件$")
 _HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节部篇条]|[一二三四五六七八九十]+、|"
                       r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d)|前\s*言|序\s*言|"
@@ -53,10 +53,19 @@ _HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节部篇�
 #: The name of an office: an issuer line above a title (杭州市应急管理局 / 关于印发…) or a
 #: signature. A site's own name in this form (施甸县人民政府) is left in place: the rule
 #: cannot tell it from the issuer.
-_OFFICE = re.compile(r"(?:人民政府|政府|办公厅|办公室|委员会|安委会|减灾委|管理局|应急局|厅|局|委|办|"
-                     r"中心|部|院)$")
+_OFFICE = re.compile(r"(?:人民政府|政府|办公厅|办公室|委员会|安委会|减灾委|管理局|应急局|管委会|办事处|"
+                     r"厅|局|委|办|中心|部|院|会|处|队|组|站|所)$")
+#: A draft mark (征求意见稿, 送审稿) and the fields of an official document's header.
+_DRAFT_OR_HEADER = re.compile(r"稿[)）]?$|^(?:签发人|公开方式|密级|紧急程度|主送|抄送)[:：]")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$|"
-                        r"^[〇○零一二三四五六七八九十]{4}年[〇○零一二三四五六七八九十]{1,3}月")
+                        r"^[〇○零OＯ一二三四五六七八九十]{4}\s*年|^\d{4}\s*[.\-/]\s*\d{1,2}"
+                        r"(?:\s*[.\-/]\s*\d{1,2})?$")
+#: Words of a title a wrapped line may carry (宜昌市2022年度 / 防灾减灾救灾工作要点).
+_TITLE_PART = re.compile(r"十[一二三四五]五|(?:19|20)\d{2}\s*年|规划|要点|方案|计划|[市县区省州旗盟]$")
+#: What a site's line between a notice's title and its addressees carries: a label, a number,
+#: an interface word.
+_SITE_WORD = re.compile(r"[:：]|\d|下载|摘要|纠错|收藏|打印|分享|阅读|浏览|来源|编辑|属性|字体|次数|"
+                        r"首页|链接|解读")
 _PARENTHESISED = re.compile(r"^[(（].*[)）]$")
 
 
@@ -115,9 +124,22 @@ def _head_window(lines: list[str], start: int) -> list[int]:
 
 def _may_be_plan_text(line: str) -> bool:
     return bool(_SENTENCE.search(line) or (_CLAUSE.search(line) and len(line) > 12)
-                or _HEADING.match(line)
-                or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _OFFICE.search(line) or _DATE_LINE.match(line)
-                or _PARENTHESISED.match(line))
+                or _HEADING.match(line) or _RED_HEADER.match(line) or _DRAFT_OR_HEADER.search(line)
+                or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _OFFICE.search(line)
+                or _DATE_LINE.match(line) or _PARENTHESISED.match(line))
+
+
+def _title_piece(lines: list[str], k: int) -> bool:
+    """Whether ``lines[k]`` is the first part of a title wrapped over lines (鄂州市“十四五”应急
+    管理体系 / 和能力建设规划): joined with the next line, it ends as a title does."""
+    line = lines[k].strip()
+    if _TITLE_END.search(line) or _is_notice_title(line) or not _TITLE_PART.search(line):
+        return False  # a whole title, or no words of one
+    nxt = next((lines[j].strip() for j in range(k + 1, min(k + 3, len(lines)))
+                if lines[j].strip()), "")
+    joined = line + nxt
+    return bool(nxt) and len(joined) <= 100 and not _SENTENCE.search(joined) and bool(
+        _TITLE_END.search(joined) or _NOTICE.search(joined))
 
 
 #: A document-sharing site's file heading (…规划方案(2021-2025年)(21页).docx).
@@ -180,11 +202,11 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         # (《武乡县…规划》是…): found on the sealed test set, which lost that plan's title.
         title_shaped = not _SENTENCE.search(lines[k]) and len(lines[k].strip()) <= 100
         if title_shaped and len(_key(lines[k])) >= 12 and len(key) >= 12 and not cover \
-                and key != other \
+                and key != other and key != _key(lines[k]) \
                 and (key.startswith(other) or other.startswith(key)):
             start, key = k, _key(lines[k])
     removed = [k for k in range(start) if lines[k].strip()
-               and not _may_be_plan_text(lines[k].strip())]
+               and not _may_be_plan_text(lines[k].strip()) and not _title_piece(lines, k)]
     # Between a notice's title and its addressees stand only the title's other lines, its
     # document number, dates, notes in brackets and offices; anything else is the site's
     # (阅读次数, 属性, 下载法规).
@@ -193,8 +215,10 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         for k in window[:-1]:
             s = lines[k].strip()
             squeezed = re.sub(r"[\s?？]", "", s)  # 通 ? 知: a title spaced out, a mark lost
-            if squeezed and not (_may_be_plan_text(s) or _is_notice_title(squeezed)
-                                 or _TITLE_END.search(squeezed) or s.startswith("各")):
+            if squeezed and _SITE_WORD.search(s) and not (
+                    _may_be_plan_text(s) or _is_notice_title(squeezed)
+                    or _TITLE_END.search(squeezed) or s.startswith("各")
+                    or _title_piece(lines, k)):
                 removed.append(k)
     label = _LABEL.match(lines[start])
     return sorted(removed), start, label.end() if label else 0
@@ -206,22 +230,45 @@ _LEVELS = (("chapter", re.compile(r"^第[一二三四五六七八九十\d]+[章�
            ("item", re.compile(r"^[一二三四五六七八九十]+、")),
            ("subitem", re.compile(r"^[(（][一二三四五六七八九十\d]+[)）]")),
            ("point", re.compile(r"^\d{1,2}[.．、](?!\d)")))
-#: The sentences of a notice that issues the plan (they stand before its contents).
-_NOTICE_SENTENCE = re.compile(r"印发给你们|印发给各|现予印发|现印发|请认真|请遵照|遵照执行|贯彻执行|"
-                              r"组织实施|认真执行")
+#: The sentence of a notice that issues the plan (it stands before the plan's contents).
+_NOTICE_SENTENCE = re.compile(r"印发给你们|印发给各|现予印发|现印发")
+#: A page number on its own line under a contents entry.
+_PAGE_NO = re.compile(r"^\d{1,3}$")
 #: Fewest lines and numbered headings of a contents list without 目录 or page numbers.
 OUTLINE_LINES, OUTLINE_HEADINGS = 8, 6
 
 
 def _level(line: str) -> str:
-    return next((name for name, pattern in _LEVELS if pattern.match(line)), "")
+    return next((name for name, pattern in _LEVELS if pattern.match(line.strip())), "")
 
 
 def _outline_line(line: str) -> bool:
-    """A line a contents list is made of: a heading or a wrapped part of one (its last
-    character may be 。), a bare page number, a masked fragment."""
-    body = re.sub(r"[?？]", "", line).rstrip("。").strip()  # '?': a lost full-width space
-    return bool(body) and len(body) <= 40 and not _SENTENCE.search(body)
+    """A line a contents list is made of: a numbered heading (its last character may be 。,
+    it may hold a comma), a wrapped part of one or a masked fragment (no comma: a sentence of
+    the body has one), a bare page number."""
+    if _level(line):
+        body = line.rstrip("。")
+        return len(body) <= 40 and not _SENTENCE.search(body)
+    return len(line) <= 40 and not _SENTENCE.search(line) and not re.search(r"[，,]", line)
+
+
+def _lost_spaces(line: str) -> str:
+    """A line with the '?' that stand for lost full-width spaces removed (前? 言, 第一章? ?
+    现状, 目??录, a line of '?' alone); a question mark ending a heading stays."""
+    if re.fullmatch(r"[\s?？]*", line):
+        return ""
+    return re.sub(r"[?？](?=[\s?？])|(?<=[\s?？])[?？]|^[?？]+", "", line).strip()
+
+
+def _repeated_below(lines: list[str], run: list[int]) -> bool:
+    """Whether the body after a run repeats three or more of its headings (as the body of a
+    plan repeats its contents)."""
+    below = {re.sub(r"[^\u4e00-\u9fff]", "", line) for line in lines[run[-1] + 1:]}
+    below.discard("")
+    keys = [re.sub(r"[^\u4e00-\u9fff]", "", lines[j]) for j in run if _level(lines[j].strip())]
+    # 第一章 现状与形势 in the body repeats the entry 第一章 / 现状与形势 of two lines
+    pairs = [re.sub(r"[^\u4e00-\u9fff]", "", lines[a] + lines[b]) for a, b in zip(run, run[1:])]
+    return sum(len(k) >= 3 and k in below for k in keys + pairs) >= 3
 
 
 def _before_repeat(lines: list[str], run: list[int]) -> list[int]:
@@ -252,19 +299,22 @@ def outline_lines(lines: list[str]) -> list[int]:
     found: list[int] = []
     run: list[int] = []
     for k in range(stop + 1):
-        s = re.sub(r"[?？]", "", lines[k]).strip() if k < stop else ""
+        s = _lost_spaces(lines[k]) if k < stop else ""
         if k < stop and (not s or _outline_line(s)):
             if s:
                 run.append(k)
             continue
         run = _before_repeat(lines, run)
-        levels = [_level(re.sub(r"[?？]", "", lines[j]).strip()) for j in run]
+        levels = [_level(_lost_spaces(lines[j])) for j in run]
         first = next((n for n, lvl in enumerate(levels) if lvl), None)
         if first is not None:
             body = run[first:]
             numbered = [lvl for lvl in levels[first:] if lvl]
+            # Evidence that it is contents, not the plan's own list: the body repeats its
+            # headings, or page numbers stand under them.
+            numbers = sum(bool(_PAGE_NO.match(lines[j].strip())) for j in body)
             if len(body) >= OUTLINE_LINES and len(numbered) >= OUTLINE_HEADINGS \
-                    and len(set(numbered)) >= 2:
+                    and len(set(numbered)) >= 2 and (numbers >= 3 or _repeated_below(lines, body)):
                 found += body
         run = []
     return found

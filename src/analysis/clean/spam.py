@@ -43,11 +43,13 @@ _COMPOUND = re.compile(
     r"|(?<=[\u4e00-\u9fff》”])\s*[-－—]\s*[\u4e00-\u9fff]{1,4}(?:优惠|官网|注册|娱乐|体育|彩票)"
     r"(?=\s*$)", re.M)
 #: A brand standing where the issuing place stood, at the start of a line (欧宝体育办公厅关于印发).
-_PLACE_SLOT = re.compile(r"^[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
-                         r"(?=办公厅|办公室|人民政府|政府|关于)", re.M)
+_PLACE_SLOT = re.compile(r"^(?![\u4e00-\u9fff]{0,2}(?:文化|教育|卫生|广电|旅游|市|县|区|省))"
+                         r"[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
+                         r"(?=办公厅|人民政府|政府|关于)", re.M)
 #: A slogan tail after a hyphen at the end of a title line (…的通知-九游会官网真人游戏第一品牌),
 #: and a run of segments joined by underscores (365bet手机在线_365bet假网站_正规365彩票平台app下载).
-_TAIL = re.compile(r"(?<=[\u4e00-\u9fff》”)）])\s*[-－—|]\s*[^\s，。；、,;]{2,40}$", re.M)
+_TAIL = re.compile(r"(?:(?<=通知|规划|要点|方案|意见)|(?<=[》”]))\s*(?<![—－-])[-－](?![—－-])\s*"
+                   r"[^\s，。；、,;]{2,40}$", re.M)
 _UNDERSCORED = re.compile(r"(?:[^\s_，。；、,;]{2,20}_)+[^\s_，。；、,;]{2,40}")
 #: Words of advertising that plan text does not use in a title's tail or a joined run.
 _AD_WORDS = re.compile(r"游戏|第一品牌|手机在线|假网站|网站|开户|网址|线路|正规|信誉|平台|下载|app|APP")
@@ -88,7 +90,9 @@ def _runs(line: str) -> list[tuple[int, int]]:
                 continue  # an acronym in plan text (GIS平台, APP下载)
             spans.append((m.start(), m.end()))
     for m in _TAIL.finditer(line):
-        if _signals(m.group(0)) >= 2 and _STRONG.search(m.group(0)):
+        # a gambling stem and a mark that plan text does not put in a title (游戏, 365bet)
+        if _signals(m.group(0)) >= 2 and _STRONG.search(m.group(0)) \
+                and (_AD_WORDS.search(m.group(0)) or _BRAND_TOKEN.search(m.group(0))):
             spans.append((m.start(), m.end()))
     for m in _UNDERSCORED.finditer(line):
         text = m.group(0)
@@ -110,8 +114,12 @@ def _runs(line: str) -> list[tuple[int, int]]:
     return merged
 
 
+_AD_MARK = re.compile(f"{_STRONG.pattern}|{_AD_WORDS.pattern}|{_BRAND_TOKEN.pattern}")
+
+
 def _ad_marks(text: str) -> list[re.Match]:
-    return [m for pattern in (_STRONG, _AD_WORDS, _BRAND_TOKEN) for m in pattern.finditer(text)]
+    """Marks of advertising, each counted once (电子平台 is one mark, not 电子平台 and 平台)."""
+    return list(_AD_MARK.finditer(text))
 
 
 def _signals(text: str) -> int:

@@ -78,12 +78,17 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     after = text[hit.end:hit.end + 60]
     package = re.match(r"(?:\s*[、和及与]\s*[^\d，。；,;]{0,6}?\d+\s*[条项个])*\s*(?:"
                        + cues.named_set.pattern + ")", after)
-    if package and cues.implement.search(sentence_prefix[-40:]):
-        return True
-    if re.match(r"\s*个?\s*[“\"]?\s*(?:" + cues.formula_word.pattern + r")[^\d，。；,;]{0,6}?[”\"]",
-                after):
-        return True
-    return bool(re.match(r"\s*个?\s*[“\"]?[\u4e00-\u9fff]{1,4}[”\"]?\s*[,，:：]?\s*即", after))
+    if package:
+        # the verb of carrying out must govern the count: in its clause, with no verb of
+        # making (出台, 制定) between them (到2022年底前，出台10项具体措施 is a goal)
+        clause = re.split(r"[，,；;：:]", sentence_prefix)[-1]
+        verbs = list(cues.implement.finditer(clause))
+        if verbs and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成",
+                                   clause[verbs[-1].end():]):
+            return True
+    # a counted slogan in quotes: “3个确保”, 3个力争”，即…
+    return bool(re.match(r"\s*个?\s*[“\"]?\s*(?:" + cues.formula_word.pattern
+                         + r")[^\d，。；,;]{0,6}?[”\"]", after))
 
 
 def _strip_indicator(phrase: str, remove: list[str]) -> str:

@@ -173,8 +173,8 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
               for a, b in zip(head, head[1:] + [""])]
     for i, line in enumerate(joined):
         m = _NOTICE_TITLE.search(line)
-        if m and m.group(1).endswith("《"):
-            m = None  # a notice cited in the text: 按照《关于印发…的通知》
+        if m and "《" in m.group(1) and "》" not in m.group(1).rsplit("《", 1)[1]:
+            m = None  # a notice cited in the text: 按照《关于印发…的通知》, 根据《中共…关于印发…》
         title = m.group(2).strip() if m else ""
         if title.startswith("《") and title.endswith("》"):
             title = title[1:-1]
@@ -315,8 +315,8 @@ def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
 # -- the name a plan gives itself ------------------------------------------------------------
 _PLAN_NAME = r"《([^《》\n]{4,60}?(?:规划|要点|方案|计划|纲要))》"
 _SELF_NAMED = re.compile(
-    rf"(?:编制了?|(?:特?制定|制订|特编制|出台)本?){_PLAN_NAME}|"
-    rf"{_PLAN_NAME}(?:[(（]以下简称[^)）]{{1,12}}[)）])?\s*(?:依据|根据|是|由|主要|系统|阐明|明确|以)")
+    rf"(?:编制了?|(?:特?制定|制订|特编制)本?){_PLAN_NAME}|"
+    rf"{_PLAN_NAME}(?:[(（]以下简称[^)）]{{1,12}}[)）]\s*|\s*)(?:依据|根据|系统阐明|主要阐明)")
 
 
 def _self_named(lines: list[str]) -> str:
@@ -335,8 +335,14 @@ def _decorated(title: str, own: str) -> bool:
     …规划(全文细则)); a period in brackets (…规划(2021—2025年)) or a notice is not one."""
     if own == title or "关于" in title or "通知" in title or _key(own) not in _key(title):
         return False
-    extra = _key(title).replace(_key(own), "", 1)
-    return bool(re.search(r"[\u4e00-\u9fff]", extra.replace("年", "")))
+    before, _, after = re.sub(r"\s", "", title).partition(re.sub(r"\s", "", own))
+    if not _ or not re.sub(r"\s", "", own):
+        return False
+    # words after the name make another document (…规划重点任务分工方案, …规划暨…纲要); only a
+    # note in brackets may follow it
+    if after and not re.fullmatch(r"[（(][^（()）]{1,12}[)）]", after):
+        return False
+    return bool(re.search(r"[\u4e00-\u9fff]", (before + after).replace("年", "")))
 
 
 # -- places and years -------------------------------------------------------------------------
@@ -380,9 +386,11 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
         if first:
             return first.group(1), first.group(1)
     # The opener of a year's work plan: 2022年是党的二十大召开之年 / 2021年是“十四五”规划的开局之年.
+    planned = any(re.search(r"本规划|规划期|规划基准", line) for line in lines[:12])
     for line in lines[:12]:
-        opener = re.match(r"^\s*((?:19|20)\d{2})\s*年是", line)
-        if opener:
+        opener = re.match(r"^\s*((?:19|20)\d{2})\s*年是[^。]{0,60}?(?:之年|关键一年|第[一二三四五]年)",
+                          line)
+        if opener and not planned:
             return opener.group(1), opener.group(1)
     named = [v for k, v in _FIVE_YEAR.items() if k in body]
     return (str(named[-1][0]), str(named[-1][1])) if named else ("", "")
@@ -491,12 +499,6 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         if place:
             place_src = source
             break
-    titled = places.innermost(title, "\n".join(lines[:40])) if title else None
-    if place is not None and titled is not None and titled.code != place.code \
-            and place.name in (titled.province, titled.parent):
-        # An issuer read above the plan's own place (贵州省 offices cited in 贵阳市's plan):
-        # the place the title names is the plan's.
-        place, place_src = titled, "text"
     level = _level_words(" ".join([title, out.get("issuer", "")] + lines[:3]),
                          "\n".join(lines[:40]))
     known = bool((manifest or {}).get("jurisdiction_zh"))

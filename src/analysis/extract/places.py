@@ -152,9 +152,10 @@ def find_places(text: str) -> list[Mention]:
         for size in range(min(longest, n - i), 1, -1):
             word = text[i:i + size]
             # A two-character name needs its parent before it (晋城市城区), except a county
-            # named by one character and 县 (泾县, 歙县), which is no ordinary word.
-            if word in full and (size > 2 or word.endswith("县")
-                                 or _after_parent(found, i, full[word])):
+            # named by one character and 县 (泾县) standing alone: not inside a word (振兴县域,
+            # 贡献县级, 市和县).
+            if word in full and (size > 2 or _after_parent(found, i, full[word])
+                                 or (word.endswith("县") and _alone(text, i))):
                 hit = Mention(i, i + size, word, full[word], False)
                 break
             if word in short:
@@ -166,6 +167,14 @@ def find_places(text: str) -> list[Mention]:
         else:
             i += 1
     return found
+
+
+def _alone(text: str, i: int) -> bool:
+    """A two-character name at ``text[i:i+2]`` with no Chinese character before it and none
+    of 域 / 级 / 城 after it."""
+    before = text[i - 1] if i else ""
+    after = text[i + 2] if i + 2 < len(text) else ""
+    return not ("\u4e00" <= before <= "\u9fff") and after not in ("域", "级", "城")
 
 
 def _after_parent(found: list[Mention], pos: int, candidates: tuple[Place, ...]) -> bool:
