@@ -186,3 +186,10 @@ def test_a_five_year_plan_opening_with_its_first_year_keeps_its_period():
     text = "2021年是“十四五”开局之年。本规划基准年为2020年，规划期为2021年至2025年。\n"
     meta = metadata.read_metadata(text)
     assert (meta["year_start"], meta["year_end"]) == ("2021", "2025")
+
+
+def test_a_five_year_period_named_bare_in_a_title_gets_its_quotes():
+    assert metadata.quote_periods("洪江十四五应急体系建设规划") == "洪江“十四五”应急体系建设规划"
+    assert metadata.quote_periods("天水市防灾减灾“十三五”规划") == "天水市防灾减灾“十三五”规划"
+    text = "关于印发天水市防灾减灾十三五规划的通知\n天政办发〔2016〕141号\n各县区人民政府：\n"
+    assert metadata.read_metadata(text)["title"] == "天水市防灾减灾“十三五”规划"

@@ -95,6 +95,12 @@ def balance_quotes(title: str) -> str:
     return "".join(out)
 
 
+def quote_periods(title: str) -> str:
+    """A five-year period named bare in a title written as titles write it: 洪江十四五应急体系
+    建设规划 → 洪江“十四五”应急体系建设规划 (pages drop the quotes; the documents keep them)."""
+    return re.sub(r"(?<![“\"‘'])(十[一二三四五]五)(?![”\"’'])", r"“\1”", title)
+
+
 def _key(title: str) -> str:
     return re.sub(r"[“”\"‘’'《》\s（）()]", "", title)
 
@@ -455,7 +461,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     own = _self_named(lines)
     if own and (not title or _decorated(title, own)):
         title, title_src = own, "text"
-    put("title", title, title_src)
+    put("title", quote_periods(title), title_src)
     _, _, before = _notice_titles(lines)
     heading = next((i for i, line in enumerate(lines[:40])
                     if title and _key(title) and _key(title) in _key(line)), None)
