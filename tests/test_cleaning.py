@@ -475,3 +475,14 @@ def test_a_question_heading_after_a_contents_list_stays():
     text = "目录\n一、总体要求\n二、主要任务\n三、保障措施\n（一）为什么要编制本规划？\n为加快推进应急管理体系建设，制定本规划。"
     out, _ = remove_furniture(text, CleanContext("t"))
     assert "（一）为什么要编制本规划？" in out
+
+
+def test_plan_lines_of_advertising_shapes_stay_second_review():
+    from analysis.clean.spam import remove_spam_shapes
+    from analysis.clean.furniture import remove_furniture
+    for text in ("关于开展娱乐场所专项整治的实施方案-娱乐场所游戏厅专项整治",
+                 "《XX市体育发展规划》-体育彩票销售平台建设", "学校体育关于加强安全管理的通知",
+                 "重点场所：KTV_网吧_游戏厅_彩票销售点_体育场馆"):
+        assert remove_spam_shapes(text, CleanContext("t")) == (text, []), text
+    for text in ("建设应急科普馆，打造安全生产文库", "完善案例库，建设应急管理文库"):
+        assert remove_furniture(text, CleanContext("t"))[1] == [], text

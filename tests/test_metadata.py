@@ -193,3 +193,14 @@ def test_a_five_year_period_named_bare_in_a_title_gets_its_quotes():
     assert metadata.quote_periods("天水市防灾减灾“十三五”规划") == "天水市防灾减灾“十三五”规划"
     text = "关于印发天水市防灾减灾十三五规划的通知\n天政办发〔2016〕141号\n各县区人民政府：\n"
     assert metadata.read_metadata(text)["title"] == "天水市防灾减灾“十三五”规划"
+
+
+def test_second_review_metadata_cases():
+    # another body's plan is not this one's name
+    text = "前 言\n国务院安委会制定《全国安全生产专项整治三年行动计划》，部署专项整治。\n"
+    assert metadata.read_metadata(text)["title"] == ""
+    # a notice shown in 《》 as the page's own heading still names its issuer
+    text = "《宜昌市人民政府办公室关于印发宜昌市应急管理“十四五”规划的通知》\n各县市区人民政府：\n"
+    assert metadata.read_metadata(text)["issuer"].startswith("宜昌市人民政府办公室")
+    # quotes of other kinds are left as they are
+    assert metadata.quote_periods("「十四五」应急规划") == "「十四五」应急规划"

@@ -82,3 +82,9 @@ def test_one_character_counties_inside_words_are_not_places():
     from analysis.extract import places
     for text in ("推动乡村振兴县域经济发展", "贡献县级力量", "新时代县域治理"):
         assert [m.text for m in places.find_places(text)] == [], text
+
+
+def test_one_character_counties_before_a_level_word_are_not_places():
+    from analysis.extract import places
+    for text in ("和县区两级", "单县乡道路"):
+        assert [m.text for m in places.find_places(text)] == [], text

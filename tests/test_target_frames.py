@@ -220,3 +220,7 @@ def test_counts_that_are_goals_stay_goals():
     # found by a reviewer: a list explained by 即, and measures to issue under 按照
     assert _kinds("到2025年，建成2个基地，即航空救援基地和物资储备基地。") == [(2.0, "target")]
     assert _kinds("按照国家要求，到2022年底前，出台10项具体措施。") == [(10.0, "target")]
+
+
+def test_measures_under_a_deadline_are_goals():
+    assert _kinds("到2025年，落实10项重点举措。") == [(10.0, "target")]

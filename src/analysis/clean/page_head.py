@@ -60,8 +60,8 @@ _DRAFT_OR_HEADER = re.compile(r"稿[)）]?$|^(?:签发人|公开方式|密级|�
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$|"
                         r"^[〇○零OＯ一二三四五六七八九十]{4}\s*年|^\d{4}\s*[.\-/]\s*\d{1,2}"
                         r"(?:\s*[.\-/]\s*\d{1,2})?$")
-#: Words of a title a wrapped line may carry (宜昌市2022年度 / 防灾减灾救灾工作要点).
-_TITLE_PART = re.compile(r"十[一二三四五]五|(?:19|20)\d{2}\s*年|规划|要点|方案|计划|[市县区省州旗盟]$")
+#: The end of a site's name (酒业信息网, …研究院官网), never of a title's first line.
+_SITE_NAME = re.compile(r"(?:网|官网|平台|首页|频道|栏目|专栏|文库)$")
 #: What a site's line between a notice's title and its addressees carries: a label, a number,
 #: an interface word.
 _SITE_WORD = re.compile(r"[:：]|\d|下载|摘要|纠错|收藏|打印|分享|阅读|浏览|来源|编辑|属性|字体|次数|"
@@ -85,7 +85,7 @@ def _key(line: str) -> str:
 
 
 #: A site's label glued before the document's first line: 【现行有效】, 政策解读：.
-_LABEL = re.compile(r"^\s*(?:【[^】\d]{1,8}】|[\u4e00-\u9fff]{2,6}[:：](?=\S))")
+_LABEL = re.compile(r"^\s*(?:【[^】\d]{1,8}】|[\u4e00-\u9fff]{0,4}(?:标题|解读)[:：](?=\S)|名称[:：](?=\S))")
 
 
 def opening_line(lines: list[str]) -> int | None:
@@ -122,7 +122,17 @@ def _head_window(lines: list[str], start: int) -> list[int]:
     return out
 
 
+#: A date inside a line (武汉市人民政府办公厅 2021年12月20日) and document numbers written
+#: without brackets (武政办2021年108号, 第1号).
+_DATE_IN_LINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|[〇○零OＯ一二三四五六七八九十]{4}\s*年")
+_NUMBER_PLAIN = re.compile(r"\d{4}\s*年\s*第?\s*\d+\s*号|第\s*\d+\s*号")
+
+
 def _may_be_plan_text(line: str) -> bool:
+    parts = [p for p in re.split(r"[\s()（）]+", line) if p]
+    if _DATE_IN_LINE.search(line) or _NUMBER_PLAIN.search(line) \
+            or any(_OFFICE.search(p) for p in parts):
+        return True
     return bool(_SENTENCE.search(line) or (_CLAUSE.search(line) and len(line) > 12)
                 or _HEADING.match(line) or _RED_HEADER.match(line) or _DRAFT_OR_HEADER.search(line)
                 or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _OFFICE.search(line)
@@ -133,13 +143,14 @@ def _title_piece(lines: list[str], k: int) -> bool:
     """Whether ``lines[k]`` is the first part of a title wrapped over lines (鄂州市“十四五”应急
     管理体系 / 和能力建设规划): joined with the next line, it ends as a title does."""
     line = lines[k].strip()
-    if _TITLE_END.search(line) or _is_notice_title(line) or not _TITLE_PART.search(line):
-        return False  # a whole title, or no words of one
+    if _TITLE_END.search(line) or _is_notice_title(line) or len(line) > 40 \
+            or re.search(r"[A-Za-z]|[，,、：:|>]", line) or _SITE_NAME.search(line):
+        return False  # a whole title, or not a part of one (a site's name, a label)
     nxt = next((lines[j].strip() for j in range(k + 1, min(k + 3, len(lines)))
                 if lines[j].strip()), "")
     joined = line + nxt
-    return bool(nxt) and len(joined) <= 100 and not _SENTENCE.search(joined) and bool(
-        _TITLE_END.search(joined) or _NOTICE.search(joined))
+    return bool(nxt) and len(joined) <= 60 and not _SENTENCE.search(joined) and bool(
+        _TITLE_END.search(joined) or joined.endswith("通知"))
 
 
 #: A document-sharing site's file heading (…规划方案(2021-2025年)(21页).docx).
@@ -158,7 +169,8 @@ def file_header(lines: list[str]) -> list[int]:
         s = lines[k].strip()
         if not s:
             continue
-        if len(s) > 14 or _may_be_plan_text(s) or _CLAUSE.search(s) or _TITLE_END.search(s):
+        if len(s) > 14 or _may_be_plan_text(s) or _CLAUSE.search(s) or _TITLE_END.search(s) \
+                or _title_piece(lines, k):
             break
         out.append(k)
     return out
@@ -181,18 +193,31 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
     # 办公厅关于印发…的通知): the notice opens the document.
     if not _is_notice_title(lines[start]):
         for k in window[:2]:
-            if _is_notice_title(lines[k].strip()) and _TITLE_END.search(lines[k].strip()):
+            s = lines[k].strip()
+            if _is_notice_title(s) and _TITLE_END.search(s) and re.search(r"印发|转发", s) \
+                    and not re.search(r"《[^》]*(?:印发|转发)", s):
                 start, window = k, [j for j in window if j > k]
                 break
     # Site copies of the title above the document's own: the last copy opens the document.
     # A copy is compared with its next line joined (a title wrapped over two lines), so that a
     # truncated copy is not taken for the document's own. A cover (送审稿, the office, a date)
     # between two copies makes both the document's.
-    key = _key(lines[start])
+    def wrap_of(k: int, after: list[int]) -> str:
+        # a line that already ends as a title has no wrapped rest
+        own = lines[k].strip()
+        if _TITLE_END.search(own) or own.endswith("通知"):
+            return ""
+        nxt = lines[after[0]].strip() if after else ""
+        ok = nxt and len(nxt) <= 40 and not _SENTENCE.search(nxt) and not _ADDRESSEE.match(nxt) \
+            and not _may_be_plan_text(nxt)
+        return nxt if ok else ""
+
+    key = _key(lines[start]) + _key(wrap_of(start, window))
     for n, k in enumerate(window):
-        wrap = lines[window[n + 1]].strip() if n + 1 < len(window) else ""
-        wrapped = wrap and len(wrap) <= 40 and not _SENTENCE.search(wrap) and not _ADDRESSEE.match(wrap)
-        other = _key(lines[k]) + (_key(wrap) if wrapped else "")
+        wrap = wrap_of(k, window[n + 1:])
+        other = _key(lines[k]) + _key(wrap)
+        whole = (lines[k].strip() + wrap)
+        complete = bool(_TITLE_END.search(whole) or whole.endswith("通知"))
         between = [lines[j].strip() for j in range(start + 1, k) if lines[j].strip()]
         cover = any(_OFFICE.search(b) or _DATE_LINE.match(b) or _PARENTHESISED.match(b)
                     or _DOC_NUMBER.match(b) or _ADDRESSEE.match(b) for b in between)
@@ -201,10 +226,11 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         # A copy is a title, never a sentence that begins with the title's words
         # (《武乡县…规划》是…): found on the sealed test set, which lost that plan's title.
         title_shaped = not _SENTENCE.search(lines[k]) and len(lines[k].strip()) <= 100
+        # a copy shorter than the opening must itself be a whole title (not cut short)
         if title_shaped and len(_key(lines[k])) >= 12 and len(key) >= 12 and not cover \
                 and key != other and key != _key(lines[k]) \
-                and (key.startswith(other) or other.startswith(key)):
-            start, key = k, _key(lines[k])
+                and ((key.startswith(other) and complete) or other.startswith(key)):
+            start, key = k, other
     removed = [k for k in range(start) if lines[k].strip()
                and not _may_be_plan_text(lines[k].strip()) and not _title_piece(lines, k)]
     # Between a notice's title and its addressees stand only the title's other lines, its
@@ -260,10 +286,67 @@ def _lost_spaces(line: str) -> str:
     return re.sub(r"[?？](?=[\s?？])|(?<=[\s?？])[?？]|^[?？]+", "", line).strip()
 
 
+_ORDINALS = {c: k for k, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+def _ordinal(line: str) -> int | None:
+    """The number of a 第X章 / X、 heading (一 … 十九, or digits)."""
+    m = re.match(r"^(?:第)?([一二三四五六七八九十\d]+)(?:[章篇部]|、)", line.strip())
+    if not m:
+        return None
+    token = m.group(1)
+    if token.isdigit():
+        return int(token)
+    if token.startswith("十"):
+        return 10 + _ORDINALS.get(token[1:], 0) if len(token) > 1 else 10
+    if len(token) == 2 and token[1] == "十":
+        return 10 * _ORDINALS.get(token[0], 0)
+    if len(token) == 3 and token[1] == "十":
+        return 10 * _ORDINALS.get(token[0], 0) + _ORDINALS.get(token[2], 0)
+    return _ORDINALS.get(token)
+
+
+def _contents_part(lines: list[str], run: list[int]) -> list[int]:
+    """The run up to its last numbered entry or page number, cut where the top level starts
+    again (一、 after 三、: the body or an annex begins), without lines that may be plan text
+    other than entries (前言, a period in brackets, an office, a date)."""
+    top = next((_level(lines[j]) for j in run if _level(lines[j]) in ("chapter", "item")), "")
+    cut, last = len(run), -1
+    for n, j in enumerate(run):
+        if top and _level(lines[j]) == top:
+            number = _ordinal(lines[j])
+            if number is not None and number <= last:
+                cut = n
+                break
+            last = number if number is not None else last
+    run = run[:cut]
+    ends = [n for n, j in enumerate(run)
+            if _level(lines[j]) or _PAGE_NO.match(lines[j].strip())]
+    run = run[:ends[-1] + 1] if ends else []
+    return [j for j in run if _level(lines[j]) or _PAGE_NO.match(lines[j].strip())
+            or not _cover_or_preface(_lost_spaces(lines[j]))]
+
+
+def _cover_or_preface(line: str) -> bool:
+    """A line of a cover or a preface that may stand among contents lines: 前言 and other
+    unnumbered headings, a period or note in brackets, an office, a date, a document number,
+    a red header, a draft mark."""
+    return bool(_HEADING.match(line) or _PARENTHESISED.match(line) or _OFFICE.search(line)
+                or _DATE_LINE.match(line) or _DATE_IN_LINE.search(line) or _RED_HEADER.match(line)
+                or _DRAFT_OR_HEADER.search(line) or _DOC_NUMBER.match(line))
+
+
 def _repeated_below(lines: list[str], run: list[int]) -> bool:
-    """Whether the body after a run repeats three or more of its headings (as the body of a
-    plan repeats its contents)."""
-    below = {re.sub(r"[^\u4e00-\u9fff]", "", line) for line in lines[run[-1] + 1:]}
+    """Whether the body after a run repeats three or more of its headings as numbered
+    headings over text (as the body of a plan repeats its contents; an annex table that lists
+    the same items, or a bare table cell, does not)."""
+    rest = lines[run[-1] + 1:]
+
+    def heads_text(n: int) -> bool:  # a sentence of body text within two lines under it
+        return any(len(x.strip()) > 20 and _SENTENCE.search(x) for x in rest[n + 1:n + 3])
+
+    below = {re.sub(r"[^\u4e00-\u9fff]", "", line) for n, line in enumerate(rest)
+             if _level(line) and heads_text(n)}
     below.discard("")
     keys = [re.sub(r"[^\u4e00-\u9fff]", "", lines[j]) for j in run if _level(lines[j].strip())]
     # 第一章 现状与形势 in the body repeats the entry 第一章 / 现状与形势 of two lines
@@ -313,6 +396,7 @@ def outline_lines(lines: list[str]) -> list[int]:
             # Evidence that it is contents, not the plan's own list: the body repeats its
             # headings, or page numbers stand under them.
             numbers = sum(bool(_PAGE_NO.match(lines[j].strip())) for j in body)
+            body = _contents_part(lines, body)
             if len(body) >= OUTLINE_LINES and len(numbered) >= OUTLINE_HEADINGS \
                     and len(set(numbered)) >= 2 and (numbers >= 3 or _repeated_below(lines, body)):
                 found += body

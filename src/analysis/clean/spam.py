@@ -43,7 +43,8 @@ _COMPOUND = re.compile(
     r"|(?<=[\u4e00-\u9fff》”])\s*[-－—]\s*[\u4e00-\u9fff]{1,4}(?:优惠|官网|注册|娱乐|体育|彩票)"
     r"(?=\s*$)", re.M)
 #: A brand standing where the issuing place stood, at the start of a line (欧宝体育办公厅关于印发).
-_PLACE_SLOT = re.compile(r"^(?![\u4e00-\u9fff]{0,2}(?:文化|教育|卫生|广电|旅游|市|县|区|省))"
+_PLACE_SLOT = re.compile(r"^(?!体育|学校|竞技|群众|全民|[\u4e00-\u9fff]{0,2}(?:文化|教育|卫生|广电|旅游|"
+                         r"市|县|区|省))"
                          r"[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
                          r"(?=办公厅|人民政府|政府|关于)", re.M)
 #: A slogan tail after a hyphen at the end of a title line (…的通知-九游会官网真人游戏第一品牌),
@@ -92,11 +93,12 @@ def _runs(line: str) -> list[tuple[int, int]]:
     for m in _TAIL.finditer(line):
         # a gambling stem and a mark that plan text does not put in a title (游戏, 365bet)
         if _signals(m.group(0)) >= 2 and _STRONG.search(m.group(0)) \
-                and (_AD_WORDS.search(m.group(0)) or _BRAND_TOKEN.search(m.group(0))):
+                and (_BRAND_TOKEN.search(m.group(0))
+                     or re.search(r"官网|开户|网址|第一品牌|真人", m.group(0))):
             spans.append((m.start(), m.end()))
     for m in _UNDERSCORED.finditer(line):
         text = m.group(0)
-        if _signals(text) >= 3 and (_STRONG.search(text) or _BRAND_TOKEN.search(text)):
+        if _signals(text) >= 3 and _BRAND_TOKEN.search(text):
             # The run ends with the last advertising word of its last segment; what follows
             # it there is the line's own text (…app下载减灾委员会2021年工作要点).
             tail_at = text.rfind("_") + 1

@@ -83,8 +83,9 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
         # making (出台, 制定) between them (到2022年底前，出台10项具体措施 is a goal)
         clause = re.split(r"[，,；;：:]", sentence_prefix)[-1]
         verbs = list(cues.implement.finditer(clause))
-        if verbs and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成",
-                                   clause[verbs[-1].end():]):
+        deadline = re.search(r"到\s*20\d{2}|20\d{2}\s*年(?:底|前|内)", sentence_prefix)
+        if verbs and not deadline and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成",
+                                                    clause[verbs[-1].end():]):
             return True
     # a counted slogan in quotes: “3个确保”, 3个力争”，即…
     return bool(re.match(r"\s*个?\s*[“\"]?\s*(?:" + cues.formula_word.pattern

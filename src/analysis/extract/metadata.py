@@ -98,7 +98,7 @@ def balance_quotes(title: str) -> str:
 def quote_periods(title: str) -> str:
     """A five-year period named bare in a title written as titles write it: 洪江十四五应急体系
     建设规划 → 洪江“十四五”应急体系建设规划 (pages drop the quotes; the documents keep them)."""
-    return re.sub(r"(?<![“\"‘'])(十[一二三四五]五)(?![”\"’'])", r"“\1”", title)
+    return re.sub(r"(?<![“\"‘'「〝《『])(十[一二三四五]五)(?![”\"’'」〞》』])", r"“\1”", title)
 
 
 def _key(title: str) -> str:
@@ -179,7 +179,8 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
               for a, b in zip(head, head[1:] + [""])]
     for i, line in enumerate(joined):
         m = _NOTICE_TITLE.search(line)
-        if m and "《" in m.group(1) and "》" not in m.group(1).rsplit("《", 1)[1]:
+        if m and "《" in m.group(1) and "》" not in m.group(1).rsplit("《", 1)[1] \
+                and m.group(1).rsplit("《", 1)[0].strip():
             m = None  # a notice cited in the text: 按照《关于印发…的通知》, 根据《中共…关于印发…》
         title = m.group(2).strip() if m else ""
         if title.startswith("《") and title.endswith("》"):
@@ -321,8 +322,8 @@ def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
 # -- the name a plan gives itself ------------------------------------------------------------
 _PLAN_NAME = r"《([^《》\n]{4,60}?(?:规划|要点|方案|计划|纲要))》"
 _SELF_NAMED = re.compile(
-    rf"(?:编制了?|(?:特?制定|制订|特编制)本?){_PLAN_NAME}|"
-    rf"{_PLAN_NAME}(?:[(（]以下简称[^)）]{{1,12}}[)）]\s*|\s*)(?:依据|根据|系统阐明|主要阐明)")
+    rf"(?:编制了?|特制定|制定本|制订本|特编制){_PLAN_NAME}|"
+    rf"{_PLAN_NAME}(?:[(（]以下简称[^)）]{{1,12}}[)）]\s*|\s*)(?:依据|根据|系统阐明|主要阐明|[。，]\s*本规划)")
 
 
 def _self_named(lines: list[str]) -> str:

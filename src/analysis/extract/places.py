@@ -174,7 +174,7 @@ def _alone(text: str, i: int) -> bool:
     of 域 / 级 / 城 after it."""
     before = text[i - 1] if i else ""
     after = text[i + 2] if i + 2 < len(text) else ""
-    return not ("\u4e00" <= before <= "\u9fff") and after not in ("域", "级", "城")
+    return not ("\u4e00" <= before <= "\u9fff") and after not in ("域", "级", "城", "乡", "区", "市")
 
 
 def _after_parent(found: list[Mention], pos: int, candidates: tuple[Place, ...]) -> bool:
