@@ -486,3 +486,17 @@ def test_plan_lines_of_advertising_shapes_stay_second_review():
         assert remove_spam_shapes(text, CleanContext("t")) == (text, []), text
     for text in ("建设应急科普馆，打造安全生产文库", "完善案例库，建设应急管理文库"):
         assert remove_furniture(text, CleanContext("t"))[1] == [], text
+
+
+def test_table_cells_before_the_first_sentence_stay():
+    # found by the second reviewer: an indicator table laid out one cell per line at the top
+    # of a plan lost its numbers as "date fragments"
+    from analysis.clean.furniture import remove_furniture
+    text = ("主要指标\n序号\n指标名称\n目标值\n1\n生产安全事故死亡人数下降（%）\n15\n2\n"
+            "新建应急避难场所（个）\n1200\n")
+    out, changes = remove_furniture(text, CleanContext("t"))
+    assert changes == [] and out == text
+    # the fragments of a split page header still go
+    header = "2023\n05/04 10:01\n为加快推进应急管理体系和能力现代化，有效防范化解重大安全风险，制定本规划。"
+    out, changes = remove_furniture(header, CleanContext("t"))
+    assert out.startswith("为加快推进")

@@ -67,7 +67,9 @@ _LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:
 _NUMERIC_DATE = r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 _DATE_LINE = re.compile(rf"{_BULLET}(?:{_NUMERIC_DATE}\s*(?:(?:{_LABEL})\s*[:：].*)?|"
                         rf"{_DATE}\s*(?:{_LABEL})\s*[:：].*)$")
-_FRAGMENT = re.compile(r"^[\d\s:/.\-]{2,20}$")
+#: A date or time fragment of a split page header (2023 / 05/04 / 10:01): a year, or digits
+#: with a date or time separator. A bare count (15, 1200) is a table cell, never one.
+_FRAGMENT = re.compile(r"^(?:(?:19|20)\d{2}|(?=[\d\s:/.\-]*[:/\-])[\d\s:/.\-]{2,20})$")
 #: The addressees of a notice (各街道、区减灾救灾委员会成员单位 / 各县区人民政府：) open its
 #: text; under a bare label such as 字体:【 they look like the label's value, and are not.
 _ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|委员会|人民政府|政府|街道|"
