@@ -160,16 +160,21 @@ def test_a_site_decorated_heading_gives_way_to_the_plan_s_own_name():
     assert metadata.read_metadata(kept)["title"].startswith("吉林省应急管理“十四五”规划")
 
 
-def test_the_opener_of_a_year_s_work_plan_dates_it():
-    text = "2022年是党的二十大召开之年，是实施应急管理“十四五”规划的关键一年。全市应急管理工作的总体要求是：\n"
+@pytest.mark.parametrize("text, years", [
+    # the opener of a year's work plan dates it
+    ("2022年是党的二十大召开之年，是实施应急管理“十四五”规划的关键一年。全市应急管理工作的总体要求是：\n",
+     ("2022", "2022")),
+    # a five-year plan opening with its first year keeps its period
+    ("2021年是“十四五”开局之年。本规划基准年为2020年，规划期为2021年至2025年。\n", ("2021", "2025")),
+])
+def test_an_opening_year_dates_a_work_plan_but_not_a_five_year_plan(text, years):
     meta = metadata.read_metadata(text)
-    assert (meta["year_start"], meta["year_end"]) == ("2022", "2022")
+    assert (meta["year_start"], meta["year_end"]) == years
 
 
 def test_a_body_named_twice_signs_once():
     from analysis.extract.page_fields import organs
     assert organs("山西省人民政府办公厅 山西省人民政府办公厅") == "山西省人民政府办公厅"
-
 
 
 def test_another_plan_named_in_the_text_is_not_the_title():
@@ -180,12 +185,6 @@ def test_another_plan_named_in_the_text_is_not_the_title():
     text = ("成都市“十四五”应急体系建设规划重点任务分工方案\n"
             "根据有关要求，特制定《成都市“十四五”应急体系建设规划》。\n")
     assert metadata.read_metadata(text)["title"].endswith("分工方案")
-
-
-def test_a_five_year_plan_opening_with_its_first_year_keeps_its_period():
-    text = "2021年是“十四五”开局之年。本规划基准年为2020年，规划期为2021年至2025年。\n"
-    meta = metadata.read_metadata(text)
-    assert (meta["year_start"], meta["year_end"]) == ("2021", "2025")
 
 
 def test_a_five_year_period_named_bare_in_a_title_gets_its_quotes():

@@ -116,12 +116,14 @@ _ENUMERATED = re.compile(r"(?:第[一二三四五六七八九十\d]+[章节部�
 #: Site copies are looked for in the page head only: a page heading or summary stands above the
 #: document, and its later copy follows within a few paragraphs.
 HEAD_CHARS = 1500
-_TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|纲要|细则|规定|预案|"
-                        r"函)(?:[(（][^)）]{1,24}[)）])?$")
+#: How a document's title ends (…的通知, …规划(2021-2025年), …规划》): shared with
+#: :mod:`analysis.clean.page_head`.
+TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|纲要|细则|规定|预案|函|批复)"
+                       r"[”\"》]?(?:[(（][^)）]{1,24}[)）])?$")
 #: A page heading led by the document number and wrapped in 《》 (津政办发〔2021〕34号《…》).
 _DOC_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号《(.+)》$")
 _TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
-_SENTENCE_MARK = re.compile(r"[。；;！!？?]")
+SENTENCE_MARK = re.compile(r"[。；;！!？?]")
 #: A contents entry: a numbered heading, then its page number after white space or a leader
 #: run (一、现状与形势 7 / 第一章 总体要求……12). A number glued to the text or after a decimal
 #: point (下降到0.02, 1.5) is plan text, never a page number.
@@ -137,6 +139,15 @@ _WATERMARK = re.compile(r"^\s*[\u4e00-\u9fff]{0,8}[\s,，|]*(?:https?://)?(?:www
                         r"\.(?:com|cn|net|org|cc|top|vip)(?:\.cn)?/?\s*$", re.I)
 
 
+def lost_spaces(line: str) -> str:
+    """A line with the '?' that stand for lost full-width spaces removed (前? 言, 第一章? ?
+    现状, 目??录; a line of '?' alone becomes empty); a question mark ending a heading after a
+    character stays."""
+    if re.fullmatch(r"[\s?？]*", line):
+        return ""
+    return re.sub(r"[?？](?=[\s?？])|(?<=[\s?？])[?？]|^[?？]+", "", line).strip()
+
+
 def _key(line: str) -> str:
     """A line compared with its later copies: no spaces, no 【…】 label, no page numbers."""
     line = re.sub(r"^\s*【[^】]{1,6}】", "", line)
@@ -148,7 +159,7 @@ def _is_crumb(line: str) -> bool:
         return True
     parts = [p for p in _CRUMB_SEP.split(line.strip()) if p]
     seps = len(_CRUMB_SEP.findall(line.strip()))
-    short = all(len(p) <= 16 and not _SENTENCE_MARK.search(p) for p in parts)
+    short = all(len(p) <= 16 and not SENTENCE_MARK.search(p) for p in parts)
     return seps >= 2 and short or (seps >= 1 and bool(re.match(r"^\s*(?:»|›|>>|->)", line))
                                    and short)
 
@@ -204,8 +215,7 @@ def _toc_end(lines: list[str], start: int) -> int:
     for k in range(start + 1, len(lines)):
         # A '?' in a contents list is a lost full-width space (前? 言, 第一章? ? 现状与形势);
         # one ending a heading after a character is a question mark and stays.
-        line = "" if re.fullmatch(r"[\s?？]*", lines[k]) else re.sub(
-            r"[?？](?=[\s?？])|(?<=[\s?？])[?？]|^[?？]+", "", lines[k]).strip()
+        line = lost_spaces(lines[k])
         if not line:
             continue
         entry = _PAGE_NUMBER.sub("", line)
@@ -258,15 +268,15 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and k and not body_started and len(line.strip()) <= 20 \
-                and not _SENTENCE_MARK.search(line):
+                and not SENTENCE_MARK.search(line):
             prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
             if prev is not None and _LABEL_ONLY.match(lines[prev]) and not _ADDRESSEE.match(line):
                 kind = "cms_field"  # the value of a label left alone on its line
         if not kind and not body_started and _SPACED_FIELD.match(line) and len(line) <= 120 \
-                and not _SENTENCE_MARK.search(line):
+                and not SENTENCE_MARK.search(line):
             kind = "cms_field"
         kinds[k] = kind
-        if not kind and len(line.strip()) > 40 and _SENTENCE_MARK.search(line):
+        if not kind and len(line.strip()) > 40 and SENTENCE_MARK.search(line):
             body_started = True
     # A field table laid out one cell per line (发布单位 / 安徽省安全生产委员会 / 发布文号 /
     # 皖安〔2024〕1号): two or more bare labels in the page head; each takes the short lines
@@ -278,7 +288,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             kinds[k] = kinds[k] or "cms_field"
             for j in range(k + 1, min(k + 3, len(lines))):
                 value = lines[j].strip()
-                if (j in bare or not value or len(value) > 30 or _SENTENCE_MARK.search(value)
+                if (j in bare or not value or len(value) > 30 or SENTENCE_MARK.search(value)
                         or _NOT_A_VALUE.match(value)):
                     break
                 kinds[j] = kinds[j] or "cms_field"
@@ -312,7 +322,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                     kinds[j] = "toc"
                 k = end
                 continue
-        elif _TOC_INLINE.match(lines[k]) and not _SENTENCE_MARK.search(lines[k]) \
+        elif _TOC_INLINE.match(lines[k]) and not SENTENCE_MARK.search(lines[k]) \
                 and len(_ENUMERATED.findall(lines[k])) >= 3:
             kinds[k] = "toc"
         k += 1
@@ -342,7 +352,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         if kinds[k] or len(key) < 12 or key[0] in "（(":
             continue  # (责任单位：…) tags repeat by design
         stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", key))
-        title = bool(_TITLE_END.search(stem))
+        title = bool(TITLE_END.search(stem))
         summary = len(key) >= 20 and key[-1] in "。…"
         if not (title or summary) or stem in done:
             continue

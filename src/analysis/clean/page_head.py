@@ -29,17 +29,17 @@ from __future__ import annotations
 import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
+from analysis.clean.furniture import SENTENCE_MARK as _SENTENCE
+from analysis.clean.furniture import TITLE_END as _TITLE_END
+from analysis.clean.furniture import lost_spaces as _lost_spaces
 
 #: The head is looked for in the first characters of the page only.
 HEAD_CHARS = 1500
 
-_SENTENCE = re.compile(r"[。！？；!?;]")
 #: Clause punctuation: a line of more than a few words with a comma or an enumeration mark
 #: reads as prose (a responsibility tag, a list of units) and is left alone.
 _CLAUSE = re.compile(r"[，,、]")
 _NOTICE = re.compile(r"关于|印发|转发")
-_TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|纲要|细则|规定|预案|函|批复)"
-                        r"[”\"》]?(?:[(（][^)）]{1,24}[)）])?$")
 #: A document number, spaces allowed inside its digits (晋政办发〔 2 0 2 0〕4 5号).
 _DOC_NUMBER = re.compile(r"^[（(]?\s*[\u4e00-\u9fff]{1,12}\s*[〔\[［﹝【(（]\s*[\d\s]{4,8}"
                          r"[〕\]］﹞】)）]\s*[\d\s]+号?\s*[）)]?$")
@@ -88,6 +88,11 @@ def _key(line: str) -> str:
 _LABEL = re.compile(r"^\s*(?:【[^】\d]{1,8}】|[\u4e00-\u9fff]{0,4}(?:标题|解读)[:：](?=\S)|名称[:：](?=\S))")
 
 
+def _body_sentence(line: str) -> bool:
+    """A sentence of body text: longer than a heading, with a sentence mark."""
+    return len(line) > 40 and bool(_SENTENCE.search(line))
+
+
 def opening_line(lines: list[str]) -> int | None:
     """Index of the line where the document opens (see the module docstring), or ``None`` if
     the page has none in its head or its body begins first."""
@@ -101,7 +106,7 @@ def opening_line(lines: list[str]) -> int | None:
                 return k
             if _DOC_NUMBER.match(s) or _ADDRESSEE.match(s) or _RED_HEADER.match(s):
                 return k
-            if len(s) > 40 and _SENTENCE.search(s):
+            if _body_sentence(s):
                 return None
         pos += len(line) + 1
     return None
@@ -117,7 +122,7 @@ def _head_window(lines: list[str], start: int) -> list[int]:
         if not s:
             continue
         out.append(k)
-        if pos > 2 * HEAD_CHARS or _ADDRESSEE.match(s) or (len(s) > 40 and _SENTENCE.search(s)):
+        if pos > 2 * HEAD_CHARS or _ADDRESSEE.match(s) or _body_sentence(s):
             break
     return out
 
@@ -150,7 +155,7 @@ def _title_piece(lines: list[str], k: int) -> bool:
                 if lines[j].strip()), "")
     joined = line + nxt
     return bool(nxt) and len(joined) <= 60 and not _SENTENCE.search(joined) and bool(
-        _TITLE_END.search(joined) or joined.endswith("通知"))
+        _TITLE_END.search(joined))
 
 
 #: A document-sharing site's file heading (…规划方案(2021-2025年)(21页).docx).
@@ -205,7 +210,7 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
     def wrap_of(k: int, after: list[int]) -> str:
         # a line that already ends as a title has no wrapped rest
         own = lines[k].strip()
-        if _TITLE_END.search(own) or own.endswith("通知"):
+        if _TITLE_END.search(own):
             return ""
         nxt = lines[after[0]].strip() if after else ""
         ok = nxt and len(nxt) <= 40 and not _SENTENCE.search(nxt) and not _ADDRESSEE.match(nxt) \
@@ -217,7 +222,7 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         wrap = wrap_of(k, window[n + 1:])
         other = _key(lines[k]) + _key(wrap)
         whole = (lines[k].strip() + wrap)
-        complete = bool(_TITLE_END.search(whole) or whole.endswith("通知"))
+        complete = bool(_TITLE_END.search(whole))
         between = [lines[j].strip() for j in range(start + 1, k) if lines[j].strip()]
         cover = any(_OFFICE.search(b) or _DATE_LINE.match(b) or _PARENTHESISED.match(b)
                     or _DOC_NUMBER.match(b) or _ADDRESSEE.match(b) for b in between)
@@ -276,14 +281,6 @@ def _outline_line(line: str) -> bool:
         body = line.rstrip("。")
         return len(body) <= 40 and not _SENTENCE.search(body)
     return len(line) <= 40 and not _SENTENCE.search(line) and not re.search(r"[，,]", line)
-
-
-def _lost_spaces(line: str) -> str:
-    """A line with the '?' that stand for lost full-width spaces removed (前? 言, 第一章? ?
-    现状, 目??录, a line of '?' alone); a question mark ending a heading stays."""
-    if re.fullmatch(r"[\s?？]*", line):
-        return ""
-    return re.sub(r"[?？](?=[\s?？])|(?<=[\s?？])[?？]|^[?？]+", "", line).strip()
 
 
 _ORDINALS = {c: k for k, c in enumerate("一二三四五六七八九十", start=1)}
@@ -376,7 +373,7 @@ def outline_lines(lines: list[str]) -> list[int]:
     stop = len(lines)
     for k, line in enumerate(lines):
         s = line.strip()
-        if len(s) > 40 and _SENTENCE.search(s) and not _NOTICE_SENTENCE.search(s):
+        if _body_sentence(s) and not _NOTICE_SENTENCE.search(s):
             stop = k
             break
     found: list[int] = []
