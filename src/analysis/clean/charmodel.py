@@ -9,6 +9,7 @@ model prefers phrases that stand intact elsewhere in the corpus.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -22,9 +23,14 @@ CJK_RANGES = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"))
 MEMO_SIZE = 200_000
 
 
+#: One CJK unified ideograph (the ranges of :data:`CJK_RANGES`), for whole-text scans.
+CJK_CHAR = re.compile("[" + "".join(f"{lo}-{hi}" for lo, hi in CJK_RANGES) + "]")
+
+
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (basic block or extension A)."""
-    return any(lo <= ch <= hi for lo, hi in CJK_RANGES)
+    # Two chained comparisons instead of a loop over CJK_RANGES: called per character.
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 @lru_cache(maxsize=1)
@@ -70,14 +76,22 @@ class CharBigramModel:
         self.weights = weights
         self.order = len(weights)
         self.counts: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
+        texts = list(texts)
         for text in texts:
             for n in range(1, self.order + 1):
-                self.counts[n].update(text[i:i + n] for i in range(len(text) - n + 1))
-        # Context totals: how often each history of length n-1 is followed by something.
+                # Slices made by map, not a generator: the same n-grams in the same order at
+                # a fraction of the cost (a model is built for every damaged document).
+                self.counts[n].update(map(text.__getitem__, map(
+                    slice, range(len(text) - n + 1), range(n, len(text) + 1))))
+        # Context totals: how often each history of length n-1 is followed by something, that
+        # is every (n-1)-gram occurrence but the one ending a text.
         self.context: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
         for n in range(2, self.order + 1):
-            for gram, k in self.counts[n].items():
-                self.context[n][gram[:-1]] += k
+            context = Counter(self.counts[n - 1])
+            for text in texts:
+                if len(text) >= n - 1:
+                    context[text[len(text) - n + 1:]] -= 1
+            self.context[n] = +context  # drops histories never followed by anything
         self.successors: dict[str, set[str]] = {}
         for pair in self.counts[2]:
             self.successors.setdefault(pair[0], set()).add(pair[1])
@@ -244,10 +258,17 @@ class NgramTable:
                 if k is not None:
                     self.uni[k] += 0.5 * p
         # Successors of each history with their counts, by order: hist -> (ids, counts),
-        # made arrays on first use.
-        self._successors: list[dict[str, tuple]] = [{} for _ in range(model.order + 1)]
+        # grouped on the first look-up (a document's table is made for every document with
+        # damage evidence, most of which never reach the search) and made arrays on first use.
+        self._successors: list[dict[str, tuple]] | None = None
+        self._memo: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
+        self._scratch = np.zeros(size)
+
+    def _group_successors(self) -> list[dict[str, tuple]]:
+        model, vocab = self.model, self.vocab
+        successors: list[dict[str, tuple]] = [{} for _ in range(model.order + 1)]
         for n in range(2, model.order + 1):
-            grouped = self._successors[n]
+            grouped = successors[n]
             for gram, count in model.counts[n].items():
                 k = vocab.get(gram[-1])
                 if k is not None:
@@ -256,10 +277,11 @@ class NgramTable:
                         grouped[gram[:-1]] = entry = ([], [])
                     entry[0].append(k)
                     entry[1].append(count)
-        self._memo: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
-        self._scratch = np.zeros(size)
+        return successors
 
     def _successor_arrays(self, n: int, hist: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._successors is None:
+            self._successors = self._group_successors()
         entry = self._successors[n].get(hist)
         if entry is not None and isinstance(entry[0], list):
             entry = (np.array(entry[0], dtype=np.intp), np.array(entry[1], dtype=float))

@@ -46,7 +46,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from analysis.clean.charmodel import CharBigramModel, MixtureModel, general_model, is_cjk
+from analysis.clean.charmodel import (CJK_CHAR, CharBigramModel, MixtureModel, general_model,
+                                     is_cjk)
 from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
                                        byte_options)
 from analysis.clean.wordlattice import (WORD_GAIN_WEIGHT, WORD_MARGIN, WORD_WEIGHT,
@@ -78,6 +79,11 @@ NORMAL_SYMBOLS = set("、。·ˉˇ¨〃々—～‖…‘’“”〔〕〈〉�
 #: lead byte), and a sign of damage; common characters next to a '?' are not.
 ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>@[\\]^_`{|}~")
 FREE_MARKS = frozenset(ch for ch in NORMAL_SYMBOLS if not "\uff01" <= ch <= "\uff5e")
+
+
+#: What :meth:`ShiftRepairer.set_document` leaves out of a document's own model: '?' and
+#: private-use characters (see :func:`is_pua`).
+_NOT_INTACT = re.compile("[?\ue000-\uf8ff]")
 
 
 def is_pua(ch: str) -> bool:
@@ -222,6 +228,8 @@ class ShiftRepairer:
         self._simplified_forms = frozenset(
             self._simp(ch) for ch, _ in self.tables.all_chars if self._simp(ch) != ch)
         self._doc_key = ""
+        self._seed_kinds: dict[str, int] = {}
+        self._pending_document: tuple[str, float] | None = None
         self._memo: dict[tuple, tuple[int, SpanRepair | None]] = {}
         self._lp_memo: dict[tuple[str, str], float] = {}
         self.beam = beam
@@ -246,40 +254,51 @@ class ShiftRepairer:
         """
         import hashlib
 
-        intact = "".join(ch for ch in PINYIN_ANNOTATION.sub("", text)
-                         if not (ch == "?" or is_pua(ch)))
-        doc_model = CharBigramModel([self.to_simplified(intact)], general=False)
-        self.model = MixtureModel(doc_model, self.corpus_model, weight)
-        self.searcher.set_document(doc_model, weight)
-        sample = [ch for ch in intact[:20000] if is_cjk(ch)]
+        intact = _NOT_INTACT.sub("", PINYIN_ANNOTATION.sub("", text))
+        # The document's model is made on first use (:meth:`_document_model`): most documents
+        # with damage evidence have no cluster the damage model can explain, so never score.
+        self._pending_document = (intact, weight)
+        sample = CJK_CHAR.findall(intact, 0, 20000)
         changed = sum(self._simp(ch) != ch for ch in sample)
         self._traditional = bool(sample) and changed / len(sample) > TRADITIONAL_SHARE
         self._lp_memo = {}
         self._doc_key = hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     # -- detection -------------------------------------------------------------------------
+    def _seed_kind(self, ch: str) -> int:
+        """What :meth:`is_seed` makes of the character ``ch``: 0 never a seed, 1 always, 2 a
+        seed depending on its neighbours (an ASCII letter). Memoised: it depends on the
+        character and the corpus model's unigram only, and detection asks for every
+        character of every document."""
+        kind = self._seed_kinds.get(ch)
+        if kind is not None:
+            return kind
+        if ch in "?\ufffd" or is_pua(ch):
+            kind = 1
+        elif ch.isascii():
+            kind = 2 if ch.isalpha() else 0
+        elif is_cjk(ch):
+            kind = int(self.corpus_model.unigram(self._simp(ch)) < 2e-6)
+        elif ch in NORMAL_SYMBOLS or ch.isspace():
+            kind = 0
+        else:
+            try:
+                kind = int(0xA1 <= ch.encode("gbk")[0] <= 0xA9)
+            except UnicodeEncodeError:
+                kind = 0
+        self._seed_kinds[ch] = kind
+        return kind
+
     def is_seed(self, text: str, i: int) -> bool:
         """Whether ``text[i]`` is a character that does not belong in clean plan text."""
-        ch = text[i]
-        if ch in "?\ufffd" or is_pua(ch):
-            return True
+        kind = self._seed_kind(text[i])
+        if kind != 2:
+            return bool(kind)
         prev = text[i - 1] if i else ""
         nxt = text[i + 1] if i + 1 < len(text) else ""
-        if ch.isascii():
-            if ch.isalpha():
-                # Letters glued to Chinese on one side and not part of a Latin word or unit.
-                return (is_cjk(prev) or is_cjk(nxt)) and not (prev.isascii() and prev.isalnum()) \
-                    and not (nxt.isascii() and nxt.isalnum())
-            return False
-        if is_cjk(ch):
-            return self.model.unigram(self._simp(ch)) < 2e-6
-        if ch in NORMAL_SYMBOLS or ch.isspace():
-            return False
-        try:
-            lead = ch.encode("gbk")[0]
-        except UnicodeEncodeError:
-            return False
-        return 0xA1 <= lead <= 0xA9
+        # Letters glued to Chinese on one side and not part of a Latin word or unit.
+        return (is_cjk(prev) or is_cjk(nxt)) and not (prev.isascii() and prev.isalnum()) \
+            and not (nxt.isascii() and nxt.isalnum())
 
     def is_junk(self, ch: str) -> bool:
         """Whether ``ch`` must not reach clean text: U+FFFD, a private-use character, a GBK
@@ -299,11 +318,13 @@ class ShiftRepairer:
     def detect(self, text: str, gap: int = 4, reach: int = 12) -> list[tuple[int, int]]:
         """Clusters of seeds closer than ``gap``, or within ``reach`` of a cluster with a '?'
         and only Chinese between (?稳岷腿邪踩呦拦ぷ… is one shifted run: its ぷ must not stay)."""
-        masked = [False] * len(text)
+        masked: set[int] = set()
         for m in PINYIN_ANNOTATION.finditer(text):
-            for k in range(m.start(), m.end()):
-                masked[k] = True
-        seeds = [i for i in range(len(text)) if not masked[i] and self.is_seed(text, i)]
+            masked.update(range(m.start(), m.end()))
+        # Each distinct character is classified once; only ASCII letters need their neighbours.
+        kinds = {ch: self._seed_kind(ch) for ch in set(text)}
+        seeds = [i for i, ch in enumerate(text)
+                 if kinds[ch] and (kinds[ch] == 1 or self.is_seed(text, i)) and i not in masked]
         clusters: list[list[int]] = []
         for i in seeds:
             between = text[clusters[-1][1]:i] if clusters else "\n"
@@ -325,6 +346,7 @@ class ShiftRepairer:
                 ) -> list[tuple[float, str, int, int]]:
         """Beam search of originals whose damage gives a prefix of ``observed`` (see
         :meth:`analysis.clean.gbk_search.ShiftSearch.search`)."""
+        self._document_model()
         return self.searcher.search(observed, left, visible_lead, self.beam)
 
     def _feasible(self, observed: str, visible_lead: bool, need: int) -> bool:
@@ -333,12 +355,23 @@ class ShiftRepairer:
         return self.searcher.feasible(observed, visible_lead, need, self._all_trails,
                                       self._trails_by_lead, self._pua_next)
 
+    def _document_model(self) -> None:
+        """Mix the model of the document last given to :meth:`set_document` into the scoring
+        (once per document)."""
+        if self._pending_document is not None:
+            intact, weight = self._pending_document
+            self._pending_document = None
+            doc_model = CharBigramModel([self.to_simplified(intact)], general=False)
+            self.model = MixtureModel(doc_model, self.corpus_model, weight)
+            self.searcher.set_document(doc_model, weight)
+
     def _logprob(self, prev: str, ch: str) -> float:
         """The scoring model's log-probability, memoised per document (candidate windows
         share most of their characters)."""
         key = (prev, ch)
         found = self._lp_memo.get(key)
         if found is None:
+            self._document_model()
             found = self.model.logprob(prev, ch)
             if len(self._lp_memo) >= 200_000:
                 self._lp_memo.clear()

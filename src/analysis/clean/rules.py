@@ -20,7 +20,7 @@ import numpy as np
 
 from analysis.clean.changes import (Change, CleanContext, Rule, apply_changes,
                                     sub as _sub)
-from analysis.clean.charmodel import CharBigramModel, is_cjk, reference_model
+from analysis.clean.charmodel import CJK_CHAR, CharBigramModel, is_cjk, reference_model
 from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepairer, is_pua
 from analysis.clean.debris import (_SENTENCE_LIKE, TAIL_CHARS, ascii_digits,  # noqa: F401
                                    debris_patterns, remove_debris)
@@ -158,13 +158,15 @@ def to_simplified(text: str) -> str:
 
 def traditional_share(text: str) -> float:
     """Share of Chinese characters that OpenCC would change (a script indicator)."""
-    sample = "".join(ch for ch in text[:20000] if is_cjk(ch))
+    sample = "".join(CJK_CHAR.findall(text, 0, 20000))
     if not sample:
         return 0.0
     converted = to_simplified(sample)
     if len(converted) != len(sample):
         return 1.0
-    return sum(a != b for a, b in zip(sample, converted)) / len(sample)
+    before = np.frombuffer(sample.encode("utf-32-le"), dtype=np.uint32)
+    after = np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)
+    return int(np.count_nonzero(before != after)) / len(sample)
 
 
 def _char_diff(before: str, after: str) -> list[Change]:
