@@ -550,3 +550,37 @@ def test_gbk_damage_repaired_or_marked_and_only_it(case):
         event("left as found")
     else:
         event("restored to another reading")
+
+
+# -- the fast paths of the character model and the seed detection ----------------------------
+# (issue 11: both were rewritten for speed; these pin them to their definitions)
+@settings(max_examples=N, **SETTINGS)
+@given(texts=st.lists(st.text(alphabet="ab应急管理?", max_size=9), max_size=4))
+def test_char_model_counts_and_contexts_match_their_definition(texts):
+    from collections import Counter
+
+    from analysis.clean.charmodel import CharBigramModel
+
+    model = CharBigramModel(texts, general=False)
+    for n in range(1, model.order + 1):
+        expected = Counter(t[i:i + n] for t in texts for i in range(len(t) - n + 1))
+        assert model.counts[n] == expected
+    for n in range(2, model.order + 1):
+        # A history's total is the count of every n-gram it starts.
+        expected = Counter()
+        for gram, k in model.counts[n].items():
+            expected[gram[:-1]] += k
+        assert dict(model.context[n]) == dict(expected)
+
+
+@settings(max_examples=N, **SETTINGS)
+@given(text=st.text(alphabet="应急管理安全生产?;帯⒒ū\ufffd\ue000abcAB1 、。（）(fā)\n",
+                    max_size=60))
+def test_detection_seeds_are_the_characters_is_seed_flags(text):
+    _, repairer = _pipeline()
+    masked = {k for m in PINYIN_ANNOTATION.finditer(text) for k in range(m.start(), m.end())}
+    seeds = [i for i in range(len(text)) if i not in masked and repairer.is_seed(text, i)]
+    clusters = repairer.detect(text)
+    covered = {i for start, end in clusters for i in range(start, end)}
+    assert set(seeds) <= covered
+    assert all(start in seeds and end - 1 in seeds for start, end in clusters)
