@@ -43,11 +43,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from analysis.clean.charmodel import (CJK_CHAR, CharBigramModel, MixtureModel, general_model,
                                      is_cjk)
+# is_pua and simulate_shift_damage are imported from here by the rules and the tests.
+from analysis.clean.gbk_damage import (decode_pair, fold, is_pua,  # noqa: F401
+                                       simulate_shift_damage)
 from analysis.clean.gbk_search import (BEAM, LOG_PUA_PRIOR, ShiftSearch,
                                        byte_options)
 from analysis.clean.wordlattice import (WORD_GAIN_WEIGHT, WORD_MARGIN, WORD_WEIGHT,
@@ -86,52 +90,6 @@ FREE_MARKS = frozenset(ch for ch in NORMAL_SYMBOLS if not "\uff01" <= ch <= "\uf
 _NOT_INTACT = re.compile("[?\ue000-\uf8ff]")
 
 
-def is_pua(ch: str) -> bool:
-    """True for a private-use character (what GB18030 maps user-defined byte pairs to)."""
-    return 0xE000 <= ord(ch) <= 0xF8FF
-
-
-def _fold(ch: str) -> str:
-    code = ord(ch)
-    return chr(code - 0xFEE0) if 0xFF01 <= code <= 0xFF5E else ch
-
-
-def _pair(b1: int, b2: int) -> str | None:
-    """Decode a 2-byte GB18030 pair, or None if the bytes are not a valid pair."""
-    if not (0x81 <= b1 <= 0xFE and 0x40 <= b2 <= 0xFE and b2 != 0x7F):
-        return None
-    try:
-        return bytes((b1, b2)).decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-
-
-def simulate_shift_damage(original: str) -> str:
-    """Apply the damage model to ``original`` (the forward direction, used for verification).
-
-    >>> simulate_shift_damage("校籌")
-    '?;I'
-    """
-    data = original.encode("gbk")[1:]
-    out = ["?"]
-    i = 0
-    while i < len(data):
-        byte = data[i]
-        if byte < 0x80:
-            out.append(chr(byte))
-            i += 1
-            continue
-        ch = _pair(byte, data[i + 1]) if i + 1 < len(data) else None
-        if ch is not None:
-            if not is_pua(ch):
-                out.append(_fold(ch))
-            i += 2
-            continue
-        out.append("?")
-        i += 1
-    return "".join(out)
-
-
 @dataclass
 class _Tables:
     by_lead: dict[int, list[tuple[str, int]]]   # lead byte -> [(char, trail)] by frequency
@@ -143,7 +101,7 @@ class _Tables:
 def _gbk_pairs() -> tuple[tuple[int, int, str], ...]:
     """Every valid GB18030 double-byte pair (first byte, second byte, character), once."""
     return tuple((b1, b2, ch) for b1 in range(0x81, 0xFF) for b2 in range(0x40, 0xFF)
-                 if (ch := _pair(b1, b2)) is not None)
+                 if (ch := decode_pair(b1, b2)) is not None)
 
 
 def _gbk_tables(keep) -> _Tables:
@@ -259,7 +217,7 @@ class ShiftRepairer:
         # with damage evidence have no cluster the damage model can explain, so never score.
         self._pending_document = (intact, weight)
         sample = CJK_CHAR.findall(intact, 0, 20000)
-        changed = sum(self._simp(ch) != ch for ch in sample)
+        changed = sum(k for ch, k in Counter(sample).items() if self._simp(ch) != ch)
         self._traditional = bool(sample) and changed / len(sample) > TRADITIONAL_SHARE
         self._lp_memo = {}
         self._doc_key = hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -397,7 +355,7 @@ class ShiftRepairer:
             if ch == "?" or is_pua(ch):
                 ch = "\x00"  # an unseen symbol: floor probability
             else:
-                ch = self._simp(_fold(ch) if not ch.isascii() else
+                ch = self._simp(fold(ch) if not ch.isascii() else
                                 (chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch))
             seen.append(ch)
             total += self._logprob(prev, ch)
@@ -408,7 +366,7 @@ class ShiftRepairer:
 
     def _word_score(self, text: str) -> float:
         """``word_weight`` times the word-lattice score of the simplified reading of ``text``."""
-        reading = "".join("\x00" if ch == "?" or is_pua(ch) else self._simp(_fold(ch))
+        reading = "".join("\x00" if ch == "?" or is_pua(ch) else self._simp(fold(ch))
                           for ch in text)
         return self.word_weight * self.words.score(reading)
 
@@ -545,7 +503,7 @@ class ShiftRepairer:
             if ch == "\ufffd" or is_pua(ch):
                 chars.append("\x00")
             else:
-                chars.append(self._simp(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else _fold(ch)))
+                chars.append(self._simp(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else fold(ch)))
         return "".join(chars)
 
     def plausibility_gain(self, text: str, rep: SpanRepair, context: int = 4) -> float:

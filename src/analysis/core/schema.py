@@ -82,7 +82,9 @@ def _check_dtype(series: pd.Series, col: Column, table: str) -> None:
         parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         bad = values[~text.str.fullmatch(r"\d{4}-\d{2}-\d{2}") | parsed.isna().to_numpy()]
     elif col.dtype == "str":
-        bad = values[~values.map(lambda v: isinstance(v, str))]
+        # infer_dtype scans in C; the per-value check runs only to name an offending value.
+        if pd.api.types.infer_dtype(values, skipna=False) != "string":
+            bad = values[~values.map(lambda v: isinstance(v, str))]
     else:
         raise SchemaError(f"{table}.{col.name}: unknown dtype {col.dtype!r} in schema")
     if bad is not None and len(bad):
@@ -106,7 +108,9 @@ def validate(table: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
         raise SchemaError(f"{schema.name}: missing columns {missing}, unexpected columns {extra}")
     for col in schema.columns:
         series = table[col.name]
-        nulls = series.isna() | (series.astype(object) == "")
+        nulls = series.isna()
+        if series.dtype.kind not in "biufcmM":  # only text can be the empty string
+            nulls |= series.astype(object) == ""
         if not col.nullable and nulls.any():
             raise SchemaError(
                 f"{schema.name}.{col.name}: {int(nulls.sum())} empty value(s) in a column that "
