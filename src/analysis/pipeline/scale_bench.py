@@ -224,3 +224,65 @@ def bench_document_throughput() -> dict:
     """Clean + structure + extract against plain jieba (``ANALYSIS_BENCH_THROUGHPUT_PLANS``
     plans, default 100)."""
     return document_throughput(int(os.environ.get("ANALYSIS_BENCH_THROUGHPUT_PLANS", "100")))
+
+
+def synthetic_lines(target_mb: float, seed: int = 0) -> list[str]:
+    """Non-empty lines of synthetic plans 0, 1, ... (:func:`make_plan`) until they hold
+    ``target_mb`` MB: recombined real text, about 40 KB a plan, with the lines copied from
+    model plans recurring as they do in real corpora."""
+    from analysis.pipeline.synthetic_corpus import make_plan
+
+    lines: list[str] = []
+    size, i = 0, 0
+    while size < target_mb * 1e6:
+        for line in make_plan(i, seed)["text"].split("\n"):
+            if line.strip():
+                lines.append(line)
+                size += len(line.encode("utf-8"))
+        i += 1
+    return lines
+
+
+def segmentation_at_scale(target_mb: float = 8.0, seed: int = 0) -> dict:
+    """Whole-process segmentation of fresh synthetic plan text (``target_mb`` MB, a corpus of a
+    few hundred plans) by each engine of :mod:`analysis.text.tokenise_bench`, each in its own
+    Python process: import, dictionary loading and segmentation, wall and CPU seconds.
+
+    The seeds' distinct text of ``segmentation_throughput`` is a quarter of a megabyte, where
+    start-up is most of a run; this is the size at which a build segments.
+    """
+    import json
+
+    from analysis.text.tokenise_bench import ENGINES, _whole_process
+
+    lines = synthetic_lines(target_mb, seed)
+    mb = sum(len(t.encode("utf-8")) for t in lines) / 1e6
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "synthetic.json"
+        path.write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
+        runs = {engine: _whole_process(engine, path) for engine in ENGINES}
+    out: dict = {"mb": round(mb, 2), "lines": len(lines), "seed": seed,
+                 "cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
+                 "tokens_identical_to_jieba_lexicon":
+                     runs["fast_lexicon"]["sha256"] == runs["jieba_lexicon"]["sha256"]
+                     == runs["fast_lexicon_no_memo"]["sha256"],
+                 "filtered_tokens_identical":
+                     runs["fast_lexicon_filtered"]["sha256"]
+                     == runs["jieba_lexicon_filtered"]["sha256"]}
+    plain = runs["plain_jieba"]
+    for engine, m in runs.items():
+        for key in ("process_s", "import_s", "load_s", "cut_s", "cut_cpu_s"):
+            out[f"{engine}_{key}"] = round(m[key], 3)
+        out[f"{engine}_tokens"] = m["tokens"]
+        if engine != "plain_jieba":
+            out[f"{engine}_speedup_vs_plain_process"] = round(
+                plain["process_s"] / m["process_s"], 2)
+            out[f"{engine}_speedup_vs_plain_cut_cpu"] = round(
+                plain["cut_cpu_s"] / m["cut_cpu_s"], 2)
+    return out
+
+
+@register("segmentation_at_scale")
+def bench_segmentation_at_scale() -> dict:
+    """Segmentation engines on ``ANALYSIS_BENCH_SEGMENT_MB`` MB (default 8) of synthetic plans."""
+    return segmentation_at_scale(float(os.environ.get("ANALYSIS_BENCH_SEGMENT_MB", "8")))

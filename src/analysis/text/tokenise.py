@@ -8,22 +8,23 @@ numbers and enumerators. Segmentation is deterministic: jieba's dictionary route
 for unknown words have no randomness.
 
 Speed: :class:`FastSegmenter` gives exactly jieba's tokens (accurate mode, HMM on, same
-dictionary and lexicon) several times faster; it is glue written here, around jieba-rs
-(``rjieba``), a port of jieba's algorithm (same dictionary route, same arithmetic, same HMM
-and tie-breaking). jieba cuts a text block by block (runs of characters matched by its
-``re_han_default``), and a block's tokens depend on that block alone, so each distinct block
-(with the punctuation after it) is segmented once and remembered (an LRU memo: plans repeat
-boilerplate). The memo only saves work; the tokens are those of segmenting every block afresh
-(tested). jieba-rs is loaded with jieba's own ``dict.txt`` and the lexicon, and its
+dictionary and lexicon) faster; it is glue written here, around jieba-rs (``rjieba``), a port
+of jieba's dictionary route. jieba cuts a text block by block (runs of characters matched by
+its ``re_han_default``), and a block's tokens depend on that block alone, so each distinct
+block (with the punctuation after it) is segmented once and remembered (an LRU memo: plans
+repeat boilerplate). The memo only saves work; the tokens are those of segmenting every block
+afresh (tested). jieba-rs is loaded with jieba's own ``dict.txt`` and the lexicon, and its
 word-frequency total is made equal to jieba's (jieba-rs does not count a re-added word twice,
-jieba does). A block of Chinese characters only is cut by jieba-rs. In a block with Latin
-letters or digits jieba-rs's HMM step differs from jieba's, so there only the dictionary route
-comes from jieba-rs and jieba's HMM step is followed here, with the HMM itself computed by a
-jieba-rs without dictionary (whose cut of a run of Chinese characters is the HMM's); jieba
-itself segments a block whose route cannot be read back unambiguously (a Latin word in the
-dictionary; none in the corpus). Equality with jieba is tested on every clause of the
-seeds and of the development pages (tests/test_tokenise.py). Without ``rjieba`` installed,
-jieba itself is used (same tokens, slower).
+jieba does). Only the dictionary route comes from jieba-rs; jieba's HMM step is followed
+here, with jieba's Viterbi decoding rewritten for its four states (:func:`_viterbi_words`,
+the same floating-point additions in the same order and the same tie-breaking). jieba-rs's
+own HMM is not used: its constants differ from jieba's in the last digits, which flipped a
+near tie once in 1.7 million tokens of synthetic text (常在较; benchmark
+``segmentation_at_scale``). jieba itself segments a block whose route cannot be read back
+unambiguously (a Latin word in the dictionary; none in the corpus). Equality with jieba is
+tested on every clause of the seeds and of the development pages, and on random character
+runs (tests/test_tokenise.py). Without ``rjieba`` installed, jieba itself is used (same
+tokens, slower).
 
 :func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
 hashes everything the result depends on (segmenter version, jieba version and dictionary,
@@ -58,7 +59,7 @@ STOPWORDS_PATH = PACKAGE_DATA / "stopwords.txt"
 GLOSSARY_PATH = PACKAGE_DATA / "glossary.csv"
 
 #: Bump when the segmentation logic (not the data files) changes; part of the cache key.
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "2"
 #: jieba's HMM guesses words missing from the dictionary (e.g. 花园云); kept on, as in jieba.
 USE_HMM = True
 #: Cache files of :func:`tokenise_clauses` kept; older ones are removed.
@@ -67,6 +68,8 @@ MAX_CACHE_FILES = 8
 #: :class:`FastSegmenter` remembers, least recently used dropped first; about 0.5 kB each,
 #: so at most ~70 MB per memo.
 BLOCK_MEMO_SIZE = 1 << 17
+#: Runs of unknown characters whose HMM cut :class:`FastSegmenter` remembers.
+HMM_MEMO_SIZE = 1 << 16
 # A word that cannot occur in a jieba block (private use character), used only to make the
 # jieba-rs frequency total equal to jieba's.
 _TOTAL_PAD = "\ue000"
@@ -293,11 +296,7 @@ class FastSegmenter:
             add(_TOTAL_PAD, total_jieba - total_rs, None)
         self.total = total_jieba
         self._engine = engine
-        # jieba-rs with no dictionary: every route is one character at a time, so its cut of a
-        # run of Chinese characters is its HMM on the whole run, as jieba.finalseg's. (The one
-        # word, which no run contains, keeps the total at 1 rather than 0.)
-        self._hmm_engine = rjieba.Jieba.empty()
-        self._hmm_engine.add_word(_TOTAL_PAD, 1, None)
+        self._hmm_run = lru_cache(maxsize=HMM_MEMO_SIZE)(_jieba_hmm)
         #: Blocks or HMM runs that jieba itself had to segment (see _route and _hmm).
         self.fallbacks = 0
         # jieba splits a text into blocks (re_han_default) and the text between them. A
@@ -343,31 +342,29 @@ class FastSegmenter:
             out.extend(buf)
 
     def _hmm(self, buf: str, out: list[str]) -> None:
-        """``jieba.finalseg.cut(buf)``: its HMM on each run of Chinese characters (by the
-        dictionary-less jieba-rs), the rest split by its pattern; jieba's own code when its
-        forced splits are in use."""
+        """``jieba.finalseg.cut(buf)``, computed by jieba itself and remembered per run.
+
+        jieba-rs's HMM is not used: its probability constants differ from jieba's in the
+        last digits, enough to flip near ties (常在较: jieba S-S-S at -21.14538289, jieba-rs
+        B-E-S, 1.5e-7 behind in jieba's arithmetic; found on fresh synthetic text, one token
+        in 1.7 million). Runs of unknown characters are short and recur, so the memo keeps
+        this cheap."""
         if _forced_splits():
             import jieba.finalseg
 
             self.fallbacks += 1
             out.extend(jieba.finalseg.cut(buf))
             return
-        for piece in JIEBA_HMM_HAN.split(buf):
-            if not piece:
-                continue
-            if not JIEBA_HMM_HAN.match(piece):
-                out.extend(x for x in JIEBA_HMM_SKIP.split(piece) if x)
-            elif len(piece) == 1:  # the HMM labels one character E or S: the character
-                out.append(piece)
-            else:
-                out.extend(self._hmm_engine.cut(piece, True))
+        out.extend(self._hmm_run(buf))
 
     # Token lists below are shared by the memo and never modified: cut() and content()
     # copy them into a new list.
     def _cut_block(self, block: str) -> list[str]:
         if _PURE_HAN.fullmatch(block):
-            return self._engine.cut(block, True)
-        steps = self._route(block)
+            # Chinese characters only: jieba-rs's route is dictionary words and characters.
+            steps = self._engine.cut(block, False)
+        else:
+            steps = self._route(block)
         if steps is None:
             self.fallbacks += 1
             return self._reference().lcut(block, HMM=True)
@@ -412,6 +409,78 @@ class FastSegmenter:
     def content(self, text: str) -> list[str]:
         """Content tokens of ``text``: :meth:`cut` filtered by :func:`is_content_token`."""
         return list(chain.from_iterable(map(self.content_unit, self._units(text))))
+
+
+def _jieba_hmm(buf: str) -> tuple[str, ...]:
+    """``jieba.finalseg.cut(buf)`` as a tuple (shared by a memo, never modified), without
+    forced splits: runs of Chinese characters by :func:`_viterbi_words`, the rest split by
+    jieba's pattern."""
+    out: list[str] = []
+    for piece in JIEBA_HMM_HAN.split(buf):
+        if not piece:
+            continue
+        if not JIEBA_HMM_HAN.match(piece):
+            out.extend(x for x in JIEBA_HMM_SKIP.split(piece) if x)
+        else:
+            out.extend(_viterbi_words(piece))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _hmm_tables():
+    from jieba.finalseg import MIN_FLOAT, emit_P, start_P, trans_P
+
+    return MIN_FLOAT, start_P, trans_P, emit_P
+
+
+def _viterbi_words(run: str) -> list[str]:
+    """jieba.finalseg's Viterbi decoding of a run of Chinese characters, and its words.
+
+    The same additions in the same order as ``jieba.finalseg.viterbi`` (so the same floats)
+    and its tie-breaking (``max`` over ``(probability, state)``: on a tie the later letter of
+    BEMS wins), with back-pointers instead of path lists; written out for four states because
+    the HMM step is most of :class:`FastSegmenter`'s time on text with unknown words."""
+    low, start, trans, emit = _hmm_tables()
+    eb, em, ee, es = (emit[y].get for y in "BMES")
+    tb, tm, te, ts = trans["B"], trans["M"], trans["E"], trans["S"]
+    bb, be_, mm, me = tb.get("M", low), tb.get("E", low), tm.get("M", low), tm.get("E", low)
+    eb_, es_, sb, ss = te.get("B", low), te.get("S", low), ts.get("B", low), ts.get("S", low)
+    ch = run[0]
+    vb, vm = start["B"] + eb(ch, low), start["M"] + em(ch, low)
+    ve, vs = start["E"] + ee(ch, low), start["S"] + es(ch, low)
+    back: list[tuple[str, str, str, str]] = []
+    for ch in run[1:]:
+        # B from E or S; M from M or B; E from B or M; S from S or E (jieba's PrevStatus).
+        x, y = ve + eb_ + eb(ch, low), vs + sb + eb(ch, low)
+        nb, pb = (y, "S") if y >= x else (x, "E")
+        x, y = vm + mm + em(ch, low), vb + bb + em(ch, low)
+        nm, pm = (x, "M") if x >= y else (y, "B")
+        x, y = vb + be_ + ee(ch, low), vm + me + ee(ch, low)
+        ne, pe = (y, "M") if y >= x else (x, "B")
+        x, y = vs + ss + es(ch, low), ve + es_ + es(ch, low)
+        ns, ps = (x, "S") if x >= y else (y, "E")
+        back.append((pb, pm, pe, ps))
+        vb, vm, ve, vs = nb, nm, ne, ns
+    state = "S" if vs >= ve else "E"
+    states = [state]
+    for step in reversed(back):
+        state = step["BMES".index(state)]
+        states.append(state)
+    states.reverse()
+    words: list[str] = []
+    begin = nexti = 0
+    for i, pos in enumerate(states):
+        if pos == "B":
+            begin = i
+        elif pos == "E":
+            words.append(run[begin:i + 1])
+            nexti = i + 1
+        elif pos == "S":
+            words.append(run[i])
+            nexti = i + 1
+    if nexti < len(run):
+        words.append(run[nexti:])
+    return words
 
 
 def _forced_splits() -> bool:
