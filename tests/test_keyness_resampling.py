@@ -198,3 +198,24 @@ def test_resampled_vocabulary_keeps_rows_and_sets_jurisdictions_apart():
     assert {"永嘉", "全县"} <= set(table.loc[table["variant"] == "place names", "term"])
     # Units are single plans (document) or one level holding both plans: no plan test.
     assert table["p_plan"].isna().all()
+
+
+def test_a_level_holding_every_plan_is_not_compared_with_an_empty_rest():
+    """A corpus of county plans only: the admin-level unit is the whole corpus, so there is
+    no rest to compare it with. It used to give NaN log ratios that stopped the build at the
+    schema check (found on a six-plan synthetic corpus)."""
+    from analysis.text.keyness import count_matrix, distinctive_terms, vocabulary_tables
+
+    prepared = pd.DataFrame({
+        "doc_id": ["a", "a", "b", "b"], "clause_id": ["a/1", "a/2", "b/1", "b/2"],
+        "content": ["加强森林防火检查。", "加强矿山安全监管。", "推进防汛抗旱工作。", "推进救援队伍建设。"]})
+    documents = pd.DataFrame({"doc_id": ["a", "b"], "admin_level": ["county", "county"],
+                              "jurisdiction_zh": ["甲县", "乙县"],
+                              "issue_date": ["2021-03-02", "2023-02-28"],
+                              "year_start": [2021, 2023]})
+    reuse = pd.DataFrame(columns=["doc_a", "doc_b", "clause_a", "spans_a"])
+    table = kr.resampled_vocabulary(prepared, reuse, documents, n_boot=49, n_perm=49)
+    assert set(table["unit_type"]) == {"document"}
+    assert table["log_ratio"].notna().all()
+    one = count_matrix(pd.Series(["森林 防火", "矿山 森林"]), pd.Series(["x", "x"]))
+    assert distinctive_terms(one).empty

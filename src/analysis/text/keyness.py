@@ -146,6 +146,8 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
     for k, unit in enumerate(counts.index):
         y_i = values[k]
         y_j = total - y_i
+        if not y_j.any():
+            continue  # the unit holds the whole corpus: there is no rest to compare it with
         delta, _, z = log_odds_dirichlet(y_i, y_j, prior)
         chi2, g2 = keyness(y_i, y_j)
         table = pd.DataFrame({"unit": unit, "term": terms, "count_unit": y_i.astype(int),
@@ -157,6 +159,10 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
             order = table.sort_values([column, "term"], ascending=[False, True]).index
             table.loc[order, f"rank_{column}"] = np.arange(1, len(table) + 1)
         out.append(table)
+    if not out:
+        return pd.DataFrame(columns=["unit", "term", "count_unit", "count_rest", "per_10k_unit",
+                                     "per_10k_rest", "log_odds", "z", "chi2", "g2", "rank_z",
+                                     "rank_chi2", "rank_g2"])
     result = pd.concat(out, ignore_index=True)
     for column in ("rank_z", "rank_chi2", "rank_g2"):
         result[column] = result[column].astype(int)
