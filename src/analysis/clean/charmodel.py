@@ -257,31 +257,35 @@ class NgramTable:
                 k = vocab.get(ch)
                 if k is not None:
                     self.uni[k] += 0.5 * p
-        # Successors of each history with their counts, by order: hist -> (ids, counts) or
-        # None, gathered on first look-up from the model's bigram successors of the history's
-        # last character (a document's table is made for one search, which asks for a few
-        # hundred histories of the tens of thousands the document has).
-        self._successors: list[dict[str, tuple | None]] = [{} for _ in range(model.order + 1)]
+        # Successors of each history with their counts, by order: hist -> (ids, counts),
+        # grouped on the first look-up (a document's table is made for every document with
+        # damage evidence, most of which never reach the search) and made arrays on first use.
+        self._successors: list[dict[str, tuple]] | None = None
         self._memo: dict[str, tuple[float, np.ndarray, np.ndarray]] = {}
         self._scratch = np.zeros(size)
 
+    def _group_successors(self) -> list[dict[str, tuple]]:
+        model, vocab = self.model, self.vocab
+        successors: list[dict[str, tuple]] = [{} for _ in range(model.order + 1)]
+        for n in range(2, model.order + 1):
+            grouped = successors[n]
+            for gram, count in model.counts[n].items():
+                k = vocab.get(gram[-1])
+                if k is not None:
+                    entry = grouped.get(gram[:-1])
+                    if entry is None:
+                        grouped[gram[:-1]] = entry = ([], [])
+                    entry[0].append(k)
+                    entry[1].append(count)
+        return successors
+
     def _successor_arrays(self, n: int, hist: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Vocabulary indices and counts of the characters seen after ``hist`` (an order-n
-        history), or None when there is none."""
-        memo = self._successors[n]
-        if hist in memo:
-            return memo[hist]
-        counts, vocab = self.model.counts[n], self.vocab
-        ids, found = [], []
-        # Only a bigram successor of the history's last character can end an n-gram after it.
-        for ch in sorted(self.model.successors.get(hist[-1], ())):
-            k = vocab.get(ch)
-            count = counts.get(hist + ch, 0) if k is not None else 0
-            if count:
-                ids.append(k)
-                found.append(count)
-        entry = (np.array(ids, dtype=np.intp), np.array(found, dtype=float)) if ids else None
-        memo[hist] = entry
+        if self._successors is None:
+            self._successors = self._group_successors()
+        entry = self._successors[n].get(hist)
+        if entry is not None and isinstance(entry[0], list):
+            entry = (np.array(entry[0], dtype=np.intp), np.array(entry[1], dtype=float))
+            self._successors[n][hist] = entry
         return entry
 
     def history(self, prev: str) -> tuple[float, np.ndarray, np.ndarray]:

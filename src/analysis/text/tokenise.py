@@ -297,6 +297,7 @@ class FastSegmenter:
         self.total = total_jieba
         self._engine = engine
         self._hmm_run = lru_cache(maxsize=HMM_MEMO_SIZE)(_jieba_hmm)
+        _hmm_tables()  # jieba's HMM tables load with the segmenter, not on the first cut
         #: Blocks or HMM runs that jieba itself had to segment (see _route and _hmm).
         self.fallbacks = 0
         # jieba splits a text into blocks (re_han_default) and the text between them. A
