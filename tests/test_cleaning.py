@@ -500,3 +500,34 @@ def test_table_cells_before_the_first_sentence_stay():
     header = "2023\n05/04 10:01\n为加快推进应急管理体系和能力现代化，有效防范化解重大安全风险，制定本规划。"
     out, changes = remove_furniture(header, CleanContext("t"))
     assert out.startswith("为加快推进")
+
+
+def test_a_notices_own_preamble_ending_in_tongzhi_ruxia_is_plan_text():
+    """corpus_test7 v006 (scored once, then mended): the opening paragraph of a notice, which
+    ends '现就…通知如下：', was removed as a news site's wrapper."""
+    from analysis.clean.furniture import remove_furniture
+
+    text = ("各县（市、区）人民政府，市直各委、局、办，各有关单位：\n"
+            "2022 年，我市安全生产工作要坚持统筹发展和安全，坚决防范遏制重特大事故。"
+            "现就做好安全生产工作的具体部署和有关要求通知如下：\n"
+            "一、统筹发展和安全，全面压实安全生产责任\n")
+    assert remove_furniture(text, CleanContext("t"))[0] == text
+    wrapper = "日前，省应急管理厅印发《关于做好春节安全工作的通知》，通知如下：\n"
+    cleaned, changes = remove_furniture(wrapper + text, CleanContext("t"))
+    assert cleaned == text and [c.note for c in changes] == ["news_wrapper"]
+
+
+def test_the_plans_cover_title_after_the_issuing_notice_is_not_a_site_copy():
+    """corpus_test7 v016 (scored once, then mended): a notice, then the plan it issues, whose
+    cover title the body repeats; the cover title was removed as the page's copy."""
+    from analysis.clean.furniture import remove_furniture
+
+    text = ("北京市应急管理局关于印发《北京市安全生产规划》的通知\n"
+            "各区应急管理局，各有关单位：\n"
+            "现印发给你们，请结合工作实际，认真贯彻落实。\n"
+            "北京市应急管理局\n2021年11月17日\n"
+            "北京市“十四五”时期安全生产规划\n"
+            "北京市应急管理局\n2021年11月\n"
+            "北京市“十四五”时期安全生产规划\n"
+            "“十四五”时期是全面建设社会主义现代化国家的开局起步期。\n")
+    assert remove_furniture(text, CleanContext("t"))[0] == text

@@ -51,6 +51,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.clean.charmodel import read_lexicon
+# The HMM step of FastSegmenter, and jieba.finalseg's patterns (imported from here by tests).
+from analysis.text.jieba_hmm import (JIEBA_HMM_HAN, JIEBA_HMM_SKIP,  # noqa: F401
+                                     _hmm_tables, _jieba_hmm, _viterbi_words)
 from analysis.core.io import atomic_write_text
 from analysis.core.paths import PACKAGE_DATA, cache_dir
 
@@ -78,11 +81,9 @@ _ASCII_ALNUM = re.compile("[a-zA-Z0-9]+")
 # jieba 0.42.1's own patterns (tests/test_tokenise.py checks they are still jieba's), copied so
 # that FastSegmenter need not import jieba (its HMM tables take a third of a second to load):
 # text blocks and what separates tokens between them (jieba.re_han_default, re_skip_default),
-# and the split inside its HMM step (jieba.finalseg.re_han, re_skip).
+# (the split inside its HMM step, jieba.finalseg.re_han and re_skip, is in jieba_hmm).
 JIEBA_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 JIEBA_SKIP = re.compile("(\r\n|\\s)")
-JIEBA_HMM_HAN = re.compile("([\u4E00-\u9FD5]+)")
-JIEBA_HMM_SKIP = re.compile("([a-zA-Z0-9]+(?:\\.\\d+)?%?)")
 
 # A token made only of digits, decimal points, percent and range signs is a number.
 _NUMBER = re.compile(r"^[0-9０-９.．%％+\-~～／/×]+$")
@@ -410,78 +411,6 @@ class FastSegmenter:
     def content(self, text: str) -> list[str]:
         """Content tokens of ``text``: :meth:`cut` filtered by :func:`is_content_token`."""
         return list(chain.from_iterable(map(self.content_unit, self._units(text))))
-
-
-def _jieba_hmm(buf: str) -> tuple[str, ...]:
-    """``jieba.finalseg.cut(buf)`` as a tuple (shared by a memo, never modified), without
-    forced splits: runs of Chinese characters by :func:`_viterbi_words`, the rest split by
-    jieba's pattern."""
-    out: list[str] = []
-    for piece in JIEBA_HMM_HAN.split(buf):
-        if not piece:
-            continue
-        if not JIEBA_HMM_HAN.match(piece):
-            out.extend(x for x in JIEBA_HMM_SKIP.split(piece) if x)
-        else:
-            out.extend(_viterbi_words(piece))
-    return tuple(out)
-
-
-@lru_cache(maxsize=1)
-def _hmm_tables():
-    from jieba.finalseg import MIN_FLOAT, emit_P, start_P, trans_P
-
-    return MIN_FLOAT, start_P, trans_P, emit_P
-
-
-def _viterbi_words(run: str) -> list[str]:
-    """jieba.finalseg's Viterbi decoding of a run of Chinese characters, and its words.
-
-    The same additions in the same order as ``jieba.finalseg.viterbi`` (so the same floats)
-    and its tie-breaking (``max`` over ``(probability, state)``: on a tie the later letter of
-    BEMS wins), with back-pointers instead of path lists; written out for four states because
-    the HMM step is most of :class:`FastSegmenter`'s time on text with unknown words."""
-    low, start, trans, emit = _hmm_tables()
-    eb, em, ee, es = (emit[y].get for y in "BMES")
-    tb, tm, te, ts = trans["B"], trans["M"], trans["E"], trans["S"]
-    bb, be_, mm, me = tb.get("M", low), tb.get("E", low), tm.get("M", low), tm.get("E", low)
-    eb_, es_, sb, ss = te.get("B", low), te.get("S", low), ts.get("B", low), ts.get("S", low)
-    ch = run[0]
-    vb, vm = start["B"] + eb(ch, low), start["M"] + em(ch, low)
-    ve, vs = start["E"] + ee(ch, low), start["S"] + es(ch, low)
-    back: list[tuple[str, str, str, str]] = []
-    for ch in run[1:]:
-        # B from E or S; M from M or B; E from B or M; S from S or E (jieba's PrevStatus).
-        x, y = ve + eb_ + eb(ch, low), vs + sb + eb(ch, low)
-        nb, pb = (y, "S") if y >= x else (x, "E")
-        x, y = vm + mm + em(ch, low), vb + bb + em(ch, low)
-        nm, pm = (x, "M") if x >= y else (y, "B")
-        x, y = vb + be_ + ee(ch, low), vm + me + ee(ch, low)
-        ne, pe = (y, "M") if y >= x else (x, "B")
-        x, y = vs + ss + es(ch, low), ve + es_ + es(ch, low)
-        ns, ps = (x, "S") if x >= y else (y, "E")
-        back.append((pb, pm, pe, ps))
-        vb, vm, ve, vs = nb, nm, ne, ns
-    state = "S" if vs >= ve else "E"
-    states = [state]
-    for step in reversed(back):
-        state = step["BMES".index(state)]
-        states.append(state)
-    states.reverse()
-    words: list[str] = []
-    begin = nexti = 0
-    for i, pos in enumerate(states):
-        if pos == "B":
-            begin = i
-        elif pos == "E":
-            words.append(run[begin:i + 1])
-            nexti = i + 1
-        elif pos == "S":
-            words.append(run[i])
-            nexti = i + 1
-    if nexti < len(run):
-        words.append(run[nexti:])
-    return words
 
 
 def _forced_splits() -> bool:
