@@ -78,10 +78,9 @@ HMM_MEMO_SIZE = 1 << 16
 _TOTAL_PAD = "\ue000"
 _PURE_HAN = re.compile("[\u4E00-\u9FD5]+")
 _ASCII_ALNUM = re.compile("[a-zA-Z0-9]+")
-# jieba 0.42.1's own patterns (tests/test_tokenise.py checks they are still jieba's), copied so
-# that FastSegmenter need not import jieba (its HMM tables take a third of a second to load):
-# text blocks and what separates tokens between them (jieba.re_han_default, re_skip_default),
-# (the split inside its HMM step, jieba.finalseg.re_han and re_skip, is in jieba_hmm).
+# jieba 0.42.1's own patterns (tests/test_tokenise.py checks they are still jieba's): text
+# blocks and what separates tokens between them (jieba.re_han_default, re_skip_default); the
+# split inside its HMM step (jieba.finalseg.re_han, re_skip) is in jieba_hmm.
 JIEBA_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 JIEBA_SKIP = re.compile("(\r\n|\\s)")
 
