@@ -515,6 +515,14 @@ def test_a_notices_own_preamble_ending_in_tongzhi_ruxia_is_plan_text():
     wrapper = "日前，省应急管理厅印发《关于做好春节安全工作的通知》，通知如下：\n"
     cleaned, changes = remove_furniture(wrapper + text, CleanContext("t"))
     assert cleaned == text and [c.note for c in changes] == ["news_wrapper"]
+    # the usual preamble formulas, and any line right after the addressees (review)
+    for opening in ("为做好汛期安全工作，经市政府同意，就有关事项通知如下：",
+                    "为切实做好汛期安全防范工作，特通知如下：",
+                    "近日，我市接连发生事故。为加强防范，就有关事项通知如下："):
+        notice = f"各县（市、区）人民政府，各有关单位：\n{opening}\n一、压实安全生产责任\n"
+        assert remove_furniture(notice, CleanContext("t"))[0] == notice, opening
+    repost = "日前，省应急管理厅印发《关于做好春节安全工作的通知》，现将全文如下：\n"
+    assert remove_furniture(repost + text, CleanContext("t"))[0] == text
 
 
 def test_the_plans_cover_title_after_the_issuing_notice_is_not_a_site_copy():
@@ -531,3 +539,17 @@ def test_the_plans_cover_title_after_the_issuing_notice_is_not_a_site_copy():
             "北京市“十四五”时期安全生产规划\n"
             "“十四五”时期是全面建设社会主义现代化国家的开局起步期。\n")
     assert remove_furniture(text, CleanContext("t"))[0] == text
+
+
+def test_a_page_summary_sentence_above_the_heading_does_not_keep_the_heading():
+    """Review of the v016 mend: only the addressees end the page head; a site's summary
+    sentence above the page heading does not, so the heading copy still goes."""
+    from analysis.clean.furniture import remove_furniture
+
+    text = ("本规划明确了“十四五”时期安全生产的总体要求、主要目标和重点任务。\n"
+            "北京市“十四五”时期安全生产规划\n"
+            "北京市“十四五”时期安全生产规划\n"
+            "“十四五”时期是全面建设社会主义现代化国家的开局起步期。\n")
+    cleaned, changes = remove_furniture(text, CleanContext("t"))
+    assert [c.note for c in changes] == ["site_copy"]
+    assert cleaned.count("北京市“十四五”时期安全生产规划") == 1

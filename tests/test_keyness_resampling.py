@@ -217,5 +217,15 @@ def test_a_level_holding_every_plan_is_not_compared_with_an_empty_rest():
     table = kr.resampled_vocabulary(prepared, reuse, documents, n_boot=49, n_perm=49)
     assert set(table["unit_type"]) == {"document"}
     assert table["log_ratio"].notna().all()
+    # numeric columns stay numeric (an untyped empty part made them object: unrounded floats)
+    assert all(pd.api.types.is_numeric_dtype(table[c]) for c in ("z", "log_odds", "count_unit"))
+    # one plan: nothing to compare, an empty table with every column, no crash
+    one_plan = prepared[prepared["doc_id"] == "a"]
+    empty = kr.resampled_vocabulary(one_plan, reuse, documents[documents["doc_id"] == "a"],
+                                    n_boot=49, n_perm=49)
+    assert empty.empty and {"log_ratio", "p_plan", "q_boot", "flag"} <= set(empty.columns)
+    from analysis.text.keyness import prior_sensitivity
+    assert list(prior_sensitivity(count_matrix(one_plan["content"], one_plan["doc_id"])).columns) \
+        == ["unit", "comparison", "top_overlap"]
     one = count_matrix(pd.Series(["森林 防火", "矿山 森林"]), pd.Series(["x", "x"]))
     assert distinctive_terms(one).empty

@@ -584,3 +584,38 @@ def test_detection_seeds_are_the_characters_is_seed_flags(text):
     covered = {i for start, end in clusters for i in range(start, end)}
     assert set(seeds) <= covered
     assert all(start in seeds and end - 1 in seeds for start, end in clusters)
+
+
+
+def _is_seed_reference(repairer, text: str, i: int) -> bool:
+    """ShiftRepairer.is_seed as written before the per-character memo (e01f5f7)."""
+    from analysis.clean.gbk_repair import NORMAL_SYMBOLS
+
+    ch = text[i]
+    if ch in "?\ufffd" or is_pua(ch):
+        return True
+    prev = text[i - 1] if i else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if ch.isascii():
+        if ch.isalpha():
+            return (is_cjk(prev) or is_cjk(nxt)) and not (prev.isascii() and prev.isalnum()) \
+                and not (nxt.isascii() and nxt.isalnum())
+        return False
+    if is_cjk(ch):
+        return repairer.corpus_model.unigram(repairer._simp(ch)) < 2e-6
+    if ch in NORMAL_SYMBOLS or ch.isspace():
+        return False
+    try:
+        lead = ch.encode("gbk")[0]
+    except UnicodeEncodeError:
+        return False
+    return 0xA1 <= lead <= 0xA9
+
+
+@settings(max_examples=N, **SETTINGS)
+@given(text=st.text(alphabet="应急管理安全生产鑫垚?;帯⒒ū\ufffd\ue000abcAB1 、。（）①★§№∮\n",
+                    max_size=40))
+def test_is_seed_matches_its_definition_before_the_memo(text):
+    _, repairer = _pipeline()
+    for i in range(len(text)):
+        assert repairer.is_seed(text, i) == _is_seed_reference(repairer, text, i), (text, i)

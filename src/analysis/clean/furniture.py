@@ -102,13 +102,11 @@ _DOC_SITE = re.compile(
     r"《[^》\n]{1,80}》由会员分享[，,].{0,120}搜索。?)\s*$")
 _NEWS = re.compile(
     r"^\s*(?:近日[，,].{0,200}(?:内容如下|全文如下|通知如下)[。：:]?|"
-    r"(?!.*(?:现就|现将|现对|特此|经研究)).{0,200}(?:通知如下|全文如下)[：:]|"
+    r"(?!.*(?:现就|现将|现对|特此|特通知|经研究|同意)).{0,200}通知如下[：:]|.{0,200}全文如下[：:]|"
     r"[(（]来源[:：][^)）\n]{1,40}[)）]|"
     r"原标题[:：].*|(?:责任)?编辑[:：].{0,20}|相关新闻.{0,20}|相关阅读.{0,20}|相关链接.{0,20}|"
     r"核心提示[:：].{0,300}|政策解读[:：]?)"
     r"\s*$")
-#: A line that opens the document: addressees (各区应急管理局，…：) or a full sentence.
-_OPENED = re.compile(r"^\s*各.{1,120}[：:]\s*$|。")
 #: 目录, spaced out, or with the full-width space between its characters lost to '?' (目??录).
 _TOC_HEAD = re.compile(r"^\s*(?:目[\s?？]*录|目\s*次|录)\s*$")
 _TOC_TAIL = re.compile(r"目\s*录\s*$")
@@ -268,6 +266,10 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     foot = len(text) - HEAD_CHARS
     for k, line in enumerate(lines):
         kind = _classify(line, in_body=body_started and starts[k] < foot)
+        if kind == "news_wrapper" and k:
+            prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
+            if prev is not None and _ADDRESSEE.match(lines[prev]):
+                kind = ""  # the notice's own opening, right after its addressees
         if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and k and not body_started and len(line.strip()) <= 20 \
@@ -351,10 +353,10 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     for k in range(len(lines) if site_copies else 0):
         if starts[k] > HEAD_CHARS:
             break
-        if k and not kinds[k - 1] and _OPENED.search(lines[k - 1]):
-            # After the document's addressees or a sentence of its text the page head is
-            # over: a title there is the plan's own cover (a notice, then the plan it issues,
-            # whose body repeats the title; corpus_test7 v016).
+        if k and not kinds[k - 1] and _ADDRESSEE.match(lines[k - 1]):
+            # After the document's addressees the page head is over: a title there is the
+            # plan's own cover (a notice, then the plan it issues, whose body repeats the
+            # title; corpus_test7 v016).
             break
         key = keys[k]
         if kinds[k] or len(key) < 12 or key[0] in "（(":

@@ -159,10 +159,13 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
             order = table.sort_values([column, "term"], ascending=[False, True]).index
             table.loc[order, f"rank_{column}"] = np.arange(1, len(table) + 1)
         out.append(table)
-    if not out:
-        return pd.DataFrame(columns=["unit", "term", "count_unit", "count_rest", "per_10k_unit",
-                                     "per_10k_rest", "log_odds", "z", "chi2", "g2", "rank_z",
-                                     "rank_chi2", "rank_g2"])
+    if not out:  # typed, so that a concat with other tables keeps numeric columns numeric
+        return pd.DataFrame({"unit": pd.Series(dtype=object), "term": pd.Series(dtype=object),
+                             **{c: pd.Series(dtype=int) for c in ("count_unit", "count_rest")},
+                             **{c: pd.Series(dtype=float) for c in (
+                                 "per_10k_unit", "per_10k_rest", "log_odds", "z", "chi2", "g2")},
+                             **{c: pd.Series(dtype=int) for c in (
+                                 "rank_z", "rank_chi2", "rank_g2")}})
     result = pd.concat(out, ignore_index=True)
     for column in ("rank_z", "rank_chi2", "rank_g2"):
         result[column] = result[column].astype(int)
@@ -319,7 +322,10 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
                     table = table[table["count_unit"] > 0]
                 table.insert(0, "unit_type", unit_type)
                 table.insert(0, "variant", name)
-                tables.append(table)
+                if not table.empty:  # a unit type with one unit (the whole corpus) has none
+                    tables.append(table)
+    if not tables:
+        tables.append(table)  # every unit is the whole corpus: the typed, empty table
     full = pd.concat(tables, ignore_index=True)
     top = full[full["rank_z"] <= top_n][["unit_type", "unit", "term"]].drop_duplicates()
     kept = full.merge(top, on=["unit_type", "unit", "term"], how="inner")
@@ -354,7 +360,7 @@ def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 
         other = tops(base, column)
         rows += [{"unit": u, "comparison": label,
                   "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["unit", "comparison", "top_overlap"])
 
 
 def top_terms_by_unit(terms: pd.DataFrame, unit_type: str = "admin_level",

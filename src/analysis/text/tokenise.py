@@ -343,7 +343,8 @@ class FastSegmenter:
             out.extend(buf)
 
     def _hmm(self, buf: str, out: list[str]) -> None:
-        """``jieba.finalseg.cut(buf)``, computed by jieba itself and remembered per run.
+        """``jieba.finalseg.cut(buf)``, computed with jieba's own arithmetic
+        (:mod:`analysis.text.jieba_hmm`) and remembered per run.
 
         jieba-rs's HMM is not used: its probability constants differ from jieba's in the
         last digits, enough to flip near ties (常在较: jieba S-S-S at -21.14538289, jieba-rs
