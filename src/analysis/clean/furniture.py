@@ -72,8 +72,10 @@ _DATE_LINE = re.compile(rf"{_BULLET}(?:{_NUMERIC_DATE}\s*(?:(?:{_LABEL})\s*[:：
 _FRAGMENT = re.compile(r"^(?:(?:19|20)\d{2}|(?=[\d\s:/.\-]*[:/\-])[\d\s:/.\-]{2,20})$")
 #: The addressees of a notice (各街道、区减灾救灾委员会成员单位 / 各县区人民政府：) open its
 #: text; under a bare label such as 字体:【 they look like the label's value, and are not.
-_ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|委员会|人民政府|政府|街道|"
-                        r"乡镇|局|厅|委|办|处|室|企业|公司)\s*[:：]?\s*$|^\s*各[^。；;]{1,60}[:：]\s*$")
+#: The addressees of a notice (各区人民政府，市政府各委、办、局：), in furniture and page head alike.
+ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|委员会|人民政府|政府|街道|"
+                       r"乡镇|局|厅|委|办|处|室|企业|公司)\s*[:：]?\s*$|"
+                       r"^\s*各[^。；;]{1,150}(?:[:：]|单位|部门|机构)\s*$")
 #: Fields written without colons (索引号 1153…  发布机构 施甸县人民政府), in the page head only.
 #: A label without a value is not a field: 组配分类 or 分类 alone on a line may be text.
 _SPACED_FIELD = re.compile(rf"^\s*(?:{_LABEL})\s+\S.*$")
@@ -268,14 +270,14 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         kind = _classify(line, in_body=body_started and starts[k] < foot)
         if kind == "news_wrapper" and k:
             prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
-            if prev is not None and _ADDRESSEE.match(lines[prev]):
+            if prev is not None and ADDRESSEE.match(lines[prev]):
                 kind = ""  # the notice's own opening, right after its addressees
         if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and k and not body_started and len(line.strip()) <= 20 \
                 and not SENTENCE_MARK.search(line):
             prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
-            if prev is not None and _LABEL_ONLY.match(lines[prev]) and not _ADDRESSEE.match(line):
+            if prev is not None and _LABEL_ONLY.match(lines[prev]) and not ADDRESSEE.match(line):
                 kind = "cms_field"  # the value of a label left alone on its line
         if not kind and not body_started and _SPACED_FIELD.match(line) and len(line) <= 120 \
                 and not SENTENCE_MARK.search(line):
@@ -353,7 +355,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     for k in range(len(lines) if site_copies else 0):
         if starts[k] > HEAD_CHARS:
             break
-        if k and not kinds[k - 1] and _ADDRESSEE.match(lines[k - 1]):
+        if k and not kinds[k - 1] and ADDRESSEE.match(lines[k - 1]):
             # After the document's addressees the page head is over: a title there is the
             # plan's own cover (a notice, then the plan it issues, whose body repeats the
             # title; corpus_test7 v016).

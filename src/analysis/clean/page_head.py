@@ -29,12 +29,12 @@ from __future__ import annotations
 import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
+# The head is looked for in furniture's page head (HEAD_CHARS), and the addressees are its.
+from analysis.clean.furniture import ADDRESSEE, HEAD_CHARS
 from analysis.clean.furniture import SENTENCE_MARK as _SENTENCE
 from analysis.clean.furniture import TITLE_END as _TITLE_END
 from analysis.clean.furniture import lost_spaces as _lost_spaces
 
-#: The head is looked for in the first characters of the page only.
-HEAD_CHARS = 1500
 
 #: Clause punctuation: a line of more than a few words with a comma or an enumeration mark
 #: reads as prose (a responsibility tag, a list of units) and is left alone.
@@ -45,7 +45,6 @@ _DOC_NUMBER = re.compile(r"^[（(]?\s*[\u4e00-\u9fff]{1,12}\s*[〔\[［﹝【(�
                          r"[〕\]］﹞】)）]\s*[\d\s]+号?\s*[）)]?$")
 #: What is left of a damaged document number (湘发改规划〔2016637).
 _DOC_YEAR = re.compile(r"[〔\[［﹝]\s*\d{4}|\d{4}\s*[〕\]］﹞]")
-_ADDRESSEE = re.compile(r"^各[^。；;]{1,150}(?:[:：]|单位|部门|机构)$")
 _RED_HEADER = re.compile(r"^[\u4e00-\u9fff、\s]{4,40}文\s*件$")
 _HEADING = re.compile(r"^(?:第[一二三四五六七八九十\d]+[章节部篇条]|[一二三四五六七八九十]+、|"
                       r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．、](?!\d)|前\s*言|序\s*言|"
@@ -104,7 +103,7 @@ def opening_line(lines: list[str]) -> int | None:
         if s:
             if _is_notice_title(s) or _is_plan_title(s):
                 return k
-            if _DOC_NUMBER.match(s) or _ADDRESSEE.match(s) or _RED_HEADER.match(s):
+            if _DOC_NUMBER.match(s) or ADDRESSEE.match(s) or _RED_HEADER.match(s):
                 return k
             if _body_sentence(s):
                 return None
@@ -122,7 +121,7 @@ def _head_window(lines: list[str], start: int) -> list[int]:
         if not s:
             continue
         out.append(k)
-        if pos > 2 * HEAD_CHARS or _ADDRESSEE.match(s) or _body_sentence(s):
+        if pos > 2 * HEAD_CHARS or ADDRESSEE.match(s) or _body_sentence(s):
             break
     return out
 
@@ -213,7 +212,7 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         if _TITLE_END.search(own):
             return ""
         nxt = lines[after[0]].strip() if after else ""
-        ok = nxt and len(nxt) <= 40 and not _SENTENCE.search(nxt) and not _ADDRESSEE.match(nxt) \
+        ok = nxt and len(nxt) <= 40 and not _SENTENCE.search(nxt) and not ADDRESSEE.match(nxt) \
             and not _may_be_plan_text(nxt)
         return nxt if ok else ""
 
@@ -225,7 +224,7 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         complete = bool(_TITLE_END.search(whole))
         between = [lines[j].strip() for j in range(start + 1, k) if lines[j].strip()]
         cover = any(_OFFICE.search(b) or _DATE_LINE.match(b) or _PARENTHESISED.match(b)
-                    or _DOC_NUMBER.match(b) or _ADDRESSEE.match(b) for b in between)
+                    or _DOC_NUMBER.match(b) or ADDRESSEE.match(b) for b in between)
         # Equal copies stay: only a copy that the site decorated (…的通知-地方规范性文件) or cut
         # short is the site's.
         # A copy is a title, never a sentence that begins with the title's words
@@ -242,7 +241,7 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
     # document number, dates, notes in brackets and offices; anything else is the site's
     # (阅读次数, 属性, 下载法规).
     window = [k for k in _head_window(lines, start)]
-    if window and _ADDRESSEE.match(lines[window[-1]].strip()) and _is_notice_title(lines[start]):
+    if window and ADDRESSEE.match(lines[window[-1]].strip()) and _is_notice_title(lines[start]):
         for k in window[:-1]:
             s = lines[k].strip()
             squeezed = re.sub(r"[\s?？]", "", s)  # 通 ? 知: a title spaced out, a mark lost
