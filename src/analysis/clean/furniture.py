@@ -266,25 +266,25 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     kinds = [""] * len(lines)
     body_started = False
     foot = len(text) - HEAD_CHARS
+    prev = ""  # the last non-empty line before this one
     for k, line in enumerate(lines):
         kind = _classify(line, in_body=body_started and starts[k] < foot)
-        if kind == "news_wrapper" and k:
-            prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
-            if prev is not None and ADDRESSEE.match(lines[prev]):
-                kind = ""  # the notice's own opening, right after its addressees
+        if kind == "news_wrapper" and ADDRESSEE.match(prev):
+            kind = ""  # the notice's own opening, right after its addressees
         if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
-        if not kind and k and not body_started and len(line.strip()) <= 20 \
-                and not SENTENCE_MARK.search(line):
-            prev = next((j for j in range(k - 1, -1, -1) if lines[j].strip()), None)
-            if prev is not None and _LABEL_ONLY.match(lines[prev]) and not ADDRESSEE.match(line):
-                kind = "cms_field"  # the value of a label left alone on its line
+        if not kind and prev and not body_started and len(line.strip()) <= 20 \
+                and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
+                and not ADDRESSEE.match(line):
+            kind = "cms_field"  # the value of a label left alone on its line
         if not kind and not body_started and _SPACED_FIELD.match(line) and len(line) <= 120 \
                 and not SENTENCE_MARK.search(line):
             kind = "cms_field"
         kinds[k] = kind
         if not kind and len(line.strip()) > 40 and SENTENCE_MARK.search(line):
             body_started = True
+        if line.strip():
+            prev = line
     # A field table laid out one cell per line (发布单位 / 安徽省安全生产委员会 / 发布文号 /
     # 皖安〔2024〕1号): two or more bare labels in the page head; each takes the short lines
     # under it up to the next label.
