@@ -322,10 +322,7 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
                     table = table[table["count_unit"] > 0]
                 table.insert(0, "unit_type", unit_type)
                 table.insert(0, "variant", name)
-                if not table.empty:  # a unit type with one unit (the whole corpus) has none
-                    tables.append(table)
-    if not tables:
-        tables.append(table)  # every unit is the whole corpus: the typed, empty table
+                tables.append(table)  # empty, but typed, where the unit is the whole corpus
     full = pd.concat(tables, ignore_index=True)
     top = full[full["rank_z"] <= top_n][["unit_type", "unit", "term"]].drop_duplicates()
     kept = full.merge(top, on=["unit_type", "unit", "term"], how="inner")

@@ -300,10 +300,9 @@ def resampled_vocabulary(prepared: pd.DataFrame, reuse: pd.DataFrame,
     places = keyness.jurisdiction_terms(documents)
     tokens = keyness.variant_tokens(prepared, reuse, documents)
     if table.empty:  # one plan: no unit has a rest to be compared with
-        empty = {c: pd.Series(dtype=int if c == "clauses_unit" else float)
-                 for c in ("clauses_unit", "top_clause_share", "log_ratio", "p_boot",
-                           "p_clause", "p_plan")}
-        return adjust_and_flag(table.assign(**empty), ["variant", "unit_type", "unit"])
+        dtypes = {"int": int, "float": float, "str": object}
+        return table.assign(**{c.name: pd.Series(dtype=dtypes[c.dtype])
+                               for c in RESAMPLING_COLUMNS})
     parts = []
     for (variant, unit_type), rows in table.groupby(["variant", "unit_type"], sort=False):
         counts, terms = clause_term_matrix(tokens["all text" if variant == "place names"
