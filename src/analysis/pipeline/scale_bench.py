@@ -245,41 +245,19 @@ def synthetic_lines(target_mb: float, seed: int = 0) -> list[str]:
 
 def segmentation_at_scale(target_mb: float = 8.0, seed: int = 0) -> dict:
     """Whole-process segmentation of fresh synthetic plan text (``target_mb`` MB, a corpus of a
-    few hundred plans) by each engine of :mod:`analysis.text.tokenise_bench`, each in its own
-    Python process: import, dictionary loading and segmentation, wall and CPU seconds.
+    few hundred plans) by each engine, as :func:`analysis.text.tokenise_bench.compare_engines`
+    measures it (keys ``synthetic_<engine>_<figure>``).
 
     The seeds' distinct text of ``segmentation_throughput`` is a quarter of a megabyte, where
     start-up is most of a run; this is the size at which a build segments.
     """
-    import json
-
-    from analysis.text.tokenise_bench import ENGINES, _whole_process
+    from analysis.text.tokenise_bench import compare_engines
 
     lines = synthetic_lines(target_mb, seed)
-    mb = sum(len(t.encode("utf-8")) for t in lines) / 1e6
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "synthetic.json"
-        path.write_text(json.dumps(lines, ensure_ascii=False), encoding="utf-8")
-        runs = {engine: _whole_process(engine, path) for engine in ENGINES}
-    out: dict = {"mb": round(mb, 2), "lines": len(lines), "seed": seed,
-                 "cpus": os.cpu_count(), "load_average": round(os.getloadavg()[0], 2),
-                 "tokens_identical_to_jieba_lexicon":
-                     runs["fast_lexicon"]["sha256"] == runs["jieba_lexicon"]["sha256"]
-                     == runs["fast_lexicon_no_memo"]["sha256"],
-                 "filtered_tokens_identical":
-                     runs["fast_lexicon_filtered"]["sha256"]
-                     == runs["jieba_lexicon_filtered"]["sha256"]}
-    plain = runs["plain_jieba"]
-    for engine, m in runs.items():
-        for key in ("process_s", "import_s", "load_s", "cut_s", "cut_cpu_s"):
-            out[f"{engine}_{key}"] = round(m[key], 3)
-        out[f"{engine}_tokens"] = m["tokens"]
-        if engine != "plain_jieba":
-            out[f"{engine}_speedup_vs_plain_process"] = round(
-                plain["process_s"] / m["process_s"], 2)
-            out[f"{engine}_speedup_vs_plain_cut_cpu"] = round(
-                plain["cut_cpu_s"] / m["cut_cpu_s"], 2)
-    return out
+    return {"mb": round(sum(len(t.encode("utf-8")) for t in lines) / 1e6, 2),
+            "lines": len(lines), "seed": seed, "cpus": os.cpu_count(),
+            "load_average": round(os.getloadavg()[0], 2),
+            **compare_engines({"synthetic": lines})}
 
 
 @register("segmentation_at_scale")

@@ -105,33 +105,23 @@ def _whole_process(engine: str, corpus: Path) -> dict:
     return measured
 
 
-@register("segmentation_throughput")
-def bench_segmentation(target_mb: float = 4.0) -> dict:
-    """Segmentation speed: FastSegmenter next to plain jieba and jieba with the lexicon.
+def compare_engines(corpora: dict[str, list[str]]) -> dict:
+    """Every engine of :data:`ENGINES` on every named corpus (a list of texts), each run in a
+    fresh process (:func:`_whole_process`): times, MB/s, token counts, token identity with
+    jieba and speed-ups over plain jieba, keyed ``<corpus>_<engine>_<figure>``."""
+    from analysis.text.tokenise import plain_tokenizer, tokenizer
 
-    On the distinct benchmark text (:func:`benchmark_texts`) and on that text repeated to
-    ``target_mb`` MB; whole-process wall time (start-up and dictionary loading included) and
-    segmentation time alone, one run of each engine on the same machine. Token identity is
-    checked through a digest of all tokens. Also how often lexicon terms come out whole.
-    """
-    from analysis.text.tokenise import lexicon_entries, plain_tokenizer, tokenizer
-
-    texts = benchmark_texts()
-    unit_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    copies = max(1, int(round(target_mb / unit_mb)))
     tokenizer(), plain_tokenizer()  # warm jieba's prefix-dictionary cache, as a build would
-    results: dict = {"distinct_texts": len(texts), "distinct_mb": round(unit_mb, 3),
-                     "repeated_copies": copies, "repeated_mb": round(unit_mb * copies, 2),
-                     "cpus": os.cpu_count()}
+    results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        corpora = {"distinct": Path(tmp) / "distinct.json", "repeated": Path(tmp) / "repeated.json"}
-        corpora["distinct"].write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
-        corpora["repeated"].write_text(json.dumps(texts * copies, ensure_ascii=False),
-                                       encoding="utf-8")
+        paths = {}
+        for name, texts in corpora.items():
+            paths[name] = Path(tmp) / f"{name}.json"
+            paths[name].write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         runs = {(name, engine): _whole_process(engine, path)
-                for name, path in corpora.items() for engine in ENGINES}
+                for name, path in paths.items() for engine in ENGINES}
     for (name, engine), m in runs.items():
-        mb = unit_mb * (copies if name == "repeated" else 1)
+        mb = sum(len(t.encode("utf-8")) for t in corpora[name]) / 1e6
         # Segmentation's own cost in a build: loading the dictionary plus segmenting (the
         # package import is paid by every stage, whatever the segmenter).
         m["segmentation_s"] = m["load_s"] + m["cut_s"]
@@ -154,6 +144,27 @@ def bench_segmentation(target_mb: float = 4.0) -> dict:
                         "cut_cpu_s"):
                 results[f"{name}_{engine}_speedup_vs_plain_{key[:-2]}"] = round(
                     plain[key] / r[engine][key], 2)
+    return results
+
+
+@register("segmentation_throughput")
+def bench_segmentation(target_mb: float = 4.0) -> dict:
+    """Segmentation speed: FastSegmenter next to plain jieba and jieba with the lexicon.
+
+    On the distinct benchmark text (:func:`benchmark_texts`) and on that text repeated to
+    ``target_mb`` MB; whole-process wall time (start-up and dictionary loading included) and
+    segmentation time alone, one run of each engine on the same machine. Token identity is
+    checked through a digest of all tokens. Also how often lexicon terms come out whole.
+    """
+    from analysis.text.tokenise import lexicon_entries, plain_tokenizer, tokenizer
+
+    texts = benchmark_texts()
+    unit_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    copies = max(1, int(round(target_mb / unit_mb)))
+    results: dict = {"distinct_texts": len(texts), "distinct_mb": round(unit_mb, 3),
+                     "repeated_copies": copies, "repeated_mb": round(unit_mb * copies, 2),
+                     "cpus": os.cpu_count()}
+    results.update(compare_engines({"distinct": texts, "repeated": texts * copies}))
     # Lexicon terms (3+ characters) occurring in the text that come out as one token.
     ours, plain = tokenizer(), plain_tokenizer()
     found = {"user_dict": set(), "plain_jieba": set()}
