@@ -155,3 +155,60 @@ def test_long_texts_are_aligned_in_pieces(texts, monkeypatch):
         covered[s:e] = True
     assert covered[300:700].mean() > 0.95  # the copied passage, across piece boundaries
     assert abs(pieces.matched - whole.matched) <= 0.05 * whole.matched
+
+
+def _edited(text: str, seed: int, every: int = 9) -> str:
+    """``text`` with a substitution about every ``every`` characters and a sentence added,
+    so that its alignment to the original has rounds of many different scores."""
+    rng = np.random.default_rng(seed)
+    chars = list(text)
+    for k in rng.choice(len(chars), size=len(chars) // every, replace=False):
+        chars[k] = "某"
+    middle = len(chars) // 2
+    return "".join(chars[:middle]) + "并加强督导检查考核" + "".join(chars[middle:])
+
+
+@pytest.mark.parametrize("chunk", [None, 250])
+def test_alignment_at_several_scores_equals_separate_alignments(texts, monkeypatch, chunk):
+    import analysis.text.alignment as alignment
+    from analysis.text.alignment import local_align_levels
+
+    if chunk is not None:  # the piecewise path for long texts
+        monkeypatch.setattr(alignment, "CHUNK", chunk)
+        monkeypatch.setattr(alignment, "CHUNK_OVERLAP", 100)
+    sources = [t for t in texts["jiangxi-2023"] if len(t) >= 80][:6]
+    pairs = [(_edited(s, k, every=every), s) for k, s in enumerate(sources)
+             for every in (4, 9)]
+    pairs.append((_edited("".join(sources[:3]), 7, every=5), "".join(sources[1:4])))
+    levels = (10, 6, 20)
+    n_regions = set()
+    for a, b in pairs:
+        together = local_align_levels(a, b, levels)
+        for level, al in zip(levels, together):
+            assert al == local_align(a, b, min_score=level)
+            n_regions.add((level, len(al.regions)))
+    # The levels did differ somewhere, so the equality above tested the filtering.
+    assert len({n for _, n in n_regions}) > 1
+
+
+def test_reuse_tables_at_several_block_sizes_equal_separate_calls(texts):
+    from analysis.text.reuse import find_reuse_levels
+
+    sources = [t for t in texts["jiangxi-2023"] if len(t) >= 60][:8]
+    clauses = pd.DataFrame({
+        "doc_id": ["p"] * len(sources) + ["q"] * len(sources),
+        "clause_id": [f"p-{k}" for k in range(len(sources))]
+                     + [f"q-{k}" for k in range(len(sources))],
+        "content": sources + [_edited(s, k, every=4) for k, s in enumerate(sources)]})
+    n = len(sources)
+    every = np.array([(i, j) for i in range(n) for j in range(n, 2 * n)])
+    levels = ((10, MIN_MATCHED), (6, 20), (20, 20))
+    together = find_reuse_levels(clauses, levels, candidates=every)
+    for (block, matched), table in zip(levels, together):
+        alone = find_reuse(clauses, min_block=block, min_matched=matched, candidates=every)
+        pd.testing.assert_frame_equal(table, alone)
+    assert len(together[1]) > len(together[2])  # the block sizes keep different pairs
+    unmarked = find_reuse_levels(clauses, levels, candidates=every, marked=(False,) * 3)
+    assert (unmarked[0]["aligned_text"] == "").all()
+    pd.testing.assert_frame_equal(unmarked[0].drop(columns="aligned_text"),
+                                  together[0].drop(columns="aligned_text"))

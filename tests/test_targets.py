@@ -352,6 +352,22 @@ def test_haimen_accident_targets(accidents):
     assert set(haimen["admin_level"]) == {"county"}
 
 
+def test_double_decline_before_an_indicator_keeps_a_span():
+    """双下降 followed by an indicator (…风险双下降死亡率, from a 320-plan synthetic corpus)
+    gave an empty span, and the empty span stopped the build at the schema check."""
+    from analysis.extract.accident_targets import _goal_phrases
+
+    text = "等与开展监测2，科学全县是展现风险双下降死亡率，十三后处理"
+    found = [f for f in _goal_phrases(text) if f[2] == "below"]
+    assert found and all(end > start for start, end, _, _ in found)
+    assert all("双下降" in text[start:end] for start, end, _, _ in found)
+    # With the indicators before it, the phrase still opens at the first one.
+    text = "确保全年生产安全事故起数和死亡人数实现双下降。"
+    (start, end, _, codes), = [f for f in _goal_phrases(text) if f[2] == "below"]
+    assert text[start:end] == "生产安全事故起数和死亡人数实现双下降"
+    assert sorted(codes) == ["accidents_total", "deaths_total"]
+
+
 def test_accident_goals_gold_recall(corpus, accidents):
     """Non-numeric accident goals of the gold that the normalised table can express
     (decline → below, prevent/curb/eliminate of a 较大+ class → no_major) are all found."""

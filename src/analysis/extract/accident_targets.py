@@ -117,7 +117,9 @@ def _goal_phrases(text: str) -> list[tuple[int, int, str, list[str]]]:
         double = re.search(cues.double_decline, piece)
         drop = re.search(rf"(?:{cues.decline_verb})(?!\s*[\d一二两三四五六七八九十])", piece)
         if double:
-            start = _first_indicator_start(piece)
+            # Only indicators before 双下降 open the phrase (…风险双下降死亡率: the rate after
+            # it would give an empty span).
+            start = _first_indicator_start(piece[:double.start()])
             codes = [c for c in codes if c in ("accidents_total", "deaths_total")] \
                 or ["accidents_total", "deaths_total"]
             found.append((seg.start() + start, seg.start() + double.end() + (

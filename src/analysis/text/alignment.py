@@ -182,14 +182,48 @@ def local_align(a: str, b: str, min_score: float = MIN_SCORE,
         :data:`CHUNK` characters are aligned in pieces (memory and time stay bounded per
         piece pair; a passage cut by a piece boundary may fall below ``min_score``).
     """
+    return local_align_levels(a, b, (min_score,), max_rounds)[0]
+
+
+def local_align_levels(a: str, b: str, min_scores: tuple[float, ...],
+                       max_rounds: int = MAX_ROUNDS) -> list[Alignment]:
+    """:func:`local_align` at several ``min_scores`` from one series of alignments.
+
+    The rounds are run once, down to the lowest score. The best score can only fall from one
+    round to the next (masking part of ``a`` never raises any alignment's score), and each
+    round's alignment does not depend on ``min_score``, so the rounds of a higher
+    ``min_score`` are exactly the leading rounds that reach it: the result for each score is
+    the one :func:`local_align` gives at that score alone (a test checks this), at the cost
+    of the lowest.
+
+    Returns
+    -------
+    list of Alignment
+        One per entry of ``min_scores``, in their order.
+    """
     if not a or not b:
-        return Alignment(a, b, ())
+        return [Alignment(a, b, ()) for _ in min_scores]
     if len(a) > CHUNK or len(b) > CHUNK:
-        return _chunked(a, b, min_score, max_rounds)
+        return _chunked(a, b, min_scores, max_rounds)
+    lowest = min(min_scores)
+    rounds = _rounds(a, b, lowest, max_rounds)
+    out = []
+    for level in min_scores:
+        # Every round reaches the lowest score; a single score (local_align) never filters.
+        kept = rounds if level == lowest else [r for r in rounds if r[0][4] >= level]
+        out.append(Alignment(a, b, tuple(sorted(x for _, runs in kept for x in runs)),
+                             tuple(sorted(region for region, _ in kept))))
+    return out
+
+
+def _rounds(a: str, b: str, min_score: float, max_rounds: int
+            ) -> list[tuple[tuple[int, int, int, int, float], list[tuple[int, int, int]]]]:
+    """The repeated local alignments of ``a`` to ``b``, in the order found: ``(region,
+    identical runs)`` per round, while the best remaining score reaches ``min_score``."""
     engine = aligner()
     codes_b = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
     work = a
-    blocks, regions = [], []
+    rounds = []
     for _ in range(max_rounds):
         # The score alone is cheap; the traceback is computed only when it passes.
         if engine.score(work, b) < min_score:
@@ -199,27 +233,30 @@ def local_align(a: str, b: str, min_score: float = MIN_SCORE,
         codes_a = np.frombuffer(work.encode("utf-32-le"), dtype=np.uint32)
         runs = _identical_runs(codes_a, codes_b, coords)
         start, end = int(coords[0][0][0]), int(coords[0][-1][1])
-        regions.append((start, end, int(coords[1][0][0]), int(coords[1][-1][1]),
-                        float(best.score)))
-        blocks.extend(runs)
+        rounds.append(((start, end, int(coords[1][0][0]), int(coords[1][-1][1]),
+                        float(best.score)), runs))
         work = work[:start] + MASK * (end - start) + work[end:]
-    return Alignment(a, b, tuple(sorted(blocks)), tuple(sorted(regions)))
+    return rounds
 
 
-def _chunked(a: str, b: str, min_score: float, max_rounds: int) -> Alignment:
-    """:func:`local_align` piece by piece for long texts: ``a`` in consecutive pieces of
-    :data:`CHUNK` characters, ``b`` in pieces overlapping by :data:`CHUNK_OVERLAP`. A passage
-    cut by a boundary of ``a`` is found as two passages (each counted if it reaches
+def _chunked(a: str, b: str, min_scores: tuple[float, ...], max_rounds: int
+             ) -> list[Alignment]:
+    """:func:`local_align_levels` piece by piece for long texts: ``a`` in consecutive pieces
+    of :data:`CHUNK` characters, ``b`` in pieces overlapping by :data:`CHUNK_OVERLAP`. A
+    passage cut by a boundary of ``a`` is found as two passages (each counted if it reaches
     ``min_score``); the pieces of ``b`` overlap so that a passage found twice is counted once
     (characters of ``a`` are counted through a mask)."""
     step = CHUNK - CHUNK_OVERLAP
     b_starts = range(0, max(len(b) - CHUNK_OVERLAP, 1), step)
-    blocks, regions = set(), set()
+    blocks = [set() for _ in min_scores]
+    regions = [set() for _ in min_scores]
     for sa0 in range(0, len(a), CHUNK):
         piece_a = a[sa0:sa0 + CHUNK]
         for sb0 in b_starts:
-            part = local_align(piece_a, b[sb0:sb0 + CHUNK], min_score, max_rounds)
-            blocks.update((sa + sa0, sb + sb0, n) for sa, sb, n in part.blocks)
-            regions.update((r[0] + sa0, r[1] + sa0, r[2] + sb0, r[3] + sb0, r[4])
-                           for r in part.regions)
-    return Alignment(a, b, tuple(sorted(blocks)), tuple(sorted(regions)))
+            parts = local_align_levels(piece_a, b[sb0:sb0 + CHUNK], min_scores, max_rounds)
+            for k, part in enumerate(parts):
+                blocks[k].update((sa + sa0, sb + sb0, n) for sa, sb, n in part.blocks)
+                regions[k].update((r[0] + sa0, r[1] + sa0, r[2] + sb0, r[3] + sb0, r[4])
+                                  for r in part.regions)
+    return [Alignment(a, b, tuple(sorted(bl)), tuple(sorted(rg)))
+            for bl, rg in zip(blocks, regions)]

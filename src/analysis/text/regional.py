@@ -314,14 +314,17 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
 
     # The MinHash/LSH candidates do not depend on the block size: searched once for all three.
     candidates = reuse.candidate_pairs(prepared)
-    found = reuse.find_reuse(prepared, candidates=candidates)
+    # One alignment of each candidate pair serves the three block sizes (the main one and
+    # the two of the sensitivity columns); the alternatives need only their spans.
+    sizes = (6, 20)
+    found, *alternatives = reuse.find_reuse_levels(
+        prepared, ((reuse.MIN_BLOCK, reuse.MIN_MATCHED),
+                   *((block, max(block, reuse.MIN_MATCHED)) for block in sizes)),
+        candidates=candidates, marked=(True, False, False))
     out["reuse_pairs"] = found
     out["reuse"] = found[REUSE.column_names]
     reuse_shares = reuse.reuse_shares(prepared, found)
-    for block in (6, 20):
-        alternative = reuse.find_reuse(prepared, min_block=block,
-                                       min_matched=max(block, reuse.MIN_MATCHED),
-                                       candidates=candidates)
+    for block, alternative in zip(sizes, alternatives):
         # Merged on the pair: beyond a few plans only pairs that share text are listed, and
         # the pairs differ between block sizes (a pair missing at this size shares nothing).
         shares = reuse.reuse_shares(prepared, alternative).set_index(

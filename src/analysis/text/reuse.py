@@ -109,35 +109,58 @@ def find_reuse(prepared: pd.DataFrame, min_block: int = MIN_BLOCK,
         (clause_a is the earlier row of ``prepared``; the other direction is
         :meth:`Alignment.swapped`).
     """
+    return find_reuse_levels(prepared, ((min_block, min_matched),), threshold,
+                             candidates)[0]
+
+
+def find_reuse_levels(prepared: pd.DataFrame, levels: tuple[tuple[int, int], ...],
+                      threshold: float = THRESHOLD, candidates: np.ndarray | None = None,
+                      marked: tuple[bool, ...] | None = None) -> list[pd.DataFrame]:
+    """:func:`find_reuse` at several ``(min_block, min_matched)`` from one alignment of each
+    candidate pair (:func:`analysis.text.alignment.local_align_levels`): the tables are
+    those of separate calls, at the cost of the lowest ``min_block``.
+
+    ``marked`` (one flag per level, default all True): False leaves ``aligned_text`` empty
+    at that level, for callers that need only the spans (the marking is a third of the
+    time of a table).
+    """
+    from analysis.text.alignment import local_align_levels
+
     texts = [_compact(t) for t in prepared["content"]]
     docs = prepared["doc_id"].to_numpy()
     ids = prepared["clause_id"].to_numpy()
     if candidates is None:
         candidates = candidate_pairs(prepared, threshold)
+    marked = marked if marked is not None else (True,) * len(levels)
+    scores = tuple(block for block, _ in levels)
     # No pre-filter beyond the LSH: a light edit every few characters leaves no long
     # identical run to test for, and the aligner's score pass (C code, no traceback) is
     # itself the cheap test that drops chance candidates.
-    rows = []
+    rows: list[list[dict]] = [[] for _ in levels]
     for i, j in candidates:
-        al = align(texts[i], texts[j], min_block)
-        if al.matched < min_matched:
-            continue
-        for (x, y, al_xy) in ((i, j, al), (j, i, al.swapped())):
-            rows.append({"doc_a": docs[x], "clause_a": ids[x], "doc_b": docs[y],
-                         "clause_b": ids[y], "overlap_share": round(al_xy.share_a, 4),
-                         "matched_chars": al_xy.matched, "n_chars_a": len(al_xy.a),
-                         "n_passages": len(al_xy.regions),
-                         "aligned_text": al_xy.marked(), "spans_a": al_xy.spans_a()})
+        found = local_align_levels(texts[i], texts[j], scores)
+        for k, (al, (_, min_matched)) in enumerate(zip(found, levels)):
+            if al.matched < min_matched:
+                continue
+            for (x, y, al_xy) in ((i, j, al), (j, i, al.swapped())):
+                rows[k].append({"doc_a": docs[x], "clause_a": ids[x], "doc_b": docs[y],
+                                "clause_b": ids[y], "overlap_share": round(al_xy.share_a, 4),
+                                "matched_chars": al_xy.matched, "n_chars_a": len(al_xy.a),
+                                "n_passages": len(al_xy.regions),
+                                "aligned_text": al_xy.marked() if marked[k] else "",
+                                "spans_a": al_xy.spans_a()})
     columns = ["doc_a", "clause_a", "doc_b", "clause_b", "overlap_share", "matched_chars",
                "n_chars_a", "n_passages", "aligned_text", "spans_a"]
-    table = pd.DataFrame(rows, columns=columns)
     order = {c: k for k, c in enumerate(ids)}
-    if len(table):
-        table["_a"] = table["clause_a"].map(order)
-        table["_b"] = table["clause_b"].map(order)
-        table = table.sort_values(["_a", "_b"]).drop(columns=["_a", "_b"])
-    return table.reset_index(drop=True)
-
+    tables = []
+    for level_rows in rows:
+        table = pd.DataFrame(level_rows, columns=columns)
+        if len(table):
+            table["_a"] = table["clause_a"].map(order)
+            table["_b"] = table["clause_b"].map(order)
+            table = table.sort_values(["_a", "_b"]).drop(columns=["_a", "_b"])
+        tables.append(table.reset_index(drop=True))
+    return tables
 
 
 def _covered_masks(prepared: pd.DataFrame, reuse: pd.DataFrame
