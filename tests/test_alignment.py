@@ -212,3 +212,31 @@ def test_reuse_tables_at_several_block_sizes_equal_separate_calls(texts):
     assert (unmarked[0]["aligned_text"] == "").all()
     pd.testing.assert_frame_equal(unmarked[0].drop(columns="aligned_text"),
                                   together[0].drop(columns="aligned_text"))
+
+
+def test_pair_alignment_is_the_same_in_parallel_and_from_the_cache(texts, tmp_path,
+                                                                   monkeypatch):
+    import analysis.text.pair_alignment as pa
+    from analysis.text.alignment import local_align_levels
+
+    sources = [t for t in texts["jiangxi-2023"] if len(t) >= 60][:6]
+    pool = sources + [_edited(s, k, every=5) for k, s in enumerate(sources)]
+    n = len(sources)
+    candidates = np.array([(i, n + j) for i in range(n) for j in range(n)] + [(0, n)])
+    scores = (10, 6, 20)
+    monkeypatch.setattr(pa, "BATCH", 7)  # several batches for two workers
+    serial = pa.align_pairs(pool, candidates, scores)
+    assert serial == [local_align_levels(pool[i], pool[j], scores) for i, j in candidates]
+    parallel = pa.align_pairs(pool, candidates, scores, jobs=2, cache_dir=tmp_path)
+    assert parallel == serial
+
+    def must_not_run(task):
+        raise AssertionError("a cached pair was aligned again")
+
+    monkeypatch.setattr(pa, "_align_batch", must_not_run)
+    assert pa.align_pairs(pool, candidates, scores, cache_dir=tmp_path) == serial
+    # Only the pairs of the last run are kept: a run on fewer pairs shrinks the file.
+    monkeypatch.undo()
+    pa.align_pairs(pool, candidates[:3], scores, cache_dir=tmp_path)
+    (stored,) = (tmp_path / pa.FOLDER).glob("*.pkl")
+    assert len(pa._load(stored)) == 3

@@ -320,7 +320,7 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     found, *alternatives = reuse.find_reuse_levels(
         prepared, ((reuse.MIN_BLOCK, reuse.MIN_MATCHED),
                    *((block, max(block, reuse.MIN_MATCHED)) for block in sizes)),
-        candidates=candidates, marked=(True, False, False))
+        candidates=candidates, marked=(True, False, False), jobs=None, cache_dir=cache)
     out["reuse_pairs"] = found
     out["reuse"] = found[REUSE.column_names]
     reuse_shares = reuse.reuse_shares(prepared, found)

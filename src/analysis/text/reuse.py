@@ -115,16 +115,19 @@ def find_reuse(prepared: pd.DataFrame, min_block: int = MIN_BLOCK,
 
 def find_reuse_levels(prepared: pd.DataFrame, levels: tuple[tuple[int, int], ...],
                       threshold: float = THRESHOLD, candidates: np.ndarray | None = None,
-                      marked: tuple[bool, ...] | None = None) -> list[pd.DataFrame]:
+                      marked: tuple[bool, ...] | None = None, jobs: int | None = 1,
+                      cache_dir=None, progress: bool = False) -> list[pd.DataFrame]:
     """:func:`find_reuse` at several ``(min_block, min_matched)`` from one alignment of each
     candidate pair (:func:`analysis.text.alignment.local_align_levels`): the tables are
     those of separate calls, at the cost of the lowest ``min_block``.
 
     ``marked`` (one flag per level, default all True): False leaves ``aligned_text`` empty
     at that level, for callers that need only the spans (the marking is a third of the
-    time of a table).
+    time of a table). ``jobs``, ``cache_dir`` and ``progress`` are passed to
+    :func:`analysis.text.pair_alignment.align_pairs` (parallel and cached alignment; the
+    tables do not depend on them).
     """
-    from analysis.text.alignment import local_align_levels
+    from analysis.text.pair_alignment import align_pairs
 
     texts = [_compact(t) for t in prepared["content"]]
     docs = prepared["doc_id"].to_numpy()
@@ -137,8 +140,9 @@ def find_reuse_levels(prepared: pd.DataFrame, levels: tuple[tuple[int, int], ...
     # identical run to test for, and the aligner's score pass (C code, no traceback) is
     # itself the cheap test that drops chance candidates.
     rows: list[list[dict]] = [[] for _ in levels]
-    for i, j in candidates:
-        found = local_align_levels(texts[i], texts[j], scores)
+    aligned = align_pairs(texts, candidates, scores, jobs=jobs, cache_dir=cache_dir,
+                          progress=progress)
+    for (i, j), found in zip(candidates, aligned):
         for k, (al, (_, min_matched)) in enumerate(zip(found, levels)):
             if al.matched < min_matched:
                 continue
