@@ -185,3 +185,50 @@ def test_the_simulations_cheaper_diagnostics_give_the_rules_choice():
                                merged.loc[done, "lopo_stability_full"], rtol=1e-9)
     # skipped only where restarts already fail the threshold
     assert (merged.loc[~done, "stability_mean"] < 0.8).all()
+
+
+def _units(plans: dict[str, int]) -> pd.DataFrame:
+    """Modelled units of synthetic plans: ``plans`` maps doc_id -> clauses; words are drawn
+    from a small vocabulary so that every clause keeps enough vocabulary tokens."""
+    rng = np.random.default_rng(3)
+    words = [f"w{k}" for k in range(40)]
+    rows = [{"doc_id": d, "clause_id": f"{d}/{n}", "status": "modelled",
+             "tokens": " ".join(rng.choice(words, size=8))}
+            for d, n_clauses in plans.items() for n in range(n_clauses)]
+    return pd.DataFrame(rows)
+
+
+def test_selection_sample_is_stable_when_plans_are_added():
+    from analysis.topics.stage import _plan_hash, selection_sample
+
+    plans = {f"plan-{k:03d}": 10 + k % 7 for k in range(60)}
+    doc_ids = [d for d, n in plans.items() for _ in range(n)]
+    assert selection_sample(doc_ids, max_clauses=10_000) == sorted(plans)  # under the cap
+    sample = selection_sample(doc_ids, max_clauses=200)
+    assert 2 <= len(sample) < len(plans)
+    assert sum(plans[d] for d in sample) <= 200
+    # The sample is the first plans in hash order, whatever the order of the input.
+    by_hash = sorted(plans, key=_plan_hash)
+    assert sample == sorted(by_hash[:len(sample)])
+    assert selection_sample(doc_ids[::-1], max_clauses=200) == sample
+    # A plan added after the cut-off in hash order leaves the sample as it is.
+    cutoff = _plan_hash(by_hash[len(sample)])
+    extra = next(f"new-{k}" for k in range(1000) if _plan_hash(f"new-{k}") > cutoff)
+    assert selection_sample(doc_ids + [extra] * 12, max_clauses=200) == sample
+
+
+def test_selection_corpus_has_its_own_vocabulary():
+    from analysis.topics.corpus import prepare_corpus
+    from analysis.topics.stage import selection_corpus
+
+    units = _units({f"p{k}": 30 for k in range(10)})
+    whole, prepared = prepare_corpus(units)
+    same, text = selection_corpus(whole, prepared, max_clauses=1000)
+    assert same is whole and text.startswith("all 10 plans")
+    sample, text = selection_corpus(whole, prepared, max_clauses=100)
+    assert set(sample.doc_ids) < set(whole.doc_ids) and len(sample) <= 100
+    assert text.startswith(f"{len(set(sample.doc_ids))} of 10 plans")
+    # Built from the sample's units alone, exactly as prepare_corpus builds a corpus.
+    alone, _ = prepare_corpus(units[units["doc_id"].isin(set(sample.doc_ids))])
+    assert list(sample.vocab) == list(alone.vocab)
+    assert (sample.counts != alone.counts).nnz == 0

@@ -38,6 +38,68 @@ SKIP_SELECTION_ENV = "ANALYSIS_SKIP_TOPIC_SELECTION"
 #: Every table of the stage in build order: the reported model's, then the selection results.
 SCHEMAS = MODEL_SCHEMAS + RESULT_SCHEMAS + EXTRA_SCHEMAS
 
+#: Above this many modelled clauses, model selection runs on a sample of whole plans
+#: (:func:`selection_sample`). The reason is cost: selection fits about 260 NMF models, so
+#: its time grows with the corpus (about 2 minutes on two cores at 80 synthetic plans, 9,700
+#: clauses, and past 30 minutes at 320), while the choice of K needs a large sample of plans,
+#: not every plan. The reported model is still fitted on every modelled clause.
+SELECTION_MAX_CLAUSES = 10_000
+
+
+def _plan_hash(doc_id: str) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(str(doc_id).encode("utf-8"), digest_size=16).digest()
+
+
+def selection_sample(doc_ids, max_clauses: int = SELECTION_MAX_CLAUSES) -> list[str]:
+    """Plans whose modelled clauses model selection uses.
+
+    Every plan when their clauses number at most ``max_clauses``; else the plans in the order
+    of a hash of their ``doc_id`` (a seeded random order that does not depend on which other
+    plans are in the corpus), as long as their clauses stay within ``max_clauses`` (at least
+    two plans). Adding a plan therefore leaves the sample, and the stored selection, as it is
+    unless the new plan's hash falls inside the sample.
+
+    Parameters
+    ----------
+    doc_ids : sequence of str
+        Plan of each modelled clause (``Corpus.doc_ids``).
+
+    Returns
+    -------
+    list of str
+        The sampled plans, sorted.
+    """
+    sizes = pd.Series(list(doc_ids), dtype=object).value_counts()
+    if sizes.sum() <= max_clauses:
+        return sorted(sizes.index)
+    sample, total = [], 0
+    for plan in sorted(sizes.index, key=_plan_hash):
+        if total + sizes[plan] > max_clauses and len(sample) >= 2:
+            break
+        sample.append(plan)
+        total += int(sizes[plan])
+    return sorted(sample)
+
+
+def selection_corpus(corpus: Corpus, units: pd.DataFrame,
+                     max_clauses: int = SELECTION_MAX_CLAUSES) -> tuple[Corpus, str]:
+    """The corpus model selection runs on (:func:`selection_sample`) and a line saying what
+    it is. A sample's vocabulary is built from the sample alone (:func:`prepare_corpus`), as
+    the whole corpus's is from the whole corpus, so that plans outside the sample change
+    nothing. ``units``: ``doc_id, clause_id, status, tokens`` of every unit
+    (``TopicResults.unit_tokens``)."""
+    plans = selection_sample(corpus.doc_ids, max_clauses)
+    n_plans = len(set(corpus.doc_ids))
+    if len(plans) == n_plans:
+        return corpus, f"all {n_plans} plans, {len(corpus)} modelled clauses"
+    sampled = units[units["doc_id"].isin(plans) & units["status"].ne("heading_only")].copy()
+    sampled["status"] = "modelled"  # too_short is decided again on the sample's vocabulary
+    sample, _ = prepare_corpus(sampled)
+    return sample, (f"{len(plans)} of {n_plans} plans ({len(sample)} of {len(corpus)} modelled "
+                    f"clauses; plans in hash order of doc_id up to {max_clauses} clauses)")
+
 
 @dataclass
 class TopicResults:
@@ -53,6 +115,9 @@ class TopicResults:
     clause_domains_found: bool
     restart_similarity: pd.DataFrame
     alternatives: pd.DataFrame
+    #: Every unit with its filtered tokens (``units`` keeps the written columns only), from
+    #: which a sample of plans gets its own vocabulary (:func:`selection_corpus`).
+    unit_tokens: pd.DataFrame | None = None
 
 
 def load_clusters(processed_dir: Path, doc_ids) -> dict[str, str] | None:
@@ -134,7 +199,8 @@ def run(clauses: pd.DataFrame, clause_domains: pd.DataFrame | None,
     return TopicResults(units[TOPIC_UNITS.column_names], corpus, final, topics, clause_topics,
                         domains, recovery, clause_domains is not None,
                         restart_similarity_table(final),
-                        alternatives_table(corpus, alternative_ks, n_restarts=n_restarts))
+                        alternatives_table(corpus, alternative_ks, n_restarts=n_restarts),
+                        units[["doc_id", "clause_id", "status", "tokens"]])
 
 
 def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> list[Path]:
@@ -160,8 +226,9 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     res = run(clauses, clause_domains)
     tables = (res.units, res.topics, res.clause_topics, res.domains, res.recovery)
     written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
-    clusters = load_clusters(processed_dir, res.corpus.doc_ids)
-    fingerprint = selection_fingerprint(res.corpus, clusters)
+    chosen, described = selection_corpus(res.corpus, res.unit_tokens)
+    clusters = load_clusters(processed_dir, chosen.doc_ids)
+    fingerprint = selection_fingerprint(chosen, clusters)
     selection_files = [processed_dir / s.filename for s in (TOPIC_SELECTION, TOPIC_PERTURBATION)]
     if cached_selection(processed_dir, fingerprint) is not None:
         print("topics: model selection unchanged (same fingerprint: clauses, reuse clusters, "
@@ -180,8 +247,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
                      for s in (TOPIC_SELECTION, TOPIC_PERTURBATION)]
     else:
         print("topics: model selection over the K grid (inputs changed since the last "
-              "selection) ...", flush=True)
-        tables = selection_table(res.corpus, fingerprint, clusters=clusters)
+              f"selection) on {described} ...", flush=True)
+        tables = selection_table(chosen, fingerprint, clusters=clusters)
         selection = [write_table(t, s, processed_dir)
                      for t, s in zip(tables, (TOPIC_SELECTION, TOPIC_PERTURBATION))]
     written.append(selection[0])
