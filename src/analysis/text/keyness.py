@@ -116,7 +116,7 @@ def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
-                      min_count: int = 1) -> pd.DataFrame:
+                      min_count: int = 1, keep=None) -> pd.DataFrame:
     """Every unit against the rest: log-odds, z, keyness and ranks for every term.
 
     Parameters
@@ -128,6 +128,11 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
         default :data:`PRIOR_SCALE`).
     min_count : int
         Terms used fewer times in the whole corpus are dropped.
+    keep : callable, optional
+        ``keep(unit, rows)`` with ``rows`` a dict of this unit's columns (numpy arrays over
+        the terms) returns a boolean mask of the rows to keep; None keeps every term. Callers
+        that need only each unit's top terms pass it, so that the units x vocabulary table is
+        never built whole (at a thousand plans it would not fit in memory).
 
     Returns
     -------
@@ -138,9 +143,9 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
     """
     values = counts.to_numpy(dtype=float)
     total = values.sum(axis=0)
-    keep = total >= min_count
-    values, terms = values[:, keep], counts.columns[keep]
-    total = total[keep]
+    frequent = total >= min_count
+    values, terms = values[:, frequent], counts.columns[frequent]
+    total = total[frequent]
     prior = prior_scale * total.sum() * total / total.sum()
     # Ties of a statistic are broken by the term (ascending); ranks come from one numpy
     # lexsort per unit and statistic (a pandas sort per unit made this quadratic-looking
@@ -156,20 +161,20 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
             continue  # the unit holds the whole corpus: there is no rest to compare it with
         delta, _, z = log_odds_dirichlet(y_i, y_j, prior)
         chi2, g2 = keyness(y_i, y_j)
-        columns["unit"].append(np.full(len(term_array), unit, dtype=object))
-        columns["term"].append(term_array)
-        columns["count_unit"].append(y_i.astype(int))
-        columns["count_rest"].append(y_j.astype(int))
-        columns["per_10k_unit"].append(1e4 * y_i / max(y_i.sum(), 1))
-        columns["per_10k_rest"].append(1e4 * y_j / max(y_j.sum(), 1))
-        for name, value in (("log_odds", delta), ("z", z), ("chi2", chi2), ("g2", g2)):
-            columns[name].append(value)
+        rows = {"unit": np.full(len(term_array), unit, dtype=object), "term": term_array,
+                "count_unit": y_i.astype(int), "count_rest": y_j.astype(int),
+                "per_10k_unit": 1e4 * y_i / max(y_i.sum(), 1),
+                "per_10k_rest": 1e4 * y_j / max(y_j.sum(), 1),
+                "log_odds": delta, "z": z, "chi2": chi2, "g2": g2}
         for name, value in (("z", z), ("chi2", chi2), ("g2", g2)):
             # Descending statistic (NaN last, as pandas sorts), then ascending term.
             order = np.lexsort((term_rank, -value))
             rank = np.empty(len(order), dtype=int)
             rank[order] = np.arange(1, len(order) + 1)
-            columns[f"rank_{name}"].append(rank)
+            rows[f"rank_{name}"] = rank
+        mask = None if keep is None else np.asarray(keep(unit, rows), dtype=bool)
+        for name, value in rows.items():
+            columns[name].append(value if mask is None else value[mask])
     if not columns["unit"]:  # typed, so that a concat with other tables keeps numbers numeric
         return pd.DataFrame({"unit": pd.Series(dtype=object), "term": pd.Series(dtype=object),
                              **{c: pd.Series(dtype=int) for c in ("count_unit", "count_rest")},
@@ -320,24 +325,40 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
     """
     levels = prepared["doc_id"].map(documents.set_index("doc_id")["admin_level"])
     excluded = jurisdiction_terms(documents)
-    tables = []
+    parts = []
     for variant, tokens in variant_tokens(prepared, reuse, documents).items():
         for unit_type, units in (("document", prepared["doc_id"]), ("admin_level", levels)):
             counts = count_matrix(tokens, units)
             places = [t for t in counts.columns if t in excluded]
-            parts = [(variant, counts.drop(columns=places))]
+            parts.append((variant, unit_type, counts.drop(columns=places)))
             if variant == "all text" and places:
-                parts.append(("place names", counts[places]))
-            for name, part in parts:
-                table = distinctive_terms(part, prior_scale=prior_scale)
-                if name == "place names":  # the places a unit names, not those it does not
-                    table = table[table["count_unit"] > 0]
-                table.insert(0, "unit_type", unit_type)
-                table.insert(0, "variant", name)
-                tables.append(table)  # empty, but typed, where the unit is the whole corpus
-    full = pd.concat(tables, ignore_index=True)
-    top = full[full["rank_z"] <= top_n][["unit_type", "unit", "term"]].drop_duplicates()
-    kept = full.merge(top, on=["unit_type", "unit", "term"], how="inner")
+                parts.append(("place names", unit_type, counts[places]))
+
+    def rows_of(name, unit_type, part, keep):
+        # Place names: the places a unit names, not those it does not.
+        named = (lambda rows: rows["count_unit"] > 0) if name == "place names" \
+            else (lambda rows: True)
+        table = distinctive_terms(part, prior_scale=prior_scale,
+                                  keep=lambda unit, rows: named(rows) & keep(unit, rows))
+        table.insert(0, "unit_type", unit_type)
+        table.insert(0, "variant", name)
+        return table  # empty, but typed, where the unit is the whole corpus
+
+    # Two passes, so that no units x vocabulary table is held: the top terms of every unit
+    # in every variant, then each variant's rows of the terms in any variant's top.
+    wanted: dict[tuple[str, str], set] = {}
+    for name, unit_type, part in parts:
+        top = rows_of(name, unit_type, part, lambda unit, rows: rows["rank_z"] <= top_n)
+        for unit, term in zip(top["unit"], top["term"]):
+            wanted.setdefault((unit_type, unit), set()).add(term)
+    tables = []
+    for name, unit_type, part in parts:
+        def chosen(unit, rows, unit_type=unit_type):
+            terms = wanted.get((unit_type, unit), set())
+            return np.fromiter((t in terms for t in rows["term"]), dtype=bool,
+                               count=len(rows["term"]))
+        tables.append(rows_of(name, unit_type, part, chosen))
+    kept = pd.concat(tables, ignore_index=True)
     kept["english"] = kept["term"].map(glossary()).fillna("").astype("str")
     order = {"all text": 0, "reuse counted once": 1, "place names": 2}
     kept = kept.sort_values(["unit_type", "unit", "variant", "rank_z"],
@@ -353,7 +374,10 @@ def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 
     each prior scale with those at :data:`PRIOR_SCALE`, and of the top terms by signed
     chi-squared and by G² with those by z at :data:`PRIOR_SCALE`.
     """
-    base = distinctive_terms(counts, PRIOR_SCALE)
+    def near_top(unit, rows):  # every row any of the rankings below needs
+        return (rows["rank_z"] <= top) | (rows["rank_chi2"] <= top) | (rows["rank_g2"] <= top)
+
+    base = distinctive_terms(counts, PRIOR_SCALE, keep=near_top)
 
     def tops(table, column):
         # Ranks are 1..T within a unit, so the ``top`` smallest are those <= top.
@@ -364,7 +388,7 @@ def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 
     reference = tops(base, "z")
     rows = []
     for scale in scales:
-        other = tops(distinctive_terms(counts, scale), "z")
+        other = tops(distinctive_terms(counts, scale, keep=near_top), "z")
         rows += [{"unit": u, "comparison": f"z, prior scale {scale:g}",
                   "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
     for column, label in (("chi2", "chi-squared (Yates)"), ("g2", "G2")):
