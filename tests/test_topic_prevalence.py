@@ -157,6 +157,18 @@ def test_permuted_scores_match_scikit_learn():
         assert nmi == pytest.approx(normalized_mutual_info_score(row, b), abs=1e-12)
 
 
+def test_permuted_scores_in_chunks_equal_one_pass(monkeypatch):
+    """Pooled over a corpus the tables are P x topics x every plan's headings; they are
+    computed in row chunks, which must not change a single bit."""
+    rng = np.random.default_rng(5)
+    b = rng.integers(0, 300, size=2000).astype(str)
+    codes = rng.integers(0, 10, size=2000)
+    perms = np.stack([rng.permutation(codes) for _ in range(60)])
+    whole = H.permuted_scores(perms, b)
+    monkeypatch.setattr(H, "MAX_TABLE_CELLS", 7 * 10 * 300)  # chunks of 7 rows
+    assert np.array_equal(H.permuted_scores(perms, b), whole)
+
+
 def test_heading_agreement_perfect_and_chance():
     heads = np.repeat(["h1", "h2", "h3", "h4"], 10)
     docs = np.repeat(["p", "q"], 20)

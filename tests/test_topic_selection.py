@@ -232,3 +232,15 @@ def test_selection_corpus_has_its_own_vocabulary():
     alone, _ = prepare_corpus(units[units["doc_id"].isin(set(sample.doc_ids))])
     assert list(sample.vocab) == list(alone.vocab)
     assert (sample.counts != alone.counts).nnz == 0
+
+
+def test_final_fit_is_the_same_in_parallel():
+    from analysis.topics.final import fit_final
+    from analysis.topics.stage import load_corpus
+
+    corpus, _ = load_corpus()
+    serial = fit_final(corpus, "nmf", 3, n_restarts=3, n_jobs=1)
+    parallel = fit_final(corpus, "nmf", 3, n_restarts=3, n_jobs=2)
+    assert np.array_equal(serial.theta, parallel.theta)
+    assert np.array_equal(serial.model.topic_word, parallel.model.topic_word)
+    assert [m.seed for m in serial.restarts] == [m.seed for m in parallel.restarts]

@@ -61,16 +61,37 @@ class FinalModel:
         return self.model.k
 
 
+#: Above this many modelled clauses the restarts of :func:`fit_final` run in parallel (below
+#: it, starting worker processes costs more than the fits).
+PARALLEL_MIN_CLAUSES = 5_000
+
+
 def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
-              n_restarts: int = N_RESTARTS) -> FinalModel:
+              n_restarts: int = N_RESTARTS, n_jobs: int | None = None) -> FinalModel:
     """Fit ``n_restarts`` restarts, keep the medoid and number its topics by prevalence.
 
     Reporting the run that agrees most with the others (rather than, say, the one with the
     best objective) gives the topics that a reader re-running with another seed is most
     likely to see. Topics are numbered 1..K by mean proportion over clauses, largest first,
     so numbering does not depend on the optimiser's arbitrary order.
+
+    The restarts are those of :func:`analysis.topics.selection.fit_restarts` (same seeds, each
+    fit single-threaded), run in ``n_jobs`` processes (None: every core when the corpus has
+    more than :data:`PARALLEL_MIN_CLAUSES` clauses, else one); the result does not depend
+    on the number of processes (tested).
     """
-    fits = fit_restarts(corpus, kind, k, n_restarts)
+    from analysis.pipeline.parallel import default_jobs
+    from analysis.topics.models import fit_model
+    from analysis.topics.selection import _run_tasks
+    from analysis.topics.settings import derive_seed
+
+    if n_jobs is None:
+        n_jobs = default_jobs() if len(corpus) > PARALLEL_MIN_CLAUSES else 1
+    if n_jobs == 1:
+        fits = fit_restarts(corpus, kind, k, n_restarts)
+    else:
+        fits = _run_tasks([(fit_model, kind, corpus.counts, k, derive_seed(4, k, r))
+                           for r in range(n_restarts)], min(n_jobs, n_restarts))
     stab = restart_stability([m.topic_word for m in fits])
     medoid = fits[stab.medoid]
     loading = medoid.doc_topic_loading(corpus.counts)

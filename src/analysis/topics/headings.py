@@ -26,6 +26,9 @@ from analysis.topics.settings import derive_seed
 
 #: Permutations of the chance baseline.
 N_PERM = 1000
+#: Most cells of the contingency tables :func:`permuted_scores` holds at once (about 16 MB
+#: an array).
+MAX_TABLE_CELLS = 2_000_000
 PREAMBLE = "(preamble)"
 
 
@@ -98,6 +101,17 @@ def permuted_scores(perms: np.ndarray, labels_b: np.ndarray) -> np.ndarray:
     b = _codes(labels_b)
     n = a.shape[1]
     ka, kb = int(a.max()) + 1, int(b.max()) + 1
+    # The tables are P x topics x headings: pooled over a corpus, the headings of every plan.
+    # Computed in row chunks so that memory stays bounded (each row's arithmetic is the same
+    # whatever the chunk, so the values are those of one pass; a test checks this).
+    chunk = max(1, MAX_TABLE_CELLS // (ka * kb))
+    return np.vstack([_table_scores(a[s:s + chunk], b, ka, kb)
+                      for s in range(0, len(a), chunk)])
+
+
+def _table_scores(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> np.ndarray:
+    """ARI and NMI of the rows of ``a`` (codes < ``ka``) against ``b`` (codes < ``kb``)."""
+    n = a.shape[1]
     cells = np.arange(len(a))[:, None] * (ka * kb) + a * kb + b[None, :]
     table = np.bincount(cells.ravel(), minlength=len(a) * ka * kb).reshape(len(a), ka, kb)
     table = table.astype(float)                                        # P × ka × kb
