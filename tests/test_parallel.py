@@ -50,7 +50,7 @@ def test_a_dask_cluster_gives_the_serial_bytes(serial, tmp_path):
 
 
 def test_results_come_back_in_task_order_whatever_finishes_first():
-    from analysis.pipeline.parallel import run_tasks
+    from analysis.core.parallel import run_tasks
 
     # The first task is the slowest, so it finishes last in a pool of two.
     delays = [0.6, 0.0, 0.1, 0.0, 0.2]
@@ -117,7 +117,7 @@ def _fail_on_three(value):
 def test_finished_results_are_handed_over_before_a_failure(jobs):
     """Each result reaches the caller (the build stores it in the cache) as it arrives, so a
     failed or interrupted build keeps the documents already done."""
-    from analysis.pipeline.parallel import run_tasks
+    from analysis.core.parallel import run_tasks
 
     seen = []
     with pytest.raises(ValueError, match="three"):

@@ -3,7 +3,7 @@ targets and tokens, as pure functions of that text and the versioned resources.
 
 Nothing here reads the corpus, the manifest (beyond the fields passed in) or the output
 folder, so a plan's results do not depend on which other plans are built with it and can be
-computed in any process or on any machine (:mod:`analysis.pipeline.parallel`) and cached by
+computed in any process or on any machine (:mod:`analysis.core.parallel`) and cached by
 key (:mod:`analysis.pipeline.cache`). Each stage calls the stage package's own functions:
 :func:`analysis.clean.rules.clean_text`, :func:`analysis.structure.clauses.clause_table`,
 :func:`analysis.extract.extraction.extract_targets` and

@@ -2,7 +2,7 @@
 
 :func:`document_results` looks every plan's per-document stages up in the cache
 (:mod:`analysis.pipeline.cache`), computes only what is missing, in parallel
-(:mod:`analysis.pipeline.parallel`, :func:`analysis.pipeline.documents.run_job`), and stores
+(:mod:`analysis.core.parallel`, :func:`analysis.pipeline.documents.run_job`), and stores
 what it computed. Adding or changing one plan therefore recomputes that plan's per-document
 work; the corpus-level stages (targets' accident reading, accident statistics, regional
 comparison, topics) still run over the whole corpus, but read the per-document parts:
@@ -23,7 +23,7 @@ import pandas as pd
 from analysis.core.io import atomic_write_text
 from analysis.pipeline.cache import DocumentCache, make_key, stage_version
 from analysis.pipeline.documents import STAGES, DocumentJob, run_job
-from analysis.pipeline.parallel import run_tasks
+from analysis.core.parallel import run_tasks
 
 #: The stage each per-document stage reads from.
 UPSTREAM = {"clean": None, "structure": "clean", "targets": "structure", "tokens": "structure"}
@@ -62,7 +62,7 @@ def document_results(documents, manifest: pd.DataFrame, stages: tuple[str, ...],
     cache : DocumentCache
         Where results are looked up and stored.
     jobs, scheduler, progress
-        As in :func:`analysis.pipeline.parallel.run_tasks`.
+        As in :func:`analysis.core.parallel.run_tasks`.
 
     Returns
     -------

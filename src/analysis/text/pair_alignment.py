@@ -7,10 +7,10 @@ same work on every rebuild: adding one plan changes only the pairs that involve 
 :func:`align_pairs` therefore
 
 * looks each pair up in a cache keyed by the two texts, the alignment scores asked for and
-  the code version of :mod:`analysis.text.alignment` (its source, Biopython's version), so a
-  cached result is the result a fresh alignment would give;
+  the code version of :mod:`analysis.text.alignment` (its source, Biopython's and numpy's
+  versions), so a cached result is the result a fresh alignment would give;
 * aligns the pairs not found in batches across worker processes
-  (:func:`analysis.pipeline.parallel.run_tasks`); each pair's result does not depend on the
+  (:func:`analysis.core.parallel.run_tasks`); each pair's result does not depend on the
   batch or the worker, so the output is the same for any number of workers (tested);
 * keeps in the cache only the pairs of this run (the file does not grow with every edit).
 
@@ -53,13 +53,15 @@ def _pair_key(a: str, b: str) -> bytes:
 
 
 def _cache_file(cache_dir: Path, scores: tuple[float, ...]) -> Path:
-    from analysis.pipeline.cache import make_key, stage_version
-
     import Bio
 
-    version = make_key(stage_version(("analysis.text.alignment",)), f"biopython {Bio.__version__}",
-                       scores)
-    return Path(cache_dir) / FOLDER / f"{version[:32]}.pkl"
+    import analysis.text.alignment as alignment
+
+    # The alignment's whole code is its module (Biopython and numpy do the rest).
+    digest = hashlib.sha256(Path(alignment.__file__).read_bytes())
+    for part in (f"biopython {Bio.__version__}", f"numpy {np.__version__}", repr(scores)):
+        digest.update(b"\0" + part.encode("utf-8"))
+    return Path(cache_dir) / FOLDER / f"{digest.hexdigest()[:32]}.pkl"
 
 
 def _load(path: Path) -> dict[bytes, list[Stored]]:
@@ -95,7 +97,7 @@ def align_pairs(texts: Sequence[str], candidates: np.ndarray, scores: tuple[floa
         Per candidate pair, in the order given, one :class:`Alignment` per score.
     """
     from analysis.core.io import atomic_write_bytes
-    from analysis.pipeline.parallel import run_tasks
+    from analysis.core.parallel import run_tasks
 
     scores = tuple(float(s) for s in scores)
     pairs = [(texts[int(i)], texts[int(j)]) for i, j in candidates]

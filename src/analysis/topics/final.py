@@ -80,7 +80,7 @@ def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
     more than :data:`PARALLEL_MIN_CLAUSES` clauses, else one); the result does not depend
     on the number of processes (tested).
     """
-    from analysis.pipeline.parallel import default_jobs
+    from analysis.core.parallel import default_jobs
     from analysis.topics.models import fit_model
     from analysis.topics.selection import _run_tasks
     from analysis.topics.settings import derive_seed
