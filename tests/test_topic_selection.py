@@ -227,6 +227,20 @@ def test_selection_corpus_has_its_own_vocabulary():
     assert same is whole and text.startswith("all 10 plans")
     sample, text = selection_corpus(whole, prepared, max_clauses=100)
     assert set(sample.doc_ids) < set(whole.doc_ids) and len(sample) <= 100
+    # A plan added outside the sample, with words that change the whole corpus's vocabulary
+    # (and so which clauses are too short), leaves the sample as it is.
+    from analysis.topics.stage import _plan_hash
+
+    last = max(_plan_hash(d) for d in set(whole.doc_ids))
+    name = next(f"zz-{k}" for k in range(1000) if _plan_hash(f"zz-{k}") > last)
+    # 400 clauses of 36 of the 40 words push those words over MAX_DF in the grown corpus, so
+    # most clauses of the sampled plans become too short there.
+    extra = pd.DataFrame({"doc_id": name, "clause_id": [f"{name}/{n}" for n in range(400)],
+                          "status": "modelled",
+                          "tokens": " ".join(f"w{k}" for k in range(36))})
+    grown, grown_units = prepare_corpus(pd.concat([units, extra], ignore_index=True))
+    again, _ = selection_corpus(grown, grown_units, max_clauses=100)
+    assert again.clause_ids == sample.clause_ids and list(again.vocab) == list(sample.vocab)
     assert text.startswith(f"{len(set(sample.doc_ids))} of 10 plans")
     # Built from the sample's units alone, exactly as prepare_corpus builds a corpus.
     alone, _ = prepare_corpus(units[units["doc_id"].isin(set(sample.doc_ids))])

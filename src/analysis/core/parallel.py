@@ -20,6 +20,21 @@ from typing import Callable, Sequence
 from tqdm.auto import tqdm
 
 
+#: Environment variable through which the build passes its ``--jobs`` to the corpus-level
+#: stages (their ``build(raw, processed)`` has no jobs argument). Unset, they run in one
+#: process: tests, notebooks and simulations never start pools of their own.
+STAGE_JOBS_ENV = "ANALYSIS_STAGE_JOBS"
+
+
+def stage_jobs() -> int:
+    """Worker processes a corpus-level stage may use: the build's ``--jobs`` (see
+    :data:`STAGE_JOBS_ENV`), else 1."""
+    try:
+        return max(1, int(os.environ.get(STAGE_JOBS_ENV, "1")))
+    except ValueError:
+        return 1
+
+
 def default_jobs() -> int:
     """Worker processes by default: the cores this process may use."""
     try:

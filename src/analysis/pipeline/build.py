@@ -8,6 +8,7 @@ build never leaves a half-written table. Bad inputs are reported, skipped, and l
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from analysis.pipeline.stamps import StageStamps
 from analysis.pipeline.status import (BUILD_INFO, FAILED_MARK, previous_build_outputs,
                                       write_build_info)
 from analysis.core.io import atomic_write_text
+from analysis.core.parallel import STAGE_JOBS_ENV, default_jobs
 from analysis.core.paths import processed_dir, raw_dir
 from analysis.corpus.read import InputProblem, read_corpus
 from analysis.core.schema import codebook_markdown, write_table
@@ -257,12 +259,21 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
             cache = DocumentCache(out / ".cache", enabled=bool(cache))
         previous = previous_build_outputs(out)
         started = time.time()
+        # Corpus-level stages use as many local processes as the per-document work (the
+        # variable is restored afterwards, so a build run inside tests leaks nothing).
+        before = os.environ.get(STAGE_JOBS_ENV)
+        os.environ[STAGE_JOBS_ENV] = str(default_jobs() if jobs is None else max(1, int(jobs)))
         try:
             return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler,
                           cache=cache)
         except BaseException:
             _drop_stale_outputs(out, previous, started)
             raise
+        finally:
+            if before is None:
+                os.environ.pop(STAGE_JOBS_ENV, None)
+            else:
+                os.environ[STAGE_JOBS_ENV] = before
 
 
 def _drop_stale_outputs(out: Path, previous: list[str], started: float) -> None:

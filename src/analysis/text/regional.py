@@ -17,6 +17,7 @@ from analysis.text import keyness_resampling as kr, misclassification, phases
 from analysis.text import multilevel_shares as multilevel, plan_shares as plan_level, similarity
 from analysis.text import share_correction
 from analysis.core.io import read_csv
+from analysis.core.parallel import stage_jobs
 from analysis.core.paths import processed_dir as default_processed_dir
 from analysis.core.schema import Column, TableSchema, write_table
 from analysis.text.tokenise import prepared_clauses, tokenise_clauses
@@ -320,7 +321,7 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     found, *alternatives = reuse.find_reuse_levels(
         prepared, ((reuse.MIN_BLOCK, reuse.MIN_MATCHED),
                    *((block, max(block, reuse.MIN_MATCHED)) for block in sizes)),
-        candidates=candidates, marked=(True, False, False), jobs=None, cache_dir=cache)
+        candidates=candidates, marked=(True, False, False), jobs=stage_jobs(), cache_dir=cache)
     out["reuse_pairs"] = found
     out["reuse"] = found[REUSE.column_names]
     reuse_shares = reuse.reuse_shares(prepared, found)

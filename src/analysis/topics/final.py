@@ -78,15 +78,16 @@ def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
     The restarts are those of :func:`analysis.topics.selection.fit_restarts` (same seeds, each
     fit single-threaded), run in ``n_jobs`` processes (None: every core when the corpus has
     more than :data:`PARALLEL_MIN_CLAUSES` clauses, else one); the result does not depend
-    on the number of processes (tested).
+    on the number of processes (tested). "Every core" is the build's ``--jobs``
+    (:func:`analysis.core.parallel.stage_jobs`; one process outside a build).
     """
-    from analysis.core.parallel import default_jobs
+    from analysis.core.parallel import stage_jobs
     from analysis.topics.models import fit_model
     from analysis.topics.selection import _run_tasks
     from analysis.topics.settings import derive_seed
 
     if n_jobs is None:
-        n_jobs = default_jobs() if len(corpus) > PARALLEL_MIN_CLAUSES else 1
+        n_jobs = stage_jobs() if len(corpus) > PARALLEL_MIN_CLAUSES else 1
     if n_jobs == 1:
         fits = fit_restarts(corpus, kind, k, n_restarts)
     else:

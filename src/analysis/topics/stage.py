@@ -91,11 +91,14 @@ def selection_corpus(corpus: Corpus, units: pd.DataFrame,
     the whole corpus's is from the whole corpus, so that plans outside the sample change
     nothing. ``units``: ``doc_id, clause_id, status, tokens`` of every unit
     (``TopicResults.unit_tokens``)."""
-    plans = selection_sample(corpus.doc_ids, max_clauses)
+    # Plan sizes before any vocabulary (clauses that are not headings): a size that depended
+    # on the whole corpus's vocabulary would move the sample when an unrelated plan is added.
+    candidates = units[units["status"].ne("heading_only")]
+    plans = selection_sample(candidates["doc_id"], max_clauses)
     n_plans = len(set(corpus.doc_ids))
-    if len(plans) == n_plans:
+    if set(plans) >= set(corpus.doc_ids):
         return corpus, f"all {n_plans} plans, {len(corpus)} modelled clauses"
-    sampled = units[units["doc_id"].isin(plans) & units["status"].ne("heading_only")].copy()
+    sampled = candidates[candidates["doc_id"].isin(plans)].copy()
     sampled["status"] = "modelled"  # too_short is decided again on the sample's vocabulary
     sample, _ = prepare_corpus(sampled)
     return sample, (f"{len(plans)} of {n_plans} plans ({len(sample)} of {len(corpus)} modelled "
