@@ -17,7 +17,6 @@ import signal
 import sys
 from typing import Callable, Sequence
 
-from tqdm.auto import tqdm
 
 
 #: Environment variable through which the build passes its ``--jobs`` to the corpus-level
@@ -90,6 +89,10 @@ def run_tasks(func: Callable, tasks: Sequence, jobs: int | None = None,
     list
         Results in the order of ``tasks``.
     """
+    # Plain tqdm on standard error, imported only here: tqdm.auto warns in a notebook kernel
+    # without ipywidgets, and notebooks import stages that import this module.
+    from tqdm import tqdm
+
     results: list = [None] * len(tasks)
 
     def take(index, result):
