@@ -18,7 +18,6 @@ import sys
 from typing import Callable, Sequence
 
 
-
 #: Environment variable through which the build passes its ``--jobs`` to the corpus-level
 #: stages (their ``build(raw, processed)`` has no jobs argument). Unset, they run in one
 #: process: tests, notebooks and simulations never start pools of their own.

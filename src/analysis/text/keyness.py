@@ -353,10 +353,16 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
             wanted.setdefault((unit_type, unit), set()).add(term)
     tables = []
     for name, unit_type, part in parts:
-        def chosen(unit, rows, unit_type=unit_type):
-            terms = wanted.get((unit_type, unit), set())
-            return np.fromiter((t in terms for t in rows["term"]), dtype=bool,
-                               count=len(rows["term"]))
+        position: dict[str, int] = {}  # term -> row, the same for every unit of a part
+
+        def chosen(unit, rows, unit_type=unit_type, position=position):
+            # Marks the unit's few wanted terms: a set lookup per term would be a Python loop
+            # over units x vocabulary.
+            if not position:
+                position.update((t, i) for i, t in enumerate(rows["term"]))
+            mask = np.zeros(len(rows["term"]), dtype=bool)
+            mask[[position[t] for t in wanted.get((unit_type, unit), ()) if t in position]] = True
+            return mask
         tables.append(rows_of(name, unit_type, part, chosen))
     kept = pd.concat(tables, ignore_index=True)
     kept["english"] = kept["term"].map(glossary()).fillna("").astype("str")

@@ -54,7 +54,7 @@ def _plan_hash(doc_id: str) -> bytes:
 
 
 def selection_sample(doc_ids, max_clauses: int = SELECTION_MAX_CLAUSES) -> list[str]:
-    """Plans whose modelled clauses model selection uses.
+    """Plans whose clauses model selection uses.
 
     Every plan when their clauses number at most ``max_clauses``; else the plans in the order
     of a hash of their ``doc_id`` (a seeded random order that does not depend on which other
@@ -65,7 +65,9 @@ def selection_sample(doc_ids, max_clauses: int = SELECTION_MAX_CLAUSES) -> list[
     Parameters
     ----------
     doc_ids : sequence of str
-        Plan of each modelled clause (``Corpus.doc_ids``).
+        Plan of each clause that may be modelled (every unit but the headings;
+        :func:`selection_corpus` counts them before any vocabulary, so that the sizes do not
+        depend on the rest of the corpus).
 
     Returns
     -------
