@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.accidents.loader import load_accident_stats
@@ -68,3 +69,32 @@ def test_pseudo_targets_get_the_equal_weight_pool_of_ensemble_and_base_rate():
     assert np.allclose(wide.loc[both, "ensemble_base_rate_pool"], expected[both])
     assert np.isnan(base_rate_pool(0.7, None))
     assert base_rate_pool(0.2, 0.6, 0.25) == pytest.approx(0.5)
+
+
+def test_pseudo_target_calibration_does_not_read_the_target_ids():
+    """The feasibility stage keeps the simulation study between builds keyed on the target
+    forms without their ids (analysis.core.memo): the calibration rows must not depend on
+    them."""
+    from analysis.accidents.backtest import rolling_origin_forecasts
+    from analysis.accidents.calibration import calibration_table, pseudo_target_forms
+    from analysis.accidents.recalibration import forecast_errors
+    from analysis.accidents.reference import change_observations
+    from analysis.accidents.simulation import SIM_MODELS
+    from analysis.accidents.targets import TargetRule
+
+    panel = load_accident_stats(raw_dir())
+    world = simulated_panel(panel, "damped", 1, seed=5)
+    fits = rolling_origin_forecasts(world, SIM_MODELS, n_sims=100, seed=5)
+    rules = [TargetRule(target_id=f"t{i}", source="corpus", doc_id="", plan="", label="",
+                        geography_zh="全国", geography_en="China", admin_level="national",
+                        indicator="deaths_total", comparator="decline_by",
+                        required_change_pct=pct, baseline_rule="previous_year",
+                        base_years=(2020,), target_year=2021, year_set=2021)
+             for i, pct in enumerate((-5.0, -5.0, -10.0))]
+    forms = pseudo_target_forms(rules)
+    assert sorted(forms["target_ids"]) == ["t0;t1", "t2"]
+    errors, observations = forecast_errors(fits, 100), change_observations(world)
+    with_ids = calibration_table(fits, errors, observations, forms)
+    without = calibration_table(fits, errors, observations, forms.drop(columns="target_ids"))
+    assert len(with_ids) > 10
+    pd.testing.assert_frame_equal(with_ids, without)

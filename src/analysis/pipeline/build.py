@@ -25,6 +25,7 @@ from analysis.pipeline.stamps import StageStamps
 from analysis.pipeline.status import (BUILD_INFO, FAILED_MARK, previous_build_outputs,
                                       write_build_info)
 from analysis.core.io import atomic_write_text
+from analysis.core.memo import NO_CACHE_ENV
 from analysis.core.parallel import STAGE_JOBS_ENV, default_jobs
 from analysis.core.paths import processed_dir, raw_dir
 from analysis.corpus.read import InputProblem, read_corpus
@@ -261,8 +262,11 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
         started = time.time()
         # Corpus-level stages use as many local processes as the per-document work (the
         # variable is restored afterwards, so a build run inside tests leaks nothing).
-        before = os.environ.get(STAGE_JOBS_ENV)
-        os.environ[STAGE_JOBS_ENV] = str(default_jobs() if jobs is None else max(1, int(jobs)))
+        # --no-cache reaches the corpus-level stages' cached steps and aligned pairs too.
+        settings = {STAGE_JOBS_ENV: str(default_jobs() if jobs is None else max(1, int(jobs))),
+                    NO_CACHE_ENV: "0" if cache.enabled else "1"}
+        before = {name: os.environ.get(name) for name in settings}
+        os.environ.update(settings)
         try:
             return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler,
                           cache=cache)
@@ -270,10 +274,11 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
             _drop_stale_outputs(out, previous, started)
             raise
         finally:
-            if before is None:
-                os.environ.pop(STAGE_JOBS_ENV, None)
-            else:
-                os.environ[STAGE_JOBS_ENV] = before
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _drop_stale_outputs(out: Path, previous: list[str], started: float) -> None:

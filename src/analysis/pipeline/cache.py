@@ -31,6 +31,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from analysis.core import codeversion
 from analysis.core.io import atomic_write_bytes
 from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
 
@@ -40,52 +41,9 @@ FOLDER = "documents"
 FORMAT_VERSION = "1"
 
 
-def _module_path(name: str) -> Path | None:
-    parts = name.split(".")
-    if parts[0] != "analysis":
-        return None
-    base = PACKAGE_DIR.joinpath(*parts[1:])
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            return path
-    return None
-
-
-def _imported_names(path: Path, package: str) -> set[str]:
-    """Absolute names of the ``analysis`` modules a source file imports (anywhere in it,
-    including imports inside functions)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            names.add(module)
-            names |= {f"{module}.{a.name}" for a in node.names}  # may be submodules
-    return {n for n in names if n.split(".")[0] == "analysis"}
-
-
 def module_closure(roots: tuple[str, ...]) -> list[Path]:
-    """Source files of ``roots`` and of every ``analysis`` module they import, transitively
-    (with the ``__init__.py`` of each package on the way), sorted."""
-    seen: dict[str, Path] = {}
-    stack = list(roots)
-    while stack:
-        name = stack.pop()
-        path = _module_path(name)
-        if name in seen or path is None:
-            continue
-        seen[name] = path
-        parts = name.split(".")
-        stack.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        package = name if path.name == "__init__.py" else ".".join(parts[:-1])
-        stack.extend(_imported_names(path, package))
-    return sorted(set(seen.values()))
+    """:func:`analysis.core.codeversion.module_closure` in this module's ``PACKAGE_DIR``."""
+    return codeversion.module_closure(roots, PACKAGE_DIR)
 
 
 def _resources(files: list[Path]) -> list[Path]:

@@ -102,7 +102,10 @@ def align_pairs(texts: Sequence[str], candidates: np.ndarray, scores: tuple[floa
     scores = tuple(float(s) for s in scores)
     pairs = [(texts[int(i)], texts[int(j)]) for i, j in candidates]
     keys = [_pair_key(a, b) for a, b in pairs]
-    path = _cache_file(cache_dir, scores) if cache_dir is not None else None
+    from analysis.core.memo import caching_disabled
+
+    use_cache = cache_dir is not None and not caching_disabled()
+    path = _cache_file(cache_dir, scores) if use_cache else None
     stored = _load(path) if path is not None else {}
     missing = sorted({k: n for n, k in enumerate(keys) if k not in stored}.values())
     batches = [missing[s:s + BATCH] for s in range(0, len(missing), BATCH)]

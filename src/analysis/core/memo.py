@@ -1,0 +1,104 @@
+"""Results of costly steps inside a corpus-level stage, kept between builds.
+
+A corpus-level stage runs again whenever any plan changes, but some of its steps do not read
+the plans at all (the feasibility stage's simulation study of forecast calibration reads only
+the accident statistics and the *forms* of the targets, which a new plan rarely changes).
+:func:`cached_step` stores such a step's result under a key made of
+
+* the step's name and the source of the modules it runs (:func:`analysis.core.codeversion.
+  source_digest`), so an edit to any of them recomputes it;
+* the versions of the libraries the caller names (numerical results depend on them);
+* the step's inputs, as the caller lists them (tables are keyed by their CSV text).
+
+A result found under its key is the result the step would compute, so a build with the cache
+writes the same bytes as one without. One entry is kept per step name (the last one used), so
+the folder does not grow with every edit. An entry that cannot be read is a miss. The build's
+``--no-cache`` sets :data:`NO_CACHE_ENV`, and every step then computes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterable, TypeVar
+
+import pandas as pd
+
+from analysis.core.codeversion import source_digest
+from analysis.core.io import atomic_write_bytes
+
+T = TypeVar("T")
+#: Sub-folder of the output's ``.cache``.
+FOLDER = "steps"
+#: Set to ``1`` by ``analysis build --no-cache``: cached steps (and aligned pairs) compute.
+NO_CACHE_ENV = "ANALYSIS_NO_CACHE"
+
+
+def caching_disabled() -> bool:
+    """Whether the build asked for no cache (:data:`NO_CACHE_ENV`)."""
+    return os.environ.get(NO_CACHE_ENV) == "1"
+
+
+def _key_bytes(part: object) -> bytes:
+    if isinstance(part, pd.DataFrame):
+        return b"frame\0" + part.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return b"value\0" + repr(part).encode("utf-8")
+
+
+def step_key(name: str, roots: tuple[str, ...], libraries: Iterable[str],
+             inputs: Iterable[object]) -> str:
+    """SHA-256 that names one result of a step (see the module docstring)."""
+    digest = hashlib.sha256(f"{name}\0{source_digest(tuple(roots))}\0".encode())
+    for library in sorted(libraries):
+        try:
+            version = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"{library}=={version}\0".encode())
+    for part in inputs:
+        digest.update(_key_bytes(part) + b"\0")
+    return digest.hexdigest()
+
+
+def cached_step(cache_dir: Path | None, name: str, roots: tuple[str, ...],
+                inputs: Iterable[object], compute: Callable[[], T],
+                libraries: Iterable[str] = ("numpy", "pandas", "scipy", "statsmodels")) -> T:
+    """``compute()``, or its stored result when the key matches.
+
+    Parameters
+    ----------
+    cache_dir : Path or None
+        The build's cache folder (``<out>/.cache``); None, or :data:`NO_CACHE_ENV` set,
+        computes without storing.
+    name : str
+        The step (a folder name).
+    roots : tuple of str
+        Modules whose source (with every ``analysis`` module they import) the result depends
+        on.
+    inputs : iterable
+        Everything else the result depends on: DataFrames, numbers, strings, tuples.
+    compute : callable
+        Computes the result; it must be picklable.
+    libraries : iterable of str
+        Distributions whose versions enter the key.
+    """
+    if cache_dir is None or caching_disabled():
+        return compute()
+    key = step_key(name, roots, libraries, inputs)
+    folder = Path(cache_dir) / FOLDER / name
+    path = folder / f"{key[:32]}.pkl"
+    if path.is_file():
+        try:
+            stored_key, value = pickle.loads(path.read_bytes())
+        except Exception:  # noqa: BLE001  (a damaged entry is only a miss)
+            stored_key = None
+        if stored_key == key:
+            return value
+    value = compute()
+    atomic_write_bytes(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    for other in folder.glob("*.pkl"):
+        if other != path:
+            other.unlink(missing_ok=True)
+    return value

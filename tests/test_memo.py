@@ -1,0 +1,59 @@
+"""Cached steps of corpus-level stages (analysis.core.memo): a stored result is used only
+under the same code, libraries and inputs, and --no-cache computes."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.core import memo
+
+
+@pytest.fixture
+def counted():
+    calls = []
+
+    def compute(value):
+        def run():
+            calls.append(value)
+            return {"result": value}
+        return run
+    return calls, compute
+
+
+def test_a_step_is_computed_once_per_input_and_one_entry_is_kept(tmp_path, counted, monkeypatch):
+    monkeypatch.delenv(memo.NO_CACHE_ENV, raising=False)
+    calls, compute = counted
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    roots = ("analysis.core.memo",)
+    first = memo.cached_step(tmp_path, "step", roots, (frame, 3), compute(1))
+    again = memo.cached_step(tmp_path, "step", roots, (frame.copy(), 3), compute(2))
+    assert first == again == {"result": 1} and calls == [1]
+    changed = frame.assign(b=["x", "z"])
+    assert memo.cached_step(tmp_path, "step", roots, (changed, 3), compute(3)) == {"result": 3}
+    assert memo.cached_step(tmp_path, "step", roots, (changed, 4), compute(4)) == {"result": 4}
+    assert calls == [1, 3, 4]
+    assert len(list((tmp_path / memo.FOLDER / "step").glob("*.pkl"))) == 1
+
+
+def test_the_key_follows_the_code_a_step_imports(monkeypatch):
+    """Two roots whose import closures differ give different keys for the same inputs."""
+    one = memo.step_key("s", ("analysis.core.memo",), (), (1,))
+    two = memo.step_key("s", ("analysis.core.io",), (), (1,))
+    assert one != two
+    from analysis.core.codeversion import module_closure
+    names = {p.name for p in module_closure(("analysis.core.memo",))}
+    assert {"memo.py", "codeversion.py", "io.py", "paths.py"} <= names
+
+
+def test_a_damaged_entry_is_a_miss_and_no_cache_computes(tmp_path, counted, monkeypatch):
+    calls, compute = counted
+    monkeypatch.delenv(memo.NO_CACHE_ENV, raising=False)
+    roots = ("analysis.core.memo",)
+    memo.cached_step(tmp_path, "step", roots, (1,), compute(1))
+    entry, = (tmp_path / memo.FOLDER / "step").glob("*.pkl")
+    entry.write_bytes(b"not a pickle")
+    assert memo.cached_step(tmp_path, "step", roots, (1,), compute(2)) == {"result": 2}
+    monkeypatch.setenv(memo.NO_CACHE_ENV, "1")
+    assert memo.cached_step(tmp_path, "step", roots, (1,), compute(3)) == {"result": 3}
+    assert memo.cached_step(None, "step", roots, (1,), compute(4)) == {"result": 4}
+    assert calls == [1, 2, 3, 4]
