@@ -79,10 +79,15 @@ ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|
 #: Fields written without colons (索引号 1153…  发布机构 施甸县人民政府), in the page head only.
 #: A label without a value is not a field: 组配分类 or 分类 alone on a line may be text.
 _SPACED_FIELD = re.compile(rf"^\s*(?:{_LABEL})\s+\S.*$")
+#: Fields of a public-consultation page (意见征集: 征集单位 应急管理局 征集类型 …), read in the
+#: page head only, where they stand without colons.
+CONSULTATION_LABELS = ("征集单位", "征集类型", "征集状态", "征集主题", "征集时间", "开始时间",
+                       "结束时间", "查阅次数", "反馈方式")
+_CONSULTATION_FIELD = re.compile(r"^\s*(?:" + "|".join(CONSULTATION_LABELS) + r")\s*[:：]?\s*\S")
 _CITATION = re.compile(r"^\s*【[^】\n]{2,10}】\s*[A-Za-z0-9.\-/]+\s*$")
 _BULLET_VALUE = re.compile(r"^\s*[•·▪◆■●]\s*[^。；;，,！？]{0,30}$")
 
-_POSITION = re.compile(r"^\s*(?:您?(?:当前|现在|所在)(?:所在)?的?位置(?:是)?|你的位置|当前位置)"
+_POSITION = re.compile(r"^\s*(?:您?(?:当前|现在|所在)(?:所在)?的?位置(?:是)?|[你您]的位置|当前位置)"
                        r"\s*[:：]?")
 _CRUMB_SEP = re.compile(r"\s*(?:->|>>>|>>|》》|＞＞|>|＞|»|›)\s*")
 _CHROME_WORDS = re.compile(
@@ -91,7 +96,11 @@ _CHROME_WORDS = re.compile(
     r"扫一扫|手机版|点击查看更多|查看更多|更多|返回顶部|返回首页|返回|下载|相关|举报|我要打印|"
     r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
-    r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|大|中|小|x|X|[\[\]【】()（）:：|｜/\s]")
+    r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|长者模式|简体|繁体|繁|大|中|小|x|X|"
+    r"[\[\]【】()（）:：|｜/\s]")
+#: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
+_WEEKDAY_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
+                           r"(?:星期|周|礼拜)[一二三四五六日天]\s*$")
 #: A line that is a numeric date and nothing else.
 _BARE_DATE = re.compile(rf"^\s*{_NUMERIC_DATE}\s*$")
 #: The words that make a date line furniture inside a plan's body.
@@ -133,7 +142,7 @@ SENTENCE_MARK = re.compile(r"[。；;！!？?]")
 _TOC_ENTRY = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
                         r"[(（][一二三四五六七八九十\d]+[)）])[^。；;！!？?]{0,39}[^\d.。；;！!？?\s]"
                         r"。?(?:\s+|\s*[.…·]{2,}\s*)(\d{1,3})\s*$")
-_PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}|[\s.…·?？]{2,})\s*$")
+_PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}(?:\s*-)?|[\s.…·?？]{2,})\s*$")
 
 
 #: A site's watermark: a short brand with its domain (公文汇 www.gongwenhui.com) on a line of
@@ -222,6 +231,9 @@ def _toc_end(lines: list[str], start: int) -> int:
         if not line:
             continue
         entry = _PAGE_NUMBER.sub("", line)
+        if entry != line:
+            # An entry with its page number may end as its heading does (1.组建应急管理机构。- 5 -).
+            entry = entry.rstrip().removesuffix("。")
         if re.fullmatch(r"\d{1,3}", line) and seen:
             end = k + 1  # a page number that a restored break put on its own line
             continue
@@ -277,9 +289,12 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
                 and not ADDRESSEE.match(line):
             kind = "cms_field"  # the value of a label left alone on its line
-        if not kind and not body_started and _SPACED_FIELD.match(line) and len(line) <= 120 \
-                and not SENTENCE_MARK.search(line):
+        if not kind and not body_started and (_SPACED_FIELD.match(line)
+                                              or _CONSULTATION_FIELD.match(line)) \
+                and len(line) <= 120 and not SENTENCE_MARK.search(line):
             kind = "cms_field"
+        if not kind and not body_started and _WEEKDAY_DATE.match(line):
+            kind = "page_chrome"
         kinds[k] = kind
         if not kind and len(line.strip()) > 40 and SENTENCE_MARK.search(line):
             body_started = True

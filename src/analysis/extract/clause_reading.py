@@ -243,6 +243,10 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         obj, span_end = _object(text, hit, stop, next_in_segment)
 
         local_piece = pre + text[hit.start:span_end]
+        if joined_to_prev:
+            # The number before ran on over a lost sentence break (…达标企业 共完成1376家…):
+            # the words after that blank belong to this number.
+            local_piece = re.split(r"\s+", text[hard:hit.start])[-1] + local_piece
         heading = heading_state(text, hit.start, year_start)
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))

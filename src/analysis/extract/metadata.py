@@ -209,7 +209,7 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
             return own[0], "text"
         heads = _headings(lines, sig_end, sig_end + 6)
         if heads:
-            return _prefer_quoted(heads[0][1], variants), "text"
+            return _prefer_quoted(_continued(lines, heads[0], variants), variants), "text"
         if quoted or own:
             return (quoted or own)[0], "text"
     # Without a notice, a heading naming a place or a year (xx县, 2022年) comes before a bare
@@ -234,6 +234,18 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
     if cms:
         return cms[0], "cms_field"
     return "", "none"
+
+
+def _continued(lines: list[str], head: tuple[int, str], variants: list[str]) -> str:
+    """A heading with the line under it, where the two together are the title the notice
+    quotes (天津市安全生产“十三五”规划 / 实施工作分工方案 for the notice's 《…规划实施工作分工
+    方案》): each line alone reads as a title, so only the notice can say they are one."""
+    i, title = head
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    if not nxt or len(nxt) > 30:
+        return title
+    joined = _clean_title(title + nxt)
+    return joined if _key(joined) in {_key(v) for v in variants} else title
 
 
 def _specific(title: str) -> bool:

@@ -1,0 +1,69 @@
+"""Mends after the eighth held-out set (tests/corpus_test8, scored once at commit 0a083d5, then
+used for development): each test reads the real page where the failure was found, and fails
+on the code before the mend."""
+from __future__ import annotations
+
+from conftest import ROOT
+
+from analysis.clean.changes import CleanContext
+from analysis.clean.reference import shipped_reference
+from analysis.clean.rules import clean_text
+from analysis.extract import metadata
+from analysis.extract.clause_reading import _read_view
+from analysis.extract.page_fields import organs
+
+PAGES = ROOT / "tests" / "corpus_test8" / "pages"
+
+
+def _clean(page_id: str) -> str:
+    model, repairer, _ = shipped_reference()
+    text = (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
+    return clean_text(text, CleanContext(page_id, repairer=repairer, model=model)).text
+
+
+def test_a_consultation_pages_head_goes_and_its_notice_stays():
+    """w014: a breadcrumb led by 您的位置 with ' - ' between its parts, and the colon-less
+    fields of a public-consultation page (征集单位 … 查阅次数 721)."""
+    clean = _clean("w014")
+    for furniture in ("您的位置", "首页", "征集单位", "开始时间", "查阅次数", "征集状态"):
+        assert furniture not in clean, furniture
+    assert "为认真贯彻落实县委、县政府关于十四五规划编制工作安排部署" in clean
+
+
+def test_a_sites_date_banner_widgets_and_a_dashed_page_numbered_contents_go():
+    """w016: 2019年12月3日星期二 above the page, 长者模式 / 简体 | 繁体 buttons, and contents
+    entries that end with 。 before a '- 5 -' page number."""
+    clean = _clean("w016")
+    for furniture in ("星期二", "长者模式", "繁体", "- 5 -", "- 9 -"):
+        assert furniture not in clean, furniture
+    assert "经区人民政府同意，现将《天津市蓟州区应急管理十四五规划》印发给你们" in clean
+
+
+def test_a_title_wrapped_over_two_lines_that_each_read_as_a_title():
+    """w015: 天津市安全生产“十三五”规划 / 实施工作分工方案 under the notice that issues
+    《天津市安全生产“十三五”规划实施工作分工方案》: the notice joins them."""
+    text = (PAGES / "w015.txt").read_text(encoding="utf-8")
+    assert metadata.read_metadata(text)["title"] == "天津市安全生产“十三五”规划实施工作分工方案"
+    # a heading followed by the plan's first heading is not joined
+    lines = ["关于印发《某市安全生产规划》的通知", "各区：", "现印发给你们。", "某市安全生产规划",
+             "第一章 总则"]
+    assert metadata._continued(lines, (3, "某市安全生产规划"), ["某市安全生产规划"]) == \
+        "某市安全生产规划"
+
+
+def test_two_bodies_issuing_together_are_listed_apart():
+    """w008: 湖南省发改委和湖南省民政厅关于印发…; 和 inside one body's name stays."""
+    assert organs("湖南省发改委和湖南省民政厅") == "湖南省发改委、湖南省民政厅"
+    assert organs("湖南省自然资源和规划厅") == "湖南省自然资源和规划厅"
+    assert organs("江苏省住房和城乡建设厅与江苏省应急管理厅") == \
+        "江苏省住房和城乡建设厅、江苏省应急管理厅"
+
+
+def test_a_result_after_a_lost_sentence_break_is_a_fact():
+    """w005: …创建了323家…达标企业 共完成1376家企业的分类分级工作: the first number's phrase
+    ran on over the blank, so the second lost its own 共完成."""
+    rows = _read_view("我区还创建了323家安全生产标准化达标企业 共完成1376家企业的分类分级工作，"
+                      "其中三分之一的企业达到了优良等级。", "c", 2016, False, False)
+    assert [(r.hit.value, r.kind) for r in rows] == [(323.0, "fact"), (1376.0, "fact")]
+    rows = _read_view("新建应急避难场所10个 确保完成1376家企业的分类分级工作。", "c", 2021, False, False)
+    assert [r.kind for r in rows][-1] == "target"
