@@ -67,3 +67,12 @@ def test_a_result_after_a_lost_sentence_break_is_a_fact():
     assert [(r.hit.value, r.kind) for r in rows] == [(323.0, "fact"), (1376.0, "fact")]
     rows = _read_view("新建应急避难场所10个 确保完成1376家企业的分类分级工作。", "c", 2021, False, False)
     assert [r.kind for r in rows][-1] == "target"
+
+
+def test_a_document_number_that_lost_every_bracket():
+    """w006: 杨府202113 alone under the notice's title is 杨府〔2021〕13号; a bare year and
+    number in a sentence is not a document number."""
+    text = (PAGES / "w006.txt").read_text(encoding="utf-8")
+    assert metadata.read_metadata(text)["doc_number"] == "杨府〔2021〕13号"
+    other = "关于印发某区应急管理规划的通知\n各街道：\n全区2021年13个街道完成演练。\n"
+    assert metadata.read_metadata(other)["doc_number"] == ""

@@ -46,6 +46,7 @@ from analysis.extract.page_fields import (
     CN_NUM,
     DATE,
     DATE_AT_END,
+    DOC_NO_BARE,
     DOC_NO_DAMAGED,
     HEAD_LINES,
     LABEL,
@@ -504,6 +505,9 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         damaged = DOC_NO_DAMAGED.match(ascii_digits(line))
         if damaged:
             put("doc_number", "{}{}{}〕{}号".format(*damaged.groups()), "text")
+        bare = DOC_NO_BARE.match(ascii_digits(line.strip()))
+        if bare:
+            put("doc_number", "{}〔{}〕{}号".format(*bare.groups()), "text")
     for line in lines[-5:]:
         if re.search(r"\.(cebx|pdf|docx?|wps|ofd)$", line):
             put("doc_number", doc_number(line), "text")  # the plan's attachment file name

@@ -23,6 +23,9 @@ CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _DOC_NO = re.compile(rf"([{CJK}]{{1,12}})\s*([〔［\[（(【﹝{{])\s*((?:19|20)\d{{2}})\s*"
                      rf"([〕］\]）)】﹞}}])\s*第?\s*(\d{{1,4}})\s*号")
 DOC_NO_DAMAGED = re.compile(rf"^([{CJK}]{{1,12}})([〔［\[﹝])((?:19|20)\d{{2}})(\d{{1,4}})$")
+#: A document number alone on its line with every bracket lost (杨府202113 for 杨府〔2021〕13号):
+#: an issuer's abbreviation ending as such prefixes do, a year, a serial number.
+DOC_NO_BARE = re.compile(rf"^([{CJK}]{{1,10}}[发字函办府委])((?:19|20)\d{{2}})(\d{{1,4}})号?$")
 ORGAN_END = ("人民政府", "政府", "办公厅", "办公室", "委员会", "管理局", "管理厅", "局", "厅",
               "委", "办", "指挥部", "中心", "领导小组")
 _ORGAN = re.compile(rf"[{CJK}（）()、]{{2,60}}?(?:{'|'.join(ORGAN_END)})")
