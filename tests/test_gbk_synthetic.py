@@ -174,3 +174,42 @@ def test_reading_may_end_with_the_ascii_byte_a_pair_took(reference):
     repairer.set_document("推进应急管理体系建设,全力打造X平台。")
     found = {orig for _, orig, _, _ in repairer._search("?蛟靀", "全力", True)}
     assert "打造X" in found
+
+
+def test_a_confident_reading_needs_a_smaller_gain():
+    """A '?'-only cluster is repaired with a gain of 5 (not 10) when the search is confident
+    (posterior >= 0.9); an unconfident reading still needs 10."""
+    from analysis.clean import rules
+
+    assert rules.CONFIDENT_MIN_GAIN["question"] < rules.MIN_PLAUSIBILITY_GAIN["question"]
+
+    class Rep:
+        def __init__(self, posterior):
+            self.start, self.end, self.posterior = 0, 3, posterior
+            self.status, self.margin = "restored", 50.0
+            self.observed, self.replacement, self.best_guess = "?揽?", "防控", "防控"
+            self.n_candidates = 1
+
+    class Repairer:
+        def __init__(self, posterior):
+            self.posterior = posterior
+
+        def detect(self, text):
+            return [(0, 3)]
+
+        def evidence(self, text, start, end):
+            return "question"
+
+        def set_document(self, text):
+            pass
+
+        def repair_cluster(self, text, start, end):
+            return Rep(self.posterior)
+
+        def plausibility_gain(self, text, rep):
+            return 6.6  # what the shipped model gives 防控 for ?揽? (synthetic dev span)
+
+    from analysis.clean.changes import CleanContext
+    confident, _ = rules.repair_gbk_shift("?揽?", CleanContext("t", repairer=Repairer(0.96)))
+    unsure, _ = rules.repair_gbk_shift("?揽?", CleanContext("t", repairer=Repairer(0.7)))
+    assert confident == "防控" and unsure == "?揽?"
