@@ -98,3 +98,24 @@ def test_pseudo_target_calibration_does_not_read_the_target_ids():
     without = calibration_table(fits, errors, observations, forms.drop(columns="target_ids"))
     assert len(with_ids) > 10
     pd.testing.assert_frame_equal(with_ids, without)
+
+
+def test_reference_class_reads_only_what_its_key_holds():
+    """feasibility_table computes each reference_key once: rules of one key (different
+    places and ids) get the same base rate, and a different requirement a different key."""
+    from dataclasses import replace
+
+    from analysis.accidents.reference import change_observations, reference_class, reference_key
+    from analysis.accidents.targets import TargetRule
+
+    observations = change_observations(load_accident_stats(raw_dir()))
+    rule = TargetRule(target_id="a", source="corpus", doc_id="d1", plan="", label="",
+                      geography_zh="丽水市", geography_en="Lishui", admin_level="city",
+                      indicator="deaths_total", comparator="decline_by",
+                      required_change_pct=-5.0, baseline_rule="previous_year",
+                      base_years=(2020,), target_year=2021, year_set=2021)
+    other = replace(rule, target_id="b", doc_id="d2", geography_zh="海门区", geography_en="Haimen",
+                    admin_level="county", base_years=(2021,), target_year=2022, year_set=2021)
+    assert reference_key(rule, 2020) == reference_key(other, 2020)
+    assert reference_class(rule, observations, 2020) == reference_class(other, observations, 2020)
+    assert reference_key(replace(rule, required_change_pct=-20.0), 2020) != reference_key(rule, 2020)

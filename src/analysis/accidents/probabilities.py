@@ -21,7 +21,8 @@ from analysis.accidents.forecast import (MODEL_NAMES, N_SIMS, SEED, forecast_ser
                                          model_applies, stream)
 from analysis.accidents.indicators import INDICATORS, SERIES_KINDS, scope_period
 from analysis.accidents.panel import series_values
-from analysis.accidents.reference import _years_text, reference_class, wilson_interval
+from analysis.accidents.reference import (_years_text, reference_class, reference_key,
+                                          wilson_interval)
 from analysis.accidents.tables import FEASIBILITY, FORECASTS
 from analysis.accidents.targets import TargetRule, is_met, observed_outcome, target_threshold
 
@@ -165,6 +166,7 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
     wmap = dict(zip(weights["model"], weights["weight"]))
     probs = {m: float(np.mean(sim.met[m])) for m in sim.results}
     rows, fc_rows = [], []
+    references: dict[tuple, dict] = {}
     mix_paths = _mixture({m: r.paths for m, r in sim.results.items()}, wmap, n_sims)
     mix_base = _mixture({m: sim.base[m][:, None] for m in sim.results}, wmap, n_sims)[:, 0]
     mix_change = _mixture({m: sim.change_pct[m][:, None] for m in sim.results}, wmap,
@@ -266,6 +268,7 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: 
     :func:`analysis.accidents.regional.regional_probabilities`, added to their rules.
     """
     rows, fc_rows = [], []
+    references: dict[tuple, dict] = {}
     by_target: dict[str, list[dict]] = {}
     for r in regional_rows:
         by_target.setdefault(r["target_id"], []).append(r)
@@ -298,7 +301,10 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: 
                          and r["status"] == "ok"), None)
         for method, as_of in (("reference_class", rule.year_set - 1),
                               ("reference_class_all_years", None)):
-            ref = reference_class(rule, observations, as_of)
+            key = reference_key(rule, as_of)
+            if key not in references:  # many targets share a form: each is computed once
+                references[key] = reference_class(rule, observations, as_of)
+            ref = references[key]
             if method == "reference_class" and ensemble is not None and ref["status"] == "ok":
                 rows.append({**rule_cols, **_pool_row(ensemble, ref), **outcome})
             note = (f"{ref['k_met']} of {ref['n_used']} changes of this form met the "

@@ -136,6 +136,15 @@ def reference_observations(rule: TargetRule, observations: pd.DataFrame,
     return (obs, "ok") if len(obs) else (None, "no_reference_observations")
 
 
+def reference_key(rule: TargetRule, as_of: int | None = None,
+                  include_context_only: bool = False) -> tuple:
+    """What :func:`reference_class` reads of a rule (with the same observations, rules of one
+    key get the same result): comparator, baseline form, indicator, required change and the
+    year limit. Callers with many targets compute each key once."""
+    return (rule.comparator, _form_key(rule), rule.indicator, rule.required_change_pct, as_of,
+            include_context_only)
+
+
 def reference_class(rule: TargetRule, observations: pd.DataFrame, as_of: int | None = None,
                     include_context_only: bool = False) -> dict:
     """Base rate at which changes of the rule's form happened in comparable series.
