@@ -137,7 +137,10 @@ def _may_be_plan_text(line: str) -> bool:
     if _DATE_IN_LINE.search(line) or _NUMBER_PLAIN.search(line) \
             or any(_OFFICE.search(p) for p in parts):
         return True
+    # A line ending in a comma is a sentence broken off (…实现第一个百年奋 / 斗目标之后，): the
+    # sentence goes on below it, and furniture never ends so.
     return bool(_SENTENCE.search(line) or (_CLAUSE.search(line) and len(line) > 12)
+                or line.rstrip().endswith(("，", ","))
                 or _HEADING.match(line) or _RED_HEADER.match(line) or _DRAFT_OR_HEADER.search(line)
                 or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _OFFICE.search(line)
                 or _DATE_LINE.match(line) or _PARENTHESISED.match(line))

@@ -135,7 +135,7 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
                      re.split(r"(?=[一二三四五六七八九十]、)", line)[0]):
             if _title_like(cand):
                 nxt = lines[i + 1] if i + 1 < len(lines) else ""
-                if cand == line and re.fullmatch(r"[（(]\d{4}\s*[-—–至]\s*\d{4}年?[)）]", nxt):
+                if cand == line and re.fullmatch(r"[（(]\d{4}\s*[-—–~～至]\s*\d{4}年?[)）]", nxt):
                     cand += nxt  # 山东省应急管理三年规划 / (2019-2021年)
                 out.append((i, _clean_title(cand)))
                 break
