@@ -76,3 +76,18 @@ def test_a_document_number_that_lost_every_bracket():
     assert metadata.read_metadata(text)["doc_number"] == "杨府〔2021〕13号"
     other = "关于印发某区应急管理规划的通知\n各街道：\n全区2021年13个街道完成演练。\n"
     assert metadata.read_metadata(other)["doc_number"] == ""
+
+
+def test_a_long_field_value_the_document_repeats_goes_with_its_label():
+    """w016: 名称 : on its own line, then the notice's title, which the document repeats
+    below (wrapped over three lines, without quotes); and the 主题 field's category paths
+    (应急管理\\应急工作；…). The document's own copy of the title stays."""
+    clean = _clean("w016")
+    assert "应急管理\\应急工作" not in clean
+    assert "办公室关于印发天津市蓟州区应急管理“十四五”规划的通知" not in clean
+    assert "天津市蓟州区人民政府办公室\n关于印发天津市蓟州区应急管理\n十四五规划的通知" in clean
+    from analysis.clean.furniture import remove_furniture
+
+    # a value that nothing below repeats stays (it may be the only copy)
+    text = "名称：\n某县应急管理局关于印发2023年工作要点的通知\n各乡镇：\n现将要点印发给你们。\n"
+    assert remove_furniture(text, CleanContext("t"))[0] == text.replace("名称：\n", "")

@@ -98,6 +98,9 @@ _CHROME_WORDS = re.compile(
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
     r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|长者模式|简体|繁体|繁|大|中|小|x|X|"
     r"[\[\]【】()（）:：|｜/\s]")
+#: A CMS topic field's value: category paths with backslashes (应急管理\应急工作；应急管理\安全生产工作),
+#: which plan text never writes.
+_CATEGORY_PATHS = re.compile(r"^\s*(?:[\u4e00-\u9fff]{2,12}\\[\u4e00-\u9fff]{2,20}\s*[；;，,、]?\s*)+$")
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
 _WEEKDAY_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
                            r"(?:星期|周|礼拜)[一二三四五六日天]\s*$")
@@ -164,6 +167,18 @@ def _key(line: str) -> str:
     """A line compared with its later copies: no spaces, no 【…】 label, no page numbers."""
     line = re.sub(r"^\s*【[^】]{1,6}】", "", line)
     return re.sub(r"\s+", "", line)
+
+
+def _loose(text: str) -> str:
+    """Text compared across line wraps: no white space, quotes or book-title marks."""
+    return re.sub(r"[\s“”\"'‘’《》「」]", "", text)
+
+
+def _repeated_below(line: str, below: str) -> bool:
+    """Whether the document below repeats ``line`` (at least 8 characters of it), wrapped or
+    quoted differently."""
+    key = _loose(line)
+    return len(key) >= 8 and key in _loose(below)
 
 
 def _is_crumb(line: str) -> bool:
@@ -289,12 +304,20 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
                 and not ADDRESSEE.match(line):
             kind = "cms_field"  # the value of a label left alone on its line
+        elif not kind and prev and not body_started and len(line.strip()) <= 100 \
+                and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
+                and not ADDRESSEE.match(line) and _repeated_below(line, text[starts[k] + len(line):]):
+            # A longer value (名称 : / the notice's title) that the document itself repeats
+            # below, however it wraps it: the site's copy goes, the document's stays.
+            kind = "cms_field"
         if not kind and not body_started and (_SPACED_FIELD.match(line)
                                               or _CONSULTATION_FIELD.match(line)) \
                 and len(line) <= 120 and not SENTENCE_MARK.search(line):
             kind = "cms_field"
         if not kind and not body_started and _WEEKDAY_DATE.match(line):
             kind = "page_chrome"
+        if not kind and not body_started and _CATEGORY_PATHS.match(line):
+            kind = "cms_field"
         kinds[k] = kind
         if not kind and len(line.strip()) > 40 and SENTENCE_MARK.search(line):
             body_started = True
