@@ -182,6 +182,8 @@ def test_a_confident_reading_needs_a_smaller_gain():
     from analysis.clean import rules
 
     assert rules.CONFIDENT_MIN_GAIN["question"] < rules.MIN_PLAUSIBILITY_GAIN["question"]
+    # only '?' clusters: a shift reading must still read better than the span as found
+    assert rules.CONFIDENT_MIN_GAIN["shift"] == rules.MIN_PLAUSIBILITY_GAIN["shift"] == 0.0
 
     class Rep:
         def __init__(self, posterior):

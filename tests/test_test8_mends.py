@@ -57,6 +57,10 @@ def test_two_bodies_issuing_together_are_listed_apart():
     assert organs("湖南省自然资源和规划厅") == "湖南省自然资源和规划厅"
     assert organs("江苏省住房和城乡建设厅与江苏省应急管理厅") == \
         "江苏省住房和城乡建设厅、江苏省应急管理厅"
+    # review: 及 / 区县 (every county's bureau) and a body without a named place are not split
+    assert organs("长沙市应急管理局及区县应急管理局") == "长沙市应急管理局及区县应急管理局"
+    assert organs("长沙市应急管理局和区县应急管理局") == "长沙市应急管理局和区县应急管理局"
+    assert organs("市委和区委办公室") == "市委和区委办公室"
 
 
 def test_a_result_after_a_lost_sentence_break_is_a_fact():
@@ -67,6 +71,10 @@ def test_a_result_after_a_lost_sentence_break_is_a_fact():
     assert [(r.hit.value, r.kind) for r in rows] == [(323.0, "fact"), (1376.0, "fact")]
     rows = _read_view("新建应急避难场所10个 确保完成1376家企业的分类分级工作。", "c", 2021, False, False)
     assert [r.kind for r in rows][-1] == "target"
+    # review: without a blank between the numbers the first one's past cue does not spread
+    for sentence in ("已完成改造10家、2025年底前再完成20家。", "已建成避难场所10个、新建20个。"):
+        rows = _read_view(sentence, "c", 2021, False, False)
+        assert [r.kind for r in rows] == ["fact", "target"], sentence
 
 
 def test_a_document_number_that_lost_every_bracket():
@@ -91,3 +99,22 @@ def test_a_long_field_value_the_document_repeats_goes_with_its_label():
     # a value that nothing below repeats stays (it may be the only copy)
     text = "名称：\n某县应急管理局关于印发2023年工作要点的通知\n各乡镇：\n现将要点印发给你们。\n"
     assert remove_furniture(text, CleanContext("t"))[0] == text.replace("名称：\n", "")
+    # review: nor does one whose only repeat is itself furniture (a labelled 标题 field)
+    title = "某县应急管理局关于印发2023年安全生产工作要点的通知"
+    text = (f"名称：\n{title}\n发布机构：某县应急管理局\n标题：{title}\n各乡镇人民政府：\n"
+            "现将要点印发给你们，请认真贯彻执行。\n")
+    assert title in remove_furniture(text, CleanContext("t"))[0]
+
+
+def test_head_only_shapes_stay_in_a_body_of_short_lines():
+    """Review: a PDF page of short lines never shows a long sentence, so the body never
+    'starts'; consultation labels, weekday dates and category paths are read in the page
+    head only."""
+    from analysis.clean.furniture import HEAD_CHARS, remove_furniture
+
+    body = "为加强应急管理，\n提升防范能力，\n" * (HEAD_CHARS // 14 + 1)
+    plan = ("结束时间为6月30日，各县区要按时上报\n"
+            "2023年6月3日星期六\n"
+            "应急管理\\应急工作；应急管理\\安全生产工作\n")
+    text = body + plan
+    assert remove_furniture(text, CleanContext("t"))[0] == text

@@ -166,7 +166,6 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
     wmap = dict(zip(weights["model"], weights["weight"]))
     probs = {m: float(np.mean(sim.met[m])) for m in sim.results}
     rows, fc_rows = [], []
-    references: dict[tuple, dict] = {}
     mix_paths = _mixture({m: r.paths for m, r in sim.results.items()}, wmap, n_sims)
     mix_base = _mixture({m: sim.base[m][:, None] for m in sim.results}, wmap, n_sims)[:, 0]
     mix_change = _mixture({m: sim.change_pct[m][:, None] for m in sim.results}, wmap,

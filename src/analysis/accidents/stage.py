@@ -108,7 +108,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     reliability = corp_reliability(calibration, RELIABILITY_METHODS, "backtest")
     # The simulation study reads no plan, only the forms of the targets (without their ids):
     # kept between builds, so adding a plan whose targets have known forms skips it.
-    sim_forms = forms.drop(columns="target_ids")
+    sim_forms = forms.drop(columns="target_ids", errors="ignore")
     sim_coverage, sim_brier, sim_reliability = cached_step(
         processed_dir / ".cache", "feasibility_simulation", ("analysis.accidents.simulation",),
         (panel, sim_forms, seed), lambda: simulation_study(panel, sim_forms, seed=seed))

@@ -100,7 +100,9 @@ _CHROME_WORDS = re.compile(
     r"[\[\]【】()（）:：|｜/\s]")
 #: A CMS topic field's value: category paths with backslashes (应急管理\应急工作；应急管理\安全生产工作),
 #: which plan text never writes.
-_CATEGORY_PATHS = re.compile(r"^\s*(?:[\u4e00-\u9fff]{2,12}\\[\u4e00-\u9fff]{2,20}\s*[；;，,、]?\s*)+$")
+_CATEGORY_PATH = r"[\u4e00-\u9fff]{2,12}\\[\u4e00-\u9fff]{2,20}"
+# A separator between paths is required, so a run of characters splits one way only.
+_CATEGORY_PATHS = re.compile(rf"^\s*{_CATEGORY_PATH}(?:\s*[；;，,、]\s*{_CATEGORY_PATH})*\s*[；;，,、]?\s*$")
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
 _WEEKDAY_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
                            r"(?:星期|周|礼拜)[一二三四五六日天]\s*$")
@@ -291,6 +293,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         starts.append(pos)
         pos += len(line) + 1
     kinds = [""] * len(lines)
+    long_values: list[int] = []
     body_started = False
     foot = len(text) - HEAD_CHARS
     prev = ""  # the last non-empty line before this one
@@ -304,19 +307,21 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
                 and not ADDRESSEE.match(line):
             kind = "cms_field"  # the value of a label left alone on its line
-        elif not kind and prev and not body_started and len(line.strip()) <= 100 \
-                and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
-                and not ADDRESSEE.match(line) and _repeated_below(line, text[starts[k] + len(line):]):
-            # A longer value (名称 : / the notice's title) that the document itself repeats
-            # below, however it wraps it: the site's copy goes, the document's stays.
-            kind = "cms_field"
-        if not kind and not body_started and (_SPACED_FIELD.match(line)
-                                              or _CONSULTATION_FIELD.match(line)) \
+        elif not kind and prev and not body_started and starts[k] <= HEAD_CHARS \
+                and len(line.strip()) <= 100 and not SENTENCE_MARK.search(line) \
+                and _LABEL_ONLY.match(prev) and not ADDRESSEE.match(line):
+            long_values.append(k)  # decided below, once the other furniture is known
+        if not kind and not body_started and (
+                _SPACED_FIELD.match(line)
+                or (starts[k] <= HEAD_CHARS and _CONSULTATION_FIELD.match(line))) \
                 and len(line) <= 120 and not SENTENCE_MARK.search(line):
             kind = "cms_field"
-        if not kind and not body_started and _WEEKDAY_DATE.match(line):
+        # Head only: a page whose body never shows a long sentence (short PDF lines) never
+        # sets body_started, and these words and shapes also occur in plan text.
+        in_head = not body_started and starts[k] <= HEAD_CHARS
+        if not kind and in_head and _WEEKDAY_DATE.match(line):
             kind = "page_chrome"
-        if not kind and not body_started and _CATEGORY_PATHS.match(line):
+        if not kind and in_head and len(line) <= 200 and _CATEGORY_PATHS.match(line):
             kind = "cms_field"
         kinds[k] = kind
         if not kind and len(line.strip()) > 40 and SENTENCE_MARK.search(line):
@@ -421,6 +426,13 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             # A page has one heading and one summary: later duplicates are the document's
             # own cover, header and title.
             done.update({stem, "title" if title else "summary"})
+    # A longer value under a bare label (名称 : / the notice's title) goes when the document
+    # repeats it below in lines no rule removes, however it wraps or quotes it: the site's
+    # copy goes, the document's stays.
+    for k in long_values:
+        below = "\n".join(lines[j] for j in range(k + 1, len(lines)) if not kinds[j])
+        if not kinds[k] and _repeated_below(lines[k], below):
+            kinds[k] = "cms_field"
     changes = [Change(starts[k], lines[k] + ("\n" if k < len(lines) - 1 else ""), "", kind)
                for k, kind in enumerate(kinds) if kind and lines[k]]
     changes += [Change(starts[k] + at, lines[k][at:], "", "toc") for k, at in cut.items()]

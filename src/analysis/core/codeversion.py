@@ -14,7 +14,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from analysis.core.paths import PACKAGE_DIR
+from analysis.core.paths import PACKAGE_DATA, PACKAGE_DIR
 
 
 def _module_path(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
@@ -66,11 +66,27 @@ def module_closure(roots: tuple[str, ...], package_dir: Path = PACKAGE_DIR) -> l
     return sorted(set(seen.values()))
 
 
+def resources(files: list[Path], package_data: Path = PACKAGE_DATA) -> list[Path]:
+    """Files of ``package_data`` (``src/analysis/data``) named by string constants in
+    ``files``."""
+    available = {p.name: p for p in Path(package_data).iterdir() if p.is_file()}
+    used = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value in available:
+                used.add(available[node.value])
+    return sorted(used)
+
+
 @lru_cache(maxsize=None)
 def source_digest(roots: tuple[str, ...]) -> str:
-    """SHA-256 of the source of :func:`module_closure` of ``roots`` (paths and bytes)."""
+    """SHA-256 of the source of :func:`module_closure` of ``roots`` and of the package data
+    files they name (paths and bytes). Cached per process: a long-lived process (a notebook
+    kernel) does not see later edits, as it does not see them in its imported modules."""
     digest = hashlib.sha256()
-    for path in module_closure(roots):
+    files = module_closure(roots)
+    for path in files + resources(files):
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

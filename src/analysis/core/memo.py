@@ -5,8 +5,9 @@ the plans at all (the feasibility stage's simulation study of forecast calibrati
 the accident statistics and the *forms* of the targets, which a new plan rarely changes).
 :func:`cached_step` stores such a step's result under a key made of
 
-* the step's name and the source of the modules it runs (:func:`analysis.core.codeversion.
-  source_digest`), so an edit to any of them recomputes it;
+* the step's name and the source of the modules it runs, with the package data files they
+  name (:func:`analysis.core.codeversion.source_digest`), so an edit to any of them
+  recomputes it;
 * the versions of the libraries the caller names (numerical results depend on them);
 * the step's inputs, as the caller lists them (tables are keyed by their CSV text).
 
@@ -43,8 +44,15 @@ def caching_disabled() -> bool:
 
 def _key_bytes(part: object) -> bytes:
     if isinstance(part, pd.DataFrame):
-        return b"frame\0" + part.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    return b"value\0" + repr(part).encode("utf-8")
+        # Index and dtypes too: two frames that print alike must not share a key.
+        return (b"frame\0" + repr(part.dtypes.to_dict()).encode("utf-8") + b"\0"
+                + part.to_csv(index=True, lineterminator="\n").encode("utf-8"))
+    if isinstance(part, (str, bytes, int, float, bool, type(None))) or (
+            isinstance(part, tuple) and all(isinstance(x, (str, int, float, bool, type(None)))
+                                            for x in part)):
+        return b"value\0" + repr(part).encode("utf-8")
+    raise TypeError(f"cached_step inputs are DataFrames, numbers, strings or flat tuples, not "
+                    f"{type(part).__name__} (its repr may be truncated)")
 
 
 def step_key(name: str, roots: tuple[str, ...], libraries: Iterable[str],
@@ -64,7 +72,8 @@ def step_key(name: str, roots: tuple[str, ...], libraries: Iterable[str],
 
 def cached_step(cache_dir: Path | None, name: str, roots: tuple[str, ...],
                 inputs: Iterable[object], compute: Callable[[], T],
-                libraries: Iterable[str] = ("numpy", "pandas", "scipy", "statsmodels")) -> T:
+                libraries: Iterable[str] = ("numpy", "pandas", "scipy", "statsmodels",
+                                            "scikit-learn")) -> T:
     """``compute()``, or its stored result when the key matches.
 
     Parameters

@@ -244,9 +244,13 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
 
         local_piece = pre + text[hit.start:span_end]
         if joined_to_prev:
-            # The number before ran on over a lost sentence break (…达标企业 共完成1376家…):
-            # the words after that blank belong to this number.
-            local_piece = re.split(r"\s+", text[hard:hit.start])[-1] + local_piece
+            # The number before ran on over a lost sentence break (…达标企业 共完成1376家…,
+            # the break gone when lines are joined): a past cue right before this number is
+            # its own. One further back stays the earlier number's (已完成改造10家、再完成20家:
+            # 20 stays a goal).
+            between = text[prev.hit.end:hit.start]
+            if any(m.end() == len(between) for m in cues.past_weak.finditer(between)):
+                local_piece = between + local_piece
         heading = heading_state(text, hit.start, year_start)
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans))

@@ -157,26 +157,37 @@ def doc_number(text: str) -> str:
 # -- issuers ----------------------------------------------------------------------------------
 #: 和 / 与 / 及 right after the end of an office's name: two bodies issuing together
 #: (湖南省发改委和湖南省民政厅), when a body's name follows (:func:`_opens_organ`).
-_JOINED_ORGANS = re.compile(rf"({'|'.join(sorted(ORGAN_END, key=len, reverse=True))})[和与及]"
+_JOINED_ORGANS = re.compile(rf"({'|'.join(sorted(ORGAN_END, key=len, reverse=True))})[和与]"
                             r"(?=[\u4e00-\u9fff])")
 
 
 def _opens_organ(text: str) -> bool:
-    """Whether ``text`` starts with the name of a body of a jurisdiction (a place or a level
-    word, then an office's name)."""
+    """Whether ``text`` starts with the name of one body of a named jurisdiction (a place,
+    then an office's name); 区县 / 市县 (every county's bureau) are not one body."""
     head = text[:40]
+    if re.match(r"[省市县区州][省市县区州]", head):
+        return False
     mentions = places.find_places(head[:12])
-    if not (mentions and mentions[0].start == 0) and not re.match(r"(?:中共|自治区|[省市县区州])", head):
+    if not (mentions and mentions[0].start == 0):
         return False
     return bool(_ORGAN.match(re.split(r"[、\s，,；;。]", head)[0]))
+
+
+def _split_joined(match: re.Match) -> str:
+    """、 for 和 / 与 between two bodies of named jurisdictions (湖南省发改委和湖南省民政厅),
+    else the text as it was (市委和市政府, 住房和城乡建设厅)."""
+    text = match.string
+    left = re.split(r"[、\s，,；;。]", text[:match.end(1)])[-1]
+    if _opens_organ(left) and _opens_organ(text[match.end():]):
+        return match.group(1) + "、"
+    return match.group(0)
 
 
 def organs(text: str) -> str:
     """Issuing bodies in ``text`` (spam or prose around them dropped), joined with 、."""
     parts = []
     text = _DOC_NO.sub(" ", text)
-    text = _JOINED_ORGANS.sub(
-        lambda m: m.group(1) + "、" if _opens_organ(m.string[m.end():]) else m.group(0), text)
+    text = _JOINED_ORGANS.sub(_split_joined, text)
     for chunk in re.split(r"[、\s]+|[，,；;]", text):
         if not chunk:
             continue

@@ -23,7 +23,6 @@ arguments, not the code a function imports or the data files it reads).
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import pickle
 import sys
@@ -48,14 +47,7 @@ def module_closure(roots: tuple[str, ...]) -> list[Path]:
 
 def _resources(files: list[Path]) -> list[Path]:
     """Files of ``src/analysis/data`` named by string constants in ``files``."""
-    available = {p.name: p for p in PACKAGE_DATA.iterdir() if p.is_file()}
-    used = set()
-    for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and node.value in available:
-                used.add(available[node.value])
-    return sorted(used)
+    return codeversion.resources(files, PACKAGE_DATA)
 
 
 def _library_versions() -> list[str]:
