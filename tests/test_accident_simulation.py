@@ -119,3 +119,27 @@ def test_reference_class_reads_only_what_its_key_holds():
     assert reference_key(rule, 2020) == reference_key(other, 2020)
     assert reference_class(rule, observations, 2020) == reference_class(other, observations, 2020)
     assert reference_key(replace(rule, required_change_pct=-20.0), 2020) != reference_key(rule, 2020)
+
+
+def test_score_tables_are_rounded_without_offline_rows(tmp_path, monkeypatch):
+    """Without the stored 400-world rows (another corpus's targets) the Brier and coverage
+    tables are still written with the writer's 10 significant digits: the empty offline
+    tables must not turn their numeric columns into objects."""
+    import shutil
+
+    from analysis.accidents import heavy, stage
+    from analysis.accidents.scores import BRIER, COVERAGE, RELIABILITY
+    from analysis.core.paths import processed_dir
+
+    empty = (pd.DataFrame(columns=COVERAGE.column_names), pd.DataFrame(columns=BRIER.column_names))
+    monkeypatch.setattr(heavy, "stored_tables", lambda *a, **k: (*empty, "not stored"))
+    monkeypatch.setattr(stage, "simulation_study", lambda *a, **k: (
+        *empty, pd.DataFrame(columns=RELIABILITY.column_names)))
+    for name in ("accident_targets.csv", "documents.csv"):
+        shutil.copy(processed_dir() / name, tmp_path / name)
+    stage.build(raw_dir(), tmp_path)
+    for name in ("brier_scores.csv", "forecast_coverage.csv"):
+        cells = (tmp_path / name).read_text(encoding="utf-8").replace("\n", ",").split(",")
+        digits = [len(c.replace("-", "").replace(".", "").lstrip("0")) for c in cells
+                  if c.replace("-", "").replace(".", "").isdigit() and "." in c]
+        assert digits and max(digits) <= 10, name

@@ -115,9 +115,12 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     offline_coverage, offline_brier, message = heavy.stored_tables(raw_dir, targets_path)
     if message:
         print(f"feasibility: {message}", flush=True)
+    # infer_objects: without stored offline rows the empty (object-typed) tables would make
+    # every numeric column object, which the CSV writer does not round (%.10g), so the
+    # files' bytes would depend on whether the offline rows exist.
     coverage_scores = pd.concat([coverage_scores, sim_coverage, offline_coverage],
-                                ignore_index=True)
-    brier = pd.concat([brier, sim_brier, offline_brier], ignore_index=True)
+                                ignore_index=True).infer_objects()
+    brier = pd.concat([brier, sim_brier, offline_brier], ignore_index=True).infer_objects()
     reliability = pd.concat([reliability, sim_reliability], ignore_index=True)
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
