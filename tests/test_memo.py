@@ -57,3 +57,17 @@ def test_a_damaged_entry_is_a_miss_and_no_cache_computes(tmp_path, counted, monk
     assert memo.cached_step(tmp_path, "step", roots, (1,), compute(3)) == {"result": 3}
     assert memo.cached_step(None, "step", roots, (1,), compute(4)) == {"result": 4}
     assert calls == [1, 2, 3, 4]
+
+
+def test_a_cache_that_cannot_be_written_costs_only_time(tmp_path, counted, monkeypatch, capsys):
+    """A read-only or full cache folder must not fail the stage that uses it."""
+    monkeypatch.delenv(memo.NO_CACHE_ENV, raising=False)
+    calls, compute = counted
+
+    def refuse(path, data):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(memo, "atomic_write_bytes", refuse)
+    assert memo.cached_step(tmp_path, "step", ("analysis.core.memo",), (1,), compute(1)) == \
+        {"result": 1}
+    assert "not cached" in capsys.readouterr().err

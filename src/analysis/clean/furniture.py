@@ -104,8 +104,7 @@ _CATEGORY_PATH = r"[\u4e00-\u9fff]{2,12}\\[\u4e00-\u9fff]{2,20}"
 # A separator between paths is required, so a run of characters splits one way only.
 _CATEGORY_PATHS = re.compile(rf"^\s*{_CATEGORY_PATH}(?:\s*[；;，,、]\s*{_CATEGORY_PATH})*\s*[；;，,、]?\s*$")
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
-_WEEKDAY_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*"
-                           r"(?:星期|周|礼拜)[一二三四五六日天]\s*$")
+_WEEKDAY_DATE = re.compile(rf"^\s*{_DATE}\s*(?:星期|周|礼拜)[一二三四五六日天]\s*$")
 #: A line that is a numeric date and nothing else.
 _BARE_DATE = re.compile(rf"^\s*{_NUMERIC_DATE}\s*$")
 #: The words that make a date line furniture inside a plan's body.
@@ -311,14 +310,13 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 and len(line.strip()) <= 100 and not SENTENCE_MARK.search(line) \
                 and _LABEL_ONLY.match(prev) and not ADDRESSEE.match(line):
             long_values.append(k)  # decided below, once the other furniture is known
-        if not kind and not body_started and (
-                _SPACED_FIELD.match(line)
-                or (starts[k] <= HEAD_CHARS and _CONSULTATION_FIELD.match(line))) \
-                and len(line) <= 120 and not SENTENCE_MARK.search(line):
-            kind = "cms_field"
         # Head only: a page whose body never shows a long sentence (short PDF lines) never
         # sets body_started, and these words and shapes also occur in plan text.
         in_head = not body_started and starts[k] <= HEAD_CHARS
+        if not kind and (not body_started and _SPACED_FIELD.match(line)
+                         or in_head and _CONSULTATION_FIELD.match(line)) \
+                and len(line) <= 120 and not SENTENCE_MARK.search(line):
+            kind = "cms_field"
         if not kind and in_head and _WEEKDAY_DATE.match(line):
             kind = "page_chrome"
         if not kind and in_head and len(line) <= 200 and _CATEGORY_PATHS.match(line):
@@ -430,7 +428,10 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     # repeats it below in lines no rule removes, however it wraps or quotes it: the site's
     # copy goes, the document's stays.
     for k in long_values:
-        below = "\n".join(lines[j] for j in range(k + 1, len(lines)) if not kinds[j])
+        # Looked for where the document's own title stands, as site copies are (below), so a
+        # huge page costs no more than a small one.
+        below = "\n".join(lines[j] for j in range(k + 1, len(lines))
+                          if not kinds[j] and starts[j] <= 2 * HEAD_CHARS + len(lines[k]))
         if not kinds[k] and _repeated_below(lines[k], below):
             kinds[k] = "cms_field"
     changes = [Change(starts[k], lines[k] + ("\n" if k < len(lines) - 1 else ""), "", kind)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
@@ -106,8 +107,12 @@ def cached_step(cache_dir: Path | None, name: str, roots: tuple[str, ...],
         if stored_key == key:
             return value
     value = compute()
-    atomic_write_bytes(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
-    for other in folder.glob("*.pkl"):
-        if other != path:
-            other.unlink(missing_ok=True)
+    try:
+        atomic_write_bytes(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+        for other in folder.glob("*.pkl"):
+            if other != path:
+                other.unlink(missing_ok=True)
+    except OSError as err:  # a cache that cannot be written costs time, never the build
+        print(f"{name}: result not cached ({err}); the next build computes it again",
+              file=sys.stderr, flush=True)
     return value
