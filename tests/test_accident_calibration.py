@@ -177,3 +177,18 @@ def test_cells_within_counts_horizon_level_cells_near_nominal():
     assert (row["cells"], row["within"]) == (4, 2)          # 0.75 is within, 0.74 and 0.89 not
     assert row["worst"] == pytest.approx(0.06)
     assert cells_within(cov, model="other").empty
+
+
+
+def test_stacking_is_never_served_another_tables_arrays(monkeypatch):
+    """Tables with equal z, origins and years but other densities, when a freed table's id is
+    reused by the next one (forced here: every table gets the same id, as CPython may give a
+    new object the address of a freed one), each get their own weights."""
+    from analysis.accidents import recalibration
+    monkeypatch.setattr(recalibration, "id", lambda obj: 1, raising=False)
+    rng = np.random.default_rng(3)
+    good = rng.uniform(0.5, 1.0, 30)
+    for a_better in (True, False, True):
+        dens_a, dens_b = (good, good / 20) if a_better else (good / 20, good)
+        w = stacking_weights(_errors(30, dens_a, dens_b), ["a", "b"], before_year=None)
+        assert (w.set_index("model")["weight"]["a"] > 0.95) == a_better

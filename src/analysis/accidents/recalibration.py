@@ -109,15 +109,19 @@ _CACHE: dict = {}
 
 def _cached(errors: pd.DataFrame, what: str, build):
     """Per-table cache of derived arrays (the same errors table is queried hundreds of
-    times); keyed by identity, length and a checksum so a new table is never confused."""
-    key = (what, id(errors), len(errors),
-           tuple(float(errors[c].sum()) if len(errors) and c in errors else 0.0
-                 for c in ("z", "origin", "target_year")))
-    if key not in _CACHE:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = build()
-    return _CACHE[key]
+    times). The entry holds the table itself and is used only for that very object: an
+    ``id`` alone can be reused by a new table once the old one is freed (a test built a
+    second table with equal z, origins and years but other densities and was served the
+    first table's arrays), and a table that is alive in the cache cannot lose its ``id``."""
+    key = (what, id(errors))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is errors and hit[1] == len(errors):
+        return hit[2]
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    value = build()
+    _CACHE[key] = (errors, len(errors), value)
+    return value
 
 
 def _wide_density(errors: pd.DataFrame):
