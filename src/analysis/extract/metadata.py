@@ -11,10 +11,11 @@ Where each field comes from, in order of preference (the first that gives a valu
 
 * title: the plan's own heading after the transmittal notice (关于印发《…》的通知) or at the
   top; the notice's 《…》 title when the notice issues several plans or the heading is not
-  shown; a CMS 标题/名称 field. Quotes are balanced (“十四五" → “十四五”), draft marks
+  shown; a directive notice heading the page (…关于做好2022年安全生产工作的通知, which issues
+  no other document: the notice is the document); a CMS 标题/名称 field. Quotes are balanced (“十四五" → “十四五”), draft marks
   (送审稿) and upload suffixes (.docx) dropped, brackets kept as the page writes them.
-* issuer: the signature above the notice's date; the name before 关于印发; an issuing body on
-  a cover page; a CMS 发文机关/发布机构/制发单位 field. A body written 省…/市…/县… gets the
+* issuer: the signature above the notice's date (also below an attachment list); the name
+  before 关于印发; an issuing body on a cover page; the body heading a directive notice; a CMS 发文机关/发布机构/制发单位 field. A body written 省…/市…/县… gets the
   name of the jurisdiction at that level (省政府办公厅 → 广东省政府办公厅).
 * issue date: the date under the signature (also written 二〇二一年十二月三十一日, or with
   its separators lost, 201683, when only one reading is a valid date); a CMS 成文日期 (or
@@ -32,7 +33,8 @@ Where each field comes from, in order of preference (the first that gives a valu
 All rules are written by hand (no library reads Chinese government page furniture); they
 were tuned on the ``dev`` split of ``tests/corpus`` only. The line-level readers (CMS
 labels, dates, document numbers, issuing bodies, footer) live in
-:mod:`analysis.extract.page_fields`; this module decides between them.
+:mod:`analysis.extract.page_fields`, the signature, cover and directive-notice readers in
+:mod:`analysis.extract.signing`; this module decides between them.
 """
 from __future__ import annotations
 
@@ -41,11 +43,10 @@ from collections.abc import Mapping
 
 from analysis.clean.rules import CleanContext, ascii_digits
 from analysis.extract import places
+from analysis.extract.signing import cover, directive_notice, signature
 from analysis.extract.page_fields import (
     CLOCK,
     CN_NUM,
-    DATE,
-    DATE_AT_END,
     DOC_NO_BARE,
     DOC_NO_DAMAGED,
     HEAD_LINES,
@@ -53,7 +54,6 @@ from analysis.extract.page_fields import (
     LEVEL_WORD,
     cms_fields,
     cn_int,
-    damaged_date,
     doc_number,
     expand_issuer,
     footer,
@@ -63,6 +63,7 @@ from analysis.extract.page_fields import (
     parse_date,
     plain_text,
     squeeze,
+    title_key as _key,
 )
 
 FIELDS = ("title", "issuer", "issue_date", "doc_number", "jurisdiction_zh", "jurisdiction_code",
@@ -100,10 +101,6 @@ def quote_periods(title: str) -> str:
     """A five-year period named bare in a title written as titles write it: 洪江十四五应急体系
     建设规划 → 洪江“十四五”应急体系建设规划 (pages drop the quotes; the documents keep them)."""
     return re.sub(r"(?<![“\"‘'「〝《『])(十[一二三四五]五)(?![”\"’'」〞》』])", r"“\1”", title)
-
-
-def _key(title: str) -> str:
-    return re.sub(r"[“”\"‘’'《》\s（）()]", "", title)
 
 
 # -- titles -----------------------------------------------------------------------------------
@@ -275,63 +272,6 @@ def _prefer_quoted(title: str, variants: list[str]) -> str:
     return max(longer, key=len) if longer else title
 
 
-# -- signature, cover and footer --------------------------------------------------------------
-def _signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
-    """Issuer and date signed under a transmittal notice, and the index of the line after
-    them (where the plan's own heading starts)."""
-    if notice is None:
-        return "", "", 0
-    # A notice run into one line (flattened page): the first body and date after it that
-    # stand after a sentence end, 。 安徽省安全生产委员会 2021年5月21日.
-    tail = re.search(r"(?:印发给?你们|印发给各)[^。]*。(.{0,400})", lines[notice])
-    if tail:
-        m = re.search(rf"(?:^|[。\s])([^。，,；]{{0,40}}?)\s*({DATE.pattern})", tail.group(1))
-        if m and (not m.group(1) or organs(m.group(1))):
-            return organs(m.group(1)), parse_date(m.group(2)), notice + 1
-    paragraphs = 0
-    for j in range(notice + 1, min(notice + 7, len(lines))):
-        m = DATE_AT_END.match(lines[j])
-        if not m:
-            paragraphs += "。" in lines[j]
-            if paragraphs > 2:
-                break  # the plan's body, not the notice
-            continue
-        signers = [lines[k] for k in range(notice + 1, j) if organ_line(lines[k])]
-        if m.group(1):
-            signers.append(m.group(1))
-        date = parse_date(m.group(2)) or damaged_date(m.group(2))
-        end = j + 1
-        while end < len(lines) and re.match(r"^[（(].{0,12}[)）]$", lines[end]):
-            end += 1  # (此件公开发布)
-        return organs("、".join(signers)), date, end
-    # No date (lost or damaged): the body signing right under the notice.
-    nxt = lines[notice + 1] if notice + 1 < len(lines) else ""
-    return (organs(nxt) if organ_line(nxt) else ""), "", notice + 1
-
-
-def _cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
-    """Issuer and date printed under the title of a cover page (no notice)."""
-    signers, date = [], ""
-    for j in range(heading + 1, min(heading + 6, len(lines))):
-        line = lines[j]
-        if LABEL.search(line) or re.fullmatch(r"[（(].{2,8}[)）]|.{1,8}[:：].{0,12}", line) \
-                or _key(title) in _key(line):
-            continue
-        m = DATE_AT_END.match(line)
-        if m and (not m.group(1) or organ_line(m.group(1))):
-            if m.group(1):
-                signers.append(m.group(1))
-            date = parse_date(m.group(2)) or damaged_date(m.group(2))
-            break
-        if organ_line(line) and organs(line) == line:
-            signers.append(line)
-            continue
-        break
-    if not signers:
-        return "", ""
-    return organs("、".join(signers)), date
-
-
 # -- the name a plan gives itself ------------------------------------------------------------
 _PLAN_NAME = r"《([^《》\n]{4,60}?(?:规划|要点|方案|计划|纲要))》"
 _SELF_NAMED = re.compile(
@@ -470,20 +410,26 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
 
     notice = next((i for i, line in enumerate(lines[:HEAD_LINES]) if _NOTICE.search(line)),
                   None)
-    signer, signed, sig_end = _signature(lines, notice)
+    signer, signed, sig_end = signature(lines, notice)
     title, title_src = _pick_title(lines, notice, sig_end)
     own = _self_named(lines)
     if own and (not title or _decorated(title, own)):
         title, title_src = own, "text"
+    directive_issuer = ""
+    if not title and notice is None:
+        title, directive_issuer = directive_notice(lines)
+        title = balance_quotes(title)
+        title_src = "text" if title else title_src
     put("title", quote_periods(title), title_src)
     _, _, before = _notice_titles(lines)
     heading = next((i for i, line in enumerate(lines[:40])
                     if title and _key(title) and _key(title) in _key(line)), None)
     cover_issuer, cover_date = ("", "") if notice is not None or heading is None else \
-        _cover(lines, heading, title)
+        cover(lines, heading, title)
     put("issuer", signer, "text")
     put("issuer", before, "text")
     put("issuer", cover_issuer, "text")
+    put("issuer", directive_issuer, "text")
     put("issuer", next((o for v in cms.get("issuer", []) for o in (organs(v),) if o), ""),
         "cms_field")
     put("issue_date", signed, "text")
@@ -492,7 +438,8 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     put("issue_date", cover_date, "text")
     put("doc_number", next((d for v in cms.get("doc_number", []) for d in (doc_number(v),)
                             if d), ""), "cms_field")
-    stop = sig_end or (heading + 1 if heading is not None else 15)
+    # A directive notice's page title often repeats it above the number and the heading.
+    stop = sig_end or (heading + 1 if heading is not None and not directive_issuer else 15)
     for line in lines[:max(stop, 3)]:
         number = doc_number(line)
         # A header number stands alone, opens the line or closes the notice's title; one

@@ -257,3 +257,6 @@ def footer(text: str) -> tuple[str, str]:
     return organs(m.group(1).split("。")[-1]), parse_date(m.group(2))
 
 
+def title_key(title: str) -> str:
+    """A title without quotes, brackets and spaces, to compare copies of it."""
+    return re.sub(r"[“”\"‘’'《》\s（）()]", "", title)
