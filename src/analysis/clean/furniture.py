@@ -41,7 +41,8 @@ FIELD_LABELS = (
     "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
     "分享到", "打印", "视力保护色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
-    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
+    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态", "信息名称", "存放位置",
+    "公开日期",
 )
 #: Labels that plans also use in their own text (属性 and 备注 of an indicator table): read as
 #: field labels only in the bare-label field table of the page head, never in the body.
@@ -139,6 +140,10 @@ TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计
 #: A page heading led by the document number and wrapped in 《》 (津政办发〔2021〕34号《…》).
 _DOC_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号《(.+)》$")
 _TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
+#: A browser page title: the document's title, then the site's name after a dash or bar
+#: (.临沂市安全生产委员会2022年工作要点-临沂市应急管理局).
+_SITE_SUFFIX = re.compile(r"^[.·。]?(.+?)\s*[-_|｜—]\s*[\u4e00-\u9fff]{2,20}"
+                          r"(?:局|厅|委员会|政府|网|门户网站|办公室)$")
 SENTENCE_MARK = re.compile(r"[。；;！!？?]")
 #: A contents entry: a numbered heading, then its page number after white space or a leader
 #: run (一、现状与形势 7 / 第一章 总体要求……12). A number glued to the text or after a decimal
@@ -165,9 +170,10 @@ def lost_spaces(line: str) -> str:
 
 
 def _key(line: str) -> str:
-    """A line compared with its later copies: no spaces, no 【…】 label, no page numbers."""
+    """A line compared with its later copies: no spaces, no quotes (pages drop them: 南京市
+    十四五… under 南京市“十四五”…), no 【…】 label."""
     line = re.sub(r"^\s*【[^】]{1,6}】", "", line)
-    return re.sub(r"\s+", "", line)
+    return re.sub(r"[\s“”\"‘’]+", "", line)
 
 
 def _loose(text: str) -> str:
@@ -277,6 +283,55 @@ def _contents_run(lines: list[str], run: list[int]) -> bool:
     body = "\n".join(_key(line) for line in lines[run[-1] + 1:])
     heads = [_key(_PAGE_NUMBER.sub("", lines[j])) for j in run]
     return sum(len(h) >= 4 and h in body for h in heads) >= 2
+
+
+#: Chapter and section headings of a contents list that lost its 目录 line and its page
+#: numbers (一、现状与形势 / （一）“十三五”期间进展与成效 / …).
+_CHAPTER = re.compile(r"^(?:第[一二三四五六七八九十]+[章部篇]|[一二三四五六七八九十]+、)")
+_SECTION = re.compile(r"^[(（][一二三四五六七八九十\d]+[)）]")
+#: A bare contents list: at least this many headings in a row, at least three of them
+#: chapters, with no paragraph between them. A plan's body puts text under its headings; only
+#: a list of the headings runs through three chapters without a sentence.
+BARE_CONTENTS_MIN = 8
+
+
+def _bare_contents(lines: list[str], kinds: list[str], starts: list[int]) -> list[int]:
+    """Lines of contents lists without 目录 and page numbers near the top of the page: runs
+    of headings (short, no sentence mark; one or two short unnumbered lines allowed between
+    numbered ones, as when a heading lost its number) with :data:`BARE_CONTENTS_MIN`
+    headings and three chapters."""
+    out: list[int] = []
+    run: list[int] = []
+    loose = 0
+
+    def close() -> None:
+        while run and not (_CHAPTER.match(lines[run[-1]].strip())
+                           or _SECTION.match(lines[run[-1]].strip())):
+            run.pop()  # the title or text that follows the list is not part of it
+        numbered = [j for j in run if _CHAPTER.match(lines[j].strip())
+                    or _SECTION.match(lines[j].strip())]
+        chapters = {lines[j].strip()[:2] for j in numbered if _CHAPTER.match(lines[j].strip())}
+        if len(numbered) >= BARE_CONTENTS_MIN and len(chapters) >= 3:
+            out.extend(run)
+
+    for k, line in enumerate(lines):
+        text = line.strip()
+        if not text:
+            continue
+        short = not kinds[k] and len(text) <= 40 and not SENTENCE_MARK.search(text) \
+            and starts[k] <= 4 * HEAD_CHARS
+        if short and (_CHAPTER.match(text) or _SECTION.match(text)):
+            run.append(k)
+            loose = 0
+            continue
+        if short and run and len(text) <= 12 and loose < 2:
+            run.append(k)
+            loose += 1
+            continue
+        close()
+        run, loose = [], 0
+    close()
+    return out
 
 
 def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
@@ -389,6 +444,8 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             for j in run:
                 kinds[j] = kinds[j] or "toc"
         run, last = ([k], int(m.group(1))) if m else ([], -1)
+    for j in _bare_contents(lines, kinds, starts):
+        kinds[j] = "toc"
     # Site copies: a page heading repeated by the document (possibly split over lines), or a
     # site summary that a later paragraph begins with; only the first copy goes.
     keys = [_key(line) for line in lines]
@@ -404,7 +461,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         key = keys[k]
         if kinds[k] or len(key) < 12 or key[0] in "（(":
             continue  # (责任单位：…) tags repeat by design
-        stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", key))
+        stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", _SITE_SUFFIX.sub(r"\1", key)))
         title = bool(TITLE_END.search(stem))
         summary = len(key) >= 20 and key[-1] in "。…"
         if not (title or summary) or stem in done:

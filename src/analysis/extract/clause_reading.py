@@ -198,6 +198,17 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool,
     return rows
 
 
+def _opens_in_past(paragraph_prefix: str, year_start: int) -> bool:
+    """Whether the whole sentence (up to 。) opens with a past frame that covers each of its
+    parts (2020年与2015年相比，…减少到15起；死亡人数由44人减少到8人), as an opening deadline
+    does (:func:`~analysis.extract.qualifiers._deadline`)."""
+    parts = re.split(r"[，,：:]", paragraph_prefix.lstrip(), maxsplit=1)
+    if len(parts) < 2 or len(parts[0]) > 30:
+        return False
+    return _past_in_sentence(parts[0], year_start, []) \
+        or compares_past_periods(parts[0], year_start)
+
+
 def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
                target_section: bool) -> list[_Row]:
     """:func:`_read_clause` on the unwrapped text."""
@@ -238,8 +249,8 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
             comparator, from_pre = prev.comparator, True
         baseline, baseline_hint, baseline_spans = _baseline(
             pre, sentence_prefix, comparator in ("decline_by", "increase_by"))
-        deadline = _deadline(sentence_prefix, year_start,
-                             text[_last_boundary(text, hit.start, "。！？!?\n"):hit.start])
+        paragraph_prefix = text[_last_boundary(text, hit.start, "。！？!?\n"):hit.start]
+        deadline = _deadline(sentence_prefix, year_start, paragraph_prefix)
         obj, span_end = _object(text, hit, stop, next_in_segment)
 
         local_piece = pre + text[hit.start:span_end]
@@ -253,7 +264,8 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
                 local_piece = between + local_piece
         heading = heading_state(text, hit.start, year_start)
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
-                or _past_in_sentence(sentence_prefix, year_start, baseline_spans))
+                or _past_in_sentence(sentence_prefix, year_start, baseline_spans)
+                or (not deadline and _opens_in_past(paragraph_prefix, year_start)))
         if not past and not commits(sentence_prefix, text[hit.start:span_end],
                                     bound_after(post), deadline, year_start,
                                     target_section or heading == "target"):

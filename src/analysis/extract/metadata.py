@@ -132,7 +132,7 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
                      re.split(r"(?=[一二三四五六七八九十]、)", line)[0]):
             if _title_like(cand):
                 nxt = lines[i + 1] if i + 1 < len(lines) else ""
-                if cand == line and re.fullmatch(r"[（(]\d{4}\s*[-—–~～至]\s*\d{4}年?[)）]", nxt):
+                if cand == line and re.fullmatch(r"[（(]\d{4}年?\s*(?:[-—–~～]{1,2}|至)\s*\d{4}年?[)）]", nxt):
                     cand += nxt  # 山东省应急管理三年规划 / (2019-2021年)
                 out.append((i, _clean_title(cand)))
                 break
@@ -261,15 +261,29 @@ def _unwrap(value: str) -> str:
 
 
 def _prefer_quoted(title: str, variants: list[str]) -> str:
-    """The same title as another copy writes it with its quotes (湖南省十三五… → “十三五”),
-    or in full where the heading shows only its end: a heading wrapped over lines or cut by
-    a page break (建设规划(2020-2030年) under 关于印发山东省…建设规划(2020-2030年)的通知)."""
-    same = [v for v in variants if _key(v) == _key(title) and v.count("“") > title.count("“")]
+    """The same title as another copy writes it: with its quotes (湖南省十三五… → “十三五”)
+    or dashes, with characters the heading lost, or in full where the heading shows only its
+    end (a heading wrapped over lines or cut by a page break: 建设规划(2020-2030年) under
+    关于印发山东省…建设规划(2020-2030年)的通知)."""
+    same = [v for v in variants if _key(v) == _key(title) and v != title
+            and (v.count("“") > title.count("“") or re.search(r"[-—–~～]{2}", title))]
     if same:
         return same[0]
     key = _key(title)
     longer = [v for v in variants if key and len(_key(v)) > len(key) and _key(v).endswith(key)]
-    return max(longer, key=len) if longer else title
+    if longer:
+        return max(longer, key=len)
+    # A heading that lost a character or two the notice's copy keeps (杭锦旗“十五”应急体系
+    # 建设规划 under 《杭锦旗“十四五”应急体系建设规划》): the heading is the notice's title with
+    # characters dropped, in order.
+    dropped = [v for v in variants if len(key) >= 8 and 0 < len(_key(v)) - len(key) <= 2
+               and _subsequence(key, _key(v))]
+    return dropped[0] if dropped else title
+
+
+def _subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
 
 
 # -- the name a plan gives itself ------------------------------------------------------------
@@ -352,8 +366,27 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
                           line)
         if opener and not planned:
             return opener.group(1), opener.group(1)
-    named = [v for k, v in _FIVE_YEAR.items() if k in body]
-    return (str(named[-1][0]), str(named[-1][1])) if named else ("", "")
+    named = [k for k in _FIVE_YEAR if k in body]
+    if not named:
+        return "", ""
+    latest = named[-1]
+    # A five-year plan opens by reviewing the period before its own (“十三五”期间…取得…,
+    # 2020年与2015年相比…下降): a page that names only the reviewed period is the next plan.
+    review = re.search(rf"{latest}[”\"]?(?:期间|时期|以来)[^\n]{{0,300}}?"
+                       r"(?:取得了|取得明显|取得显著|成效显著|与(?:19|20)\d{2}年相比|减少到|"
+                       r"下降\d|主要成就)", body)
+    keys = list(_FIVE_YEAR)
+    if review and planned_five_year(body) and keys.index(latest) + 1 < len(keys):
+        latest = keys[keys.index(latest) + 1]
+    return str(_FIVE_YEAR[latest][0]), str(_FIVE_YEAR[latest][1])
+
+
+def planned_five_year(body: str) -> bool:
+    """Whether a page without a title reads as a five-year plan rather than a year's work
+    points: no opening 2022年全市… or 2022年是…之年 was found (the caller's tests), and the
+    page speaks of planning (规划, 到20XX年, 发展目标) rather than of this year's work."""
+    return bool(re.search(r"规划|到20\d{2}年|发展目标|主要目标", body)) and \
+        not re.search(r"今年|本年度", body)
 
 
 def _place_in_text(lines: list[str], start: int, level_word: str,
@@ -430,6 +463,12 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     put("issuer", before, "text")
     put("issuer", cover_issuer, "text")
     put("issuer", directive_issuer, "text")
+    # A body naming itself at the head of the title (临沂市安全生产委员会2022年工作要点) signs
+    # the document; a CMS 发布机构 is the site that published it.
+    named_body = re.match(r"^(.{4,30}?(?:委员会|指挥部|领导小组|人民政府|办公厅|办公室|管理局|管理厅))"
+                          r"(?=(?:19|20)\d{2}年|“|\")", title or "")
+    if named_body and organ_line(named_body.group(1)):
+        put("issuer", organs(named_body.group(1)), "text")
     put("issuer", next((o for v in cms.get("issuer", []) for o in (organs(v),) if o), ""),
         "cms_field")
     put("issue_date", signed, "text")

@@ -22,7 +22,10 @@ _CN_DATE = re.compile(rf"([二{CN_NUM}]{{4}})年([{CN_NUM}]{{1,3}})月([{CN_NUM}
 CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _DOC_NO = re.compile(rf"([{CJK}]{{1,12}})\s*([〔［\[（(【﹝{{])\s*((?:19|20)\d{{2}})\s*"
                      rf"([〕］\]）)】﹞}}])\s*第?\s*(\d{{1,4}})\s*号")
-DOC_NO_DAMAGED = re.compile(rf"^([{CJK}]{{1,12}})([〔［\[﹝])((?:19|20)\d{{2}})(\d{{1,4}})$")
+#: A header number whose closing bracket (and 号) was lost, alone on its line or followed by
+#: the header's next field (安〔20231号  签发人:…).
+DOC_NO_DAMAGED = re.compile(rf"^([{CJK}]{{1,12}})([〔［\[﹝])((?:19|20)\d{{2}})(\d{{1,4}})"
+                            r"(?:号?$|号?\s+签发人)")
 #: A document number alone on its line with every bracket lost (杨府202113 for 杨府〔2021〕13号):
 #: an issuer's abbreviation ending as such prefixes do, a year, a serial number.
 DOC_NO_BARE = re.compile(rf"^([{CJK}]{{1,10}}[发字函办府委])((?:19|20)\d{{2}})(\d{{1,4}})号?$")
@@ -32,7 +35,7 @@ _ORGAN = re.compile(rf"[{CJK}（）()、]{{2,60}}?(?:{'|'.join(ORGAN_END)})")
 LEVEL_WORD = {"省": "province", "自治区": "province", "市": "city", "州": "city", "盟": "city",
                "县": "county", "区": "county", "旗": "county"}
 CMS_LABELS = {
-    "title": ("标题", "名称", "文件名称", "题名"),
+    "title": ("标题", "名称", "文件名称", "题名", "信息名称"),
     "issuer": ("发文机关", "发布机构", "制发单位", "发文单位", "制发机关", "成文单位"),
     "issue_date": ("成文日期", "制发日期", "签发日期", "印发日期", "发文日期", "发文时间"),
     "doc_number": ("发文字号", "文号", "文件编号"),
@@ -41,7 +44,8 @@ CMS_LABELS = {
 _OTHER_LABELS = ("索引号", "主题分类", "发布日期", "发布时间", "生成日期", "是否有效", "有效性",
                  "信息分类", "分类", "公开方式", "公开时限", "公开范围", "责任部门", "主题词",
                  "关键词", "公文时效", "实施日期", "失效日期", "公开目录", "浏览量", "访问量", "体裁分类",
-                 "题裁分类", "类别", "时效性", "颁发日期", "地区", "行业")
+                 "题裁分类", "类别", "时效性", "颁发日期", "地区", "行业", "存放位置",
+                 "公开日期")
 
 
 def _spaced(label: str) -> str:
@@ -258,5 +262,6 @@ def footer(text: str) -> tuple[str, str]:
 
 
 def title_key(title: str) -> str:
-    """A title without quotes, brackets and spaces, to compare copies of it."""
-    return re.sub(r"[“”\"‘’'《》\s（）()]", "", title)
+    """A title without quotes, brackets and spaces, dashes written one way, to compare
+    copies of it."""
+    return re.sub(r"[-—–~～]+", "-", re.sub(r"[“”\"‘’'《》\s（）()]", "", title))
