@@ -490,3 +490,28 @@ def test_token_shares_give_a_dead_topic_nothing():
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
     np.testing.assert_allclose(shares[-1], [0.5, 0.5, 0.0])        # no tokens: live topics
     np.testing.assert_allclose(shares[:-1, :2], C.token_shares(counts[:-1], beta), atol=1e-9)
+
+
+def test_plan_draws_in_bounded_memory_are_the_draws_of_dirichlet_draws(monkeypatch):
+    """DirichletDraws gives plan_prevalence(dirichlet_draws(...)) exactly, drawing a few
+    draws at a time (a chunk of 3 draws here), so that draws × clauses × topics is never
+    held; a row of zeros and one-clause plans included."""
+    from analysis.topics import draws as D
+
+    rng = np.random.default_rng(21)
+    conc = rng.uniform(0, 4, (57, 5))
+    conc[4] = 0.0
+    doc_ids = [f"p{i % 7}" for i in range(56)] + ["lone"]
+    w = rng.uniform(10, 200, 57)
+    plans, whole = C.plan_prevalence(C.dirichlet_draws(conc, n_draws=11, seed=4), doc_ids, w)
+    monkeypatch.setattr(D, "CHUNK_VALUES", 3 * conc.size)
+    plans2, streamed = D.DirichletDraws(conc, n_draws=11, seed=4).plan_prevalence(doc_ids, w)
+    assert plans2 == plans and streamed.shape == (11, 8, 5)
+    np.testing.assert_allclose(streamed, whole, rtol=0, atol=1e-15)
+    # The point estimate: each plan's length-weighted mean, computed directly.
+    theta = C.dirichlet_draws(conc, n_draws=1, seed=1)[0]
+    _, point = C.plan_prevalence(theta, doc_ids, w)
+    docs = np.array(doc_ids)
+    for i, p in enumerate(plans):
+        sel = docs == p
+        np.testing.assert_allclose(point[i], (w[sel] @ theta[sel]) / w[sel].sum(), atol=1e-15)

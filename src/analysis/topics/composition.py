@@ -64,10 +64,11 @@ import pandas as pd
 
 from analysis.core.schema import Column, TableSchema
 from analysis.text.plan_shares import MIN_PLANS
+from analysis.topics.draws import N_DRAWS, DirichletDraws, dirichlet_draws, plan_prevalence
 from analysis.topics.settings import CI_LEVEL, derive_seed
 
-#: Draws of clause proportions (D) and sampling draws per proportion draw (R).
-N_DRAWS = 200
+#: Sampling draws per proportion draw (R); the proportion draws (D) are
+#: :data:`analysis.topics.draws.N_DRAWS`.
 N_SAMPLING = 20
 #: Administrative levels from lower to higher: contrasts are lower minus higher.
 ADMIN_ORDER = ("county", "city", "province")
@@ -81,33 +82,6 @@ TOKEN_SHARE_TOL = 1e-6
 NOT_TESTED = "not tested (too few plans)"
 VERDICTS = ("interval excludes 0", "interval includes 0", NOT_TESTED, "descriptive")
 INTERVALS = ("composition", "proportion draws only", "none")
-
-
-def dirichlet_draws(concentration: np.ndarray, n_draws: int = N_DRAWS,
-                    seed: int | None = None) -> np.ndarray:
-    """Draws of each clause's topic proportions from ``Dirichlet(concentration)``.
-
-    Parameters
-    ----------
-    concentration : numpy.ndarray
-        Clause × topic Dirichlet parameters: LDA's variational ``gamma``, a Gibbs model's
-        ``alpha + n_dk``, or for NMF ``n_tokens[:, None] * theta`` (see the module notes).
-        Zeros are allowed (that topic is then always 0); a row of zeros gives equal shares.
-    n_draws : int
-    seed : int, optional
-
-    Returns
-    -------
-    numpy.ndarray
-        ``n_draws`` × clauses × topics, rows summing to 1.
-    """
-    rng = np.random.default_rng(derive_seed(31) if seed is None else seed)
-    conc = np.asarray(concentration, dtype=float)
-    # A Dirichlet draw as normalised Gamma variates, vectorised over clauses and draws.
-    g = rng.standard_gamma(np.broadcast_to(conc, (n_draws, *conc.shape)))
-    total = g.sum(axis=2, keepdims=True)
-    k = conc.shape[1]
-    return np.where(total > 0, g / np.where(total > 0, total, 1.0), 1.0 / k)
 
 
 def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX_ITER,
@@ -224,34 +198,6 @@ def nmf_concentration(theta: np.ndarray, n_tokens: Sequence[float]) -> np.ndarra
     return np.asarray(n_tokens, dtype=float)[:, None] * np.asarray(theta, dtype=float)
 
 
-def plan_prevalence(theta: np.ndarray, doc_ids: Sequence[str], weights: Sequence[float]
-                    ) -> tuple[list[str], np.ndarray]:
-    """Length-weighted mean proportions per plan.
-
-    Parameters
-    ----------
-    theta : numpy.ndarray
-        Clauses × topics, or draws × clauses × topics.
-    doc_ids : sequence of str
-        Plan of each clause.
-    weights : sequence of float
-        Weight of each clause (its characters).
-
-    Returns
-    -------
-    list of str
-        Plans, sorted.
-    numpy.ndarray
-        Plans × topics (or draws × plans × topics).
-    """
-    docs = np.asarray(doc_ids, dtype=object)
-    w = np.asarray(weights, dtype=float)
-    plans = sorted(set(docs))
-    member = np.array([docs == p for p in plans], dtype=float) * w[None, :]
-    member /= member.sum(axis=1, keepdims=True)
-    return plans, np.matmul(member, theta)
-
-
 def _pairs(names: list[str], covariate: str) -> list[tuple[str, str]]:
     if covariate == "admin_level":
         rank = {g: i for i, g in enumerate(ADMIN_ORDER)}
@@ -284,8 +230,9 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
 
     Parameters
     ----------
-    theta_draws : numpy.ndarray
-        Draws × clauses × topics (:func:`dirichlet_draws`).
+    theta_draws : numpy.ndarray or DirichletDraws
+        Draws × clauses × topics (:func:`dirichlet_draws`), or the distribution to draw them
+        from, aggregated to plans a few draws at a time (the same values in bounded memory).
     theta : numpy.ndarray
         Clauses × topics: the point estimates (give the ``estimate`` column).
     clause_doc_ids, weights : sequence
@@ -312,7 +259,11 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
     """
     rng = np.random.default_rng(derive_seed(32) if seed is None else seed)
     plans, point = plan_prevalence(theta, clause_doc_ids, weights)
-    _, draws = plan_prevalence(theta_draws, clause_doc_ids, weights)       # D × P × K
+    if isinstance(theta_draws, DirichletDraws):
+        _, draws = theta_draws.plan_prevalence(clause_doc_ids, weights)      # D × P × K
+    else:
+        _, draws = plan_prevalence(theta_draws, clause_doc_ids, weights)
+    n_draws = int(draws.shape[0])
     n_clauses = pd.Series(list(clause_doc_ids)).value_counts()
     k = point.shape[1]
     rows = []
@@ -325,7 +276,7 @@ def prevalence_by_composition(theta_draws: np.ndarray, theta: np.ndarray,
                              n_clauses=n_cl, estimate=est[t], ci_low=lo[t], ci_high=hi[t],
                              interval=interval,
                              verdict=verdict if isinstance(verdict, str) else verdict[t],
-                             n_draws=int(theta_draws.shape[0])))
+                             n_draws=n_draws))
 
     def draws_only(values):
         if draws_only_intervals:

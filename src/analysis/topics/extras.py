@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.topics.composition import (MIN_PLANS, NOT_TESTED, TOPIC_PREVALENCE_COMPOSITION,
-                                         dirichlet_draws, prevalence_by_composition,
-                                         reported_proportions)
+                                         prevalence_by_composition, reported_proportions)
+from analysis.topics.draws import DirichletDraws
 from analysis.topics.corpus import Corpus
 from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement, heading_groups
 from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
@@ -64,10 +64,10 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
     seeds = seed_words(corpus.vocab)
     seeded = fit_seeded(corpus.tokens, seeds)
     prevalence = pd.concat([
-        prevalence_by_composition(dirichlet_draws(conc, seed=derive_seed(61)), shares,
+        prevalence_by_composition(DirichletDraws(conc, seed=derive_seed(61)), shares,
                                   corpus.doc_ids, weights, documents, model="reported",
                                   seed=derive_seed(62)),
-        prevalence_by_composition(dirichlet_draws(seeded.concentration, seed=derive_seed(63)),
+        prevalence_by_composition(DirichletDraws(seeded.concentration, seed=derive_seed(63)),
                                   seeded.theta, corpus.doc_ids, weights, documents,
                                   model="seeded", seed=derive_seed(64)),
     ], ignore_index=True)
