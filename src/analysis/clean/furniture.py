@@ -41,12 +41,11 @@ FIELD_LABELS = (
     "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
     "分享到", "打印", "视力保护色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
-    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态", "信息名称", "存放位置",
-    "公开日期",
+    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
 )
 #: Labels that plans also use in their own text (属性 and 备注 of an indicator table): read as
 #: field labels only in the bare-label field table of the page head, never in the body.
-HEAD_ONLY_LABELS = ("专业属性", "属性", "备注")
+HEAD_ONLY_LABELS = ("专业属性", "属性", "备注", "信息名称", "存放位置", "公开日期")
 #: Labels too common in plan text to make a field table on their own (名称 / 时间 under a
 #: plan's own headings): a field table needs at least one other label.
 GENERIC_LABELS = frozenset({"时间", "日期", "名称", "标题", "分类", "类别", "地区", "行业",
@@ -290,8 +289,8 @@ def _contents_run(lines: list[str], run: list[int]) -> bool:
 _CHAPTER = re.compile(r"^(?:第[一二三四五六七八九十]+[章部篇]|[一二三四五六七八九十]+、)")
 _SECTION = re.compile(r"^[(（][一二三四五六七八九十\d]+[)）]")
 #: A bare contents list: at least this many headings in a row, at least three of them
-#: chapters, with no paragraph between them. A plan's body puts text under its headings; only
-#: a list of the headings runs through three chapters without a sentence.
+#: chapters, with no paragraph between them (a plan's body puts text under its headings), and
+#: the document after it (:func:`_bare_contents`).
 BARE_CONTENTS_MIN = 8
 
 
@@ -299,7 +298,8 @@ def _bare_contents(lines: list[str], kinds: list[str], starts: list[int]) -> lis
     """Lines of contents lists without 目录 and page numbers near the top of the page: runs
     of headings (short, no sentence mark; one or two short unnumbered lines allowed between
     numbered ones, as when a heading lost its number) with :data:`BARE_CONTENTS_MIN`
-    headings and three chapters."""
+    headings and three chapters, followed by two of their headings again or by the title
+    that stands above them."""
     out: list[int] = []
     run: list[int] = []
     loose = 0
@@ -311,7 +311,17 @@ def _bare_contents(lines: list[str], kinds: list[str], starts: list[int]) -> lis
         numbered = [j for j in run if _CHAPTER.match(lines[j].strip())
                     or _SECTION.match(lines[j].strip())]
         chapters = {lines[j].strip()[:2] for j in numbered if _CHAPTER.match(lines[j].strip())}
-        if len(numbered) >= BARE_CONTENTS_MIN and len(chapters) >= 3:
+        if len(numbered) < BARE_CONTENTS_MIN or len(chapters) < 3:
+            return
+        # A page that is only an outline (work points without text under them) has the same
+        # shape; a contents list is followed by the document it lists: its headings again, or
+        # the title from above the list (the plan's cover, then its text).
+        rest = [_key(line) for line in lines[run[-1] + 1:] if line.strip()]
+        body = "\n".join(rest)
+        again = sum(len(_key(lines[j])) >= 4 and _key(lines[j]) in body for j in numbered)
+        above = [_key(line) for line in lines[:run[0]] if line.strip()]
+        retitled = bool(rest) and len(rest[0]) >= 8 and any(a.startswith(rest[0]) for a in above)
+        if again >= 2 or retitled:
             out.extend(run)
 
     for k, line in enumerate(lines):

@@ -20,7 +20,8 @@ from analysis.extract.frames import (bound_after, commits, compares_past_periods
                                      situated, unwrap)
 from analysis.extract.numbers import (_HARD, _SENTENCE_END, NumberHit, _last_boundary,
                                       _next_boundary, _pre_cues, find_numbers)
-from analysis.extract.qualifiers import _baseline, _comparator, _deadline, _past_in_sentence
+from analysis.extract.qualifiers import (_baseline, _comparator, _deadline, _five_year_plan_end,
+                                         _past_in_sentence)
 
 #: Characters of object text kept after a count unit.
 _OBJECT_MAX = 30
@@ -198,15 +199,28 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool,
     return rows
 
 
-def _opens_in_past(paragraph_prefix: str, year_start: int) -> bool:
-    """Whether the whole sentence (up to 。) opens with a past frame that covers each of its
-    parts (2020年与2015年相比，…减少到15起；死亡人数由44人减少到8人), as an opening deadline
-    does (:func:`~analysis.extract.qualifiers._deadline`)."""
-    parts = re.split(r"[，,：:]", paragraph_prefix.lstrip(), maxsplit=1)
-    if len(parts) < 2 or len(parts[0]) > 30:
+#: The sentence's opening frame reports a result: two past years compared (2020年与2015年相比)
+#: or a past period's span (“十三五”期间 / 十三五以来).
+_RESULT_OPENING = re.compile(r"^\s*(?:((?:19|20)\d{2})年(?:底|末)?(?:与|同|比|较)((?:19|20)\d{2})年"
+                             r"(?:底|末)?相比|[“\"]?(十[一二三四五]五)[”\"]?(?:期间|时期|以来))")
+#: A sentence part with a frame of its own (a year or period, 将, 今后, 力争, 确保, 要).
+_OWN_FRAME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五]五|将|今后|力争|确保|要|规划期")
+
+
+def _opens_in_past(paragraph_prefix: str, sentence_prefix: str, year_start: int) -> bool:
+    """Whether the whole sentence (up to 。) opens with a result frame that covers a later part
+    without a frame of its own (2020年与2015年相比，…减少到15起；死亡人数由44人减少到8人), as an
+    opening deadline does (:func:`~analysis.extract.qualifiers._deadline`). A base year alone
+    (与2020年相比, 以2020年为基数) is how targets are written, and is not such a frame."""
+    if sentence_prefix == paragraph_prefix or _OWN_FRAME.search(sentence_prefix):
         return False
-    return _past_in_sentence(parts[0], year_start, []) \
-        or compares_past_periods(parts[0], year_start)
+    m = _RESULT_OPENING.match(paragraph_prefix)
+    if not m:
+        return False
+    if m.group(3):
+        end = _five_year_plan_end(m.group(3))
+        return end is not None and end < year_start
+    return int(m.group(1)) < year_start and int(m.group(2)) < int(m.group(1))
 
 
 def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
@@ -265,7 +279,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         heading = heading_state(text, hit.start, year_start)
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans)
-                or (not deadline and _opens_in_past(paragraph_prefix, year_start)))
+                or (not deadline and _opens_in_past(paragraph_prefix, sentence_prefix, year_start)))
         if not past and not commits(sentence_prefix, text[hit.start:span_end],
                                     bound_after(post), deadline, year_start,
                                     target_section or heading == "target"):

@@ -276,8 +276,11 @@ def _prefer_quoted(title: str, variants: list[str]) -> str:
     # A heading that lost a character or two the notice's copy keeps (杭锦旗“十五”应急体系
     # 建设规划 under 《杭锦旗“十四五”应急体系建设规划》): the heading is the notice's title with
     # characters dropped, in order.
-    dropped = [v for v in variants if len(key) >= 8 and 0 < len(_key(v)) - len(key) <= 2
-               and _subsequence(key, _key(v))]
+    # Only when no copy reads as the heading does (a notice issuing …工作方案 and …工作实施
+    # 方案 names the heading's plan exactly).
+    exact = any(_key(v) == key for v in variants)
+    dropped = [v for v in variants if not exact and len(key) >= 8
+               and 0 < len(_key(v)) - len(key) <= 2 and _subsequence(key, _key(v))]
     return dropped[0] if dropped else title
 
 
@@ -372,11 +375,16 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
     latest = named[-1]
     # A five-year plan opens by reviewing the period before its own (“十三五”期间…取得…,
     # 2020年与2015年相比…下降): a page that names only the reviewed period is the next plan.
+    # Only past-tense wording counts (取得了, two past years compared); 下降15% or 与2020年
+    # 相比 are how targets are written too. A deadline inside the period (到2020年) means the
+    # page plans that period.
+    first, last = _FIVE_YEAR[latest]
     review = re.search(rf"{latest}[”\"]?(?:期间|时期|以来)[^\n]{{0,300}}?"
-                       r"(?:取得了|取得明显|取得显著|成效显著|与(?:19|20)\d{2}年相比|减少到|"
-                       r"下降\d|主要成就)", body)
+                       r"(?:取得了|取得明显|取得显著|成效显著|主要成就|"
+                       r"(?:19|20)\d{2}年(?:底|末)?与(?:19|20)\d{2}年(?:底|末)?相比)", body)
+    ahead = any(first <= int(y) <= last for y in re.findall(r"到((?:19|20)\d{2})年", body))
     keys = list(_FIVE_YEAR)
-    if review and planned_five_year(body) and keys.index(latest) + 1 < len(keys):
+    if review and not ahead and planned_five_year(body) and keys.index(latest) + 1 < len(keys):
         latest = keys[keys.index(latest) + 1]
     return str(_FIVE_YEAR[latest][0]), str(_FIVE_YEAR[latest][1])
 

@@ -41,12 +41,16 @@ def signature(lines: list[str], notice: int | None) -> tuple[str, str, int]:
         m = re.search(rf"(?:^|[。\s])([^。，,；]{{0,40}}?)\s*({DATE.pattern})", tail.group(1))
         if m and (not m.group(1) or organs(m.group(1))):
             return organs(m.group(1)), parse_date(m.group(2)), notice + 1
-    paragraphs, budget, j = 0, 6, notice
+    paragraphs, budget, j, attachments = 0, 6, notice, False
     while budget > 0 and j + 1 < len(lines):
         j += 1
         m = DATE_AT_END.match(lines[j])
-        if not m and _ATTACHMENT_ENTRY.match(lines[j]):
-            continue  # an attachment list between the notice and its signature
+        # An attachment list between the notice and its signature: one unbroken list that
+        # starts with 附件 (numbered lines without it are the plan's own).
+        attachments = not m and bool(_ATTACHMENT_ENTRY.match(lines[j])) and (
+            attachments or lines[j].lstrip().startswith("附件"))
+        if attachments:
+            continue
         budget -= 1
         if not m:
             paragraphs += "。" in lines[j]
@@ -95,6 +99,13 @@ def cover(lines: list[str], heading: int, title: str) -> tuple[str, str]:
 _DIRECTIVE = re.compile(r"^(.{2,40}?)关于(?!印发|转发)([^，。《》:：]{4,50})的(通知|意见|决定)$")
 
 
+#: A line that cites a document rather than heading one: a list number, a lead-in word.
+_CITING = re.compile(r"^(?:[（(]\d{1,2}[)）]|\d{1,2}[.、．]|[一二三四五六七八九十]+、|根据|按照|依据|"
+                     r"为贯彻|贯彻|落实|执行)")
+#: A line that ends leading into a cited title (为贯彻落实 / 根据), or one that carries on
+#: after it (精神，结合…).
+_LEADS_IN = re.compile(r"(?:贯彻落实|贯彻|落实|根据|按照|依据|执行|为|和|及|、|，|,)$")
+_RUNS_ON = re.compile(r"^(?:精神|要求|部署|等文件|规定|有关|，|,|、)")
 _CMS_WORD = re.compile(r"^(?:标\s*题|名\s*称|题\s*名|文件名称|主\s*题)")
 
 
@@ -103,9 +114,14 @@ def directive_notice(lines: list[str]) -> tuple[str, str]:
     over up to three (长治市应急管理局 / 关于做好2022年应急管理工作的 / 通 知); ("", "") if
     there is none."""
     head = [squeeze(line) for line in lines[:25]]
+    # A heading stands in the page head, above the first sentence; a document named in the
+    # text (a basis list, 为贯彻落实 / …的通知 / 精神，…) is cited, not the document.
+    first_sentence = next((i for i, x in enumerate(head) if "。" in x), len(head))
     for n in (1, 2, 3):  # a whole line before a wrapped heading
-        for i in range(len(head) - n + 1):
-            if any(len(x) > 50 or "。" in x for x in head[i:i + n]):
+        for i in range(min(len(head), first_sentence) - n + 1):
+            if any(len(x) > 50 for x in head[i:i + n]) or _CITING.search(head[i]) \
+                    or (i and _LEADS_IN.search(head[i - 1])) \
+                    or (i + n < len(head) and _RUNS_ON.match(head[i + n])):
                 continue
             joined = re.sub(r"\s+", "", "".join(head[i:i + n]))
             m = _DIRECTIVE.match(joined)
