@@ -99,3 +99,46 @@ def test_headings_with_text_under_them_or_one_chapters_list_stay():
         + "\n五、保障措施\n加强组织领导，落实工作责任。"
     kept, changes = remove_furniture(projects, ctx)
     assert kept == projects and not changes
+
+
+# Counter-examples a reviewer built against the first version of these mends.
+
+def test_an_outline_only_work_points_page_keeps_its_headings():
+    outline = "某县应急管理局2022年工作要点\n" + "\n".join(
+        f"{c}、第{c}项重点工作\n" + "\n".join(f"（{n}）落实第{c}{n}项任务" for n in "一二三")
+        for c in "一二三四")
+    text = clean_text(outline, CleanContext("outline")).text
+    assert all(line in text for line in outline.split("\n"))
+
+
+def test_a_base_year_opening_a_sentence_leaves_its_targets_targets():
+    text = ("二、主要目标\n与2020年相比，全市亿元地区生产总值生产安全事故死亡率下降33%，"
+            "工矿商贸就业人员十万人生产安全事故死亡率下降20%。\n"
+            "“十三五”期间，全市事故死亡人数下降40%；“十四五”期间，全市事故死亡人数将下降15%。\n")
+    targets = page_targets("synthetic", text, 2021)
+    kinds = dict(zip(targets["span"], targets["kind"]))
+    assert kinds["全市亿元地区生产总值生产安全事故死亡率下降33%"] == "target"
+    assert kinds["全市事故死亡人数将下降15%"] == "target"
+    assert kinds["全市事故死亡人数下降40%"] == "fact"
+
+
+def test_a_reserve_list_with_storage_places_is_plan_text():
+    body = ("一、物资储备\n防汛物资按规定储备，定期检查维护。\n"
+            "存放位置：县应急物资储备库（城关镇工业园区）\n2.存放位置：各乡镇防汛物资仓库\n")
+    text = clean_text(body, CleanContext("reserve")).text
+    assert "县应急物资储备库" in text and "各乡镇防汛物资仓库" in text
+
+
+def test_a_notice_issuing_two_plans_keeps_the_heading_it_shows():
+    page = ("杭州市人民政府办公厅关于印发《杭州市森林防火工作方案》《杭州市森林防火工作实施方案》的通知\n"
+            "各区、县（市）人民政府：\n现将上述两个方案印发给你们，请认真贯彻执行。\n"
+            "杭州市人民政府办公厅\n2022年3月1日\n杭州市森林防火工作方案\n一、总体要求\n")
+    assert metadata.read_metadata(page)["title"] == "杭州市森林防火工作方案"
+
+
+def test_a_notice_cited_in_a_basis_list_is_not_the_document():
+    page = ("一、编制依据\n（1）国务院关于进一步加强安全生产工作的决定\n"
+            "（2）山西省人民政府关于做好2022年安全生产工作的通知\n二、主要目标\n"
+            "到2025年，全县应急管理体系基本建成。\n")
+    meta = metadata.read_metadata(page)
+    assert "通知" not in meta["title"] and meta["issuer"] != "山西省人民政府"
