@@ -39,7 +39,7 @@ FIELD_LABELS = (
     "类别", "主题词", "关键词", "关键字", "名称", "标题", "文号", "发文字号", "有效性", "时效性",
     "是否有效", "公文时效", "来源", "信息来源", "作者", "编辑", "责任编辑", "责任部门",
     "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
-    "分享到", "打印", "视力保护色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
+    "分享到", "打印", "视力保护色", "保护视力色", "字体颜色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
     "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
 )
@@ -97,14 +97,15 @@ _CHROME_WORDS = re.compile(
     r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
     r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|长者模式|简体|繁体|繁|大|中|小|x|X|"
-    r"[\[\]【】()（）:：|｜/\s]")
+    r"本站已启用无障碍浏览系统|欢迎点击访问|恢复默认|保护视力色|字体颜色|"
+    r"[\[\]【】()（）:：|｜/\s，！!]")
 #: A CMS topic field's value: category paths with backslashes (应急管理\应急工作；应急管理\安全生产工作),
 #: which plan text never writes.
 _CATEGORY_PATH = r"[\u4e00-\u9fff]{2,12}\\[\u4e00-\u9fff]{2,20}"
 # A separator between paths is required, so a run of characters splits one way only.
 _CATEGORY_PATHS = re.compile(rf"^\s*{_CATEGORY_PATH}(?:\s*[；;，,、]\s*{_CATEGORY_PATH})*\s*[；;，,、]?\s*$")
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
-_WEEKDAY_DATE = re.compile(rf"^\s*{_DATE}\s*(?:星期|周|礼拜)[一二三四五六日天]\s*$")
+_WEEKDAY_DATE = re.compile(rf"^\s*(?:今天是\s*[:：]?\s*)?{_DATE}\s*(?:星期|周|礼拜)[一二三四五六日天]\s*$")
 #: A line that is a numeric date and nothing else.
 _BARE_DATE = re.compile(rf"^\s*{_NUMERIC_DATE}\s*$")
 #: The words that make a date line furniture inside a plan's body.
@@ -472,7 +473,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         if kinds[k] or len(key) < 12 or key[0] in "（(":
             continue  # (责任单位：…) tags repeat by design
         stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", _SITE_SUFFIX.sub(r"\1", key)))
-        title = bool(TITLE_END.search(stem))
+        title = bool(TITLE_END.search(stem) or stem.endswith(("公告", "通告")))
         summary = len(key) >= 20 and key[-1] in "。…"
         if not (title or summary) or stem in done:
             continue

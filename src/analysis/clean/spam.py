@@ -30,7 +30,7 @@ import re
 from analysis.clean.changes import Change, CleanContext, apply_changes
 
 #: Words that advertising is built on; an item needs one of them to count as advertising.
-_STEMS = ("电子游戏|电子平台|电子|官网|官方网站|试玩|外挂|接口|模拟器|平台|注册|下载|登录|入口|"
+_STEMS = ("电子游戏|电子平台|电子|官网|官方网站|官方网址|全站|试玩|外挂|接口|模拟器|平台|注册|下载|登录|入口|"
           "体育|娱乐|彩票|彩|棋牌|捕鱼|百家乐|龙虎|老虎机|麻将胡了|真人|博彩|投注|优惠|"
           "视频|免费|在线观看|字幕|精品|一区|二区|三区|欧美|亚洲|日韩|国产|无码|app|APP")
 _LATIN_BRAND = re.compile(
@@ -57,7 +57,7 @@ _AD_WORDS = re.compile(r"游戏|第一品牌|手机在线|假网站|网站|开�
 _BRAND_TOKEN = re.compile(r"[A-Za-z]+\d+|\d+[A-Za-z]+")
 _ITEM_SPLIT = re.compile(r"[,，、;；|\s]+")
 #: Stems that plan text does not use (平台, 注册, 视频, 下载 … it does).
-_STRONG = re.compile(r"电子游戏|电子平台|官网|官方网站|试玩|外挂|模拟器|体育|娱乐|彩票|棋牌|捕鱼|"
+_STRONG = re.compile(r"电子游戏|电子平台|官网|官方网站|官方网址|试玩|外挂|模拟器|体育|娱乐|彩票|棋牌|捕鱼|"
                      r"百家乐|龙虎|老虎机|麻将胡了|真人|博彩|投注|在线观看|字幕|一区|二区|三区|"
                      r"欧美|日韩|无码|精品")
 _ITEM_STEM = re.compile(_STEMS)

@@ -79,7 +79,10 @@ MANIFEST_FIELD = {"title": "title_zh", "issuer": "issuer_zh", "issue_date": "iss
 HEAD_CHARS, TAIL_CHARS = 6000, 1500
 _FIVE_YEAR = {"十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": (2021, 2025),
               "十五五": (2026, 2030)}
-_NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发")
+_NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发|现(?:予以)?公开(?:向社会)?征求意见")
+#: A body that says it drafted the plan (海口应急管理局组织编制了《…》), in a consultation
+#: notice or an introduction: the issuer when nothing signs.
+_DRAFTED = re.compile(r"(?:^|[。，,\s])([^。，,；\s《》]{4,30}?)(?:组织)?(?:编制|起草|制定|制订)了?《")
 _NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*的通知")
 _TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务|重点)"
                         r"([（(][^（()）]{2,20}[)）])?$")
@@ -183,6 +186,8 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
         title = m.group(2).strip() if m else ""
         if title.startswith("《") and title.endswith("》"):
             title = title[1:-1]
+        elif title.count("《") == 1 and title.endswith("》"):
+            title = title[title.index("《") + 1:-1]  # 转发市安委会办公室制订的《…规划》
         if m and _balanced(title) and len(title) <= 60:
             if "《" not in m.group(0) or "》" in m.group(0):
                 own.append(_clean_title(title))
@@ -203,9 +208,17 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
     variants = own + quoted + cms
     if notice is not None:
         in_notice = quoted_titles(" ".join(lines[max(0, notice - 1):notice + 1]))
-        if len(set(in_notice)) > 1 and own:
-            return own[0], "text"
         heads = _headings(lines, sig_end, sig_end + 6)
+        if len(set(in_notice)) > 1 and own:
+            # A notice issuing several plans: the page is the one whose heading follows the
+            # signature (…等11个专项规划的通知, then 天津市静海区应急管理十四五规划), else the
+            # notice as a whole.
+            # Only when the notice's own title names no single document (…等11个专项规划);
+            # one that names a set (“五个全覆盖”工作方案) is the document the page shows.
+            named = {_key(t) for t in in_notice} if re.search(r"等[\d一二三四五六七八九十]+[个项部]",
+                                                                 own[0]) else set()
+            shown = [h for _, h in heads[:1] if _key(h) in named]
+            return (shown[0] if shown else own[0]), "text"
         if heads:
             return _prefer_quoted(_continued(lines, heads[0], variants), variants), "text"
         if quoted or own:
@@ -479,6 +492,9 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         put("issuer", organs(named_body.group(1)), "text")
     put("issuer", next((o for v in cms.get("issuer", []) for o in (organs(v),) if o), ""),
         "cms_field")
+    drafted = next((m.group(1) for line in lines[:12] for m in [_DRAFTED.search(line)]
+                    if m and organ_line(m.group(1)) and organs(m.group(1)) == m.group(1)), "")
+    put("issuer", drafted, "text")
     put("issue_date", signed, "text")
     put("issue_date", next((d for v in cms.get("issue_date", []) if not CLOCK.search(v)
                             for d in (parse_date(v),) if d), ""), "cms_field")

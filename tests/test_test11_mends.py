@@ -1,0 +1,61 @@
+"""Mends after the eleventh held-out set (tests/corpus_test11, scored once at commit 234cc43,
+then used for development): each test reads the real page where the failure was found, and
+fails on the code before the mend."""
+from __future__ import annotations
+
+from conftest import ROOT
+
+from analysis.clean.changes import CleanContext
+from analysis.clean.reference import shipped_reference
+from analysis.clean.rules import clean_text
+from analysis.extract import metadata
+
+PAGES = ROOT / "tests" / "corpus_test11" / "pages"
+
+
+def _page(page_id: str) -> str:
+    return (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
+
+
+def _clean(page_id: str) -> str:
+    model, repairer, _ = shipped_reference()
+    return clean_text(_page(page_id), CleanContext(page_id, repairer=repairer, model=model)).text
+
+
+def test_a_notice_issuing_eleven_plans_is_titled_by_the_plan_the_page_shows():
+    """z004: …关于印发…民政事业发展“十四五”规划等11个专项规划的通知, then the emergency plan's
+    heading after the signature."""
+    assert metadata.read_metadata(_page("z004"))["title"].replace("“", "").replace("”", "") \
+        == "天津市静海区应急管理十四五规划"
+
+
+def test_a_forwarded_plan_is_titled_without_the_forwarding_words():
+    """z008: 关于转发市安委会办公室制订的《上海市安全生产“十三五”规划》的通知."""
+    assert metadata.read_metadata(_page("z008"))["title"] == "上海市安全生产“十三五”规划"
+
+
+def test_a_consultation_notice_is_signed_and_dated():
+    """z013: …编制了《…(征求意见稿)》，现公开向社会征求意见。 … 南开区应急管理局 / 2021年8月24日."""
+    meta = metadata.read_metadata(_page("z013"))
+    assert meta["issuer"] == "南开区应急管理局" and meta["issue_date"] == "2021-08-24"
+
+
+def test_the_body_that_drafted_the_plan_is_its_issuer_when_nothing_signs():
+    """z012: 海口应急管理局组织编制了《海口市应急管理“十四五”规划(征求意见稿)》."""
+    assert metadata.read_metadata(_page("z012"))["issuer"] == "海口应急管理局"
+
+
+def test_a_latin_brand_with_its_site_words_is_spam():
+    """z009: Kaiyun全站 Kaiyun官方網址 glued before the notice's first sentence."""
+    text = _clean("z009")
+    assert "Kaiyun" not in text and text.startswith("《济南市应急物资储备体系建设规划")
+
+
+def test_accessibility_and_colour_widgets_and_a_dated_banner_go():
+    """z002: 本站已启用无障碍浏览系统，欢迎点击访问！ and 保护视力色： / 字体颜色：【绿】恢复默认;
+    z013: 今天是:2021年09月26日 星期日 and the 【进行中】 copy of the notice's title."""
+    text = _clean("z002")
+    assert "无障碍" not in text and "字体颜色" not in text and "永宁县应急体系" in text
+    nankai = _clean("z013")
+    assert "今天是" not in nankai
+    assert nankai.count("公开征求意见建议的公告") == 1
