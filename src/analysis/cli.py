@@ -103,10 +103,16 @@ def _build(args) -> int:
     import signal
 
     received: list[int] = []
+    # The handler raises only while the build runs, and once: a signal landing as the build
+    # returns, or a second one while the interruption is reported, must not raise outside the
+    # try below (an uncaught KeyboardInterrupt ends the process with -2, not 130).
+    state = {"active": False}
 
     def _terminate(signum, frame):  # SIGTERM ends the build like Ctrl-C: temporary files go
         received.append(signum)
-        raise KeyboardInterrupt
+        if state["active"]:
+            state["active"] = False
+            raise KeyboardInterrupt
 
     def _interrupted() -> int:
         print("build interrupted: no build_info.json was written, so `analysis status` reports "
@@ -136,8 +142,13 @@ def _build(args) -> int:
     previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)
                 if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
-        return build(args.raw, args.out, progress=args.progress, jobs=args.jobs,
+        state["active"] = True
+        if received:  # a signal between installing the handlers and this block
+            raise KeyboardInterrupt
+        code = build(args.raw, args.out, progress=args.progress, jobs=args.jobs,
                      scheduler=args.scheduler, cache=args.cache)
+        state["active"] = False
+        return code
     except KeyboardInterrupt:
         return _interrupted()
     except (ManifestError, BuildLocked) as err:
@@ -154,6 +165,7 @@ def _build(args) -> int:
               file=sys.stderr)
         return 3
     finally:
+        state["active"] = False
         # Both handlers are put back with the signals blocked, so that a second signal cannot
         # land between the two and raise inside this block.
         mask = set(previous)
