@@ -44,3 +44,25 @@ def test_a_notice_issuing_a_plan_is_not_read_as_a_directive():
             "现将《2023年应急管理工作要点》印发给你们，请认真贯彻落实。\n\n"
             "2023年2月1日\n\n2023年应急管理工作要点\n\n一、总体要求\n")
     assert metadata.read_metadata(text)["title"] == "2023年应急管理工作要点"
+
+
+def test_a_notice_issuing_two_quoted_plans_is_titled_by_the_heading_shown():
+    """r019: 关于印发《…安全生产“十四五”规划(2021-2025年)》和《…综合防灾减灾救灾…》的通知
+    was read as one title running over 》和《."""
+    meta = metadata.read_metadata(_page("corpus_test3", "r019"))
+    assert meta["title"] == "吴忠市安全生产“十四五”规划"
+
+
+def test_a_heading_that_lost_its_first_line_keeps_the_period_under_it():
+    """q029: 托克逊县应急体系、安全生产、综合 / 防灾减灾“十四五”规划 / (2021-2025年)."""
+    meta = metadata.read_metadata(_page("corpus_test2", "q029"))
+    assert meta["title"] == "托克逊县应急体系、安全生产、综合防灾减灾“十四五”规划(2021-2025年)"
+
+
+def test_the_long_form_of_a_five_year_period_and_a_stated_period():
+    """q005: 广州市应急管理第十四个五年规划 is 2021-2025; r003: the title says 第十四个五年
+    but the plan states 规划期为2023-2025年."""
+    q005 = metadata.read_metadata(_page("corpus_test2", "q005"))
+    assert (q005["year_start"], q005["year_end"]) == ("2021", "2025")
+    r003 = metadata.read_metadata(_page("corpus_test3", "r003"))
+    assert (r003["year_start"], r003["year_end"]) == ("2023", "2025")

@@ -34,7 +34,8 @@ All rules are written by hand (no library reads Chinese government page furnitur
 were tuned on the ``dev`` split of ``tests/corpus`` only. The line-level readers (CMS
 labels, dates, document numbers, issuing bodies, footer) live in
 :mod:`analysis.extract.page_fields`, the signature, cover and directive-notice readers in
-:mod:`analysis.extract.signing`; this module decides between them.
+:mod:`analysis.extract.signing`, the years in :mod:`analysis.extract.plan_years`; this module
+decides between them.
 """
 from __future__ import annotations
 
@@ -43,17 +44,17 @@ from collections.abc import Mapping
 
 from analysis.clean.rules import CleanContext, ascii_digits
 from analysis.extract import places
+from analysis.extract.plan_years import FIVE_YEAR as _FIVE_YEAR
+from analysis.extract.plan_years import plan_years
 from analysis.extract.signing import cover, directive_notice, signature
 from analysis.extract.page_fields import (
     CLOCK,
-    CN_NUM,
     DOC_NO_BARE,
     DOC_NO_DAMAGED,
     HEAD_LINES,
     LABEL,
     LEVEL_WORD,
     cms_fields,
-    cn_int,
     doc_number,
     expand_issuer,
     footer,
@@ -77,8 +78,6 @@ MANIFEST_FIELD = {"title": "title_zh", "issuer": "issuer_zh", "issue_date": "iss
                   "doc_type": "doc_type"}
 #: Characters of the head and of the tail that are read (the body holds no metadata).
 HEAD_CHARS, TAIL_CHARS = 6000, 1500
-_FIVE_YEAR = {"十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": (2021, 2025),
-              "十五五": (2026, 2030)}
 _NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予以印发|现(?:予以)?公开(?:向社会)?征求意见")
 #: A body that says it drafted the plan (海口应急管理局组织编制了《…》), in a consultation
 #: notice or an introduction: the issuer when nothing signs.
@@ -186,9 +185,11 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
         title = m.group(2).strip() if m else ""
         if title.startswith("《") and title.endswith("》"):
             title = title[1:-1]
+            if "《" in title or "》" in title:
+                title = ""  # 《A》和《B》: two documents, not one title
         elif title.count("《") == 1 and title.endswith("》"):
             title = title[title.index("《") + 1:-1]  # 转发市安委会办公室制订的《…规划》
-        if m and _balanced(title) and len(title) <= 60:
+        if m and title and _balanced(title) and len(title) <= 60:
             if "《" not in m.group(0) or "》" in m.group(0):
                 own.append(_clean_title(title))
             before = before or organs(m.group(1))
@@ -286,6 +287,15 @@ def _prefer_quoted(title: str, variants: list[str]) -> str:
     longer = [v for v in variants if key and len(_key(v)) > len(key) and _key(v).endswith(key)]
     if longer:
         return max(longer, key=len)
+    # The same with the plan period that the heading's next line added ((2021-2025年) under a
+    # heading whose first line was lost: 防灾减灾“十四五”规划 for 托克逊县…综合防灾减灾“十四五”规划).
+    period = re.search(r"[（(]\s*\d{4}[^（()）]{0,12}[)）]$", title)
+    if period:
+        bare = _key(title[:period.start()])
+        longer = [v for v in variants if bare and len(_key(v)) > len(bare)
+                  and _key(v).endswith(bare)]
+        if longer:
+            return max(longer, key=len) + title[period.start():]
     # A heading that lost a character or two the notice's copy keeps (杭锦旗“十五”应急体系
     # 建设规划 under 《杭锦旗“十四五”应急体系建设规划》): the heading is the notice's title with
     # characters dropped, in order.
@@ -349,65 +359,6 @@ def _level_words(head: str, text: str) -> str:
         counts[lvl] += len(re.findall(rf"[全我本]{w}(?!委会)", text))
     best = max(counts, key=counts.get)
     return best if counts[best] else ""
-
-
-def _years(title: str) -> tuple[str, str]:
-    text = re.sub(rf"[二{CN_NUM}]{{4}}(?=年)", lambda m: str(cn_int(m.group(0)) or m.group(0)),
-                  ascii_digits(title))
-    span = re.search(r"((?:19|20)\d{2})\s*[-—–~至到]+\s*((?:19|20)\d{2})\s*年?", text)
-    if span:
-        return span.group(1), span.group(2)
-    period = next((v for k, v in _FIVE_YEAR.items() if k in text), None)
-    if period:
-        return str(period[0]), str(period[1])
-    year = re.search(r"((?:19|20)\d{2})\s*年", text)
-    return (year.group(1), year.group(1)) if year else ("", "")
-
-
-def _body_years(lines: list[str]) -> tuple[str, str]:
-    """Years of a page whose title is not shown: an opening 2022年全市…工作 or 2022年是…之年, else the latest
-    five-year period named in the first lines."""
-    body = "\n".join(lines[:40])
-    # The year that opens the page's first sentence about the year's work: 2022年全市…,
-    # X新区2022年应急管理工作总体要求是, 2022年应急管理工作的总体要求是.
-    for line in lines[:3]:
-        first = re.match(r"^.{0,12}?((?:19|20)\d{2})年(?:全|我|本|[^。，,]{0,12}?工作"
-                         r"(?:的)?(?:总体要求|要点|思路|重点|安排|任务))", line)
-        if first:
-            return first.group(1), first.group(1)
-    # The opener of a year's work plan: 2022年是党的二十大召开之年 / 2021年是“十四五”规划的开局之年.
-    planned = any(re.search(r"本规划|规划期|规划基准", line) for line in lines[:12])
-    for line in lines[:12]:
-        opener = re.match(r"^\s*((?:19|20)\d{2})\s*年是[^。]{0,60}?(?:之年|关键一年|第[一二三四五]年)",
-                          line)
-        if opener and not planned:
-            return opener.group(1), opener.group(1)
-    named = [k for k in _FIVE_YEAR if k in body]
-    if not named:
-        return "", ""
-    latest = named[-1]
-    # A five-year plan opens by reviewing the period before its own (“十三五”期间…取得…,
-    # 2020年与2015年相比…下降): a page that names only the reviewed period is the next plan.
-    # Only past-tense wording counts (取得了, two past years compared); 下降15% or 与2020年
-    # 相比 are how targets are written too. A deadline inside the period (到2020年) means the
-    # page plans that period.
-    first, last = _FIVE_YEAR[latest]
-    review = re.search(rf"{latest}[”\"]?(?:期间|时期|以来)[^\n]{{0,300}}?"
-                       r"(?:取得了|取得明显|取得显著|成效显著|主要成就|"
-                       r"(?:19|20)\d{2}年(?:底|末)?与(?:19|20)\d{2}年(?:底|末)?相比)", body)
-    ahead = any(first <= int(y) <= last for y in re.findall(r"到((?:19|20)\d{2})年", body))
-    keys = list(_FIVE_YEAR)
-    if review and not ahead and planned_five_year(body) and keys.index(latest) + 1 < len(keys):
-        latest = keys[keys.index(latest) + 1]
-    return str(_FIVE_YEAR[latest][0]), str(_FIVE_YEAR[latest][1])
-
-
-def planned_five_year(body: str) -> bool:
-    """Whether a page without a title reads as a five-year plan rather than a year's work
-    points: no opening 2022年全市… or 2022年是…之年 was found (the caller's tests), and the
-    page speaks of planning (规划, 到20XX年, 发展目标) rather than of this year's work."""
-    return bool(re.search(r"规划|到20\d{2}年|发展目标|主要目标", body)) and \
-        not re.search(r"今年|本年度", body)
 
 
 def _place_in_text(lines: list[str], start: int, level_word: str,
@@ -556,7 +507,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         if province:
             put("province_zh", province.name, "text")
 
-    start, end = _years(title) if title else _body_years(lines)
+    start, end = plan_years(title, lines)
     put("year_start", start, "text")
     put("year_end", end, "text")
     if title:
