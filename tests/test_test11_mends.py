@@ -59,3 +59,25 @@ def test_accessibility_and_colour_widgets_and_a_dated_banner_go():
     nankai = _clean("z013")
     assert "今天是" not in nankai
     assert nankai.count("公开征求意见建议的公告") == 1
+
+
+def _dev_clean(folder: str, page_id: str) -> str:
+    model, repairer, _ = shipped_reference()
+    text = (ROOT / "tests" / folder / "pages" / f"{page_id}.txt").read_text(encoding="utf-8")
+    return clean_text(text, CleanContext(page_id, repairer=repairer, model=model)).text
+
+
+def test_a_sites_own_address_line_and_font_buttons_go():
+    """Development pages: u009 中阳县政府 www.sxzhongyang.gov.cn 2022-01-10 08:45 来源：… and
+    放大 / 正常 / 缩小; s016 网址:www.chinagdp.org 来源:…发布时间:2018; the plan text stays."""
+    u009 = _dev_clean("corpus_test6", "u009")
+    assert "www.sxzhongyang" not in u009 and "\n缩小\n" not in u009
+    assert "坚持人民至上、生命至上" in u009
+    assert "chinagdp" not in _dev_clean("corpus_test4", "s016")
+
+
+def test_an_address_in_the_plans_own_text_stays():
+    body = ("某县安全生产工作要点\n一、畅通举报渠道\n"
+            "群众可登录www.12350.gov.cn或拨打12350举报安全生产违法行为，2022-06-01起实行。\n")
+    text = clean_text(body, CleanContext("address")).text
+    assert "www.12350.gov.cn" in text
