@@ -142,3 +142,12 @@ def test_a_notice_cited_in_a_basis_list_is_not_the_document():
             "到2025年，全县应急管理体系基本建成。\n")
     meta = metadata.read_metadata(page)
     assert "通知" not in meta["title"] and meta["issuer"] != "山西省人民政府"
+
+
+def test_a_chapter_heading_keeps_its_space():
+    """The space after 第一章 is the heading's own, not a lost paragraph break (a reviewer saw
+    第一章 / 发展基础 split over two lines); a space after a sentence still breaks."""
+    text = clean_text("某县规划\n第一章 发展基础\n第十二章 保障措施\n全面加强应急管理。 第二章 总体要求\n",
+                      CleanContext("chapters")).text
+    assert "第一章 发展基础" in text and "第十二章 保障措施" in text
+    assert "应急管理。\n第二章 总体要求" in text

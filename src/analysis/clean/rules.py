@@ -379,11 +379,15 @@ _CHINESE = "\u3400-\u9fff，。；：？！、“”‘’《》（）〈〉【�
 # A space run is a lost paragraph break when it stands between two Chinese characters, after
 # a sentence-final mark, or before a date line (永嘉县人民政府 2021年12月28日). Spaces around
 # numbers and Latin words inside a sentence (至少 1 名, 使用 GPS 定位) and after heading
-# numbers (一、 总体要求) are kept; a space before a clause number (建设 1.健全) is a break.
+# numbers (一、 总体要求, 第一章 发展基础) are kept; a space before a clause number (建设 1.健全)
+# is a break.
 _SPACE_BETWEEN_CHINESE = re.compile(
     # (not inside a word spaced out letter by letter, 目 录 / 徐 莹, nor before a word that
     # continues the line, 防灾减灾救灾 和消防工作要点)
     r"(?<=[\u3400-\u9fff“”》）：，、])(?<![\s][\u3400-\u9fff])(?<!^[\u3400-\u9fff])"
+    # (nor after a chapter's number, 第一章 发展基础: the heading's own space)
+    r"(?<!第[一二三四五六七八九十百零〇\d][章节篇部])(?<!第[一二三四五六七八九十百零〇\d]{2}[章节篇部])"
+    r"(?<!第[一二三四五六七八九十百零〇\d]{3}[章节篇部])"
     r"[ \t\u3000\xa0]+(?![\u3400-\u9fff](?:[ \t\u3000\xa0\n]|$))(?![和及与或的之])"
     r"(?=[\u3400-\u9fff“《（])"
     r"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
