@@ -191,3 +191,22 @@ def test_points_come_right_after_their_clause(clauses):
     for cid, parent in zip(points["clause_id"], points["parent_id"]):
         between = ids[where[parent] + 1:where[cid]]
         assert all(clauses.at[where[b], "parent_id"] == parent for b in between)
+
+
+def test_numbering_under_chapters_nests_below_them():
+    """A plan divided into chapters puts 一、 and （一） under them: read by shape alone, 一、
+    was a sibling of 第一章 and the second chapter's 一、 a child of the first."""
+    text = ("某县“十四五”应急体系规划\n第一章 发展基础\n一、主要成就\n全面加强应急管理体系建设。\n"
+            "（一）体系建设\n1.完善机制。\n二、面临形势\n形势严峻。\n第二章 主要任务\n一、健全体制\n"
+            "坚持人民至上。\n")
+    table, _ = clause_table("chaptered", text)
+    rows = table.set_index("clause_id")
+    heads = {t.split("\n")[0]: cid for cid, t in zip(table["clause_id"], table["text"])}
+    assert rows.loc[heads["一、主要成就"], "parent_id"] == heads["第一章 发展基础"]
+    assert rows.loc[heads["二、面临形势"], "parent_id"] == heads["第一章 发展基础"]
+    assert rows.loc[heads["一、健全体制"], "parent_id"] == heads["第二章 主要任务"]
+    assert rows.loc[heads["（一）体系建设"], "parent_id"] == heads["一、主要成就"]
+    assert rows.loc[heads["1.完善机制。"], "parent_id"] == heads["（一）体系建设"]
+    assert list(rows.loc[[heads["第一章 发展基础"], heads["一、主要成就"], heads["（一）体系建设"],
+                          heads["1.完善机制。"]], "level"]) == ["part", "section", "item", "point"]
+    assert not table["inferred"].any()

@@ -2,7 +2,9 @@
 
 One general parser for the numbering habits of Chinese plans, written by hand (no library
 parses them): 一、/第一部分/第一章 (part) → （一） (section) → 1. / （1） (item) → 一是 / ①
-(point). Levels come from the shape of the number, not from a particular document. Where a
+(point). Levels come from the shape of the number, not from a particular document, except
+that in a plan divided into chapters (第一章) the numbering under them moves one level down
+(:func:`chaptered_levels`: 第一章 > 一、 > （一） > 1.). Where a
 heading was lost (numbering restarts, or a part number is skipped) the parser inserts an
 *inferred* node so that the children keep a sensible parent and ids stay unique; inferred
 nodes are flagged and carry no text of their own.
@@ -41,6 +43,38 @@ MARKERS = [
     ("item", re.compile(r"^(（\d{1,2}）)")),
     ("point", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])")),
 ]
+#: Kind of each marker of MARKERS, in the order a chaptered plan nests them: 第一章 > 第一节 >
+#: 一、 > （一） > 1. / （1） > ①.
+_KINDS = ("chapter", "cn", "paren_cn", "jie", "arabic", "paren_arabic", "circled")
+_NESTING = ("chapter", "jie", "cn", "paren_cn", "arabic", "paren_arabic", "circled")
+_CHAPTER_LINE = re.compile(rf"^\s*第{_CN}(?:部分|章|篇)", re.M)
+
+
+def chaptered_levels(text: str) -> dict[str, str] | None:
+    """Levels of the marker kinds in a plan divided into chapters (第一章 …), or None.
+
+    Such a plan puts 一、 and （一） under its chapters, where a plan without chapters uses
+    them as its top two levels; read by shape alone, 一、 would be a sibling of 第一章. Each
+    kind the plan uses, in nesting order, takes the level below the previous kind's, or its
+    own shape's level if that is deeper (第一部分 > （1） > ① keep part, item, point); the
+    fourth level and deeper are all point."""
+    if not _CHAPTER_LINE.search(text):
+        return None
+    used = set()
+    for line in text.split("\n"):
+        stripped = line.strip()
+        for kind, (_, pattern) in zip(_KINDS, MARKERS):
+            if pattern.match(stripped):
+                used.add(kind)
+                break
+    shape = {kind: level for kind, (level, _) in zip(_KINDS, MARKERS)}
+    names = ("part", "section", "item", "point")
+    levels, depth = {}, 0
+    for kind in (k for k in _NESTING if k in used):
+        # Each kind nests below the one before it, and never above its own shape's level.
+        depth = min(max(DEPTH[shape[kind]], depth + 1), 4)
+        levels[kind] = names[depth - 1]
+    return levels
 # Unnumbered goal statements such as 总体思路：… at the start of a line.
 GOAL_LABEL = re.compile(r"^(总体要求|总体思路|总体目标|工作目标|主要目标)[：:]")
 # Inline numbering inside flattened paragraphs: a marker right after a sentence end.
@@ -160,11 +194,11 @@ def _split_inline(text: str, start: int) -> list[tuple[int, str]]:
     return units
 
 
-def _match_marker(unit: str) -> tuple[str, str] | None:
-    for level, pattern in MARKERS:
+def _match_marker(unit: str, levels: dict[str, str] | None = None) -> tuple[str, str] | None:
+    for kind, (level, pattern) in zip(_KINDS, MARKERS):
         m = pattern.match(unit)
         if m:
-            return level, m.group(1)
+            return (levels or {}).get(kind, level), m.group(1)
     return None
 
 
@@ -190,6 +224,7 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
     # copies the whole text each time: quadratic in a long unnumbered passage).
     more_lines: dict[int, list[str]] = {}
     lookahead = _SectionLookahead(text)
+    levels = chaptered_levels(text[body_start:])
     sections_seen = _SectionChildren()
     insert_before: dict[int, list[Clause]] = {}
 
@@ -213,7 +248,7 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
         stripped = unit.strip()
         if not stripped:
             continue
-        marker = _match_marker(stripped)
+        marker = _match_marker(stripped, levels)
         goal = GOAL_LABEL.match(stripped)
         if marker is None and goal is None:
             if current is None:
@@ -242,7 +277,8 @@ def parse_clauses(text: str, body_start: int = 0) -> list[Clause]:
             ghost.char_end = pos
             last_at[ghost_level] = ghost
             reset_below(ghost_level)
-        elif level == "item" and last_at["section"] is None and last_at["part"] is not None \
+        elif levels is None and level == "item" and last_at["section"] is None \
+                and last_at["part"] is not None \
                 and not sections_seen.any(last_at["part"]) \
                 and lookahead.section_before_next_part(pos):
             ghost = open_node("section", "", 1, pos, "", inferred=True,
