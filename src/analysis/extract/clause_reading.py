@@ -207,6 +207,16 @@ _RESULT_OPENING = re.compile(r"^\s*(?:((?:19|20)\d{2})年(?:底|末)?(?:与|同|
 _OWN_FRAME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五]五|将|今后|力争|确保|要|规划期")
 
 
+def _measure_in_indicator(between: str, nxt: NumberHit) -> bool:
+    """Whether a number without a cue of its own is part of the next number's indicator: the
+    words after it run, without a pause, into a cue right before the next number (天气雷达距地
+    1千米观测覆盖范围提升至33.8%: 1千米 says which coverage is measured)."""
+    if len(between) > 24 or re.search(r"[，,；;、。：:和及与]", between):
+        return False
+    return any(end == len(between.rstrip()) for _, end, _ in _pre_cues(between.rstrip(),
+                                                                        nxt.value_written))
+
+
 def _opens_in_past(paragraph_prefix: str, sentence_prefix: str, year_start: int) -> bool:
     """Whether the whole sentence (up to 。) opens with a result frame that covers a later part
     without a frame of its own (2020年与2015年相比，…减少到15起；死亡人数由44人减少到8人), as an
@@ -252,6 +262,9 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
 
         comparator, from_pre = _comparator(pre, post, hit)
         if _is_condition(pre, post, hit) or _is_name(text, hit, sentence_prefix):
+            continue
+        if comparator == "=" and not from_pre and next_in_segment \
+                and _measure_in_indicator(text[hit.end:nxt.start], nxt):
             continue
         if comparator == "=" and joined_to_prev and prev.comparator_from_pre \
                 and (prev.comparator in (">=", "<=") or not pre.strip()):

@@ -355,8 +355,10 @@ def _level_words(head: str, text: str) -> str:
     # 全区 is a district, or an autonomous region where the text names one.
     region = "province" if "自治区" in text else "county"
     counts = {lvl: 0 for lvl in ("province", "city", "county")}
-    for w, lvl in (("省", "province"), ("市", "city"), ("县", "county"), ("区", region)):
-        counts[lvl] += len(re.findall(rf"[全我本]{w}(?!委会)", text))
+    # 全州 / 全盟 / 全旗: an autonomous prefecture or league, a banner (not 全州县, a county).
+    for w, lvl in (("省", "province"), ("市", "city"), ("县", "county"), ("区", region),
+                   ("州", "city"), ("盟", "city"), ("旗", "county")):
+        counts[lvl] += len(re.findall(rf"[全我本]{w}(?!委会|县)", text))
     best = max(counts, key=counts.get)
     return best if counts[best] else ""
 
