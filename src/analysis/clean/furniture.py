@@ -97,18 +97,24 @@ _CHROME_WORDS = re.compile(
     r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
     r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|长者模式|简体|繁体|繁|大|中|小|x|X|"
+    r"[\[\]【】()（）:：|｜/\s]")
+#: Interface words that plan text also uses (a status 正常 in a flattened table, 欢迎来到…！ in a
+#: publicity item): furniture only in the page head.
+_HEAD_CHROME_WORDS = re.compile(
     r"本站已启用无障碍浏览系统|欢迎点击访问|恢复默认|保护视力色|字体颜色|放大|缩小|正常|"
-    r"欢迎来到[A-Za-z0-9\u4e00-\u9fff]{1,20}(?=[！!])|"
-    r"[\[\]【】()（）:：|｜/\s，！!]")
+    r"欢迎来到[A-Za-z0-9\u4e00-\u9fff]{1,20}(?=[！!])|[，！!]")
 #: A CMS topic field's value: category paths with backslashes (应急管理\应急工作；应急管理\安全生产工作),
 #: which plan text never writes.
 _CATEGORY_PATH = r"[\u4e00-\u9fff]{2,12}\\[\u4e00-\u9fff]{2,20}"
 # A separator between paths is required, so a run of characters splits one way only.
 _CATEGORY_PATHS = re.compile(rf"^\s*{_CATEGORY_PATH}(?:\s*[；;，,、]\s*{_CATEGORY_PATH})*\s*[；;，,、]?\s*$")
-#: A site's line naming its own address beside a date or source (中阳县政府 www.sxzhongyang.gov.cn
-#: 2022-01-10 08:45 来源：…; 网址:www.chinagdp.org 来源:…发布时间:2018), in the page head.
-_SITE_LINE = re.compile(r"(?:www\.|https?://)[A-Za-z0-9.-]+\.(?:cn|com|org|net)\b"
-                        r"(?=.*(?:来源|发布时间|\d{4}-\d{1,2}-\d{1,2}))")
+#: A site's line naming its own address and nothing but a date and a source beside it (中阳县政府
+#: www.sxzhongyang.gov.cn 2022-01-10 08:45 来源：…; 网址:www.chinagdp.org 来源:…), in the page
+#: head; a sentence citing an address (规划依据 www… 2021-12-01 发布的《…》) is plan text.
+_SITE_LINE = re.compile(
+    r"^\s*(?:[\u4e00-\u9fff]{1,12}\s+|网址\s*[:：]\s*)?(?:www\.|https?://)[A-Za-z0-9./-]+\s*"
+    r"(?:(?:\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*(?:来源\s*[:：][^《》。，]{0,40})?"
+    r"|来源\s*[:：][^《》。，]{0,40})\s*$")
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
 _WEEKDAY_DATE = re.compile(rf"^\s*(?:今天是\s*[:：]?\s*)?{_DATE}\s*(?:星期|周|礼拜)[一二三四五六日天]\s*$")
 #: A line that is a numeric date and nothing else.
@@ -390,7 +396,10 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             kind = "cms_field"
         if not kind and in_head and _WEEKDAY_DATE.match(line):
             kind = "page_chrome"
-        if not kind and in_head and _SITE_LINE.search(line) and len(line) <= 120 \
+        if not kind and in_head and re.search(r"[\u4e00-\u9fff]", line) \
+                and not _CHROME_WORDS.sub("", _HEAD_CHROME_WORDS.sub("", line)).strip():
+            kind = "page_chrome"
+        if not kind and in_head and _SITE_LINE.match(line) and len(line) <= 120 \
                 and not SENTENCE_MARK.search(line):
             kind = "cms_field"
         if not kind and in_head and len(line) <= 200 and _CATEGORY_PATHS.match(line):

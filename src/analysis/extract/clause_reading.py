@@ -207,6 +207,11 @@ _RESULT_OPENING = re.compile(r"^\s*(?:((?:19|20)\d{2})年(?:底|末)?(?:与|同|
 _OWN_FRAME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五]五|将|今后|力争|确保|要|规划期")
 
 
+#: Units of a measure that can qualify an indicator (距地1千米, 1小时救援圈); counts (个, 家,
+#: 座) name deliverables of their own (建设10个乡镇应急站覆盖率达到100%).
+_MEASURE_UNIT = re.compile(r"千米|公里|米|厘米|毫米|小时|分钟|秒|级")
+
+
 def _measure_in_indicator(between: str, nxt: NumberHit) -> bool:
     """Whether a number without a cue of its own is part of the next number's indicator: the
     words after it run, without a pause, into a cue right before the next number (天气雷达距地
@@ -264,6 +269,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         if _is_condition(pre, post, hit) or _is_name(text, hit, sentence_prefix):
             continue
         if comparator == "=" and not from_pre and next_in_segment \
+                and _MEASURE_UNIT.fullmatch(hit.unit) \
                 and _measure_in_indicator(text[hit.end:nxt.start], nxt):
             continue
         if comparator == "=" and joined_to_prev and prev.comparator_from_pre \

@@ -445,8 +445,12 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         put("issuer", organs(named_body.group(1)), "text")
     put("issuer", next((o for v in cms.get("issuer", []) for o in (organs(v),) if o), ""),
         "cms_field")
+    # Only a body drafting this very plan (not 省应急管理厅组织编制了《某省…规划》 cited in a
+    # city plan).
     drafted = next((m.group(1) for line in lines[:12] for m in [_DRAFTED.search(line)]
-                    if m and organ_line(m.group(1)) and organs(m.group(1)) == m.group(1)), "")
+                    if m and organ_line(m.group(1)) and organs(m.group(1)) == m.group(1)
+                    and title and _key(_DRAFT.sub("", line[m.end():].split("》")[0]))
+                    .startswith(_key(title)[:max(6, len(_key(title)) - 2)])), "")
     put("issuer", drafted, "text")
     put("issue_date", signed, "text")
     put("issue_date", next((d for v in cms.get("issue_date", []) if not CLOCK.search(v)

@@ -153,8 +153,9 @@ def find_numbers(text: str) -> list[NumberHit]:
     return _merge_ranges(text, hits)
 
 
-#: What joins the two ends of a range written with its unit on both (提升1%—2%, 3天至5天).
-_RANGE_JOIN = re.compile(r"\s*(?:[-－—–~～]{1,2}|至|到)\s*")
+#: What joins the two ends of a range written with its unit on both (提升1%—2%, 3天至5天),
+#: unspaced (60% — 65% with spaces is two cells of a flattened table).
+_RANGE_JOIN = re.compile(r"(?:[-－—–~～]{1,2}|至|到)")
 
 
 def _merge_ranges(text: str, hits: list[NumberHit]) -> list[NumberHit]:
@@ -163,8 +164,10 @@ def _merge_ranges(text: str, hits: list[NumberHit]) -> list[NumberHit]:
     out: list[NumberHit] = []
     for hit in hits:
         prev = out[-1] if out else None
+        # 从60%到65% / 由2人增至5人 is a change from a baseline, not a range.
         if prev is not None and prev.unit == hit.unit and not prev.chinese and not hit.chinese \
-                and _RANGE_JOIN.fullmatch(text, prev.end, hit.start) and hit.value > prev.value:
+                and _RANGE_JOIN.fullmatch(text, prev.end, hit.start) and hit.value > prev.value \
+                and not re.search(r"[从由]", text[max(0, prev.start - 12):prev.start]):
             out[-1] = NumberHit(prev.start, hit.end, prev.num_end, prev.value,
                                 prev.value_written, prev.unit, prev.more_than, False)
             continue

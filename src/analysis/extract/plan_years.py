@@ -20,8 +20,11 @@ FIVE_YEAR = {"十二五": (2011, 2015), "十三五": (2016, 2020), "十四五": 
 def plan_years(title: str, lines: list[str]) -> tuple[str, str]:
     """First and last year of the plan (``""`` when unknown)."""
     # A period the plan states (规划期为2023-2025年) is its own, whatever the title's 十四五 says.
-    stated = re.search(r"规划(?:期|期限|时限|年限)\s*(?:为|是|[:：])?\s*((?:19|20)\d{2})\s*年?\s*"
-                       r"(?:[-—–~～]+|至|到)\s*((?:19|20)\d{2})\s*年", "\n".join(lines[:60]))
+    # Its own: 本(次)规划期限为…, or 规划期为… opening a sentence; not a cited plan's period
+    # (《某省…规划》（规划期为2021-2025年）, 该规划期限为…).
+    stated = re.search(r"(?:本次?规划(?:的)?|(?:^|(?<=[。\n]))\s*规划)(?:期|期限|时限|年限)\s*"
+                       r"(?:为|是|[:：])?\s*((?:19|20)\d{2})\s*年?\s*(?:[-—–~～]+|至|到)\s*"
+                       r"((?:19|20)\d{2})\s*年", "\n".join(lines[:60]))
     if stated:
         return stated.group(1), stated.group(2)
     return _years(title) if title else _body_years(lines)

@@ -58,7 +58,11 @@ def chaptered_levels(text: str) -> dict[str, str] | None:
     kind the plan uses, in nesting order, takes the level below the previous kind's, or its
     own shape's level if that is deeper (第一部分 > （1） > ① keep part, item, point); the
     fourth level and deeper are all point."""
-    if not _CHAPTER_LINE.search(text):
+    # Chapters must be the plan's divisions: two or more, the first before any 一、 (a lone
+    # 第一部分 of an attachment or a closing 第四章 附则 after 一、… leaves the shapes as they are).
+    chapters = list(_CHAPTER_LINE.finditer(text))
+    first_cn = re.search(rf"^\s*{_CN}、", text, re.M)
+    if len(chapters) < 2 or (first_cn is not None and first_cn.start() < chapters[0].start()):
         return None
     used = set()
     for line in text.split("\n"):
