@@ -66,3 +66,8 @@ def test_the_long_form_of_a_five_year_period_and_a_stated_period():
     assert (q005["year_start"], q005["year_end"]) == ("2021", "2025")
     r003 = metadata.read_metadata(_page("corpus_test3", "r003"))
     assert (r003["year_start"], r003["year_end"]) == ("2023", "2025")
+
+
+def test_a_news_headline_announcing_the_plan_gives_its_title():
+    """u011: 四川省 “十四五”应急体系规划发布 (the page's headline; the plan is named without 发布)."""
+    assert metadata.read_metadata(_page("corpus_test6", "u011"))["title"] == "四川省“十四五”应急体系规划"

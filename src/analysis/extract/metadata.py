@@ -112,6 +112,8 @@ def _clean_title(title: str) -> str:
     title = _DRAFT.sub("", title)
     title = re.sub(r"^【[^】]{1,6}】", "", title)
     title = re.sub(r"(?<=要点|规划|方案|计划)[一二三四五六七八九]$", "", title)
+    # A news headline announcing the plan (四川省“十四五”应急体系规划发布).
+    title = re.sub(r"(?<=要点|规划|方案|计划|纲要)(?:正式)?(?:发布|出台|公布|印发)$", "", title)
     return balance_quotes(title)
 
 
