@@ -81,3 +81,11 @@ def test_an_address_in_the_plans_own_text_stays():
             "群众可登录www.12350.gov.cn或拨打12350举报安全生产违法行为，2022-06-01起实行。\n")
     text = clean_text(body, CleanContext("address")).text
     assert "www.12350.gov.cn" in text
+
+
+def test_a_tab_label_and_a_related_articles_label_in_the_head_go():
+    """Development pages: v002 opens with the tab label 全文; v013 has 关联稿件： under its title."""
+    v002 = _dev_clean("corpus_test7", "v002")
+    assert not v002.startswith("全文") and v002.startswith("前 言")
+    v013 = _dev_clean("corpus_test7", "v013")
+    assert "关联稿件" not in v013 and v013.startswith("高安市2024年安全生产工作要点")
