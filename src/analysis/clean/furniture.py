@@ -52,7 +52,7 @@ GENERIC_LABELS = frozenset({"时间", "日期", "名称", "标题", "分类", "�
                             "来源", "作者", "属性", "备注", "专业属性"})
 _LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label)) for label in FIELD_LABELS),
                          key=len, reverse=True))
-_BULLET = r"^\s*(?:[•·▪◆■□●○\-*]|\d{1,2}[.、．](?!\d))?\s*"
+_BULLET = r"^\s*(?:[•·▪◆■□●○\-*|｜]|\d{1,2}[.、．](?!\d))?\s*"
 _DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 _FIELD_START = re.compile(rf"{_BULLET}(?:(?:{_DATE})\s*)?(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})"
                           rf"\s*[:：]|(?:{_LABEL})\s*[|｜])")
@@ -115,6 +115,14 @@ _SITE_LINE = re.compile(
     r"^\s*(?:[\u4e00-\u9fff]{1,12}\s+|网址\s*[:：]\s*)?(?:www\.|https?://)[A-Za-z0-9./-]+\s*"
     r"(?:(?:\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*(?:来源\s*[:：][^《》。，]{0,40})?"
     r"|来源\s*[:：][^《》。，]{0,40})\s*$")
+_PAGE_NUMBER_LINE = re.compile(r"^\s*[-－—–]\s*\d{1,3}\s*[-－—–]\s*$")
+#: A site's footer (often printed above the document by a scraper): sponsor and host, ICP
+#: licence, site code, copyright, the secrecy warning, a browser hint. Read only in the page's
+#: head or foot (an event plan may name its 主办单位 in the body).
+_SITE_FOOTER = re.compile(
+    r"^\s*(?:(?:主办|承办|协办|技术支持|网站维护)(?:单位)?\s*[:：].{0,60}|.{0,30}ICP备\s*\d+号.{0,40}"
+    r"|.{0,20}网站标识码\s*[:：]?\s*\d+.{0,40}|.{0,40}版权所有.{0,40}|涉密文件严禁上网"
+    r"|.{0,30}(?:分辨率|浏览器).{0,60}(?:浏览效果|最佳效果)[!！。]?)\s*$")
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
 _WEEKDAY_DATE = re.compile(rf"^\s*(?:今天是\s*[:：]?\s*)?{_DATE}\s*(?:星期|周|礼拜)[一二三四五六日天]\s*$")
 #: A line that is a numeric date and nothing else.
@@ -372,6 +380,9 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     long_values: list[int] = []
     body_started = False
     foot = len(text) - HEAD_CHARS
+    # Where the document's last paragraph begins: a site's footer stands after it.
+    last_sentence = max((starts[k] for k, line in enumerate(lines)
+                         if len(line.strip()) >= 10 and "。" in line), default=-1)
     prev = ""  # the last non-empty line before this one
     for k, line in enumerate(lines):
         kind = _classify(line, in_body=body_started and starts[k] < foot)
@@ -399,6 +410,11 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         if not kind and in_head and re.search(r"[\u4e00-\u9fff]", line) \
                 and not _CHROME_WORDS.sub("", _HEAD_CHROME_WORDS.sub("", line)).strip():
             kind = "page_chrome"
+        if not kind and (in_head or starts[k] > last_sentence) and len(line) <= 120 \
+                and _SITE_FOOTER.match(line):
+            kind = "page_chrome"
+        if not kind and _PAGE_NUMBER_LINE.match(line):
+            kind = "page_chrome"  # a printed page's number (- 2 -, —3—) on its own line
         if not kind and in_head and _SITE_LINE.match(line) and len(line) <= 120 \
                 and not SENTENCE_MARK.search(line):
             kind = "cms_field"

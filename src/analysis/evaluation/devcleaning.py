@@ -26,6 +26,8 @@ from analysis.evaluation.devcorpus import corpus_dir, pages
 
 #: Gold span kinds that cleaning should remove.
 REMOVABLE = ("furniture", "spam", "toc")
+#: Rules whose replacement text is not the replaced text written another way.
+_REPLACING_RULES = ("spam_injection", "spam_shape")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -69,6 +71,26 @@ def _follow(raw: str, log: list[tuple]) -> tuple[np.ndarray, dict[int, tuple[str
         pieces, last = [], 0
         for position, before, after, rule, note in sorted(steps[step], key=lambda c: c[0]):
             pieces.append(origin[last:position])
+            if rule in _REPLACING_RULES:
+                # Spam replaced by the word it displaced: text the rule wrote back unchanged at
+                # either end survives; the spam between is gone and the word is new.
+                head = 0
+                while head < min(len(before), len(after)) and before[head] == after[head]:
+                    head += 1
+                tail = 0
+                while tail < min(len(before), len(after)) - head \
+                        and before[-1 - tail] == after[-1 - tail]:
+                    tail += 1
+                pieces.append(origin[position:position + head])
+                for index in origin[position + head:position + len(before) - tail]:
+                    if index >= 0:
+                        removed_by[int(index)] = (rule, note)
+                pieces.append(np.full(len(after) - head - tail, -1))
+                pieces.append(origin[position + len(before) - tail:position + len(before)])
+                last = position + len(before)
+                continue
+            # A replacement keeps its first characters as the same characters written another
+            # way (traditional → simplified, punctuation).
             kept = origin[position:position + min(len(before), len(after))]
             pieces.append(kept)
             for index in origin[position + len(kept):position + len(before)]:

@@ -126,6 +126,10 @@ def _title_like(line: str) -> bool:
                                                      r"^\d+[.、．]|^（", line))
 
 
+#: A plan period on its own line under a title: (2019-2021年), （2021年——2025年）.
+_PERIOD_LINE = re.compile(r"[（(]\d{4}年?\s*(?:[-—–~～]{1,2}|至)\s*\d{4}年?[)）]")
+
+
 def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
     """Title-like lines (a title wrapped over two lines is joined) between two line
     indices, with the index where each begins."""
@@ -136,7 +140,7 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
                      re.split(r"(?=[一二三四五六七八九十]、)", line)[0]):
             if _title_like(cand):
                 nxt = lines[i + 1] if i + 1 < len(lines) else ""
-                if cand == line and re.fullmatch(r"[（(]\d{4}年?\s*(?:[-—–~～]{1,2}|至)\s*\d{4}年?[)）]", nxt):
+                if cand == line and _PERIOD_LINE.fullmatch(nxt):
                     cand += nxt  # 山东省应急管理三年规划 / (2019-2021年)
                 out.append((i, _clean_title(cand)))
                 break
@@ -145,10 +149,16 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
             if nxt and 4 <= len(line) <= 40 and "。" not in line \
                     and (not _title_like(nxt) or line.endswith(("、", "，", ",", "和", "及",
                                                                    "与", "暨", "的"))
-                         or nxt.startswith(("和", "及", "与", "暨"))) \
+                         or nxt.startswith(("和", "及", "与", "暨"))
+                         # 获嘉县安全生产治本攻坚 / 三年行动实施方案(2024—2026年): the line
+                         # below reads as a title but names no place; the place is above.
+                         or (len(line) <= 20 and places.find_places(line)
+                             and not places.find_places(nxt) and not organ_line(line))) \
                     and not re.search(r"->|>|»|^•|\|", line) and not LABEL.search(line) \
                     and _title_like(line + nxt) and len(nxt) <= 30:
-                out.append((i, _clean_title(line + lines[i + 1])))
+                after = lines[i + 2] if i + 2 < len(lines) else ""
+                period = after if _PERIOD_LINE.fullmatch(after) else ""
+                out.append((i, _clean_title(line + lines[i + 1] + period)))
     return out
 
 
@@ -462,7 +472,11 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
                             if d), ""), "cms_field")
     # A directive notice's page title often repeats it above the number and the heading.
     stop = sig_end or (heading + 1 if heading is not None and not directive_issuer else 15)
-    for line in lines[:max(stop, 3)]:
+    # A number alone on its line (the document's header, 湘安﹝2020﹞4 号) before one in a line
+    # of other words (a site's title repeating it, possibly wrongly: 002湘安【2022 】4号-…).
+    head = lines[:max(stop, 3)]
+    alone = [line for line in head if (n := doc_number(line)) and len(line) <= len(n) + 4]
+    for line in alone + [line for line in head if line not in alone]:
         number = doc_number(line)
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.
@@ -508,6 +522,11 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         put("parent_zh", place.parent, place_src)
         if out.get("issuer"):
             out["issuer"] = expand_issuer(out["issuer"], place)
+            # The notice's title names the same body in full (省政府办公厅 signs 广东省人民政府
+            # 办公厅关于印发…): its writing wins.
+            if before and before != out["issuer"] and \
+                    before.replace("人民政府", "政府") == out["issuer"].replace("人民政府", "政府"):
+                out["issuer"] = before
     elif not known:
         put("admin_level", level, "text")
         province = next((p for m in places.find_places("\n".join(lines[:40]))

@@ -243,7 +243,9 @@ def expand_issuer(issuer: str, place: places.Place | None) -> str:
 DATE_AT_END = re.compile(rf"^(.*?)\s*((?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|"
                           rf"(?:19|20)\d{{2}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|"
                           rf"[二{CN_NUM}]{{4}}年[{CN_NUM}]{{1,3}}月(?:[{CN_NUM}]{{1,3}}日)?|"
-                          rf"(?:19|20)\d{{4,6}}|[{CN_NUM}]{{2,4}}年[{CN_NUM}]{{1,2}}月?)$")
+                          rf"(?:19|20)\d{{4,6}}|[{CN_NUM}]{{2,4}}年[{CN_NUM}]{{1,2}}月?)"
+                          # the document's disclosure note after the date: （此件公开发布）
+                          r"(?:\s*[（(][^（()）]{2,20}[)）])?$")
 
 
 def organ_line(line: str) -> bool:
