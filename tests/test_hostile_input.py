@@ -337,3 +337,16 @@ def test_a_signal_landing_as_the_build_returns_does_not_escape(monkeypatch, caps
     finally:
         monkeypatch.setattr("builtins.print", print_interrupted)
     assert code == 130
+
+
+def test_an_interruption_surfacing_after_the_report_still_exits_130():
+    """``python -m analysis``: a KeyboardInterrupt escaping ``main`` (a signal landing after the
+    build reported its end) is an interruption, exit code 130, not a death by SIGINT (-2, seen
+    twice in CI)."""
+    code = ("import analysis.cli as c\n"
+            "def interrupted(argv=None):\n    raise KeyboardInterrupt\n"
+            "c.main = interrupted\n"
+            "import runpy\nrunpy.run_module('analysis', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, PYTHONHASHSEED="0"))
+    assert done.returncode == 130, done.stderr[-1000:]
