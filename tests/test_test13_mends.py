@@ -3,24 +3,21 @@
 found, and fails on the code before the mend."""
 from __future__ import annotations
 
-from conftest import ROOT
+from conftest import clean_corpus_page, corpus_page
 
 from analysis.clean.changes import CleanContext
-from analysis.clean.reference import shipped_reference
 from analysis.clean.rules import clean_text
 from analysis.evaluation.devcleaning import surviving
 from analysis.extract import metadata
 
-PAGES = ROOT / "tests" / "corpus_test13" / "pages"
 
 
 def _page(page_id: str) -> str:
-    return (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
+    return corpus_page("corpus_test13", page_id)
 
 
 def _clean(page_id: str):
-    model, repairer, _ = shipped_reference()
-    return clean_text(_page(page_id), CleanContext(page_id, repairer=repairer, model=model))
+    return clean_corpus_page("corpus_test13", page_id)
 
 
 def test_a_title_wrapped_after_its_place_name():
@@ -68,3 +65,13 @@ def test_an_event_plans_organiser_in_the_body_stays():
             "承办单位：县应急管理局\n二、活动内容\n" + "开展安全宣传咨询日活动，组织应急演练。\n" * 30)
     text = clean_text(body, CleanContext("event")).text
     assert "主办单位：县安委会办公室" in text
+
+
+def test_an_event_plan_ending_with_its_organisers_keeps_them():
+    """A site footer goes only as a block with a licence or copyright mark: an event plan whose
+    last lines name its organisers, after its last sentence, keeps them."""
+    body = ("某县安全生产月活动方案\n为深入贯彻落实党中央、国务院关于安全生产工作的决策部署，"
+            "切实增强全民安全意识，结合本县实际，制定本方案。\n一、活动内容\n开展安全宣传咨询日活动。\n"
+            "主办单位：县安委会办公室\n承办单位：县应急管理局\n")
+    text = clean_text(body, CleanContext("organisers")).text
+    assert "主办单位：县安委会办公室" in text and "承办单位：县应急管理局" in text

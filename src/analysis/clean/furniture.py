@@ -118,11 +118,26 @@ _SITE_LINE = re.compile(
 _PAGE_NUMBER_LINE = re.compile(r"^\s*[-－—–]\s*\d{1,3}\s*[-－—–]\s*$")
 #: A site's footer (often printed above the document by a scraper): sponsor and host, ICP
 #: licence, site code, copyright, the secrecy warning, a browser hint. Read only in the page's
-#: head or foot (an event plan may name its 主办单位 in the body).
+#: head or foot, and only as a block holding a licence or copyright mark (:data:`_FOOTER_MARK`;
+#: an event plan may end with its 主办单位 and 承办单位).
 _SITE_FOOTER = re.compile(
     r"^\s*(?:(?:主办|承办|协办|技术支持|网站维护)(?:单位)?\s*[:：].{0,60}|.{0,30}ICP备\s*\d+号.{0,40}"
     r"|.{0,20}网站标识码\s*[:：]?\s*\d+.{0,40}|.{0,40}版权所有.{0,40}|涉密文件严禁上网"
     r"|.{0,30}(?:分辨率|浏览器).{0,60}(?:浏览效果|最佳效果)[!！。]?)\s*$")
+_FOOTER_MARK = re.compile(r"ICP备|网站标识码|版权所有|©")
+
+
+def _runs_of(indices: list[int], lines: list[str]) -> list[list[int]]:
+    """``indices`` (increasing) grouped into runs of lines with only blank lines between."""
+    runs: list[list[int]] = []
+    for k in indices:
+        if runs and all(not lines[j].strip() for j in range(runs[-1][-1] + 1, k)):
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
+
+
 #: A site's date banner: a date with its weekday (2019年12月3日星期二), in the page head.
 _WEEKDAY_DATE = re.compile(rf"^\s*(?:今天是\s*[:：]?\s*)?{_DATE}\s*(?:星期|周|礼拜)[一二三四五六日天]\s*$")
 #: A line that is a numeric date and nothing else.
@@ -383,6 +398,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     # Where the document's last paragraph begins: a site's footer stands after it.
     last_sentence = max((starts[k] for k, line in enumerate(lines)
                          if len(line.strip()) >= 10 and "。" in line), default=-1)
+    footer_lines: list[int] = []
     prev = ""  # the last non-empty line before this one
     for k, line in enumerate(lines):
         kind = _classify(line, in_body=body_started and starts[k] < foot)
@@ -412,7 +428,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             kind = "page_chrome"
         if not kind and (in_head or starts[k] > last_sentence) and len(line) <= 120 \
                 and _SITE_FOOTER.match(line):
-            kind = "page_chrome"
+            footer_lines.append(k)  # decided below, with the lines around it
         if not kind and _PAGE_NUMBER_LINE.match(line):
             kind = "page_chrome"  # a printed page's number (- 2 -, —3—) on its own line
         if not kind and in_head and _SITE_LINE.match(line) and len(line) <= 120 \
@@ -425,6 +441,12 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             body_started = True
         if line.strip():
             prev = line
+    for block in _runs_of(footer_lines, lines):
+        # A site's footer carries its licence or copyright; lines like 主办单位：… alone are
+        # an event plan's own text.
+        if any(_FOOTER_MARK.search(lines[j]) for j in block):
+            for j in block:
+                kinds[j] = kinds[j] or "page_chrome"
     # A field table laid out one cell per line (发布单位 / 安徽省安全生产委员会 / 发布文号 /
     # 皖安〔2024〕1号): two or more bare labels in the page head; each takes the short lines
     # under it up to the next label.
