@@ -216,10 +216,10 @@ def _measure_in_indicator(between: str, nxt: NumberHit) -> bool:
     """Whether a number without a cue of its own is part of the next number's indicator: the
     words after it run, without a pause, into a cue right before the next number (天气雷达距地
     1千米观测覆盖范围提升至33.8%: 1千米 says which coverage is measured)."""
+    between = between.rstrip()
     if len(between) > 24 or re.search(r"[，,；;、。：:和及与]", between):
         return False
-    return any(end == len(between.rstrip()) for _, end, _ in _pre_cues(between.rstrip(),
-                                                                        nxt.value_written))
+    return any(end == len(between) for _, end, _ in _pre_cues(between, nxt.value_written))
 
 
 def _opens_in_past(paragraph_prefix: str, sentence_prefix: str, year_start: int) -> bool:

@@ -474,10 +474,9 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     stop = sig_end or (heading + 1 if heading is not None and not directive_issuer else 15)
     # A number alone on its line (the document's header, 湘安﹝2020﹞4 号) before one in a line
     # of other words (a site's title repeating it, possibly wrongly: 002湘安【2022 】4号-…).
-    head = lines[:max(stop, 3)]
-    alone = [line for line in head if (n := doc_number(line)) and len(line) <= len(n) + 4]
-    for line in alone + [line for line in head if line not in alone]:
-        number = doc_number(line)
+    numbered = [(line, doc_number(line)) for line in lines[:max(stop, 3)]]
+    alone = [(line, n) for line, n in numbered if n and len(line) <= len(n) + 4]
+    for line, number in alone + [pair for pair in numbered if pair not in alone]:
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])

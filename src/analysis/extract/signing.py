@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from analysis.extract.page_fields import (
+    CMS_LABELS,
     DATE,
     DATE_AT_END,
     LABEL,
@@ -106,7 +107,9 @@ _CITING = re.compile(r"^(?:[（(]\d{1,2}[)）]|\d{1,2}[.、．]|[一二三四五
 #: after it (精神，结合…).
 _LEADS_IN = re.compile(r"(?:贯彻落实|贯彻|落实|根据|按照|依据|执行|为|和|及|、|，|,)$")
 _RUNS_ON = re.compile(r"^(?:精神|要求|部署|等文件|规定|有关|，|,|、)")
-_CMS_WORD = re.compile(r"^(?:标\s*题|名\s*称|题\s*名|文件名称|主\s*题)")
+#: A CMS title label glued to its value (标题长治市…): the labels of :data:`CMS_LABELS`.
+_CMS_WORD = re.compile("^(?:" + "|".join(r"\s*".join(map(re.escape, label))
+                                         for label in CMS_LABELS["title"] + ("主题",)) + ")")
 
 
 def directive_notice(lines: list[str]) -> tuple[str, str]:
