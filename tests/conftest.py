@@ -57,3 +57,20 @@ def copy_seeds(folder: Path, doc_ids) -> Path:
 
 def read_gold(name: str) -> pd.DataFrame:
     return pd.read_csv(GOLD / name, encoding="utf-8", keep_default_na=False)
+
+
+def corpus_page(folder: str, page_id: str) -> str:
+    """Raw text of a page of a development corpus (``tests/<folder>/pages/<page_id>.txt``)."""
+    return (ROOT / "tests" / folder / "pages" / f"{page_id}.txt").read_text(encoding="utf-8")
+
+
+def clean_corpus_page(folder: str, page_id: str):
+    """:func:`analysis.clean.rules.clean_text` of such a page as the build runs it (the shipped
+    character model and GBK repairer); the ``CleanResult``."""
+    from analysis.clean.changes import CleanContext
+    from analysis.clean.reference import shipped_reference
+    from analysis.clean.rules import clean_text
+
+    model, repairer, _ = shipped_reference()
+    return clean_text(corpus_page(folder, page_id),
+                      CleanContext(page_id, repairer=repairer, model=model))

@@ -3,13 +3,13 @@ corpus_test7, used for development since they were scored): each test reads the 
 and fails on the code before the mend."""
 from __future__ import annotations
 
-from conftest import ROOT
+from conftest import corpus_page
 
 from analysis.extract import metadata
 
 
 def _page(folder: str, page_id: str) -> str:
-    return (ROOT / "tests" / folder / "pages" / f"{page_id}.txt").read_text(encoding="utf-8")
+    return corpus_page(folder, page_id)
 
 
 def test_an_attachment_list_between_the_notice_and_its_signature():

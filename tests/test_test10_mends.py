@@ -3,24 +3,21 @@ then used for development): each test reads the real page where the failure was 
 fails on the code before the mend."""
 from __future__ import annotations
 
-from conftest import ROOT
+from conftest import clean_corpus_page, corpus_page
 
 from analysis.clean.changes import CleanContext
-from analysis.clean.reference import shipped_reference
 from analysis.clean.rules import clean_text
 from analysis.evaluation.devtargets import page_targets
 from analysis.extract import metadata
 
-PAGES = ROOT / "tests" / "corpus_test10" / "pages"
 
 
 def _page(page_id: str) -> str:
-    return (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
+    return corpus_page("corpus_test10", page_id)
 
 
 def _clean(page_id: str) -> str:
-    model, repairer, _ = shipped_reference()
-    return clean_text(_page(page_id), CleanContext(page_id, repairer=repairer, model=model)).text
+    return clean_corpus_page("corpus_test10", page_id).text
 
 
 def test_a_page_that_reviews_only_the_last_period_is_the_next_plan():

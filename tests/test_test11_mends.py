@@ -3,23 +3,20 @@ then used for development): each test reads the real page where the failure was 
 fails on the code before the mend."""
 from __future__ import annotations
 
-from conftest import ROOT
+from conftest import clean_corpus_page, corpus_page
 
 from analysis.clean.changes import CleanContext
-from analysis.clean.reference import shipped_reference
 from analysis.clean.rules import clean_text
 from analysis.extract import metadata
 
-PAGES = ROOT / "tests" / "corpus_test11" / "pages"
 
 
 def _page(page_id: str) -> str:
-    return (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
+    return corpus_page("corpus_test11", page_id)
 
 
 def _clean(page_id: str) -> str:
-    model, repairer, _ = shipped_reference()
-    return clean_text(_page(page_id), CleanContext(page_id, repairer=repairer, model=model)).text
+    return clean_corpus_page("corpus_test11", page_id).text
 
 
 def test_a_notice_issuing_eleven_plans_is_titled_by_the_plan_the_page_shows():
@@ -62,9 +59,7 @@ def test_accessibility_and_colour_widgets_and_a_dated_banner_go():
 
 
 def _dev_clean(folder: str, page_id: str) -> str:
-    model, repairer, _ = shipped_reference()
-    text = (ROOT / "tests" / folder / "pages" / f"{page_id}.txt").read_text(encoding="utf-8")
-    return clean_text(text, CleanContext(page_id, repairer=repairer, model=model)).text
+    return clean_corpus_page(folder, page_id).text
 
 
 def test_a_sites_own_address_line_and_font_buttons_go():

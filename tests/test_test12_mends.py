@@ -3,16 +3,15 @@ then used for development): each test reads the real page where the failure was 
 fails on the code before the mend."""
 from __future__ import annotations
 
-from conftest import ROOT
+from conftest import corpus_page
 
 from analysis.evaluation.devtargets import page_targets
 from analysis.extract.numbers import find_numbers
 
-PAGES = ROOT / "tests" / "corpus_test12" / "pages"
 
 
 def _page(page_id: str) -> str:
-    return (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
+    return corpus_page("corpus_test12", page_id)
 
 
 def test_a_range_with_its_unit_on_both_ends_is_one_target():
@@ -46,7 +45,7 @@ def test_an_autonomous_prefecture_speaks_of_the_whole_prefecture():
     from analysis.extract import metadata
 
     assert metadata.read_metadata(_page("a006"))["admin_level"] == "city"
-    v002 = (ROOT / "tests" / "corpus_test7" / "pages" / "v002.txt").read_text(encoding="utf-8")
+    v002 = corpus_page("corpus_test7", "v002")
     assert metadata.read_metadata(v002)["admin_level"] == "city"
     assert metadata._level_words("", "全州县全县安全生产工作要点，全县上下") == "county"
 

@@ -3,22 +3,17 @@ used for development): each test reads the real page where the failure was found
 on the code before the mend."""
 from __future__ import annotations
 
-from conftest import ROOT
+from conftest import clean_corpus_page, corpus_page
 
 from analysis.clean.changes import CleanContext
-from analysis.clean.reference import shipped_reference
-from analysis.clean.rules import clean_text
 from analysis.extract import metadata
 from analysis.extract.clause_reading import _read_view
 from analysis.extract.page_fields import organs
 
-PAGES = ROOT / "tests" / "corpus_test8" / "pages"
 
 
 def _clean(page_id: str) -> str:
-    model, repairer, _ = shipped_reference()
-    text = (PAGES / f"{page_id}.txt").read_text(encoding="utf-8")
-    return clean_text(text, CleanContext(page_id, repairer=repairer, model=model)).text
+    return clean_corpus_page("corpus_test8", page_id).text
 
 
 def test_a_consultation_pages_head_goes_and_its_notice_stays():
@@ -42,7 +37,7 @@ def test_a_sites_date_banner_widgets_and_a_dashed_page_numbered_contents_go():
 def test_a_title_wrapped_over_two_lines_that_each_read_as_a_title():
     """w015: 天津市安全生产“十三五”规划 / 实施工作分工方案 under the notice that issues
     《天津市安全生产“十三五”规划实施工作分工方案》: the notice joins them."""
-    text = (PAGES / "w015.txt").read_text(encoding="utf-8")
+    text = corpus_page("corpus_test8", "w015")
     assert metadata.read_metadata(text)["title"] == "天津市安全生产“十三五”规划实施工作分工方案"
     # a heading followed by the plan's first heading is not joined
     lines = ["关于印发《某市安全生产规划》的通知", "各区：", "现印发给你们。", "某市安全生产规划",
@@ -80,7 +75,7 @@ def test_a_result_after_a_lost_sentence_break_is_a_fact():
 def test_a_document_number_that_lost_every_bracket():
     """w006: 杨府202113 alone under the notice's title is 杨府〔2021〕13号; a bare year and
     number in a sentence is not a document number."""
-    text = (PAGES / "w006.txt").read_text(encoding="utf-8")
+    text = corpus_page("corpus_test8", "w006")
     assert metadata.read_metadata(text)["doc_number"] == "杨府〔2021〕13号"
     other = "关于印发某区应急管理规划的通知\n各街道：\n全区2021年13个街道完成演练。\n"
     assert metadata.read_metadata(other)["doc_number"] == ""
