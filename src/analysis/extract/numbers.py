@@ -27,6 +27,10 @@ _GAP_BOUND = 8
 _GAP_CHANGE = 2
 
 
+#: A date written without separators (20211129 under a signature): a date, never a quantity.
+_COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
 @dataclass(frozen=True)
 class NumberHit:
     """A number with its unit, located in a clause text."""
@@ -96,7 +100,7 @@ def find_numbers(text: str) -> list[NumberHit]:
         start, unit = m.start(1), m.group(3)
         before = text[max(0, start - 2):start].rstrip()
         if (_inside(start, protected) or before.endswith(("第", "+", "×", "*", "-", "－", "~"))
-                or text[m.end(1):m.end(1) + 1] in "+×-－~"
+                or text[m.end(1):m.end(1) + 1] in "+×-－~" or _COMPACT_DATE.fullmatch(m.group(1))
                 or not unit_ok(unit, m.end(3))):
             continue
         hits.append(NumberHit(start, m.end(3), m.end(1), float(m.group(1)),
