@@ -173,6 +173,8 @@ TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计
                        r"[”\"》]?(?:[(（][^)）]{1,24}[)）])?$")
 #: A page heading led by the document number and wrapped in 《》 (津政办发〔2021〕34号《…》).
 _DOC_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号《(.+)》$")
+#: …or with the number in brackets before it ((市应急发〔2021〕98号)西安市应急管理局…的通知).
+_PAREN_NUMBER = re.compile(r"^[(（][\u4e00-\u9fff]{1,12}〔\d{4}〕\d{1,4}号[)）]")
 _TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
 #: A browser page title: the document's title, then the site's name after a dash or bar
 #: (.临沂市安全生产委员会2022年工作要点-临沂市应急管理局).
@@ -207,7 +209,7 @@ def _key(line: str) -> str:
     """A line compared with its later copies: no spaces, no quotes (pages drop them: 南京市
     十四五… under 南京市“十四五”…), no 【…】 label."""
     line = re.sub(r"^\s*【[^】]{1,6}】", "", line)
-    return re.sub(r"[\s“”\"‘’]+", "", line)
+    return re.sub(r"[\s“”\"‘’]+", "", line).replace("〈", "《").replace("〉", "》")
 
 
 def _loose(text: str) -> str:
@@ -293,11 +295,17 @@ def _toc_end(lines: list[str], start: int) -> int:
         if re.fullmatch(r"\d{1,3}", line) and seen:
             end = k + 1  # a page number that a restored break put on its own line
             continue
+        if seen and _ENUMERATED.match(entry):
+            # a numbered entry copied with its heading's full stop ((五)推进防灾减灾救灾工作，
+            # 随时应对突发自然灾害。): still one short line of the list
+            entry = entry.rstrip().removesuffix("。")
         if not _HEADING_ENTRY.match(entry) or len(entry) > 40:
             break
         if first_entry is not None and _key(entry) == first_entry and seen >= 2:
             break  # the body begins by repeating the first heading
-        numbered = bool(_ENUMERATED.match(entry)) or entry != line
+        # a heading number alone on the page's last line: an entry cut off by the excerpt's end
+        cut = k == len(lines) - 1 and bool(re.fullmatch(r"[一二三四五六七八九十]{1,3}、?", entry))
+        numbered = bool(_ENUMERATED.match(entry)) or entry != line or cut
         if not numbered and seen >= 2 and numbered_seen >= 2:
             break  # a plain line after numbered entries: the document's title or body
         numbered_seen += numbered
@@ -524,7 +532,8 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             # plan's own cover (a notice, then the plan it issues, whose body repeats the
             # title; corpus_test7 v016).
             break
-        key = keys[k]
+        # a site's article title may lead with the document number in brackets
+        key = _PAREN_NUMBER.sub("", keys[k])
         if kinds[k] or len(key) < 12 or key[0] in "（(":
             continue  # (责任单位：…) tags repeat by design
         stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", _SITE_SUFFIX.sub(r"\1", key)))

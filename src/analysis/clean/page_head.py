@@ -132,17 +132,25 @@ _DATE_IN_LINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|[〇○零OＯ一二三
 _NUMBER_PLAIN = re.compile(r"\d{4}\s*年\s*第?\s*\d+\s*号|第\s*\d+\s*号")
 
 
+def _office(part: str) -> bool:
+    """A name of an office: something named before the office word. A bare 办公室 or 办 is
+    what a site's field value keeps once the advertising that stood for the place is gone
+    (365体育投注办公室)."""
+    m = _OFFICE.search(part)
+    return bool(m) and m.start() > 0
+
+
 def _may_be_plan_text(line: str) -> bool:
     parts = [p for p in re.split(r"[\s()（）]+", line) if p]
     if _DATE_IN_LINE.search(line) or _NUMBER_PLAIN.search(line) \
-            or any(_OFFICE.search(p) for p in parts):
+            or any(_office(p) for p in parts):
         return True
     # A line ending in a comma is a sentence broken off (…实现第一个百年奋 / 斗目标之后，): the
     # sentence goes on below it, and furniture never ends so.
     return bool(_SENTENCE.search(line) or (_CLAUSE.search(line) and len(line) > 12)
                 or line.rstrip().endswith(("，", ","))
                 or _HEADING.match(line) or _RED_HEADER.match(line) or _DRAFT_OR_HEADER.search(line)
-                or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _OFFICE.search(line)
+                or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _office(line)
                 or _DATE_LINE.match(line) or _PARENTHESISED.match(line))
 
 
@@ -150,7 +158,9 @@ def _title_piece(lines: list[str], k: int) -> bool:
     """Whether ``lines[k]`` is the first part of a title wrapped over lines (鄂州市“十四五”应急
     管理体系 / 和能力建设规划): joined with the next line, it ends as a title does."""
     line = lines[k].strip()
-    if _TITLE_END.search(line) or _is_notice_title(line) or len(line) > 40 \
+    # a wrapped title's first line is its longer part: one character alone (办, left of a
+    # field value 365体育投注办 once the advertising went) is not
+    if _TITLE_END.search(line) or _is_notice_title(line) or len(line) > 40 or len(line) < 2 \
             or re.search(r"[A-Za-z]|[，,、：:|>]", line) or _SITE_NAME.search(line):
         return False  # a whole title, or not a part of one (a site's name, a label)
     nxt = next((lines[j].strip() for j in range(k + 1, min(k + 3, len(lines)))

@@ -26,6 +26,7 @@ from analysis.clean.reference import shipped_reference
 from analysis.clean.rules import CleanContext, clean_text
 from analysis.evaluation.devcorpus import corpus_dir, pages
 from analysis.extract.extraction import extract_targets
+from analysis.extract.metadata import read_metadata
 from analysis.structure.clauses import clause_table
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -41,16 +42,19 @@ def page_targets(page_id: str, text: str, year_start: int | None = None) -> pd.D
     text : str
         The raw page text.
     year_start : int, optional
-        First plan year when known (the gold's ``year_start``); otherwise the first
-        four-digit year in the cleaned text, or 2024.
+        First plan year when known (the gold's ``year_start``); otherwise the one
+        :func:`~analysis.extract.metadata.read_metadata` reads (as the build does), else the
+        first four-digit year in the cleaned text, or 2024.
     """
     model, repairer, _ = shipped_reference()
     ctx = CleanContext(page_id, repairer=repairer, model=model)
     cleaned = clean_text(text, ctx).text
     clauses, _ = clause_table(page_id, cleaned)
     if year_start is None:
+        # as the build reads it (documents.csv's year_start), else the first year named
+        read = read_metadata(text).get("year_start", "")
         found = re.search(r"(20[12]\d)年", cleaned)
-        year_start = int(found.group(1)) if found else 2024
+        year_start = int(read) if read.isdigit() else int(found.group(1)) if found else 2024
     documents = pd.DataFrame([{"doc_id": page_id, "year_start": year_start}])
     return extract_targets(clauses, documents)
 

@@ -25,7 +25,13 @@ def _read_commented_csv(path: Path) -> list[dict[str, str]]:
     """Rows of a CSV whose leading ``#`` lines are documentation."""
     with open(path, encoding="utf-8") as handle:
         lines = [line for line in handle if not line.startswith("#")]
-    return list(csv.DictReader(io.StringIO("".join(lines))))
+    rows = list(csv.DictReader(io.StringIO("".join(lines))))
+    for row in rows:
+        if None in row:
+            # a pattern with an unquoted comma ({0,2}) would be cut there, silently
+            raise ValueError(f"{path.name}: row {row!r} has more fields than the header; "
+                             "quote a pattern that contains a comma")
+    return rows
 
 
 @dataclass(frozen=True)

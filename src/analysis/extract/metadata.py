@@ -49,6 +49,7 @@ from analysis.extract.plan_years import plan_years
 from analysis.extract.signing import cover, directive_notice, signature
 from analysis.extract.page_fields import (
     CLOCK,
+    DATE_AT_END,
     DOC_NO_BARE,
     DOC_NO_DAMAGED,
     HEAD_LINES,
@@ -182,6 +183,10 @@ def _balanced(title: str) -> bool:
     return title.count("《") == title.count("》")
 
 
+#: A year before 印发《 in one sentence: the text reports what was issued then.
+_PAST_ISSUE = re.compile(r"(?:19|20)\d{2}\s*年[^。；;，,《]{0,20}印发《")
+
+
 def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
     """Titles named by a transmittal notice: from its own title (关于印发X的通知) and from
     the 《…》 it issues; and the name before 关于印发."""
@@ -190,6 +195,8 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
     joined = [a + b if "印发" in a and "通知" not in a and "通知" in b else a
               for a, b in zip(head, head[1:] + [""])]
     for i, line in enumerate(joined):
+        if _PAST_ISSUE.search(line):
+            continue  # 2011年州委、州政府印发《…意见》: a report of an earlier document
         m = _NOTICE_TITLE.search(line)
         if m and "《" in m.group(1) and "》" not in m.group(1).rsplit("《", 1)[1] \
                 and m.group(1).rsplit("《", 1)[0].strip():
@@ -215,6 +222,11 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
     return own, quoted, before
 
 
+def _without_period(title: str) -> str:
+    """A title's key without the period after it (…规划(2021—2025) / (2021—2025年))."""
+    return re.sub(r"(?:19|20)\d{2}-(?:19|20)\d{2}年?$", "", _key(title))
+
+
 def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str, str]:
     own, quoted, _ = _notice_titles(lines)
     cms = [t for v in cms_fields(lines).get("title", []) for t in (_unwrap(v),) if t]
@@ -228,9 +240,10 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
             # notice as a whole.
             # Only when the notice's own title names no single document (…等11个专项规划);
             # one that names a set (“五个全覆盖”工作方案) is the document the page shows.
-            named = {_key(t) for t in in_notice} if re.search(r"等[\d一二三四五六七八九十]+[个项部]",
-                                                                 own[0]) else set()
-            shown = [h for _, h in heads[:1] if _key(h) in named]
+            # (…等11个专项规划, 河北区“十四五”相关专项规划: a set, not one plan)
+            named = {_without_period(t) for t in in_notice} if re.search(
+                r"等[\d一二三四五六七八九十]+[个项部]|相关专项规划|(?<!一)系列规划", own[0]) else set()
+            shown = [h for _, h in heads[:1] if _without_period(h) in named]
             return (shown[0] if shown else own[0]), "text"
         if heads:
             return _prefer_quoted(_continued(lines, heads[0], variants), variants), "text"
@@ -251,7 +264,8 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
         return _clean_title(docsite), "text"
     if heads:
         return heads[0][1], "text"
-    named = re.search(r"(?:提出了|特编制|编制了|制定了)《?([^，。《》\s]{4,40}?(?:规划|方案|要点))》?(?:[，。]|（以下)",
+    named = re.search(r"(?:提出了|特编制|编制了|制定了|[，,]\s*(?:编制|制定))《?([^，。《》\s]{4,40}?"
+                      r"(?:规划|方案|要点)(?:[(（](?:19|20)\d{2}[^)）]{0,12}[)）])?)》?(?:[，。]|（以下)",
                       "\n".join(lines[:30]))
     if named and (places.find_places(named.group(1)[:6]) or _MASKED.match(named.group(1))):
         return _clean_title(named.group(1)), "text"
@@ -465,6 +479,12 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
                     .startswith(_key(title)[:max(6, len(_key(title)) - 2)])), "")
     put("issuer", drafted, "text")
     put("issue_date", signed, "text")
+    # A notice dated in its header instead (呼政发〔2023〕2号    2023年1月31日, above the
+    # addressees): the date alone on a line, or after the document number.
+    header = [m for line in (lines[max(0, notice - 3):notice] if notice is not None else [])
+              for m in [DATE_AT_END.match(line.strip())]
+              if m and (not m.group(1).strip() or doc_number(m.group(1)))]
+    put("issue_date", parse_date(header[-1].group(2)) if header else "", "text")
     put("issue_date", next((d for v in cms.get("issue_date", []) if not CLOCK.search(v)
                             for d in (parse_date(v),) if d), ""), "cms_field")
     put("issue_date", cover_date, "text")
@@ -481,7 +501,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
                        or re.search(r"(^|\s)" + re.escape(number) + r"(\s|$)", line)
-                       or re.search(r"(^|[|｜:：])\s*" + re.escape(number[:2]), line)
+                       or re.search(r"(^[(（]?|[|｜:：])\s*" + re.escape(number[:2]), line)
                        or re.search(r"通知\s*[（(]?\s*" + re.escape(number[:2]), line)):
             put("doc_number", number, "text")
         damaged = DOC_NO_DAMAGED.match(ascii_digits(line))
@@ -498,8 +518,11 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
 
     # Jurisdiction: the gazetteer on the issuer, title, footer, then the text itself.
     place, place_src = None, "none"
-    for candidate, source in ((out.get("issuer", ""), src.get("issuer", "none")),
-                              (title, "text"), (office, "footer")):
+    # A CMS 发布机构 is the body that posted the page (西吉县民政局 posting 宁夏回族自治区综合
+    # 防灾减灾规划): a title naming its place comes first then.
+    issuer = (out.get("issuer", ""), src.get("issuer", "none"))
+    order = ((title, "text"), issuer) if issuer[1] == "cms_field" else (issuer, (title, "text"))
+    for candidate, source in (*order, (office, "footer")):
         place = places.innermost(candidate, "\n".join(lines[:40]))
         if place:
             place_src = source

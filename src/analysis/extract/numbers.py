@@ -31,6 +31,11 @@ _GAP_CHANGE = 2
 _COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
 
+#: What follows the denominator of a rate (10万人口火灾死亡率, 10万人生产安全事故死亡率): the
+#: 10万人 names the rate, it is no quantity.
+_RATE_AFTER = re.compile(r"口?[^，,。；;、\d]{0,14}?率")
+
+
 @dataclass(frozen=True)
 class NumberHit:
     """A number with its unit, located in a clause text."""
@@ -101,6 +106,8 @@ def find_numbers(text: str) -> list[NumberHit]:
         before = text[max(0, start - 2):start].rstrip()
         if (_inside(start, protected) or before.endswith(("第", "+", "×", "*", "-", "－", "~"))
                 or text[m.end(1):m.end(1) + 1] in "+×-－~" or _COMPACT_DATE.fullmatch(m.group(1))
+                or (unit == "万人" and m.group(1) in ("1", "10", "100")
+                    and _RATE_AFTER.match(text, m.end(3)))
                 or not unit_ok(unit, m.end(3))):
             continue
         hits.append(NumberHit(start, m.end(3), m.end(1), float(m.group(1)),

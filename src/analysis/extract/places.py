@@ -213,7 +213,10 @@ def innermost(text: str, context: str = "") -> Place | None:
     around = mentions + find_places(context)
     chain = [mentions[0]]
     for m in mentions[1:]:
-        if m.start != chain[-1].end:
+        # a division glossed in brackets soon after (北京城市副中心(通州区)…) is the inner one
+        glossed = text[m.start - 1:m.start] in ("(", "（") and text[m.end:m.end + 1] in (")", "）") \
+            and m.start - chain[-1].end <= 10
+        if m.start != chain[-1].end and not glossed:
             break
         chain.append(m)
     for m in reversed(chain):

@@ -33,7 +33,7 @@ def plan_years(title: str, lines: list[str]) -> tuple[str, str]:
 def _years(title: str) -> tuple[str, str]:
     text = re.sub(rf"[二{CN_NUM}]{{4}}(?=年)", lambda m: str(cn_int(m.group(0)) or m.group(0)),
                   ascii_digits(title))
-    span = re.search(r"((?:19|20)\d{2})\s*[-—–~至到]+\s*((?:19|20)\d{2})\s*年?", text)
+    span = re.search(r"((?:19|20)\d{2})\s*年?\s*[-—–~至到]+\s*((?:19|20)\d{2})\s*年?", text)
     if span:
         return span.group(1), span.group(2)
     # 第十四个五年规划 is the long form of “十四五”规划.
@@ -74,7 +74,8 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
     # page plans that period.
     first, last = FIVE_YEAR[latest]
     review = re.search(rf"{latest}[”\"]?(?:期间|时期|以来)[^\n]{{0,300}}?"
-                       r"(?:取得了|取得明显|取得显著|成效显著|主要成就|"
+                       r"(?:取得了|取得明显|取得显著|成效显著|主要成就|工作成效|主要成效|取得的成效|"
+                       r"进步明显|显著提升|明显提升|显著增强|明显增强|"
                        r"(?:19|20)\d{2}年(?:底|末)?与(?:19|20)\d{2}年(?:底|末)?相比)", body)
     ahead = any(first <= int(y) <= last for y in re.findall(r"到((?:19|20)\d{2})年", body))
     keys = list(FIVE_YEAR)
@@ -86,6 +87,7 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
 def planned_five_year(body: str) -> bool:
     """Whether a page without a title reads as a five-year plan rather than a year's work
     points: no opening 2022年全市… or 2022年是…之年 was found (the caller's tests), and the
-    page speaks of planning (规划, 到20XX年, 发展目标) rather than of this year's work."""
-    return bool(re.search(r"规划|到20\d{2}年|发展目标|主要目标", body)) and \
+    page speaks of planning (规划, 到20XX年, 发展目标, 预期指标, chapters) rather than of this
+    year's work."""
+    return bool(re.search(r"规划|到20\d{2}年|发展目标|主要目标|预期指标|^第一章", body, re.M)) and \
         not re.search(r"今年|本年度", body)
