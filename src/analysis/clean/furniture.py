@@ -185,8 +185,12 @@ SENTENCE_MARK = re.compile(r"[。；;！!？?]")
 #: run (一、现状与形势 7 / 第一章 总体要求……12). A number glued to the text or after a decimal
 #: point (下降到0.02, 1.5) is plan text, never a page number.
 _TOC_ENTRY = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
-                        r"[(（][一二三四五六七八九十\d]+[)）])[^。；;！!？?]{0,39}[^\d.。；;！!？?\s]"
+                        r"[(（][一二三四五六七八九十\d]+[)）]|附件\s*\d{0,2}\s*[:：]?)[^。；;！!？?]{0,39}[^\d.。；;！!？?\s]"
                         r"。?(?:\s+|\s*[.…·]{2,}\s*)(\d{1,3})\s*$")
+_INLINE_CONTENTS = re.compile(
+    r"目\s*[录錄]\s*(?:(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|"
+    r"\d{1,2}[.．、](?!\d)|第[一二三四五六七八九十\d]+[章节]|前\s*言|附\s*[则件录]|结\s*语)"
+    r"[^。；！？!?\d]{0,40}?[\s.…·]*-?\s*\d{1,3}\s*-?){4,}")
 _PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}(?:\s*-)?|[\s.…·?？]{2,})\s*$")
 
 
@@ -212,6 +216,13 @@ def _key(line: str) -> str:
     return re.sub(r"[\s“”\"‘’]+", "", line).replace("〈", "《").replace("〉", "》")
 
 
+def _wrapped_title(value: str, lines: list[str], j: int) -> bool:
+    """Whether line ``j`` is a title's first line (…应急避难场所布局 / 专项规划(…)), no value."""
+    nxt = lines[j + 1].strip() if j + 1 < len(lines) else ""
+    return bool(nxt) and not TITLE_END.search(value) and len(value + nxt) <= 60 \
+        and bool(TITLE_END.search(value + nxt))
+
+
 def _loose(text: str) -> str:
     """Text compared across line wraps: no white space, quotes or book-title marks."""
     return re.sub(r"[\s“”\"'‘’《》「」]", "", text)
@@ -227,6 +238,10 @@ def _repeated_below(line: str, below: str) -> bool:
 def _is_crumb(line: str) -> bool:
     if _POSITION.match(line):
         return True
+    if re.match(r"^\s*(?:网站)?首\s*页\s*[/／]", line):
+        # 首页 / 政府信息公开 / … / 正文: a path from the home page, separated by slashes
+        return all(len(p.strip()) <= 16 and not SENTENCE_MARK.search(p)
+                   for p in re.split(r"[/／]", line))
     parts = [p for p in _CRUMB_SEP.split(line.strip()) if p]
     seps = len(_CRUMB_SEP.findall(line.strip()))
     short = all(len(p) <= 16 and not SENTENCE_MARK.search(p) for p in parts)
@@ -299,7 +314,7 @@ def _toc_end(lines: list[str], start: int) -> int:
             # a numbered entry copied with its heading's full stop ((五)推进防灾减灾救灾工作，
             # 随时应对突发自然灾害。): still one short line of the list
             entry = entry.rstrip().removesuffix("。")
-        if not _HEADING_ENTRY.match(entry) or len(entry) > 40:
+        if not _HEADING_ENTRY.match(entry) or len(entry) > 40 or ADDRESSEE.match(entry):
             break
         if first_entry is not None and _key(entry) == first_entry and seen >= 2:
             break  # the body begins by repeating the first heading
@@ -416,7 +431,8 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and prev and not body_started and len(line.strip()) <= 20 \
                 and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
-                and not ADDRESSEE.match(line):
+                and not ADDRESSEE.match(line) \
+                and not _wrapped_title(line.strip(), [x for x in lines[k:k + 6] if x.strip()], 0):
             kind = "cms_field"  # the value of a label left alone on its line
         elif not kind and prev and not body_started and starts[k] <= HEAD_CHARS \
                 and len(line.strip()) <= 100 and not SENTENCE_MARK.search(line) \
@@ -466,7 +482,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             for j in range(k + 1, min(k + 3, len(lines))):
                 value = lines[j].strip()
                 if (j in bare or not value or len(value) > 30 or SENTENCE_MARK.search(value)
-                        or _NOT_A_VALUE.match(value)):
+                        or _NOT_A_VALUE.match(value) or _wrapped_title(value, lines, j)):
                     break
                 kinds[j] = kinds[j] or "cms_field"
     # Runs of three or more bullets with short values in the page head: unlabelled CMS fields.
@@ -484,8 +500,9 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     cut: dict[int, int] = {}
     k = 0
     while k < len(lines):
-        tail = None if _TOC_HEAD.match(lines[k]) else _TOC_TAIL.search(lines[k])
-        if _TOC_HEAD.match(lines[k]) or tail:
+        # a field label ending in 目录 (公开目录) is no contents list
+        tail = None if _TOC_HEAD.match(lines[k]) or kinds[k] else _TOC_TAIL.search(lines[k])
+        if (_TOC_HEAD.match(lines[k]) and not kinds[k]) or tail:
             end = _toc_end(lines, k)
             if tail and end - k >= 4:
                 # 目录 run into the line before it (…规划目 录): the tail goes with the entries.
@@ -495,7 +512,12 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 k = end
                 continue
             if end - k >= 2:
-                for j in range(k, end):
+                # one "entry" alone, a preface heading or a title, is the heading the body
+                # opens with (目 录 / 前 言 / 玉溪市地形地貌…): the page dropped the list, and
+                # only 目录 goes
+                lone = end - k == 2 and bool(re.fullmatch(r"[前序引]\s*言", lines[k + 1].strip())
+                                             or TITLE_END.search(lines[k + 1].strip()))
+                for j in range(k, k + 1 if lone else end):
                     kinds[j] = "toc"
                 k = end
                 continue
@@ -503,6 +525,10 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
                 and len(_ENUMERATED.findall(lines[k])) >= 3:
             kinds[k] = "toc"
         k += 1
+    # A contents list run into a line (…二〇二二年一月目 录前 言1一、…形势2(一)…七、附 则21前 言为
+    # 全面贯彻…): 目录 through the last of 4+ entries ending in a page number; the rest stays.
+    inline = {k: m.span() for k, line in enumerate(lines) if not kinds[k] and k not in cut
+              for m in [_INLINE_CONTENTS.search(line)] if m}
     # Tables of contents without a 目录 line: three or more numbered headings in a row, each
     # ending in a page number that never decreases (一、现状与形势 7 / （一）进展与成效。 7).
     run, last = [], -1
@@ -569,4 +595,6 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     changes = [Change(starts[k], lines[k] + ("\n" if k < len(lines) - 1 else ""), "", kind)
                for k, kind in enumerate(kinds) if kind and lines[k]]
     changes += [Change(starts[k] + at, lines[k][at:], "", "toc") for k, at in cut.items()]
+    changes += [Change(starts[k] + a, lines[k][a:b], "", "toc") for k, (a, b) in inline.items()
+                if not kinds[k]]
     return apply_changes(text, changes), changes

@@ -192,8 +192,10 @@ def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
     the 《…》 it issues; and the name before 关于印发."""
     own, quoted, before = [], [], ""
     head = lines[:HEAD_LINES]
-    joined = [a + b if "印发" in a and "通知" not in a and "通知" in b else a
-              for a, b in zip(head, head[1:] + [""])]
+    # a notice's title wrapped over two or three lines (…办公室关于印发 / …规划的 / 通知)
+    joined = [a + b if "印发" in a and "通知" not in a and "通知" in b
+              else a + b + c if "印发" in a and "通知" not in a + b and "通知" in c and len(b) <= 40
+              else a for a, b, c in zip(head, head[1:] + [""], head[2:] + ["", ""])]
     for i, line in enumerate(joined):
         if _PAST_ISSUE.search(line):
             continue  # 2011年州委、州政府印发《…意见》: a report of an earlier document
