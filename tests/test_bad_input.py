@@ -108,3 +108,36 @@ def test_manifest_errors_name_the_row(tmp_path):
     manifest.to_csv(tmp_path / "manifest.csv", index=False)
     with pytest.raises(ValueError, match="lishui-2021.*admin_level"):
         load_manifest(tmp_path)
+
+
+def test_a_plan_that_breaks_a_rule_is_listed_and_the_rest_built(tmp_path, monkeypatch, capsys):
+    """A rule that raises on one odd page (as one did on a real page, test16 e008) skips that
+    plan with a problem naming it; the other plans are built and the exit code is 1."""
+    from analysis.pipeline import documents as per_document
+
+    raw = tmp_path / "raw"
+    (raw / "plans").mkdir(parents=True)
+    manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
+    good = manifest[manifest["doc_id"].isin(["yichun-2023", "haimen-2023"])]
+    for f in good["file"]:
+        shutil.copy(RAW / f, raw / f)
+    good.to_csv(raw / "manifest.csv", index=False)
+    write_checksums(raw, {f: hashlib.sha256((RAW / f).read_bytes()).hexdigest()
+                          for f in good["file"]})
+    real = per_document.clean_document
+
+    def breaks_on_haimen(doc_id, text):
+        if doc_id == "haimen-2023":
+            raise ValueError("overlapping changes at 90")
+        return real(doc_id, text)
+
+    monkeypatch.setattr(per_document, "clean_document", breaks_on_haimen)
+    out = tmp_path / "processed"
+    code = build(raw, out, progress=False, stages=(), jobs=1, cache=False)
+    assert code == 1
+    problems = pd.read_csv(out / "input_problems.csv", keep_default_na=False)
+    assert problems["doc_id"].tolist() == ["haimen-2023"]
+    assert "clean stage failed (ValueError: overlapping changes at 90" in problems["problem"][0]
+    documents = pd.read_csv(out / "documents.csv", keep_default_na=False)
+    assert documents["doc_id"].tolist() == ["yichun-2023"]
+    assert "haimen-2023" in capsys.readouterr().out

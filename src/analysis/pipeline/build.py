@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.pipeline import tables
 from analysis.pipeline.cache import DocumentCache
+from analysis.pipeline.documents import FAILED
 from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
 from analysis.pipeline.metadata import complete_manifest
 from analysis.pipeline.stamps import StageStamps
@@ -88,6 +89,17 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     per_doc = document_results(documents, manifest, wanted, cache or DocumentCache(raw, False),
                                jobs=jobs, scheduler=scheduler, progress=show)
     seconds["per-document work"] = time.perf_counter() - clock - seconds["read"]
+    # A plan whose per-document work failed is listed and left out; the rest goes on.
+    failed = {d: r[FAILED] for d, r in per_doc.items() if FAILED in r}
+    if failed:
+        files = dict(zip(manifest["doc_id"], manifest["file"]))
+        problems = problems + [InputProblem(files.get(d, ""), d, failed[d],
+                                            "skipped; please report the page (a rule of the "
+                                            "pipeline cannot handle it)") for d in sorted(failed)]
+        documents = [doc for doc in documents if doc.doc_id not in failed]
+        manifest = manifest[~manifest["doc_id"].isin(failed)].reset_index(drop=True)
+        readings = {d: r for d, r in readings.items() if d not in failed}
+        per_doc = {d: r for d, r in per_doc.items() if d not in failed}
     rows, log_rows, span_rows, texts = [], [], [], {}
     meta_by_id = manifest.set_index("doc_id")
     for doc in documents:

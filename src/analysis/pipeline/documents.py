@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -162,5 +163,21 @@ def run_job(job: DocumentJob) -> dict:
 
     for stage in STAGES:
         if stage in job.need:
-            get(stage)
+            try:
+                get(stage)
+            except Exception as err:  # noqa: BLE001 - reported; the other plans go on
+                return {FAILED: f"the {stage} stage failed ({failure(err)})"}
     return {stage: results[stage] for stage in STAGES if stage in needed}
+
+
+#: Key of a per-document result that holds the failure instead of the stages.
+FAILED = "failed"
+
+
+def failure(err: BaseException) -> str:
+    """A one-line description of an exception, with where it was raised."""
+    import traceback
+
+    where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return f"{type(err).__name__}: {err}{at}"

@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.core.io import atomic_write_text
 from analysis.pipeline.cache import DocumentCache, make_key, stage_version
-from analysis.pipeline.documents import STAGES, DocumentJob, run_job
+from analysis.pipeline.documents import FAILED, STAGES, DocumentJob, run_job
 from analysis.core.parallel import run_tasks
 
 #: The stage each per-document stage reads from.
@@ -89,6 +89,9 @@ def document_results(documents, manifest: pd.DataFrame, stages: tuple[str, ...],
             work.append(DocumentJob(doc.doc_id, doc.text, int(years[doc.doc_id]), need, done))
     def store(index: int, result: dict) -> None:
         job = work[index]
+        if FAILED in result:  # nothing is cached: the next build tries the plan again
+            results[job.doc_id] = {FAILED: result[FAILED]}
+            return
         for stage, value in result.items():
             if stage in keys[job.doc_id]:
                 cache.put(stage, keys[job.doc_id][stage], value)

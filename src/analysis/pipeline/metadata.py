@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis.corpus.read import InputProblem, RawDocument
 from analysis.extract.metadata import read_metadata
+from analysis.pipeline.documents import failure
 
 #: Documents-table field → (metadata field, manifest column, English manifest column).
 PLACE_FIELDS = {"jurisdiction": ("jurisdiction_zh", "jurisdiction_en"),
@@ -69,7 +70,13 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
     completed, kept, readings = [], [], {}
     for doc in documents:
         row = rows.loc[doc.doc_id].to_dict()
-        read = read_metadata(doc.text)
+        try:
+            read = read_metadata(doc.text)
+        except Exception as err:  # noqa: BLE001 - one odd page must not stop the corpus
+            problems.append(InputProblem(
+                row["file"], doc.doc_id, f"reading its metadata failed ({failure(err)})",
+                "skipped; please report the page (a rule of the pipeline cannot handle it)"))
+            continue
         out = dict(row)
         for name, (zh, en) in PLACE_FIELDS.items():
             value, source = _pick(read, zh, row.get(zh, ""))
