@@ -30,10 +30,10 @@ import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
 # The head is looked for in furniture's page head (HEAD_CHARS), and the addressees are its.
-from analysis.clean.furniture import ADDRESSEE, HEAD_CHARS
-from analysis.clean.furniture import SENTENCE_MARK as _SENTENCE
-from analysis.clean.furniture import TITLE_END as _TITLE_END
-from analysis.clean.furniture import lost_spaces as _lost_spaces
+from analysis.clean.shapes import ADDRESSEE, HEAD_CHARS
+from analysis.clean.shapes import SENTENCE_MARK as _SENTENCE
+from analysis.clean.shapes import TITLE_END as _TITLE_END
+from analysis.clean.shapes import lost_spaces as _lost_spaces
 
 
 #: Clause punctuation: a line of more than a few words with a comma or an enumeration mark

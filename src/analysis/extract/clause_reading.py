@@ -88,9 +88,11 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
         if verbs and not deadline and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成",
                                                     clause[verbs[-1].end():]):
             return True
-        # …20项创新举措贯彻执行: the verb of carrying out may follow the package in its clause
+        # …20项创新举措贯彻执行: the verb of carrying out may follow the package in its clause,
+        # unless a verb of making stands before it (要制定10项具体措施落实到位 is a goal)
         rest = re.split(r"[，,；;。：:]", after[package.end():])[0]
-        if not deadline and cues.implement.match(rest.lstrip()):
+        if not deadline and cues.implement.match(rest.lstrip()) \
+                and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成|完成", clause):
             return True
     # a counted slogan in quotes: “3个确保”, 3个力争”，即…
     return bool(re.match(r"\s*个?\s*[“\"]?\s*(?:" + cues.formula_word.pattern

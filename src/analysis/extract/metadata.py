@@ -183,8 +183,9 @@ def _balanced(title: str) -> bool:
     return title.count("《") == title.count("》")
 
 
-#: A year before 印发《 in one sentence: the text reports what was issued then.
-_PAST_ISSUE = re.compile(r"(?:19|20)\d{2}\s*年[^。；;，,《]{0,20}印发《")
+#: A year before 印发《 in one sentence, no 关于 between: the text reports what was issued
+#: then (a notice's own title led by its date, 2022年12月30日 …关于印发《…》, is not).
+_PAST_ISSUE = re.compile(r"(?:19|20)\d{2}\s*年(?:(?!关于)[^。；;，,《]){0,20}印发《")
 
 
 def _notice_titles(lines: list[str]) -> tuple[list[str], list[str], str]:
@@ -266,9 +267,13 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
         return _clean_title(docsite), "text"
     if heads:
         return heads[0][1], "text"
-    named = re.search(r"(?:提出了|特编制|编制了|制定了|[，,]\s*(?:编制|制定))《?([^，。《》\s]{4,40}?"
-                      r"(?:规划|方案|要点)(?:[(（](?:19|20)\d{2}[^)）]{0,12}[)）])?)》?(?:[，。]|（以下)",
-                      "\n".join(lines[:30]))
+    head_text = "\n".join(lines[:30])
+    named = re.search(r"(?:提出了|特编制|编制了|制定了)《?([^，。《》\s]{4,40}?(?:规划|方案|要点))》?"
+                      r"(?:[，。]|（以下)", head_text) or re.search(
+        # …纲要》，编制中卫市防震减灾“十三五”规划(2016—2020年)。 closing the preamble; not a
+        # report of earlier work (…期间，编制…规划（2016—2020年），全市…取得…)
+        r"[，,]\s*(?:编制|制定)(?!完成)《?([^，。《》\s]{4,40}?(?:规划|方案|要点)"
+        r"(?:[(（](?:19|20)\d{2}[^)）]{0,12}[)）])?)》?(?:。|（以下)", head_text)
     if named and (places.find_places(named.group(1)[:6]) or _MASKED.match(named.group(1))):
         return _clean_title(named.group(1)), "text"
     if cms:
@@ -503,7 +508,11 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
                        or re.search(r"(^|\s)" + re.escape(number) + r"(\s|$)", line)
-                       or re.search(r"(^[(（]?|[|｜:：])\s*" + re.escape(number[:2]), line)
+                       or re.search(r"(^|[|｜:：])\s*" + re.escape(number[:2]), line)
+                       # (市应急发〔2021〕98号)西安市应急管理局…: a site title led by the
+                       # number; not a citation's number wrapped to a new line (…）精神，)
+                       or (re.match(r"^[(（][^()（）]{2,20}[)）](?![精等《])", line)
+                           and "。" not in line and line[1:3] == number[:2])
                        or re.search(r"通知\s*[（(]?\s*" + re.escape(number[:2]), line)):
             put("doc_number", number, "text")
         damaged = DOC_NO_DAMAGED.match(ascii_digits(line))
@@ -523,7 +532,8 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     # A CMS 发布机构 is the body that posted the page (西吉县民政局 posting 宁夏回族自治区综合
     # 防灾减灾规划): a title naming its place comes first then.
     issuer = (out.get("issuer", ""), src.get("issuer", "none"))
-    order = ((title, "text"), issuer) if issuer[1] == "cms_field" else (issuer, (title, "text"))
+    own_words = re.sub(r"《[^》]*》", "", title)  # 贯彻落实《云南省…规划》实施方案 names no place
+    order = ((own_words, "text"), issuer) if issuer[1] == "cms_field" else (issuer, (title, "text"))
     for candidate, source in (*order, (office, "footer")):
         place = places.innermost(candidate, "\n".join(lines[:40]))
         if place:

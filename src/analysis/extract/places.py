@@ -215,7 +215,7 @@ def innermost(text: str, context: str = "") -> Place | None:
     for m in mentions[1:]:
         # a division glossed in brackets soon after (北京城市副中心(通州区)…) is the inner one
         glossed = text[m.start - 1:m.start] in ("(", "（") and text[m.end:m.end + 1] in (")", "）") \
-            and m.start - chain[-1].end <= 10
+            and m.start - chain[-1].end <= 10 and _below(m, chain[-1])
         if m.start != chain[-1].end and not glossed:
             break
         chain.append(m)
@@ -224,6 +224,16 @@ def innermost(text: str, context: str = "") -> Place | None:
         if place:
             return place
     return None
+
+
+_RANK = {"province": 0, "city": 1, "county": 2}
+
+
+def _below(inner: Mention, outer: Mention) -> bool:
+    """Whether every division ``inner`` may name lies below every one ``outer`` may name (a
+    bracket glossing a district, not its parent: 通州区（北京市）)."""
+    deepest = max(_RANK.get(p.level, 3) for p in outer.places)
+    return min(_RANK.get(p.level, 3) for p in inner.places) > deepest
 
 
 def _common(mention: Mention) -> Place | None:

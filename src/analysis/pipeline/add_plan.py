@@ -10,6 +10,8 @@ unless every check passes; a duplicate file, name or doc_id is refused with a me
 """
 from __future__ import annotations
 
+import sys
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -111,7 +113,12 @@ def add_plan(source: str | Path, doc_id: str | None = None, raw: Path | None = N
     except (ValueError, UnicodeDecodeError, LookupError) as err:
         raise AddPlanError(f"{source}: cannot be read ({err}); if the encoding is known, "
                            "pass --encoding") from err
-    read = manifest_fields(read_metadata(text))
+    try:
+        read = manifest_fields(read_metadata(text))
+    except Exception:  # noqa: BLE001 - an odd page: the fields can still be given
+        read = {}
+        print(f"{source}: reading its metadata failed; the fields must be given "
+              "(please report the page)", file=sys.stderr)
     row = {col: "" for col in MANIFEST_COLUMNS}
     row.update(read)
     row.update(given)

@@ -166,7 +166,10 @@ def run_job(job: DocumentJob) -> dict:
             try:
                 get(stage)
             except Exception as err:  # noqa: BLE001 - reported; the other plans go on
-                return {FAILED: f"the {stage} stage failed ({failure(err)})"}
+                # The stages that did succeed are returned (and cached); the build leaves the
+                # plan out of every table, so that the tables describe one set of plans.
+                return {**{s: results[s] for s in STAGES if s in needed and s in results},
+                        FAILED: f"the {stage} stage failed ({failure(err)})"}
     return {stage: results[stage] for stage in STAGES if stage in needed}
 
 
