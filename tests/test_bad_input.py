@@ -141,3 +141,29 @@ def test_a_plan_that_breaks_a_rule_is_listed_and_the_rest_built(tmp_path, monkey
     documents = pd.read_csv(out / "documents.csv", keep_default_na=False)
     assert documents["doc_id"].tolist() == ["yichun-2023"]
     assert "haimen-2023" in capsys.readouterr().out
+
+
+def test_a_plan_failing_a_later_stage_keeps_its_cached_earlier_stages(tmp_path, monkeypatch):
+    """A reviewer's case: the targets stage raising for one plan left that plan out (as
+    documented) and threw away its clean and structure results too; they are now cached."""
+    from analysis.pipeline import documents as per_document
+    from analysis.pipeline.cache import DocumentCache
+    from analysis.pipeline.incremental import document_results
+    from analysis.corpus.read import read_corpus
+
+    manifest, docs, _ = read_corpus(RAW)
+    docs = [d for d in docs if d.doc_id in ("yichun-2023", "haimen-2023")]
+    manifest = manifest[manifest["doc_id"].isin([d.doc_id for d in docs])].assign(
+        year_start="2023")
+
+    def breaks(doc_id, clauses, year_start):
+        raise ValueError("odd target")
+
+    monkeypatch.setattr(per_document, "targets_document", breaks)
+    cache = DocumentCache(tmp_path / "cache")
+    results = document_results(docs, manifest, ("clean", "structure", "targets"), cache, jobs=1)
+    assert all(per_document.FAILED in r for r in results.values())
+    assert len(list(cache.root.glob("clean/*.pkl"))) == 2  # kept although targets failed
+    assert not any(cache.root.glob("targets/*.pkl"))
+    again = document_results(docs, manifest, ("clean", "structure"), cache, jobs=1)
+    assert all(set(r) == {"clean", "structure"} for r in again.values())
