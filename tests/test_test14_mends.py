@@ -82,3 +82,9 @@ def test_a_cue_row_with_an_unquoted_comma_is_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ValueError, match="more fields"):
         _read_commented_csv(path)
+
+
+def test_a_spaced_two_character_heading_is_not_a_paragraph_break():
+    """c008, a flattened page: …七、附 则21前 言为全面贯彻… was cut into 附 / 则21前 / 言为…."""
+    text = clean_corpus_page("corpus_test14", "c008").text
+    assert "附 则21前 言为全面贯彻" in text

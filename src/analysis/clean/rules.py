@@ -388,6 +388,9 @@ _SPACE_BETWEEN_CHINESE = re.compile(
     # (nor after a chapter's number, 第一章 发展基础: the heading's own space)
     r"(?<!第[一二三四五六七八九十百零〇\d][章节篇部])(?<!第[一二三四五六七八九十百零〇\d]{2}[章节篇部])"
     r"(?<!第[一二三四五六七八九十百零〇\d]{3}[章节篇部])"
+    # (nor inside a two-character heading spaced out on a flattened page, 附 则21前 言为…)
+    r"(?!(?<=[前序引])[ \t\u3000\xa0]+言|(?<=[附总])[ \t\u3000\xa0]+[则件]|(?<=结)[ \t\u3000\xa0]+语"
+    r"|(?<=目)[ \t\u3000\xa0]+[录次])"
     r"[ \t\u3000\xa0]+(?![\u3400-\u9fff](?:[ \t\u3000\xa0\n]|$))(?![和及与或的之])"
     r"(?=[\u3400-\u9fff“《（])"
     r"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"
