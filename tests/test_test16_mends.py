@@ -49,3 +49,13 @@ def test_a_notice_title_wrapped_over_three_lines_names_its_issuer():
     """e006: 玉溪市人民政府办公室关于印发 / 玉溪市“十四五”综合防灾减灾救灾规划的 / 通知."""
     meta = metadata.read_metadata(corpus_page("corpus_test16", "e006"))
     assert meta["issuer"] == "玉溪市人民政府办公室"
+
+
+def test_a_document_sharing_site_s_cover_chunk_names_title_and_signer():
+    """c008 (1、阳高县地质灾害防治“十四五”规划阳高县人民政府二二二年一月目 录…) and f010
+    (1、-1-和县“十四五”综合防灾减灾规划(2021-2025)和县减灾救灾委员会办公室2022 年 12 月…)."""
+    c008 = metadata.read_metadata(corpus_page("corpus_test14", "c008"))
+    assert (c008["title"], c008["issuer"]) == ("阳高县地质灾害防治“十四五”规划", "阳高县人民政府")
+    f010 = metadata.read_metadata(corpus_page("corpus_test17", "f010"))
+    assert (f010["title"], f010["issuer"]) == ("和县“十四五”综合防灾减灾规划(2021-2025)",
+                                               "和县减灾救灾委员会办公室")

@@ -46,7 +46,7 @@ from analysis.clean.rules import CleanContext, ascii_digits
 from analysis.extract import places
 from analysis.extract.plan_years import FIVE_YEAR as _FIVE_YEAR
 from analysis.extract.plan_years import plan_years
-from analysis.extract.signing import cover, directive_notice, signature
+from analysis.extract.signing import cover, directive_notice, docsite_cover, signature
 from analysis.extract.page_fields import (
     CLOCK,
     DATE_AT_END,
@@ -262,7 +262,8 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
     if own or quoted:
         return (own or quoted)[0], "text"
     docsite = next((m.group(1) for line in lines[:20]
-                    for m in [re.search(r"《([^《》]{4,60}?)(?:\.docx?|\.pdf)?》由", line)] if m), "")
+                    for m in [re.search(r"《([^《》]{4,60}?)(?:\.docx?|\.pdf)?》由", line)] if m),
+                   "") or docsite_cover(lines)[0]
     if docsite:
         return _clean_title(docsite), "text"
     if heads:
@@ -470,6 +471,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     put("issuer", before, "text")
     put("issuer", cover_issuer, "text")
     put("issuer", directive_issuer, "text")
+    put("issuer", docsite_cover(lines)[1], "text")
     # A body naming itself at the head of the title (临沂市安全生产委员会2022年工作要点) signs
     # the document; a CMS 发布机构 is the site that published it.
     named_body = re.match(r"^(.{4,30}?(?:委员会|指挥部|领导小组|人民政府|办公厅|办公室|管理局|管理厅))"

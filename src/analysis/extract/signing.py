@@ -131,3 +131,23 @@ def directive_notice(lines: list[str]) -> tuple[str, str]:
             if m and organ_line(m.group(1)) and not _CMS_WORD.match(m.group(1)):
                 return joined, organs(m.group(1))
     return "", ""
+
+
+#: The cover a document-sharing site prints as the first chunk of a plan (1、阳高县地质灾害防治
+#: “十四五”规划阳高县人民政府二二二年一月目 录…, 1、-1-和县…规划(2021-2025)和县减灾救灾委员会
+#: 办公室2022 年 12 月-2-目录…): title, signing body and month run together on one line.
+_DOCSITE_COVER = re.compile(
+    r"^1、\s*(?:-\s*1\s*-\s*)?(.{4,40}?(?:规划|方案|要点|计划)(?:[(（][^()（）]{4,14}[)）])?)"
+    r"(.{2,24}?(?:人民政府|委员会办公室|委员会|办公室|管理局|办公厅|局))\s*"
+    r"(?:[二〇○零一二三四五六七八九十]{3,4}|(?:19|20)\d{2})\s*年")
+
+
+def docsite_cover(lines: list[str]) -> tuple[str, str]:
+    """Title and signing body of a document-sharing site's cover chunk, when the page has
+    one within its first lines (``("", "")`` otherwise)."""
+    for line in lines[:15]:
+        m = _DOCSITE_COVER.match(line.strip())
+        if m and organ_line(m.group(2)):
+            return m.group(1), organs(m.group(2))
+    return "", ""
+
