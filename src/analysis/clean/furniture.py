@@ -63,7 +63,10 @@ _HEAD_LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label))
                               for label in FIELD_LABELS + HEAD_ONLY_LABELS), key=len, reverse=True))
 _BARE_LABEL = re.compile(rf"^\s*(?:{_HEAD_LABEL})\s*$")
 #: Lines that open plan text, never a field's value: an item or heading, or a bare number.
-_NOT_A_VALUE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第.{1,3}[章节条]|"
+#: A document's own opening headings, never a field's value (…字体:[ ] / 前   言).
+_PREFACE = re.compile(r"^(?:[前序引]\s*言|目\s*录|总\s*则)$")
+_NOT_A_VALUE = re.compile(r"^(?:[前序引]\s*言$|目\s*录$|总\s*则$|[一二三四五六七八九十]+、|"
+                          r"（[一二三四五六七八九十]+）|第.{1,3}[章节条]|"
                           r"\d+(?:\.\d+)+\s|\d{1,3}$)")
 _LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:：])\s*"
                          r"[\[【(（]?\s*[\]】)）]?\s*$")
@@ -281,7 +284,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and prev and not body_started and len(line.strip()) <= 20 \
                 and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
-                and not ADDRESSEE.match(line) \
+                and not ADDRESSEE.match(line) and not _PREFACE.match(line.strip()) \
                 and not _wrapped_title(line.strip(), [x for x in lines[k:k + 6] if x.strip()], 0):
             kind = "cms_field"  # the value of a label left alone on its line
         elif not kind and prev and not body_started and starts[k] <= HEAD_CHARS \

