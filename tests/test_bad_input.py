@@ -15,15 +15,21 @@ from analysis.core.schema import Column, SchemaError, TableSchema, write_table
 from conftest import RAW
 
 
-@pytest.fixture()
-def broken_raw(tmp_path):
-    """A raw folder with two good plans and one of each kind of bad input."""
+def _two_plans(tmp_path):
+    """A raw folder holding two seed plans (files only); their manifest rows."""
     raw = tmp_path / "raw"
     (raw / "plans").mkdir(parents=True)
     manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
     good = manifest[manifest["doc_id"].isin(["yichun-2023", "haimen-2023"])]
     for f in good["file"]:
         shutil.copy(RAW / f, raw / f)
+    return raw, good
+
+
+@pytest.fixture()
+def broken_raw(tmp_path):
+    """A raw folder with two good plans and one of each kind of bad input."""
+    raw, good = _two_plans(tmp_path)
     template = good.iloc[0].to_dict()
     rows = good.to_dict("records")
 
@@ -115,12 +121,7 @@ def test_a_plan_that_breaks_a_rule_is_listed_and_the_rest_built(tmp_path, monkey
     plan with a problem naming it; the other plans are built and the exit code is 1."""
     from analysis.pipeline import documents as per_document
 
-    raw = tmp_path / "raw"
-    (raw / "plans").mkdir(parents=True)
-    manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
-    good = manifest[manifest["doc_id"].isin(["yichun-2023", "haimen-2023"])]
-    for f in good["file"]:
-        shutil.copy(RAW / f, raw / f)
+    raw, good = _two_plans(tmp_path)
     good.to_csv(raw / "manifest.csv", index=False)
     write_checksums(raw, {f: hashlib.sha256((RAW / f).read_bytes()).hexdigest()
                           for f in good["file"]})

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from analysis.clean.shapes import ADDRESSEE, HEAD_CHARS, SENTENCE_MARK, TITLE_END, line_key as _key
+from analysis.clean.shapes import ADDRESSEE, HEAD_CHARS, PREFACE, SENTENCE_MARK, TITLE_END
+from analysis.clean.shapes import line_key as _key
 from analysis.clean.shapes import lost_spaces
 
 #: 目录, spaced out, or with the full-width space between its characters lost to '?' (目??录).
@@ -21,19 +22,18 @@ _TOC_HEAD = re.compile(r"^\s*(?:目[\s?？]*录|目\s*次|录)\s*$")
 _TOC_TAIL = re.compile(r"目\s*录\s*$")
 _TOC_INLINE = re.compile(r"^\s*目\s*录\s+(?=\S)")
 _HEADING_ENTRY = re.compile(r"^[^。；;！!？?]{1,60}$")
-_ENUMERATED = re.compile(r"(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
-                         r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.．])")
+#: Heading numbers: 第一章, 一、, （一）.
+_NUMBERED = r"第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]"
+_ENUMERATED = re.compile(rf"(?:{_NUMBERED}|\d{{1,2}}[.．])")
 #: A contents entry: a numbered heading, then its page number after white space or a leader
 #: run (一、现状与形势 7 / 第一章 总体要求……12). A number glued to the text or after a decimal
 #: point (下降到0.02, 1.5) is plan text, never a page number.
-_TOC_ENTRY = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节部篇]|[一二三四五六七八九十]+、|"
-                        r"[(（][一二三四五六七八九十\d]+[)）]|附件\s*\d{0,2}\s*[:：]?)"
+_TOC_ENTRY = re.compile(rf"^\s*(?:{_NUMBERED}|附件\s*\d{{0,2}}\s*[:：]?)"
                         r"[^。；;！!？?]{0,39}[^\d.。；;！!？?\s]"
                         r"。?(?:\s+|\s*[.…·]{2,}\s*)(\d{1,3})\s*$")
 #: An entry of a contents list run into a line, with its page number; the page numbers of such
 #: a run rise (:func:`_page_numbers_rise`), and an entry holds no comma (a sentence does).
-_CONTENTS_ITEM = (r"(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.．、](?!\d)|"
-                  r"第[一二三四五六七八九十\d]+[章节]|前\s*言|附\s*[则件录]|结\s*语)"
+_CONTENTS_ITEM = (rf"(?:{_NUMBERED}|\d{{1,2}}[.．、](?!\d)|前\s*言|附\s*[则件录]|结\s*语)"
                   r"[^。；！？!?，,\d]{0,30}?[\s.…·]*-?\s*(\d{1,3})(?![\d.．%万亿年月日个处])\s*-?")
 #: Led by 目录 (doubled by a PDF printed twice: 目目录录), or by the preface's entry itself
 #: (前言1第一章现状与形势2…).
@@ -176,8 +176,9 @@ def contents_lines(lines: list[str], kinds: list[str], starts: list[int]
     while k < len(lines):
         # a field label ending in 目录 (公开目录) is no contents list
         tail = None if _TOC_HEAD.match(lines[k]) or kinds[k] else _TOC_TAIL.search(lines[k])
-        if tail and not re.search(r"(?:规划|方案|要点|计划|纲要|[)）]|月)\s*$", lines[k][:tail.start()]):
-            tail = None  # 信息公开目录, 物资储备目录: a label or a list's name
+        before = lines[k][:tail.start()].rstrip() if tail else ""
+        if tail and not (TITLE_END.search(before) or before.endswith("月")):
+            tail = None  # 信息公开目录, 物资储备目录: a label or a list's name, not a cover
         if (_TOC_HEAD.match(lines[k]) and not kinds[k]) or tail:
             end = _toc_end(lines, k)
             if tail and end - k >= 4:
@@ -191,7 +192,7 @@ def contents_lines(lines: list[str], kinds: list[str], starts: list[int]
                 # one "entry" alone, a preface heading or a title, is the heading the body
                 # opens with (目 录 / 前 言 / 玉溪市地形地貌…): the page dropped the list, and
                 # only 目录 goes
-                lone = end - k == 2 and bool(re.fullmatch(r"[前序引]\s*言", lines[k + 1].strip())
+                lone = end - k == 2 and bool(PREFACE.match(lines[k + 1].strip())
                                              or TITLE_END.search(lines[k + 1].strip()))
                 for j in range(k, k + 1 if lone else end):
                     kinds[j] = "toc"

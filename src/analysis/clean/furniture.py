@@ -31,7 +31,7 @@ import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
 from analysis.clean.contents import contents_lines
-from analysis.clean.shapes import ADDRESSEE, HEAD_CHARS, SENTENCE_MARK, TITLE_END
+from analysis.clean.shapes import ADDRESSEE, HEAD_CHARS, PREFACE, SENTENCE_MARK, TITLE_END
 from analysis.clean.shapes import line_key as _key
 
 #: CMS field names (simplified: the rule runs after traditional → simplified conversion).
@@ -63,10 +63,7 @@ _HEAD_LABEL = "|".join(sorted((r"\s*".join(map(re.escape, label))
                               for label in FIELD_LABELS + HEAD_ONLY_LABELS), key=len, reverse=True))
 _BARE_LABEL = re.compile(rf"^\s*(?:{_HEAD_LABEL})\s*$")
 #: Lines that open plan text, never a field's value: an item or heading, or a bare number.
-#: A document's own opening headings, never a field's value (…字体:[ ] / 前   言).
-_PREFACE = re.compile(r"^(?:[前序引]\s*言|目\s*录|总\s*则)$")
-_NOT_A_VALUE = re.compile(r"^(?:[前序引]\s*言$|目\s*录$|总\s*则$|[一二三四五六七八九十]+、|"
-                          r"（[一二三四五六七八九十]+）|第.{1,3}[章节条]|"
+_NOT_A_VALUE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第.{1,3}[章节条]|"
                           r"\d+(?:\.\d+)+\s|\d{1,3}$)")
 _LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:：])\s*"
                          r"[\[【(（]?\s*[\]】)）]?\s*$")
@@ -168,7 +165,6 @@ _TITLE_NOTE = re.compile(r"[(（][^)）]{1,24}[)）]$")
 #: (.临沂市安全生产委员会2022年工作要点-临沂市应急管理局).
 _SITE_SUFFIX = re.compile(r"^[.·。]?(.+?)\s*[-_|｜—]\s*[\u4e00-\u9fff]{2,20}"
                           r"(?:局|厅|委员会|政府|网|门户网站|办公室)$")
-
 
 
 #: A site's watermark: a short brand with its domain (公文汇 www.gongwenhui.com) on a line of
@@ -284,7 +280,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and prev and not body_started and len(line.strip()) <= 20 \
                 and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
-                and not ADDRESSEE.match(line) and not _PREFACE.match(line.strip()) \
+                and not ADDRESSEE.match(line) and not PREFACE.match(line.strip()) \
                 and not _wrapped_title(line.strip(), [x for x in lines[k:k + 6] if x.strip()], 0):
             kind = "cms_field"  # the value of a label left alone on its line
         elif not kind and prev and not body_started and starts[k] <= HEAD_CHARS \
@@ -335,7 +331,8 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             for j in range(k + 1, min(k + 3, len(lines))):
                 value = lines[j].strip()
                 if (j in bare or not value or len(value) > 30 or SENTENCE_MARK.search(value)
-                        or _NOT_A_VALUE.match(value) or _wrapped_title(value, lines, j)):
+                        or _NOT_A_VALUE.match(value) or PREFACE.match(value)
+                        or _wrapped_title(value, lines, j)):
                     break
                 kinds[j] = kinds[j] or "cms_field"
     # Runs of three or more bullets with short values in the page head: unlabelled CMS fields.

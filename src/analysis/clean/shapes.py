@@ -10,6 +10,8 @@ ADDRESSEE = re.compile(r"^\s*各[^。；;]{1,60}?(?:单位|部门|机关|机构|
                        r"乡镇|局|厅|委|办|处|室|企业|公司)\s*[:：]?\s*$|"
                        r"^\s*各[^。；;]{1,150}(?:[:：]|单位|部门|机构)\s*$")
 SENTENCE_MARK = re.compile(r"[。；;！!？?]")
+#: A plan's opening headings, spaced out or not (前 言, 目录, 总则): never a field's value.
+PREFACE = re.compile(r"^(?:[前序引]\s*言|目\s*录|总\s*则)$")
 #: Site copies are looked for in the page head only: a page heading or summary stands above the
 #: document, and its later copy follows within a few paragraphs.
 HEAD_CHARS = 1500

@@ -89,18 +89,14 @@ def document_results(documents, manifest: pd.DataFrame, stages: tuple[str, ...],
             work.append(DocumentJob(doc.doc_id, doc.text, int(years[doc.doc_id]), need, done))
     def store(index: int, result: dict) -> None:
         job = work[index]
-        if FAILED in result:
-            # The stages that succeeded are kept; the failed one is tried again next build.
-            results[job.doc_id] = {FAILED: result[FAILED]}
-            result = {s: v for s, v in result.items() if s != FAILED}
-            for stage, value in result.items():
-                if stage in keys[job.doc_id]:
-                    cache.put(stage, keys[job.doc_id][stage], value)
-            return
         for stage, value in result.items():
             if stage in keys[job.doc_id]:
                 cache.put(stage, keys[job.doc_id][stage], value)
             results[job.doc_id][stage] = value
+        if FAILED in result:
+            # The stages that succeeded stay cached; the failed one is tried again next build,
+            # and the build leaves the plan out.
+            results[job.doc_id] = {FAILED: result[FAILED]}
 
     run_tasks(run_job, work, jobs=jobs, scheduler=scheduler, progress=progress,
               desc="cleaning", on_result=store)
