@@ -230,8 +230,9 @@ def _without_period(title: str) -> str:
     return re.sub(r"(?:19|20)\d{2}-(?:19|20)\d{2}年?$", "", _key(title))
 
 
-def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str, str]:
-    own, quoted, _ = _notice_titles(lines)
+def _pick_title(lines: list[str], notice: int | None, sig_end: int,
+                notices: tuple[list[str], list[str], str], cover_title: str) -> tuple[str, str]:
+    own, quoted, _ = notices
     cms = [t for v in cms_fields(lines).get("title", []) for t in (_unwrap(v),) if t]
     variants = own + quoted + cms
     if notice is not None:
@@ -263,7 +264,7 @@ def _pick_title(lines: list[str], notice: int | None, sig_end: int) -> tuple[str
         return (own or quoted)[0], "text"
     docsite = next((m.group(1) for line in lines[:20]
                     for m in [re.search(r"《([^《》]{4,60}?)(?:\.docx?|\.pdf)?》由", line)] if m),
-                   "") or docsite_cover(lines)[0]
+                   "") or cover_title
     if docsite:
         return _clean_title(docsite), "text"
     if heads:
@@ -452,17 +453,16 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     notice = next((i for i, line in enumerate(lines[:HEAD_LINES]) if _NOTICE.search(line)),
                   None)
     signer, signed, sig_end = signature(lines, notice)
-    title, title_src = _pick_title(lines, notice, sig_end)
-    own = _self_named(lines)
+    notices, (cover_title, cover_signer) = _notice_titles(lines), docsite_cover(lines)
+    title, title_src = _pick_title(lines, notice, sig_end, notices, cover_title)
+    own, before = _self_named(lines), notices[2]
     if own and (not title or _decorated(title, own)):
         title, title_src = own, "text"
     directive_issuer = ""
     if not title and notice is None:
         title, directive_issuer = directive_notice(lines)
-        title = balance_quotes(title)
-        title_src = "text" if title else title_src
+        title, title_src = balance_quotes(title), ("text" if title else title_src)
     put("title", quote_periods(title), title_src)
-    _, _, before = _notice_titles(lines)
     heading = next((i for i, line in enumerate(lines[:40])
                     if title and _key(title) and _key(title) in _key(line)), None)
     cover_issuer, cover_date = ("", "") if notice is not None or heading is None else \
@@ -471,7 +471,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     put("issuer", before, "text")
     put("issuer", cover_issuer, "text")
     put("issuer", directive_issuer, "text")
-    put("issuer", docsite_cover(lines)[1], "text")
+    put("issuer", cover_signer, "text")
     # A body naming itself at the head of the title (临沂市安全生产委员会2022年工作要点) signs
     # the document; a CMS 发布机构 is the site that published it.
     named_body = re.match(r"^(.{4,30}?(?:委员会|指挥部|领导小组|人民政府|办公厅|办公室|管理局|管理厅))"
