@@ -9,7 +9,8 @@ from analysis.clean.rules import _SENTENCE_LIKE, CleanContext, clean_text
 from analysis.clean.furniture import _FIELD_START, _SPACED_FIELD
 from analysis.clean.spam import _STRONG
 from analysis.evaluation.devcleaning import cleaning_scores, removals, surviving
-from analysis.core.paths import raw_dir, repo_root
+from analysis.core.paths import raw_dir
+from analysis.evaluation.realpages import real_page_sets
 from analysis.corpus.read import read_corpus
 from analysis.evaluation.devcorpus import pages
 
@@ -25,11 +26,8 @@ def _cleaned(doc_id, text):
 
 
 def _sets():
-    """Every set of real pages: the development split, then each held-out set (all of them
-    scored once and since used for development)."""
-    root = repo_root() / "tests"
-    return [("dev", None)] + [("test", folder) for folder in sorted(
-        root.glob("corpus_test*"), key=lambda f: int(f.name.removeprefix("corpus_test")))]
+    """(split, folder) of every set of real pages (analysis.evaluation.realpages)."""
+    return [(split, folder) for _, split, folder in real_page_sets()]
 
 
 def _documents():

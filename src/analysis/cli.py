@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
                          "analysis.accidents.heavy)")
     hs.add_argument("--worlds", type=int, default=None,
                     help="with --accidents: worlds per process (default 400)")
+    sub.add_parser("score-pages", help="score the pipeline on every set of real pages in "
+                   "tests/ (in-sample: every set has been used for development)")
     be = sub.add_parser("bench", help="run benchmarks")
     be.add_argument("--out", default="bench/results.json")
     be.add_argument("--only", default=None, help="comma-separated benchmark names")
@@ -215,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
                   "reuse_runs": H.REUSE_RUNS if args.reuse_runs is None else args.reuse_runs}
         path = H.write(args.out or H.STORED, **counts)
         print(f"wrote {path} and {path.with_suffix('.json').name}; rebuild to show the rows")
+        return 0
+    if args.command == "score-pages":
+        from analysis.evaluation.realpages import real_page_scores
+
+        table = real_page_scores()
+        rates = ["set", "pages", "leftover_per_10_pages", "plan_chars_lost", "target_precision",
+                 "target_recall"] + [c for c in table.columns if c.endswith("_rate")]
+        print(table[rates].round(3).to_string(index=False))
         return 0
     if args.command == "bench":
         from analysis.core.bench import run_benchmarks
