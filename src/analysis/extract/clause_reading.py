@@ -71,6 +71,10 @@ def _is_condition(pre: str, post: str, hit: NumberHit) -> bool:
     return bool(cues.condition_pre.fullmatch(pre[start:end]))
 
 
+#: Verbs of making: a package of measures made (出台10项具体措施) is a goal, not a name.
+_MAKING = re.compile(r"出台|制定|制订|建立|形成|研究|提出|建成")
+
+
 def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     """A count that names something rather than sets a goal: the size of a package of measures
     the plan carries out (贯彻落实…15条硬措施, 省66条、市县99条细化措施) or a counted slogan
@@ -87,14 +91,13 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
         clause = re.split(r"[，,；;：:]", sentence_prefix)[-1]
         verbs = list(cues.implement.finditer(clause))
         deadline = re.search(r"到\s*20\d{2}|20\d{2}\s*年(?:底|前|内)", sentence_prefix)
-        if verbs and not deadline and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成",
-                                                    clause[verbs[-1].end():]):
+        if verbs and not deadline and not _MAKING.search(clause[verbs[-1].end():]):
             return True
         # …20项创新举措贯彻执行: the verb of carrying out may follow the package in its clause,
         # unless a verb of making stands before it (要制定10项具体措施落实到位 is a goal)
         rest = re.split(r"[，,；;。：:]", after[package.end():])[0]
         if not deadline and cues.implement.match(rest.lstrip()) \
-                and not re.search(r"出台|制定|制订|建立|形成|研究|提出|建成|完成", clause):
+                and not _MAKING.search(clause) and "完成" not in clause:
             return True
     # a counted slogan in quotes: “3个确保”, 3个力争”，即…
     return bool(re.match(r"\s*个?\s*[“\"]?\s*(?:" + cues.formula_word.pattern
