@@ -26,3 +26,28 @@ def test_the_pooled_row_sums_the_sets_and_rates_come_from_the_sums(tmp_path):
     assert pooled["title_rate"] == sets["title_exact"].sum() / sets["title_shown"].sum()
     # test19 (h011) has four gold targets, all read as targets since its mends
     assert table.loc["corpus_test19", "recalled_targets"] == 4
+
+
+def test_a_sealed_set_not_yet_scored_is_left_out_until_its_one_scoring(tmp_path):
+    # An annotator may be building a set while the tests or the score table run: a set
+    # numbered after the last one scored without a record needs its SCORED_ONCE.md.
+    from analysis.evaluation.realpages import SCORED_RECORD, unscored_sets
+
+    for name in ("corpus", "corpus_test12", "corpus_test19"):
+        shutil.copytree(ROOT / "tests" / name, tmp_path / name)
+    shutil.copytree(ROOT / "tests" / "corpus_test19", tmp_path / "corpus_test99")
+    (tmp_path / "corpus_test99" / SCORED_RECORD).unlink()
+    listed = [n for n, _, _ in real_page_sets(tmp_path)]
+    assert listed == ["corpus", "corpus_test12", "corpus_test19"]
+    assert unscored_sets(tmp_path) == ["corpus_test99"]
+    assert [n for n, _, _ in real_page_sets(tmp_path, sealed=True)][-1] == "corpus_test99"
+    assert "corpus_test99" not in set(real_page_scores(tmp_path)["set"])
+
+
+def test_the_once_report_scores_every_field_and_lists_each_failure():
+    from analysis.evaluation.realpages import once_report
+
+    report = once_report(ROOT / "tests" / "corpus_test19")
+    assert "exact_rate" in report and "pages cleaned 12 of 12" in report
+    # every gold target of the set is listed with how it was read
+    assert report.count(" target ") >= 4

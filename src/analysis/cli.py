@@ -62,8 +62,12 @@ def _parser() -> argparse.ArgumentParser:
                          "analysis.accidents.heavy)")
     hs.add_argument("--worlds", type=int, default=None,
                     help="with --accidents: worlds per process (default 400)")
-    sub.add_parser("score-pages", help="score the pipeline on every set of real pages in "
-                   "tests/ (in-sample: every set has been used for development)")
+    sp = sub.add_parser("score-pages", help="score the pipeline on every set of real pages in "
+                        "tests/ that has been scored before (in-sample: every such set has "
+                        "been used for development)")
+    sp.add_argument("--once", default=None, metavar="SET",
+                    help="the one scoring of a sealed held-out set (e.g. corpus_test20): "
+                         "print its full report, to be kept as the set's SCORED_ONCE.md")
     be = sub.add_parser("bench", help="run benchmarks")
     be.add_argument("--out", default="bench/results.json")
     be.add_argument("--only", default=None, help="comma-separated benchmark names")
@@ -219,8 +223,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path} and {path.with_suffix('.json').name}; rebuild to show the rows")
         return 0
     if args.command == "score-pages":
-        from analysis.evaluation.realpages import real_page_scores
+        from analysis.evaluation.realpages import once_report, real_page_scores, unscored_sets
 
+        if args.once:
+            from analysis.core.paths import repo_root
+
+            folder = repo_root() / "tests" / args.once
+            if not (folder / "gold" / "metadata.csv").is_file():
+                print(f"score-pages: {folder} is not a set of real pages (no gold/metadata.csv)")
+                return 2
+            print(once_report(folder))
+            return 0
+        for name in unscored_sets():
+            print(f"score-pages: {name} left out: sealed and not scored yet (score it once "
+                  f"with --once {name}, then keep the output as its SCORED_ONCE.md)")
         table = real_page_scores()
         rates = ["set", "pages", "leftover_per_10_pages", "plan_chars_lost", "target_precision",
                  "target_recall"] + [c for c in table.columns if c.endswith("_rate")]

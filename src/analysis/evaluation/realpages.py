@@ -6,7 +6,13 @@ used for development since; the scores computed here are therefore in-sample for
 and say how the current code does on pages it was mended on. The once-scored out-of-sample
 figures are those recorded in README's accuracy table at the commit named there.
 
-``python -m analysis score-pages`` prints the table this module computes.
+``python -m analysis score-pages`` prints the table this module computes. A held-out set that
+has not been scored yet (no ``SCORED_ONCE.md`` in its folder, numbered above
+:data:`LAST_SET_BEFORE_RECORDS`) is left out of it and of every test that lists the sets, so
+that running the tests or the table while an annotator is still building a set never scores
+it by accident. ``python -m analysis score-pages --once corpus_test<N>`` is the one scoring:
+it prints the per-field, per-page report (:func:`once_report`), to be kept as the set's
+``SCORED_ONCE.md`` with the commit it ran at; from then on the set is development data.
 """
 from __future__ import annotations
 
@@ -26,13 +32,41 @@ _TARGETS = ("gold_targets", "extracted_targets", "true_targets", "facts_as_targe
             "recalled_targets")
 
 
-def real_page_sets(root: Path | None = None) -> list[tuple[str, str, Path]]:
+#: Sets up to this number were scored once before the output of that scoring was kept in the
+#: set's folder (their once-scored figures are in README's accuracy table); later sets count as
+#: scored only with a ``SCORED_ONCE.md``.
+LAST_SET_BEFORE_RECORDS = 13
+#: File that records a held-out set's one scoring (script and output).
+SCORED_RECORD = "SCORED_ONCE.md"
+
+
+def _number(folder: Path) -> int:
+    return int(folder.name.removeprefix("corpus_test"))
+
+
+def is_scored(folder: Path) -> bool:
+    """Whether a held-out set has had its one scoring (and is development data since)."""
+    return _number(folder) <= LAST_SET_BEFORE_RECORDS or (folder / SCORED_RECORD).is_file()
+
+
+def real_page_sets(root: Path | None = None, sealed: bool = False
+                   ) -> list[tuple[str, str, Path]]:
     """(name, split, folder) of every set of real pages, the development split first, then
-    the held-out sets in the order of their numbers."""
+    the held-out sets in the order of their numbers.
+
+    Sets not yet scored (:func:`is_scored`) are left out unless ``sealed`` is true.
+    """
     tests = Path(root) if root is not None else repo_root() / "tests"
-    held_out = sorted(tests.glob("corpus_test*"),
-                      key=lambda f: int(f.name.removeprefix("corpus_test")))
-    return [("corpus", "dev", tests / "corpus")] + [(f.name, "test", f) for f in held_out]
+    held_out = sorted((f for f in tests.glob("corpus_test*")
+                       if f.name.removeprefix("corpus_test").isdigit()), key=_number)
+    return [("corpus", "dev", tests / "corpus")] + [
+        (f.name, "test", f) for f in held_out if sealed or is_scored(f)]
+
+
+def unscored_sets(root: Path | None = None) -> list[str]:
+    """Names of the held-out sets that have not been scored yet (left out of the table)."""
+    listed = {name for name, _, _ in real_page_sets(root)}
+    return [name for name, _, _ in real_page_sets(root, sealed=True) if name not in listed]
 
 
 def set_scores(split: str, folder: Path) -> dict:
@@ -65,3 +99,50 @@ def real_page_scores(root: Path | None = None) -> pd.DataFrame:
         field = exact.removesuffix("_exact")
         table[f"{field}_rate"] = table[exact] / table[f"{field}_shown"]
     return table
+
+
+def once_report(folder: Path) -> str:
+    """The one scoring of a held-out set, as text: exact rates per metadata field, cleaning
+    counts with every page that kept a span, lost plan text or a box, target counts with every
+    gold value and how it was read, and every metadata value that differs from the gold.
+
+    A page whose cleaning stops with an error is reported (``CRASH``) and the other pages are
+    still scored.
+    """
+    from analysis.evaluation import devcleaning, devcorpus, devtargets
+
+    folder = Path(folder)
+    lines = []
+    with pd.option_context("display.width", 250, "display.max_colwidth", 120):
+        lines.append(devcorpus.metadata_scores("test", folder).to_string())
+        spans = pd.read_csv(folder / "gold" / "spans.csv", dtype=str, keep_default_na=False)
+        table = devcorpus.pages("test", folder)
+        rows = []
+        for page_id, text in zip(table.page_id, table.text):
+            try:
+                rows.append(devcleaning.page_cleaning(page_id, text,
+                                                      spans[spans["page_id"] == page_id]))
+            except Exception as error:  # noqa: BLE001  (a crash is a finding; go on)
+                lines.append(f"CRASH {page_id}: {type(error).__name__}: {error}")
+        per_page = pd.DataFrame(rows)
+        counts = {k: int(per_page[k].sum()) for k in ("removable_spans", "leftover",
+                                                       "plan_chars_lost", "boxes")}
+        lines.append(f"pages cleaned {len(per_page)} of {len(table)}; " + ", ".join(
+            f"{k} {v}" for k, v in counts.items())
+            + f"; pages losing text {int((per_page['plan_chars_lost'] > 0).sum())}")
+        for r in per_page.itertuples():
+            if r.leftover or r.plan_chars_lost or r.boxes:
+                lines.append(f"CLEAN {r.page_id} {r.leftover} {r.leftover_examples[:300]} "
+                             f"| LOST {r.plan_chars_lost} {r.lost_example} | boxes {r.boxes}")
+        targets, detail = devtargets.target_scores("test", folder)
+        lines += [targets.to_string(), detail.to_string()]
+        gold = pd.read_csv(folder / "gold" / "metadata.csv", dtype=str,
+                           keep_default_na=False).set_index("page_id")
+        for page_id, text in zip(table.page_id, table.text):
+            predicted = devcorpus.read_metadata(page_id, text)
+            for field in devcorpus.METADATA_FIELDS:
+                value = gold.loc[page_id, field]
+                if value and value != "masked" and predicted[field] != value:
+                    lines.append(f"META {page_id} {field} {value!r} {predicted[field]!r} "
+                                 f"{predicted[field + '_source']}")
+    return "\n".join(lines)
