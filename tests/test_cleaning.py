@@ -440,7 +440,10 @@ def test_advertising_tails_runs_and_a_brand_in_the_place_slot():
             "安徽省减灾救灾委员会关于印发2022年工作要点的通知",
         "365bet手机在线_365bet假网站_正规365彩票平台app下载减灾委员会2021年工作要点":
             "减灾委员会2021年工作要点",
-        "欧宝体育办公厅关于印发吉林省应急管理“十四五”规划的通知": "办公厅关于印发吉林省应急管理“十四五”规划的通知",
+        # the brand stood for the issuing government (p066's gold: 吉林省人民政府), whose place
+        # the document names
+        "欧宝体育办公厅关于印发吉林省应急管理“十四五”规划的通知":
+            "吉林省人民政府办公厅关于印发吉林省应急管理“十四五”规划的通知",
     }
     for text, clean in cases.items():
         out, changes = remove_spam_shapes(text, CleanContext("t"))
@@ -553,3 +556,26 @@ def test_a_page_summary_sentence_above_the_heading_does_not_keep_the_heading():
     cleaned, changes = remove_furniture(text, CleanContext("t"))
     assert [c.note for c in changes] == ["site_copy"]
     assert cleaned.count("北京市“十四五”时期安全生产规划") == 1
+
+
+def test_a_brand_in_the_place_slot_gives_back_the_place_the_head_names():
+    # corpus_test20 i005 (scored once, then mended): bwin登录注册 stood for 运城市 wherever the
+    # city was named in full; 运城开发区 in the addressees names it.
+    from analysis.clean.spam import remove_spam_shapes
+
+    text = ("各县（市、区）人民政府，运城开发区管委会，市直各有关单位：\n"
+            "《bwin登录注册贯彻落实“十四五”应急管理体系建设规划实施细则》已经市人民政府同意。\n"
+            "bwin登录注册人民政府办公室\n")
+    out, changes = remove_spam_shapes(text, CleanContext("t"))
+    assert "bwin" not in out and out.count("运城市") == 2
+    assert "《运城市贯彻落实" in out and "运城市人民政府办公室" in out
+    assert all("the document's place" in c.note for c in changes)
+    # a brand before 关于 names no office for certain: removed, nothing put in its place
+    out, _ = remove_spam_shapes("运城开发区管委会：\nbwin登录注册关于印发规划的通知\n",
+                                CleanContext("t"))
+    assert out == "运城开发区管委会：\n关于印发规划的通知\n"
+    # a place named deep in the body is not the document's (corpus_test3 r007's 东城区管委会)
+    body = "某" * 400
+    out, _ = remove_spam_shapes("bwin登录注册减灾委员会2021年工作要点\n" + body + "东城区管委会",
+                                CleanContext("t"))
+    assert out.startswith("减灾委员会2021年工作要点")

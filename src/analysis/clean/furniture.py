@@ -45,6 +45,8 @@ FIELD_LABELS = (
     "分享到", "打印", "视力保护色", "关联稿件", "相关稿件", "保护视力色", "字体颜色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
     "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
+    # an encyclopaedia mirror's infobox (基本介绍 / - 中文名：… / - 颁布时间：…)
+    "中文名", "外文名", "颁布时间", "颁布单位", "实施时间",
 )
 #: Labels that plans also use in their own text (属性 and 备注 of an indicator table): read as
 #: field labels only in the bare-label field table of the page head, never in the body.
@@ -95,12 +97,14 @@ _CHROME_WORDS = re.compile(
     r"扫一扫|手机版|点击查看更多|查看更多|更多|返回顶部|返回首页|返回|下载|相关|举报|我要打印|"
     r"打印本页|打印|关闭窗口|关闭|收藏|分享到|分享|转第|保留字段信息|页面宽度\(px\)|"
     r"页面宽度范围为\d+至\d+|视力保护色|正文阅览|上一篇|下一篇|设为首页|加入收藏|网站地图|"
-    r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|长者模式|简体|繁体|繁|大|中|小|x|X|"
+    r"联系我们|字体|字号|默认|朋友圈|微信|微博|纠错|长者模式|配色|辅助线|简体版|繁体版|智能问答|"
+    r"支持IPv6|IPv6|QQ空间|qq|QQ|简体|繁体|繁|大|中|小|x|X|"
     r"[\[\]【】()（）:：|｜/\s]")
 #: Interface words that plan text also uses (a status 正常 in a flattened table, 欢迎来到…！ in a
 #: publicity item): furniture only in the page head.
 _HEAD_CHROME_WORDS = re.compile(
     r"本站已启用无障碍浏览系统|欢迎点击访问|恢复默认|保护视力色|字体颜色|放大|缩小|正常|全文|"
+    r"页面|重置|头条|空间|基本介绍|政策解读|图片解读|"
     r"欢迎来到[A-Za-z0-9\u4e00-\u9fff]{1,20}(?=[！!])|[，！!]")
 #: A CMS topic field's value: category paths with backslashes (应急管理\应急工作；应急管理\安全生产工作),
 #: which plan text never writes.

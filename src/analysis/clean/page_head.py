@@ -72,8 +72,16 @@ def _is_notice_title(line: str) -> bool:
     return bool(_NOTICE.search(line) and not _SENTENCE.search(line) and len(line) <= 100)
 
 
+def _is_announcement(line: str) -> bool:
+    """The title of an announcement that opens a page (《…规划》征求意见的公告, …的公示)."""
+    return bool(re.search(r"(?:公告|公示)$", line) and len(line) >= 8
+                and not _SENTENCE.search(line) and not _HEADING.match(line))
+
+
 def _is_plan_title(line: str) -> bool:
-    return bool(_TITLE_END.search(line) and len(line) >= 6 and not _SENTENCE.search(line)
+    # a title in book-title marks, its period inside them (《…规划(2016-2020年)》)
+    inner = re.sub(r"^《([^《》]+)》$", r"\1", line)
+    return bool(_TITLE_END.search(inner) and len(line) >= 6 and not _SENTENCE.search(line)
                 and not _HEADING.match(line))
 
 
@@ -101,7 +109,7 @@ def opening_line(lines: list[str]) -> int | None:
             return None
         s = line.strip()
         if s:
-            if _is_notice_title(s) or _is_plan_title(s):
+            if _is_notice_title(s) or _is_plan_title(s) or _is_announcement(s):
                 return k
             if _DOC_NUMBER.match(s) or ADDRESSEE.match(s) or _RED_HEADER.match(s):
                 return k
@@ -230,6 +238,7 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         return nxt if ok else ""
 
     key = _key(lines[start]) + _key(wrap_of(start, window))
+    opening_whole = bool(_TITLE_END.search(lines[start].strip() + wrap_of(start, window)))
     for n, k in enumerate(window):
         wrap = wrap_of(k, window[n + 1:])
         other = _key(lines[k]) + _key(wrap)
@@ -246,8 +255,14 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         # a copy shorter than the opening must itself be a whole title (not cut short)
         if title_shaped and len(_key(lines[k])) >= 12 and len(key) >= 12 and not cover \
                 and key != other and key != _key(lines[k]) \
-                and ((key.startswith(other) and complete) or other.startswith(key)):
+                and ((key.startswith(other) and complete)
+                     or (other.startswith(key) and (complete or not opening_whole))):
+            # A longer copy opens the document when it is itself a whole title, or when the
+            # opening was cut short; a whole title followed by a decorated copy (《…方案》政策
+            # 解读, a link of the site: found on a sealed set, which lost the plan's title)
+            # stays the opening.
             start, key = k, other
+            opening_whole = complete
     removed = [k for k in range(start) if lines[k].strip()
                and not _may_be_plan_text(lines[k].strip()) and not _title_piece(lines, k)]
     # Between a notice's title and its addressees stand only the title's other lines, its
@@ -263,8 +278,19 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
                     or _TITLE_END.search(squeezed) or s.startswith("各")
                     or _title_piece(lines, k)):
                 removed.append(k)
+    # The site's links to its readings of the document (《…方案》政策解读 / 图片解读) under
+    # the title: the title's own words in 《》 with a link word, nothing else.
+    for k in window:
+        link = _TITLE_LINK.match(lines[k].strip())
+        if link and _key(link.group(1)) == _key(lines[start]):
+            removed.append(k)
     label = _LABEL.match(lines[start])
     return sorted(removed), start, label.end() if label else 0
+
+
+#: A site's link to a reading of the document: 《title》政策解读, 《title》图解, 《title》全文下载.
+_TITLE_LINK = re.compile(r"^《([^》]{6,100})》\s*(?:政策|图片|图文|文字|视频|动漫|专家|新闻|全文)?"
+                         r"(?:解读|图解|问答|下载)$")
 
 
 #: Heading numbers by level: a contents list uses at least two of them.

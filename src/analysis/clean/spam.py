@@ -28,6 +28,7 @@ import math
 import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
+from analysis.core.places import innermost
 
 #: Words that advertising is built on; an item needs one of them to count as advertising.
 _STEMS = ("电子游戏|电子平台|电子|官网|官方网站|官方网址|全站|试玩|外挂|接口|模拟器|平台|注册|下载|登录|入口|"
@@ -36,6 +37,9 @@ _STEMS = ("电子游戏|电子平台|电子|官网|官方网站|官方网址|全
 _LATIN_BRAND = re.compile(
     rf"(?:[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*\s*(?:{_STEMS})+|(?:{_STEMS})[A-Za-z0-9_]*"
     rf"[A-Za-z][A-Za-z0-9_]*)")
+#: A lower-case brand with two advertising stems glued on (bwin登录注册); plan text writes its
+#: acronyms in capitals (GIS平台, APP下载).
+_FUSED_BRAND = re.compile(rf"[a-z][a-z0-9]{{2,}}(?:{_STEMS}){{2,}}")
 _BRAND_RUN = re.compile(
     rf"(?:{_LATIN_BRAND.pattern})(?:\s*[-,，_|/]?\s*(?:{_LATIN_BRAND.pattern}|(?:{_STEMS})+))*")
 _COMPOUND = re.compile(
@@ -92,8 +96,9 @@ def _runs(line: str) -> list[tuple[int, int]]:
             if pattern is _BRAND_RUN and not re.search(r"[A-Za-z]", text):
                 continue
             if pattern is _BRAND_RUN and not (_STRONG.search(text)
-                                              or len(_LATIN_BRAND.findall(text)) >= 2):
-                continue  # an acronym in plan text (GIS平台, APP下载)
+                                              or len(_LATIN_BRAND.findall(text)) >= 2
+                                              or _FUSED_BRAND.fullmatch(text)):
+                continue  # an acronym in plan text (GIS平台, APP下载, 平台_APP下载)
             spans.append((m.start(), m.end()))
     for m in _TAIL.finditer(line):
         # a gambling stem and a mark that plan text does not put in a title (游戏, 365bet)
@@ -165,19 +170,73 @@ def _replacement(line: str, a: int, b: int, ctx: CleanContext, usage: dict[str, 
     return CANDIDATES[best] if scores[best] - scores[0] >= MIN_GAIN else ""
 
 
+#: What follows the place that opens an issuer, a title or a plan's name (运城市人民政府办公室,
+#: 运城市贯彻落实…, 运城市“十四五”…): a run standing before it stood for a place.
+_PLACE_FOLLOWS = re.compile(r"(?:人民政府|政府|应急管理局|应急局|安委会|安全生产委员会|减灾委|"
+                            r"[“\"]?十[三四五]五[”\"]?|贯彻|\d{4}年)")
+#: A government's general office: the run stood for the place and its government (欧宝体育办公厅
+#: for 吉林省人民政府办公厅). Before 关于 the office is unknown (市政府? 应急管理局?), so such a
+#: run is only removed.
+_OFFICE_FOLLOWS = re.compile(r"办公厅|办公室")
+#: Characters at the head of a document searched for its place (the addressees, the issuer and
+#: the title; deeper down a plan names other places: 东城区管委会 in a responsibility tag).
+PLACE_HEAD = 300
+
+
+def _place_slot(line: str, a: int, b: int) -> str:
+    """'' unless the run opens a line or a title (《…) before an office or a plan's name; then
+    what the place is followed by in the restoration ('' or 人民政府)."""
+    before = line[:a].rstrip()
+    if before and not before.endswith("《"):
+        return ""
+    if _PLACE_FOLLOWS.match(line, b):
+        return "place"
+    office = _OFFICE_FOLLOWS.match(line, b)
+    # a bare value 365体育投注办公室 is a CMS field's (发布机构), which goes with its table
+    return "place+government" if office and line[office.end():].strip() else ""
+
+
+def _document_place(text: str, runs: list[str]) -> str:
+    """The full name of the place the document names first (its issuer or addressees), with
+    the advertising taken out; '' if it names none. A site that puts its advertising where the
+    place's name stood replaces one form of the name (运城市) and leaves others (运城开发区), so
+    the place is read from those."""
+    for run in sorted(set(runs), key=len, reverse=True):
+        text = text.replace(run, "")
+    place = innermost(text[:PLACE_HEAD])
+    return place.name if place is not None and place.code else ""
+
+
 def remove_spam_shapes(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
-    """Remove advertising recognised by its shape; restore the word a run displaced."""
+    """Remove advertising recognised by its shape; restore the word a run displaced.
+
+    A run in a place slot (:func:`_place_slot`: 《bwin登录注册贯彻落实…, bwin登录注册人民政府办公室)
+    is replaced by the document's own place (:func:`_document_place`), as issue 10 asks.
+    """
     changes: list[Change] = []
     usage = {word: text.count(word) for word in CANDIDATES if word}
+    found: list[tuple[int, str, int, int]] = []
     pos = 0
     for line in text.split("\n"):
         if line.strip() and _is_keyword_list(line):
             changes.append(Change(pos, line, "", "spam keyword list"))
         else:
             for a, b in _runs(line):
-                a = _brand_start(line, a, b, ctx)
-                word = _replacement(line, a, b, ctx, usage)
-                changes.append(Change(pos + a, line[a:b], word,
-                                      f"spam run restored as {word}" if word else "spam run"))
+                found.append((pos, line, _brand_start(line, a, b, ctx), b))
         pos += len(line) + 1
+    place = None
+    for pos, line, a, b in found:
+        slot = _place_slot(line, a, b)
+        if slot:
+            if place is None:
+                place = _document_place(text, [ln[x:y] for _, ln, x, y in found])
+            if place:
+                word = place + ("人民政府" if slot == "place+government" else "")
+                changes.append(Change(pos + a, line[a:b], word,
+                                      f"spam run restored as {word} (the document's place)"))
+                continue
+        word = _replacement(line, a, b, ctx, usage)
+        changes.append(Change(pos + a, line[a:b], word,
+                              f"spam run restored as {word}" if word else "spam run"))
+    changes.sort(key=lambda c: c.position)
     return apply_changes(text, changes), changes

@@ -24,7 +24,7 @@ Where each field comes from, in order of preference (the first that gives a valu
 * document number: a CMS 发文字号/文号 field holding one; a number in the header (with its
   issuer prefix, 赣应急字〔2023〕12号, brackets as written); one whose closing bracket and 号
   were lost (湘发改规划〔2016637 → 〔2016〕637号).
-* jurisdiction, level, province, parent: the gazetteer (:mod:`analysis.extract.places`) on the
+* jurisdiction, level, province, parent: the gazetteer (:mod:`analysis.core.places`) on the
   issuer, else the title, else the footer, else the first place named in the text. Masked
   names (xx县, X市) and 全市/我县-style words give the level alone.
 * years: ranges (2021-2025年), five-year periods (十四五) and years in the title; without a
@@ -43,7 +43,7 @@ import re
 from collections.abc import Mapping
 
 from analysis.clean.rules import CleanContext, ascii_digits
-from analysis.extract import places
+from analysis.core import places
 from analysis.extract.plan_years import FIVE_YEAR as _FIVE_YEAR
 from analysis.extract.plan_years import plan_years
 from analysis.extract.signing import cover, directive_notice, docsite_cover, signature
@@ -288,11 +288,12 @@ def _continued(lines: list[str], head: tuple[int, str], variants: list[str]) -> 
     quotes (天津市安全生产“十三五”规划 / 实施工作分工方案 for the notice's 《…规划实施工作分工
     方案》): each line alone reads as a title, so only the notice can say they are one."""
     i, title = head
-    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-    if not nxt or len(nxt) > 30:
-        return title
-    joined = _clean_title(title + nxt)
-    return joined if _key(joined) in {_key(v) for v in variants} else title
+    # under the heading, or under its second line if it was joined from two (… / 实 施 细 则)
+    for nxt in (lines[j].strip() for j in (i + 1, i + 2) if j < len(lines)):
+        joined = _clean_title(title + nxt) if nxt and len(nxt) <= 30 else ""
+        if joined and _key(joined) in {_key(v) for v in variants}:
+            return joined
+    return title
 
 
 def _specific(title: str) -> bool:
@@ -415,7 +416,6 @@ def _place_in_text(lines: list[str], start: int, level_word: str,
     return None
 
 
-# -- the reader -------------------------------------------------------------------------------
 def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
                   ctx: CleanContext | None = None) -> dict[str, str]:
     """Every metadata field of one plan, read from its text, with its source.

