@@ -74,8 +74,10 @@ def _is_notice_title(line: str) -> bool:
 
 def _is_announcement(line: str) -> bool:
     """The title of an announcement that opens a page (《…规划》征求意见的公告, …的公示)."""
-    return bool(re.search(r"(?:公告|公示)$", line) and len(line) >= 8
-                and not _SENTENCE.search(line) and not _HEADING.match(line))
+    # …公告 alone ends a task too (…整改情况公示 in a table of tasks): a page's announcement
+    # names what it announces (关于…, 《…》, 征求意见)
+    return bool(re.search(r"(?:公告|公示)$", line) and re.search(r"关于|《|征求意见", line)
+                and len(line) >= 8 and not _SENTENCE.search(line) and not _HEADING.match(line))
 
 
 def _is_plan_title(line: str) -> bool:

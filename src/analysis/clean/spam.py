@@ -173,14 +173,29 @@ def _replacement(line: str, a: int, b: int, ctx: CleanContext, usage: dict[str, 
 #: What follows the place that opens an issuer, a title or a plan's name (运城市人民政府办公室,
 #: 运城市贯彻落实…, 运城市“十四五”…): a run standing before it stood for a place.
 _PLACE_FOLLOWS = re.compile(r"(?:人民政府|政府|应急管理局|应急局|安委会|安全生产委员会|减灾委|"
-                            r"[“\"]?十[三四五]五[”\"]?|贯彻|\d{4}年)")
-#: A government's general office: the run stood for the place and its government (欧宝体育办公厅
-#: for 吉林省人民政府办公厅). Before 关于 the office is unknown (市政府? 应急管理局?), so such a
-#: run is only removed.
-_OFFICE_FOLLOWS = re.compile(r"办公厅|办公室")
+                            r"[“\"]?十[三四五]五[”\"]?|贯彻)")
+#: A provincial government's general office: the run stood for the province and its government
+#: (欧宝体育办公厅 for 吉林省人民政府办公厅). Before 办公室 (安委会办公室? 县政府办公室?) or 关于
+#: (市政府? 应急管理局?) the office is unknown, so such a run is only removed.
+_OFFICE_FOLLOWS = re.compile(r"办公厅")
+#: Addressees of a notice, by the level of the body that writes to them (乡镇 and 县直 from a
+#: county, 各县（市、区） and 市直 from a city, 各市（州） and 省直 from a province).
+_ADDRESSED_BY = (("county", re.compile(r"乡镇|乡（镇）|乡\(镇\)|街道|县直|区直|旗直")),
+                 ("city", re.compile(r"各县|各区|各旗|市直|县（市、区）|县\(市、区\)")),
+                 ("province", re.compile(r"各市|各州|各地级|省直|省政府各|自治区各|区直属")))
+#: A lower-case Latin word that plans use before 平台, 注册, 下载 … (not a brand).
+_TECH_WORDS = frozenset({"app", "api", "web", "wap", "gis", "gps", "wifi", "sdk", "pc", "h5",
+                         "iot", "ai", "vr", "ar", "ios", "android", "www", "http", "https", "html",
+                         "email", "mail", "qq", "wechat", "weixin"})
 #: Characters at the head of a document searched for its place (the addressees, the issuer and
 #: the title; deeper down a plan names other places: 东城区管委会 in a responsibility tag).
 PLACE_HEAD = 300
+
+
+def _weak_brand(run: str) -> bool:
+    """A run that is advertising only by :data:`_FUSED_BRAND` (no gambling word, one brand)."""
+    return bool(_FUSED_BRAND.fullmatch(run) and not _STRONG.search(run)
+                and len(_LATIN_BRAND.findall(run)) < 2)
 
 
 def _place_slot(line: str, a: int, b: int) -> str:
@@ -191,20 +206,33 @@ def _place_slot(line: str, a: int, b: int) -> str:
         return ""
     if _PLACE_FOLLOWS.match(line, b):
         return "place"
-    office = _OFFICE_FOLLOWS.match(line, b)
-    # a bare value 365体育投注办公室 is a CMS field's (发布机构), which goes with its table
-    return "place+government" if office and line[office.end():].strip() else ""
+    return "place+government" if _OFFICE_FOLLOWS.match(line, b) else ""
 
 
-def _document_place(text: str, runs: list[str]) -> str:
-    """The full name of the place the document names first (its issuer or addressees), with
-    the advertising taken out; '' if it names none. A site that puts its advertising where the
-    place's name stood replaces one form of the name (运城市) and leaves others (运城开发区), so
-    the place is read from those."""
+def _addressed_level(head: str) -> str:
+    """The level of the body that writes to the addressees in ``head`` ('' if none)."""
+    for line in head.split("\n"):
+        line = line.strip()
+        if line.endswith(("：", ":")) and len(line) <= 120:
+            return next((level for level, words in _ADDRESSED_BY if words.search(line)), "")
+    return ""
+
+
+def _document_place(text: str, runs: list[str]) -> tuple[str, str]:
+    """The full name and level of the place the document's head names first, with the
+    advertising and cited titles (《…》) taken out, if the addressees say the document is
+    of that level; ('', '') otherwise. A site that puts its advertising where the place's name
+    stood replaces one form of the name (运城市) and leaves others (运城开发区 in the
+    addressees), so the place is read from those; a province in a site banner or a cited
+    law above a county's notice is not the document's."""
     for run in sorted(set(runs), key=len, reverse=True):
         text = text.replace(run, "")
-    place = innermost(text[:PLACE_HEAD])
-    return place.name if place is not None and place.code else ""
+    head = re.sub(r"《[^《》\n]*》", "", text[:PLACE_HEAD])
+    head = "\n".join(ln for ln in head.split("\n") if not re.search(r"网站|网$|门户", ln))
+    place = innermost(head)
+    if place is None or not place.code or _addressed_level(head) != place.level:
+        return "", ""
+    return place.name, place.level
 
 
 def remove_spam_shapes(text: str, ctx: CleanContext) -> tuple[str, list[Change]]:
@@ -224,14 +252,19 @@ def remove_spam_shapes(text: str, ctx: CleanContext) -> tuple[str, list[Change]]
             for a, b in _runs(line):
                 found.append((pos, line, _brand_start(line, a, b, ctx), b))
         pos += len(line) + 1
+    # A brand that only its two stems make advertising (bwin登录注册) counts where the site
+    # repeats it, and never when it is a word plans use (app下载注册, web平台注册登录).
+    found = [(pos, line, a, b) for pos, line, a, b in found
+             if not _weak_brand(line[a:b]) or (text.count(line[a:b]) >= 2 and re.match(
+                 r"[a-z0-9]+", line[a:b]).group(0) not in _TECH_WORDS)]
     place = None
     for pos, line, a, b in found:
         slot = _place_slot(line, a, b)
         if slot:
             if place is None:
                 place = _document_place(text, [ln[x:y] for _, ln, x, y in found])
-            if place:
-                word = place + ("人民政府" if slot == "place+government" else "")
+            if place[0] and (slot == "place" or place[1] == "province"):
+                word = place[0] + ("人民政府" if slot == "place+government" else "")
                 changes.append(Change(pos + a, line[a:b], word,
                                       f"spam run restored as {word} (the document's place)"))
                 continue

@@ -42,7 +42,8 @@ def _years(title: str) -> tuple[str, str]:
     if period:
         return str(period[0]), str(period[1])
     # A report on one year and the plan of the next (2024年工作总结及2025年工作计划): the plan's.
-    ahead = re.search(r"总结\s*(?:和|及|暨|与|以及|、)\s*((?:19|20)\d{2})\s*年", text)
+    ahead = re.search(r"总结\s*(?:和|及|暨|与|以及|、)\s*((?:19|20)\d{2})\s*年[^，。]{0,12}?"
+                      r"(?:计划|打算|思路|要点|安排|部署|任务)", text)
     if ahead:
         return ahead.group(1), ahead.group(1)
     year = re.search(r"((?:19|20)\d{2})\s*年", text)
@@ -57,9 +58,11 @@ def _body_years(lines: list[str]) -> tuple[str, str]:
     # X新区2022年应急管理工作总体要求是, 2022年应急管理工作的总体要求是.
     for line in lines[:3]:
         first = re.match(r"^.{0,12}?((?:19|20)\d{2})年(?:全|我|本|[^。，,]{0,12}?工作"
-                         r"(?:的)?(?:总体要求|要点|思路|重点|安排|任务)"
-                         # 2023年区安全生产委员会的主要任务是
-                         r"|[^。，,]{0,16}?的(?:总体要求|主要任务))", line)
+                         r"(?:的)?(?:总体要求|要点|思路|重点|安排|任务))", line) or re.match(
+            # 2023年区安全生产委员会的主要任务是: the line opens with the year, and no earlier
+            # document is cited (2018年机构改革的总体要求, 2020年…印发方案的总体要求)
+            r"^\s*((?:19|20)\d{2})年(?![^。，,]{0,16}?(?:印发|部署|改革|方案))[^。，,]{0,16}?"
+            r"的(?:总体要求|主要任务)", line)
         if first:
             return first.group(1), first.group(1)
     # The opener of a year's work plan: 2022年是党的二十大召开之年 / 2021年是“十四五”规划的开局之年.

@@ -1,0 +1,43 @@
+"""Counter-examples from a code review of the session-14 mends (written by a reviewer who ran
+them against the code; each failed before its mend)."""
+from __future__ import annotations
+
+from analysis.clean.changes import CleanContext
+from analysis.clean.reference import shipped_reference
+from analysis.clean.rules import clean_text
+from analysis.evaluation.devtargets import page_targets
+from analysis.extract.plan_years import plan_years
+
+
+def _clean(text: str) -> str:
+    model, repairer, _ = shipped_reference()
+    return clean_text(text, CleanContext("review", repairer=repairer, model=model)).text
+
+
+def test_a_plans_own_stage_and_date_fields_stay():
+    text = ("二、实施时间\n实施时间：2023年3月至2023年12月\n"
+            "1.实施时间：2023年3月1日至3月31日，为动员部署阶段。\n")
+    out = _clean(text)
+    assert "实施时间：2023年3月至2023年12月" in out and "为动员部署阶段" in out
+
+
+def test_a_task_ending_in_an_announcement_word_opens_nothing():
+    text = ("XX县2023年安全生产重点工作任务清单\n序号 工作任务 责任单位 完成时限\n"
+            "1 开展重点行业领域安全生产大排查大整治 县应急局 2023年12月底\n"
+            "2 重大事故隐患挂牌督办和整改情况公示\n3 开展安全生产月活动 县安委办 2023年6月\n")
+    out = _clean(text)
+    assert "任务清单" in out and "大排查大整治" in out
+
+
+def test_results_in_a_goals_and_results_heading_are_targets():
+    text = ("二、工作目标及成效\n到2023年底，全县建成综合减灾示范社区5个，培训灾害信息员300人次。\n")
+    found = page_targets("review", text, 2023)
+    assert (found["kind"] == "target").sum() == 2
+
+
+def test_a_cited_earlier_year_or_a_report_with_an_outlook_sets_no_plan_year():
+    lines = ["按照2018年机构改革的总体要求，“十四五”时期我市应急管理体系建设取得新进展。",
+             "到2025年，应急管理体系和能力现代化取得重大进展。"]
+    assert plan_years("", lines) != ("2018", "2018")
+    assert plan_years("XX区2022年安全生产工作总结与2023年形势分析", []) == ("2022", "2022")
+    assert plan_years("海丰县应急管理局2024年工作总结及2025年工作计划", []) == ("2025", "2025")
