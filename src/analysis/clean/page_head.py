@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
+from analysis.core.places import find_places
 # The head is looked for in furniture's page head (HEAD_CHARS), and the addressees are its.
 from analysis.clean.shapes import ADDRESSEE, HEAD_CHARS
 from analysis.clean.shapes import SENTENCE_MARK as _SENTENCE
@@ -41,7 +42,7 @@ from analysis.clean.shapes import lost_spaces as _lost_spaces
 _CLAUSE = re.compile(r"[，,、]")
 _NOTICE = re.compile(r"关于|印发|转发")
 #: A document number, spaces allowed inside its digits (晋政办发〔 2 0 2 0〕4 5号).
-_DOC_NUMBER = re.compile(r"^[（(]?\s*[\u4e00-\u9fff]{1,12}\s*[〔\[［﹝【(（]\s*[\d\s]{4,8}"
+_DOC_NUMBER = re.compile(r"^[（(]?\s*[\u4e00-\u9fff]{1,12}\s*[〔\[［﹝【(（]\s*(?:[\d\s]{4,8}|\s*[*＊×]\s*)"
                          r"[〕\]］﹞】)）]\s*[\d\s]+号?\s*[）)]?$")
 #: What is left of a damaged document number (湘发改规划〔2016637).
 _DOC_YEAR = re.compile(r"[〔\[［﹝]\s*\d{4}|\d{4}\s*[〕\]］﹞]")
@@ -156,7 +157,8 @@ def _may_be_plan_text(line: str) -> bool:
             or any(_office(p) for p in parts):
         return True
     # A line ending in a comma is a sentence broken off (…实现第一个百年奋 / 斗目标之后，): the
-    # sentence goes on below it, and furniture never ends so.
+    # sentence goes on below it, and furniture never ends so. (A pop-up above the opening,
+    # 恭喜您已获得周年庆活动优惠资格!, stays: the rule never takes a line with a sentence mark.)
     return bool(_SENTENCE.search(line) or (_CLAUSE.search(line) and len(line) > 12)
                 or line.rstrip().endswith(("，", ","))
                 or _HEADING.match(line) or _RED_HEADER.match(line) or _DRAFT_OR_HEADER.search(line)
@@ -176,6 +178,10 @@ def _title_piece(lines: list[str], k: int) -> bool:
     nxt = next((lines[j].strip() for j in range(k + 1, min(k + 3, len(lines)))
                 if lines[j].strip()), "")
     joined = line + nxt
+    # a notice's title that opens with 关于 and ends as a title is whole: the line above it is
+    # its issuer (kept as an office) or the site's (政府信息公开)
+    if nxt.startswith("关于") and _TITLE_END.search(nxt):
+        return False
     return bool(nxt) and len(joined) <= 60 and not _SENTENCE.search(joined) and bool(
         _TITLE_END.search(joined))
 
@@ -287,7 +293,19 @@ def head_removals(lines: list[str]) -> tuple[list[int], int | None, int]:
         if link and _key(link.group(1)) == _key(lines[start]):
             removed.append(k)
     label = _LABEL.match(lines[start])
-    return sorted(removed), start, label.end() if label else 0
+    return sorted(removed), start, label.end() if label else _place_tag(lines[start])
+
+
+def _place_tag(line: str) -> int:
+    """Length of a document database's region tag before a title ((衡水市)衡水市地震局关于印发…),
+    0 if none: a place name alone in brackets, the title after it."""
+    tag = re.match(r"^\s*[（(]([\u4e00-\u9fff]{2,12})[)）](?=\S)", line)
+    if not tag:
+        return 0
+    named = find_places(tag.group(1))
+    rest = line[tag.end():].strip()
+    whole = len(named) == 1 and named[0].start == 0 and named[0].end == len(tag.group(1))
+    return tag.end() if whole and (_is_notice_title(rest) or _is_plan_title(rest)) else 0
 
 
 #: A site's link to a reading of the document: 《title》政策解读, 《title》图解, 《title》全文下载.

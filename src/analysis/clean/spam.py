@@ -28,7 +28,7 @@ import math
 import re
 
 from analysis.clean.changes import Change, CleanContext, apply_changes
-from analysis.core.places import innermost
+from analysis.core.places import find_places, innermost
 
 #: Words that advertising is built on; an item needs one of them to count as advertising.
 _STEMS = ("电子游戏|电子平台|电子|官网|官方网站|官方网址|全站|试玩|外挂|接口|模拟器|平台|注册|下载|登录|入口|"
@@ -56,6 +56,8 @@ _PLACE_SLOT = re.compile(r"^(?!体育|学校|竞技|群众|全民|[\u4e00-\u9fff
                          r"市|县|区|省))"
                          r"[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
                          r"(?=办公厅|人民政府|政府|关于)", re.M)
+#: A brand token (米乐m6, 开云k8) opening a line, glued to the text after it.
+_BRAND_BEFORE_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,3}[A-Za-z]{1,4}\d{1,4}(?=[\u4e00-\u9fff])")
 #: A slogan tail after a hyphen at the end of a title line (…的通知-九游会官网真人游戏第一品牌),
 #: and a run of segments joined by underscores (365bet手机在线_365bet假网站_正规365彩票平台app下载).
 _TAIL = re.compile(r"(?:(?<=通知|规划|要点|方案|意见)|(?<=[》”]))\s*(?<![—－-])[-－](?![—－-])\s*"
@@ -116,6 +118,11 @@ def _runs(line: str) -> list[tuple[int, int]]:
             if ends:
                 spans.append((m.start(), m.start() + tail_at + max(ends)))
     spans += [(m.start(), m.end()) for m in _PLACE_SLOT.finditer(line)]
+    # a brand of characters, letters and digits glued before the place that opens a title
+    # (米乐m6即墨区人民政府办公室关于印发…)
+    glued = _BRAND_BEFORE_PLACE.match(line)
+    if glued and any(m.start == 0 for m in find_places(line[glued.end():glued.end() + 12])):
+        spans.append((0, glued.end()))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:
