@@ -41,3 +41,42 @@ def test_a_cited_earlier_year_or_a_report_with_an_outlook_sets_no_plan_year():
     assert plan_years("", lines) != ("2018", "2018")
     assert plan_years("XX区2022年安全生产工作总结与2023年形势分析", []) == ("2022", "2022")
     assert plan_years("海丰县应急管理局2024年工作总结及2025年工作计划", []) == ("2025", "2025")
+
+
+# -- second review (the test22/23 mends) -----------------------------------------------------
+
+def test_lessons_and_recent_years_leave_the_sentences_goals_targets():
+    for text in ("为深刻吸取近期事故教训，到2025年，全市生产安全事故死亡人数较2020年下降15%。\n",
+                 "针对近5年来我市森林火灾多发的情况，力争到2025年森林火灾受害率控制在0.9‰以内。\n",
+                 "各地要认真吸取事故教训，每年组织开展应急演练不少于2次。\n"):
+        found = page_targets("review", text, 2021)
+        assert (found["kind"] == "target").sum() == 1, text
+
+
+def test_road_and_team_codes_before_a_place_stay():
+    for text in ("国道G104南京至天长段、省道S353沿线易受洪涝影响，要加强巡查。\n",
+                 "支援K9北京搜救队开展训练，提升救援能力。\n"):
+        assert _clean(text) == text
+
+
+def test_an_issuer_line_above_a_notice_title_stays():
+    text = ("宜春市森防指\n关于印发宜春市森林火灾应急预案的通知\n各县（市、区）森防指：\n"
+            "现将《宜春市森林火灾应急预案》印发给你们，请认真贯彻执行。\n")
+    assert _clean(text).startswith("宜春市森防指\n")
+
+
+def test_cms_labels_in_the_body_are_plan_text():
+    text = ("一、编制说明\n本预案适用于本企业生产安全事故的应急处置工作，现予公布执行。\n"
+            "文件编号：HG-YJ-2022-01\n附表：突发事件信息报送单\n信息标题：\n报送单位：（盖章）\n")
+    out = _clean(text)
+    assert "文件编号：HG-YJ-2022-01" in out and "信息标题：" in out
+
+
+def test_a_quoted_norm_before_its_requirement_keeps_its_target():
+    found = page_targets("review", "认真落实\"高危行业企业安全生产责任保险覆盖率达到100%\"要求。\n", 2021)
+    assert (found["kind"] == "target").sum() == 1
+
+
+def test_a_mask_glued_to_its_item_still_ends_the_item():
+    text = "附件：1.县应急指挥部成员名单（略） 县应急物资储备清单（略） 应急避难场所分布图（略）\n"
+    assert _clean(text).count("\n") >= 3

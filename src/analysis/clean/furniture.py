@@ -45,14 +45,14 @@ FIELD_LABELS = (
     "分享到", "打印", "视力保护色", "关联稿件", "相关稿件", "保护视力色", "字体颜色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
     "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
-    "信息标题", "文件编号", "公开类型", "产生日期", "载体类型", "索取号",
     # an encyclopaedia mirror's infobox (基本介绍 / - 中文名：…); not 颁布时间 or 实施时间,
     # which a plan's own list of laws or stages uses
     "中文名", "外文名",
 )
 #: Labels that plans also use in their own text (属性 and 备注 of an indicator table): read as
 #: field labels only in the bare-label field table of the page head, never in the body.
-HEAD_ONLY_LABELS = ("专业属性", "属性", "备注", "信息名称", "存放位置", "公开日期")
+HEAD_ONLY_LABELS = ("专业属性", "属性", "备注", "信息名称", "存放位置", "公开日期",
+                    "信息标题", "文件编号", "公开类型", "产生日期", "载体类型", "索取号")
 #: Labels too common in plan text to make a field table on their own (名称 / 时间 under a
 #: plan's own headings): a field table needs at least one other label.
 GENERIC_LABELS = frozenset({"时间", "日期", "名称", "标题", "分类", "类别", "地区", "行业",

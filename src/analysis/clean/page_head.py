@@ -178,9 +178,10 @@ def _title_piece(lines: list[str], k: int) -> bool:
     nxt = next((lines[j].strip() for j in range(k + 1, min(k + 3, len(lines)))
                 if lines[j].strip()), "")
     joined = line + nxt
-    # a notice's title that opens with 关于 and ends as a title is whole: the line above it is
-    # its issuer (kept as an office) or the site's (政府信息公开)
-    if nxt.startswith("关于") and _TITLE_END.search(nxt):
+    # a notice's title that opens with 关于 and ends as a title is whole: a site's line above it
+    # (政府信息公开) is no part of it (an issuer above it, 宜春市森防指, stays a piece: kept)
+    if nxt.startswith("关于") and _TITLE_END.search(nxt) and re.search(
+            r"信息公开|网站|首页|栏目|专栏|频道|门户", line):
         return False
     return bool(nxt) and len(joined) <= 60 and not _SENTENCE.search(joined) and bool(
         _TITLE_END.search(joined))

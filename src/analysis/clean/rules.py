@@ -391,9 +391,10 @@ _SPACE_BETWEEN_CHINESE = re.compile(
     # (nor inside a two-character heading spaced out on a flattened page, 附 则21前 言为…)
     r"(?!(?<=[前序引])[ \t\u3000\xa0]+言|(?<=[附总])[ \t\u3000\xa0]+[则件]|(?<=结)[ \t\u3000\xa0]+语"
     r"|(?<=目)[ \t\u3000\xa0]+[录次])"
-    # (nor around a site's mask of left-out words, 各县人民政府， (略) 门、各直属机构)
+    # (nor around a site's mask standing alone between spaces, 各县人民政府， (略) 门、各直属
+    # 机构; a mask glued to its item, 成员名单(略) 县应急物资…, ends the item)
     # (nor inside a red header flattened onto one line, 新疆维吾尔自治区人民政府办公厅 文件)
-    r"(?<!（略）)[ \t\u3000\xa0]+(?!（略）|文件(?:[ \t\u3000\xa0\n]|$))"
+    r"(?<![ \t\u3000\xa0]（略）)[ \t\u3000\xa0]+(?!（略）|文件(?:[ \t\u3000\xa0\n]|$))"
     r"(?![\u3400-\u9fff](?:[ \t\u3000\xa0\n]|$))(?![和及与或的之])"
     r"(?=[\u3400-\u9fff“《（])"
     r"|(?<=[。；！？])[ \t\u3000\xa0]+(?=\S)"

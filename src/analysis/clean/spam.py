@@ -57,7 +57,8 @@ _PLACE_SLOT = re.compile(r"^(?!体育|学校|竞技|群众|全民|[\u4e00-\u9fff
                          r"[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
                          r"(?=办公厅|人民政府|政府|关于)", re.M)
 #: A brand token (米乐m6, 开云k8) opening a line, glued to the text after it.
-_BRAND_BEFORE_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,3}[A-Za-z]{1,4}\d{1,4}(?=[\u4e00-\u9fff])")
+#: Lower-case letters only: road and team codes are capitals (国道G104南京至…, K9北京搜救队).
+_BRAND_BEFORE_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,3}[a-z]{1,4}\d{1,4}(?=[\u4e00-\u9fff])")
 #: A slogan tail after a hyphen at the end of a title line (…的通知-九游会官网真人游戏第一品牌),
 #: and a run of segments joined by underscores (365bet手机在线_365bet假网站_正规365彩票平台app下载).
 _TAIL = re.compile(r"(?:(?<=通知|规划|要点|方案|意见)|(?<=[》”]))\s*(?<![—－-])[-－](?![—－-])\s*"
@@ -121,7 +122,8 @@ def _runs(line: str) -> list[tuple[int, int]]:
     # a brand of characters, letters and digits glued before the place that opens a title
     # (米乐m6即墨区人民政府办公室关于印发…)
     glued = _BRAND_BEFORE_PLACE.match(line)
-    if glued and any(m.start == 0 for m in find_places(line[glued.end():glued.end() + 12])):
+    if glued and re.search(r"关于|印发|通知|规划|方案|要点", line) \
+            and any(m.start == 0 for m in find_places(line[glued.end():glued.end() + 12])):
         spans.append((0, glued.end()))
     spans.sort()
     merged: list[tuple[int, int]] = []

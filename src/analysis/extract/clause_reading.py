@@ -83,8 +83,10 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     if re.search(r"[”\"]\s*[，,]?\s*即[^，。；;]{0,20}$", sentence_prefix):
         return True  # “11”，即…11个专项实施方案: the count spells out a quoted formula
     after = text[hit.end:hit.end + 60]
-    # (a quote may close the package's name before the measures: ″八抓20条″创新措施)
-    package = re.match(r"(?:\s*[、和及与]\s*[^\d，。；,;]{0,6}?\d+\s*[条项个])*\s*[”\"″〞]?\s*(?:"
+    # (a quote may close the package's name right after its count: ″八抓20条″创新措施; not a
+    # quoted norm, “…覆盖率达到100%”要求)
+    quote = r"[”\"″〞]?" if re.search(r"[条项个]\s*$", text[:hit.end]) else ""
+    package = re.match(r"(?:\s*[、和及与]\s*[^\d，。；,;]{0,6}?\d+\s*[条项个])*\s*" + quote + r"\s*(?:"
                        + cues.named_set.pattern + ")", after)
     if package:
         # the verb of carrying out must govern the count: in its clause, with no verb of
