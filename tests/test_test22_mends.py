@@ -48,3 +48,47 @@ def test_a_cms_table_and_the_site_line_above_a_notice_go():
     first part)."""
     text = clean_corpus_page("corpus_test23", "l011").text
     assert text.startswith("关于印发和硕县第一次全国自然灾害综合风险普查工作方案的通知\n")
+
+
+# -- test24 and test25 (scored once at 501b623) ------------------------------------------------
+
+def test_a_plans_cover_title_is_no_site_copy():
+    """m005: 芜湖“十四五”综合防灾减灾规划 / 芜湖市应急管理局 / 2021年12月 / 目录 … and the title
+    again over the body: the cover's title went as a copy of the page heading (13 characters
+    of plan text lost); and 信息来源: 芜湖市应急管理局阅读次数: stayed as plan text."""
+    text = clean_corpus_page("corpus_test24", "m005").text
+    assert "芜湖“十四五”综合防灾减灾规划\n芜湖市应急管理局\n2021年12月" in text
+    assert "阅读次数" not in text
+
+
+def test_an_encyclopaedia_outline_on_one_line_is_a_contents_list():
+    """m004: 一、現狀與形勢,工作成效,面臨挑戰,發展機遇,二、總體要求,…."""
+    text = clean_corpus_page("corpus_test24", "m004").text
+    assert "面临挑战，发展机遇" not in text and "面临挑战,发展机遇" not in text
+
+
+def test_a_numbered_cms_list_and_a_brand_with_its_domain_number_go():
+    """m008: 6. [发文机构] 区政府办 / 7. [联合发文单位]; n009: 金沙澳门官网85850关于印发…."""
+    assert "发文机构" not in clean_corpus_page("corpus_test24", "m008").text
+    assert "金沙澳门" not in clean_corpus_page("corpus_test25", "n009").text
+
+
+def test_facts_listed_over_semicolons_and_a_campaigns_schedule_are_no_targets():
+    """n009: 楚雄市地处滇中腹地,…其中,山区有8个乡镇,…;坝区有7个乡镇,… and …;饮水困难人口
+    11.12万人;…; n005: 用3个月左右时间开展…."""
+    assert not (page_targets("n009", corpus_page("corpus_test25", "n009"))["kind"]
+                == "target").any()
+    assert not (page_targets("n005", corpus_page("corpus_test25", "n005"))["kind"]
+                == "target").any()
+
+
+def test_a_comma_list_of_measures_is_no_outline():
+    from analysis.clean.contents import _comma_outline
+
+    assert not _comma_outline("加强组织领导,强化责任落实,完善工作机制,加大资金投入,强化督导检查,"
+                              "严格考核问责,加强宣传教育,营造良好氛围,推动工作落实")
+    # numbers that do not rise are items of a list quoted in prose, not an outline
+    assert not _comma_outline("一、加强领导,二、压实责任,一、完善机制,加大投入,强化督导,严格考核,"
+                              "加强宣传,营造氛围")
+    assert _comma_outline("一、现状与形势,工作成效,面临挑战,发展机遇,二、总体要求,指导思想,基本原则,"
+                          "发展目标,三、主要任务")

@@ -223,4 +223,25 @@ def contents_lines(lines: list[str], kinds: list[str], starts: list[int]
         run, last = ([k], int(m.group(1))) if m else ([], -1)
     for j in _bare_contents(lines, kinds, starts):
         kinds[j] = "toc"
+    for k, line in enumerate(lines):
+        if not kinds[k] and k not in cut and k not in inline and _comma_outline(line):
+            kinds[k] = "toc"
     return cut, inline
+
+
+def _comma_outline(line: str) -> bool:
+    """A contents list flattened into one line by an encyclopaedia mirror (一、现状与形势,工作
+    成效,面临挑战,发展机遇,二、总体要求,指导思想,…): eight or more short items separated by
+    commas, no sentence mark, and top-level numbers 一、二、三、 rising among them. Prose lists
+    of measures never restart their numbering inside one comma list."""
+    if SENTENCE_MARK.search(line):
+        return False
+    items = [i.strip() for i in re.split(r"[,，]", line.strip().rstrip(",，")) if i.strip()]
+    if len(items) < 8 or any(len(i) > 20 for i in items):
+        return False
+    numbers = [_CHINESE_ORDINAL.index(m.group(1)) for i in items
+               for m in [re.match(r"^([一二三四五六七八九十])、", i)] if m]
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+_CHINESE_ORDINAL = "〇一二三四五六七八九十"

@@ -89,7 +89,9 @@ _SENTENCE_LIKE = re.compile(r"[\u3400-\u9fff“”‘’《》〈〉、\"]{10,}[
 def _furniture_end(removed: str) -> int:
     """Length of ``removed`` that is furniture: up to the first sentence-like run of plan
     text (a counter's empty value, 浏览次数：次, stays with the counter)."""
-    found = _SENTENCE_LIKE.search(removed)
+    # a source's value glued to the next label (信息来源: 芜湖市应急管理局阅读次数:) is no run
+    found = next((m for m in _SENTENCE_LIKE.finditer(removed)
+                  if not _LABEL_BEFORE_COLON.search(m.group(0))), None)
     if not found:
         return len(removed)
     end = found.start()
@@ -98,6 +100,8 @@ def _furniture_end(removed: str) -> int:
     return end
 
 
+_LABEL_BEFORE_COLON = re.compile(r"(?:浏览次数|访问量|访问次数|阅读次数|点击数|点击量|浏览量|信息来源|"
+                                 r"来源|作者|字体|字号|责任编辑|编辑)[:：]$")
 _COUNTER_BEFORE = re.compile(r"(?:浏览次数|访问量|访问次数|阅读次数|点击数|点击量|浏览量)"
                              r"\s*[:：]\s*\d*\s*$")
 

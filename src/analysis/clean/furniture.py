@@ -44,7 +44,7 @@ FIELD_LABELS = (
     "字号", "字体", "浏览次数", "访问量", "访问次数", "点击量", "点击数", "浏览量", "阅读次数",
     "分享到", "打印", "视力保护色", "关联稿件", "相关稿件", "保护视力色", "字体颜色", "颁发日期", "地区", "行业", "公开方式", "公开时限",
     "公开范围", "公开形式", "制发单位", "制发日期", "所属机构", "发布部门", "文种",
-    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态",
+    "发布单位", "发布文号", "有效性状态", "效力状态", "时效状态", "发文机构", "联合发文单位",
     # an encyclopaedia mirror's infobox (基本介绍 / - 中文名：…); not 颁布时间 or 实施时间,
     # which a plan's own list of laws or stages uses
     "中文名", "外文名",
@@ -130,6 +130,12 @@ _SITE_FOOTER = re.compile(
     r"|.{0,20}网站标识码\s*[:：]?\s*\d+.{0,40}|.{0,40}版权所有.{0,40}|涉密文件严禁上网"
     r"|.{0,30}(?:分辨率|浏览器).{0,60}(?:浏览效果|最佳效果)[!！。]?)\s*$")
 _FOOTER_MARK = re.compile(r"ICP备|网站标识码|版权所有|©")
+
+
+#: The lines of a plan's cover under its title: the office that wrote it and the month.
+_COVER_OFFICE = re.compile(r"^\s*[\u4e00-\u9fff]{2,30}(?:局|厅|委员会|人民政府|办公室|指挥部)\s*$")
+_COVER_MONTH = re.compile(r"^\s*(?:\d{4}|[〇○零一二三四五六七八九十]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
+                          r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?\s*$")
 
 
 def _runs_of(indices: list[int], lines: list[str]) -> list[list[int]]:
@@ -380,7 +386,14 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         for n, j in enumerate(later):
             joined = "".join(keys[i] for i in later[n:n + 3])
             if title and joined.startswith(stem) and "title" not in done:
-                kinds[k] = "site_copy"
+                # a cover between the two (the office and the date under the first: 芜湖市
+                # 应急管理局 / 2021年12月 / 目录 …) makes both the document's own
+                # (right under it: a notice's signature has addressees and sentences above it)
+                between = [lines[i] for i in range(k + 1, j) if not kinds[i] and lines[i].strip()]
+                cover = len(between) >= 2 and bool(_COVER_OFFICE.match(between[0])
+                                                   and _COVER_MONTH.match(between[1]))
+                if not cover:
+                    kinds[k] = "site_copy"
                 break
             if summary and keys[j].startswith(key.rstrip("。…")) and len(keys[j]) > len(key) \
                     and "summary" not in done:

@@ -82,6 +82,9 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     cues = load_cues()
     if re.search(r"[”\"]\s*[，,]?\s*即[^，。；;]{0,20}$", sentence_prefix):
         return True  # “11”，即…11个专项实施方案: the count spells out a quoted formula
+    if re.match(r"\s*月\s*(?:左右)?\s*的?\s*时间", text[hit.end:hit.end + 8]) \
+            and re.search(r"(?:用|利用|集中|花)\s*$", text[:hit.start]):
+        return True  # 用3个月左右时间开展…: the campaign's schedule, not a goal
     after = text[hit.end:hit.end + 60]
     # (a quote may close the package's name right after its count: ″八抓20条″创新措施; not a
     # quoted norm, “…覆盖率达到100%”要求)
@@ -319,8 +322,11 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
             # No commitment frame: a description, an event report, the next item of a list of
             # facts in the same sentence, or a change on last year without a period, is a fact.
             segment = text[hard:hit.start]
+            # a list of facts runs on over semicolons (…其中，山区有8个乡镇…；坝区有7个乡镇):
+            # the earlier fact may stand anywhere in the sentence up to its full stop
+            since = hit.start - len(paragraph_prefix)
             past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
-                prev is not None and prev.kind == "fact" and prev.local_end > sentence_start
+                prev is not None and prev.kind == "fact" and prev.local_end > since
                 and continues_facts(segment)) or reports_last_year(baseline_hint, deadline) \
                 or compares_past_periods(sentence_prefix, year_start)
         kind = "fact" if past else "target"
