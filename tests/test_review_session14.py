@@ -80,3 +80,43 @@ def test_a_quoted_norm_before_its_requirement_keeps_its_target():
 def test_a_mask_glued_to_its_item_still_ends_the_item():
     text = "附件：1.县应急指挥部成员名单（略） 县应急物资储备清单（略） 应急避难场所分布图（略）\n"
     assert _clean(text).count("\n") >= 3
+
+
+# -- third review (the test24/25 mends) ------------------------------------------------------
+
+def test_tasks_after_a_fact_and_a_semicolon_stay_targets():
+    for text, n in (("三、工作安排\n截至目前，全市已投入资金1.2亿元，改造老旧小区消防设施180处；"
+                     "今年计划再投入资金5000万元，改造老旧小区消防设施300处。\n", 2),
+                    ("二、主要任务\n全市现有危险化学品生产企业126家；推动30家企业搬迁入园，"
+                     "城镇人口密集区危化品企业搬迁改造率100%。\n", 2)):
+        found = page_targets("review", text, 2021)
+        assert (found["kind"] == "target").sum() == n, text
+
+
+def test_a_bodys_own_site_and_hotline_are_no_advertising():
+    for text in ("举报人可登录市应急管理局官网2021年度举报奖励公示专栏查询。\n",
+                 "通过广播、市政府官方网站12345政务服务热线平台和手机短信等渠道发布预警信息。\n",
+                 "通过应急管理部举报网址12350.gov.cn进行举报。\n"):
+        assert _clean(text) == text
+
+
+def test_a_plan_sentence_ending_in_a_source_label_stays_after_a_counter():
+    out = _clean("发布时间：2021-12-30 浏览次数：35 全市应急救援队伍建设所需经费来源：市、区两级财政按比例分担。\n")
+    assert "经费来源" in out
+
+
+def test_a_flattened_table_of_tasks_and_units_is_no_outline():
+    text = ("一、落实安全生产责任,市安委办,各区政府,二、开展专项整治,市应急局,市住建局,"
+            "三、强化执法检查,市应急局,四、加强宣传教育,市委宣传部\n")
+    assert "落实安全生产责任" in _clean(text)
+
+
+def test_a_site_copy_over_an_info_bar_still_goes():
+    text = ("某市2021年度安全生产检查工作方案\n某市应急管理局\n2021年12月\n"
+            "某市2021年度安全生产检查工作方案\n为深入贯彻落实安全生产责任制，结合我市实际，制定本方案。\n")
+    assert _clean(text).count("某市2021年度安全生产检查工作方案") == 1
+
+
+def test_a_period_of_use_is_no_schedule():
+    found = page_targets("review", "救灾物资储备要满足受灾群众使用3个月时间的基本生活需求。\n", 2021)
+    assert (found["kind"] == "target").sum() == 1

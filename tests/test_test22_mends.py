@@ -74,10 +74,13 @@ def test_a_numbered_cms_list_and_a_brand_with_its_domain_number_go():
 
 
 def test_facts_listed_over_semicolons_and_a_campaigns_schedule_are_no_targets():
-    """n009: 楚雄市地处滇中腹地,…其中,山区有8个乡镇,…;坝区有7个乡镇,… and …;饮水困难人口
-    11.12万人;…; n005: 用3个月左右时间开展…."""
-    assert not (page_targets("n009", corpus_page("corpus_test25", "n009"))["kind"]
-                == "target").any()
+    """n009: 楚雄市地处滇中腹地,…其中,山区有8个乡镇,…;坝区有7个乡镇,…; n005: 用3个月左右时间
+    开展…. (n009's …造成…;因灾死亡…;饮水困难人口11.12万人 is still read as a target: a
+    description's frame runs on over semicolons only when its sentence opens by placing the
+    place, 地处/位于; a review found that any fact before a ； turned the tasks after it into
+    facts.)"""
+    found = page_targets("n009", corpus_page("corpus_test25", "n009"))
+    assert "坝区有7个乡镇" not in set(found.loc[found["kind"] == "target", "span"])
     assert not (page_targets("n005", corpus_page("corpus_test25", "n005"))["kind"]
                 == "target").any()
 

@@ -224,7 +224,8 @@ def contents_lines(lines: list[str], kinds: list[str], starts: list[int]
     for j in _bare_contents(lines, kinds, starts):
         kinds[j] = "toc"
     for k, line in enumerate(lines):
-        if not kinds[k] and k not in cut and k not in inline and _comma_outline(line):
+        if starts[k] <= HEAD_CHARS and not kinds[k] and k not in cut and k not in inline \
+                and _comma_outline(line):
             kinds[k] = "toc"
     return cut, inline
 
@@ -234,11 +235,13 @@ def _comma_outline(line: str) -> bool:
     成效,面临挑战,发展机遇,二、总体要求,指导思想,…): eight or more short items separated by
     commas, no sentence mark, and top-level numbers 一、二、三、 rising among them. Prose lists
     of measures never restart their numbering inside one comma list."""
-    if SENTENCE_MARK.search(line):
+    if SENTENCE_MARK.search(line) or re.search(r"[:：]", line):
         return False
     items = [i.strip() for i in re.split(r"[,，]", line.strip().rstrip(",，")) if i.strip()]
     if len(items) < 8 or any(len(i) > 20 for i in items):
         return False
+    if any(re.search(r"(?:办|局|政府|委|厅|部门|单位|公司)$", i) for i in items):
+        return False  # a table of tasks and their units flattened into a line
     numbers = [_CHINESE_ORDINAL.index(m.group(1)) for i in items
                for m in [re.match(r"^([一二三四五六七八九十])、", i)] if m]
     return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))

@@ -100,7 +100,9 @@ def _furniture_end(removed: str) -> int:
     return end
 
 
-_LABEL_BEFORE_COLON = re.compile(r"(?:浏览次数|访问量|访问次数|阅读次数|点击数|点击量|浏览量|信息来源|"
+#: (the value before the label is a body's name: 经费来源：, 预警信息的主要来源： are plan text)
+_LABEL_BEFORE_COLON = re.compile(r"(?:局|厅|委|办|政府|中心|网|站|部|院|室|社|台)"
+                                 r"(?:浏览次数|访问量|访问次数|阅读次数|点击数|点击量|浏览量|信息来源|"
                                  r"来源|作者|字体|字号|责任编辑|编辑)[:：]$")
 _COUNTER_BEFORE = re.compile(r"(?:浏览次数|访问量|访问次数|阅读次数|点击数|点击量|浏览量)"
                              r"\s*[:：]\s*\d*\s*$")

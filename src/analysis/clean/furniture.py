@@ -135,7 +135,7 @@ _FOOTER_MARK = re.compile(r"ICP备|网站标识码|版权所有|©")
 #: The lines of a plan's cover under its title: the office that wrote it and the month.
 _COVER_OFFICE = re.compile(r"^\s*[\u4e00-\u9fff]{2,30}(?:局|厅|委员会|人民政府|办公室|指挥部)\s*$")
 _COVER_MONTH = re.compile(r"^\s*(?:\d{4}|[〇○零一二三四五六七八九十]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
-                          r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?\s*$")
+                          r"\s*$")
 
 
 def _runs_of(indices: list[int], lines: list[str]) -> list[list[int]]:
@@ -388,10 +388,12 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             if title and joined.startswith(stem) and "title" not in done:
                 # a cover between the two (the office and the date under the first: 芜湖市
                 # 应急管理局 / 2021年12月 / 目录 …) makes both the document's own
-                # (right under it: a notice's signature has addressees and sentences above it)
+                # (right under it, and a contents list before the body: a notice's signature
+                # has addressees and sentences above it, a site's info bar no contents)
                 between = [lines[i] for i in range(k + 1, j) if not kinds[i] and lines[i].strip()]
                 cover = len(between) >= 2 and bool(_COVER_OFFICE.match(between[0])
-                                                   and _COVER_MONTH.match(between[1]))
+                                                   and _COVER_MONTH.match(between[1])) \
+                    and any(kinds[i] == "toc" for i in range(k + 1, j))
                 if not cover:
                     kinds[k] = "site_copy"
                 break

@@ -48,7 +48,9 @@ _COMPOUND = re.compile(
     # word before it (总书记金博宝188app) keeps its last character
     r"|[\u4e00-\u9fff]{2,3}\d{2,5}(?:app|APP|官网|体育|娱乐|登录|下载)"
     # a brand's site with its domain number after it (金沙澳门官网85850)
-    r"|[\u4e00-\u9fff]{2,4}(?:官网|官方网站|网址)\d{3,6}(?!\d)"
+    # (never a body's own site: 应急管理局官网2021年度…, 市政府官方网站12345热线, 举报网址12350.gov.cn)
+    r"|(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,4}(?<![局部府厅委站院台办心会])(?:官网|官方网站|网址)"
+    r"\d{3,6}(?![\d年.])"
     # a domain number with a gambling compound (365体育投注 standing for 呼伦贝尔市人民政府)
     r"|(?<![\d.])\d{2,5}(?:体育|娱乐|彩票|棋牌|博彩)(?:投注|注册|官网|平台|登录|入口|下载|app|APP)"
     r"|(?<=[\u4e00-\u9fff》”])\s*[-－—]\s*[\u4e00-\u9fff]{1,4}(?:优惠|官网|注册|娱乐|体育|彩票)"

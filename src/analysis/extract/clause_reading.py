@@ -72,6 +72,8 @@ def _is_condition(pre: str, post: str, hit: NumberHit) -> bool:
 
 
 #: Verbs of making: a package of measures made (出台10项具体措施) is a goal, not a name.
+#: A sentence that opens by placing the jurisdiction (楚雄市地处滇中腹地, 全县位于…).
+_DESCRIPTION_OPENING = re.compile(r"\s*[^，,。；;]{0,30}?(?:地处|位于|坐落于|地跨)")
 _MAKING = re.compile(r"出台|制定|制订|建立|形成|研究|提出|建成")
 
 
@@ -83,7 +85,7 @@ def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     if re.search(r"[”\"]\s*[，,]?\s*即[^，。；;]{0,20}$", sentence_prefix):
         return True  # “11”，即…11个专项实施方案: the count spells out a quoted formula
     if re.match(r"\s*月\s*(?:左右)?\s*的?\s*时间", text[hit.end:hit.end + 8]) \
-            and re.search(r"(?:用|利用|集中|花)\s*$", text[:hit.start]):
+            and re.search(r"(?:(?<!使)用|利用|集中|花)\s*$", text[:hit.start]):
         return True  # 用3个月左右时间开展…: the campaign's schedule, not a goal
     after = text[hit.end:hit.end + 60]
     # (a quote may close the package's name right after its count: ″八抓20条″创新措施; not a
@@ -322,9 +324,10 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
             # No commitment frame: a description, an event report, the next item of a list of
             # facts in the same sentence, or a change on last year without a period, is a fact.
             segment = text[hard:hit.start]
-            # a list of facts runs on over semicolons (…其中，山区有8个乡镇…；坝区有7个乡镇):
-            # the earlier fact may stand anywhere in the sentence up to its full stop
-            since = hit.start - len(paragraph_prefix)
+            # a description that opens its sentence (楚雄市地处滇中腹地，…其中，山区有8个乡镇…；
+            # 坝区有7个乡镇) runs on over semicolons; a task after a ； does not (…现有…；推动30家)
+            described = bool(_DESCRIPTION_OPENING.match(paragraph_prefix))
+            since = hit.start - len(paragraph_prefix) if described else sentence_start
             past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
                 prev is not None and prev.kind == "fact" and prev.local_end > since
                 and continues_facts(segment)) or reports_last_year(baseline_hint, deadline) \
