@@ -95,3 +95,17 @@ def test_a_comma_list_of_measures_is_no_outline():
                               "加强宣传,营造氛围")
     assert _comma_outline("一、现状与形势,工作成效,面临挑战,发展机遇,二、总体要求,指导思想,基本原则,"
                           "发展目标,三、主要任务")
+
+
+# -- test26 (scored once at 10cf23a) ---------------------------------------------------------
+
+def test_a_short_site_heading_over_a_time_field_goes_and_the_year_comes_from_the_self_naming():
+    """o001: 安全生产委员会工作要点 / 时间:2022-07-26 02:44:19 / 安全生产委员会工作要点 / 根据…，
+    制定《安全生产委员会2021年工作要点》。: an 11-character heading was too short to be taken
+    for the site's copy, and the title gave no year."""
+    text = clean_corpus_page("corpus_test26", "o001").text
+    assert text.count("安全生产委员会工作要点\n") == 1
+    from analysis.evaluation.devcorpus import read_metadata
+
+    meta = read_metadata("o001", corpus_page("corpus_test26", "o001"))
+    assert (meta["year_start"], meta["year_end"]) == ("2021", "2021")

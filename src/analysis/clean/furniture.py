@@ -374,7 +374,7 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
             break
         # a site's article title may lead with the document number in brackets
         key = _PAREN_NUMBER.sub("", keys[k])
-        if kinds[k] or len(key) < 12 or key[0] in "（(":
+        if kinds[k] or len(key) < 10 or key[0] in "（(":
             continue  # (责任单位：…) tags repeat by design
         stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", _SITE_SUFFIX.sub(r"\1", key)))
         title = bool(TITLE_END.search(stem) or stem.endswith(("公告", "通告")))

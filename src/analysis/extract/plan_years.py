@@ -27,7 +27,14 @@ def plan_years(title: str, lines: list[str]) -> tuple[str, str]:
                        r"((?:19|20)\d{2})\s*年", "\n".join(lines[:60]))
     if stated:
         return stated.group(1), stated.group(2)
-    return _years(title) if title else _body_years(lines)
+    # The document naming itself with its year (…，制定《安全生产委员会2021年工作要点》。) where
+    # the title shown has none.
+    named = re.search(r"(?:制定|制订|印发)(?:了|本)?《[^《》]{0,30}?((?:19|20)\d{2})年[^《》]{0,20}"
+                      r"(?:要点|计划|方案|安排)》", "\n".join(lines[:12]))
+    if title:
+        years = _years(title)
+        return years if years[0] or not named else (named.group(1), named.group(1))
+    return _body_years(lines)
 
 
 def _years(title: str) -> tuple[str, str]:
