@@ -120,3 +120,24 @@ def test_a_site_copy_over_an_info_bar_still_goes():
 def test_a_period_of_use_is_no_schedule():
     found = page_targets("review", "救灾物资储备要满足受灾群众使用3个月时间的基本生活需求。\n", 2021)
     assert (found["kind"] == "target").sum() == 1
+
+
+# -- fourth review (the test26 mends) ----------------------------------------------------------
+
+def test_a_cited_years_plan_gives_no_year_to_a_title_without_one():
+    assert plan_years("安全生产委员会工作要点", [
+        "根据市安委会印发《2021年全市安全生产工作要点》，结合实际，制定《区安全生产委员会2022年工作要点》。"
+    ]) == ("2022", "2022")
+    assert plan_years("应急管理局工作计划", [
+        "对照年初制定《2022年应急管理工作要点》确定的目标任务，现将2023年工作计划如下："]) == ("", "")
+    assert plan_years("青山县森林火灾应急预案", [
+        "依据县政府办公室印发《青山县2020年森林防灭火工作方案》等，制定本预案。"]) == ("", "")
+
+
+def test_a_short_title_without_a_field_line_under_it_stays():
+    text = ("青山镇防汛抗旱应急预案\n1 总则\n1.1 编制目的\n为认真做好防汛抗旱工作，制定本预案。\n"
+            "1.2 预案体系\n青山镇防汛抗旱应急预案是青山镇突发事件应急预案体系的组成部分。\n")
+    assert _clean(text).startswith("青山镇防汛抗旱应急预案\n1 总则")
+    outline = ("青山县应急管理工作安排\n第一部分 总体工作方案\n第二部分 重点任务清单\n"
+               "第一部分 总体工作方案\n为贯彻落实安全生产责任制，制定本方案。\n")
+    assert _clean(outline).count("总体工作方案") == 2

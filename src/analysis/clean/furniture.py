@@ -132,6 +132,8 @@ _SITE_FOOTER = re.compile(
 _FOOTER_MARK = re.compile(r"ICP备|网站标识码|版权所有|©")
 
 
+#: A site's field line under its heading: 时间:2022-07-26 02:44:19, 发布日期：…, 来源：….
+_FIELD_LINE = re.compile(r"^\s*(?:发布|更新|发表)?(?:时间|日期)\s*[:：]|^\s*(?:信息)?来源\s*[:：]")
 #: The lines of a plan's cover under its title: the office that wrote it and the month.
 _COVER_OFFICE = re.compile(r"^\s*[\u4e00-\u9fff]{2,30}(?:局|厅|委员会|人民政府|办公室|指挥部)\s*$")
 _COVER_MONTH = re.compile(r"^\s*(?:\d{4}|[〇○零一二三四五六七八九十]{4})\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月"
@@ -376,6 +378,12 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         key = _PAREN_NUMBER.sub("", keys[k])
         if kinds[k] or len(key) < 10 or key[0] in "（(":
             continue  # (责任单位：…) tags repeat by design
+        if len(key) < 12:
+            # a short heading is the site's only over the site's own field line (时间:…);
+            # otherwise it is the plan's own title, a section name or a contents entry
+            nxt = next((i for i in range(k + 1, len(lines)) if lines[i].strip()), None)
+            if nxt is None or not (kinds[nxt] or _FIELD_LINE.match(lines[nxt])):
+                continue
         stem = _TITLE_NOTE.sub("", _DOC_PREFIX.sub(r"\1", _SITE_SUFFIX.sub(r"\1", key)))
         title = bool(TITLE_END.search(stem) or stem.endswith(("公告", "通告")))
         summary = len(key) >= 20 and key[-1] in "。…"

@@ -27,14 +27,22 @@ def plan_years(title: str, lines: list[str]) -> tuple[str, str]:
                        r"((?:19|20)\d{2})\s*年", "\n".join(lines[:60]))
     if stated:
         return stated.group(1), stated.group(2)
-    # The document naming itself with its year (…，制定《安全生产委员会2021年工作要点》。) where
-    # the title shown has none.
-    named = re.search(r"(?:制定|制订|印发)(?:了|本)?《[^《》]{0,30}?((?:19|20)\d{2})年[^《》]{0,20}"
-                      r"(?:要点|计划|方案|安排)》", "\n".join(lines[:12]))
     if title:
         years = _years(title)
-        return years if years[0] or not named else (named.group(1), named.group(1))
+        return years if years[0] else _self_named_year(title, lines)
     return _body_years(lines)
+
+
+def _self_named_year(title: str, lines: list[str]) -> tuple[str, str]:
+    """The year of the document naming itself (…，制定《安全生产委员会2021年工作要点》) when the title
+    shown has none: a name in 《》 that is the title with a year in it (a place before it
+    allowed), never another year's document the text cites (根据《2021年全市安全生产工作要点》)."""
+    own = re.sub(r"[^\u4e00-\u9fff]", "", title)
+    for m in re.finditer(r"《([^《》\n]{0,30}?((?:19|20)\d{2})年度?[^《》\n]{0,20})》", "\n".join(lines[:12])):
+        named = re.sub(r"[^\u4e00-\u9fff]", "", re.sub(r"(?:19|20)\d{2}年度?", "", m.group(1)))
+        if len(own) >= 8 and named.endswith(own):
+            return m.group(2), m.group(2)
+    return "", ""
 
 
 def _years(title: str) -> tuple[str, str]:
