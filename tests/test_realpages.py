@@ -51,3 +51,18 @@ def test_the_once_report_scores_every_field_and_lists_each_failure():
     assert "exact_rate" in report and "pages cleaned 12 of 12" in report
     # every gold target of the set is listed with how it was read
     assert report.count(" target ") >= 4
+
+
+def test_once_scored_counts_are_read_back_and_pooled():
+    # the pooled figures of README's session-14 rows come from this, not from hand sums
+    from analysis.evaluation.realpages import once_scored_counts, pooled_once
+
+    counts = once_scored_counts(ROOT / "tests" / "corpus_test20")
+    assert (counts["title_exact"], counts["title_shown"], counts["leftover"]) == (6, 10, 9)
+    pooled = pooled_once([ROOT / "tests" / f"corpus_test{n}" for n in (20, 26)])
+    assert pooled["pages"] == 22 and pooled["title_shown"] == 20
+    assert pooled["title_rate"] == (6 + 8) / 20
+    import pytest
+
+    with pytest.raises(ValueError, match="no once_report output"):
+        once_scored_counts(ROOT / "tests" / "corpus_test14")  # the scratch script's layout

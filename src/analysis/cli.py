@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--once", default=None, metavar="SET",
                     help="the one scoring of a sealed held-out set (e.g. corpus_test20): "
                          "print its full report, to be kept as the set's SCORED_ONCE.md")
+    sp.add_argument("--pool-once", default=None, metavar="SETS",
+                    help="comma-separated sets: pool the counts of their one scorings, read "
+                         "from their SCORED_ONCE.md (figures of the code at those commits)")
     be = sub.add_parser("bench", help="run benchmarks")
     be.add_argument("--out", default="bench/results.json")
     be.add_argument("--only", default=None, help="comma-separated benchmark names")
@@ -225,6 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "score-pages":
         from analysis.evaluation.realpages import once_report, real_page_scores, unscored_sets
 
+        if args.pool_once:
+            from analysis.core.paths import repo_root
+            from analysis.evaluation.realpages import pooled_once
+
+            pooled = pooled_once([repo_root() / "tests" / name
+                                  for name in args.pool_once.split(",")])
+            for key, value in pooled.items():
+                print(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}")
+            return 0
         if args.once:
             from analysis.core.paths import repo_root
 

@@ -107,6 +107,11 @@ def _follow(raw: str, log: list[tuple]) -> tuple[np.ndarray, dict[int, tuple[str
     return alive, {i: r for i, r in removed_by.items() if not alive[i]}
 
 
+#: Columns of :func:`page_cleaning`'s rows.
+PAGE_COLUMNS = ("page_id", "removable_spans", "leftover", "leftover_examples", "plan_chars_lost",
+                "lost_example", "boxes")
+
+
 def page_cleaning(page_id: str, text: str, gold: pd.DataFrame) -> dict:
     """Clean one raw page and score it against its gold spans (see the module docstring)."""
     model, repairer, _ = shipped_reference()
@@ -130,9 +135,14 @@ def page_cleaning(page_id: str, text: str, gold: pd.DataFrame) -> dict:
             "boxes": result.text.count("□")}
 
 
-def cleaning_scores(split: str = "dev", folder=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cleaning_scores(split: str = "dev", folder=None, crashes: list | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score cleaning on every page of a split (``folder``: a corpus laid out like
     ``tests/corpus``, the default).
+
+    With a list as ``crashes``, a page whose cleaning raises is appended to it as
+    ``(page_id, "Error: message")`` and left out of the scores; without one the error
+    propagates (the tests want a crash to fail).
 
     Returns
     -------
@@ -145,9 +155,15 @@ def cleaning_scores(split: str = "dev", folder=None) -> tuple[pd.DataFrame, pd.D
     folder = folder if folder is not None else corpus_dir()
     gold = pd.read_csv(folder / "gold" / "spans.csv", dtype=str, keep_default_na=False)
     table = pages(split, folder)
-    rows = [page_cleaning(pid, text, gold[gold["page_id"] == pid])
-            for pid, text in zip(table["page_id"], table["text"])]
-    per_page = pd.DataFrame(rows)
+    rows = []
+    for pid, text in zip(table["page_id"], table["text"]):
+        try:
+            rows.append(page_cleaning(pid, text, gold[gold["page_id"] == pid]))
+        except Exception as error:  # noqa: BLE001  (listed when asked; re-raised otherwise)
+            if crashes is None:
+                raise
+            crashes.append((pid, f"{type(error).__name__}: {error}"))
+    per_page = pd.DataFrame(rows, columns=list(PAGE_COLUMNS))
     n = len(per_page)
     summary = pd.DataFrame([{
         "split": split, "pages": n, "removable_spans": int(per_page["removable_spans"].sum()),

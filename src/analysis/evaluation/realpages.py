@@ -16,13 +16,14 @@ it prints the per-field, per-page report (:func:`once_report`), to be kept as th
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.core.paths import repo_root
 from analysis.evaluation.devcleaning import cleaning_scores
-from analysis.evaluation.devcorpus import metadata_scores
+from analysis.evaluation.devcorpus import METADATA_FIELDS, metadata_scores
 from analysis.evaluation.devtargets import target_scores
 
 #: Count columns summed over sets (the rates are recomputed from the sums).
@@ -112,37 +113,91 @@ def once_report(folder: Path) -> str:
     from analysis.evaluation import devcleaning, devcorpus, devtargets
 
     folder = Path(folder)
+    table = devcorpus.pages("test", folder)
+    gold = pd.read_csv(folder / "gold" / "metadata.csv", dtype=str, keep_default_na=False)
+    predicted = {pid: devcorpus.read_metadata(pid, text)
+                 for pid, text in zip(table.page_id, table.text)}
+    crashes: list = []
     lines = []
     with pd.option_context("display.width", 250, "display.max_colwidth", 120):
-        lines.append(devcorpus.metadata_scores("test", folder).to_string())
-        spans = pd.read_csv(folder / "gold" / "spans.csv", dtype=str, keep_default_na=False)
-        table = devcorpus.pages("test", folder)
-        rows = []
-        for page_id, text in zip(table.page_id, table.text):
-            try:
-                rows.append(devcleaning.page_cleaning(page_id, text,
-                                                      spans[spans["page_id"] == page_id]))
-            except Exception as error:  # noqa: BLE001  (a crash is a finding; go on)
-                lines.append(f"CRASH {page_id}: {type(error).__name__}: {error}")
-        per_page = pd.DataFrame(rows)
-        counts = {k: int(per_page[k].sum()) for k in ("removable_spans", "leftover",
-                                                       "plan_chars_lost", "boxes")}
+        lines.append(devcorpus.score_metadata(predicted, gold).to_string())
+        summary, per_page = devcleaning.cleaning_scores("test", folder, crashes=crashes)
+        lines += [f"CRASH {page_id}: {message}" for page_id, message in crashes]
+        row = summary.iloc[0]
+        # (the layout of the reports kept in SCORED_ONCE.md, which once_scored_counts reads)
         lines.append(f"pages cleaned {len(per_page)} of {len(table)}; " + ", ".join(
-            f"{k} {v}" for k, v in counts.items())
-            + f"; pages losing text {int((per_page['plan_chars_lost'] > 0).sum())}")
+            f"{k} {int(row[k])}" for k in ("removable_spans", "leftover", "plan_chars_lost",
+                                           "boxes")) + f"; pages losing text {int(row['pages_losing_text'])}")
         for r in per_page.itertuples():
             if r.leftover or r.plan_chars_lost or r.boxes:
                 lines.append(f"CLEAN {r.page_id} {r.leftover} {r.leftover_examples[:300]} "
                              f"| LOST {r.plan_chars_lost} {r.lost_example} | boxes {r.boxes}")
         targets, detail = devtargets.target_scores("test", folder)
         lines += [targets.to_string(), detail.to_string()]
-        gold = pd.read_csv(folder / "gold" / "metadata.csv", dtype=str,
-                           keep_default_na=False).set_index("page_id")
-        for page_id, text in zip(table.page_id, table.text):
-            predicted = devcorpus.read_metadata(page_id, text)
+        gold = gold.set_index("page_id")
+        for page_id, found in predicted.items():
             for field in devcorpus.METADATA_FIELDS:
                 value = gold.loc[page_id, field]
-                if value and value != "masked" and predicted[field] != value:
-                    lines.append(f"META {page_id} {field} {value!r} {predicted[field]!r} "
-                                 f"{predicted[field + '_source']}")
+                if value and value != "masked" and found[field] != value:
+                    lines.append(f"META {page_id} {field} {value!r} {found[field]!r} "
+                                 f"{found[field + '_source']}")
     return "\n".join(lines)
+
+
+#: The counts a once-scoring report (:func:`once_report`) gives, read back from its text.
+_ONCE_FIELDS = re.compile(r"^\d+\s+(\w+)\s+(\d+)\s+(\d+)\s+\S+$")
+_ONCE_CLEANING = re.compile(r"pages cleaned (\d+) of (\d+); removable_spans (\d+), leftover (\d+), "
+                            r"plan_chars_lost (\d+), boxes (\d+); pages losing text (\d+)")
+
+
+def once_scored_counts(folder: Path) -> dict[str, int]:
+    """The counts of a set's one scoring, read from the output kept in its ``SCORED_ONCE.md``
+    (the report of :func:`once_report`): ``<field>_shown`` and ``<field>_exact`` per metadata
+    field, the cleaning counts and the target counts. These are figures of the code as it was
+    at that commit: the current code cannot recompute them.
+
+    Raises
+    ------
+    ValueError
+        When the file holds no report in :func:`once_report`'s layout (the sets scored
+        before it, up to corpus_test19, kept their scratch script's output).
+    """
+    text = (Path(folder) / SCORED_RECORD).read_text(encoding="utf-8")
+    lines = text.split("```")[-2].splitlines() if text.count("```") >= 2 else []
+    counts: dict[str, int] = {}
+    for line in lines:
+        field = _ONCE_FIELDS.match(line.strip())
+        if field and field.group(1) in METADATA_FIELDS:
+            counts[f"{field.group(1)}_shown"] = int(field.group(2))
+            counts[f"{field.group(1)}_exact"] = int(field.group(3))
+    cleaned = next((m for line in lines for m in [_ONCE_CLEANING.match(line)] if m), None)
+    targets = next((k for k, line in enumerate(lines) if "gold_targets" in line.split()), None)
+    if cleaned is None or targets is None or not counts:
+        raise ValueError(f"{folder}: {SCORED_RECORD} holds no once_report output")
+    counts.update(zip(("pages_cleaned", "pages", "removable_spans", "leftover",
+                       "plan_chars_lost", "boxes", "pages_losing_text"),
+                      map(int, cleaned.groups())))
+    row = dict(zip(lines[targets].split(), lines[targets + 1].split()[1:]))
+    counts.update({k: int(row[k]) for k in ("gold_targets", "extracted_targets", "true_targets")})
+    # the recalled gold targets: recall × gold targets, as the report prints it
+    recall = float(row["recall"])
+    counts["recalled_targets"] = round(recall * counts["gold_targets"]) if recall == recall else 0
+    return counts
+
+
+def pooled_once(folders: list[Path]) -> dict[str, float]:
+    """Sums of :func:`once_scored_counts` over sets, with the pooled rates: exact rate per
+    metadata field, leftovers per 10 pages, target precision and recall."""
+    total: dict[str, float] = {}
+    for folder in folders:
+        for key, value in once_scored_counts(folder).items():
+            total[key] = total.get(key, 0) + value
+    for field in METADATA_FIELDS:
+        if total.get(f"{field}_shown"):
+            total[f"{field}_rate"] = total[f"{field}_exact"] / total[f"{field}_shown"]
+    total["leftover_per_10_pages"] = 10 * total["leftover"] / total["pages"]
+    total["target_precision"] = (total["true_targets"] / total["extracted_targets"]
+                                 if total["extracted_targets"] else float("nan"))
+    total["target_recall"] = (total["recalled_targets"] / total["gold_targets"]
+                              if total["gold_targets"] else float("nan"))
+    return total
