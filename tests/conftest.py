@@ -64,13 +64,17 @@ def corpus_page(folder: str, page_id: str) -> str:
     return (ROOT / "tests" / folder / "pages" / f"{page_id}.txt").read_text(encoding="utf-8")
 
 
-def clean_corpus_page(folder: str, page_id: str):
-    """:func:`analysis.clean.rules.clean_text` of such a page as the build runs it (the shipped
+def clean_as_built(text: str, doc_id: str = "t"):
+    """:func:`analysis.clean.rules.clean_text` of ``text`` as the build runs it (the shipped
     character model and GBK repairer); the ``CleanResult``."""
     from analysis.clean.changes import CleanContext
     from analysis.clean.reference import shipped_reference
     from analysis.clean.rules import clean_text
 
     model, repairer, _ = shipped_reference()
-    return clean_text(corpus_page(folder, page_id),
-                      CleanContext(page_id, repairer=repairer, model=model))
+    return clean_text(text, CleanContext(doc_id, repairer=repairer, model=model))
+
+
+def clean_corpus_page(folder: str, page_id: str):
+    """:func:`clean_as_built` of a page of a development corpus."""
+    return clean_as_built(corpus_page(folder, page_id), page_id)

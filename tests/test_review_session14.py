@@ -2,16 +2,14 @@
 them against the code; each failed before its mend)."""
 from __future__ import annotations
 
-from analysis.clean.changes import CleanContext
-from analysis.clean.reference import shipped_reference
-from analysis.clean.rules import clean_text
+from conftest import clean_as_built
+
 from analysis.evaluation.devtargets import page_targets
 from analysis.extract.plan_years import plan_years
 
 
 def _clean(text: str) -> str:
-    model, repairer, _ = shipped_reference()
-    return clean_text(text, CleanContext("review", repairer=repairer, model=model)).text
+    return clean_as_built(text, "review").text
 
 
 def test_a_plans_own_stage_and_date_fields_stay():
