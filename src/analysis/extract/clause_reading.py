@@ -71,9 +71,9 @@ def _is_condition(pre: str, post: str, hit: NumberHit) -> bool:
     return bool(cues.condition_pre.fullmatch(pre[start:end]))
 
 
-#: Verbs of making: a package of measures made (出台10项具体措施) is a goal, not a name.
 #: A sentence that opens by placing the jurisdiction (楚雄市地处滇中腹地, 全县位于…).
 _DESCRIPTION_OPENING = re.compile(r"\s*[^，,。；;]{0,30}?(?:地处|位于|坐落于|地跨)")
+#: Verbs of making: a package of measures made (出台10项具体措施) is a goal, not a name.
 _MAKING = re.compile(r"出台|制定|制订|建立|形成|研究|提出|建成")
 
 
