@@ -2,8 +2,9 @@
 
 :func:`modelling_units` says which clauses are modelled and why the others are not (heading
 only, too short), :func:`clause_tokens` tokenises clauses through the shared tokeniser,
-:func:`prepare_corpus` builds the vocabulary and the clause × word counts, and
-:class:`Corpus` holds them with the in-vocabulary tokens used for co-occurrence.
+:func:`prepare_corpus` builds the vocabulary and the clause × word counts (:func:`vectorise_on`
+counts clauses on a vocabulary built elsewhere: a corpus folded into a model fitted on a
+sample of its plans), and :class:`Corpus` holds them with the in-vocabulary tokens used for co-occurrence.
 """
 from __future__ import annotations
 
@@ -152,3 +153,40 @@ def prepare_corpus(units: pd.DataFrame, min_df: int = MIN_DF, max_df: float = MA
     tokens = [[t for t in s.split() if t in in_vocab] for s in kept["tokens"]]
     corpus = Corpus(kept["clause_id"].tolist(), kept["doc_id"].tolist(), counts, vocab, tokens)
     return corpus, units
+
+
+def vectorise_on(units: pd.DataFrame, vocab: np.ndarray,
+                 min_tokens: int = MIN_TOKENS) -> tuple[Corpus, pd.DataFrame]:
+    """Count the modelled clauses on a fixed vocabulary (no vocabulary is built).
+
+    Used when the model is fitted on a sample of plans (:func:`prepare_corpus` of the sample
+    gives ``vocab``) and every clause is then projected on it: a clause with fewer than
+    ``min_tokens`` tokens of ``vocab`` gets status ``too_short``, as in
+    :func:`prepare_corpus`.
+
+    Returns
+    -------
+    Corpus
+        Counts of the clauses left with status ``modelled``, columns in ``vocab``'s order.
+    pandas.DataFrame
+        ``units`` with ``status`` updated and ``n_tokens`` added.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    units = units.copy()
+    units["n_tokens"] = 0
+    vocab = np.asarray(vocab, dtype=object)
+    keep = units["status"].eq("modelled").to_numpy()
+    vec = CountVectorizer(analyzer=str.split, vocabulary=list(vocab))
+    counts = vec.transform(units.loc[keep, "tokens"].tolist()).tocsr().astype(np.int64)
+    n = np.asarray(counts.sum(axis=1)).ravel()
+    units.loc[keep, "n_tokens"] = n
+    short = keep.copy()
+    short[keep] = n < min_tokens
+    units.loc[short, "status"] = "too_short"
+    counts = counts[np.flatnonzero(n >= min_tokens)]
+    in_vocab = set(vocab)
+    kept = units[units["status"].eq("modelled")]
+    tokens = [[t for t in s.split() if t in in_vocab] for s in kept["tokens"]]
+    return Corpus(kept["clause_id"].tolist(), kept["doc_id"].tolist(), counts, vocab,
+                  tokens), units

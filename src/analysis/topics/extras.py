@@ -17,8 +17,8 @@ from analysis.topics.draws import DirichletDraws
 from analysis.topics.corpus import Corpus
 from analysis.topics.headings import TOPIC_HEADING_AGREEMENT, heading_agreement, heading_groups
 from analysis.topics.seeded import (SEEDED_CLAUSE_TOPICS, SEEDED_RULE_AGREEMENT, SEEDED_TOPICS,
-                                    clause_topic_table, fit_seeded, rule_agreement, seed_words,
-                                    topic_word_table)
+                                    clause_topic_table, fit_seeded, project_seeded,
+                                    rule_agreement, seed_words, topic_word_table)
 from analysis.topics.settings import derive_seed
 from analysis.topics.tables import _round
 
@@ -29,8 +29,8 @@ SCHEMAS = [TOPIC_PREVALENCE_COMPOSITION, TOPIC_HEADING_AGREEMENT, SEEDED_TOPICS,
 
 def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses: pd.DataFrame,
                  documents: pd.DataFrame, clause_domains: pd.DataFrame | None,
-                 gamma: np.ndarray | None = None, topic_word: np.ndarray | None = None
-                 ) -> dict[str, pd.DataFrame]:
+                 gamma: np.ndarray | None = None, topic_word: np.ndarray | None = None,
+                 fit_corpus: Corpus | None = None, cache=None) -> dict[str, pd.DataFrame]:
     """Compute the five tables of :data:`SCHEMAS`.
 
     Parameters
@@ -52,6 +52,13 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
         Dirichlet approximation.
     topic_word : numpy.ndarray, optional
         The reported model's topic-word distributions (needed for NMF).
+    fit_corpus : Corpus, optional
+        The sample of plans the models are fitted on (``TopicResults.fit_corpus``; default
+        ``corpus``): the seeded model is fitted on it and the other clauses are inferred
+        (:func:`~analysis.topics.seeded.project_seeded`).
+    cache : Path, optional
+        The build's cache folder, where the seeded fit is kept under a key made of its
+        clauses' tokens, its seeds and the code (:func:`analysis.core.memo.cached_step`).
 
     Returns
     -------
@@ -62,7 +69,7 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
                .to_numpy(dtype=float))
     shares, conc = reported_proportions(theta, corpus.counts, topic_word, gamma)
     seeds = seed_words(corpus.vocab)
-    seeded = fit_seeded(corpus.tokens, seeds)
+    seeded = _seeded_model(corpus, corpus if fit_corpus is None else fit_corpus, seeds, cache)
     prevalence = pd.concat([
         prevalence_by_composition(DirichletDraws(conc, seed=derive_seed(61)), shares,
                                   corpus.doc_ids, weights, documents, model="reported",
@@ -86,6 +93,29 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
     tables = [prevalence, agreement, topic_word_table(seeded),
               clause_topic_table(seeded, corpus.clause_ids, corpus.doc_ids), rules]
     return {s.name: _round(t)[s.column_names] for s, t in zip(SCHEMAS, tables)}
+
+
+def _tokens_digest(tokens) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for doc in tokens:
+        digest.update((" ".join(doc) + "\n").encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _seeded_model(corpus: Corpus, fit_corpus: Corpus, seeds: dict, cache):
+    """The seeded model fitted on ``fit_corpus`` (kept in ``cache``), describing ``corpus``."""
+    from analysis.core.memo import cached_step
+
+    fitted = cached_step(cache, "topic-seeded", ("analysis.topics.seeded",),
+                         (_tokens_digest(fit_corpus.tokens), repr(sorted(seeds.items()))),
+                         lambda: fit_seeded(fit_corpus.tokens, seeds),
+                         libraries=("numpy", "tomotopy"))
+    if fit_corpus is corpus:
+        return fitted
+    rows = {c: i for i, c in enumerate(fit_corpus.clause_ids)}
+    return project_seeded(fitted, corpus.tokens, [rows.get(c) for c in corpus.clause_ids])
 
 
 def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:

@@ -46,6 +46,8 @@ class FinalModel:
     stability : Stability
         Over all restarts; ``topic_similarity``/``topic_jaccard`` reordered.
     restarts : list of TopicModel
+    n_fit : int
+        Clauses the restarts were fitted on.
     """
 
     model: TopicModel
@@ -55,6 +57,8 @@ class FinalModel:
     loading: np.ndarray
     stability: Stability
     restarts: list = field(repr=False, default_factory=list)
+    #: Clauses the restarts were fitted on (``theta`` may cover more: ``fit_final(project=)``).
+    n_fit: int = 0
 
     @property
     def k(self) -> int:
@@ -67,7 +71,8 @@ PARALLEL_MIN_CLAUSES = 5_000
 
 
 def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
-              n_restarts: int = N_RESTARTS, n_jobs: int | None = None) -> FinalModel:
+              n_restarts: int = N_RESTARTS, n_jobs: int | None = None,
+              project: Corpus | None = None, cache: Path | None = None) -> FinalModel:
     """Fit ``n_restarts`` restarts, keep the medoid and number its topics by prevalence.
 
     Reporting the run that agrees most with the others (rather than, say, the one with the
@@ -80,23 +85,49 @@ def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
     more than :data:`PARALLEL_MIN_CLAUSES` clauses, else one); the result does not depend
     on the number of processes (tested). "Every core" is the build's ``--jobs``
     (:func:`analysis.core.parallel.stage_jobs`; one process outside a build).
+
+    Parameters
+    ----------
+    project : Corpus, optional
+        Clauses to give proportions (``theta``, ``loading``, ``gamma``) and to number the
+        topics by, counted on ``corpus``'s vocabulary (:func:`~analysis.topics.corpus.
+        vectorise_on`): the whole corpus when ``corpus`` is the sample of plans the model is
+        fitted on. Default: ``corpus`` itself. Proportions are the fitted model's
+        ``transform`` either way, so a clause's proportions do not depend on whether its
+        plan was in the sample.
+    cache : Path, optional
+        The build's cache folder: the restarts are kept there under a key made of the
+        counts, the vocabulary, the settings and the code (:func:`analysis.core.memo.
+        cached_step`), so a later build whose fitting sample is unchanged (a plan added
+        outside it) reuses them. None fits every time.
     """
     from analysis.core.parallel import stage_jobs
     from analysis.topics.models import fit_model
     from analysis.topics.selection import _run_tasks
     from analysis.topics.settings import derive_seed
 
+    from analysis.core.memo import cached_step
+
     if n_jobs is None:
         n_jobs = stage_jobs() if len(corpus) > PARALLEL_MIN_CLAUSES else 1
-    if n_jobs == 1:
-        fits = fit_restarts(corpus, kind, k, n_restarts)
-    else:
-        fits = _run_tasks([(fit_model, kind, corpus.counts, k, derive_seed(4, k, r))
+
+    def restarts() -> list:
+        if n_jobs == 1:
+            return fit_restarts(corpus, kind, k, n_restarts)
+        return _run_tasks([(fit_model, kind, corpus.counts, k, derive_seed(4, k, r))
                            for r in range(n_restarts)], min(n_jobs, n_restarts))
+
+    # The number of processes is not in the key: the fits do not depend on it (tested).
+    fits = cached_step(cache, f"topic-restarts-{kind}-{k}", ("analysis.topics.final",),
+                       (counts_digest(corpus), kind, k, n_restarts), restarts,
+                       libraries=("numpy", "scipy", "scikit-learn", "threadpoolctl"))
     stab = restart_stability([m.topic_word for m in fits])
     medoid = fits[stab.medoid]
-    loading = medoid.doc_topic_loading(corpus.counts)
-    theta = medoid.doc_topic(corpus.counts)
+    rows = corpus if project is None else project
+    if list(rows.vocab) != list(corpus.vocab):
+        raise ValueError("the projected corpus must be counted on the fitted vocabulary")
+    loading = medoid.doc_topic_loading(rows.counts)
+    theta = medoid.doc_topic(rows.counts)
     gamma = loading if kind == "lda" else None
     # Sort by prevalence; ties (practically impossible) by original index.
     order = np.lexsort((np.arange(k), -np.round(theta.mean(axis=0), 12)))
@@ -105,7 +136,20 @@ def fit_final(corpus: Corpus, kind: str = CHOSEN_MODEL, k: int = CHOSEN_K,
     stab.topic_similarity = stab.topic_similarity[order]
     stab.topic_jaccard = stab.topic_jaccard[order]
     return FinalModel(reordered, order, theta[:, order],
-                      None if gamma is None else gamma[:, order], loading[:, order], stab, fits)
+                      None if gamma is None else gamma[:, order], loading[:, order], stab, fits,
+                      len(corpus))
+
+
+def counts_digest(corpus: Corpus) -> str:
+    """SHA-256 of a corpus's counts and vocabulary: what a fit on it depends on."""
+    import hashlib
+
+    counts = corpus.counts.tocsr()
+    digest = hashlib.sha256(f"{counts.shape}".encode())
+    for part in (counts.indptr, counts.indices, counts.data):
+        digest.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
+    digest.update("\0".join(map(str, corpus.vocab)).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def representative_clauses(theta: np.ndarray, clause_ids: Sequence[str], n: int = 3,

@@ -347,11 +347,16 @@ def restart_similarity_table(final: FinalModel) -> pd.DataFrame:
 
 
 def alternatives_table(corpus: Corpus, ks: Sequence[int] = ALTERNATIVE_KS, kind: str = "nmf",
-                       n_restarts: int = N_RESTARTS) -> pd.DataFrame:
-    """``topic_alternatives.csv``: the medoid topics of ``kind`` for every K in ``ks``."""
+                       n_restarts: int = N_RESTARTS, project: Corpus | None = None,
+                       cache=None) -> pd.DataFrame:
+    """``topic_alternatives.csv``: the medoid topics of ``kind`` for every K in ``ks``,
+    fitted on ``corpus`` and described on ``project`` (default ``corpus``; see
+    :func:`~analysis.topics.final.fit_final` for both and for ``cache``)."""
     parts = []
+    rows = corpus if project is None else project
     for k in ks:
-        table = topics_table(fit_final(corpus, kind, k, n_restarts), corpus, {},
+        final = fit_final(corpus, kind, k, n_restarts, project=project, cache=cache)
+        table = topics_table(final, rows, {},
                              labels=pd.DataFrame(columns=["model", "k", "topic", "label_en",
                                                           "top_words", "reading"]))
         parts.append(table[TOPIC_ALTERNATIVES.column_names])

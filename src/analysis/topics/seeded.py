@@ -103,6 +103,9 @@ class SeededModel:
         Clauses × topics ``alpha + n_dk`` of the final state (Dirichlet for draws).
     isa : str
         Instruction set tomotopy ran with.
+    model_bytes : bytes
+        The tomotopy model without its documents (``saves(full=False)``), from which
+        :func:`project_seeded` infers the proportions of clauses it was not fitted on.
     """
 
     topic_names: list[str]
@@ -112,6 +115,7 @@ class SeededModel:
     theta: np.ndarray
     concentration: np.ndarray
     isa: str
+    model_bytes: bytes = b""
 
 
 def fit_seeded(tokens: Sequence[Sequence[str]], seeds: dict[str, list[str]],
@@ -156,7 +160,63 @@ def fit_seeded(tokens: Sequence[Sequence[str]], seeds: dict[str, list[str]],
         counts[i] = np.bincount(np.asarray(doc.topics, dtype=int), minlength=k)
     conc = counts + alpha[None, :]
     theta = conc / conc.sum(axis=1, keepdims=True)
-    return SeededModel(names, dict(seeds), vocab, topic_word, theta, conc, str(tp.isa))
+    return SeededModel(names, dict(seeds), vocab, topic_word, theta, conc, str(tp.isa),
+                       mdl.saves(full=False))
+
+
+#: Gibbs iterations of :func:`project_seeded`'s inference for each clause the model was not
+#: fitted on (tomotopy's default).
+INFER_ITERATIONS = 100
+
+
+def project_seeded(model: SeededModel, tokens: Sequence[Sequence[str]],
+                   fitted_rows: Sequence[int | None]) -> SeededModel:
+    """The model's proportions of other clauses (the model fitted on a sample of plans).
+
+    Parameters
+    ----------
+    model : SeededModel
+        From :func:`fit_seeded`.
+    tokens : sequence of sequence of str
+        In-vocabulary tokens of every clause to describe.
+    fitted_rows : sequence
+        For each clause, its row among the clauses the model was fitted on (its proportions
+        and concentration are then the fitted ones), or None: it is then inferred by
+        tomotopy's ``infer`` (:data:`INFER_ITERATIONS` Gibbs sweeps over the clause's own
+        topic assignments with the topics held fixed; one thread, the model's seed, each
+        clause on its own, so a clause's result depends on no other clause), and its
+        concentration is ``alpha`` plus the topic counts of its final state, as for the
+        fitted clauses.
+
+    Returns
+    -------
+    SeededModel
+        ``model`` with ``theta`` and ``concentration`` of the given clauses.
+    """
+    if len(tokens) != len(fitted_rows):
+        raise ValueError("one fitted row (or None) per clause")
+    k = len(model.topic_names)
+    conc = np.zeros((len(tokens), k))
+    todo = [i for i, row in enumerate(fitted_rows) if row is None]
+    for i, row in enumerate(fitted_rows):
+        if row is not None:
+            conc[i] = model.concentration[row]
+    if todo:
+        tp = _tomotopy()
+        mdl = tp.LDAModel.loads(model.model_bytes)
+        alpha = np.asarray(mdl.alpha, dtype=float).reshape(-1)
+        docs = [mdl.make_doc(list(tokens[i])) for i in todo]
+        known = [len(d.words) > 0 for d in docs]
+        if any(known):
+            mdl.infer([d for d, ok in zip(docs, known) if ok], iterations=INFER_ITERATIONS,
+                      workers=1, parallel=tp.ParallelScheme.NONE, together=False)
+        for i, doc, ok in zip(todo, docs, known):
+            counts = (np.bincount(np.asarray(doc.topics, dtype=int), minlength=k) if ok
+                      else np.zeros(k))
+            conc[i] = counts + alpha
+    theta = conc / conc.sum(axis=1, keepdims=True)
+    return SeededModel(model.topic_names, model.seeds, model.vocab, model.topic_word, theta,
+                       conc, model.isa, model.model_bytes)
 
 
 def topic_word_table(model: SeededModel, top_n: int = TOP_N) -> pd.DataFrame:

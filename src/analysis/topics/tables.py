@@ -67,6 +67,11 @@ TOPICS = TableSchema(
         Column("seed", "int", "Random state of the reported restart.", source=_T),
         Column("n_restarts", "int", "Restarts the reported one was chosen from.", source=_T),
         Column("n_clauses", "int", "Modelled clauses.", source=_T),
+        Column("n_fit_clauses", "int", "Modelled clauses the model was fitted on: all of "
+               "them, unless the corpus has more than `FIT_MAX_CLAUSES` (20,000); then the "
+               "clauses of a sample of whole plans in hash order of doc_id, whose vocabulary "
+               "is the model's, and every clause's proportions come from projecting it on the "
+               "fitted topics.", source="`analysis.topics.stage.modelling_corpora`"),
         Column("vocabulary_size", "int", "Words in the vocabulary.", source=_T),
     ),
 )
@@ -201,7 +206,7 @@ def topics_table(final: FinalModel, corpus: Corpus, glossary: Mapping[str, str],
         "stability_jaccard": final.stability.topic_jaccard,
         "model": final.model.kind, "k": final.k, "seed": final.model.seed,
         "n_restarts": len(final.restarts), "n_clauses": len(corpus),
-        "vocabulary_size": len(vocab),
+        "n_fit_clauses": final.n_fit, "vocabulary_size": len(vocab),
     })
     return _round(table)
 

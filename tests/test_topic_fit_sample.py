@@ -1,0 +1,147 @@
+"""Topic models fitted on a sample of plans and projected on every clause (issue 11: adding
+a plan outside the sample keeps the fits), on the seed corpus with a small sample size."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.core.io import read_csv
+from analysis.topics import model as T
+from analysis.topics.corpus import vectorise_on
+from analysis.topics.stage import modelling_corpora, selection_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+PROCESSED = ROOT / "data" / "processed"
+#: Small enough that the seeds' five plans do not all fit.
+CAP = 160
+
+
+@pytest.fixture(scope="module")
+def seed_inputs():
+    from analysis.text import tokenise
+
+    clauses = read_csv(PROCESSED / "clauses.csv")
+    tokens = T.clause_tokens(clauses)
+    units = T.modelling_units(clauses, tokens, tokenise.stopwords())
+    return clauses, tokens, units
+
+
+def _order(units):
+    """Plans in the order the sample takes them, and the sample under CAP."""
+    candidates = units[units["status"].eq("modelled")]
+    sample = selection_sample(candidates["doc_id"], CAP)
+    return candidates, sample
+
+
+def test_vectorise_on_counts_on_the_given_vocabulary():
+    units = pd.DataFrame({"doc_id": ["a", "a", "b", "b"], "clause_id": ["1", "2", "3", "4"],
+                          "tokens": ["x y z x", "y q", "z z y w", "x x x"],
+                          "status": ["modelled", "modelled", "modelled", "heading_only"]})
+    corpus, out = vectorise_on(units, np.array(["x", "y", "z"], dtype=object), min_tokens=3)
+    # "q" and "w" are not in the vocabulary: clause 2 has one token left and is too short
+    assert out["status"].tolist() == ["modelled", "too_short", "modelled", "heading_only"]
+    assert out["n_tokens"].tolist() == [4, 1, 3, 0]
+    assert corpus.clause_ids == ["1", "3"]
+    assert corpus.counts.toarray().tolist() == [[2, 1, 1], [0, 1, 2]]
+    assert corpus.tokens == [["x", "y", "z", "x"], ["z", "z", "y"]]
+
+
+def test_small_corpora_are_fitted_whole(seed_inputs):
+    _, _, units = seed_inputs
+    fit, corpus, out, described = modelling_corpora(units, max_clauses=10**6)
+    assert fit is corpus and described.startswith("all ")
+    whole, whole_units = T.prepare_corpus(units)
+    assert corpus.clause_ids == whole.clause_ids and list(corpus.vocab) == list(whole.vocab)
+    assert (corpus.counts != whole.counts).nnz == 0
+    pd.testing.assert_frame_equal(out, whole_units)
+
+
+def test_large_corpora_are_fitted_on_whole_plans_in_hash_order(seed_inputs):
+    _, _, units = seed_inputs
+    candidates, sample = _order(units)
+    assert 2 <= len(sample) < candidates["doc_id"].nunique()
+    fit, corpus, out, described = modelling_corpora(units, max_clauses=CAP)
+    assert set(fit.doc_ids) == set(sample)
+    assert set(corpus.doc_ids) == set(candidates["doc_id"])
+    assert list(fit.vocab) == list(corpus.vocab)
+    # The sample's vocabulary is the sample's own (prepare_corpus on the sample alone).
+    own, _ = T.prepare_corpus(candidates[candidates["doc_id"].isin(sample)])
+    assert list(own.vocab) == list(fit.vocab)
+    assert str(len(sample)) in described and "projected" in described
+    assert set(out.loc[out["status"].eq("modelled"), "clause_id"]) == set(corpus.clause_ids)
+
+
+def _run(clauses, tokens, cache, domains=None):
+    return T.run(clauses, domains, kind="nmf", k=4, n_restarts=3, n_boot=50, tokens=tokens,
+                 alternative_ks=(3,), fit_max_clauses=CAP, cache=cache)
+
+
+def test_a_plan_added_outside_the_sample_reuses_the_fits(seed_inputs, tmp_path, monkeypatch):
+    """The fits are kept in the cache and not recomputed when a plan outside the sample is
+    added; the tables equal those of a run without the cache; the clauses of the plans
+    present in both runs keep their proportions (a clause's projection depends on no other
+    clause)."""
+    from analysis.topics import extras, selection
+
+    clauses, tokens, units = seed_inputs
+    candidates, sample = _order(units)
+    outside = sorted(set(candidates["doc_id"]) - set(sample))
+    added = outside[-1]
+    before = clauses[clauses["doc_id"].ne(added)]
+    first = _run(before, tokens, tmp_path)
+    assert first.final.n_fit == len(first.fit_corpus) < len(first.corpus)
+    seeded_before = extras._seeded_model(first.corpus, first.fit_corpus,
+                                         extras.seed_words(first.corpus.vocab), tmp_path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a fit ran although the sample is unchanged")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(selection, "fit_model", refuse)
+        patch.setattr(extras, "fit_seeded", refuse)
+        second = _run(clauses, tokens, tmp_path)
+        seeded_after = extras._seeded_model(second.corpus, second.fit_corpus,
+                                            extras.seed_words(second.corpus.vocab), tmp_path)
+    assert set(second.corpus.doc_ids) - set(first.corpus.doc_ids) == {added}
+    fresh = _run(clauses, tokens, None)
+    for name in ("units", "topics", "clause_topics", "alternatives", "restart_similarity"):
+        pd.testing.assert_frame_equal(getattr(second, name), getattr(fresh, name))
+    # Proportions of the clauses present both times, by clause (topics may be renumbered
+    # by prevalence, so match them by their topic-word rows).
+    common = [c for c in first.corpus.clause_ids if c in set(second.corpus.clause_ids)]
+    rows_a = [first.corpus.clause_ids.index(c) for c in common]
+    rows_b = [second.corpus.clause_ids.index(c) for c in common]
+    perm = [int(np.argmax([np.allclose(a, b) for a in first.final.model.topic_word]))
+            for b in second.final.model.topic_word]
+    np.testing.assert_allclose(second.final.theta[rows_b], first.final.theta[rows_a][:, perm],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(seeded_after.concentration[rows_b],
+                                  seeded_before.concentration[rows_a])
+
+
+def test_projected_seeded_proportions_keep_fitted_rows_and_infer_the_rest(seed_inputs):
+    from analysis.topics.seeded import fit_seeded, project_seeded, seed_words
+
+    _, _, units = seed_inputs
+    fit, corpus, _, _ = modelling_corpora(units, max_clauses=CAP)
+    model = fit_seeded(fit.tokens, seed_words(fit.vocab), iterations=50)
+    rows = {c: i for i, c in enumerate(fit.clause_ids)}
+    fitted = [rows.get(c) for c in corpus.clause_ids]
+    projected = project_seeded(model, corpus.tokens, fitted)
+    inside = [i for i, r in enumerate(fitted) if r is not None]
+    outside = [i for i, r in enumerate(fitted) if r is None]
+    assert inside and outside
+    np.testing.assert_array_equal(projected.concentration[inside],
+                                  model.concentration[[fitted[i] for i in inside]])
+    np.testing.assert_allclose(projected.theta.sum(axis=1), 1.0)
+    # An inferred clause's counts add up to its tokens (plus the prior), and inferring a
+    # subset gives the same rows: no clause depends on another.
+    alpha = model.concentration[0].sum() - len(fit.tokens[0])
+    for i in outside[:20]:
+        assert projected.concentration[i].sum() == pytest.approx(len(corpus.tokens[i]) + alpha)
+    half = outside[::2]
+    again = project_seeded(model, [corpus.tokens[i] for i in half], [None] * len(half))
+    np.testing.assert_array_equal(again.concentration, projected.concentration[half])
