@@ -229,3 +229,37 @@ def test_a_level_holding_every_plan_is_not_compared_with_an_empty_rest():
         == ["unit", "comparison", "top_overlap"]
     one = count_matrix(pd.Series(["森林 防火", "矿山 森林"]), pd.Series(["x", "x"]))
     assert distinctive_terms(one).empty
+
+
+def test_within_strata_order_is_lexsort():
+    from analysis.text.keyness_resampling import _strata, _within_strata_order
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 7, 500):
+        lengths = rng.integers(1, 30, size=n)
+        stratum = _strata(lengths)
+        grouped = np.argsort(stratum, kind="stable")
+        members = np.split(grouped, np.flatnonzero(np.diff(stratum[grouped])) + 1) if n else []
+        keys = rng.random(n)
+        keys[: n // 3] = 0.5  # ties are broken by row, as lexsort breaks them
+        np.testing.assert_array_equal(_within_strata_order(keys, members),
+                                      np.lexsort((keys, stratum)))
+
+
+def test_dense_and_sorted_key_lookups_agree(monkeypatch):
+    from scipy import sparse
+
+    from analysis.text import keyness_resampling as kr
+
+    rng = np.random.default_rng(5)
+    counts = sparse.csr_matrix(rng.poisson(0.4, size=(120, 30)).astype(float))
+    terms = np.array([f"t{i:02d}" for i in range(30)])
+    plans = np.repeat([f"p{i}" for i in range(12)], 10)
+    units = plans.copy()
+    pairs = pd.DataFrame({"unit": ["p0", "p3", "p3", "p7", "p11"],
+                          "term": ["t01", "t05", "t29", "t00", "t17"]})
+    dense = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=50, n_perm=50)
+    monkeypatch.setattr(kr, "DENSE_KEYS", 0)
+    searched = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=50, n_perm=50)
+    pd.testing.assert_frame_equal(dense, searched)
+    assert dense["p_clause"].notna().all()

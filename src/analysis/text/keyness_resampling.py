@@ -77,6 +77,9 @@ ALPHA = 0.05
 MIN_PLAN_SPLITS = 200
 #: Clause-length strata of the clause permutation.
 N_STRATA = 10
+#: Largest unit × term key space looked up through a dense table (8 bytes a key) rather
+#: than a binary search.
+DENSE_KEYS = 50_000_000
 #: Largest number of values one chunk of replicates may hold.
 CHUNK_CELLS = 20_000_000
 FLAGS = ("across plans", "across clauses", "few clauses")
@@ -122,6 +125,15 @@ def _strata(lengths: np.ndarray, n_strata: int = N_STRATA) -> np.ndarray:
     """Stratum of each clause: quantile bins of its token count."""
     ranks = np.argsort(np.argsort(lengths, kind="stable"), kind="stable")
     return (ranks * n_strata // max(len(lengths), 1)).astype(int)
+
+
+def _within_strata_order(keys: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """Rows ordered by stratum, then by ``keys``, then by row: ``np.lexsort((keys,
+    stratum))`` when ``members`` are the rows of each stratum in row order, stratum by
+    stratum (a stable sort within each stratum; lexsort took a third of the resampling)."""
+    if not members:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([rows[np.argsort(keys[rows], kind="stable")] for rows in members])
 
 
 def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarray,
@@ -180,10 +192,20 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
         raise ValueError("pairs must not repeat a (unit, term)")
     order = np.argsort(key)
     sorted_key = key[order]
+    # A table of every possible key when it is small enough: one look-up per count entry
+    # instead of a binary search, in each of the n_perm permutations.
+    dense = None
+    if n_units * len(term_ids) <= DENSE_KEYS:
+        dense = np.full(n_units * len(term_ids), -1, dtype=np.int64)
+        dense[key] = np.arange(len(key))
 
     def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pair index of each count entry whose clause lies in the pair's unit."""
         wanted = entry_units * len(term_ids) + whole.col
+        if dense is not None:
+            found = dense[wanted]
+            hit = found >= 0
+            return found[hit], hit
         at = np.minimum(np.searchsorted(sorted_key, wanted), len(key) - 1)
         hit = sorted_key[at] == wanted
         return order[at[hit]], hit
@@ -222,10 +244,14 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     # Clause permutation within length strata (see the module docstring).
     stratum = _strata(row_len)
     grouped = np.argsort(stratum, kind="stable")
+    # The rows of each stratum in row order: a stable sort of the random keys within each
+    # stratum is the order lexsort((keys, stratum)) gives, at a fraction of its cost.
+    bounds = np.flatnonzero(np.diff(stratum[grouped])) + 1
+    members = np.split(grouped, bounds)
     exceed = np.zeros(len(t))
     labels = np.empty(n_rows, dtype=int)
     for _ in range(n_perm):
-        labels[grouped] = u[np.lexsort((rng.random(n_rows), stratum))]
+        labels[grouped] = u[_within_strata_order(rng.random(n_rows), members)]
         pair_p, hit = matched(labels[whole.row])
         y_p = np.bincount(pair_p, weights=whole.data[hit], minlength=len(t))
         unit_p = np.bincount(labels, weights=row_len, minlength=n_units)[g]
