@@ -232,14 +232,19 @@ def test_a_level_holding_every_plan_is_not_compared_with_an_empty_rest():
 
 
 def test_within_strata_order_is_lexsort():
-    from analysis.text.keyness_resampling import _strata, _within_strata_order
+    from analysis.text.keyness_resampling import _strata, _strata_members, _within_strata_order
 
     rng = np.random.default_rng(3)
     for n in (0, 1, 7, 500):
         lengths = rng.integers(1, 30, size=n)
         stratum = _strata(lengths)
         grouped = np.argsort(stratum, kind="stable")
-        members = np.split(grouped, np.flatnonzero(np.diff(stratum[grouped])) + 1) if n else []
+        members = _strata_members(stratum, grouped)
+        # Each stratum's rows, in row order, stratum by stratum.
+        expected = [np.flatnonzero(stratum == s) for s in np.unique(stratum)]
+        assert len(members) == len(expected)
+        for got, want in zip(members, expected):
+            np.testing.assert_array_equal(got, want)
         keys = rng.random(n)
         keys[: n // 3] = 0.5  # ties are broken by row, as lexsort breaks them
         np.testing.assert_array_equal(_within_strata_order(keys, members),

@@ -106,6 +106,14 @@ def test_a_plan_added_outside_the_sample_reuses_the_fits(seed_inputs, tmp_path, 
         seeded_after = extras._seeded_model(second.corpus, second.fit_corpus,
                                             extras.seed_words(second.corpus.vocab), tmp_path)
     assert set(second.corpus.doc_ids) - set(first.corpus.doc_ids) == {added}
+    # The sample's clauses keep their fitted state; the added plan's are inferred.
+    fitted = extras._seeded_model(second.fit_corpus, second.fit_corpus,
+                                  extras.seed_words(second.corpus.vocab), tmp_path)
+    in_fit = {c: i for i, c in enumerate(second.fit_corpus.clause_ids)}
+    rows = [(i, in_fit[c]) for i, c in enumerate(second.corpus.clause_ids) if c in in_fit]
+    assert rows and len(rows) < len(second.corpus)
+    np.testing.assert_array_equal(seeded_after.concentration[[i for i, _ in rows]],
+                                  fitted.concentration[[j for _, j in rows]])
     fresh = _run(clauses, tokens, None)
     for name in ("units", "topics", "clause_topics", "alternatives", "restart_similarity"):
         pd.testing.assert_frame_equal(getattr(second, name), getattr(fresh, name))
@@ -145,3 +153,42 @@ def test_projected_seeded_proportions_keep_fitted_rows_and_infer_the_rest(seed_i
     half = outside[::2]
     again = project_seeded(model, [corpus.tokens[i] for i in half], [None] * len(half))
     np.testing.assert_array_equal(again.concentration, projected.concentration[half])
+
+
+def test_the_fit_cache_key_holds_the_settings(seed_inputs, tmp_path, monkeypatch):
+    """Another number of restarts, K or family is another fit, never the cached one."""
+    from analysis.topics import selection
+    from analysis.topics.final import fit_final
+
+    _, _, units = seed_inputs
+    fit, corpus, _, _ = modelling_corpora(units, max_clauses=CAP)
+    fit_final(fit, "nmf", 3, 2, project=corpus, cache=tmp_path)
+    calls = []
+    real = selection.fit_model
+
+    def counted(*args, **kwargs):
+        calls.append(args[:4:3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selection, "fit_model", counted)
+    again = fit_final(fit, "nmf", 3, 2, project=corpus, cache=tmp_path)
+    assert calls == [] and again.n_fit == len(fit)
+    for kind, k, n_restarts in (("nmf", 3, 3), ("nmf", 4, 2), ("lda", 3, 2)):
+        calls.clear()
+        fit_final(fit, kind, k, n_restarts, project=corpus, cache=tmp_path)
+        assert len(calls) == n_restarts
+
+
+def test_selection_builds_its_own_vocabulary_when_the_fit_is_a_sample(seed_inputs):
+    """With the fitting sample smaller than the selection's, the selection corpus still gets
+    the whole corpus's own vocabulary, not the fitting sample's."""
+    from analysis.topics.stage import selection_corpus
+
+    _, _, units = seed_inputs
+    fit, corpus, out, _ = modelling_corpora(units, max_clauses=CAP)
+    whole, _ = T.prepare_corpus(units)
+    unit_tokens = out[["doc_id", "clause_id", "status", "tokens"]]
+    chosen, described = selection_corpus(corpus, unit_tokens, whole=False)
+    assert described.startswith("all ")
+    assert list(chosen.vocab) == list(whole.vocab)
+    assert chosen.clause_ids == whole.clause_ids

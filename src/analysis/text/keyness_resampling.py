@@ -77,9 +77,9 @@ ALPHA = 0.05
 MIN_PLAN_SPLITS = 200
 #: Clause-length strata of the clause permutation.
 N_STRATA = 10
-#: Largest unit × term key space looked up through a dense table (8 bytes a key) rather
+#: Largest unit × term key space looked up through a dense table (4 bytes a key) rather
 #: than a binary search.
-DENSE_KEYS = 50_000_000
+DENSE_KEYS = 50_000_000  # 200 MB of int32
 #: Largest number of values one chunk of replicates may hold.
 CHUNK_CELLS = 20_000_000
 FLAGS = ("across plans", "across clauses", "few clauses")
@@ -125,6 +125,14 @@ def _strata(lengths: np.ndarray, n_strata: int = N_STRATA) -> np.ndarray:
     """Stratum of each clause: quantile bins of its token count."""
     ranks = np.argsort(np.argsort(lengths, kind="stable"), kind="stable")
     return (ranks * n_strata // max(len(lengths), 1)).astype(int)
+
+
+def _strata_members(stratum: np.ndarray, grouped: np.ndarray) -> list[np.ndarray]:
+    """The rows of each stratum in row order, stratum by stratum (``grouped``: the rows
+    stably sorted by stratum)."""
+    if not len(grouped):
+        return []
+    return np.split(grouped, np.flatnonzero(np.diff(stratum[grouped])) + 1)
 
 
 def _within_strata_order(keys: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
@@ -196,8 +204,8 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     # instead of a binary search, in each of the n_perm permutations.
     dense = None
     if n_units * len(term_ids) <= DENSE_KEYS:
-        dense = np.full(n_units * len(term_ids), -1, dtype=np.int64)
-        dense[key] = np.arange(len(key))
+        dense = np.full(n_units * len(term_ids), -1, dtype=np.int32)
+        dense[key] = np.arange(len(key), dtype=np.int32)
 
     def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pair index of each count entry whose clause lies in the pair's unit."""
@@ -246,8 +254,7 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     grouped = np.argsort(stratum, kind="stable")
     # The rows of each stratum in row order: a stable sort of the random keys within each
     # stratum is the order lexsort((keys, stratum)) gives, at a fraction of its cost.
-    bounds = np.flatnonzero(np.diff(stratum[grouped])) + 1
-    members = np.split(grouped, bounds)
+    members = _strata_members(stratum, grouped)
     exceed = np.zeros(len(t))
     labels = np.empty(n_rows, dtype=int)
     for _ in range(n_perm):

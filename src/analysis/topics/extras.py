@@ -105,11 +105,18 @@ def _tokens_digest(tokens) -> str:
 
 
 def _seeded_model(corpus: Corpus, fit_corpus: Corpus, seeds: dict, cache):
-    """The seeded model fitted on ``fit_corpus`` (kept in ``cache``), describing ``corpus``."""
+    """The seeded model fitted on ``fit_corpus`` (kept in ``cache``), describing ``corpus``:
+    the clauses it was fitted on keep their fitted state, the others are inferred
+    (:func:`~analysis.topics.seeded.project_seeded`)."""
     from analysis.core.memo import cached_step
 
+    from analysis.topics.seeded import _tomotopy
+
+    # The instruction set tomotopy runs with changes its draws (ISA pins it unless the
+    # environment says otherwise), so it is part of the key.
     fitted = cached_step(cache, "topic-seeded", ("analysis.topics.seeded",),
-                         (_tokens_digest(fit_corpus.tokens), repr(sorted(seeds.items()))),
+                         (_tokens_digest(fit_corpus.tokens), repr(sorted(seeds.items())),
+                          str(_tomotopy().isa)),
                          lambda: fit_seeded(fit_corpus.tokens, seeds),
                          libraries=("numpy", "tomotopy"))
     if fit_corpus is corpus:

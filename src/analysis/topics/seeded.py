@@ -353,7 +353,11 @@ SEEDED_CLAUSE_TOPICS = TableSchema(
     name="seeded_clause_topics",
     filename="seeded_clause_topics.csv",
     description="Topic proportions of each modelled clause under the seeded model (posterior "
-                "mean given the final Gibbs state: (alpha + topic counts) normalised).",
+                "mean given the final Gibbs state: (alpha + topic counts) normalised). Above "
+                "`FIT_MAX_CLAUSES` candidate clauses the model is fitted on a sample of plans "
+                "(see `n_fit_clauses` in `topics.csv`): the sample's clauses keep their fitted "
+                "state and the others get the state of tomotopy's `infer` (100 sweeps, topics "
+                "fixed), so the two groups are not estimated in quite the same way.",
     primary_key=("clause_id", "topic"),
     columns=(
         Column("clause_id", "str", "Clause.", source="`clauses.csv`"),

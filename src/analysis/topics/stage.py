@@ -47,8 +47,10 @@ SCHEMAS = MODEL_SCHEMAS + RESULT_SCHEMAS + EXTRA_SCHEMAS
 #: modelled clause.
 SELECTION_MAX_CLAUSES = 5_000
 
-#: Above this many candidate clauses, the reported model, the alternatives and the seeded
-#: model are fitted on a sample of whole plans and every clause is projected on them
+#: Above this many candidate clauses (clauses that are not headings, counted before any
+#: vocabulary), the reported model, the alternatives and the seeded model are fitted on a
+#: sample of whole plans (at least two, so a sample can exceed it when a huge plan comes
+#: first) and every other clause is projected on them
 #: (:func:`modelling_corpora`). The reason is the cost of adding a plan: a sample that does
 #: not change when a plan outside it is added keeps the fits, which are most of the stage
 #: (on 250 synthetic plans, 8,577 modelled clauses: 117 of 140 s). 20,000 clauses is about
@@ -142,22 +144,27 @@ def modelling_corpora(units: pd.DataFrame, max_clauses: int | None = None
 
 
 def selection_corpus(corpus: Corpus, units: pd.DataFrame,
-                     max_clauses: int = SELECTION_MAX_CLAUSES) -> tuple[Corpus, str]:
+                     max_clauses: int = SELECTION_MAX_CLAUSES,
+                     whole: bool = True) -> tuple[Corpus, str]:
     """The corpus model selection runs on (:func:`selection_sample`) and a line saying what
     it is. A sample's vocabulary is built from the sample alone (:func:`prepare_corpus`), as
     the whole corpus's is from the whole corpus, so that plans outside the sample change
     nothing. ``units``: ``doc_id, clause_id, status, tokens`` of every unit
-    (``TopicResults.unit_tokens``)."""
+    (``TopicResults.unit_tokens``). ``whole``: whether ``corpus`` has the whole corpus's
+    own vocabulary (False when it is counted on a fitting sample's, :func:`modelling_corpora`;
+    the selection then builds its own even when it takes every plan)."""
     # Plan sizes before any vocabulary (clauses that are not headings): a size that depended
     # on the whole corpus's vocabulary would move the sample when an unrelated plan is added.
     candidates = units[units["status"].ne("heading_only")]
     plans = selection_sample(candidates["doc_id"], max_clauses)
     n_plans = len(set(corpus.doc_ids))
-    if set(plans) >= set(corpus.doc_ids):
+    if set(plans) >= set(corpus.doc_ids) and whole:
         return corpus, f"all {n_plans} plans, {len(corpus)} modelled clauses"
     sampled = candidates[candidates["doc_id"].isin(plans)].copy()
     sampled["status"] = "modelled"  # too_short is decided again on the sample's vocabulary
     sample, _ = prepare_corpus(sampled)
+    if set(plans) >= set(corpus.doc_ids):
+        return sample, f"all {n_plans} plans, {len(sample)} modelled clauses"
     return sample, (f"{len(plans)} of {n_plans} plans ({len(sample)} of {len(corpus)} modelled "
                     f"clauses; plans in hash order of doc_id up to {max_clauses} clauses)")
 
@@ -307,7 +314,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None) -> lis
     print(f"topics: models fitted on {res.fit_described}", flush=True)
     tables = (res.units, res.topics, res.clause_topics, res.domains, res.recovery)
     written = [write_table(t, s, processed_dir) for t, s in zip(tables, MODEL_SCHEMAS)]
-    chosen, described = selection_corpus(res.corpus, res.unit_tokens)
+    chosen, described = selection_corpus(res.corpus, res.unit_tokens,
+                                         whole=res.fit_corpus is res.corpus)
     clusters = load_clusters(processed_dir, chosen.doc_ids)
     fingerprint = selection_fingerprint(chosen, clusters)
     selection_files = [processed_dir / s.filename for s in (TOPIC_SELECTION, TOPIC_PERTURBATION)]

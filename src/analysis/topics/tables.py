@@ -68,10 +68,11 @@ TOPICS = TableSchema(
         Column("n_restarts", "int", "Restarts the reported one was chosen from.", source=_T),
         Column("n_clauses", "int", "Modelled clauses.", source=_T),
         Column("n_fit_clauses", "int", "Modelled clauses the model was fitted on: all of "
-               "them, unless the corpus has more than `FIT_MAX_CLAUSES` (20,000); then the "
-               "clauses of a sample of whole plans in hash order of doc_id, whose vocabulary "
-               "is the model's, and every clause's proportions come from projecting it on the "
-               "fitted topics.", source="`analysis.topics.stage.modelling_corpora`"),
+               "them, unless the corpus has more than `FIT_MAX_CLAUSES` (20,000) candidate "
+               "clauses (not headings); then the clauses of a sample of whole plans in hash "
+               "order of doc_id, whose vocabulary is the model's, and every clause's "
+               "proportions come from projecting it on the fitted topics (NMF transform, as "
+               "below the threshold).", source="`analysis.topics.stage.modelling_corpora`"),
         Column("vocabulary_size", "int", "Words in the vocabulary.", source=_T),
     ),
 )
