@@ -192,3 +192,39 @@ def test_selection_builds_its_own_vocabulary_when_the_fit_is_a_sample(seed_input
     assert described.startswith("all ")
     assert list(chosen.vocab) == list(whole.vocab)
     assert chosen.clause_ids == whole.clause_ids
+
+
+def test_inferred_plans_are_kept_and_equal_fresh_inference(seed_inputs, tmp_path, monkeypatch):
+    from analysis.topics import extras
+    from analysis.topics.seeded import fit_seeded, project_seeded, seed_words
+
+    _, _, units = seed_inputs
+    fit, corpus, _, _ = modelling_corpora(units, max_clauses=CAP)
+    model = fit_seeded(fit.tokens, seed_words(fit.vocab), iterations=50)
+    rows = {c: i for i, c in enumerate(fit.clause_ids)}
+    fitted = [rows.get(c) for c in corpus.clause_ids]
+    fresh = project_seeded(model, corpus.tokens, fitted)
+    folder = tmp_path / "infer"
+    first = extras._project_by_plan(model, corpus, fitted, folder)
+    np.testing.assert_array_equal(first.concentration, fresh.concentration)
+    np.testing.assert_array_equal(first.theta, fresh.theta)
+    # A second build infers nothing again ...
+    inferred = []
+
+    def counting(model_, tokens, fitted_rows):
+        inferred.append(len(tokens))
+        return project_seeded(model_, tokens, fitted_rows)
+
+    monkeypatch.setattr(extras, "project_seeded", counting)
+    again = extras._project_by_plan(model, corpus, fitted, folder)
+    np.testing.assert_array_equal(again.concentration, fresh.concentration)
+    assert inferred == [0]
+    # ... and a changed plan is inferred again, alone.
+    changed = corpus.subset(range(len(corpus)))
+    last = max(i for i, r in enumerate(fitted) if r is None)
+    changed.tokens[last] = changed.tokens[last][:-1]
+    inferred.clear()
+    extras._project_by_plan(model, changed, fitted, folder)
+    plan = changed.doc_ids[last]
+    assert inferred == [sum(1 for d, r in zip(changed.doc_ids, fitted)
+                            if d == plan and r is None)]

@@ -8,9 +8,12 @@ seconds on the seed corpus).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from analysis.core.memo import cached_step, caching_disabled
 from analysis.topics.composition import (MIN_PLANS, NOT_TESTED, TOPIC_PREVALENCE_COMPOSITION,
                                          prevalence_by_composition, reported_proportions)
 from analysis.topics.draws import DirichletDraws
@@ -108,8 +111,6 @@ def _seeded_model(corpus: Corpus, fit_corpus: Corpus, seeds: dict, cache):
     """The seeded model fitted on ``fit_corpus`` (kept in ``cache``), describing ``corpus``:
     the clauses it was fitted on keep their fitted state, the others are inferred
     (:func:`~analysis.topics.seeded.project_seeded`)."""
-    from analysis.core.memo import cached_step
-
     from analysis.topics.seeded import _tomotopy
 
     # The instruction set tomotopy runs with changes its draws (ISA pins it unless the
@@ -122,7 +123,66 @@ def _seeded_model(corpus: Corpus, fit_corpus: Corpus, seeds: dict, cache):
     if fit_corpus is corpus:
         return fitted
     rows = {c: i for i, c in enumerate(fit_corpus.clause_ids)}
-    return project_seeded(fitted, corpus.tokens, [rows.get(c) for c in corpus.clause_ids])
+    fitted_rows = [rows.get(c) for c in corpus.clause_ids]
+    if cache is None or caching_disabled():
+        return project_seeded(fitted, corpus.tokens, fitted_rows)
+    return _project_by_plan(fitted, corpus, fitted_rows, Path(cache) / "steps" / INFER_FOLDER)
+
+
+#: Folder (under the cache's ``steps``) of the seeded model's inferred clauses, by plan.
+INFER_FOLDER = "topic-seeded-infer"
+
+
+def _project_by_plan(fitted, corpus: Corpus, fitted_rows: list, folder: Path):
+    """:func:`~analysis.topics.seeded.project_seeded`, with each plan's inferred clauses
+    kept between builds (tomotopy infers every clause on its own, with the model's seed, so a
+    plan's result depends on the model and its own tokens only: verified in
+    tests/test_topic_fit_sample.py). The store holds the plans of the last build only."""
+    import hashlib
+    import pickle
+
+    from analysis.core.codeversion import source_digest
+    from analysis.core.io import atomic_write_bytes
+    from analysis.topics.seeded import INFER_ITERATIONS, _tomotopy
+
+    model_key = hashlib.sha256(
+        fitted.model_bytes + f"\0{INFER_ITERATIONS}\0{_tomotopy().isa}\0{_tomotopy().__version__}"
+        f"\0{source_digest(('analysis.topics.seeded',))}".encode()).hexdigest()
+    path = folder / "plans.pkl"
+    stored: dict = {}
+    try:
+        loaded = pickle.loads(path.read_bytes())
+        if loaded.get("model") == model_key:
+            stored = loaded["plans"]
+    except Exception:  # noqa: BLE001  (a missing or damaged store is only a miss)
+        stored = {}
+    todo: dict[str, list[int]] = {}
+    for i, (doc, row) in enumerate(zip(corpus.doc_ids, fitted_rows)):
+        if row is None:
+            todo.setdefault(doc, []).append(i)
+    keys = {doc: hashlib.sha256("\n".join(" ".join(corpus.tokens[i]) for i in idx)
+                                .encode("utf-8")).hexdigest() for doc, idx in todo.items()}
+    missing = [i for doc, idx in todo.items() if keys[doc] not in stored for i in idx]
+    fresh = project_seeded(fitted, [corpus.tokens[i] for i in missing], [None] * len(missing))
+    where = {i: r for r, i in enumerate(missing)}
+    conc = np.zeros((len(corpus), len(fitted.topic_names)))
+    kept = {}
+    for i, row in enumerate(fitted_rows):
+        if row is not None:
+            conc[i] = fitted.concentration[row]
+    for doc, idx in todo.items():
+        block = (stored[keys[doc]] if keys[doc] in stored
+                 else fresh.concentration[[where[i] for i in idx]])
+        conc[idx] = block
+        kept[keys[doc]] = block
+    try:
+        atomic_write_bytes(path, pickle.dumps({"model": model_key, "plans": kept},
+                                              protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:  # a store that cannot be written costs time, never the build
+        pass
+    theta = conc / conc.sum(axis=1, keepdims=True)
+    return type(fitted)(fitted.topic_names, fitted.seeds, fitted.vocab, fitted.topic_word,
+                        theta, conc, fitted.isa, fitted.model_bytes)
 
 
 def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:
