@@ -240,3 +240,20 @@ def test_pair_alignment_is_the_same_in_parallel_and_from_the_cache(texts, tmp_pa
     pa.align_pairs(pool, candidates[:3], scores, cache_dir=tmp_path)
     (stored,) = (tmp_path / pa.FOLDER).glob("*.pkl")
     assert len(pa._load(stored)) == 3
+
+
+def test_reuse_shares_beyond_the_all_pairs_size_lists_the_pairs_that_share_text(monkeypatch):
+    """Above ALL_PAIRS_MAX_PLANS plans only pairs with aligned text are listed, with the
+    values the all-pairs table gives them."""
+    from analysis.text import reuse
+
+    clauses, *_ = _toy()
+    found = find_reuse(clauses, candidates=np.array([(0, 1), (0, 2), (1, 2)]))
+    every = reuse.reuse_shares(clauses, found)
+    monkeypatch.setattr(reuse, "ALL_PAIRS_MAX_PLANS", 1)
+    sharing = reuse.reuse_shares(clauses, found)
+    pairs = set(zip(found["doc_a"], found["doc_b"]))
+    assert pairs and set(zip(sharing["doc_a"], sharing["doc_b"])) == pairs
+    expected = every[[p in pairs for p in zip(every["doc_a"], every["doc_b"])]]
+    pd.testing.assert_frame_equal(sharing.reset_index(drop=True),
+                                  expected.reset_index(drop=True))

@@ -161,7 +161,9 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
             continue  # the unit holds the whole corpus: there is no rest to compare it with
         delta, _, z = log_odds_dirichlet(y_i, y_j, prior)
         chi2, g2 = keyness(y_i, y_j)
-        rows = {"unit": np.full(len(term_array), unit, dtype=object), "term": term_array,
+        # The unit column is filled after the mask: a units x vocabulary object array per
+        # call was a sixth of this function's time at a thousand plans.
+        rows = {"term": term_array,
                 "count_unit": y_i.astype(int), "count_rest": y_j.astype(int),
                 "per_10k_unit": 1e4 * y_i / max(y_i.sum(), 1),
                 "per_10k_rest": 1e4 * y_j / max(y_j.sum(), 1),
@@ -173,6 +175,8 @@ def distinctive_terms(counts: pd.DataFrame, prior_scale: float = PRIOR_SCALE,
             rank[order] = np.arange(1, len(order) + 1)
             rows[f"rank_{name}"] = rank
         mask = None if keep is None else np.asarray(keep(unit, rows), dtype=bool)
+        n_kept = len(term_array) if mask is None else int(mask.sum())
+        columns["unit"].append(np.full(n_kept, unit, dtype=object))
         for name, value in rows.items():
             columns[name].append(value if mask is None else value[mask])
     if not columns["unit"]:  # typed, so that a concat with other tables keeps numbers numeric

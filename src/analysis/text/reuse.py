@@ -207,12 +207,17 @@ def reuse_shares(prepared: pd.DataFrame, reuse: pd.DataFrame) -> pd.DataFrame:
     clauses_of = {d: part.tolist() for d, part in prepared.groupby("doc_id")["clause_id"]}
     size = {d: sum(lengths[c] for c in clauses_of[d]) for d in docs}
     out = []
+    # The partners of each plan, grouped once (a scan of every pair for every plan was
+    # quadratic: 15 s at a thousand plans).
+    sharing: dict[str, list[str]] = {}
+    for a, b in masks:
+        sharing.setdefault(a, []).append(b)
     for doc_a in docs:
         # Every ordered pair for a small corpus (zeros are informative in a matrix of tens of
         # plans); beyond that only pairs that share text, so the table grows with reuse,
         # not with plans squared.
         partners = (docs if len(docs) <= ALL_PAIRS_MAX_PLANS
-                    else sorted(b for (a, b) in masks if a == doc_a))
+                    else sorted(sharing.get(doc_a, ())))
         for doc_b in partners:
             if doc_b == doc_a:
                 continue
