@@ -224,7 +224,9 @@ def test_inferred_plans_are_kept_and_equal_fresh_inference(seed_inputs, tmp_path
     last = max(i for i, r in enumerate(fitted) if r is None)
     changed.tokens[last] = changed.tokens[last][:-1]
     inferred.clear()
-    extras._project_by_plan(model, changed, fitted, folder)
+    redone = extras._project_by_plan(model, changed, fitted, folder)
+    np.testing.assert_array_equal(redone.concentration,
+                                  project_seeded(model, changed.tokens, fitted).concentration)
     plan = changed.doc_ids[last]
     assert inferred == [sum(1 for d, r in zip(changed.doc_ids, fitted)
                             if d == plan and r is None)]

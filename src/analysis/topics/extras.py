@@ -147,7 +147,8 @@ def _project_by_plan(fitted, corpus: Corpus, fitted_rows: list, folder: Path):
 
     model_key = hashlib.sha256(
         fitted.model_bytes + f"\0{INFER_ITERATIONS}\0{_tomotopy().isa}\0{_tomotopy().__version__}"
-        f"\0{source_digest(('analysis.topics.seeded',))}".encode()).hexdigest()
+        f"\0{source_digest(('analysis.topics.seeded', 'analysis.topics.extras'))}".encode()
+    ).hexdigest()
     path = folder / "plans.pkl"
     stored: dict = {}
     try:
