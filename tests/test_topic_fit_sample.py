@@ -29,6 +29,19 @@ def seed_inputs():
     return clauses, tokens, units
 
 
+@pytest.fixture(scope="module")
+def seeded_fit(seed_inputs):
+    """The seeds above a small threshold: fitting sample, whole corpus, a short seeded fit on
+    the sample, and each clause's fitted row (None outside the sample)."""
+    from analysis.topics.seeded import fit_seeded, seed_words
+
+    _, _, units = seed_inputs
+    fit, corpus, _, _ = modelling_corpora(units, max_clauses=CAP)
+    model = fit_seeded(fit.tokens, seed_words(fit.vocab), iterations=50)
+    rows = {c: i for i, c in enumerate(fit.clause_ids)}
+    return fit, corpus, model, [rows.get(c) for c in corpus.clause_ids]
+
+
 def _order(units):
     """Plans in the order the sample takes them, and the sample under CAP."""
     candidates = units[units["status"].eq("modelled")]
@@ -130,14 +143,10 @@ def test_a_plan_added_outside_the_sample_reuses_the_fits(seed_inputs, tmp_path, 
                                   seeded_before.concentration[rows_a])
 
 
-def test_projected_seeded_proportions_keep_fitted_rows_and_infer_the_rest(seed_inputs):
-    from analysis.topics.seeded import fit_seeded, project_seeded, seed_words
+def test_projected_seeded_proportions_keep_fitted_rows_and_infer_the_rest(seeded_fit):
+    from analysis.topics.seeded import project_seeded
 
-    _, _, units = seed_inputs
-    fit, corpus, _, _ = modelling_corpora(units, max_clauses=CAP)
-    model = fit_seeded(fit.tokens, seed_words(fit.vocab), iterations=50)
-    rows = {c: i for i, c in enumerate(fit.clause_ids)}
-    fitted = [rows.get(c) for c in corpus.clause_ids]
+    fit, corpus, model, fitted = seeded_fit
     projected = project_seeded(model, corpus.tokens, fitted)
     inside = [i for i, r in enumerate(fitted) if r is not None]
     outside = [i for i, r in enumerate(fitted) if r is None]
@@ -194,15 +203,11 @@ def test_selection_builds_its_own_vocabulary_when_the_fit_is_a_sample(seed_input
     assert chosen.clause_ids == whole.clause_ids
 
 
-def test_inferred_plans_are_kept_and_equal_fresh_inference(seed_inputs, tmp_path, monkeypatch):
+def test_inferred_plans_are_kept_and_equal_fresh_inference(seeded_fit, tmp_path, monkeypatch):
     from analysis.topics import extras
-    from analysis.topics.seeded import fit_seeded, project_seeded, seed_words
+    from analysis.topics.seeded import project_seeded
 
-    _, _, units = seed_inputs
-    fit, corpus, _, _ = modelling_corpora(units, max_clauses=CAP)
-    model = fit_seeded(fit.tokens, seed_words(fit.vocab), iterations=50)
-    rows = {c: i for i, c in enumerate(fit.clause_ids)}
-    fitted = [rows.get(c) for c in corpus.clause_ids]
+    fit, corpus, model, fitted = seeded_fit
     fresh = project_seeded(model, corpus.tokens, fitted)
     folder = tmp_path / "infer"
     first = extras._project_by_plan(model, corpus, fitted, folder)
@@ -211,9 +216,10 @@ def test_inferred_plans_are_kept_and_equal_fresh_inference(seed_inputs, tmp_path
     # A second build infers nothing again ...
     inferred = []
 
-    def counting(model_, tokens, fitted_rows):
-        inferred.append(len(tokens))
-        return project_seeded(model_, tokens, fitted_rows)
+    def counting(model_, tokens, fitted_rows, known=None):
+        known = known or {}
+        inferred.append(sum(1 for i, r in enumerate(fitted_rows) if r is None and i not in known))
+        return project_seeded(model_, tokens, fitted_rows, known=known)
 
     monkeypatch.setattr(extras, "project_seeded", counting)
     again = extras._project_by_plan(model, corpus, fitted, folder)

@@ -163,27 +163,16 @@ def _project_by_plan(fitted, corpus: Corpus, fitted_rows: list, folder: Path):
             todo.setdefault(doc, []).append(i)
     keys = {doc: hashlib.sha256("\n".join(" ".join(corpus.tokens[i]) for i in idx)
                                 .encode("utf-8")).hexdigest() for doc, idx in todo.items()}
-    missing = [i for doc, idx in todo.items() if keys[doc] not in stored for i in idx]
-    fresh = project_seeded(fitted, [corpus.tokens[i] for i in missing], [None] * len(missing))
-    where = {i: r for r, i in enumerate(missing)}
-    conc = np.zeros((len(corpus), len(fitted.topic_names)))
-    kept = {}
-    for i, row in enumerate(fitted_rows):
-        if row is not None:
-            conc[i] = fitted.concentration[row]
-    for doc, idx in todo.items():
-        block = (stored[keys[doc]] if keys[doc] in stored
-                 else fresh.concentration[[where[i] for i in idx]])
-        conc[idx] = block
-        kept[keys[doc]] = block
+    known = {i: row for doc, idx in todo.items() if keys[doc] in stored
+             for i, row in zip(idx, stored[keys[doc]])}
+    projected = project_seeded(fitted, corpus.tokens, fitted_rows, known=known)
+    kept = {keys[doc]: projected.concentration[idx] for doc, idx in todo.items()}
     try:
         atomic_write_bytes(path, pickle.dumps({"model": model_key, "plans": kept},
                                               protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:  # a store that cannot be written costs time, never the build
         pass
-    theta = conc / conc.sum(axis=1, keepdims=True)
-    return type(fitted)(fitted.topic_names, fitted.seeds, fitted.vocab, fitted.topic_word,
-                        theta, conc, fitted.isa, fitted.model_bytes)
+    return projected
 
 
 def load_extra_tables(processed_dir=None) -> dict[str, pd.DataFrame]:

@@ -22,7 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -170,7 +170,8 @@ INFER_ITERATIONS = 100
 
 
 def project_seeded(model: SeededModel, tokens: Sequence[Sequence[str]],
-                   fitted_rows: Sequence[int | None]) -> SeededModel:
+                   fitted_rows: Sequence[int | None],
+                   known: Mapping[int, np.ndarray] | None = None) -> SeededModel:
     """The model's proportions of other clauses (the model fitted on a sample of plans).
 
     Parameters
@@ -187,6 +188,10 @@ def project_seeded(model: SeededModel, tokens: Sequence[Sequence[str]],
         clause on its own, so a clause's result depends on no other clause), and its
         concentration is ``alpha`` plus the topic counts of its final state, as for the
         fitted clauses.
+    known : mapping, optional
+        Concentrations of clauses (by position) inferred earlier with the same model, taken
+        as they are (a build's per-plan store; inference being per clause, they equal what
+        inferring them again would give).
 
     Returns
     -------
@@ -197,10 +202,13 @@ def project_seeded(model: SeededModel, tokens: Sequence[Sequence[str]],
         raise ValueError("one fitted row (or None) per clause")
     k = len(model.topic_names)
     conc = np.zeros((len(tokens), k))
-    todo = [i for i, row in enumerate(fitted_rows) if row is None]
+    known = {} if known is None else known
+    todo = [i for i, row in enumerate(fitted_rows) if row is None and i not in known]
     for i, row in enumerate(fitted_rows):
         if row is not None:
             conc[i] = model.concentration[row]
+        elif i in known:
+            conc[i] = known[i]
     if todo:
         tp = _tomotopy()
         mdl = tp.LDAModel.loads(model.model_bytes)

@@ -53,8 +53,8 @@ SELECTION_MAX_CLAUSES = 5_000
 #: first) and every other clause is projected on them
 #: (:func:`modelling_corpora`). The reason is the cost of adding a plan: a sample that does
 #: not change when a plan outside it is added keeps the fits, which are most of the stage
-#: (on 250 synthetic plans, 8,577 modelled clauses: 117 of 140 s). 20,000 clauses is about
-#: 600 plans of the collected kind, far more than the 5,000 of model selection.
+#: (on 250 synthetic plans, 8,577 modelled clauses: 117 of 140 s in one profile). 20,000
+#: clauses is about 600 synthetic plans, four times the 5,000 of model selection.
 FIT_MAX_CLAUSES = 20_000
 #: Environment variable overriding :data:`FIT_MAX_CLAUSES` (benchmarks and tests).
 FIT_MAX_ENV = "ANALYSIS_TOPIC_FIT_MAX_CLAUSES"
