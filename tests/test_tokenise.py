@@ -243,3 +243,15 @@ def test_viterbi_words_equal_jiebas_hmm_on_random_runs(run):
     from analysis.text.tokenise import _viterbi_words
 
     assert _viterbi_words(run) == list(jieba.finalseg.cut(run))
+
+
+def test_parallel_benchmark_engine_gives_the_serial_tokens(real_texts):
+    """The two-worker engine of the segmentation benchmark: same tokens, same order."""
+    from analysis.text.tokenise import fast_segmenter
+    from analysis.text.tokenise_bench import cut_in_parallel
+
+    texts = real_texts[::4]
+    n_tokens, joined = cut_in_parallel(texts, 2)
+    serial = [fast_segmenter().cut(t) for t in texts]
+    assert joined == [" ".join(t) for t in serial]
+    assert n_tokens == sum(map(len, serial))

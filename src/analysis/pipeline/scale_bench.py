@@ -264,3 +264,10 @@ def segmentation_at_scale(target_mb: float = 8.0, seed: int = 0) -> dict:
 def bench_segmentation_at_scale() -> dict:
     """Segmentation engines on ``ANALYSIS_BENCH_SEGMENT_MB`` MB (default 8) of synthetic plans."""
     return segmentation_at_scale(float(os.environ.get("ANALYSIS_BENCH_SEGMENT_MB", "8")))
+
+
+@register("segmentation_at_corpus_scale")
+def bench_segmentation_at_corpus_scale() -> dict:
+    """The same on 32 MB (about 800 plans): where start-up, paid once per process, weighs as
+    little as it does for a corpus of thousands of plans."""
+    return segmentation_at_scale(32.0)
