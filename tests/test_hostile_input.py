@@ -145,32 +145,36 @@ def test_jieba_cache_is_private(tmp_path, monkeypatch):
 
 def test_shipped_reference_is_the_seeds_and_pages_prepared():
     """The repair reference is a versioned file; it is exactly what the seeds and the scored
-    test sets' pages give, and no passage of 8 characters of the GBK evaluation pages is in it
-    (so that the synthetic-damage figures stay out of sample)."""
-    from analysis.clean.reference import (HOLDOUT_NGRAM, make_reference_texts, read_reference,
-                                          reference_sources)
+    test sets' pages give, and no piece of it holds a passage of 8 characters of a GBK
+    evaluation page, as found or prepared (so that the synthetic-damage figures stay out of
+    sample), nor a line break, '□', '?' or a Latin run."""
+    from analysis.clean.reference import (HOLDOUT_NGRAM, MIN_PIECE, make_reference_texts,
+                                          read_reference, reference_sources)
     from analysis.clean.rules import reference_texts
 
     seeds, pages, held = reference_sources()
-    assert len(seeds) == 5 and len(pages) > 350 and len(held) == 70
+    assert len(seeds) == 5 and len(pages) == 399 and len(held) == 70
     texts = read_reference()["texts"]
     assert texts == make_reference_texts(seeds, pages, held)
-    assert texts[:5] == reference_texts(seeds)
-    # Passages within one line: a cut leaves a line break, and a heading on a line of its own
-    # (\n一、现状与形势) then meets a line break on both sides as it does on the page.
     held_grams = {t[i:i + HOLDOUT_NGRAM] for t in held + reference_texts(held)
                   for i in range(len(t) - HOLDOUT_NGRAM + 1)}
-    shared = [t[i:i + HOLDOUT_NGRAM] for t in texts[5:]
-              for i in range(len(t) - HOLDOUT_NGRAM + 1) if t[i:i + HOLDOUT_NGRAM] in held_grams]
-    assert all("\n" in passage for passage in shared)
+    assert not any(t[i:i + HOLDOUT_NGRAM] in held_grams
+                   for t in texts for i in range(len(t) - HOLDOUT_NGRAM + 1))
+    assert all(len(t) >= MIN_PIECE and not set(t) & set("\n□?？") for t in texts)
+    # the seeds' pieces come first and are pieces of the seeds
+    prepared = "\n".join(reference_texts(seeds))
+    assert texts[0] in prepared and sum(t in prepared for t in texts) > 100
 
 
 def test_passages_shared_with_held_out_pages_are_cut_out():
     from analysis.clean.reference import _without_shared
 
     held = {"安全生产责任制度"}
-    assert _without_shared("全面落实安全生产责任制度，加强监管。", held) == "全面落实\n，加强监管。"
-    assert _without_shared("没有共同的八字段落。", held) == "没有共同的八字段落。"
+    text = "全面落实各项安全生产责任制度，加强安全生产监督管理。"
+    assert _without_shared(text, held) == ["，加强安全生产监督管理。"]  # 全面落实各项: too short
+    assert _without_shared("没有共同的八字段落。\n第二行也是完整的句子。", held) == [
+        "没有共同的八字段落。", "第二行也是完整的句子。"]
+    assert _without_shared("本方案自印发之日起施行www.example.com", set()) == []
 
 
 def test_clean_text_does_not_depend_on_other_plans(raw, tmp_path, cleaned):

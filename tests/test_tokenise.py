@@ -255,3 +255,8 @@ def test_parallel_benchmark_engine_gives_the_serial_tokens(real_texts):
     serial = [fast_segmenter().cut(t) for t in texts]
     assert joined == [" ".join(t) for t in serial]
     assert n_tokens == sum(map(len, serial))
+    from analysis.text.tokenise import plain_tokenizer
+
+    n_plain, joined_plain = cut_in_parallel(texts[:60], 2, "plain")
+    plain = [plain_tokenizer().lcut(t, HMM=True) for t in texts[:60]]
+    assert joined_plain == [" ".join(t) for t in plain] and n_plain == sum(map(len, plain))

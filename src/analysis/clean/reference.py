@@ -4,22 +4,27 @@ The repair search and the spam rule score candidate words with a character model
 model were fitted on the corpus being cleaned, a plan's clean text would depend on which other
 plans sit beside it (adding an unrelated 20 MB plan once changed a Jiangxi repair). The build
 therefore uses one shipped reference: ``data/reference_texts.json``, plus jieba's and the
-domain lexicons (:func:`reference_model`). Its texts (:func:`make_reference_texts`) are
+domain lexicons (:func:`reference_model`). Its texts (:func:`make_reference_texts`) come from
 
 1. the five seed plans of ``data/raw`` prepared by :func:`analysis.clean.rules.reference_texts`
    (pinyin removed, junk dropped, simplified), and
 2. the real plan pages of the scored test sets (``tests/corpus_test2`` … ``corpus_test26``,
-   :data:`REFERENCE_SETS`; development data once scored), cleaned with a model of step 1 and prepared the same way, **without** every
-   passage that shares eight characters with a page of ``tests/corpus``: the synthetic GBK
-   damage that measures the repair (:mod:`analysis.clean.gbk_synthetic`) is made from those
-   pages, and plans reprint each other (up to 0.72 of a page's 8-grams are in the test sets),
-   so without this the measurement would score text the model had read.
+   :data:`REFERENCE_SETS`; development data once scored), cleaned with a model of the seeds
+   and prepared the same way,
+
+each cut into pieces around every passage of eight characters that it shares with a page of
+``tests/corpus`` (as found, prepared, or cleaned and prepared): the synthetic GBK damage that
+measures the repair (:mod:`analysis.clean.gbk_synthetic`) is made from those pages, and plans
+reprint each other (up to 0.72 of a page's 8-grams are in the test sets, up to 0.26 in the
+seeds), so without the cut the measurement would score text the model had read. The pieces are
+separate texts, so that no n-gram of the model spans a cut; pieces shorter than
+:data:`MIN_PIECE` characters, and pieces holding what cleaning left of damage or spam ('□',
+'?', a Latin run such as a site address), are dropped (:func:`_usable`).
 
 The seeds alone are 54 thousand characters, too little for a character model to choose
-between readings that the damaged bytes allow equally (形势 or 形式); with the pages the
-reference holds about 190 thousand. On 300 synthetic spans of the development pages (seed 0)
-exact restoration rose from 0.630 to 0.677 (0.713 without the hold-out, the gap being text
-the model had read).
+between readings that the damaged bytes allow equally (形势 or 形式); the reference now holds
+the figure given in its ``source``. Exact restoration on synthetic spans: README, accuracy
+table, and ``bench/results.json`` (``gbk_repair_synthetic_500``).
 
 Its ``version`` is the SHA-256 of the texts; a test checks that the shipped file is exactly
 what :func:`make_reference_texts` makes. To change the reference, regenerate it with
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,7 +66,7 @@ def read_reference(path: Path = REFERENCE_FILE) -> dict:
     payload = json.loads(Path(path).read_text(encoding="utf-8"))
     if _version(payload["texts"]) != payload["version"]:
         raise ValueError(f"{path}: texts do not match their version; regenerate it with "
-                         "analysis.clean.reference.write_reference")
+                         "analysis.clean.reference.regenerate_reference")
     return payload
 
 
@@ -76,17 +82,27 @@ def _ngrams(text: str, n: int = HOLDOUT_NGRAM) -> set[str]:
     return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
-def _without_shared(text: str, held: set[str], n: int = HOLDOUT_NGRAM) -> str:
-    """``text`` with every passage of ``n`` characters found in ``held`` cut out, a line break
-    standing for each cut (so that no n-gram of the model spans the gap)."""
-    import re
+#: Shortest piece of text kept in the reference (the model's order is 4).
+MIN_PIECE = 8
+# What cleaning leaves of damage or spam: a mark of an illegible character, a question mark
+# (ASCII or full-width; the damage's lost bytes), or three Latin letters in a row (site
+# addresses, brand names); none belongs in a model of plan text.
+_UNUSABLE = re.compile(r"[□?？\ufffd]|[A-Za-z]{3}")
 
+
+def _usable(piece: str) -> bool:
+    return len(piece) >= MIN_PIECE and not _UNUSABLE.search(piece)
+
+
+def _without_shared(text: str, held: set[str], n: int = HOLDOUT_NGRAM) -> list[str]:
+    """The pieces of ``text`` left when every passage of ``n`` characters found in ``held``
+    is cut out, split at line breaks too, in text order, only those :func:`_usable`."""
     covered = bytearray(len(text))
     for i in range(len(text) - n + 1):
         if text[i:i + n] in held:
             covered[i:i + n] = b"\x01" * n
     kept = "".join("\n" if c else ch for ch, c in zip(text, covered))
-    return re.sub(r"\n{2,}", "\n", kept)
+    return [piece for piece in kept.split("\n") if _usable(piece)]
 
 
 def make_reference_texts(seed_texts: list[str], page_texts: list[str],
@@ -107,8 +123,8 @@ def make_reference_texts(seed_texts: list[str], page_texts: list[str],
     Returns
     -------
     list of str
-        The seeds prepared, then each page cleaned, prepared and stripped of the held-out
-        passages (pages left empty dropped).
+        Pieces of the seeds (prepared), then of each page (cleaned with a model of the whole
+        seeds, prepared), in order, each without a held-out passage or a line break.
     """
     from analysis.clean.rules import CleanContext, clean_text
 
@@ -124,12 +140,10 @@ def make_reference_texts(seed_texts: list[str], page_texts: list[str],
     for k, text in enumerate(held_out_texts):
         held |= (_ngrams(text) | _ngrams(reference_texts([text])[0])
                  | _ngrams(cleaned(text, f"held-{k}")))
-    pages = []
+    pieces = [piece for text in seeds for piece in _without_shared(text, held)]
     for k, text in enumerate(page_texts):
-        kept = _without_shared(cleaned(text, f"page-{k}"), held)
-        if kept.strip():
-            pages.append(kept)
-    return seeds + pages
+        pieces.extend(_without_shared(cleaned(text, f"page-{k}"), held))
+    return pieces
 
 
 def reference_sources(root: Path | None = None) -> tuple[list[str], list[str], list[str]]:
@@ -155,11 +169,13 @@ def regenerate_reference(path: Path = REFERENCE_FILE) -> Path:
     build only reads the file)."""
     seeds, pages, held = reference_sources()
     texts = make_reference_texts(seeds, pages, held)
-    source = ("the five seed plans of data/raw/plans in manifest order (jiangxi-2023, "
-              "lishui-2021, yongjia-2021-2025, yichun-2023, haimen-2023), decoded by "
-              f"analysis.corpus.read; then {len(pages)} pages of tests/corpus_test2..26 "
-              "cleaned, without the passages of 8 characters they share with "
-              "tests/corpus/pages (analysis.clean.reference.make_reference_texts)")
+    source = ("pieces of the five seed plans of data/raw/plans in manifest order "
+              "(jiangxi-2023, lishui-2021, yongjia-2021-2025, yichun-2023, haimen-2023), "
+              f"decoded by analysis.corpus.read, and of {len(pages)} pages of "
+              "tests/corpus_test2..26 cleaned, cut around every passage of 8 characters "
+              "they share with tests/corpus/pages (analysis.clean.reference."
+              f"make_reference_texts): {len(texts)} pieces, "
+              f"{sum(len(t) for t in texts)} characters")
     payload = {"version": _version(texts), "source": source, "texts": texts}
     atomic_write_text(Path(path), json.dumps(payload, ensure_ascii=False, indent=0) + "\n")
     return Path(path)

@@ -1,5 +1,5 @@
 """jieba's HMM step for unknown words (``jieba.finalseg.cut`` without forced splits), written
-out for :class:`analysis.text.tokenise.FastSegmenter`: the same floating-point additions in the
+out for :class:`analysis.text.segmenter.FastSegmenter`: the same floating-point additions in the
 same order and the same tie-breaking as jieba's own Viterbi decoding, so the same tokens, about
 four times faster. jieba-rs's HMM is not used because its constants differ from jieba's in the
 last digits, which flips near ties (see :mod:`analysis.text.tokenise`).

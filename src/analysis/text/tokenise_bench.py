@@ -1,4 +1,4 @@
-"""Benchmarks of word segmentation: :class:`analysis.text.tokenise.FastSegmenter` against jieba.
+"""Benchmarks of word segmentation: :class:`analysis.text.segmenter.FastSegmenter` against jieba.
 
 The benchmark text is made of distinct real clauses: the own text (without children) of every
 clause of the seed plans and of the development pages (``tests/corpus/pages``, cleaned and
@@ -26,32 +26,62 @@ from analysis.core.bench import register
 
 #: Engines one subprocess can run (see :func:`_run_engine`).
 ENGINES = ("plain_jieba", "jieba_lexicon", "fast_lexicon", "fast_lexicon_no_memo",
-           "jieba_lexicon_filtered", "fast_lexicon_filtered", "fast_lexicon_jobs2")
+           "jieba_lexicon_filtered", "fast_lexicon_filtered", "fast_lexicon_jobs2",
+           "plain_jieba_jobs2")
 #: Chunks of texts per worker of the ``fast_lexicon_jobs2`` engine (contiguous, in order).
 CHUNKS_PER_WORKER = 8
 
 
-def _cut_chunk(texts: list[str]) -> tuple[int, list[str]]:
+def _cut_chunk(task: tuple[str, list[str]]) -> tuple[int, list[str]]:
     """Token count and space-joined tokens of each text (the form of the build's token
-    tables, cheaper to send back than lists), by the module's segmenter (inherited by a
-    forked worker)."""
-    from analysis.text.tokenise import fast_segmenter
+    tables, cheaper to send back than lists), by the segmenter ``task[0]`` names (``fast``:
+    :func:`analysis.text.tokenise.fast_segmenter`, ``plain``: jieba without the lexicon),
+    loaded before the workers were forked."""
+    from analysis.text.tokenise import fast_segmenter, plain_tokenizer
 
-    cut = fast_segmenter().cut
+    engine, texts = task
+    if engine == "fast":
+        cut = fast_segmenter().cut
+    else:
+        tk = plain_tokenizer()
+        cut = lambda t: tk.lcut(t, HMM=True)  # noqa: E731
     tokens = [cut(t) for t in texts]
     return sum(map(len, tokens)), [" ".join(t) for t in tokens]
 
 
-def cut_in_parallel(texts: list[str], jobs: int) -> tuple[int, list[str]]:
-    """:meth:`~analysis.text.segmenter.FastSegmenter.cut` of every text across ``jobs``
-    worker processes (:func:`analysis.core.parallel.run_tasks`, forked after the segmenter is
-    loaded, as the build's per-document workers are): the number of tokens and each text's
-    tokens space-joined, in the order of ``texts``."""
-    from analysis.core.parallel import run_tasks
+def cut_in_parallel(texts: list[str], jobs: int, engine: str = "fast"
+                    ) -> tuple[int, list[str]]:
+    """Every text segmented across ``jobs`` worker processes
+    (:func:`analysis.core.parallel.run_tasks`, forked after the segmenter is loaded here, as
+    the build's per-document workers are): the number of tokens and each text's tokens
+    space-joined, in the order of ``texts``.
 
+    Parameters
+    ----------
+    texts : list of str
+        Texts to segment.
+    jobs : int
+        Worker processes.
+    engine : str
+        ``fast`` (:class:`~analysis.text.segmenter.FastSegmenter` with the lexicon) or
+        ``plain`` (jieba's own tokenizer, its dictionary only: the baseline).
+
+    Raises
+    ------
+    RuntimeError
+        When ``engine`` is ``fast`` and ``rjieba`` is not installed.
+    """
+    from analysis.core.parallel import run_tasks
+    from analysis.text.tokenise import fast_segmenter, plain_tokenizer
+
+    if engine == "fast":
+        if fast_segmenter() is None:
+            raise RuntimeError("the fast segmenter needs rjieba: pip install rjieba")
+    else:
+        plain_tokenizer()
     n = max(1, min(len(texts), jobs * CHUNKS_PER_WORKER))
     bounds = [len(texts) * k // n for k in range(n + 1)]
-    chunks = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
+    chunks = [(engine, texts[a:b]) for a, b in zip(bounds, bounds[1:])]
     parts = run_tasks(_cut_chunk, chunks, jobs=jobs)
     return sum(n for n, _ in parts), [joined for _, part in parts for joined in part]
 
@@ -114,6 +144,9 @@ def _run_engine(engine: str, corpus: Path) -> dict:
     elif engine == "fast_lexicon_jobs2":  # the segmenter loaded once, then two workers
         fast = tokenise.fast_segmenter()
         cut = fast.cut
+    elif engine == "plain_jieba_jobs2":  # jieba loaded once, then two workers
+        tk = tokenise.plain_tokenizer()
+        cut = lambda t: tk.lcut(t, HMM=True)  # noqa: E731
     elif engine.startswith("fast_lexicon"):
         fast = tokenise.FastSegmenter(
             lexicon=True, memo_size=0 if engine.endswith("no_memo") else tokenise.BLOCK_MEMO_SIZE)
@@ -122,12 +155,13 @@ def _run_engine(engine: str, corpus: Path) -> dict:
         raise ValueError(f"unknown engine {engine!r}")
     cut("预热")
     clock.append((time.perf_counter(), _cpu()))
-    if engine == "fast_lexicon_jobs2":
-        n_tokens, joined = cut_in_parallel(texts, 2)
+    if engine.endswith("_jobs2"):
+        n_tokens, joined = cut_in_parallel(texts, 2, "fast" if engine.startswith("fast")
+                                           else "plain")
     else:
         tokens = [cut(t) for t in texts]
     clock.append((time.perf_counter(), _cpu()))
-    if engine != "fast_lexicon_jobs2":
+    if not engine.endswith("_jobs2"):
         n_tokens, joined = sum(len(t) for t in tokens), [" ".join(t) for t in tokens]
     digest = hashlib.sha256("\n".join(joined).encode("utf-8")).hexdigest()
     out = {"tokens": n_tokens, "sha256": digest[:16]}
@@ -178,6 +212,8 @@ def compare_engines(corpora: dict[str, list[str]]) -> dict:
         results[f"{name}_tokens_identical_to_jieba_lexicon"] = (
             r["fast_lexicon"]["sha256"] == r["jieba_lexicon"]["sha256"]
             == r["fast_lexicon_no_memo"]["sha256"] == r["fast_lexicon_jobs2"]["sha256"])
+        results[f"{name}_plain_jieba_jobs2_tokens_identical"] = (
+            r["plain_jieba_jobs2"]["sha256"] == r["plain_jieba"]["sha256"])
         results[f"{name}_filtered_tokens_identical"] = (
             r["fast_lexicon_filtered"]["sha256"] == r["jieba_lexicon_filtered"]["sha256"])
         plain = r["plain_jieba"]
