@@ -49,6 +49,10 @@ FIELD_LABELS = (
     # which a plan's own list of laws or stages uses
     "中文名", "外文名",
 )
+#: Labels of a page's reading widgets (share, print, font size, colours): their "values" are
+#: buttons, so the line under one is never its value (巫山应急发〔2022〕1号 under 打印:).
+WIDGET_LABELS = ("字号", "字体", "分享到", "分享", "打印", "视力保护色", "保护视力色", "字体颜色",
+                 "关闭", "收藏")
 #: Labels that plans also use in their own text (属性 and 备注 of an indicator table): read as
 #: field labels only in the bare-label field table of the page head, never in the body.
 HEAD_ONLY_LABELS = ("专业属性", "属性", "备注", "信息名称", "存放位置", "公开日期",
@@ -71,6 +75,10 @@ _NOT_A_VALUE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二�
                           r"\d+(?:\.\d+)+\s|\d{1,3}$)")
 _LABEL_ONLY = re.compile(rf"{_BULLET}(?:\[\s*(?:{_LABEL})\s*\]|(?:{_LABEL})\s*[:：])\s*"
                          r"[\[【(（]?\s*[\]】)）]?\s*$")
+_WIDGET_ONLY = re.compile(rf"{_BULLET}(?:{'|'.join(WIDGET_LABELS)})\s*[:：]?\s*$")
+# A label in square brackets on its own line ([ 发字文号 ]): a field label of a bracketed table
+# even when this module does not know the word, if the page head holds two known ones.
+_BRACKET_LABEL = re.compile(r"^\s*\[\s*[\u4e00-\u9fff](?:\s*[\u4e00-\u9fff]){1,5}\s*\]\s*$")
 _NUMERIC_DATE = r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 _DATE_LINE = re.compile(rf"{_BULLET}(?:{_NUMERIC_DATE}\s*(?:(?:{_LABEL})\s*[:：].*)?|"
                         rf"{_DATE}\s*(?:{_LABEL})\s*[:：].*)$")
@@ -285,6 +293,12 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
     last_sentence = max((starts[k] for k, line in enumerate(lines)
                          if len(line.strip()) >= 10 and "。" in line), default=-1)
     footer_lines: list[int] = []
+    bracket_table = sum(1 for k, line in enumerate(lines) if starts[k] <= HEAD_CHARS
+                        and "[" in line and _LABEL_ONLY.match(line)) >= 2
+
+    def label_only(line: str) -> bool:
+        return bool(_LABEL_ONLY.match(line) or bracket_table and _BRACKET_LABEL.match(line))
+
     prev = ""  # the last non-empty line before this one
     for k, line in enumerate(lines):
         kind = _classify(line, in_body=body_started and starts[k] < foot)
@@ -293,17 +307,21 @@ def remove_furniture(text: str, ctx: CleanContext, site_copies: bool = True
         if not kind and not body_started and _FRAGMENT.match(line.strip() or "x"):
             kind = "cms_field"  # date and time fragments of a split header (2023 / 05/04)
         if not kind and prev and not body_started and len(line.strip()) <= 20 \
-                and not SENTENCE_MARK.search(line) and _LABEL_ONLY.match(prev) \
+                and not SENTENCE_MARK.search(line) and label_only(prev) \
+                and not _WIDGET_ONLY.match(prev) \
                 and not ADDRESSEE.match(line) and not PREFACE.match(line.strip()) \
                 and not _wrapped_title(line.strip(), [x for x in lines[k:k + 6] if x.strip()], 0):
             kind = "cms_field"  # the value of a label left alone on its line
         elif not kind and prev and not body_started and starts[k] <= HEAD_CHARS \
                 and len(line.strip()) <= 100 and not SENTENCE_MARK.search(line) \
-                and _LABEL_ONLY.match(prev) and not ADDRESSEE.match(line):
+                and label_only(prev) and not _WIDGET_ONLY.match(prev) \
+                and not ADDRESSEE.match(line):
             long_values.append(k)  # decided below, once the other furniture is known
         # Head only: a page whose body never shows a long sentence (short PDF lines) never
         # sets body_started, and these words and shapes also occur in plan text.
         in_head = not body_started and starts[k] <= HEAD_CHARS
+        if not kind and in_head and bracket_table and _BRACKET_LABEL.match(line):
+            kind = "cms_field"
         if not kind and (not body_started and _SPACED_FIELD.match(line)
                          or in_head and _CONSULTATION_FIELD.match(line)) \
                 and len(line) <= 120 and not SENTENCE_MARK.search(line):
