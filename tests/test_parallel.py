@@ -124,3 +124,32 @@ def test_finished_results_are_handed_over_before_a_failure(jobs):
         run_tasks(_fail_on_three, [1, 2, 0.0, 3], jobs=jobs,
                   on_result=lambda index, result: seen.append(index))
     assert {0, 1} <= set(seen) and 3 not in seen
+
+
+def test_tree_memory_counts_shared_pages_once():
+    """The scale benchmark's memory is the processes' proportional set sizes: a forked child
+    that shares its parent's pages adds only what it owns, not its whole resident size."""
+    import multiprocessing
+    import time
+
+    import psutil
+
+    from analysis.pipeline.scale_bench import _tree_rss
+
+    me = psutil.Process()
+    ballast = bytearray(200 * 2**20)  # 200 MB resident in the parent, shared after a fork
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    alone = _tree_rss(me)
+    assert 0 < alone <= me.memory_info().rss * 1.01
+    ctx = multiprocessing.get_context("fork")
+    child = ctx.Process(target=time.sleep, args=(3,))
+    child.start()
+    try:
+        time.sleep(0.5)
+        both = _tree_rss(me)
+        rss_sum = me.memory_info().rss + psutil.Process(child.pid).memory_info().rss
+        assert both < rss_sum - 100 * 2**20  # the shared ballast is not counted twice
+    finally:
+        child.terminate()
+        child.join()
+    del ballast
