@@ -1,12 +1,12 @@
 """Scores of the GBK repair on synthetic damage with known truth (:mod:`.gbk_synthetic`).
 
 Each damaged page goes through the pipeline's rule, :func:`analysis.clean.rules.repair_gbk_shift`,
-with the shipped reference (:mod:`analysis.clean.reference`: pieces of the seed plans and of
-the scored test sets' pages, cut around every passage of eight characters they share with the
-pages damaged here, and the lexicons), so the figures are out of sample. Until 2026-11-30 the
-reference held the seeds whole, and they share up to 26% of a page's 8-grams: figures of
-earlier releases are inflated by text the model had read (benchmark ``gbk_repair_references``
-measures how much). A span counts as
+with the evaluation reference (:func:`analysis.clean.reference.evaluation_reference`: the
+shipped reference's sources with every passage of eight characters shared with the pages
+damaged here cut out, and the lexicons), so the figures are out of sample. Until 2026-11-30
+the shipped reference, five seed plans that share up to 26% of a page's 8-grams, was used:
+figures of earlier releases are inflated by text the model had read (benchmark
+``gbk_repair_references`` measures how much). A span counts as
 
 * **detected** when the rule changes (restores or marks) any of its characters;
 * **restored exactly** when the repaired page equals the repair of the undamaged page (the
