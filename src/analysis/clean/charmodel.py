@@ -17,6 +17,8 @@ from typing import Iterable
 
 import numpy as np
 
+from analysis.core.lexicon import read_lexicon
+
 CJK_RANGES = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"))
 #: Entries kept in each model's probability memos (cleared when full, so memory stays bounded
 #: over a corpus of any size).
@@ -164,17 +166,6 @@ def lexicon_words(min_freq: int = 50) -> list[str]:
     words = [w for w, freq in jieba_dictionary() if len(w) >= 2 and freq >= min_freq]
     words.extend(read_lexicon(PACKAGE_DATA / "domain_lexicon.txt"))
     return words
-
-
-def read_lexicon(path: Path) -> list[str]:
-    """Terms of a lexicon file (one per line, '#' comments, optional frequency and tag)."""
-    terms = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                terms.append(line.split()[0])
-    return terms
 
 
 @lru_cache(maxsize=1)

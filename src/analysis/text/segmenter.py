@@ -29,6 +29,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
+from analysis.core.lexicon import read_entries, read_lexicon
 from analysis.core.paths import PACKAGE_DATA
 # The HMM step of FastSegmenter.
 from analysis.text.jieba_hmm import _hmm_tables, _jieba_hmm
@@ -38,10 +39,11 @@ STOPWORDS_PATH = PACKAGE_DATA / "stopwords.txt"
 
 #: Distinct text blocks (each with the text up to the next block) whose tokens
 #: :class:`FastSegmenter` remembers; the memo is emptied when full. About 0.5 kB each, so at
-#: most ~70 MB per memo. A plain dictionary of tuples: on fresh synthetic text it costs about
-#: what it saves (8 MB: cutting 1.61 s with it, 1.57 s without, benchmark
+#: most ~70 MB per memo. A plain dictionary of tuples: on fresh synthetic text it costs a little
+#: more than it saves (8 MB: cutting 1.59 s with it, 1.55 s without, benchmark
 #: ``segmentation_at_scale``; the LRU cache of lists it replaced took 1.89 s against 1.73 s in
-#: an earlier run), and on repeated text it is five times faster (0.08 s against 0.40 s).
+#: an earlier run), and on repeated text it is about five times faster (0.09 s against 0.42 s,
+#: ``segmentation_throughput``).
 BLOCK_MEMO_SIZE = 1 << 17
 #: Runs of unknown characters whose HMM cut :class:`FastSegmenter` remembers.
 HMM_MEMO_SIZE = 1 << 16
@@ -65,17 +67,7 @@ _CIRCLED = re.compile(r"^[①-⑳]+$")
 
 def lexicon_entries(path: Path = LEXICON_PATH) -> list[tuple[str, int | None, str | None]]:
     """Entries of the domain lexicon: (word, frequency or None, part of speech or None)."""
-    entries = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split()
-            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-            tag = parts[2] if len(parts) > 2 else None
-            entries.append((parts[0], freq, tag))
-    return entries
+    return read_entries(path)
 
 
 def jieba_dictionary_path() -> Path:
@@ -87,15 +79,8 @@ def jieba_dictionary_path() -> Path:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    """Stopwords: function words and plan boilerplate (``data/stopwords.txt``; one per line,
-    '#' comments, as :func:`analysis.clean.charmodel.read_lexicon` reads a lexicon)."""
-    terms = []
-    with open(STOPWORDS_PATH, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                terms.append(line.split()[0])
-    return frozenset(terms)
+    """Stopwords: function words and plan boilerplate (``data/stopwords.txt``)."""
+    return frozenset(read_lexicon(STOPWORDS_PATH))
 
 
 def is_content_token(token: str) -> bool:
