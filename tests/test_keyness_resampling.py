@@ -268,3 +268,35 @@ def test_dense_and_sorted_key_lookups_agree(monkeypatch):
     searched = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=50, n_perm=50)
     pd.testing.assert_frame_equal(dense, searched)
     assert dense["p_clause"].notna().all()
+
+
+def test_without_intervals_the_checks_are_the_same():
+    """The build asks for no interval, so the replicates are not kept; every p-value must be
+    what the full run gives."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(11)
+    counts = sparse.csr_matrix(rng.poisson(0.5, size=(150, 25)).astype(float))
+    terms = np.array([f"t{i:02d}" for i in range(25)])
+    plans = np.repeat([f"p{i:02d}" for i in range(15)], 10)
+    units = np.where(np.isin(plans, ["p00", "p01", "p02", "p03", "p04"]), "g1", "g2")
+    pairs = pd.DataFrame({"unit": ["g1", "g1", "g2", "g2"],
+                          "term": ["t00", "t07", "t03", "t24"]})
+    full = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
+    lean = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99,
+                             intervals=False)
+    assert full[["log_ratio_low", "log_ratio_high"]].notna().all().all()
+    assert lean[["log_ratio_low", "log_ratio_high"]].isna().all().all()
+    pd.testing.assert_frame_equal(lean.drop(columns=["log_ratio_low", "log_ratio_high"]),
+                                  full.drop(columns=["log_ratio_low", "log_ratio_high"]))
+
+
+def test_the_fast_argsort_is_the_stable_one():
+    from analysis.text.keyness_resampling import _stable_argsort
+
+    rng = np.random.default_rng(8)
+    for n in (0, 1, 2, 50, 5000):
+        keys = rng.random(n)
+        np.testing.assert_array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
+        tied = np.round(keys, 1)  # many ties: the stable order by position must hold
+        np.testing.assert_array_equal(_stable_argsort(tied), np.argsort(tied, kind="stable"))

@@ -105,3 +105,37 @@ def test_place_names_are_ranked_apart_from_the_vocabulary():
     places = table[table["variant"] == "place names"]
     assert not ranked["term"].isin(["丽水市", "江西省"]).any()
     assert set(places["term"]) >= {"丽水市", "江西省"} and (places["count_unit"] > 0).all()
+
+
+def test_sparse_counts_give_the_dense_table_and_term_order_does_not_matter():
+    """The build reads units x terms counts sparse (:class:`TermCounts`) and ranks by a
+    stable argsort when terms are in order; both must give exactly the dense, lexsort table,
+    ties and all."""
+    from analysis.text.keyness import count_matrix
+
+    rng = np.random.default_rng(3)
+    words = ["安全", "应急", "救援", "森林", "防火", "矿山", "监管", "演练", "预案", "隐患"]
+    tokens = pd.Series([" ".join(rng.choice(words, size=rng.integers(0, 6)))
+                        for _ in range(60)])
+    units = pd.Series(rng.choice(["a", "b", "c", "d"], size=60))
+    dense = count_matrix(tokens, units)
+    sparse = count_matrix(tokens, units, sparse=True)
+    assert list(sparse.columns) == list(dense.columns) == sorted(dense.columns)
+    pd.testing.assert_frame_equal(sparse.to_frame(), dense)
+    for min_count in (1, 5):
+        expected = distinctive_terms(dense, min_count=min_count)
+        pd.testing.assert_frame_equal(distinctive_terms(sparse, min_count=min_count), expected)
+        # the same counts with the terms shuffled take the lexsort path: same ranks
+        shuffled = dense[list(rng.permutation(dense.columns))]
+        got = distinctive_terms(shuffled, min_count=min_count)
+        key = ["unit", "term"]
+        pd.testing.assert_frame_equal(
+            got.sort_values(key).reset_index(drop=True),
+            expected.sort_values(key).reset_index(drop=True))
+    # ties exist, so the tie-break by term is exercised
+    assert expected.duplicated(["unit", "z"]).any()
+    # column selection and dropping keep counts and terms together
+    picked = sparse[["森林", "安全"]]
+    assert list(picked.columns) == ["森林", "安全"]
+    np.testing.assert_array_equal(picked.matrix.toarray(), dense[["森林", "安全"]].to_numpy())
+    assert "森林" not in sparse.drop(columns=["森林"]).columns

@@ -34,7 +34,7 @@ def _load_registered() -> None:
                  "analysis.text.alignment_bench", "analysis.text.keyness_simulation",
                  "analysis.topics.model", "analysis.extract.metadata_bench",
                  "analysis.accidents.bench", "analysis.text.tokenise_bench",
-                 "analysis.pipeline.bench"):
+                 "analysis.pipeline.bench", "analysis.text.keyness_bench"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError:

@@ -339,7 +339,7 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     out["reuse_attribution"] = reuse.reuse_attribution(prepared, found, documents)
 
     out["distinctive_terms"] = kr.resampled_vocabulary(prepared, found, documents)
-    doc_counts = vocab.count_matrix(tokens, prepared["doc_id"])
+    doc_counts = vocab.count_matrix(tokens, prepared["doc_id"], sparse=True)
     places = vocab.jurisdiction_terms(documents)
     doc_counts = doc_counts.drop(columns=[t for t in doc_counts.columns if t in places])
     # Instruments in two dimensions: sub-type x phase of emergency management, per plan.
