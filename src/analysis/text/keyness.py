@@ -32,11 +32,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from analysis.text.tokenise import glossary, tokenise_clauses
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 ADMIN_RANK = {"province": 0, "city": 1, "county": 2}
 TOP_N = 40
@@ -56,7 +60,7 @@ class TermCounts:
     columns by a list of terms).
     """
 
-    matrix: "sparse.csr_matrix"
+    matrix: sparse.csr_matrix
     index: pd.Index
     columns: pd.Index
 
