@@ -139,3 +139,12 @@ def test_sparse_counts_give_the_dense_table_and_term_order_does_not_matter():
     assert list(picked.columns) == ["森林", "安全"]
     np.testing.assert_array_equal(picked.matrix.toarray(), dense[["森林", "安全"]].to_numpy())
     assert "森林" not in sparse.drop(columns=["森林"]).columns
+
+
+def test_the_benchmark_counts_are_plans_of_fixed_length_and_reproducible():
+    from analysis.text.keyness_bench import TOKENS_PER_PLAN, synthetic_counts
+
+    first, again = synthetic_counts(30), synthetic_counts(30)
+    np.testing.assert_array_equal(first.matrix.toarray(), again.matrix.toarray())
+    assert (np.asarray(first.matrix.sum(axis=1)).ravel() == TOKENS_PER_PLAN).all()
+    assert list(first.columns) == sorted(first.columns)       # the build's term order

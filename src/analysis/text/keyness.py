@@ -468,7 +468,10 @@ def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 
     reference = tops(base, "z")
     rows = []
     for scale in scales:
-        other = tops(distinctive_terms(counts, scale, keep=near_top), "z")
+        # the default scale's table is the reference itself: not computed twice
+        table = base if scale == PRIOR_SCALE else distinctive_terms(counts, scale,
+                                                                     keep=near_top)
+        other = tops(table, "z")
         rows += [{"unit": u, "comparison": f"z, prior scale {scale:g}",
                   "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
     for column, label in (("chi2", "chi-squared (Yates)"), ("g2", "G2")):
