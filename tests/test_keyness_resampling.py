@@ -270,9 +270,35 @@ def test_dense_and_sorted_key_lookups_agree(monkeypatch):
     assert dense["p_clause"].notna().all()
 
 
+def test_bootstrap_p_values_count_replicates_at_or_below_zero_with_or_without_intervals():
+    """Three terms whose bootstrap sign is known: one used only in the unit (every replicate
+    above 0), one only in the rest (every replicate below 0), and one used once in every
+    clause of equal-length clauses (every replicate exactly 0, which counts as "at or
+    below")."""
+    from scipy import sparse
+
+    n_boot = 49
+    plans = np.repeat([f"p{i}" for i in range(6)], 4)
+    units = plans.copy()
+    counts = np.zeros((24, 4))
+    counts[:, 3] = 5                        # filler: every clause 6 tokens long
+    counts[plans == "p0", 0] = 1            # only in the unit: every clause of p0
+    counts[plans == "p0", 3] -= 1
+    counts[plans != "p0", 1] = 1            # only in the rest
+    counts[plans != "p0", 3] -= 1
+    counts[:, 2] = 1                        # everywhere, equally
+    counts[:, 3] -= 1
+    terms = np.array(["only_unit", "only_rest", "even", "filler"])
+    pairs = pd.DataFrame({"unit": ["p0", "p0", "p0"], "term": ["only_unit", "only_rest", "even"]})
+    for intervals in (True, False):
+        table = kr.resample_terms(sparse.csr_matrix(counts), terms, units, plans, pairs,
+                                  n_boot=n_boot, n_perm=19, intervals=intervals)
+        np.testing.assert_allclose(table["p_boot"], [1 / (1 + n_boot), 1.0, 1.0])
+        assert table["log_ratio"].iloc[2] == 0.0
+        assert table[["log_ratio_low", "log_ratio_high"]].notna().all().all() == intervals
+
+
 def test_without_intervals_the_checks_are_the_same():
-    """The build asks for no interval, so the replicates are not kept; every p-value must be
-    what the full run gives."""
     from scipy import sparse
 
     rng = np.random.default_rng(11)
@@ -285,7 +311,6 @@ def test_without_intervals_the_checks_are_the_same():
     full = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
     lean = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99,
                              intervals=False)
-    assert full[["log_ratio_low", "log_ratio_high"]].notna().all().all()
     assert lean[["log_ratio_low", "log_ratio_high"]].isna().all().all()
     pd.testing.assert_frame_equal(lean.drop(columns=["log_ratio_low", "log_ratio_high"]),
                                   full.drop(columns=["log_ratio_low", "log_ratio_high"]))
@@ -300,3 +325,7 @@ def test_the_fast_argsort_is_the_stable_one():
         np.testing.assert_array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
         tied = np.round(keys, 1)  # many ties: the stable order by position must hold
         np.testing.assert_array_equal(_stable_argsort(tied), np.argsort(tied, kind="stable"))
+        if n > 1:
+            keys[:: 3] = np.nan   # NaN never equals NaN, yet must keep its stable order
+            np.testing.assert_array_equal(_stable_argsort(keys),
+                                          np.argsort(keys, kind="stable"))

@@ -108,9 +108,8 @@ def test_place_names_are_ranked_apart_from_the_vocabulary():
 
 
 def test_sparse_counts_give_the_dense_table_and_term_order_does_not_matter():
-    """The build reads units x terms counts sparse (:class:`TermCounts`) and ranks by a
-    stable argsort when terms are in order; both must give exactly the dense, lexsort table,
-    ties and all."""
+    """The build reads units x terms counts sparse (:class:`TermCounts`): it must give exactly
+    the dense table, ties and all, and the ranks must not depend on the columns' order."""
     from analysis.text.keyness import count_matrix
 
     rng = np.random.default_rng(3)
@@ -122,8 +121,11 @@ def test_sparse_counts_give_the_dense_table_and_term_order_does_not_matter():
     sparse = count_matrix(tokens, units, sparse=True)
     assert list(sparse.columns) == list(dense.columns) == sorted(dense.columns)
     pd.testing.assert_frame_equal(sparse.to_frame(), dense)
-    for min_count in (1, 5):
+    totals = dense.sum(axis=0)
+    assert (totals < 20).any() and (totals >= 20).any()     # min_count 20 drops some terms
+    for min_count in (1, 20):
         expected = distinctive_terms(dense, min_count=min_count)
+        assert set(expected["term"]) == set(totals.index[totals >= min_count])
         pd.testing.assert_frame_equal(distinctive_terms(sparse, min_count=min_count), expected)
         # the same counts with the terms shuffled take the lexsort path: same ranks
         shuffled = dense[list(rng.permutation(dense.columns))]
@@ -132,13 +134,18 @@ def test_sparse_counts_give_the_dense_table_and_term_order_does_not_matter():
         pd.testing.assert_frame_equal(
             got.sort_values(key).reset_index(drop=True),
             expected.sort_values(key).reset_index(drop=True))
-    # ties exist, so the tie-break by term is exercised
-    assert expected.duplicated(["unit", "z"]).any()
+        if min_count == 1:   # ties exist, so the tie-break by term is exercised
+            assert expected.duplicated(["unit", "z"]).any()
     # column selection and dropping keep counts and terms together
     picked = sparse[["森林", "安全"]]
     assert list(picked.columns) == ["森林", "安全"]
     np.testing.assert_array_equal(picked.matrix.toarray(), dense[["森林", "安全"]].to_numpy())
     assert "森林" not in sparse.drop(columns=["森林"]).columns
+    assert "森林" not in sparse.drop(columns="森林").columns        # a label, as DataFrame.drop
+    with pytest.raises(KeyError):
+        sparse[["森林", "不存在"]]                                  # unknown: an error, not -1
+    with pytest.raises(KeyError):
+        sparse.drop(columns=["不存在"])
 
 
 def test_the_benchmark_counts_are_plans_of_fixed_length_and_reproducible():
@@ -148,3 +155,36 @@ def test_the_benchmark_counts_are_plans_of_fixed_length_and_reproducible():
     np.testing.assert_array_equal(first.matrix.toarray(), again.matrix.toarray())
     assert (np.asarray(first.matrix.sum(axis=1)).ravel() == TOKENS_PER_PLAN).all()
     assert list(first.columns) == sorted(first.columns)       # the build's term order
+
+
+def test_prior_sensitivity_compares_with_each_scale_s_own_table():
+    from analysis.text.keyness import count_matrix, prior_sensitivity
+
+    # Common words shared by all, and a few rare words of each unit's own: the prior's
+    # strength decides between them.
+    rng = np.random.default_rng(4)
+    common = [f"常{k:02d}" for k in range(30)]
+    weights = 1 / np.arange(1, 31)
+    rows, units = [], []
+    for u in range(8):
+        own = [f"专{u}{k}" for k in range(6)]
+        for _ in range(25):
+            words = list(rng.choice(common, size=10, p=weights / weights.sum()))
+            rows.append(" ".join(words + list(rng.choice(own, size=rng.integers(0, 3)))))
+            units.append(f"u{u}")
+    counts = count_matrix(pd.Series(rows), pd.Series(units), sparse=True)
+    table = prior_sensitivity(counts, top=5).set_index(["unit", "comparison"])["top_overlap"]
+
+    def tops(scale):
+        ranked = distinctive_terms(counts, scale)
+        best = ranked[ranked["rank_z"] <= 5]
+        return {u: set(g) for u, g in best.groupby("unit")["term"]}
+
+    reference = tops(0.1)
+    for scale in (0.01, 0.1, 1.0):
+        other = tops(scale)
+        for unit in reference:
+            assert table[(unit, f"z, prior scale {scale:g}")] == \
+                len(reference[unit] & other[unit]) / 5
+    # the prior matters here, so a table reused for every scale would show
+    assert (table.xs("z, prior scale 1", level="comparison") < 1).any()

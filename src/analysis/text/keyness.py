@@ -48,16 +48,24 @@ PRIOR_SCALE = 0.1
 MIN_LENGTH = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TermCounts:
     """Units × terms counts held sparse: what :func:`count_matrix` returns with
     ``sparse=True``, and what :func:`distinctive_terms` reads one unit at a time.
 
     The dense table is units × vocabulary numbers, and the vocabulary grows with the corpus:
-    at a thousand synthetic plans it was 1,000 × 30,894 (247 MB, with three copies while it
-    was made), and at sixteen thousand it would not fit in memory. It offers the few table
-    operations its callers use (``index``, ``columns``, ``drop(columns=…)``, selecting
-    columns by a list of terms).
+    for the 1,000-plan synthetic corpus of the scale benchmark
+    (:mod:`analysis.pipeline.scale_bench`) it was 1,000 × 30,894 (247 MB, and three copies
+    while it was made). It offers the few table operations its callers use.
+
+    Attributes
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        Units × terms counts (float).
+    index : pandas.Index
+        The units, in row order.
+    columns : pandas.Index
+        The terms, in column order (unique).
     """
 
     matrix: sparse.csr_matrix
@@ -68,42 +76,77 @@ class TermCounts:
     def shape(self) -> tuple[int, int]:
         return self.matrix.shape
 
+    def _positions(self, terms) -> np.ndarray:
+        """Column positions of ``terms`` (a label or a list); KeyError for an unknown one,
+        as a DataFrame raises."""
+        terms = [terms] if isinstance(terms, str) else list(terms)
+        at = self.columns.get_indexer(terms)
+        if (at < 0).any():
+            missing = [t for t, k in zip(terms, at) if k < 0]
+            raise KeyError(f"not a term of these counts: {missing[:5]}")
+        return at
+
     def _take(self, positions: np.ndarray) -> "TermCounts":
         return TermCounts(self.matrix[:, positions].tocsr(), self.index,
                           self.columns[positions])
 
     def drop(self, columns) -> "TermCounts":
-        return self._take(np.flatnonzero(~self.columns.isin(list(columns))))
+        """Without the given terms (a label or a list of labels)."""
+        keep = np.ones(len(self.columns), dtype=bool)
+        keep[self._positions(columns)] = False
+        return self._take(np.flatnonzero(keep))
 
     def __getitem__(self, terms) -> "TermCounts":
-        return self._take(self.columns.get_indexer(list(terms)))
+        return self._take(self._positions(terms))
 
     def to_frame(self) -> pd.DataFrame:
         """The dense table (small corpora and tests only)."""
         return pd.DataFrame(self.matrix.toarray(), index=self.index, columns=self.columns)
 
 
-def count_matrix(tokens: pd.Series, units: pd.Series, min_length: int = MIN_LENGTH,
-                 sparse: bool = False) -> pd.DataFrame | TermCounts:
-    """Units × terms count table from space-joined token strings (one per clause); terms
-    shorter than ``min_length`` characters are dropped. Terms are in code-point order.
-
-    ``sparse=True`` returns a :class:`TermCounts` (the same counts, held sparse), which
-    :func:`distinctive_terms` and :func:`prior_sensitivity` read as they read the table;
-    the build uses it, since the dense table grows as units × vocabulary.
-    """
-    from scipy import sparse as sp
+def clause_counts(tokens: pd.Series, min_length: int = MIN_LENGTH
+                  ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Clauses × terms counts (float, sparse) of space-joined token strings, and the terms
+    (code-point order); terms shorter than ``min_length`` characters are dropped."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False)
-    clause_counts = vectorizer.fit_transform(tokens.fillna("").to_numpy())
+    counts = vectorizer.fit_transform(tokens.fillna("").to_numpy()).tocsr()
+    terms = vectorizer.get_feature_names_out()
+    keep = np.flatnonzero([len(t) >= min_length for t in terms])
+    return counts[:, keep].tocsr().astype(float), terms[keep]
+
+
+def count_matrix(tokens: pd.Series, units: pd.Series, min_length: int = MIN_LENGTH,
+                 sparse: bool = False) -> pd.DataFrame | TermCounts:
+    """Units × terms count table from space-joined token strings (one per clause).
+
+    Parameters
+    ----------
+    tokens : pandas.Series
+        Space-joined tokens of each clause.
+    units : pandas.Series
+        Unit of each clause (same order).
+    min_length : int
+        Terms shorter than this (in characters) are dropped.
+    sparse : bool
+        Return a :class:`TermCounts` (the same counts held sparse), which
+        :func:`distinctive_terms` and :func:`prior_sensitivity` read as they read the
+        table; the build uses it, since the dense table grows as units × vocabulary.
+
+    Returns
+    -------
+    pandas.DataFrame or TermCounts
+        Units (sorted) × terms (code-point order), float counts.
+    """
+    from scipy import sparse as sp
+
+    by_clause, terms = clause_counts(tokens, min_length)
     codes, labels = pd.factorize(units.to_numpy(), sort=True)
     member = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
                            shape=(len(labels), len(codes)))
-    terms = vectorizer.get_feature_names_out()
-    keep = np.flatnonzero([len(t) >= min_length for t in terms])
-    counts = (member @ clause_counts[:, keep]).tocsr()
-    index, columns = pd.Index(labels, name="unit"), pd.Index(terms[keep])
+    counts = (member @ by_clause).tocsr()
+    index, columns = pd.Index(labels, name="unit"), pd.Index(terms)
     if sparse:
         counts.sort_indices()
         return TermCounts(counts, index, columns)
@@ -145,7 +188,7 @@ def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d = b.sum() - b
     n = a + b + c + d
     # Cell by cell rather than as 4 x terms stacks: the same arithmetic in the same order
-    # (so the same bits), without the copies, which were a third of distinctive_terms' time.
+    # (so the same bits) without the stacked copies (3.7 -> 2.4 ms a call at 30,000 terms).
     observed = (a, b, c, d)
     expected = ((a + b) * (a + c) / n, (a + b) * (b + d) / n, (c + d) * (a + c) / n,
                 (c + d) * (b + d) / n)
@@ -214,14 +257,12 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
     terms = counts.columns[frequent]
     total = total[frequent]
     prior = prior_scale * total.sum() * total / total.sum()
-    # Ties of a statistic are broken by the term (ascending). Terms usually come in that
-    # order (count_matrix sorts them), and then a stable argsort of the statistic gives the
-    # ranks; otherwise a lexsort on (term rank, statistic), which costs twice as much. A
-    # pandas sort per unit made this quadratic-looking at a few hundred plans.
+    # Ties of a statistic are broken by the term (ascending); ranks come from one numpy
+    # lexsort per unit and statistic (a pandas sort per unit made this quadratic-looking
+    # at a few hundred plans: units x vocabulary rows sorted three times).
     term_array = np.asarray(terms, dtype=object)
     term_rank = np.empty(len(term_array), dtype=np.int64)
     term_rank[np.argsort(term_array, kind="stable")] = np.arange(len(term_array))
-    in_term_order = bool(np.all(term_rank == np.arange(len(term_rank))))
     columns: dict[str, list] = {c: [] for c in _COLUMNS}
     for k, unit in enumerate(counts.index):
         y_i = unit_row(k)
@@ -239,8 +280,7 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
                 "log_odds": delta, "z": z, "chi2": chi2, "g2": g2}
         for name, value in (("z", z), ("chi2", chi2), ("g2", g2)):
             # Descending statistic (NaN last, as pandas sorts), then ascending term.
-            order = (np.argsort(-value, kind="stable") if in_term_order
-                     else np.lexsort((term_rank, -value)))
+            order = np.lexsort((term_rank, -value))
             rank = np.empty(len(order), dtype=int)
             rank[order] = np.arange(1, len(order) + 1)
             rows[f"rank_{name}"] = rank
@@ -446,8 +486,8 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
     return kept.reset_index(drop=True)
 
 
-def prior_sensitivity(counts: pd.DataFrame, scales=(0.01, 0.1, 1.0), top: int = 10
-                      ) -> pd.DataFrame:
+def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0),
+                      top: int = 10) -> pd.DataFrame:
     """How much each unit's top terms depend on the prior and on the statistic.
 
     For every unit: the overlap (shared terms / ``top``) of the top-``top`` terms by z at

@@ -7,13 +7,12 @@ TermCounts` one unit at a time, as the build does since 2026-11-30, it grows wit
 counts. This benchmark measures both on synthetic counts whose vocabulary grows as real text
 does: each plan is 5,000 tokens drawn from a Zipf law (exponent 1.6 over an unbounded
 vocabulary, so the number of distinct terms grows about as the corpus to the power 0.6, as in
-Heaps' law). The dense path is run only where its table fits comfortably. Each size runs in
-a fresh process, so that peak memory is its own.
+Heaps' law; measured 0.61–0.63). The dense path is run only where its table fits comfortably.
+Each size runs in a fresh process.
 """
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -28,8 +27,20 @@ DENSE_MAX_CELLS = 150_000_000
 
 
 def synthetic_counts(n_plans: int, seed: int = SEED):
-    """Plans × terms counts (:class:`~analysis.text.keyness.TermCounts`) of ``n_plans``
-    synthetic plans; terms are numbered strings in code-point order."""
+    """Plans × terms counts of synthetic plans.
+
+    Parameters
+    ----------
+    n_plans : int
+        Number of plans, each :data:`TOKENS_PER_PLAN` tokens.
+    seed : int
+        Seed of the Zipf draws (the same seed gives the same counts).
+
+    Returns
+    -------
+    analysis.text.keyness.TermCounts
+        Terms are numbered strings in code-point order, as the build's are.
+    """
     import pandas as pd
     from scipy import sparse
 
@@ -41,8 +52,10 @@ def synthetic_counts(n_plans: int, seed: int = SEED):
     parts = []
     for first in range(0, n_plans, 500):
         block = min(500, n_plans - first)
+        # draws beyond ten million (about 230 of the five million tokens at 1,000 plans)
+        # are one term, so that term codes fit in 24 bits
         draws = np.minimum(rng.zipf(ZIPF_EXPONENT, size=(block, TOKENS_PER_PLAN)),
-                           10_000_000)  # a few astronomically rare draws: one term
+                           10_000_000)
         keys, counts = np.unique((np.arange(first, first + block)[:, None].astype(np.int64)
                                   << 24) | draws, return_counts=True)
         parts.append((keys >> 24, keys & ((1 << 24) - 1), counts))
@@ -56,54 +69,33 @@ def synthetic_counts(n_plans: int, seed: int = SEED):
     return TermCounts(matrix, units, terms)
 
 
-def _rss_mb(field: str) -> float | None:
-    """``VmRSS`` or ``VmHWM`` (peak) of this process in MB, None off Linux."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset the process's peak resident size to its current one (Linux ``clear_refs``), so
-    that the peak read afterwards is the measured call's own and not that of making the
-    synthetic counts."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
 def _measure(n_plans: int, dense: bool) -> dict:
-    """Time and peak memory (above the process's resident size before the call) of the
-    two-pass use :func:`~analysis.text.keyness.vocabulary_tables` makes of
-    ``distinctive_terms`` (each unit's top terms by z), including the dense table where the
-    old path made one."""
-    import gc
-    import resource
+    """Time and peak memory of the two-pass use :func:`~analysis.text.keyness.
+    vocabulary_tables` makes of ``distinctive_terms`` (each unit's top terms by z), including
+    the dense table where the old path made one. Memory is the peak of the allocations
+    ``tracemalloc`` traces during the call (numpy's included), in a second run: resident
+    sizes at this scale are allocator noise (freed memory is reused)."""
+    import tracemalloc
 
     from analysis.text.keyness import distinctive_terms
 
     counts = synthetic_counts(n_plans)
-    gc.collect()
-    exact = _reset_peak()
-    before = _rss_mb("VmRSS") if exact else resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def call():
+        table = counts.to_frame() if dense else counts
+        return distinctive_terms(table, keep=lambda unit, rows: rows["rank_z"] <= TOP_N)
+
     start = time.perf_counter()
-    table = counts.to_frame() if dense else counts
-    kept = distinctive_terms(table, keep=lambda unit, rows: rows["rank_z"] <= TOP_N)
+    kept = call()
     seconds = time.perf_counter() - start
-    peak = _rss_mb("VmHWM") if exact else resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss / 1024
+    del kept
+    tracemalloc.start()
+    kept = call()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     return {"plans": n_plans, "terms": int(counts.shape[1]),
             "nonzero_counts": int(counts.matrix.nnz), "rows_kept": int(len(kept)),
-            "seconds": round(seconds, 2),
-            "peak_rss_above_start_mb": round(peak - before, 1),
-            "peak_measured_by": "VmHWM after clear_refs" if exact else "ru_maxrss"}
+            "seconds": round(seconds, 2), "peak_traced_mb": round(peak / 2 ** 20, 1)}
 
 
 def _exponent(small: dict, large: dict, key: str) -> float:
@@ -114,8 +106,9 @@ def _exponent(small: dict, large: dict, key: str) -> float:
 @register("distinctive_terms_scaling")
 def bench_distinctive_terms(sizes: tuple[int, ...] = (1000, 2000, 4000)) -> dict:
     """``distinctive_terms`` on synthetic counts of several corpus sizes, read sparse (the
-    build's path) and, where the table fits, dense (the path before): seconds, peak memory
-    above the process's start, and growth exponents between the smallest and largest size."""
+    build's path) and, where the table fits, dense (the path before): seconds, peak traced
+    memory, and growth exponents of each path between the smallest and the largest size it
+    ran at (the dense path stops earlier)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -139,7 +132,7 @@ def bench_distinctive_terms(sizes: tuple[int, ...] = (1000, 2000, 4000)) -> dict
         measured = [results[f"n{n}_{kind}"] for n in sizes
                     if "seconds" in results.get(f"n{n}_{kind}", {})]
         if len(measured) >= 2:
-            for key, label in (("seconds", "time"), ("peak_rss_above_start_mb", "memory")):
+            for key, label in (("seconds", "time"), ("peak_traced_mb", "memory")):
                 results[f"{kind}_{label}_growth_exponent"] = _exponent(measured[0],
                                                                       measured[-1], key)
     return results

@@ -88,14 +88,9 @@ FLAGS = ("across plans", "across clauses", "few clauses")
 def clause_term_matrix(tokens: pd.Series, min_length: int = keyness.MIN_LENGTH
                        ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Clauses × terms sparse counts (terms of at least ``min_length`` characters) and the
-    terms, as :func:`analysis.text.keyness.count_matrix` counts them."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    vectorizer = CountVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False)
-    counts = vectorizer.fit_transform(tokens.fillna("").to_numpy()).tocsr()
-    terms = vectorizer.get_feature_names_out()
-    keep = np.flatnonzero([len(t) >= min_length for t in terms])
-    return counts[:, keep].tocsr().astype(float), terms[keep]
+    terms: :func:`analysis.text.keyness.clause_counts`, which
+    :func:`analysis.text.keyness.count_matrix` sums by unit."""
+    return keyness.clause_counts(tokens, min_length)
 
 
 def _onehot(codes: np.ndarray, n: int, weights: np.ndarray | None = None
@@ -150,7 +145,8 @@ def _stable_argsort(keys: np.ndarray) -> np.ndarray:
     and the same order, since only ties could tell the two apart."""
     order = np.argsort(keys)
     ordered = keys[order]
-    if len(ordered) > 1 and np.any(ordered[1:] == ordered[:-1]):
+    # strictly increasing: no tie (NaN keys, never equal to anything, also fail this test)
+    if len(ordered) > 1 and not np.all(ordered[1:] > ordered[:-1]):
         return np.argsort(keys, kind="stable")
     return order
 
