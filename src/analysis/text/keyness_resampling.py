@@ -211,23 +211,43 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
         raise ValueError("pairs must not repeat a (unit, term)")
     order = np.argsort(key)
     sorted_key = key[order]
-    # A table of every possible key when it is small enough: one look-up per count entry
-    # instead of a binary search, in each of the n_perm permutations.
+    # A table of every possible (term, unit) when it is small enough: one look-up per count
+    # entry instead of a binary search, in each of the n_perm permutations. It is laid out
+    # term by term, and the permutations walk the entries term by term, so that the look-ups
+    # of one term stay within its n_units slots (a unit-major table looked up in clause
+    # order misses the cache: resampled_vocabulary on 1,001 synthetic plans took 80.0 s with
+    # it, 69.8 s with this one, 88.6 s with the unit-major table and the matched entries
+    # compressed out before each bincount, one run each). A (term, unit) of no
+    # pair points to the extra slot len(key), so that a permutation's counts are one
+    # bincount. Counts are whole numbers, so the order in which bincount adds them does
+    # not change their sums.
     dense = None
     if n_units * len(term_ids) <= DENSE_KEYS:
-        dense = np.full(n_units * len(term_ids), -1, dtype=np.int32)
-        dense[key] = np.arange(len(key), dtype=np.int32)
+        dense = np.full(n_units * len(term_ids), len(key), dtype=np.int32)
+        dense[term_of * n_units + g] = np.arange(len(key), dtype=np.int32)
+        by_term = np.lexsort((whole.row, whole.col))
+        entry_row = whole.row[by_term].astype(np.int32)
+        entry_base = (whole.col[by_term].astype(np.int64) * n_units).astype(np.int32)
+        entry_data = whole.data[by_term]
 
     def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pair index of each count entry whose clause lies in the pair's unit."""
-        wanted = entry_units * len(term_ids) + whole.col
         if dense is not None:
-            found = dense[wanted]
-            hit = found >= 0
+            found = dense[whole.col.astype(np.int64) * n_units + entry_units]
+            hit = found < len(key)
             return found[hit], hit
+        wanted = entry_units * len(term_ids) + whole.col
         at = np.minimum(np.searchsorted(sorted_key, wanted), len(key) - 1)
         hit = sorted_key[at] == wanted
         return order[at[hit]], hit
+
+    def permuted_counts(labels: np.ndarray) -> np.ndarray:
+        """Each pair's term count in the clauses ``labels`` put in its unit."""
+        if dense is not None:
+            slot = dense[entry_base + labels.astype(np.int32)[entry_row]]
+            return np.bincount(slot, weights=entry_data, minlength=len(key) + 1)[:len(key)]
+        pair_p, hit = matched(labels[whole.row])
+        return np.bincount(pair_p, weights=whole.data[hit], minlength=len(t))
 
     pair_of, own = matched(u[whole.row])
     inside = sparse.csc_matrix((whole.data[own], (whole.row[own], pair_of)),
@@ -278,8 +298,7 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
     labels = np.empty(n_rows, dtype=int)
     for _ in range(n_perm):
         labels[grouped] = u[_within_strata_order(rng.random(n_rows), members)]
-        pair_p, hit = matched(labels[whole.row])
-        y_p = np.bincount(pair_p, weights=whole.data[hit], minlength=len(t))
+        y_p = permuted_counts(labels)
         unit_p = np.bincount(labels, weights=row_len, minlength=n_units)[g]
         exceed += _log_ratio(y_p, total, unit_p, n_all, smooth) >= stat - 1e-12
     p_clause = (1 + exceed) / (1 + n_perm)
