@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.text import keyness
 from analysis.text import keyness_resampling as kr
 
 FILLER = [f"填充{chr(0x4e00 + k)}" for k in range(60)]
@@ -25,7 +26,7 @@ def _corpus(n_plans_per_group: int, clauses_per_plan: int, plant, seed: int = 1)
 
 
 def _check(tokens, units, plans, pairs, **kwargs):
-    counts, terms = kr.clause_term_matrix(tokens)
+    counts, terms = keyness.clause_counts(tokens)
     table = kr.resample_terms(counts, terms, units, plans, pd.DataFrame(pairs), **kwargs)
     return kr.adjust_and_flag(table, ["unit"]).set_index("term")
 
@@ -81,7 +82,7 @@ def test_log_ratio_is_zero_at_equal_rates_and_runs_are_deterministic():
         return ["均匀词"] if clause % 2 == 0 else []
 
     tokens, units, plans = _corpus(3, 10, plant, seed=3)
-    counts, terms = kr.clause_term_matrix(tokens)
+    counts, terms = keyness.clause_counts(tokens)
     pairs = pd.DataFrame({"unit": ["A", "B"], "term": ["均匀词", "均匀词"]})
     first = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
     again = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
@@ -159,7 +160,7 @@ def test_interval_levels_share_the_bootstrap_replicates():
         return ["词甲"] * (2 if group == "A" and clause % 3 == 0 else clause % 2)
 
     tokens, units, plans = _corpus(3, 12, plant, seed=4)
-    counts, terms = kr.clause_term_matrix(tokens)
+    counts, terms = keyness.clause_counts(tokens)
     pairs = pd.DataFrame({"unit": ["A"], "term": ["词甲"]})
     full = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=99)
     boot_only = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=99, n_perm=0,
@@ -204,7 +205,7 @@ def test_a_level_holding_every_plan_is_not_compared_with_an_empty_rest():
     """A corpus of county plans only: the admin-level unit is the whole corpus, so there is
     no rest to compare it with. It used to give NaN log ratios that stopped the build at the
     schema check (found on a six-plan synthetic corpus)."""
-    from analysis.text.keyness import count_matrix, distinctive_terms, vocabulary_tables
+    from analysis.text.keyness import count_matrix, distinctive_terms
 
     prepared = pd.DataFrame({
         "doc_id": ["a", "a", "b", "b"], "clause_id": ["a/1", "a/2", "b/1", "b/2"],

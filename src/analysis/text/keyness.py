@@ -139,9 +139,15 @@ def count_matrix(tokens: pd.Series, units: pd.Series, min_length: int = MIN_LENG
     pandas.DataFrame or TermCounts
         Units (sorted) × terms (code-point order), float counts.
     """
+    return unit_counts(*clause_counts(tokens, min_length), units, sparse)
+
+
+def unit_counts(by_clause: sparse.csr_matrix, terms: np.ndarray, units: pd.Series,
+                sparse: bool = False) -> pd.DataFrame | TermCounts:
+    """:func:`count_matrix` from clause counts already made (:func:`clause_counts`), so that
+    the clauses of one text variant are counted once for every kind of unit."""
     from scipy import sparse as sp
 
-    by_clause, terms = clause_counts(tokens, min_length)
     codes, labels = pd.factorize(units.to_numpy(), sort=True)
     member = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
                            shape=(len(labels), len(codes)))
@@ -399,6 +405,14 @@ def variant_tokens(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.Da
     return out
 
 
+def variant_clause_counts(prepared: pd.DataFrame, reuse: pd.DataFrame,
+                          documents: pd.DataFrame) -> dict[str, tuple]:
+    """Clause × term counts (:func:`clause_counts`) of each variant of
+    :func:`variant_tokens`, made once for :func:`vocabulary_tables` and its resampling."""
+    return {variant: clause_counts(tokens)
+            for variant, tokens in variant_tokens(prepared, reuse, documents).items()}
+
+
 #: Words for "the whole / this jurisdiction" (全省 the whole province, 本市 this city …): a
 #: plan names its own level's scope, so they mark the level, not a priority.
 SCOPE_TERMS = frozenset(a + b for a in "全本我" for b in "省市县区")
@@ -421,7 +435,8 @@ def jurisdiction_terms(documents: pd.DataFrame) -> frozenset[str]:
 
 
 def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
-                      top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE) -> pd.DataFrame:
+                      top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE,
+                      by_clause: dict | None = None) -> pd.DataFrame:
     """Distinctive terms per plan and per administrative level, in two variants.
 
     Variants: ``all text``, and ``reuse counted once`` (:func:`texts_with_reuse_once`).
@@ -440,9 +455,11 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
     levels = prepared["doc_id"].map(documents.set_index("doc_id")["admin_level"])
     excluded = jurisdiction_terms(documents)
     parts = []
-    for variant, tokens in variant_tokens(prepared, reuse, documents).items():
+    if by_clause is None:
+        by_clause = variant_clause_counts(prepared, reuse, documents)
+    for variant, (clause_matrix, terms) in by_clause.items():
         for unit_type, units in (("document", prepared["doc_id"]), ("admin_level", levels)):
-            counts = count_matrix(tokens, units, sparse=True)
+            counts = unit_counts(clause_matrix, terms, units, sparse=True)
             places = [t for t in counts.columns if t in excluded]
             parts.append((variant, unit_type, counts.drop(columns=places)))
             if variant == "all text" and places:

@@ -85,14 +85,6 @@ CHUNK_CELLS = 20_000_000
 FLAGS = ("across plans", "across clauses", "few clauses")
 
 
-def clause_term_matrix(tokens: pd.Series, min_length: int = keyness.MIN_LENGTH
-                       ) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Clauses × terms sparse counts (terms of at least ``min_length`` characters) and the
-    terms: :func:`analysis.text.keyness.clause_counts`, which
-    :func:`analysis.text.keyness.count_matrix` sums by unit."""
-    return keyness.clause_counts(tokens, min_length)
-
-
 def _onehot(codes: np.ndarray, n: int, weights: np.ndarray | None = None
             ) -> sparse.csr_matrix:
     """n × len(codes) membership matrix (optionally weighted)."""
@@ -365,19 +357,21 @@ def resampled_vocabulary(prepared: pd.DataFrame, reuse: pd.DataFrame,
         The rows and columns of ``vocabulary_tables`` (same order) plus the columns of
         :data:`RESAMPLING_COLUMNS`.
     """
-    table = keyness.vocabulary_tables(prepared, reuse, documents, top_n, prior_scale)
+    # The clauses of each variant are segmented and counted once, for both the tables and
+    # their checks.
+    by_clause = keyness.variant_clause_counts(prepared, reuse, documents)
+    table = keyness.vocabulary_tables(prepared, reuse, documents, top_n, prior_scale,
+                                      by_clause=by_clause)
     levels = prepared["doc_id"].map(documents.set_index("doc_id")["admin_level"])
     unit_of = {"document": prepared["doc_id"].to_numpy(), "admin_level": levels.to_numpy()}
     places = keyness.jurisdiction_terms(documents)
-    tokens = keyness.variant_tokens(prepared, reuse, documents)
     if table.empty:  # one plan: no unit has a rest to be compared with
         dtypes = {"int": int, "float": float, "str": object}
         return table.assign(**{c.name: pd.Series(dtype=dtypes[c.dtype])
                                for c in RESAMPLING_COLUMNS})
     parts = []
     for (variant, unit_type), rows in table.groupby(["variant", "unit_type"], sort=False):
-        counts, terms = clause_term_matrix(tokens["all text" if variant == "place names"
-                                                  else variant])
+        counts, terms = by_clause["all text" if variant == "place names" else variant]
         is_place = np.array([x in places for x in terms], dtype=bool)
         keep = np.flatnonzero(is_place if variant == "place names" else ~is_place)
         part_seed = [seed, zlib.crc32(f"{variant}|{unit_type}".encode("utf-8"))]
