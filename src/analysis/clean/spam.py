@@ -92,12 +92,27 @@ def _is_keyword_list(line: str) -> bool:
             and sum(bool(_STRONG.search(i)) for i in items) >= 2)
 
 
+#: A run of Latin letters, digits and underscores this long is no brand (base64 images,
+#: minified scripts, hashes in scraped pages); :func:`_runs` scans past it.
+_OPAQUE = re.compile(r"[A-Za-z0-9_]{%d,}" % 65)
+
+
+def _scannable(line: str) -> str:
+    """``line`` with every :data:`_OPAQUE` run blanked to NUL characters (same length, so
+    positions hold). The brand patterns backtrack over every split of a Latin run, which
+    on a 5,000-character run of a base64 image took minutes for one line."""
+    if len(line) < 65 or not _OPAQUE.search(line):
+        return line
+    return _OPAQUE.sub(lambda m: "\0" * len(m.group(0)), line)
+
+
 def _runs(line: str) -> list[tuple[int, int]]:
     """Spans of advertising runs inside one line."""
     spans = []
+    original, line = line, _scannable(line)
     for pattern in (_BRAND_RUN, _COMPOUND):
         for m in pattern.finditer(line):
-            text = m.group(0)
+            text = original[m.start():m.end()]
             # A run must carry a Latin brand or a gambling compound, not a plain plan word
             # (电子政务平台, 视频监控 have no Latin letters and no gambling compound).
             if pattern is _BRAND_RUN and not re.search(r"[A-Za-z]", text):
@@ -108,13 +123,14 @@ def _runs(line: str) -> list[tuple[int, int]]:
                 continue  # an acronym in plan text (GIS平台, APP下载, 平台_APP下载)
             spans.append((m.start(), m.end()))
     for m in _TAIL.finditer(line):
+        text = original[m.start():m.end()]
         # a gambling stem and a mark that plan text does not put in a title (游戏, 365bet)
-        if _signals(m.group(0)) >= 2 and _STRONG.search(m.group(0)) \
-                and (_BRAND_TOKEN.search(m.group(0))
-                     or re.search(r"官网|开户|网址|第一品牌|真人", m.group(0))):
+        if _signals(text) >= 2 and _STRONG.search(text) \
+                and (_BRAND_TOKEN.search(text)
+                     or re.search(r"官网|开户|网址|第一品牌|真人", text)):
             spans.append((m.start(), m.end()))
     for m in _UNDERSCORED.finditer(line):
-        text = m.group(0)
+        text = original[m.start():m.end()]
         if _signals(text) >= 3 and _BRAND_TOKEN.search(text):
             # The run ends with the last advertising word of its last segment; what follows
             # it there is the line's own text (…app下载减灾委员会2021年工作要点).

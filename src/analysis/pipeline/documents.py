@@ -19,7 +19,11 @@ stage to every other.
 from __future__ import annotations
 
 import io
+import os
+import signal
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +139,55 @@ def tokens_document(clauses: pd.DataFrame) -> dict:
         content=(ids, content, [" ".join(segment(t)) for t in content]))
 
 
+#: Time a plan's per-document stages may take, in seconds: a fixed part and a part per million
+#: characters of its text (``ANALYSIS_DOCUMENT_BUDGET`` overrides the fixed part, ``0`` turns
+#: the budget off). A plan takes well under a second per million characters on a laptop; the
+#: budget stops an input that some rule would never finish with (a line of 50,000 spaces or
+#: of base64 took minutes to hours before the rules were mended) and reports it as an input
+#: problem, so the rest of the corpus is built. The plan's tables do not depend on the
+#: budget: a plan is built in full or left out.
+BUDGET_S = 120.0
+BUDGET_S_PER_M_CHARS = 60.0
+
+
+class DocumentTimeout(Exception):
+    """A plan's per-document stages ran past their time budget."""
+
+
+def time_budget(n_chars: int) -> float | None:
+    """Seconds allowed for the per-document stages of a plan of ``n_chars`` characters
+    (None: no budget)."""
+    fixed = float(os.environ.get("ANALYSIS_DOCUMENT_BUDGET", BUDGET_S))
+    return None if fixed <= 0 else fixed + BUDGET_S_PER_M_CHARS * n_chars / 1e6
+
+
+@contextmanager
+def _budget(seconds: float | None):
+    """Raise :class:`DocumentTimeout` in the enclosed code after ``seconds``.
+
+    A timer signal: it interrupts Python code and the regular-expression engine alike. It is
+    set only in a process's main thread (the serial build and its worker processes); tasks
+    run in the threads of a Dask worker go without a budget.
+    """
+    if (seconds is None or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expire(signum, frame):
+        shown = f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"
+        raise DocumentTimeout(f"gave up after {shown} s (the time budget of a plan of "
+                              "this length); some line of it makes a rule work far too long")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_job(job: DocumentJob) -> dict:
     """Compute the stages ``job.need`` of one plan; return them keyed by stage name.
 
@@ -161,15 +214,17 @@ def run_job(job: DocumentJob) -> dict:
             return tokens_document(get("structure")["clauses"])
         raise ValueError(f"unknown per-document stage {stage!r}")
 
-    for stage in STAGES:
-        if stage in job.need:
-            try:
-                get(stage)
-            except Exception as err:  # noqa: BLE001 - reported; the other plans go on
-                # The stages that did succeed are returned (and cached); the build leaves the
-                # plan out of every table, so that the tables describe one set of plans.
-                return {**{s: results[s] for s in STAGES if s in needed and s in results},
-                        FAILED: f"the {stage} stage failed ({failure(err)})"}
+    stage = None
+    try:
+        with _budget(time_budget(len(job.text))):
+            for stage in STAGES:
+                if stage in job.need:
+                    get(stage)
+    except Exception as err:  # noqa: BLE001 - reported; the other plans go on
+        # The stages that did succeed are returned (and cached); the build leaves the plan
+        # out of every table, so that the tables describe one set of plans.
+        return {**{s: results[s] for s in STAGES if s in needed and s in results},
+                FAILED: f"the {stage} stage failed ({failure(err)})"}
     return {stage: results[stage] for stage in STAGES if stage in needed}
 
 

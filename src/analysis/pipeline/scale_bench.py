@@ -288,3 +288,61 @@ def bench_segmentation_at_corpus_scale() -> dict:
     """The same on 32 MB (about 800 plans): where start-up, paid once per process, weighs as
     little as it does for a corpus of thousands of plans."""
     return segmentation_at_scale(32.0)
+
+
+#: Runs that scraped pages hold inside a line (white space of layout, base64 images and
+#: scripts, numerals, Latin letters), for :func:`pathological_lines`.
+PATHOLOGICAL_RUNS = {"spaces": " ", "ideographic_spaces": "\u3000", "tabs": "\t",
+                     "nbsp": "\xa0", "latin": "a", "base64": "iVBORw0KGgoAAAANSUhEUg+/",
+                     "numerals": "一", "point_markers": "十一是", "spaced_digits": " 1",
+                     "digits_and_commas": "12，"}
+
+
+def pathological_lines(lengths: tuple[int, ...] = (5_000, 50_000)) -> dict:
+    """CPU seconds of the per-document stages (:func:`analysis.pipeline.documents.run_job`,
+    no time budget) on a seed plan with one run of each kind of :data:`PATHOLOGICAL_RUNS`
+    inserted in a line, at each length, next to the plan without it; and each kind's growth
+    exponent in the run's length (1: linear). The plan alone is measured first, after the
+    reference and segmenter are loaded."""
+    from analysis.core.paths import raw_dir
+    from analysis.pipeline import documents as per_document
+
+    path = sorted((raw_dir() / "plans").glob("*.txt"))[3]
+    text = path.read_text(encoding="utf-8")
+    middle = text.index("\n", len(text) // 2)
+    previous = os.environ.get("ANALYSIS_DOCUMENT_BUDGET")
+    os.environ["ANALYSIS_DOCUMENT_BUDGET"] = "0"
+    try:
+        def cpu(doc: str) -> float:
+            t0 = time.process_time()
+            result = per_document.run_job(per_document.DocumentJob(
+                "bench", doc, 2023, tuple(per_document.STAGES)))
+            if per_document.FAILED in result:
+                raise RuntimeError(result[per_document.FAILED])
+            return time.process_time() - t0
+
+        cpu(text)  # loads the reference and the segmenter
+        out: dict = {"plan": path.name, "plan_chars": len(text),
+                     "plan_alone_cpu_s": round(cpu(text), 3), "lengths": list(lengths)}
+        for name, unit in PATHOLOGICAL_RUNS.items():
+            times = []
+            for n in lengths:
+                run = (unit * (n // len(unit) + 1))[:n]
+                times.append(cpu(text[:middle] + run + text[middle:]))
+                out[f"{name}_{n}_cpu_s"] = round(times[-1], 3)
+            extra = [max(t - out["plan_alone_cpu_s"], 1e-3) for t in times]
+            out[f"{name}_growth_exponent"] = round(float(growth_exponent(lengths, extra)), 2)
+    finally:
+        if previous is None:
+            os.environ.pop("ANALYSIS_DOCUMENT_BUDGET", None)
+        else:
+            os.environ["ANALYSIS_DOCUMENT_BUDGET"] = previous
+    out["load_average"] = round(os.getloadavg()[0], 2)
+    return out
+
+
+@register("pathological_lines")
+def bench_pathological_lines() -> dict:
+    """Per-document stages on a seed plan holding one long run (white space, base64,
+    numerals …) of 5,000 and 50,000 characters: CPU seconds and growth exponents."""
+    return pathological_lines()
