@@ -32,6 +32,13 @@ def _seed_text() -> str:
             ).read_text(encoding="utf-8")
 
 
+def _warm_up():
+    """Load the cleaning reference and the segmenter before a short budget applies (the first
+    plan of a process pays for loading them)."""
+    per_document.tokens_document(per_document.structure_document(
+        "warm-up", per_document.clean_document("warm-up", _seed_text())["text"])["clauses"])
+
+
 def test_a_base64_line_keeps_brands_around_it_found():
     """A run of Latin letters too long to be a brand is scanned past (it used to make the
     brand patterns retry every split of it); a brand beside it is still found, at the same
@@ -97,10 +104,7 @@ def test_a_plan_past_its_budget_is_listed_and_the_rest_built(tmp_path, monkeypat
             time.sleep(60)
         return real(doc_id, clean)
 
-    # Loaded before the budget applies: the first plan would otherwise pay for loading the
-    # cleaning reference and the segmenter.
-    per_document.tokens_document(real("warm-up", per_document.clean_document(
-        "warm-up", _seed_text())["text"])["clauses"])
+    _warm_up()
     monkeypatch.setattr(per_document, "structure_document", hangs_on_haimen)
     monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "4")
     monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
@@ -111,3 +115,31 @@ def test_a_plan_past_its_budget_is_listed_and_the_rest_built(tmp_path, monkeypat
     assert "structure stage failed (DocumentTimeout" in problems["problem"][0]
     documents = pd.read_csv(out / "documents.csv", keep_default_na=False)
     assert documents["doc_id"].tolist() == ["yichun-2023"]
+
+
+def test_a_plan_whose_metadata_reading_hangs_is_listed_and_the_rest_built(tmp_path,
+                                                                          monkeypatch):
+    from analysis.pipeline import metadata as pipeline_metadata
+
+    raw, good = _two_plans(tmp_path)
+    good.to_csv(raw / "manifest.csv", index=False)
+    write_checksums(raw, {f: hashlib.sha256((RAW / f).read_bytes()).hexdigest()
+                          for f in good["file"]})
+    real = pipeline_metadata.read_metadata
+    haimen = (RAW / good.set_index("doc_id").loc["haimen-2023", "file"]).read_text(
+        encoding="utf-8")
+
+    def hangs_on_haimen(text):
+        if text == haimen:
+            time.sleep(60)
+        return real(text)
+
+    _warm_up()
+    monkeypatch.setattr(pipeline_metadata, "read_metadata", hangs_on_haimen)
+    monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "3")
+    monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
+    out = tmp_path / "processed"
+    assert build(raw, out, progress=False, stages=(), jobs=1, cache=False) == 1
+    problems = pd.read_csv(out / "input_problems.csv", keep_default_na=False)
+    assert problems["doc_id"].tolist() == ["haimen-2023"]
+    assert "reading its metadata failed (DocumentTimeout" in problems["problem"][0]

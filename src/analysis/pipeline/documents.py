@@ -162,7 +162,7 @@ def time_budget(n_chars: int) -> float | None:
 
 
 @contextmanager
-def _budget(seconds: float | None):
+def within_budget(seconds: float | None):
     """Raise :class:`DocumentTimeout` in the enclosed code after ``seconds``.
 
     A timer signal: it interrupts Python code and the regular-expression engine alike. It is
@@ -216,7 +216,7 @@ def run_job(job: DocumentJob) -> dict:
 
     stage = None
     try:
-        with _budget(time_budget(len(job.text))):
+        with within_budget(time_budget(len(job.text))):
             for stage in STAGES:
                 if stage in job.need:
                     get(stage)
