@@ -100,9 +100,12 @@ _BULLET_VALUE = re.compile(r"^\s*[•·▪◆■●]\s*[^。；;，,！？]{0,30
 
 _POSITION = re.compile(r"^\s*(?:您?(?:当前|现在|所在)(?:所在)?的?位置(?:是)?|[你您]的位置|当前位置)"
                        r"\s*[:：]?")
-# (?<!\s): a match starts where a run of white space starts; tried inside the run, each
-# start rescanned the rest of it (minutes on a line holding 50,000 spaces).
-_CRUMB_SEP = re.compile(r"(?<!\s)\s*(?:->|>>>|>>|》》|＞＞|>|＞|»|›)\s*")
+_CRUMB_SEP = re.compile(r"\s*(?:->|>>>|>>|》》|＞＞|>|＞|»|›)\s*")
+#: White space beyond 50 characters in a row: :func:`_is_crumb` keeps the first 50. Tried
+#: from every position inside a long run, the separator pattern rescanned the rest of it
+#: (minutes on a line holding 50,000 spaces); a part holding such a run is too long for a
+#: breadcrumb either way, so the answer is the same.
+_LONG_SPACE = re.compile(r"\s{51,}")
 _CHROME_WORDS = re.compile(
     r"分享好友和朋友圈|分享给好友|扫描二维码|放大字体|缩小字体|我要纠错|推荐新闻|推荐阅读|热点新闻|"
     r"无障碍浏览|无障碍|打开适老化模式|适老化|关怀版|长辈版|注册|登录|扫一扫在手机打开当前页|"
@@ -223,6 +226,7 @@ def _is_crumb(line: str) -> bool:
         # 首页 / 政府信息公开 / … / 正文: a path from the home page, separated by slashes
         return all(len(p.strip()) <= 16 and not SENTENCE_MARK.search(p)
                    for p in re.split(r"[/／]", line))
+    line = _LONG_SPACE.sub(lambda m: m.group(0)[:50], line)
     parts = [p for p in _CRUMB_SEP.split(line.strip()) if p]
     seps = len(_CRUMB_SEP.findall(line.strip()))
     short = all(len(p) <= 16 and not SENTENCE_MARK.search(p) for p in parts)

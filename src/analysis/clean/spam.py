@@ -93,17 +93,22 @@ def _is_keyword_list(line: str) -> bool:
 
 
 #: A run of Latin letters, digits and underscores this long is no brand (base64 images,
-#: minified scripts, hashes in scraped pages); :func:`_runs` scans past it.
-_OPAQUE = re.compile(r"[A-Za-z0-9_]{%d,}" % 65)
+#: minified scripts, hashes in scraped pages); :func:`_runs` scans past its middle.
+_OPAQUE = re.compile(r"[A-Za-z0-9_]{65,}")
+#: Characters kept at each end of an opaque run, so that a brand glued to it is still found.
+_OPAQUE_EDGE = 20
 
 
 def _scannable(line: str) -> str:
-    """``line`` with every :data:`_OPAQUE` run blanked to NUL characters (same length, so
-    positions hold). The brand patterns backtrack over every split of a Latin run, which
-    on a 5,000-character run of a base64 image took minutes for one line."""
+    """``line`` with the middle of every :data:`_OPAQUE` run blanked to NUL characters (same
+    length, so positions hold; :data:`_OPAQUE_EDGE` characters kept at each end). The brand
+    patterns backtrack over every split of a Latin run, which on a 5,000-character run of a
+    base64 image took minutes for one line."""
     if len(line) < 65 or not _OPAQUE.search(line):
         return line
-    return _OPAQUE.sub(lambda m: "\0" * len(m.group(0)), line)
+    edge = _OPAQUE_EDGE
+    return _OPAQUE.sub(lambda m: m.group(0)[:edge] + "\0" * (len(m.group(0)) - 2 * edge)
+                       + m.group(0)[-edge:], line)
 
 
 def _runs(line: str) -> list[tuple[int, int]]:

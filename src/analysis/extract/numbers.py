@@ -229,7 +229,8 @@ def _widest_cue(patterns: tuple) -> int | None:
 def _cue_window(pre: str, patterns: tuple) -> int:
     """Where in ``pre`` the search for cues may start without losing one that
     :func:`_pre_cues` keeps: a kept cue ends where at most :data:`_GAP_BOUND` non-space
-    characters follow it, so it starts at most its width before that. A search from 0 made
+    characters follow it, so it starts at most its width before that (a cue list with an
+    unbounded pattern is searched from 0, as before). A search from 0 made
     a segment without punctuation quadratic (every number rescanned all the text before it:
     17 s for 25,000 numbers)."""
     widest = _widest_cue(patterns)
@@ -242,8 +243,9 @@ def _cue_window(pre: str, patterns: tuple) -> int:
                 break
             seen += 1
         k -= 1
-    # Matches that start before the window end before any kept cue begins, so the ones found
-    # from there on are the same as a search from 0 finds (the margin covers a cue's width).
+    # A kept cue starts at or after k - widest. A search from 0 finds it too, unless a match
+    # that overlaps it came first: no shipped cue can overlap a match of itself (tested), so
+    # the searches agree from the window on (the margin only adds slack).
     return max(0, k - 2 * widest - 2)
 
 

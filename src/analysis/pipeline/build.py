@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.pipeline import tables
 from analysis.pipeline.cache import DocumentCache
-from analysis.pipeline.documents import FAILED
+from analysis.pipeline.documents import FAILED, time_budget
 from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
 from analysis.pipeline.metadata import complete_manifest
 from analysis.pipeline.stamps import StageStamps
@@ -264,6 +264,7 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
 
     Exit code 0: everything built; 1: built, but some inputs had problems (listed).
     """
+    time_budget(0)  # a bad ANALYSIS_DOCUMENT_BUDGET stops the build before anything is written
     raw = Path(raw) if raw else raw_dir()
     out = Path(out) if out else processed_dir()
     out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import io
 import os
 import signal
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -139,35 +140,53 @@ def tokens_document(clauses: pd.DataFrame) -> dict:
         content=(ids, content, [" ".join(segment(t)) for t in content]))
 
 
-#: Time a plan's per-document stages may take, in seconds: a fixed part and a part per million
-#: characters of its text (``ANALYSIS_DOCUMENT_BUDGET`` overrides the fixed part, ``0`` turns
-#: the budget off). A plan takes well under a second per million characters on a laptop; the
-#: budget stops an input that some rule would never finish with (a line of 50,000 spaces or
-#: of base64 took minutes to hours before the rules were mended) and reports it as an input
-#: problem, so the rest of the corpus is built. The plan's tables do not depend on the
-#: budget: a plan is built in full or left out.
+#: Processor time a plan's per-document stages may take, in seconds: a fixed part and a part per
+#: million characters of its text (``ANALYSIS_DOCUMENT_BUDGET`` sets the fixed part, ``0``
+#: turns the budget off). A plan takes well under a second per million characters on a laptop;
+#: the budget stops an input that some rule would never finish with (a line of 50,000 spaces
+#: or of base64 took minutes to hours before the rules were mended) and reports it as an input
+#: problem, so the rest of the corpus is built. Processor time, not wall time, so that a busy
+#: or paused machine does not change which plans are built; a plan's tables never depend on
+#: the budget (it is built in full or left out).
 BUDGET_S = 120.0
 BUDGET_S_PER_M_CHARS = 60.0
 
 
-class DocumentTimeout(Exception):
-    """A plan's per-document stages ran past their time budget."""
+class DocumentTimeout(BaseException):
+    """A plan's per-document stages ran past their time budget. A BaseException, so that the
+    ``except Exception`` of the code it interrupts (jieba's cache handling has two) cannot
+    swallow it."""
 
 
 def time_budget(n_chars: int) -> float | None:
-    """Seconds allowed for the per-document stages of a plan of ``n_chars`` characters
-    (None: no budget)."""
-    fixed = float(os.environ.get("ANALYSIS_DOCUMENT_BUDGET", BUDGET_S))
+    """Processor seconds allowed for the per-document stages of a plan of ``n_chars``
+    characters (None: no budget).
+
+    Raises
+    ------
+    ValueError
+        If ``ANALYSIS_DOCUMENT_BUDGET`` is not a number (the build checks it before it
+        starts).
+    """
+    setting = os.environ.get("ANALYSIS_DOCUMENT_BUDGET", "")
+    try:
+        fixed = float(setting) if setting.strip() else BUDGET_S
+    except ValueError:
+        raise ValueError(f"ANALYSIS_DOCUMENT_BUDGET must be a number of seconds (0: no "
+                         f"budget), not {setting!r}") from None
     return None if fixed <= 0 else fixed + BUDGET_S_PER_M_CHARS * n_chars / 1e6
 
 
 @contextmanager
 def within_budget(seconds: float | None):
-    """Raise :class:`DocumentTimeout` in the enclosed code after ``seconds``.
+    """Raise :class:`DocumentTimeout` in the enclosed code once it has used ``seconds`` of
+    processor time, and again every second after that until the block is left.
 
-    A timer signal: it interrupts Python code and the regular-expression engine alike. It is
-    set only in a process's main thread (the serial build and its worker processes); tasks
-    run in the threads of a Dask worker go without a budget.
+    A profiling-timer signal (``ITIMER_PROF``): it interrupts Python code and the
+    regular-expression engine alike (code in C or Rust is stopped when it returns to Python).
+    It is set only in a process's main thread (the serial build and its worker processes);
+    tasks run in the threads of a Dask worker, and systems without ``setitimer`` (Windows),
+    go without a budget. An enclosing timer is restored, less the time used here.
     """
     if (seconds is None or not hasattr(signal, "setitimer")
             or threading.current_thread() is not threading.main_thread()):
@@ -176,16 +195,21 @@ def within_budget(seconds: float | None):
 
     def expire(signum, frame):
         shown = f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"
-        raise DocumentTimeout(f"gave up after {shown} s (the time budget of a plan of "
-                              "this length); some line of it makes a rule work far too long")
+        raise DocumentTimeout(f"gave up after {shown} s of processor time (the time budget "
+                              "of a plan of this length); some line of it makes a rule work "
+                              "far too long")
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expire)
+    started = time.process_time()
+    outer, outer_interval = signal.setitimer(signal.ITIMER_PROF, seconds, 1.0)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+        if outer > 0:
+            left = outer - (time.process_time() - started)
+            signal.setitimer(signal.ITIMER_PROF, max(left, 1e-6), outer_interval)
 
 
 def run_job(job: DocumentJob) -> dict:
@@ -220,7 +244,7 @@ def run_job(job: DocumentJob) -> dict:
             for stage in STAGES:
                 if stage in job.need:
                     get(stage)
-    except Exception as err:  # noqa: BLE001 - reported; the other plans go on
+    except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - reported; the rest go on
         # The stages that did succeed are returned (and cached); the build leaves the plan
         # out of every table, so that the tables describe one set of plans.
         return {**{s: results[s] for s in STAGES if s in needed and s in results},

@@ -21,7 +21,8 @@ import pandas as pd
 
 from analysis.corpus.read import InputProblem, RawDocument
 from analysis.extract.metadata import read_metadata
-from analysis.pipeline.documents import failure, time_budget, within_budget
+from analysis.pipeline.documents import (DocumentTimeout, failure, time_budget,
+                                         within_budget)
 
 #: Documents-table field → (metadata field, manifest column, English manifest column).
 PLACE_FIELDS = {"jurisdiction": ("jurisdiction_zh", "jurisdiction_en"),
@@ -73,7 +74,8 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
         try:
             with within_budget(time_budget(len(doc.text))):
                 read = read_metadata(doc.text)
-        except Exception as err:  # noqa: BLE001 - one odd page must not stop the corpus
+        except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - one odd page must not
+            # stop the corpus
             problems.append(InputProblem(
                 row["file"], doc.doc_id, f"reading its metadata failed ({failure(err)})",
                 "skipped; please report the page (a rule of the pipeline cannot handle it)"))
