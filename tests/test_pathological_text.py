@@ -26,6 +26,8 @@ from analysis.extract import numbers
 from analysis.extract.cues import load_cues
 from analysis.pipeline import documents as per_document
 from analysis.pipeline.build import build
+from analysis.pipeline.scale_bench import (PATHOLOGICAL_RUNS, STILL_QUADRATIC, run_of,
+                                           with_run_mid_line)
 
 from conftest import RAW
 from test_bad_input import _two_plans
@@ -34,10 +36,6 @@ needs_timer = pytest.mark.skipif(not hasattr(signal, "setitimer"),
                                  reason="no interval timers on this system (Windows)")
 
 BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg"
-RUNS = {"spaces": " " * 50_000, "ideographic spaces": "\u3000" * 50_000,
-        "base64": (BASE64 * 600)[:50_000], "numerals": "一" * 50_000,
-        "point markers": "十一是" * 10_000, "spaced digits": " 1" * 25_000,
-        "digits and commas": "12，" * 12_000}
 
 
 def _seed_text() -> str:
@@ -121,11 +119,11 @@ def test_long_runs_go_through_every_per_document_stage(monkeypatch):
     monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "20")
     monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
     text = _seed_text()
-    line_end = text.index("\n", len(text) // 2)
-    middle = text.rindex("\n", 0, line_end) + 1 + (line_end - text.rindex("\n", 0, line_end)) // 2
     plain = per_document.clean_document("plain", text)["text"]
-    for name, run in RUNS.items():
-        doc = text[:middle] + run + text[middle:]
+    for name, unit in PATHOLOGICAL_RUNS.items():
+        if name in STILL_QUADRATIC:
+            continue
+        doc = with_run_mid_line(text, run_of(unit, 50_000))
         job = per_document.DocumentJob("odd", doc, 2023, tuple(per_document.STAGES))
         result = per_document.run_job(job)
         assert per_document.FAILED not in result, (name, result.get(per_document.FAILED))
@@ -185,35 +183,38 @@ def test_a_bad_budget_setting_stops_the_build_before_it_starts(tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
-def _raw_two(tmp_path):
+def _build_with_one_hang(tmp_path, monkeypatch, module, name: str, hangs) -> pd.DataFrame:
+    """Build Yichun and Haimen with ``module.name`` replaced by a function that spins for ever
+    when ``hangs(*args)`` holds (Haimen); return the input problems after checking that the
+    build exits 1 and Yichun is built."""
     raw, good = _two_plans(tmp_path)
     good.to_csv(raw / "manifest.csv", index=False)
     write_checksums(raw, {f: hashlib.sha256((RAW / f).read_bytes()).hexdigest()
                           for f in good["file"]})
-    return raw, good
+    real = getattr(module, name)
+
+    def replaced(*args):
+        if hangs(*args):
+            _spin()
+        return real(*args)
+
+    _warm_up()
+    monkeypatch.setattr(module, name, replaced)
+    monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "3")
+    monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
+    out = tmp_path / "processed"
+    assert build(raw, out, progress=False, stages=(), jobs=1, cache=False) == 1
+    documents = pd.read_csv(out / "documents.csv", keep_default_na=False)
+    assert documents["doc_id"].tolist() == ["yichun-2023"]
+    return pd.read_csv(out / "input_problems.csv", keep_default_na=False)
 
 
 @needs_timer
 def test_a_plan_past_its_budget_is_listed_and_the_rest_built(tmp_path, monkeypatch):
-    raw, _ = _raw_two(tmp_path)
-    real = per_document.structure_document
-
-    def hangs_on_haimen(doc_id, clean):
-        if doc_id == "haimen-2023":
-            _spin()
-        return real(doc_id, clean)
-
-    _warm_up()
-    monkeypatch.setattr(per_document, "structure_document", hangs_on_haimen)
-    monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "4")
-    monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
-    out = tmp_path / "processed"
-    assert build(raw, out, progress=False, stages=(), jobs=1, cache=False) == 1
-    problems = pd.read_csv(out / "input_problems.csv", keep_default_na=False)
+    problems = _build_with_one_hang(tmp_path, monkeypatch, per_document, "structure_document",
+                                    lambda doc_id, clean: doc_id == "haimen-2023")
     assert problems["doc_id"].tolist() == ["haimen-2023"]
     assert "structure stage failed (DocumentTimeout" in problems["problem"][0]
-    documents = pd.read_csv(out / "documents.csv", keep_default_na=False)
-    assert documents["doc_id"].tolist() == ["yichun-2023"]
 
 
 @needs_timer
@@ -221,22 +222,34 @@ def test_a_plan_whose_metadata_reading_hangs_is_listed_and_the_rest_built(tmp_pa
                                                                           monkeypatch):
     from analysis.pipeline import metadata as pipeline_metadata
 
-    raw, good = _raw_two(tmp_path)
-    real = pipeline_metadata.read_metadata
-    haimen = (RAW / good.set_index("doc_id").loc["haimen-2023", "file"]).read_text(
+    manifest = pd.read_csv(RAW / "manifest.csv", dtype=str, keep_default_na=False)
+    haimen = (RAW / manifest.set_index("doc_id").loc["haimen-2023", "file"]).read_text(
         encoding="utf-8")
-
-    def hangs_on_haimen(text):
-        if text == haimen:
-            _spin()
-        return real(text)
-
-    _warm_up()
-    monkeypatch.setattr(pipeline_metadata, "read_metadata", hangs_on_haimen)
-    monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "3")
-    monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
-    out = tmp_path / "processed"
-    assert build(raw, out, progress=False, stages=(), jobs=1, cache=False) == 1
-    problems = pd.read_csv(out / "input_problems.csv", keep_default_na=False)
+    problems = _build_with_one_hang(tmp_path, monkeypatch, pipeline_metadata, "read_metadata",
+                                    lambda text: text == haimen)
     assert problems["doc_id"].tolist() == ["haimen-2023"]
     assert "reading its metadata failed (DocumentTimeout" in problems["problem"][0]
+
+
+@needs_timer
+def test_an_expiry_during_the_clean_up_still_disarms_the_timer(monkeypatch):
+    """The budget running out just as the block ends lands in the clean-up: the repeating
+    timer is still disarmed and the handler restored (else it would go on raising in code
+    outside any handler)."""
+    real = signal.setitimer
+    calls = {"n": 0}
+
+    def expiring_once(which, seconds, *interval):
+        if seconds == 0 and calls["n"] == 0:
+            calls["n"] += 1
+            raise per_document.DocumentTimeout("expired as the block ended")
+        return real(which, seconds, *interval)
+
+    before = signal.getsignal(signal.SIGPROF)
+    monkeypatch.setattr(signal, "setitimer", expiring_once)
+    with per_document.within_budget(30):
+        pass
+    monkeypatch.setattr(signal, "setitimer", real)
+    assert calls["n"] == 1
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGPROF) is before

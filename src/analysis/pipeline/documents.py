@@ -205,7 +205,13 @@ def within_budget(seconds: float | None):
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
+        try:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        except DocumentTimeout:
+            # The budget ran out as the block ended, and the handler ran here: disarm now
+            # (the next expiry is a second away), or the repeating timer would go on raising
+            # in whatever code runs next, outside any handler.
+            signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
         if outer > 0:
             left = outer - (time.process_time() - started)

@@ -297,6 +297,23 @@ PATHOLOGICAL_RUNS = {"spaces": " ", "ideographic_spaces": "\u3000", "tabs": "\t"
                      "numerals": "一", "point_markers": "十一是", "spaced_digits": " 1",
                      "digits_and_commas": "12，", "counts": "1个", "percentages": "12% ",
                      "flattened_table": "死亡人数 15 人 下降 12.5% 较大事故 2 起 "}
+#: Kinds of :data:`PATHOLOGICAL_RUNS` whose cost still grows about as the square of the run in
+#: the targets stage (every number of an unpunctuated sentence rescans the sentence before it).
+STILL_QUADRATIC = frozenset({"counts", "percentages", "flattened_table"})
+
+
+def run_of(unit: str, n: int) -> str:
+    """``unit`` repeated to exactly ``n`` characters."""
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def with_run_mid_line(text: str, run: str) -> str:
+    """``text`` with ``run`` inserted in the middle of the line that ends after its middle (a
+    run at a line's end is stripped before most rules see it)."""
+    end = text.index("\n", len(text) // 2)
+    start = text.rindex("\n", 0, end) + 1
+    middle = start + (end - start) // 2
+    return text[:middle] + run + text[middle:]
 
 
 def pathological_lines(lengths: tuple[int, ...] = (5_000, 50_000)) -> dict:
@@ -310,10 +327,6 @@ def pathological_lines(lengths: tuple[int, ...] = (5_000, 50_000)) -> dict:
 
     path = sorted((raw_dir() / "plans").glob("*.txt"))[3]
     text = path.read_text(encoding="utf-8")
-    # The middle of a line: a run at a line's end is stripped before most rules see it.
-    end = text.index("\n", len(text) // 2)
-    start = text.rindex("\n", 0, end) + 1
-    middle = start + (end - start) // 2
     previous = os.environ.get("ANALYSIS_DOCUMENT_BUDGET")
     os.environ["ANALYSIS_DOCUMENT_BUDGET"] = "0"
     try:
@@ -331,8 +344,7 @@ def pathological_lines(lengths: tuple[int, ...] = (5_000, 50_000)) -> dict:
         for name, unit in PATHOLOGICAL_RUNS.items():
             times = []
             for n in lengths:
-                run = (unit * (n // len(unit) + 1))[:n]
-                times.append(cpu(text[:middle] + run + text[middle:]))
+                times.append(cpu(with_run_mid_line(text, run_of(unit, n))))
                 out[f"{name}_{n}_cpu_s"] = round(times[-1], 3)
             extra = [max(t - out["plan_alone_cpu_s"], 1e-3) for t in times]
             out[f"{name}_growth_exponent"] = round(float(growth_exponent(lengths, extra)), 2)
@@ -350,3 +362,90 @@ def bench_pathological_lines() -> dict:
     """Per-document stages on a seed plan holding one long run (white space, base64,
     numerals …) of 5,000 and 50,000 characters: CPU seconds and growth exponents."""
     return pathological_lines()
+
+
+#: Strings a mutation inserts: marks, numbering, cues, field labels, spam, entities, odd code
+#: points.
+_JUNK = ("\x00", "\ufeff", "\u200b", "\u3000", "\r", "\r\n", "\t", "\x0c", "\u2028", "?", "□",
+         "\ufffd", "（", "）", "《", "》", "〔", "〕", "：", "。", "\n\n\n", "一、", "（一）", "1.",
+         "第一章", "附件", "目  录", "到2025年", "下降10%", "同比", "控制在", "以内", "％", "%",
+         "万元", "亿元", "人", "起", "发布时间：", "索引号：", "[成文日期]", "浏览次数：",
+         "原标题：", "编辑：", "betway必威", "abc123", " ", "\xa0", "〇", "—", "～", "()",
+         "(fā)", "發", "㈠", "①", "⑴", "Ⅳ", "\\", '"', "<br>", "&nbsp;", "&amp;", "\x1b[0m")
+
+
+def mutate_page(text: str, pages: list[str], rng) -> str:
+    """One to eight random edits of a page: junk inserted, a stretch cut or repeated, line
+    breaks removed or doubled, a stretch decoded one GBK byte out of step, a piece of another
+    page pasted in, the page cut short, random code points, or an odd prefix."""
+    t = text
+    for _ in range(rng.randint(1, 8)):
+        op = rng.random()
+        i = rng.randint(0, len(t)) if t else 0
+        if op < 0.25:
+            t = t[:i] + rng.choice(_JUNK) * rng.randint(1, 3) + t[i:]
+        elif op < 0.4 and t:
+            t = t[:i] + t[min(len(t), i + rng.randint(1, 200)):]
+        elif op < 0.5 and t:
+            j = min(len(t), i + rng.randint(1, 400))
+            t = t[:i] + t[i:j] * rng.randint(2, 5) + t[j:]
+        elif op < 0.6:
+            t = t.replace("\n", rng.choice(["", " ", "\r\n", "\n\n"]), rng.randint(1, 50))
+        elif op < 0.7 and t:
+            j = min(len(t), i + rng.randint(1, 300))
+            shifted = t[i:j].encode("gbk", errors="replace")[1:]
+            t = t[:i] + shifted.decode("gbk", errors="replace") + t[j:]
+        elif op < 0.8:
+            other = rng.choice(pages)
+            k = rng.randint(0, len(other))
+            t = t[:i] + other[k:k + rng.randint(1, 500)] + t[i:]
+        elif op < 0.85:
+            t = t[:i]
+        elif op < 0.9:
+            t = "".join(chr(rng.randint(0x20, 0x2FFFF)) if rng.random() < 0.01 else c
+                        for c in t)
+        else:
+            t = rng.choice(["", " ", "\n", "一", "。", "1", "a" * 5000, "应急" * 3000]) + t
+    return t
+
+
+def mutated_pages(n: int = 400, seed: int = 0, budget_s: float = 20.0) -> dict:
+    """The per-document stages and metadata reading on ``n`` mutated real pages
+    (:func:`mutate_page` of the pages under ``tests/corpus*/pages``), each under a budget of
+    ``budget_s`` processor seconds: how many raised an exception or ran out of time, by
+    where."""
+    import random
+    from collections import Counter
+
+    from analysis.core.paths import repo_root
+    from analysis.extract.metadata import read_metadata
+    from analysis.pipeline import documents as per_document
+
+    files = sorted(repo_root().glob("tests/corpus*/pages/*.txt"))
+    pages = [f.read_text(encoding="utf-8", errors="replace") for f in files]
+    rng = random.Random(seed)
+    failures: Counter = Counter()
+    slowest = 0.0
+    for _ in range(n):
+        text = mutate_page(rng.choice(pages), pages, rng)
+        t0 = time.process_time()
+        try:
+            with per_document.within_budget(budget_s):
+                read_metadata(text)
+        except (Exception, per_document.DocumentTimeout) as err:  # noqa: BLE001 - counted
+            failures[f"metadata: {per_document.failure(err)}"] += 1
+        result = per_document.run_job(per_document.DocumentJob(
+            "fuzz", text, rng.choice([2016, 2021, 2025]), tuple(per_document.STAGES)))
+        if per_document.FAILED in result:
+            failures[result[per_document.FAILED]] += 1
+        slowest = max(slowest, time.process_time() - t0)
+    return {"pages": n, "seed": seed, "source_pages": len(pages), "budget_s": budget_s,
+            "failed": sum(failures.values()), "failures": dict(failures.most_common(20)),
+            "slowest_page_cpu_s": round(slowest, 2)}
+
+
+@register("mutated_pages")
+def bench_mutated_pages() -> dict:
+    """Mutated real pages through every per-document stage: failures and hangs
+    (``ANALYSIS_BENCH_FUZZ_PAGES`` pages, default 400)."""
+    return mutated_pages(int(os.environ.get("ANALYSIS_BENCH_FUZZ_PAGES", "400")))
