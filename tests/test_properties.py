@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -619,3 +620,11 @@ def test_is_seed_matches_its_definition_before_the_memo(text):
     _, repairer = _pipeline()
     for i in range(len(text)):
         assert repairer.is_seed(text, i) == _is_seed_reference(repairer, text, i), (text, i)
+
+
+@pytest.mark.xfail(strict=True, reason="known, not yet mended: the page-head rule takes a "
+                   "short plan line that stands above the notice title for site text (found "
+                   "by the property above on a reordered draw, 2026-11-30)")
+def test_a_plan_line_above_the_title_is_kept():
+    text = ".(責任單位:綜合協調處牽頭落實)\n?江西省應急管理廳\n江西省2023年應急管理工作要點"
+    assert _is_subsequence(_expected_cjk(text), cjk(clean(text).text))
