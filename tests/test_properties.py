@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from analysis.clean.charmodel import is_cjk
+from analysis.clean.furniture import _CHROME_WORDS, _HEAD_CHROME_WORDS
 from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, is_pua, simulate_shift_damage
 from analysis.clean.rules import (CleanContext, clean_text, debris_patterns, fix_conversion_slips,
                                   spam_lexicon, traditional_share, traditional_to_simplified)
@@ -373,6 +374,15 @@ def _expected_cjk(text: str) -> str:
     return cjk(converted)
 
 
+def _interface_only(line: str) -> bool:
+    """A line made only of a page's interface words (字号, 大 中 小, 打印, 全文): page chrome,
+    which the furniture rule removes by design (tests/test_cleaning.py), not plan text. A random
+    mixture draws one now and then (字号 on one draw), and the draws change whenever the seed
+    model changes the alphabet."""
+    return bool(re.search(r"[\u4e00-\u9fff]", line)) and not _CHROME_WORDS.sub(
+        "", _HEAD_CHROME_WORDS.sub("", line)).strip()
+
+
 @st.composite
 def intact_with_noise(draw):
     """Intact seed lines with stray '?' (alone, doubled, or a pair around up to three
@@ -380,7 +390,9 @@ def intact_with_noise(draw):
     inserted between characters; or a random mixture of common characters (no '?', nothing
     the repairer takes for junk)."""
     if draw(st.integers(0, 4)) == 0:
-        return draw(mixture(question_marks=False, seeds=False))
+        text = draw(mixture(question_marks=False, seeds=False))
+        assume(not any(_interface_only(line) for line in text.split("\n")))
+        return text
     text = draw(real_lines())
     if draw(st.booleans()):
         at = draw(st.integers(0, len(text)))
@@ -622,9 +634,6 @@ def test_is_seed_matches_its_definition_before_the_memo(text):
         assert repairer.is_seed(text, i) == _is_seed_reference(repairer, text, i), (text, i)
 
 
-@pytest.mark.xfail(strict=True, reason="known, not yet mended: the page-head rule takes a "
-                   "short plan line that stands above the notice title for site text (found "
-                   "by the property above on a reordered draw, 2026-11-30)")
 def test_a_plan_line_above_the_title_is_kept():
     text = ".(責任單位:綜合協調處牽頭落實)\n?江西省應急管理廳\n江西省2023年應急管理工作要點"
     assert _is_subsequence(_expected_cjk(text), cjk(clean(text).text))

@@ -66,7 +66,11 @@ _SITE_NAME = re.compile(r"(?:网|官网|平台|首页|频道|栏目|专栏|文�
 #: an interface word.
 _SITE_WORD = re.compile(r"[:：]|\d|下载|摘要|纠错|收藏|打印|分享|阅读|浏览|来源|编辑|属性|字体|次数|"
                         r"首页|链接|解读")
-_PARENTHESISED = re.compile(r"^[(（].*[)）]$")
+#: A note in brackets, a stray mark of the page allowed at either end (.(责任单位:…)).
+_PARENTHESISED = re.compile(r"^[^\w\s]{0,2}\s*[(（].*[)）]\s*[^\w\s]{0,2}$")
+#: The label of a plan's list of responsible units, wherever it stands in a line: a site
+#: never words its own lines so.
+_RESPONSIBILITY = re.compile(r"(?:责任|牵头|配合|主责|协办)(?:单位|科室|部门|处室)\s*[：:]")
 
 
 def _is_notice_title(line: str) -> bool:
@@ -163,7 +167,8 @@ def _may_be_plan_text(line: str) -> bool:
                 or line.rstrip().endswith(("，", ","))
                 or _HEADING.match(line) or _RED_HEADER.match(line) or _DRAFT_OR_HEADER.search(line)
                 or _DOC_NUMBER.match(line) or _DOC_YEAR.search(line) or _office(line)
-                or _DATE_LINE.match(line) or _PARENTHESISED.match(line))
+                or _DATE_LINE.match(line) or _PARENTHESISED.match(line)
+                or _RESPONSIBILITY.search(line))
 
 
 def _title_piece(lines: list[str], k: int) -> bool:
