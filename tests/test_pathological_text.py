@@ -26,8 +26,7 @@ from analysis.extract import numbers
 from analysis.extract.cues import load_cues
 from analysis.pipeline import documents as per_document
 from analysis.pipeline.build import build
-from analysis.pipeline.scale_bench import (PATHOLOGICAL_RUNS, STILL_QUADRATIC, run_of,
-                                           with_run_mid_line)
+from analysis.pipeline.scale_bench import PATHOLOGICAL_RUNS, run_of, with_run_mid_line
 
 from conftest import RAW
 from test_bad_input import _two_plans
@@ -121,8 +120,6 @@ def test_long_runs_go_through_every_per_document_stage(monkeypatch):
     text = _seed_text()
     plain = per_document.clean_document("plain", text)["text"]
     for name, unit in PATHOLOGICAL_RUNS.items():
-        if name in STILL_QUADRATIC:
-            continue
         doc = with_run_mid_line(text, run_of(unit, 50_000))
         job = per_document.DocumentJob("odd", doc, 2023, tuple(per_document.STAGES))
         result = per_document.run_job(job)

@@ -59,16 +59,24 @@ def _skip_heading(text: str, left: int, limit: int) -> int:
     return left
 
 
-def _is_condition(pre: str, post: str, hit: NumberHit) -> bool:
-    """超过100米的露天矿山: a quantity that defines which things are meant, not a goal."""
+#: A time or a measure that, with what follows it in its segment, defines a period or a
+#: condition (…连续大雨3天以上、过程降雨量大于100毫米的时段; 雨后48小时的时段).
+_DEFINED_PERIOD = re.compile(r"[^，,；;。：:]{0,30}?的(?:时段|时候|时期|期间|情况|天气)")
+_PERIOD_UNIT = re.compile(r"千米|公里|米|厘米|毫米|小时|分钟|秒|天|日")
+
+
+def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "") -> bool:
+    """超过100米的露天矿山: a quantity that defines which things are meant, not a goal; so is a
+    time or measure in a segment (``rest``: the text after it up to the next comma) that
+    defines a period with 的 (雨后48小时的时段), unless a cue of its own stands before it."""
     cues = load_cues()
-    if not re.match(r"\s*的", post):
-        return False
     found = _pre_cues(pre, hit.value_written)
-    if not found:
-        return False
-    start, end, _ = max(found, key=lambda f: (f[1], f[1] - f[0]))
-    return bool(cues.condition_pre.fullmatch(pre[start:end]))
+    cue = max(found, key=lambda f: (f[1], f[1] - f[0])) if found else None
+    by_condition_cue = cue is not None and bool(cues.condition_pre.fullmatch(pre[cue[0]:cue[1]]))
+    if by_condition_cue and re.match(r"\s*的", post):
+        return True
+    return bool(_PERIOD_UNIT.fullmatch(hit.unit) and _DEFINED_PERIOD.match(rest)
+                and (cue is None or by_condition_cue))
 
 
 #: A sentence that opens by placing the jurisdiction (楚雄市地处滇中腹地, 全县位于…).
@@ -77,20 +85,32 @@ _DESCRIPTION_OPENING = re.compile(r"\s*[^，,。；;]{0,30}?(?:地处|位于|坐
 _MAKING = re.compile(r"出台|制定|制订|建立|形成|研究|提出|建成")
 
 
+def _before_space(text: str, end: int, n: int) -> str:
+    """The ``n`` characters before ``end`` once the white space right before it is skipped:
+    what a pattern ending in ``\\s*$`` sees of ``text[:end]``, without scanning all of it for
+    every number (which made a line of many numbers quadratic)."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return text[max(0, end - n):end]
+
+
 def _is_name(text: str, hit: NumberHit, sentence_prefix: str) -> bool:
     """A count that names something rather than sets a goal: the size of a package of measures
     the plan carries out (贯彻落实…15条硬措施, 省66条、市县99条细化措施) or a counted slogan
     (“3个确保”, 3个力争”，即…). Such numbers are neither targets nor facts."""
     cues = load_cues()
-    if re.search(r"[”\"]\s*[，,]?\s*即[^，。；;]{0,20}$", sentence_prefix):
+    # (即 stands in the last 21 characters of any match: checked first, as the search would
+    # scan the whole sentence for every number)
+    if "即" in sentence_prefix[-21:] \
+            and re.search(r"[”\"]\s*[，,]?\s*即[^，。；;]{0,20}$", sentence_prefix):
         return True  # “11”，即…11个专项实施方案: the count spells out a quoted formula
     if re.match(r"\s*月\s*(?:左右)?\s*的?\s*时间", text[hit.end:hit.end + 8]) \
-            and re.search(r"(?:(?<!使)用|利用|集中|花)\s*$", text[:hit.start]):
+            and re.search(r"(?:(?<!使)用|利用|集中|花)$", _before_space(text, hit.start, 3)):
         return True  # 用3个月左右时间开展…: the campaign's schedule, not a goal
     after = text[hit.end:hit.end + 60]
     # (a quote may close the package's name right after its count: ″八抓20条″创新措施; not a
     # quoted norm, “…覆盖率达到100%”要求)
-    quote = r"[”\"″〞]?" if re.search(r"[条项个]\s*$", text[:hit.end]) else ""
+    quote = r"[”\"″〞]?" if _before_space(text, hit.end, 1) in ("条", "项", "个") else ""
     package = re.match(r"(?:\s*[、和及与]\s*[^\d，。；,;]{0,6}?\d+\s*[条项个])*\s*" + quote + r"\s*(?:"
                        + cues.named_set.pattern + ")", after)
     if package:
@@ -221,7 +241,7 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool,
 #: The sentence's opening frame reports a result: two past years compared (2020年与2015年相比)
 #: or a past period's span (“十三五”期间 / 十三五以来).
 _RESULT_OPENING = re.compile(r"^\s*(?:((?:19|20)\d{2})年(?:底|末)?(?:与|同|比|较)((?:19|20)\d{2})年"
-                             r"(?:底|末)?相比|[“\"]?(十[一二三四五]五)[”\"]?(?:期间|时期|以来))")
+                             r"(?:底|末)?相比|[“\"]?(十[一二三四五])五[”\"]?(?:期间|时期|以来))")
 #: A sentence part with a frame of its own (a year or period, 将, 今后, 力争, 确保, 要).
 _OWN_FRAME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五]五|将|今后|力争|确保|要|规划期")
 
@@ -269,7 +289,9 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         # for every number was quadratic (7.5 s for a 32,000-character clause).
         sentence_start = max(_last_boundary(text, hit.start, _SENTENCE_END),
                              hit.start - SENTENCE_WINDOW)
-        hard = _last_boundary(text, hit.start, _HARD)
+        # The number's own segment (since the last comma) is read back no further than its
+        # sentence: an unpunctuated run made each number rescan everything before it.
+        hard = max(_last_boundary(text, hit.start, _HARD), sentence_start)
         prev = rows[-1] if rows else None
         joined_to_prev = prev is not None and prev.local_end > hard
         left = prev.local_end if joined_to_prev else hard
@@ -285,7 +307,8 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         sentence_prefix = text[sentence_start:hit.start]
 
         comparator, from_pre = _comparator(pre, post, hit)
-        if _is_condition(pre, post, hit) or _is_name(text, hit, sentence_prefix):
+        if _is_condition(pre, post, hit, text[hit.end:boundary]) \
+                or _is_name(text, hit, sentence_prefix):
             continue
         if comparator == "=" and not from_pre and next_in_segment \
                 and _MEASURE_UNIT.fullmatch(hit.unit) \
@@ -318,15 +341,18 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans)
                 or (not deadline and _opens_in_past(paragraph_prefix, sentence_prefix, year_start)))
+        # a description that opens its sentence (楚雄市地处滇中腹地，…) runs on over semicolons
+        described = bool(_DESCRIPTION_OPENING.match(paragraph_prefix))
+        # In such a sentence a bound is a description's (损失占…的85%以上): only a deadline, a
+        # cue of commitment or a goals section makes a goal of it.
         if not past and not commits(sentence_prefix, text[hit.start:span_end],
-                                    bound_after(post), deadline, year_start,
+                                    bound_after(post) and not described, deadline, year_start,
                                     target_section or heading == "target"):
             # No commitment frame: a description, an event report, the next item of a list of
             # facts in the same sentence, or a change on last year without a period, is a fact.
             segment = text[hard:hit.start]
-            # a description that opens its sentence (楚雄市地处滇中腹地，…其中，山区有8个乡镇…；
-            # 坝区有7个乡镇) runs on over semicolons; a task after a ； does not (…现有…；推动30家)
-            described = bool(_DESCRIPTION_OPENING.match(paragraph_prefix))
+            # the description runs on over semicolons (…其中，山区有8个乡镇…；坝区有7个乡镇); a
+            # task after a ； does not (…现有…；推动30家)
             since = hit.start - len(paragraph_prefix) if described else sentence_start
             past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
                 prev is not None and prev.kind == "fact" and prev.local_end > since

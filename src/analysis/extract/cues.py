@@ -80,6 +80,9 @@ class Cues:
     general_class: str
     double_decline: str
     glossary: tuple[tuple[str, str], ...]
+    #: The glossary's terms as one alternation in the same order (longest first), so that a
+    #: match at a position is the term the glossary lists first there.
+    glossary_terms: re.Pattern
 
 
 def _alternation(patterns: list[str]) -> str:
@@ -146,4 +149,5 @@ def load_cues() -> Cues:
         general_class=joined("accident_general_class"),
         double_decline=joined("accident_double_decline"),
         glossary=glossary,
+        glossary_terms=re.compile("|".join(re.escape(zh) for zh, _ in glossary)),
     )

@@ -9,8 +9,15 @@ has no notion of targets beyond the indicator string and its unit.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from analysis.extract.cues import load_cues
+
+
+@lru_cache(maxsize=1)
+def _english() -> dict[str, str]:
+    """English word of each glossary term (the glossary's first entry for a term)."""
+    return dict(reversed(load_cues().glossary))
 
 
 def gloss(indicator: str, unit: str = "") -> str:
@@ -20,18 +27,15 @@ def gloss(indicator: str, unit: str = "") -> str:
     (``count of teams``, ``percent``).
     """
     cues = load_cues()
+    english = _english()
     words: list[str] = []
-    i = 0
     text = re.sub(r"[“”\"‘’（）()、，,]", " ", indicator)
-    while i < len(text):
-        for zh, en in cues.glossary:
-            if text.startswith(zh, i):
-                if en and (not words or words[-1] != en):
-                    words.append(en)
-                i += len(zh)
-                break
-        else:
-            i += 1
+    # Left to right, the longest term at each position (the regex engine tries the terms in
+    # the glossary's order); characters no term starts with are skipped.
+    for m in cues.glossary_terms.finditer(text):
+        en = english[m.group(0)]
+        if en and (not words or words[-1] != en):
+            words.append(en)
     unit_info = cues.units.get(unit)
     if not words:
         if unit_info is None:

@@ -297,9 +297,6 @@ PATHOLOGICAL_RUNS = {"spaces": " ", "ideographic_spaces": "\u3000", "tabs": "\t"
                      "numerals": "一", "point_markers": "十一是", "spaced_digits": " 1",
                      "digits_and_commas": "12，", "counts": "1个", "percentages": "12% ",
                      "flattened_table": "死亡人数 15 人 下降 12.5% 较大事故 2 起 "}
-#: Kinds of :data:`PATHOLOGICAL_RUNS` whose cost still grows about as the square of the run in
-#: the targets stage (every number of an unpunctuated sentence rescans the sentence before it).
-STILL_QUADRATIC = frozenset({"counts", "percentages", "flattened_table"})
 
 
 def run_of(unit: str, n: int) -> str:
