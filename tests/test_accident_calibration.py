@@ -192,3 +192,46 @@ def test_stacking_is_never_served_another_tables_arrays(monkeypatch):
         dens_a, dens_b = (good, good / 20) if a_better else (good / 20, good)
         w = stacking_weights(_errors(30, dens_a, dens_b), ["a", "b"], before_year=None)
         assert (w.set_index("model")["weight"]["a"] > 0.95) == a_better
+
+
+def test_the_horizon_exponent_recovers_a_known_growth_and_is_zero_without_spread():
+    """Errors whose spread grows as h ** 0.5 (a random walk's) give beta near 0.5; errors
+    of one horizon, or of equal spread, give 0; a shrinking spread is clipped to 0."""
+    from analysis.accidents.recalibration import BETA_BOUNDS, horizon_exponent
+
+    rng = np.random.default_rng(3)
+    h = np.tile(np.arange(1, 6), 4000)
+    assert horizon_exponent(rng.standard_normal(len(h)) * h ** 0.5, h) == pytest.approx(
+        0.5, abs=0.06)
+    assert horizon_exponent(rng.standard_normal(len(h)), h) < 0.06
+    assert horizon_exponent(rng.standard_normal(50), np.ones(50)) == 0.0
+    assert horizon_exponent(rng.standard_normal(len(h)) * h ** -0.8, h) == BETA_BOUNDS[0]
+    assert horizon_exponent(rng.standard_normal(len(h)) * h ** 3.0, h) == BETA_BOUNDS[1]
+
+
+def test_recalibrated_intervals_widen_with_the_horizon_as_the_past_errors_did():
+    """Past errors that spread as h ** 0.5: the five-year interval is about sqrt(5) times the
+    one-year interval, and each covers its own horizon's next error at the nominal level
+    (a simulation with known truth, 2,000 draws); pooled over horizons as one law, the
+    five-year interval under-covers."""
+    rng = np.random.default_rng(4)
+    hits = {1: [], 5: []}
+    pooled5 = []
+    for _ in range(2000):
+        origins = np.repeat(np.arange(2000, 2012), 5)
+        h = np.tile(np.arange(1, 6), 12)
+        z = rng.standard_normal(len(h)) * h ** 0.5
+        e = pd.DataFrame({"model": "m", "origin": origins, "horizon": h,
+                          "target_year": origins + h, "z": z})
+        cal = recalibrated_z(e, "m", 2100)
+        for horizon in hits:
+            lo, hi = conformal_quantiles(cal, 0.8, horizon)
+            hits[horizon].append(lo <= rng.standard_normal() * horizon ** 0.5 <= hi)
+        lo, hi = conformal_quantiles(CalibrationSet(cal.z, cal.n_origins), 0.8, 5)
+        pooled5.append(lo <= rng.standard_normal() * 5 ** 0.5 <= hi)
+    assert np.mean(hits[1]) == pytest.approx(0.8, abs=0.04)
+    assert np.mean(hits[5]) == pytest.approx(0.8, abs=0.04)
+    assert np.mean(pooled5) < 0.76
+    lo1, hi1 = conformal_quantiles(cal, 0.8, 1)
+    lo5, hi5 = conformal_quantiles(cal, 0.8, 5)
+    assert (hi5 - lo5) / (hi1 - lo1) == pytest.approx(5 ** cal.beta)

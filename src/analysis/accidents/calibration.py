@@ -163,7 +163,7 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.Dat
                     for y in base_years]).mean(axis=1)
                 rows.append({**base, "method": "ensemble_recalibrated", "n_reference": np.nan,
                              "probability": float(np.mean(is_met(
-                                 rule, recalibrate_paths(mix[:, j], z_ens), b)))})
+                                 rule, recalibrate_paths(mix[:, j], z_ens, j + 1), b)))})
             ref = reference_class(rule, observations, as_of=origin)
             rows.append({**base, "method": "reference_class", "probability": ref["probability"],
                          "n_reference": ref["n_used"]})

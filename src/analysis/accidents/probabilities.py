@@ -179,7 +179,7 @@ def model_probabilities(sim: RuleSimulation, errors: pd.DataFrame,
     z = recalibrated_z(errors, "ensemble", rule.year_set)
     j = rule.target_year - int(sim.data_years[-1]) - 1
     if z is not None:
-        target = recalibrate_paths(mix_paths[:, j], z)
+        target = recalibrate_paths(mix_paths[:, j], z, j + 1)
         met = is_met(rule, target, mix_base)
         lo, hi = wilson_interval(int(np.sum(met)), len(met))
         recal_paths = mix_paths.copy()

@@ -18,7 +18,10 @@ with the number of distinct forecast origins they come from. Recalibrated interv
 ``median * exp(s * q)`` with ``q`` the Student-t prediction interval of the next error from
 those past errors, its degrees of freedom set by the origins, not the cases
 (:func:`conformal_quantiles` says why); recalibrated probabilities use the same predictive law
-of the target-year value. Written by hand because the libraries for this (crepes, mapie) calibrate
+of the target-year value. The errors' spread may grow with the horizon faster than the
+model's own intervals do: :func:`horizon_exponent` estimates ``sd(z | h) ~ h ** beta`` from
+the same past errors (``beta >= 0``), the law is fitted to the errors brought to one year
+ahead and widened back to the horizon asked for. Written by hand because the libraries for this (crepes, mapie) calibrate
 scikit-learn regressors on exchangeable splits, whereas here the calibration set must grow
 with calendar time (only outcomes known at the origin count), must be pooled across models'
 own scales and horizons, and must feed probabilities of targets, not only intervals.
@@ -192,17 +195,56 @@ class CalibrationSet:
 
     z: np.ndarray
     n_origins: int
+    #: Growth of the errors' spread with the horizon: ``sd(z | h)`` is taken as proportional
+    #: to ``h ** beta`` (:func:`horizon_exponent`); 0 pools all horizons as one law.
+    beta: float = 0.0
+    #: The errors divided by ``h ** beta`` (sorted): draws of the one-year-ahead law.
+    scaled: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.z)
 
 
 def _as_set(z) -> CalibrationSet:
-    """A bare array of errors is taken as independent draws (one origin each)."""
+    """A bare array of errors is taken as independent draws (one origin each), all horizons
+    as one law."""
     if isinstance(z, CalibrationSet):
         return z
     z = np.sort(np.asarray(z, float))
     return CalibrationSet(z, len(z))
+
+
+#: Bounds of the horizon exponent: the model's own intervals may widen too slowly (beta > 0)
+#: or too fast (beta < 0), but a handful of origins cannot support a steeper law.
+BETA_BOUNDS = (0.0, 1.0)
+
+
+def horizon_exponent(z: np.ndarray, horizons: np.ndarray) -> float:
+    """Exponent ``beta`` of ``sd(z | h) ~ h ** beta`` from past standardised errors.
+
+    The root mean square of the errors at each horizon with two or more of them, regressed
+    on the horizon on logs, weighted by the number of errors (moments rather than logs of
+    single errors, which an error near zero would swamp); 0 when fewer than two horizons
+    qualify, and clipped to :data:`BETA_BOUNDS`. A model whose own intervals widen more
+    slowly with the horizon than its errors do (a trend extrapolated without the uncertainty
+    of the trend) has ``beta > 0``: pooled over horizons its recalibrated intervals over-cover
+    one year ahead and under-cover five years ahead (``forecast_coverage.csv`` before
+    2026-11-30: the ensemble 0.95 / 0.85 at one / five years on simulated random walks).
+    """
+    z = np.asarray(z, float)
+    horizons = np.asarray(horizons, float)
+    hs, counts = np.unique(horizons, return_counts=True)
+    keep = counts >= 2
+    if keep.sum() < 2:
+        return 0.0
+    hs, counts = hs[keep], counts[keep]
+    rms = np.array([np.sqrt(np.mean(z[horizons == h] ** 2)) for h in hs])
+    if np.any(rms <= 0):
+        return 0.0
+    x, y, w = np.log(hs), np.log(rms), counts.astype(float)
+    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+    beta = np.sum(w * (x - xm) * (y - ym)) / np.sum(w * (x - xm) ** 2)
+    return float(np.clip(beta, *BETA_BOUNDS))
 
 
 def recalibrated_z(errors: pd.DataFrame, model: str, before_year: int,
@@ -211,26 +253,33 @@ def recalibrated_z(errors: pd.DataFrame, model: str, before_year: int,
     (sorted, with their number of distinct origin years), or None if there are fewer than
     ``min_cal`` cases or fewer than 3 origins."""
     by_model = _cached(errors, "z", lambda: {
-        m: (g["target_year"].to_numpy(), g["z"].to_numpy(), g["origin"].to_numpy())
+        m: (g["target_year"].to_numpy(), g["z"].to_numpy(), g["origin"].to_numpy(),
+            g["horizon"].to_numpy() if "horizon" in g else np.ones(len(g), int))
         for m, g in errors.groupby("model", sort=False)})
     if model not in by_model:
         return None
-    years, z, origins = by_model[model]
+    years, z, origins, horizons = by_model[model]
     known = years < before_year
     n_origins = len(np.unique(origins[known]))
     if known.sum() < min_cal or n_origins < 3:
         return None
-    return CalibrationSet(np.sort(z[known]), n_origins)
+    beta = horizon_exponent(z[known], horizons[known])
+    scaled = np.sort(z[known] / horizons[known].astype(float) ** beta)
+    return CalibrationSet(np.sort(z[known]), n_origins, beta, scaled)
 
 
-def _t_law(z) -> tuple[float, float, int]:
-    """Location, scale and degrees of freedom of the predictive law of the next error."""
+def _t_law(z, horizon: int = 1) -> tuple[float, float, int]:
+    """Location, scale and degrees of freedom of the predictive law of the next error at
+    ``horizon`` years ahead."""
     cal = _as_set(z)
     k = cal.n_origins
-    return (float(cal.z.mean()), float(cal.z.std(ddof=1) * np.sqrt(1 + 1 / k)), k - 1)
+    draws = cal.z if cal.scaled is None else cal.scaled
+    grow = float(horizon) ** cal.beta
+    return (float(draws.mean()) * grow, float(draws.std(ddof=1) * np.sqrt(1 + 1 / k)) * grow,
+            k - 1)
 
 
-def conformal_quantiles(z, level: float) -> tuple[float, float]:
+def conformal_quantiles(z, level: float, horizon: int = 1) -> tuple[float, float]:
     """Central interval of ``level`` for the next standardised error.
 
     The Student-t prediction interval of a new draw from the errors' location-scale law,
@@ -242,16 +291,20 @@ def conformal_quantiles(z, level: float) -> tuple[float, float]:
     mean (a biased model is moved, not only widened). Counting origins rather than cases
     matters: an origin's errors at one to five years ahead move together, and with the
     cases' count the ensemble's intervals under-cover in the simulation study (rows
-    ``recalibrated_iid`` against ``recalibrated`` of ``forecast_coverage.csv``)."""
-    mu, scale, df = _t_law(z)
+    ``recalibrated_iid`` against ``recalibrated`` of ``forecast_coverage.csv``).
+
+    The errors are first brought to one year ahead (divided by ``h ** beta``, see
+    :func:`horizon_exponent`) and the interval is widened back to ``horizon``."""
+    mu, scale, df = _t_law(z, horizon)
     half = stats.t.ppf(0.5 + level / 2, df) * scale
     return float(mu - half), float(mu + half)
 
 
-def recalibrated_draws(z, n: int = 2000) -> np.ndarray:
-    """``n`` deterministic quantiles of the same predictive law of the next error."""
+def recalibrated_draws(z, n: int = 2000, horizon: int = 1) -> np.ndarray:
+    """``n`` deterministic quantiles of the same predictive law of the next error at
+    ``horizon`` years ahead."""
     u = (np.arange(n) + 0.5) / n
-    mu, scale, df = _t_law(z)
+    mu, scale, df = _t_law(z, horizon)
     return mu + stats.t.ppf(u, df) * scale
 
 
@@ -279,8 +332,10 @@ def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
     for m, o in errors[["model", "origin"]].drop_duplicates().itertuples(index=False):
         zs[(m, o)] = z = recalibrated_z(errors, m, o + 1, min_cal)
         if z is not None:
-            limits[(m, o)] = {lvl: conformal_quantiles(z, lvl) for lvl in (0.8, 0.95)}
-            # the same errors counted as independent draws (the method before 2026-11-29)
+            for h in range(1, int(errors["horizon"].max()) + 1):
+                limits[(m, o, h)] = {lvl: conformal_quantiles(z, lvl, h) for lvl in (0.8, 0.95)}
+            # the same errors counted as independent draws, all horizons as one law (the
+            # method before 2026-11-29)
             limits_iid[(m, o)] = {lvl: conformal_quantiles(z.z, lvl) for lvl in (0.8, 0.95)}
     for rec in errors.to_dict("records"):
         key = (rec["series_id"], rec["model"], rec["origin"], rec["horizon"])
@@ -300,17 +355,19 @@ def recalibrated_backtest(errors: pd.DataFrame, backtest: pd.DataFrame,
                "in80_recal_iid": None, "in95_recal_iid": None}
         if z is not None:
             for level, col in ((0.8, "in80_recal"), (0.95, "in95_recal")):
-                for table, suffix in ((limits, ""), (limits_iid, "_iid")):
-                    lo, hi = table[(rec["model"], rec["origin"])][level]
-                    out[col + suffix] = bool(lo <= rec["z"] <= hi)
+                lo, hi = limits[(rec["model"], rec["origin"], int(rec["horizon"]))][level]
+                out[col] = bool(lo <= rec["z"] <= hi)
+                lo, hi = limits_iid[(rec["model"], rec["origin"])][level]
+                out[col + "_iid"] = bool(lo <= rec["z"] <= hi)
         rows.append(out)
     return pd.DataFrame(rows)
 
 
-def recalibrate_paths(paths_at_target: np.ndarray, z) -> np.ndarray:
-    """Target-year values under the recalibrated predictive ``median * exp(s * e)``, ``e``
-    from :func:`recalibrated_draws` (as many as there are paths)."""
+def recalibrate_paths(paths_at_target: np.ndarray, z, horizon: int = 1) -> np.ndarray:
+    """Target-year values, ``horizon`` years after the last observed one, under the
+    recalibrated predictive ``median * exp(s * e)``, ``e`` from :func:`recalibrated_draws`
+    (as many as there are paths)."""
     logs = np.log(np.maximum(paths_at_target, 1e-12))
     lo, med, hi = np.quantile(logs, [0.1, 0.5, 0.9])
     s = max((hi - lo) / (2 * _Z90), 1e-6)
-    return np.exp(med + s * recalibrated_draws(z, len(paths_at_target)))
+    return np.exp(med + s * recalibrated_draws(z, len(paths_at_target), horizon))
