@@ -66,8 +66,9 @@ _SITE_NAME = re.compile(r"(?:网|官网|平台|首页|频道|栏目|专栏|文�
 #: an interface word.
 _SITE_WORD = re.compile(r"[:：]|\d|下载|摘要|纠错|收藏|打印|分享|阅读|浏览|来源|编辑|属性|字体|次数|"
                         r"首页|链接|解读")
-#: A note in brackets, a stray mark of the page allowed at either end (.(责任单位:…)).
-_PARENTHESISED = re.compile(r"^[^\w\s]{0,2}\s*[(（].*[)）]\s*[^\w\s]{0,2}$")
+#: A note in brackets, a stray mark of damage allowed at either end (.(责任单位:…)); not a
+#: site's brackets or arrows around it (【(点击数：128)】, (更多)>>).
+_PARENTHESISED = re.compile(r"^[.?？·•*]{0,2}\s*[(（].*[)）]\s*[.?？·•*]{0,2}$")
 #: The label of a plan's list of responsible units, wherever it stands in a line: a site
 #: never words its own lines so.
 _RESPONSIBILITY = re.compile(r"(?:责任|牵头|配合|主责|协办)(?:单位|科室|部门|处室)\s*[：:]")

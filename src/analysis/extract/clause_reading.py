@@ -59,16 +59,20 @@ def _skip_heading(text: str, left: int, limit: int) -> int:
     return left
 
 
-#: A time or a measure that, with what follows it in its segment, defines a period or a
-#: condition (…连续大雨3天以上、过程降雨量大于100毫米的时段; 雨后48小时的时段).
-_DEFINED_PERIOD = re.compile(r"[^，,；;。：:]{0,30}?的(?:时段|时候|时期|期间|情况|天气)")
+#: A time or a measure that, with what follows it in its segment, defines a period
+#: (…连续大雨3天以上、过程降雨量大于100毫米的时段; 雨后48小时的时段); not a bound (12小时内).
+_DEFINED_PERIOD = re.compile(r"(?![^\S\n]*(?:以?内|之内))[^，,；;。：:]{0,30}?的(?:时段|时候|时期|天气)")
 _PERIOD_UNIT = re.compile(r"千米|公里|米|厘米|毫米|小时|分钟|秒|天|日")
+#: Verbs that make a time a goal's (提前72小时, 缩短到…, 实现…).
+_TIME_GOAL = re.compile(r"实现|达到|提前|缩短|完成|做到|保障|保证")
 
 
-def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "") -> bool:
+def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "",
+                  sentence_prefix: str = "") -> bool:
     """超过100米的露天矿山: a quantity that defines which things are meant, not a goal; so is a
     time or measure in a segment (``rest``: the text after it up to the next comma) that
-    defines a period with 的 (雨后48小时的时段), unless a cue of its own stands before it."""
+    defines a period with 的 (雨后48小时的时段), unless a cue of its own stands before it or
+    its sentence commits (确保…, 力争…提前72小时的时段发布)."""
     cues = load_cues()
     found = _pre_cues(pre, hit.value_written)
     cue = max(found, key=lambda f: (f[1], f[1] - f[0])) if found else None
@@ -76,11 +80,16 @@ def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "") -> bool:
     if by_condition_cue and re.match(r"\s*的", post):
         return True
     return bool(_PERIOD_UNIT.fullmatch(hit.unit) and _DEFINED_PERIOD.match(rest)
-                and (cue is None or by_condition_cue))
+                and (cue is None or by_condition_cue)
+                and not cues.commit.search(sentence_prefix)
+                and not _TIME_GOAL.search(sentence_prefix))
 
 
 #: A sentence that opens by placing the jurisdiction (楚雄市地处滇中腹地, 全县位于…).
 _DESCRIPTION_OPENING = re.compile(r"\s*[^，,。；;]{0,30}?(?:地处|位于|坐落于|地跨)")
+#: The same with a jurisdiction as its subject (咸宁市位于…, 全县地处…), not a facility.
+_PLACE_OPENING = re.compile(r"\s*(?:[\u4e00-\u9fff]{0,10}(?:省|市|县|区|州|盟|旗|镇|乡)|全境|境内)"
+                            r"\s*(?:地处|位于|坐落于|地跨)")
 #: Verbs of making: a package of measures made (出台10项具体措施) is a goal, not a name.
 _MAKING = re.compile(r"出台|制定|制订|建立|形成|研究|提出|建成")
 
@@ -242,8 +251,10 @@ def _read_clause(text: str, clause_id: str, year_start: int, past_section: bool,
 #: or a past period's span (“十三五”期间 / 十三五以来).
 _RESULT_OPENING = re.compile(r"^\s*(?:((?:19|20)\d{2})年(?:底|末)?(?:与|同|比|较)((?:19|20)\d{2})年"
                              r"(?:底|末)?相比|[“\"]?(十[一二三四五])五[”\"]?(?:期间|时期|以来))")
-#: A sentence part with a frame of its own (a year or period, 将, 今后, 力争, 确保, 要).
-_OWN_FRAME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五]五|将|今后|力争|确保|要|规划期")
+#: A sentence part with a frame of its own (a year or period, 将, 今后, 力争, 确保, 要, 未来,
+#: 下一步, 再下降 …; and any cue of commitment, :func:`_opens_in_past`).
+_OWN_FRAME = re.compile(r"(?:19|20)\d{2}年|十[一二三四五]五|将|今后|力争|确保|要|规划期|未来|下一?步|"
+                        r"再[\u4e00-\u9fff]{0,2}?(?:下降|减少|降低|压减|提高|提升|增加|增长)")
 
 
 #: Units of a measure that can qualify an indicator (距地1千米, 1小时救援圈); counts (个, 家,
@@ -266,7 +277,8 @@ def _opens_in_past(paragraph_prefix: str, sentence_prefix: str, year_start: int)
     without a frame of its own (2020年与2015年相比，…减少到15起；死亡人数由44人减少到8人), as an
     opening deadline does (:func:`~analysis.extract.qualifiers._deadline`). A base year alone
     (与2020年相比, 以2020年为基数) is how targets are written, and is not such a frame."""
-    if sentence_prefix == paragraph_prefix or _OWN_FRAME.search(sentence_prefix):
+    if sentence_prefix == paragraph_prefix or _OWN_FRAME.search(sentence_prefix) \
+            or load_cues().commit.search(sentence_prefix):
         return False
     m = _RESULT_OPENING.match(paragraph_prefix)
     if not m:
@@ -307,7 +319,7 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         sentence_prefix = text[sentence_start:hit.start]
 
         comparator, from_pre = _comparator(pre, post, hit)
-        if _is_condition(pre, post, hit, text[hit.end:boundary]) \
+        if _is_condition(pre, post, hit, text[hit.end:boundary], sentence_prefix) \
                 or _is_name(text, hit, sentence_prefix):
             continue
         if comparator == "=" and not from_pre and next_in_segment \
@@ -343,10 +355,12 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
                 or (not deadline and _opens_in_past(paragraph_prefix, sentence_prefix, year_start)))
         # a description that opens its sentence (楚雄市地处滇中腹地，…) runs on over semicolons
         described = bool(_DESCRIPTION_OPENING.match(paragraph_prefix))
-        # In such a sentence a bound is a description's (损失占…的85%以上): only a deadline, a
-        # cue of commitment or a goals section makes a goal of it.
+        # In a sentence that places the jurisdiction a bound is a description's (咸宁市位于…，
+        # 损失占…的85%以上): only a deadline, a cue of commitment or a goals section makes a goal
+        # of it (not a facility the plan builds: …储备库位于高新区，…满足5万人以上).
+        placed = bool(_PLACE_OPENING.match(paragraph_prefix))
         if not past and not commits(sentence_prefix, text[hit.start:span_end],
-                                    bound_after(post) and not described, deadline, year_start,
+                                    bound_after(post) and not placed, deadline, year_start,
                                     target_section or heading == "target"):
             # No commitment frame: a description, an event report, the next item of a list of
             # facts in the same sentence, or a change on last year without a period, is a fact.
