@@ -163,3 +163,19 @@ def test_the_text_before_white_space_is_what_a_trailing_pattern_sees(text, end):
         tail = pattern.replace(r"\s*$", "$")
         assert bool(re.search(pattern, text[:end])) == bool(
             re.search(tail, _before_space(text, end, n))), (pattern, text[:end])
+
+
+# -- metadata ------------------------------------------------------------------------------------
+def test_a_title_wrapped_after_the_office_and_year_is_read_whole():
+    """qc002 (test29, scored once at c0fb2be): 宽城区应急管理局2025年度 / 安全生产监督检查计划:
+    the first line was taken for the issuer above a title, so the title lost its office and
+    year and the issuer, jurisdiction, level and years were not read at all."""
+    from analysis.evaluation.devcorpus import read_metadata
+
+    meta = read_metadata("qc002", corpus_page("corpus_test29", "qc002"))
+    assert meta["title"] == "宽城区应急管理局2025年度安全生产监督检查计划"
+    assert (meta["issuer"], meta["jurisdiction"], meta["year_start"]) == (
+        "宽城区应急管理局", "宽城区", "2025")
+    # an office alone above a title is still its issuer, not a part of it
+    meta = read_metadata("x", "宽城区应急管理局\n2025年度安全生产监督检查计划\n一、总体要求\n")
+    assert meta["title"] == "2025年度安全生产监督检查计划"
