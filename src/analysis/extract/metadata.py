@@ -151,14 +151,10 @@ def _headings(lines: list[str], start: int, stop: int) -> list[tuple[int, str]]:
                     and (not _title_like(nxt) or line.endswith(("、", "，", ",", "和", "及",
                                                                    "与", "暨", "的"))
                          or nxt.startswith(("和", "及", "与", "暨"))
-                         # 获嘉县安全生产治本攻坚 / 三年行动实施方案(2024—2026年): the line
-                         # below reads as a title but names no place; the place is above.
-                         or (len(line) <= 20 and places.find_places(line)
-                             and not places.find_places(nxt)
-                             # an office with a year after it opens a title (宽城区应急管理局
-                             # 2025年度 / 安全生产监督检查计划); alone, it is the issuer above one
-                             and (not organ_line(line)
-                                  or re.search(r"(?:19|20)\d{2}\s*年度?$", line)))) \
+                         # 获嘉县…治本攻坚 / 三年行动实施方案: the place is above a line naming none (an
+                         # office alone is the issuer; with a year, a title's start: …局2025年度 / …计划)
+                         or (len(line) <= 20 and places.find_places(line) and not places.find_places(nxt)
+                             and (not organ_line(line) or re.search(r"(?:19|20)\d{2}\s*年度?$", line)))) \
                     and not re.search(r"->|>|»|^•|\|", line) and not LABEL.search(line) \
                     and _title_like(line + nxt) and len(nxt) <= 30:
                 after = lines[i + 2] if i + 2 < len(lines) else ""
