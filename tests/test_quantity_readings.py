@@ -179,3 +179,20 @@ def test_a_title_wrapped_after_the_office_and_year_is_read_whole():
     # an office alone above a title is still its issuer, not a part of it
     meta = read_metadata("x", "宽城区应急管理局\n2025年度安全生产监督检查计划\n一、总体要求\n")
     assert meta["title"] == "2025年度安全生产监督检查计划"
+
+
+# -- the scorer ---------------------------------------------------------------------------------
+def test_a_gold_unit_longer_than_the_unit_read_matches_through_the_span():
+    """The scorer looked for the gold's unit (个工作日) in a ``text`` column the targets table
+    does not have, so 1035个工作日, read as 1035 个, never matched its gold row: test29's
+    targets scored 0.35 / 0.47 instead of 0.74 / 1.00 (the same extraction)."""
+    import pandas as pd
+
+    from analysis.evaluation.devtargets import match_page
+
+    extracted = pd.DataFrame({"value": [1035.0, 8.0], "unit": ["个", "人"], "kind": "target",
+                              "span": ["总计：1035个工作日", "人员总计8人"]})
+    gold = pd.DataFrame({"value": ["1035", "8"], "unit": ["个工作日", "人次"],
+                         "kind": ["target", "fact"], "text": ["1035个工作日", "8人次"]})
+    pairs = match_page(extracted, gold)
+    assert list(pairs["gold_kind"]) == ["target", ""]  # 人次 is neither 人 nor in 人员总计8人

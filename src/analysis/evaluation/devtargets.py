@@ -80,8 +80,10 @@ def match_page(extracted: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
         hit = None
         for k, g in enumerate(free):
             same_value = value is not None and _value(g.value) == value
+            # the gold's unit as written may be longer than the unit read (个工作日, 个):
+            # it is then looked for in the phrase the number was read from
             unit_ok = not g.unit or g.unit in str(getattr(row, "unit", "")) \
-                or g.unit in str(getattr(row, "text", ""))
+                or g.unit in str(getattr(row, "span", ""))
             if same_value and unit_ok:
                 hit = free.pop(k)
                 break
