@@ -74,22 +74,25 @@ def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "",
     defines a period with 的 (雨后48小时的时段), unless a cue of its own stands before it or
     its sentence commits (确保…, 力争…提前72小时的时段发布)."""
     cues = load_cues()
+    attributive = bool(re.match(r"\s*的", post))
+    period = bool(_PERIOD_UNIT.fullmatch(hit.unit) and _DEFINED_PERIOD.match(rest))
+    if not (attributive or period):
+        return False  # most numbers: the cues before them are not searched for this
     found = _pre_cues(pre, hit.value_written)
     cue = max(found, key=lambda f: (f[1], f[1] - f[0])) if found else None
     by_condition_cue = cue is not None and bool(cues.condition_pre.fullmatch(pre[cue[0]:cue[1]]))
-    if by_condition_cue and re.match(r"\s*的", post):
+    if by_condition_cue and attributive:
         return True
-    return bool(_PERIOD_UNIT.fullmatch(hit.unit) and _DEFINED_PERIOD.match(rest)
-                and (cue is None or by_condition_cue)
-                and not cues.commit.search(sentence_prefix)
-                and not _TIME_GOAL.search(sentence_prefix))
+    return (period and (cue is None or by_condition_cue)
+            and not cues.commit.search(sentence_prefix) and not _TIME_GOAL.search(sentence_prefix))
 
 
+_PLACING = r"(?:地处|位于|坐落于|地跨)"
 #: A sentence that opens by placing the jurisdiction (楚雄市地处滇中腹地, 全县位于…).
-_DESCRIPTION_OPENING = re.compile(r"\s*[^，,。；;]{0,30}?(?:地处|位于|坐落于|地跨)")
+_DESCRIPTION_OPENING = re.compile(rf"\s*[^，,。；;]{{0,30}}?{_PLACING}")
 #: The same with a jurisdiction as its subject (咸宁市位于…, 全县地处…), not a facility.
-_PLACE_OPENING = re.compile(r"\s*(?:[\u4e00-\u9fff]{0,10}(?:省|市|县|区|州|盟|旗|镇|乡)|全境|境内)"
-                            r"\s*(?:地处|位于|坐落于|地跨)")
+_PLACE_OPENING = re.compile(rf"\s*(?:[\u4e00-\u9fff]{{0,10}}(?:省|市|县|区|州|盟|旗|镇|乡)|全境|境内)"
+                            rf"\s*{_PLACING}")
 #: Verbs of making: a package of measures made (出台10项具体措施) is a goal, not a name.
 _MAKING = re.compile(r"出台|制定|制订|建立|形成|研究|提出|建成")
 
@@ -277,11 +280,9 @@ def _opens_in_past(paragraph_prefix: str, sentence_prefix: str, year_start: int)
     without a frame of its own (2020年与2015年相比，…减少到15起；死亡人数由44人减少到8人), as an
     opening deadline does (:func:`~analysis.extract.qualifiers._deadline`). A base year alone
     (与2020年相比, 以2020年为基数) is how targets are written, and is not such a frame."""
-    if sentence_prefix == paragraph_prefix or _OWN_FRAME.search(sentence_prefix) \
+    m = _RESULT_OPENING.match(paragraph_prefix)  # anchored: the cheap test first
+    if not m or sentence_prefix == paragraph_prefix or _OWN_FRAME.search(sentence_prefix) \
             or load_cues().commit.search(sentence_prefix):
-        return False
-    m = _RESULT_OPENING.match(paragraph_prefix)
-    if not m:
         return False
     if m.group(3):
         end = _five_year_plan_end(m.group(3))
@@ -353,20 +354,18 @@ def _read_view(text: str, clause_id: str, year_start: int, past_section: bool,
         past = (past_section or bool(cues.past_weak.search(local_piece)) or heading == "past"
                 or _past_in_sentence(sentence_prefix, year_start, baseline_spans)
                 or (not deadline and _opens_in_past(paragraph_prefix, sentence_prefix, year_start)))
-        # a description that opens its sentence (楚雄市地处滇中腹地，…) runs on over semicolons
-        described = bool(_DESCRIPTION_OPENING.match(paragraph_prefix))
         # In a sentence that places the jurisdiction a bound is a description's (咸宁市位于…，
         # 损失占…的85%以上): only a deadline, a cue of commitment or a goals section makes a goal
         # of it (not a facility the plan builds: …储备库位于高新区，…满足5万人以上).
-        placed = bool(_PLACE_OPENING.match(paragraph_prefix))
-        if not past and not commits(sentence_prefix, text[hit.start:span_end],
-                                    bound_after(post) and not placed, deadline, year_start,
-                                    target_section or heading == "target"):
+        bound = bound_after(post) and not _PLACE_OPENING.match(paragraph_prefix)
+        if not past and not commits(sentence_prefix, text[hit.start:span_end], bound, deadline,
+                                    year_start, target_section or heading == "target"):
             # No commitment frame: a description, an event report, the next item of a list of
             # facts in the same sentence, or a change on last year without a period, is a fact.
             segment = text[hard:hit.start]
-            # the description runs on over semicolons (…其中，山区有8个乡镇…；坝区有7个乡镇); a
-            # task after a ； does not (…现有…；推动30家)
+            # a description that opens its sentence (楚雄市地处滇中腹地，…其中，山区有8个乡镇…；
+            # 坝区有7个乡镇) runs on over semicolons; a task after a ； does not (…现有…；推动30家)
+            described = bool(_DESCRIPTION_OPENING.match(paragraph_prefix))
             since = hit.start - len(paragraph_prefix) if described else sentence_start
             past = situated(sentence_prefix, segment, text[hit.start:span_end]) or (
                 prev is not None and prev.kind == "fact" and prev.local_end > since
