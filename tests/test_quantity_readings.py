@@ -108,6 +108,11 @@ def test_a_site_blurb_and_a_login_wall_are_removed_and_a_plan_sentence_on_loggin
     assert "先登录" not in text
     kept = clean_as_built("企业须登录平台填报隐患，请先登录后再填报。\n一、总体要求\n").text
     assert "请先登录后再填报" in kept
+    # a plan's own short instruction to log in is no login wall (found on re-reading: the
+    # first pattern took any short line with 请先登录)
+    kept = clean_as_built("关于印发…的通知\n请先登录系统填报\n一、总体要求\n").text
+    assert "请先登录系统填报" in kept
+    assert "先登录" not in clean_as_built("标题\n请先登录后查看全文\n一、总体要求\n").text
 
 
 def test_site_brackets_above_a_title_are_no_plan_note():
