@@ -164,3 +164,26 @@ def test_tree_memory_counts_shared_pages_once():
         child.terminate()
         child.join()
     del ballast
+
+
+def _frozen_objects(_):
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_forked_workers_never_traverse_the_parents_objects():
+    """The parent's objects are frozen in the workers (a worker's garbage collection would
+    otherwise write to, and so copy, every page of the parent's heap), and thawed again in
+    the parent."""
+    import gc
+    import multiprocessing
+
+    from analysis.core.parallel import run_tasks
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are not forked on this platform")
+    held = [{"n": [k]} for k in range(50_000)]  # a heap of containers, as a build holds
+    counts = run_tasks(_frozen_objects, [0, 1], jobs=2)
+    assert min(counts) >= len(held)
+    assert gc.get_freeze_count() == 0

@@ -11,6 +11,7 @@ completion order.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -112,7 +113,20 @@ def run_tasks(func: Callable, tasks: Sequence, jobs: int | None = None,
             for index, task in enumerate(tasks):
                 take(index, func(task))
             return results
-        pool = _context().Pool(min(jobs, len(tasks)), initializer=_worker_init)
+        # Forked workers share the parent's memory until they write to it, and the garbage
+        # collector writes to every object it traverses: a worker's first full collection
+        # copied about half of the parent's heap (the build's whole state, at the corpus-level
+        # stages), so two workers could triple the build's memory. Objects frozen before the
+        # fork are never traversed in the workers (gc.freeze, as the gc module's
+        # documentation advises for fork without exec); they are unfrozen afterwards.
+        freeze = _context().get_start_method() == "fork"
+        if freeze:
+            gc.freeze()
+        try:
+            pool = _context().Pool(min(jobs, len(tasks)), initializer=_worker_init)
+        finally:
+            if freeze:
+                gc.unfreeze()
         try:
             for index, result in pool.imap_unordered(
                     _indexed, [(func, i, t) for i, t in enumerate(tasks)], chunksize=1):
