@@ -257,3 +257,61 @@ def test_reuse_shares_beyond_the_all_pairs_size_lists_the_pairs_that_share_text(
     expected = every[[p in pairs for p in zip(every["doc_a"], every["doc_b"])]]
     pd.testing.assert_frame_equal(sharing.reset_index(drop=True),
                                   expected.reset_index(drop=True))
+
+
+def _biopython_gate(monkeypatch):
+    import analysis.text.alignment as alignment
+
+    monkeypatch.setattr(alignment, "_parasail", lambda: None)
+
+
+@pytest.mark.parametrize("alphabet", [2, 4, 30, 1000])
+def test_the_parasail_gate_scores_as_biopython_does(alphabet):
+    """The gate's recoded score is Biopython's exactly (the shared-character codes), or never
+    below it (codes shared in turn when more than GATE_SYMBOLS characters are shared): small
+    alphabets give many ties and adjacent gaps."""
+    import analysis.text.alignment as alignment
+
+    rng = np.random.default_rng(alphabet)
+    chars = np.array([chr(0x4E00 + k) for k in range(alphabet)])
+    exact = bound = 0
+    longest = 150 if alphabet < 100 else 900
+    for _ in range(300 if alphabet < 100 else 100):
+        a = "".join(rng.choice(chars, rng.integers(1, longest)))
+        b = list(a if rng.random() < 0.5 else "".join(rng.choice(chars, rng.integers(1, longest))))
+        for k in np.flatnonzero(rng.random(len(b)) < 0.15):  # substitutions, a cut
+            b[k] = rng.choice(chars)
+        b = "".join(b[:rng.integers(1, len(b) + 1)])
+        codes_a, codes_b, is_exact = alignment._gate_codes(a, b)
+        score = alignment._gate_score(codes_a, codes_b)
+        if is_exact:
+            exact += 1
+            assert score == alignment.aligner().score(a, b)
+        else:
+            bound += 1
+            assert score >= alignment.aligner().score(a, b)
+    assert exact > 0 and (bound > 0) == (alphabet > alignment.GATE_SYMBOLS)
+
+
+@pytest.mark.parametrize("chunk", [None, 250])
+def test_the_parasail_gate_changes_no_alignment(texts, monkeypatch, chunk):
+    """Rounds gated by parasail are those gated by Biopython's own score: real clauses and
+    edited copies, unrelated pairs, pieces that share more characters than the gate codes."""
+    import analysis.text.alignment as alignment
+    from analysis.text.alignment import local_align_levels
+
+    if chunk is not None:
+        monkeypatch.setattr(alignment, "CHUNK", chunk)
+        monkeypatch.setattr(alignment, "CHUNK_OVERLAP", 100)
+    sources = [t for t in texts["jiangxi-2023"] if len(t) >= 60][:10]
+    others = [t for t in texts["haimen-2023"] if len(t) >= 60][:5]
+    long_a, long_b = "".join(sources), _edited("".join(sources[::-1]), 3, every=6)
+    pairs = ([(_edited(s, k, every=every), s) for k, s in enumerate(sources)
+              for every in (3, 8)] + [(s, o) for s in sources[:5] for o in others]
+             + [(long_a, long_b)])
+    assert alignment._gate_codes(long_a, long_b)[2] is (len(set(long_a) & set(long_b)) <= 253)
+    levels = (10, 8, 20)
+    gated = [local_align_levels(a, b, levels) for a, b in pairs]
+    _biopython_gate(monkeypatch)
+    assert gated == [local_align_levels(a, b, levels) for a, b in pairs]
+    assert sum(len(found[1].regions) == 0 for found in gated) >= 10  # pairs the gate stopped

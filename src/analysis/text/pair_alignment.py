@@ -7,8 +7,8 @@ same work on every rebuild: adding one plan changes only the pairs that involve 
 :func:`align_pairs` therefore
 
 * looks each pair up in a cache keyed by the two texts, the alignment scores asked for and
-  the code version of :mod:`analysis.text.alignment` (its source, Biopython's and numpy's
-  versions), so a cached result is the result a fresh alignment would give;
+  the code version of :mod:`analysis.text.alignment` (its source, Biopython's, parasail's
+  and numpy's versions), so a cached result is the result a fresh alignment would give;
 * aligns the pairs not found in batches across worker processes
   (:func:`analysis.core.parallel.run_tasks`); each pair's result does not depend on the
   batch or the worker, so the output is the same for any number of workers (tested);
@@ -53,13 +53,21 @@ def _pair_key(a: str, b: str) -> bytes:
 
 
 def _cache_file(cache_dir: Path, scores: tuple[float, ...]) -> Path:
+    from importlib.metadata import PackageNotFoundError, version
+
     import Bio
 
     import analysis.text.alignment as alignment
 
-    # The alignment's whole code is its module (Biopython and numpy do the rest).
+    try:
+        parasail = version("parasail")
+    except PackageNotFoundError:  # pragma: no cover  (Biopython gates instead)
+        parasail = "absent"
+    # The alignment's whole code is its module (Biopython, parasail's gate and numpy do the
+    # rest).
     digest = hashlib.sha256(Path(alignment.__file__).read_bytes())
-    for part in (f"biopython {Bio.__version__}", f"numpy {np.__version__}", repr(scores)):
+    for part in (f"biopython {Bio.__version__}", f"numpy {np.__version__}",
+                 f"parasail {parasail}", repr(scores)):
         digest.update(b"\0" + part.encode("utf-8"))
     return Path(cache_dir) / FOLDER / f"{digest.hexdigest()[:32]}.pkl"
 
