@@ -187,3 +187,33 @@ def test_forked_workers_never_traverse_the_parents_objects():
     counts = run_tasks(_frozen_objects, [0, 1], jobs=2)
     assert min(counts) >= len(held)
     assert gc.get_freeze_count() == 0
+
+
+def test_per_document_results_are_let_go_before_the_corpus_level_stages(monkeypatch, tmp_path):
+    """The corpus-level stages read the written tables; the cleaned corpus (texts,
+    per-document results, cleaning log) is released before the first of them runs, its
+    tokens handed to the token caches first."""
+    from analysis.pipeline import build as build_module
+    from analysis.text import regional
+
+    seen = {}
+    release = build_module._release_documents
+
+    def spy(corpus, order, out, remaining):
+        release(corpus, order, out, remaining)
+        seen.update(per_doc=len(corpus.per_doc), texts=len(corpus.texts),
+                    log=len(corpus.cleaning_log), order=len(order),
+                    caches=sorted(p.name for p in (out / ".cache").glob("tokens_*.json")))
+
+    def regional_stage(raw, out):
+        seen["released_before_regional"] = "per_doc" in seen
+        return []
+
+    monkeypatch.setattr(build_module, "_release_documents", spy)
+    monkeypatch.setattr(regional, "build", regional_stage)
+    out = tmp_path / "out"
+    assert build_module.build(RAW, out, progress=False, stages=STAGES, jobs=1,
+                              cache=False) == 0
+    assert seen["per_doc"] == seen["texts"] == seen["log"] == 0 and seen["order"] == 5
+    assert len(seen["caches"]) == 2  # the two token variants, for regional and topics
+    assert seen["released_before_regional"]

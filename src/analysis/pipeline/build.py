@@ -315,6 +315,22 @@ def _drop_stale_outputs(out: Path, previous: list[str], started: float) -> None:
               file=sys.stderr)
 
 
+def _release_documents(corpus: CleanedCorpus, order: list[str], out: Path,
+                       remaining: list[str]) -> None:
+    """Hand the per-document tokens to the corpus-level stages that read them (their token
+    caches), then let go of the per-document results, texts and cleaning log: they are
+    written, and the corpus-level stages read the tables. Held through those stages, they
+    added their size (a third of the build's memory at 1,000 plans) to every stage's peak."""
+    if {"regional", "topics"} & set(remaining) and all(
+            "tokens" in corpus.per_doc.get(doc_id, {}) for doc_id in order):
+        (out / ".cache").mkdir(parents=True, exist_ok=True)
+        seed_token_caches(corpus.per_doc, order, out / ".cache")
+    corpus.per_doc = {}
+    corpus.texts = {}
+    corpus.cleaning_log = corpus.cleaning_log.iloc[0:0].copy()
+    corpus.garbled_spans = corpus.garbled_spans.iloc[0:0].copy()
+
+
 class BuildLocked(RuntimeError):
     """Another build is writing the same output folder."""
 
@@ -370,8 +386,12 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     ran = ["clean", "structure"]
     order = list(corpus.texts)
     names = [name for name, _ in later]
+    n_logged = len(corpus.cleaning_log)
+    del clauses  # written; the later stages read the tables
     for i, (name, module) in enumerate(later):
         clock = time.perf_counter()
+        if name != "targets" and corpus.per_doc:
+            _release_documents(corpus, order, out, names[i:])
         if name == "targets":
             print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
             write_targets(corpus.per_doc, out)
@@ -388,9 +408,6 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
                 stamps.keep(name)
             else:
                 print(f"stage {module.__name__.removeprefix('analysis.')} ...", flush=True)
-                if name in ("regional", "topics"):
-                    (out / ".cache").mkdir(parents=True, exist_ok=True)
-                    seed_token_caches(corpus.per_doc, order, out / ".cache")
                 stamps.record(name, fingerprint, module.build(raw, out))
         ran.append(name)
         timings[name] = time.perf_counter() - clock
@@ -400,7 +417,7 @@ def _build(raw: Path, out: Path, progress: bool | None, stages, jobs: int | None
     docs = corpus.documents
     print(f"built {len(docs)} document(s): {int(docs['n_chars_raw'].sum())} raw -> "
           f"{int(docs['n_chars_clean'].sum())} clean characters; "
-          f"{len(corpus.cleaning_log)} logged changes; garbled spans "
+          f"{n_logged} logged changes; garbled spans "
           f"{int(docs['garbled_restored'].sum())} restored, {int(docs['garbled_marked'].sum())} "
           f"marked")
     print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
