@@ -303,6 +303,7 @@ def test_the_parasail_gate_changes_no_alignment(texts, monkeypatch, chunk):
     if chunk is not None:
         monkeypatch.setattr(alignment, "CHUNK", chunk)
         monkeypatch.setattr(alignment, "CHUNK_OVERLAP", 100)
+    monkeypatch.setattr(alignment, "GATE_CELLS", 0)  # every pair gated, short ones too
     sources = [t for t in texts["jiangxi-2023"] if len(t) >= 60][:10]
     others = [t for t in texts["haimen-2023"] if len(t) >= 60][:5]
     long_a, long_b = "".join(sources), _edited("".join(sources[::-1]), 3, every=6)

@@ -65,6 +65,8 @@ CHUNK_OVERLAP = 500
 #: Most distinct shared characters a pair may have for the parasail gate (byte codes 3-255;
 #: 1 and 2 stand for the characters of only one text).
 GATE_SYMBOLS = 253
+#: Smallest pair (product of the lengths) gated by parasail (see :func:`_rounds`).
+GATE_CELLS = 40_000
 
 
 @lru_cache(maxsize=1)
@@ -277,7 +279,9 @@ def _rounds(a: str, b: str, min_score: float, max_rounds: int
     identical runs)`` per round, while the best remaining score reaches ``min_score``."""
     engine = aligner()
     codes_b = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
-    gate = _gate_codes(a, b) if _parasail() is not None else None
+    # On short pairs recoding costs more than Biopython's score pass saves.
+    gate = (_gate_codes(a, b) if _parasail() is not None and len(a) * len(b) >= GATE_CELLS
+            else None)
     work = a
     rounds = []
     for _ in range(max_rounds):

@@ -16,8 +16,12 @@ from analysis.text.minhash import lsh_candidates, minhash_signatures
 @register("alignment_throughput")
 def bench_alignment(repeats: int = 3) -> dict:
     """Clause pairs aligned per second and dynamic-programming cells per second (product of
-    the two lengths) for local alignment and for difflib, on the LSH candidate pairs of the
-    built seed corpus (``data/processed/clauses.csv``), best of ``repeats`` runs."""
+    the two lengths) for local alignment, for local alignment with its rounds gated by
+    Biopython's score instead of parasail's (``local_biopython_gate``: the same alignments,
+    tested) and for difflib, on the LSH candidate pairs of the built seed corpus
+    (``data/processed/clauses.csv``), best of ``repeats`` runs."""
+    import analysis.text.alignment as alignment
+
     from analysis.core.paths import processed_dir
     from analysis.text.regional import load_inputs
 
@@ -27,7 +31,15 @@ def bench_alignment(repeats: int = 3) -> dict:
     pairs = lsh_candidates(minhash_signatures(texts), group)
     cells = float(sum(len(texts[i]) * len(texts[j]) for i, j in pairs))
     results: dict = {"pairs": int(len(pairs)), "cells_m": round(cells / 1e6, 2)}
-    runners = {"local": lambda a, b: local_align(a, b),
+    def biopython_gate(a, b):
+        fast = alignment._parasail
+        alignment._parasail = lambda: None
+        try:
+            return local_align(a, b)
+        finally:
+            alignment._parasail = fast
+
+    runners = {"local": lambda a, b: local_align(a, b), "local_biopython_gate": biopython_gate,
                "difflib": lambda a, b: difflib.SequenceMatcher(
                    None, a, b, autojunk=False).get_matching_blocks()}
     for name, run in runners.items():
@@ -44,5 +56,49 @@ def bench_alignment(repeats: int = 3) -> dict:
         results[f"{name}_mcells_per_s"] = round(cells / best / 1e6, 2)
     results["local_over_difflib_time"] = round(results["local_s"] / max(results["difflib_s"],
                                                                           1e-9), 2)
+    results["parasail_gate_speedup"] = round(results["local_biopython_gate_s"]
+                                             / max(results["local_s"], 1e-9), 2)
     results["median_clause_chars"] = float(np.median([len(t) for t in texts]))
     return results
+
+
+@register("alignment_gate")
+def bench_alignment_gate(n_plans: int = 400, n_pairs: int = 3000, seed: int = 0) -> dict:
+    """The build's alignment of candidate pairs (three scores, as the regional stage asks)
+    with its rounds gated by parasail and by Biopython's own score, on LSH candidate pairs of
+    a synthetic corpus (:func:`analysis.text.reuse_bench.synthetic_corpus`, recombined
+    words of the seeds' clauses: most candidates are chance pairs, as at corpus scale); one
+    process, processor time of one run each, and whether the alignments are identical."""
+    import analysis.text.alignment as alignment
+    from analysis.core.paths import processed_dir
+    from analysis.text.alignment import local_align_levels
+    from analysis.text.regional import load_inputs
+    from analysis.text.reuse import _compact
+    from analysis.text.reuse_bench import synthetic_corpus
+
+    corpus, _ = synthetic_corpus(load_inputs(processed_dir())[2], n_plans, seed=seed)
+    texts = [_compact(t) for t in corpus["content"]]
+    group = pd.factorize(corpus["doc_id"])[0]
+    pairs = np.asarray(lsh_candidates(minhash_signatures(texts), group))
+    rng = np.random.default_rng(seed)
+    pairs = pairs[np.sort(rng.choice(len(pairs), min(n_pairs, len(pairs)), replace=False))]
+    scores = (10, 8, 20)
+
+    def run():
+        start = time.process_time()
+        found = [local_align_levels(texts[i], texts[j], scores) for i, j in pairs]
+        return found, time.process_time() - start
+
+    gated, gated_s = run()
+    fast = alignment._parasail
+    alignment._parasail = lambda: None
+    try:
+        plain, plain_s = run()
+    finally:
+        alignment._parasail = fast
+    return {"plans": n_plans, "pairs": int(len(pairs)),
+            "pairs_with_no_passage": sum(not found[1].regions for found in gated),
+            "parasail_gate_ms_per_pair": round(1000 * gated_s / len(pairs), 3),
+            "biopython_gate_ms_per_pair": round(1000 * plain_s / len(pairs), 3),
+            "speedup": round(plain_s / max(gated_s, 1e-9), 2),
+            "identical_alignments": gated == plain}
