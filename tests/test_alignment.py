@@ -316,3 +316,30 @@ def test_the_parasail_gate_changes_no_alignment(texts, monkeypatch, chunk):
     _biopython_gate(monkeypatch)
     assert gated == [local_align_levels(a, b, levels) for a, b in pairs]
     assert sum(len(found[1].regions) == 0 for found in gated) >= 10  # pairs the gate stopped
+
+
+@pytest.mark.parametrize("alphabet", [2, 3, 6, 40])
+def test_alignments_of_the_best_prefixes_are_those_of_the_whole_texts(monkeypatch, alphabet):
+    """Biopython aligns only the prefixes that hold every best end cell (parasail's table);
+    on random texts over small alphabets, where many cells tie for the best score and
+    several alignments tie, every round is the one the whole texts give."""
+    import analysis.text.alignment as alignment
+    from analysis.text.alignment import local_align_levels
+
+    monkeypatch.setattr(alignment, "GATE_CELLS", 0)
+    rng = np.random.default_rng(100 + alphabet)
+    chars = np.array([chr(0x4E00 + k) for k in range(alphabet)])
+    pairs = []
+    for _ in range(250):
+        a = "".join(rng.choice(chars, rng.integers(8, 120)))
+        cut = rng.integers(0, len(a))  # the two parts of a in the other order: two rounds
+        b = list(a[cut:] + "".join(rng.choice(chars, 5)) + a[:cut] if rng.random() < 0.6
+                 else rng.choice(chars, rng.integers(8, 120)))
+        for k in np.flatnonzero(rng.random(len(b)) < 0.1):
+            b[k] = rng.choice(chars)
+        pairs.append((a, "".join(b) + "".join(rng.choice(chars, rng.integers(0, 30)))))
+    levels = (10, 8, 20)
+    gated = [local_align_levels(a, b, levels) for a, b in pairs]
+    assert sum(len(found[1].regions) > 1 for found in gated) > 20  # several rounds
+    monkeypatch.setattr(alignment, "_parasail", lambda: None)
+    assert gated == [local_align_levels(a, b, levels) for a, b in pairs]

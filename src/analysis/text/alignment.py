@@ -27,7 +27,12 @@ which never meets its like in the other. A pair sharing more than :data:`GATE_SY
 distinct characters (long pieces) gets an upper bound instead (:func:`_gate_codes`), and
 Biopython scores it where the bound passes; a machine without parasail is gated by
 Biopython. The alignment itself (the traceback) stays Biopython's, so which of several
-equally good alignments is taken does not change.
+equally good alignments is taken does not change; but where the recoding is exact,
+Biopython aligns only the prefixes of the two texts that end at the last cells where a best
+alignment ends (:func:`_best_ends`, from parasail's table of scores), which give the same
+alignment. Pairs under :data:`GATE_CELLS` cells are left to Biopython alone. Benchmark
+``alignment_gate``; on 2,000 candidate pairs of the 1,000-plan synthetic build corpus the
+rounds took 1.66 ms a pair instead of 3.01 ms, with identical alignments.
 
 Scores. Match +1, mismatch −2, gap opening −3 (the first gapped position), gap extension −1
 (:data:`MATCH`, :data:`MISMATCH`, :data:`OPEN_GAP`, :data:`EXTEND_GAP`). The score of an
@@ -88,7 +93,7 @@ def _parasail():
         return None
     matrix = parasail.matrix_create(bytes(range(1, 256)), int(MATCH), int(MISMATCH),
                                     case_sensitive=True)
-    return parasail.sw_striped_16, matrix
+    return parasail.sw_striped_16, matrix, parasail.sw_table_diag_16
 
 
 def _gate_codes(a: str, b: str) -> tuple[bytes, bytes, bool] | None:
@@ -113,8 +118,27 @@ def _gate_codes(a: str, b: str) -> tuple[bytes, bytes, bool] | None:
 def _gate_score(codes_a: bytes, codes_b: bytes) -> int:
     """Best local score of two recoded texts (:func:`_gate_codes`), by parasail, with the
     module's scores."""
-    fast, matrix = _parasail()
+    fast, matrix, _ = _parasail()
     return fast(codes_a, codes_b, -int(OPEN_GAP), -int(EXTEND_GAP), matrix).score
+
+
+def _best_ends(codes_a: bytes, codes_b: bytes) -> tuple[int, int]:
+    """Shortest prefixes of the two texts (lengths) that hold every cell where a best local
+    alignment ends, from parasail's table of scores (exactly recoded texts only).
+
+    Biopython's alignment of those prefixes is its alignment of the whole texts: the scores
+    of a prefix's cells do not depend on what follows it, so the prefixes have the same
+    best cells, with the same scores and tracebacks, in the same order. Only the rectangle
+    up to the last best cell is computed with a traceback (about a quarter of the pair's
+    cells on the candidate pairs of the synthetic build corpus).
+    """
+    _, matrix, table = _parasail()
+    result = table(codes_a, codes_b, -int(OPEN_GAP), -int(EXTEND_GAP), matrix)
+    scores = result.score_table  # a view into result's memory: result must outlive it
+    best = scores.max()
+    rows = np.flatnonzero(scores.max(axis=1) == best)
+    cols = np.flatnonzero(scores.max(axis=0) == best)
+    return int(rows[-1]) + 1, int(cols[-1]) + 1
 
 
 @dataclass(frozen=True)
@@ -294,7 +318,11 @@ def _rounds(a: str, b: str, min_score: float, max_rounds: int
             score = engine.score(work, b)
         if score < min_score:
             break
-        best = engine.align(work, b)[0]
+        if gate is not None and gate[2]:
+            end_a, end_b = _best_ends(gate[0], gate[1])
+            best = engine.align(work[:end_a], b[:end_b])[0]
+        else:
+            best = engine.align(work, b)[0]
         coords = np.asarray(best.aligned)
         codes_a = np.frombuffer(work.encode("utf-32-le"), dtype=np.uint32)
         runs = _identical_runs(codes_a, codes_b, coords)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis.core.bench import register
 from analysis.text.alignment import local_align
+from analysis.text.reuse import _compact
 from analysis.text.minhash import lsh_candidates, minhash_signatures
 
 
@@ -65,20 +66,36 @@ def bench_alignment(repeats: int = 3) -> dict:
 @register("alignment_gate")
 def bench_alignment_gate(n_plans: int = 400, n_pairs: int = 3000, seed: int = 0) -> dict:
     """The build's alignment of candidate pairs (three scores, as the regional stage asks)
-    with its rounds gated by parasail and by Biopython's own score, on LSH candidate pairs of
-    a synthetic corpus (:func:`analysis.text.reuse_bench.synthetic_corpus`, recombined
-    words of the seeds' clauses: most candidates are chance pairs, as at corpus scale); one
-    process, processor time of one run each, and whether the alignments are identical."""
-    import analysis.text.alignment as alignment
+    with parasail (score gate and best prefixes) and with Biopython alone, on LSH candidate
+    pairs of a synthetic corpus (:func:`analysis.text.reuse_bench.synthetic_corpus`,
+    recombined words of the seeds' clauses: most candidates are chance pairs, as at corpus
+    scale), as clauses and as paragraphs of five consecutive clauses of a plan (the length
+    of the synthetic build corpus's paragraphs); one process, processor time of one run
+    each, and whether the alignments are identical."""
     from analysis.core.paths import processed_dir
-    from analysis.text.alignment import local_align_levels
     from analysis.text.regional import load_inputs
-    from analysis.text.reuse import _compact
     from analysis.text.reuse_bench import synthetic_corpus
 
     corpus, _ = synthetic_corpus(load_inputs(processed_dir())[2], n_plans, seed=seed)
     texts = [_compact(t) for t in corpus["content"]]
-    group = pd.factorize(corpus["doc_id"])[0]
+    plans = corpus["doc_id"].to_numpy()
+    results: dict = {"plans": n_plans}
+    paragraphs, paragraph_plans = [], []
+    for plan, rows in corpus.groupby("doc_id", sort=False).indices.items():
+        for k in range(0, len(rows), 5):
+            paragraphs.append("".join(texts[r] for r in rows[k:k + 5]))
+            paragraph_plans.append(plan)
+    for name, units, groups in (("clauses", texts, plans),
+                                ("paragraphs", paragraphs, np.array(paragraph_plans))):
+        results[name] = _gate_on_and_off(units, groups, n_pairs, seed)
+    return results
+
+
+def _gate_on_and_off(texts: list[str], plans: np.ndarray, n_pairs: int, seed: int) -> dict:
+    import analysis.text.alignment as alignment
+    from analysis.text.alignment import local_align_levels
+
+    group = pd.factorize(plans)[0]
     pairs = np.asarray(lsh_candidates(minhash_signatures(texts), group))
     rng = np.random.default_rng(seed)
     pairs = pairs[np.sort(rng.choice(len(pairs), min(n_pairs, len(pairs)), replace=False))]
@@ -89,16 +106,17 @@ def bench_alignment_gate(n_plans: int = 400, n_pairs: int = 3000, seed: int = 0)
         found = [local_align_levels(texts[i], texts[j], scores) for i, j in pairs]
         return found, time.process_time() - start
 
-    gated, gated_s = run()
+    with_parasail, fast_s = run()
     fast = alignment._parasail
     alignment._parasail = lambda: None
     try:
-        plain, plain_s = run()
+        biopython, plain_s = run()
     finally:
         alignment._parasail = fast
-    return {"plans": n_plans, "pairs": int(len(pairs)),
-            "pairs_with_no_passage": sum(not found[1].regions for found in gated),
-            "parasail_gate_ms_per_pair": round(1000 * gated_s / len(pairs), 3),
-            "biopython_gate_ms_per_pair": round(1000 * plain_s / len(pairs), 3),
-            "speedup": round(plain_s / max(gated_s, 1e-9), 2),
-            "identical_alignments": gated == plain}
+    return {"pairs": int(len(pairs)),
+            "median_chars": float(np.median([len(texts[i]) for i in pairs.ravel()])),
+            "pairs_with_no_passage": sum(not found[1].regions for found in with_parasail),
+            "parasail_ms_per_pair": round(1000 * fast_s / len(pairs), 3),
+            "biopython_ms_per_pair": round(1000 * plain_s / len(pairs), 3),
+            "speedup": round(plain_s / max(fast_s, 1e-9), 2),
+            "identical_alignments": with_parasail == biopython}
