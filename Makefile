@@ -21,9 +21,19 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# The same machine code on every x86-64 processor with AVX2, so that tables and notebook outputs
+# do not change in their last digits from one processor to another: OpenBLAS otherwise picks
+# its kernels (and their order of summation) by processor, and NumPy its AVX-512 loops. On an
+# AMD EPYC with AVX-512 the unpinned build differed from the committed tables in 11 of 27
+# files (nbval failed in 4 cells); see README, "Reproducibility". Elsewhere (ARM, old x86)
+# nothing is pinned.
+ifeq ($(shell uname -m)$(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo y),x86_64y)
+export OPENBLAS_CORETYPE ?= Haswell
+export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
+endif
 
 .PHONY: all setup data notebooks test bench heavy-simulation heavy-simulation-accidents lock \
-        clean-processed
+        clean-processed env
 
 all: setup data notebooks
 
@@ -41,6 +51,13 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The numerical variables every make target runs with, as shell exports, for JupyterLab:
+# eval "$$(make -s env)"; .venv/bin/jupyter lab (MPLBACKEND is left out: figures show inline).
+env:
+	@for v in OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS PYTHONHASHSEED \
+	          OPENBLAS_CORETYPE NPY_DISABLE_CPU_FEATURES; do \
+	    [ -n "$${!v}" ] && echo "export $$v='$${!v}'"; done; true
 
 # Exit code 1 = built, but some input files had problems (listed); the rest of the corpus is
 # processed, so `make all` goes on to the notebooks. Other failures stop make.
