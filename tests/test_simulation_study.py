@@ -56,6 +56,52 @@ def test_run_stacks_the_studies_in_the_shared_layout(monkeypatch):
     assert set(table["study"]) == {"keyness"} and (table["n_plans"] == 5).all()
 
 
+def _fake_study(delay: float):
+    """A module with a ``simulation_table`` whose rows come from its seed (and, in ``value``,
+    the worker processes a study inside it may use)."""
+    import sys
+    import time
+    import types
+
+    import numpy as np
+    import pandas as pd
+
+    from analysis.core.parallel import stage_jobs
+
+    def simulation_table(seed=0):
+        time.sleep(delay)
+        rng = np.random.default_rng([seed, int(delay * 1000)])
+        return pd.DataFrame({"quantity": ["share"] * 3, "estimator": ["fake"] * 3,
+                             "n_plans": [5, 10, 20], "replications": 7, "nominal": 0.95,
+                             "coverage": rng.uniform(0.9, 1, 3), "metric": "stage_jobs",
+                             "value": float(stage_jobs())})
+
+    module = types.ModuleType(f"fake_study_{int(delay * 1000)}")
+    module.simulation_table = simulation_table
+    sys.modules[module.__name__] = module
+    return module.__name__
+
+
+def test_studies_on_two_workers_give_the_one_process_table(monkeypatch):
+    """The studies run side by side on the build's workers (longest first): the table is the
+    serial one, in study order, and a study inside a worker starts no processes of its own."""
+    from analysis.core.parallel import STAGE_JOBS_ENV
+
+    slow, fast, other = _fake_study(0.6), _fake_study(0.0), _fake_study(0.1)
+    studies = (("keyness", fast), ("topic selection", slow), ("reuse shares", other))
+    monkeypatch.setattr(simulation_study, "offline_rows", lambda *a, **k: None)
+    monkeypatch.setenv(STAGE_JOBS_ENV, "1")
+    serial = simulation_study.run(studies=studies)
+    monkeypatch.setenv(STAGE_JOBS_ENV, "2")
+    parallel = simulation_study.run(studies=studies)
+    assert serial.equals(parallel)
+    assert list(parallel["study"].drop_duplicates()) == ["keyness", "topic selection",
+                                                          "reuse shares"]
+    assert (parallel["value"] == 1).all()
+    import os
+    assert os.environ[STAGE_JOBS_ENV] == "2"
+
+
 def test_stage_fingerprints_ignore_test_tools_but_not_libraries():
     """Adding or upgrading a test tool (pytest-xdist) must not rerun every stage; a library
     the build imports must still count."""

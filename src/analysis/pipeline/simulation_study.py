@@ -160,24 +160,20 @@ def run(seed: int = SEED, studies=STUDIES, offline: Path | None = None) -> pd.Da
         The stored offline rows (default
         :data:`analysis.pipeline.heavy_simulation.STORED`).
     """
-    inputs = read_inputs()
-    tables = []
-    for name, module_name in studies:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name != module_name:
-                raise
-            continue
-        print(f"simulation: {name} ...", flush=True)
-        if name == "domain shares":
-            table = module.simulation_table(seed=seed, inputs=(inputs["lengths"],
-                                                               inputs["base_shares"]))
-        elif name == "reuse":
-            table = module.simulation_table(seed=seed, clauses=inputs["clauses"])
-        else:
-            table = module.simulation_table(seed=seed)
-        tables.append(table.reindex(columns=COLUMNS).assign(study=name))
+    from analysis.core.parallel import run_tasks, stage_jobs
+
+    present = [(name, module_name) for name, module_name in studies
+               if _importable(module_name)]
+    # The studies are independent (each draws from its own generator seeded by ``seed``), so
+    # they run side by side on the build's workers; the longest is handed out first so that
+    # two workers finish together, and the tables are stacked in study order whatever order
+    # they finish in: the table is the same as one process's, byte for byte.
+    order = sorted(range(len(present)),
+                   key=lambda i: (-LONGEST_FIRST.get(present[i][0], 0), i))
+    done = run_tasks(_study_table, [(present[i][0], present[i][1], seed) for i in order],
+                     jobs=stage_jobs(), desc="simulation studies")
+    by_name = {present[i][0]: table for i, table in zip(order, done)}
+    tables = [by_name[name] for name, _ in present]
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
     out = out[["study"] + COLUMNS]
     out = pd.concat([out, offline_rows(out, tuple(name for name, _ in studies), offline)],
@@ -185,6 +181,50 @@ def run(seed: int = SEED, studies=STUDIES, offline: Path | None = None) -> pd.Da
     for column in ("nominal", "coverage", "coverage_mc_se", "bias", "rmse", "value"):
         out[column] = pd.to_numeric(out[column], errors="coerce").round(6)
     return out
+
+
+#: Studies handed out first when they run side by side (their CPU minutes on the seeds' build
+#: machine: topic selection about a third of the stage; the others each a few minutes or less).
+LONGEST_FIRST = {"topic selection": 3, "multilevel shares": 2, "domain shares": 1}
+
+
+def _importable(module_name: str) -> bool:
+    """Whether a study's module exists (a study whose own module is absent is left out)."""
+    try:
+        importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name != module_name:
+            raise
+        return False
+    return True
+
+
+def _study_table(task: tuple[str, str, int]) -> pd.DataFrame:
+    """One study's table with the columns of :data:`SIMULATION_STUDY` (a worker's task)."""
+    from analysis.core.parallel import STAGE_JOBS_ENV
+
+    name, module_name, seed = task
+    module = importlib.import_module(module_name)
+    print(f"simulation: {name} ...", flush=True)
+    # The studies already share the workers: one inside them must not start processes of its
+    # own (a pool's workers may not have children); the fits do not depend on it.
+    before = os.environ.get(STAGE_JOBS_ENV)
+    os.environ[STAGE_JOBS_ENV] = "1"
+    try:
+        if name == "domain shares":
+            inputs = read_inputs()
+            table = module.simulation_table(seed=seed, inputs=(inputs["lengths"],
+                                                               inputs["base_shares"]))
+        elif name == "reuse":
+            table = module.simulation_table(seed=seed, clauses=read_inputs()["clauses"])
+        else:
+            table = module.simulation_table(seed=seed)
+    finally:
+        if before is None:
+            os.environ.pop(STAGE_JOBS_ENV, None)
+        else:
+            os.environ[STAGE_JOBS_ENV] = before
+    return table.reindex(columns=COLUMNS).assign(study=name)
 
 
 def offline_rows(built: pd.DataFrame, studies: tuple[str, ...],
