@@ -105,8 +105,6 @@ def test_studies_on_two_workers_give_the_one_process_table(monkeypatch):
 def test_stage_fingerprints_ignore_test_tools_but_not_libraries():
     """Adding or upgrading a test tool (pytest-xdist) must not rerun every stage; a library
     the build imports must still count."""
-    import sys
-
     from analysis.pipeline import stamps
 
     versions = stamps._library_versions().splitlines()
