@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,20 @@ from analysis.text.reuse import _compact
 from analysis.text.minhash import lsh_candidates, minhash_signatures
 
 
+@contextmanager
+def biopython_gate_only():
+    """Align as on a machine without parasail (rounds gated by Biopython's score, whole
+    texts traced back): the reference the parasail path is compared with."""
+    import analysis.text.alignment as alignment
+
+    fast = alignment._parasail
+    alignment._parasail = lambda: None
+    try:
+        yield
+    finally:
+        alignment._parasail = fast
+
+
 @register("alignment_throughput")
 def bench_alignment(repeats: int = 3) -> dict:
     """Clause pairs aligned per second and dynamic-programming cells per second (product of
@@ -21,8 +36,6 @@ def bench_alignment(repeats: int = 3) -> dict:
     Biopython's score instead of parasail's (``local_biopython_gate``: the same alignments,
     tested) and for difflib, on the LSH candidate pairs of the built seed corpus
     (``data/processed/clauses.csv``), best of ``repeats`` runs."""
-    import analysis.text.alignment as alignment
-
     from analysis.core.paths import processed_dir
     from analysis.text.regional import load_inputs
 
@@ -32,13 +45,10 @@ def bench_alignment(repeats: int = 3) -> dict:
     pairs = lsh_candidates(minhash_signatures(texts), group)
     cells = float(sum(len(texts[i]) * len(texts[j]) for i, j in pairs))
     results: dict = {"pairs": int(len(pairs)), "cells_m": round(cells / 1e6, 2)}
+
     def biopython_gate(a, b):
-        fast = alignment._parasail
-        alignment._parasail = lambda: None
-        try:
+        with biopython_gate_only():
             return local_align(a, b)
-        finally:
-            alignment._parasail = fast
 
     runners = {"local": lambda a, b: local_align(a, b), "local_biopython_gate": biopython_gate,
                "difflib": lambda a, b: difflib.SequenceMatcher(
@@ -92,7 +102,6 @@ def bench_alignment_gate(n_plans: int = 400, n_pairs: int = 3000, seed: int = 0)
 
 
 def _gate_on_and_off(texts: list[str], plans: np.ndarray, n_pairs: int, seed: int) -> dict:
-    import analysis.text.alignment as alignment
     from analysis.text.alignment import local_align_levels
 
     group = pd.factorize(plans)[0]
@@ -107,12 +116,8 @@ def _gate_on_and_off(texts: list[str], plans: np.ndarray, n_pairs: int, seed: in
         return found, time.process_time() - start
 
     with_parasail, fast_s = run()
-    fast = alignment._parasail
-    alignment._parasail = lambda: None
-    try:
+    with biopython_gate_only():
         biopython, plain_s = run()
-    finally:
-        alignment._parasail = fast
     return {"pairs": int(len(pairs)),
             "median_chars": float(np.median([len(texts[i]) for i in pairs.ravel()])),
             "pairs_with_no_passage": sum(not found[1].regions for found in with_parasail),
