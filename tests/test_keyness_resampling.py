@@ -269,6 +269,26 @@ def test_dense_and_sorted_key_lookups_agree(monkeypatch):
     searched = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=50, n_perm=50)
     pd.testing.assert_frame_equal(dense, searched)
     assert dense["p_clause"].notna().all()
+    # A membership filter of one slot per pair lets most other entries through (and maps
+    # pairs onto each other's slots): the exact look-up after it must still reject them.
+    monkeypatch.setattr(kr, "FILTER_SLOTS", 1)
+    monkeypatch.setattr(kr, "FILTER_MIN_BITS", 0)
+    crowded = kr.resample_terms(counts, terms, units, plans, pairs, n_boot=50, n_perm=50)
+    pd.testing.assert_frame_equal(dense, crowded)
+
+
+def test_the_membership_filter_passes_every_pair_key():
+    from analysis.text.keyness_resampling import _key_hash
+
+    rng = np.random.default_rng(3)
+    keys = rng.choice(10**9, size=5_000, replace=False)
+    others = np.setdiff1d(rng.choice(10**9, size=50_000, replace=False), keys)
+    bits = 17                                    # 2**17 slots, about 26 per key
+    maybe = np.zeros(1 << bits, dtype=bool)
+    maybe[_key_hash(keys, np.uint64(64 - bits))] = True
+    assert maybe[_key_hash(keys, np.uint64(64 - bits))].all()
+    # the hash spreads keys: false passes near the share of slots taken (about 4%)
+    assert maybe[_key_hash(others, np.uint64(64 - bits))].mean() < 0.06
 
 
 def test_bootstrap_p_values_count_replicates_at_or_below_zero_with_or_without_intervals():

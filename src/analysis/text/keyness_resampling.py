@@ -65,6 +65,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import false_discovery_control
 
+from analysis.core.parallel import run_tasks, stage_jobs
 from analysis.core.schema import Column, TableSchema
 from analysis.text import keyness
 
@@ -82,6 +83,11 @@ N_STRATA = 10
 DENSE_KEYS = 50_000_000  # 200 MB of int32
 #: Largest number of values one chunk of replicates may hold.
 CHUNK_CELLS = 20_000_000
+#: Slots per (unit, term) pair of the membership filter used when the dense table would be
+#: too large (at least 2**FILTER_MIN_BITS slots, one byte each): 16 lets about 6% of the
+#: other count entries through to the exact look-up.
+FILTER_SLOTS = 16
+FILTER_MIN_BITS = 16
 FLAGS = ("across plans", "across clauses", "few clauses")
 
 
@@ -141,6 +147,13 @@ def _stable_argsort(keys: np.ndarray) -> np.ndarray:
     if len(ordered) > 1 and not np.all(ordered[1:] > ordered[:-1]):
         return np.argsort(keys, kind="stable")
     return order
+
+
+def _key_hash(keys: np.ndarray, shift: np.uint64) -> np.ndarray:
+    """Fibonacci hashing of non-negative int64 keys to ``64 - shift`` bits (uint64
+    multiplication wraps around, as the hash wants)."""
+    return ((keys.astype(np.int64).view(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+            >> shift).astype(np.intp)
 
 
 def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarray,
@@ -221,17 +234,31 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
         entry_row = whole.row[by_term].astype(np.int32)
         entry_base = (whole.col[by_term].astype(np.int64) * n_units).astype(np.int32)
         entry_data = whole.data[by_term]
+    else:
+        # Too many (term, unit) cells for a table (a thousand plans as units): a one-hash
+        # Bloom filter of the pairs' keys, FILTER_SLOTS slots per pair, lets through every pair's
+        # entries and about one in sixteen of the others; only those are looked up by
+        # binary search, which was 57% of the resampling's time when every count entry
+        # took one (a 2,000-plan synthetic corpus; the filter never drops a true pair, so
+        # the counts are the same).
+        bits = max(FILTER_MIN_BITS, int(np.ceil(np.log2(FILTER_SLOTS * len(key)))))
+        maybe = np.zeros(1 << bits, dtype=bool)
+        shift = np.uint64(64 - int(np.log2(len(maybe))))
+        maybe[_key_hash(key, shift)] = True
 
     def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Pair index of each count entry whose clause lies in the pair's unit."""
+        """Pair index of each count entry whose clause lies in the pair's unit, and which
+        entries those are (a mask or, in entry order, their indices)."""
         if dense is not None:
             found = dense[whole.col.astype(np.int64) * n_units + entry_units]
             hit = found < len(key)
             return found[hit], hit
-        wanted = entry_units * len(term_ids) + whole.col
+        wanted = entry_units.astype(np.int64) * len(term_ids) + whole.col
+        candidate = np.flatnonzero(maybe[_key_hash(wanted, shift)])
+        wanted = wanted[candidate]
         at = np.minimum(np.searchsorted(sorted_key, wanted), len(key) - 1)
         hit = sorted_key[at] == wanted
-        return order[at[hit]], hit
+        return order[at[hit]], candidate[hit]
 
     def permuted_counts(labels: np.ndarray) -> np.ndarray:
         """Each pair's term count in the clauses ``labels`` put in its unit."""
@@ -325,6 +352,12 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
                          "p_clause": p_clause, "p_plan": p_plan})
 
 
+def _resample_part(args: tuple) -> pd.DataFrame:
+    """:func:`resample_terms` of one (variant, unit type), its arguments in order (a
+    module-level function, so that workers can take it)."""
+    return resample_terms(*args)
+
+
 def adjust_and_flag(table: pd.DataFrame, by: list[str], alpha: float = ALPHA
                     ) -> pd.DataFrame:
     """Benjamini–Hochberg q-values of ``p_boot``, ``p_clause`` and ``p_plan`` within each
@@ -369,22 +402,30 @@ def resampled_vocabulary(prepared: pd.DataFrame, reuse: pd.DataFrame,
         dtypes = {"int": int, "float": float, "str": object}
         return table.assign(**{c.name: pd.Series(dtype=dtypes[c.dtype])
                                for c in RESAMPLING_COLUMNS})
-    parts = []
+    tasks, index = [], []
     for (variant, unit_type), rows in table.groupby(["variant", "unit_type"], sort=False):
         counts, terms = by_clause["all text" if variant == "place names" else variant]
         is_place = np.array([x in places for x in terms], dtype=bool)
         keep = np.flatnonzero(is_place if variant == "place names" else ~is_place)
         part_seed = [seed, zlib.crc32(f"{variant}|{unit_type}".encode("utf-8"))]
-        checked = resample_terms(counts[:, keep].tocsr(), terms[keep], unit_of[unit_type],
-                                 prepared["doc_id"].to_numpy(), rows[["unit", "term"]],
-                                 prior_scale, n_boot, n_perm,
-                                 seed=int(np.random.SeedSequence(part_seed)
-                                          .generate_state(1)[0]),
-                                 plan_test=unit_type != "document", intervals=False)
-        checked.index = rows.index
+        tasks.append(((counts[:, keep].tocsr(), terms[keep], unit_of[unit_type],
+                       prepared["doc_id"].to_numpy(), rows[["unit", "term"]],
+                       prior_scale, n_boot, n_perm,
+                       int(np.random.SeedSequence(part_seed).generate_state(1)[0]),
+                       LEVEL, unit_type != "document", False)))
+        index.append(rows.index)
+    # Each (variant, unit type) has its own seed, so the parts run on the stage's workers
+    # give the tables of one process; the largest (plans as units, most count entries) are
+    # handed out first.
+    order = sorted(range(len(tasks)), key=lambda i: (-len(np.unique(tasks[i][2])),
+                                                      -tasks[i][0].nnz, i))
+    done = run_tasks(_resample_part, [tasks[i] for i in order], jobs=stage_jobs(),
+                     desc="distinctive-term checks")
+    parts = [None] * len(tasks)
+    for i, checked in zip(order, done):
+        checked.index = index[i]
         # The interval is not written: it undercovers for top terms (module docstring).
-        parts.append(checked.drop(columns=["unit", "term", "log_ratio_low",
-                                           "log_ratio_high"]))
+        parts[i] = checked.drop(columns=["unit", "term", "log_ratio_low", "log_ratio_high"])
     extra = pd.concat(parts).loc[table.index]
     out = pd.concat([table, extra], axis=1)
     return adjust_and_flag(out, ["variant", "unit_type", "unit"])
