@@ -435,6 +435,47 @@ def jurisdiction_terms(documents: pd.DataFrame) -> frozenset[str]:
     return frozenset(place_terms() | names | short | SCOPE_TERMS)
 
 
+def _vocabulary_part(args: tuple) -> pd.DataFrame:
+    """One part of :func:`vocabulary_tables`: :func:`distinctive_terms` of one variant and
+    unit type, keeping each unit's ``top_n`` terms by z (``wanted`` None) or the terms
+    ``wanted[unit]`` (a module-level function, so that workers can take it)."""
+    name, unit_type, part, prior_scale, top_n, wanted = args
+    position: dict[str, int] = {}  # term -> row, the same for every unit of the part
+
+    def keep(unit, rows):
+        if wanted is None:
+            mask = rows["rank_z"] <= top_n
+        else:
+            # Marks the unit's few wanted terms: a set lookup per term would be a Python
+            # loop over units x vocabulary.
+            if not position:
+                position.update((t, i) for i, t in enumerate(rows["term"]))
+            mask = np.zeros(len(rows["term"]), dtype=bool)
+            mask[[position[t] for t in wanted.get(unit, ()) if t in position]] = True
+        # Place names: the places a unit names, not those it does not.
+        return mask & (rows["count_unit"] > 0) if name == "place names" else mask
+
+    table = distinctive_terms(part, prior_scale=prior_scale, keep=keep)
+    table.insert(0, "unit_type", unit_type)
+    table.insert(0, "variant", name)
+    return table  # empty, but typed, where the unit is the whole corpus
+
+
+def _run_parts(tasks: list[tuple], func=None) -> list:
+    """``[func(t) for t in tasks]`` on the stage's workers (:func:`analysis.core.parallel.
+    stage_jobs`), the parts with the most units handed out first; results in task order."""
+    from analysis.core.parallel import run_tasks, stage_jobs
+
+    func = _vocabulary_part if func is None else func
+    order = sorted(range(len(tasks)), key=lambda i: (-tasks[i][2].shape[0], i))
+    done = run_tasks(func, [tasks[i] for i in order], jobs=stage_jobs(),
+                     desc="distinctive terms")
+    results = [None] * len(tasks)
+    for i, result in zip(order, done):
+        results[i] = result
+    return results
+
+
 def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
                       top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE,
                       by_clause: dict | None = None) -> pd.DataFrame:
@@ -466,42 +507,31 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
             if variant == "all text" and places:
                 parts.append(("place names", unit_type, counts[places]))
 
-    def rows_of(name, unit_type, part, keep):
-        # Place names: the places a unit names, not those it does not.
-        named = (lambda rows: rows["count_unit"] > 0) if name == "place names" \
-            else (lambda rows: True)
-        table = distinctive_terms(part, prior_scale=prior_scale,
-                                  keep=lambda unit, rows: named(rows) & keep(unit, rows))
-        table.insert(0, "unit_type", unit_type)
-        table.insert(0, "variant", name)
-        return table  # empty, but typed, where the unit is the whole corpus
-
     # Two passes, so that no units x vocabulary table is held: the top terms of every unit
-    # in every variant, then each variant's rows of the terms in any variant's top.
-    wanted: dict[tuple[str, str], set] = {}
-    for name, unit_type, part in parts:
-        top = rows_of(name, unit_type, part, lambda unit, rows: rows["rank_z"] <= top_n)
-        for unit, term in zip(top["unit"], top["term"]):
-            wanted.setdefault((unit_type, unit), set()).add(term)
-    tables = []
-    for name, unit_type, part in parts:
-        position: dict[str, int] = {}  # term -> row, the same for every unit of a part
-
-        def chosen(unit, rows, unit_type=unit_type, position=position):
-            # Marks the unit's few wanted terms: a set lookup per term would be a Python loop
-            # over units x vocabulary.
-            if not position:
-                position.update((t, i) for i, t in enumerate(rows["term"]))
-            mask = np.zeros(len(rows["term"]), dtype=bool)
-            mask[[position[t] for t in wanted.get((unit_type, unit), ()) if t in position]] = True
-            return mask
-        tables.append(rows_of(name, unit_type, part, chosen))
+    # in every variant, then each variant's rows of the terms in any variant's top. The
+    # parts of a pass are independent: they run on the stage's workers (in order of size).
+    tops = _run_parts([(name, unit_type, part, prior_scale, top_n, None)
+                       for name, unit_type, part in parts])
+    wanted: dict[str, dict[str, set]] = {}
+    for top in tops:
+        for unit_type, unit, term in zip(top["unit_type"], top["unit"], top["term"]):
+            wanted.setdefault(unit_type, {}).setdefault(unit, set()).add(term)
+    tables = _run_parts([(name, unit_type, part, prior_scale, top_n, wanted.get(unit_type, {}))
+                         for name, unit_type, part in parts])
     kept = pd.concat(tables, ignore_index=True)
     kept["english"] = kept["term"].map(glossary()).fillna("").astype("str")
     order = {"all text": 0, "reuse counted once": 1, "place names": 2}
     kept = kept.sort_values(["unit_type", "unit", "variant", "rank_z"],
                             key=lambda s: s.map(order) if s.name == "variant" else s)
     return kept.reset_index(drop=True)
+
+
+def _near_top_part(args: tuple) -> pd.DataFrame:
+    """:func:`distinctive_terms` at one prior scale, keeping every row that any ranking of
+    :func:`prior_sensitivity` needs (``args``: as :func:`_run_parts` hands them out)."""
+    _, _, counts, scale, top, _ = args
+    return distinctive_terms(counts, scale, keep=lambda unit, rows: (
+        (rows["rank_z"] <= top) | (rows["rank_chi2"] <= top) | (rows["rank_g2"] <= top)))
 
 
 def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0),
@@ -512,10 +542,12 @@ def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0)
     each prior scale with those at :data:`PRIOR_SCALE`, and of the top terms by signed
     chi-squared and by G² with those by z at :data:`PRIOR_SCALE`.
     """
-    def near_top(unit, rows):  # every row any of the rankings below needs
-        return (rows["rank_z"] <= top) | (rows["rank_chi2"] <= top) | (rows["rank_g2"] <= top)
-
-    base = distinctive_terms(counts, PRIOR_SCALE, keep=near_top)
+    # The default scale's table is the reference itself (not computed twice); the tables
+    # of the other scales are independent and run on the stage's workers.
+    others = [scale for scale in scales if scale != PRIOR_SCALE]
+    base, *computed = _run_parts([("", "", counts, scale, top, None)
+                                  for scale in (PRIOR_SCALE, *others)], _near_top_part)
+    by_scale = dict(zip(others, computed))
 
     def tops(table, column):
         # Ranks are 1..T within a unit, so the ``top`` smallest are those <= top.
@@ -526,9 +558,7 @@ def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0)
     reference = tops(base, "z")
     rows = []
     for scale in scales:
-        # the default scale's table is the reference itself: not computed twice
-        table = base if scale == PRIOR_SCALE else distinctive_terms(counts, scale,
-                                                                     keep=near_top)
+        table = base if scale == PRIOR_SCALE else by_scale[scale]
         other = tops(table, "z")
         rows += [{"unit": u, "comparison": f"z, prior scale {scale:g}",
                   "top_overlap": len(reference[u] & other[u]) / top} for u in reference]
