@@ -277,18 +277,23 @@ def test_dense_and_sorted_key_lookups_agree(monkeypatch):
     pd.testing.assert_frame_equal(dense, crowded)
 
 
-def test_the_membership_filter_passes_every_pair_key():
+def test_the_membership_filter_spreads_keys_laid_out_as_unit_times_terms_plus_term():
+    """Pair keys are unit × n_terms + term: runs of neighbouring numbers, where a poor hash
+    (a plain modulus of a multiple of n_terms, say) would put many on one slot. The share
+    of other keys let through must stay near the share of slots taken."""
     from analysis.text.keyness_resampling import _key_hash
 
     rng = np.random.default_rng(3)
-    keys = rng.choice(10**9, size=5_000, replace=False)
-    others = np.setdiff1d(rng.choice(10**9, size=50_000, replace=False), keys)
-    bits = 17                                    # 2**17 slots, about 26 per key
+    n_units, n_terms, per_unit = 2_000, 40_000, 40
+    units = np.repeat(np.arange(n_units), per_unit)
+    keys = np.unique(units * n_terms + rng.integers(0, 400, size=units.size) * 7)
+    others = np.setdiff1d(np.arange(0, n_units * n_terms, 97), keys)
+    bits = int(np.ceil(np.log2(16 * len(keys))))
     maybe = np.zeros(1 << bits, dtype=bool)
     maybe[_key_hash(keys, np.uint64(64 - bits))] = True
-    assert maybe[_key_hash(keys, np.uint64(64 - bits))].all()
-    # the hash spreads keys: false passes near the share of slots taken (about 4%)
-    assert maybe[_key_hash(others, np.uint64(64 - bits))].mean() < 0.06
+    taken = maybe.mean()
+    assert taken > 0.03                         # the keys did not collapse onto few slots
+    assert maybe[_key_hash(others, np.uint64(64 - bits))].mean() < 1.5 * taken
 
 
 def test_bootstrap_p_values_count_replicates_at_or_below_zero_with_or_without_intervals():
@@ -350,3 +355,26 @@ def test_the_fast_argsort_is_the_stable_one():
             keys[:: 3] = np.nan   # NaN never equals NaN, yet must keep its stable order
             np.testing.assert_array_equal(_stable_argsort(keys),
                                           np.argsort(keys, kind="stable"))
+
+
+def test_parts_on_two_workers_give_the_one_process_table(monkeypatch, tmp_path):
+    """The (variant, unit type) parts of the checks, of the vocabulary tables and the prior
+    scales run on the stage's workers: the tables are those of one process."""
+    from analysis.core.parallel import STAGE_JOBS_ENV
+    from analysis.text import keyness
+
+    from conftest import ROOT
+
+    from analysis.text import reuse
+    from analysis.text.regional import load_inputs
+
+    _, documents, prepared = load_inputs(ROOT / "data" / "processed")
+    found = reuse.find_reuse(prepared)
+    serial = kr.resampled_vocabulary(prepared, found, documents, n_boot=30, n_perm=30)
+    counts = keyness.count_matrix(keyness.tokenise_clauses(prepared)["tokens"],
+                                  prepared["doc_id"], sparse=True)
+    sensitivity = keyness.prior_sensitivity(counts)
+    monkeypatch.setenv(STAGE_JOBS_ENV, "2")
+    parallel = kr.resampled_vocabulary(prepared, found, documents, n_boot=30, n_perm=30)
+    pd.testing.assert_frame_equal(serial, parallel)
+    pd.testing.assert_frame_equal(sensitivity, keyness.prior_sensitivity(counts))

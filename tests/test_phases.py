@@ -81,6 +81,14 @@ def test_background_clauses_are_left_out_of_the_plan_text():
     assert cell[("insurance", "recovery")] == pytest.approx(1.0)
 
 
+def test_a_corpus_without_policy_text_gives_an_empty_table():
+    prepared = _prepared([("a", "坚持以人民为中心。")])
+    shares = phases.plan_cell_shares(prepared, background={"c0"})
+    assert shares.empty
+    assert list(shares.columns) == ["doc_id", "instrument", "subtype", "phase", "share",
+                                    "n_chars"]
+
+
 def test_phase_agreement_scores_rules_against_gold():
     texts = list(PHASE_EXAMPLES)
     sample = pd.DataFrame({"clause_id": [f"x{k}" for k in range(len(texts))], "text": texts})

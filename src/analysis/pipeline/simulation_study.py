@@ -161,7 +161,7 @@ def run(seed: int = SEED, studies=STUDIES, offline: Path | None = None) -> pd.Da
         The stored offline rows (default
         :data:`analysis.pipeline.heavy_simulation.STORED`).
     """
-    from analysis.core.parallel import run_tasks, stage_jobs
+    from analysis.core.parallel import run_tasks_by_size, stage_jobs
 
     present = [(name, module_name) for name, module_name in studies
                if _importable(module_name)]
@@ -169,12 +169,9 @@ def run(seed: int = SEED, studies=STUDIES, offline: Path | None = None) -> pd.Da
     # they run side by side on the build's workers; the longest is handed out first so that
     # two workers finish together, and the tables are stacked in study order whatever order
     # they finish in: the table is the same as one process's, byte for byte.
-    order = sorted(range(len(present)),
-                   key=lambda i: (-STUDY_CPU_S.get(present[i][0], 0), i))
-    done = run_tasks(_study_table, [(present[i][0], present[i][1], seed) for i in order],
-                     jobs=stage_jobs(), desc="simulation studies")
-    by_name = {present[i][0]: table for i, table in zip(order, done)}
-    tables = [by_name[name] for name, _ in present]
+    tables = run_tasks_by_size(_study_table, [(name, module, seed) for name, module in present],
+                               [STUDY_CPU_S.get(name, 0) for name, _ in present],
+                               jobs=stage_jobs(), desc="simulation studies")
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
     out = out[["study"] + COLUMNS]
     out = pd.concat([out, offline_rows(out, tuple(name for name, _ in studies), offline)],

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis.core.parallel import run_tasks_by_size, stage_jobs
 from analysis.text.tokenise import glossary, tokenise_clauses
 
 if TYPE_CHECKING:
@@ -263,9 +264,10 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
     terms = counts.columns[frequent]
     total = total[frequent]
     prior = prior_scale * total.sum() * total / total.sum()
-    # Ties of a statistic are broken by the term (ascending); ranks come from one numpy
-    # lexsort per unit and statistic (a pandas sort per unit made this quadratic-looking
-    # at a few hundred plans: units x vocabulary rows sorted three times).
+    # Ties of a statistic are broken by the term (ascending); ranks come from one stable
+    # numpy sort per unit and statistic of the values laid out in term order (a pandas sort
+    # per unit made this quadratic-looking at a few hundred plans: units x vocabulary rows
+    # sorted three times).
     term_array = np.asarray(terms, dtype=object)
     by_term = np.argsort(term_array, kind="stable")
     columns: dict[str, list] = {c: [] for c in _COLUMNS}
@@ -461,21 +463,6 @@ def _vocabulary_part(args: tuple) -> pd.DataFrame:
     return table  # empty, but typed, where the unit is the whole corpus
 
 
-def _run_parts(tasks: list[tuple], func=None) -> list:
-    """``[func(t) for t in tasks]`` on the stage's workers (:func:`analysis.core.parallel.
-    stage_jobs`), the parts with the most units handed out first; results in task order."""
-    from analysis.core.parallel import run_tasks, stage_jobs
-
-    func = _vocabulary_part if func is None else func
-    order = sorted(range(len(tasks)), key=lambda i: (-tasks[i][2].shape[0], i))
-    done = run_tasks(func, [tasks[i] for i in order], jobs=stage_jobs(),
-                     desc="distinctive terms")
-    results = [None] * len(tasks)
-    for i, result in zip(order, done):
-        results[i] = result
-    return results
-
-
 def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd.DataFrame,
                       top_n: int = TOP_N, prior_scale: float = PRIOR_SCALE,
                       by_clause: dict | None = None) -> pd.DataFrame:
@@ -510,14 +497,18 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
     # Two passes, so that no units x vocabulary table is held: the top terms of every unit
     # in every variant, then each variant's rows of the terms in any variant's top. The
     # parts of a pass are independent: they run on the stage's workers (in order of size).
-    tops = _run_parts([(name, unit_type, part, prior_scale, top_n, None)
-                       for name, unit_type, part in parts])
+    sizes = [part.shape[0] for _, _, part in parts]  # units: each is ranked in turn
+    tops = run_tasks_by_size(_vocabulary_part, [(name, unit_type, part, prior_scale, top_n, None)
+                                                for name, unit_type, part in parts],
+                             sizes, jobs=stage_jobs(), desc="distinctive terms")
     wanted: dict[str, dict[str, set]] = {}
     for top in tops:
         for unit_type, unit, term in zip(top["unit_type"], top["unit"], top["term"]):
             wanted.setdefault(unit_type, {}).setdefault(unit, set()).add(term)
-    tables = _run_parts([(name, unit_type, part, prior_scale, top_n, wanted.get(unit_type, {}))
-                         for name, unit_type, part in parts])
+    tables = run_tasks_by_size(_vocabulary_part,
+                               [(name, unit_type, part, prior_scale, top_n,
+                                 wanted.get(unit_type, {})) for name, unit_type, part in parts],
+                               sizes, jobs=stage_jobs(), desc="distinctive terms")
     kept = pd.concat(tables, ignore_index=True)
     kept["english"] = kept["term"].map(glossary()).fillna("").astype("str")
     order = {"all text": 0, "reuse counted once": 1, "place names": 2}
@@ -527,9 +518,9 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
 
 
 def _near_top_part(args: tuple) -> pd.DataFrame:
-    """:func:`distinctive_terms` at one prior scale, keeping every row that any ranking of
-    :func:`prior_sensitivity` needs (``args``: as :func:`_run_parts` hands them out)."""
-    _, _, counts, scale, top, _ = args
+    """:func:`distinctive_terms` at one prior scale (``args``: counts, scale, top), keeping
+    every row that any ranking of :func:`prior_sensitivity` needs."""
+    counts, scale, top = args
     return distinctive_terms(counts, scale, keep=lambda unit, rows: (
         (rows["rank_z"] <= top) | (rows["rank_chi2"] <= top) | (rows["rank_g2"] <= top)))
 
@@ -545,8 +536,10 @@ def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0)
     # The default scale's table is the reference itself (not computed twice); the tables
     # of the other scales are independent and run on the stage's workers.
     others = [scale for scale in scales if scale != PRIOR_SCALE]
-    base, *computed = _run_parts([("", "", counts, scale, top, None)
-                                  for scale in (PRIOR_SCALE, *others)], _near_top_part)
+    base, *computed = run_tasks_by_size(_near_top_part, [(counts, scale, top) for scale in
+                                                         (PRIOR_SCALE, *others)],
+                                        [1] * (1 + len(others)), jobs=stage_jobs(),
+                                        desc="prior scales")
     by_scale = dict(zip(others, computed))
 
     def tops(table, column):

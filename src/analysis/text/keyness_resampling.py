@@ -65,7 +65,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import false_discovery_control
 
-from analysis.core.parallel import run_tasks, stage_jobs
+from analysis.core.parallel import run_tasks_by_size, stage_jobs
 from analysis.core.schema import Column, TableSchema
 from analysis.text import keyness
 
@@ -84,8 +84,8 @@ DENSE_KEYS = 50_000_000  # 200 MB of int32
 #: Largest number of values one chunk of replicates may hold.
 CHUNK_CELLS = 20_000_000
 #: Slots per (unit, term) pair of the membership filter used when the dense table would be
-#: too large (at least 2**FILTER_MIN_BITS slots, one byte each): 16 lets about 6% of the
-#: other count entries through to the exact look-up.
+#: too large (rounded up to a power of two, at least 2**FILTER_MIN_BITS slots, one byte
+#: each): 16 lets at most about 6% of the other count entries through to the exact look-up.
 FILTER_SLOTS = 16
 FILTER_MIN_BITS = 16
 FLAGS = ("across plans", "across clauses", "few clauses")
@@ -236,14 +236,14 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
         entry_data = whole.data[by_term]
     else:
         # Too many (term, unit) cells for a table (a thousand plans as units): a one-hash
-        # Bloom filter of the pairs' keys, FILTER_SLOTS slots per pair, lets through every pair's
-        # entries and about one in sixteen of the others; only those are looked up by
-        # binary search, which was 57% of the resampling's time when every count entry
-        # took one (a 2,000-plan synthetic corpus; the filter never drops a true pair, so
-        # the counts are the same).
+        # Bloom filter of the pairs' keys (FILTER_SLOTS slots a pair) lets through every
+        # pair's entries and at most about one in sixteen of the others; only those are
+        # looked up by binary search, which was 57% of the resampling's time when every
+        # count entry took one (a 2,000-plan synthetic corpus). The filter never drops a
+        # true pair, so the counts are the same.
         bits = max(FILTER_MIN_BITS, int(np.ceil(np.log2(FILTER_SLOTS * len(key)))))
         maybe = np.zeros(1 << bits, dtype=bool)
-        shift = np.uint64(64 - int(np.log2(len(maybe))))
+        shift = np.uint64(64 - bits)
         maybe[_key_hash(key, shift)] = True
 
     def matched(entry_units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -402,30 +402,33 @@ def resampled_vocabulary(prepared: pd.DataFrame, reuse: pd.DataFrame,
         dtypes = {"int": int, "float": float, "str": object}
         return table.assign(**{c.name: pd.Series(dtype=dtypes[c.dtype])
                                for c in RESAMPLING_COLUMNS})
-    tasks, index = [], []
+    tasks, index, sizes, sliced = [], [], [], {}
+    plans = prepared["doc_id"].to_numpy()
     for (variant, unit_type), rows in table.groupby(["variant", "unit_type"], sort=False):
-        counts, terms = by_clause["all text" if variant == "place names" else variant]
-        is_place = np.array([x in places for x in terms], dtype=bool)
-        keep = np.flatnonzero(is_place if variant == "place names" else ~is_place)
+        if variant not in sliced:  # one slice per variant, shared by its unit types
+            counts, terms = by_clause["all text" if variant == "place names" else variant]
+            is_place = np.array([x in places for x in terms], dtype=bool)
+            keep = np.flatnonzero(is_place if variant == "place names" else ~is_place)
+            sliced[variant] = (counts[:, keep].tocsr(), terms[keep])
+        counts, terms = sliced[variant]
         part_seed = [seed, zlib.crc32(f"{variant}|{unit_type}".encode("utf-8"))]
-        tasks.append(((counts[:, keep].tocsr(), terms[keep], unit_of[unit_type],
-                       prepared["doc_id"].to_numpy(), rows[["unit", "term"]],
-                       prior_scale, n_boot, n_perm,
-                       int(np.random.SeedSequence(part_seed).generate_state(1)[0]),
-                       LEVEL, unit_type != "document", False)))
+        tasks.append((counts, terms, unit_of[unit_type], plans, rows[["unit", "term"]],
+                      prior_scale, n_boot, n_perm,
+                      int(np.random.SeedSequence(part_seed).generate_state(1)[0]),
+                      LEVEL, unit_type != "document", False))
         index.append(rows.index)
+        # The permutations' work follows the count entries, and plans as units (no dense
+        # table) cost the most: those parts are handed out first.
+        sizes.append((unit_type == "document") * counts.nnz + counts.nnz / 1e3)
     # Each (variant, unit type) has its own seed, so the parts run on the stage's workers
-    # give the tables of one process; the largest (plans as units, most count entries) are
-    # handed out first.
-    order = sorted(range(len(tasks)), key=lambda i: (-len(np.unique(tasks[i][2])),
-                                                      -tasks[i][0].nnz, i))
-    done = run_tasks(_resample_part, [tasks[i] for i in order], jobs=stage_jobs(),
-                     desc="distinctive-term checks")
-    parts = [None] * len(tasks)
-    for i, checked in zip(order, done):
-        checked.index = index[i]
+    # give the tables of one process.
+    done = run_tasks_by_size(_resample_part, tasks, sizes, jobs=stage_jobs(),
+                             desc="distinctive-term checks")
+    parts = []
+    for rows_index, checked in zip(index, done):
+        checked.index = rows_index
         # The interval is not written: it undercovers for top terms (module docstring).
-        parts[i] = checked.drop(columns=["unit", "term", "log_ratio_low", "log_ratio_high"])
+        parts.append(checked.drop(columns=["unit", "term", "log_ratio_low", "log_ratio_high"]))
     extra = pd.concat(parts).loc[table.index]
     out = pd.concat([table, extra], axis=1)
     return adjust_and_flag(out, ["variant", "unit_type", "unit"])

@@ -105,7 +105,7 @@ def plan_cell_shares(prepared: pd.DataFrame, background: set[str] | None = None
     # clause's cells are summed into its plan by a sparse product (a plans × clauses dense
     # matrix took 1.4 GB and 24 s at 2,000 synthetic plans, and grows with their square).
     weights = ((lengths[:, None] * sub)[:, :, None] * phase[:, None, :]).reshape(
-        len(prepared), -1)
+        len(prepared), sub.shape[1] * phase.shape[1])
     member = sparse.csr_matrix((np.ones(len(prepared)), (doc_codes, np.arange(len(prepared)))),
                                shape=(len(docs), len(prepared)))
     cells = (member @ weights).reshape(len(docs), sub.shape[1], phase.shape[1])
