@@ -217,3 +217,18 @@ def test_per_document_results_are_let_go_before_the_corpus_level_stages(monkeypa
     assert seen["per_doc"] == seen["texts"] == seen["log"] == 0 and seen["order"] == 5
     assert len(seen["caches"]) == 2  # the two token variants, for regional and topics
     assert seen["released_before_regional"]
+
+
+def test_tasks_by_size_go_out_largest_first_and_come_back_in_task_order():
+    from analysis.core.parallel import run_tasks_by_size
+
+    calls = []
+
+    def record(task):
+        calls.append(task)
+        return task * 10
+
+    tasks, sizes = [1, 2, 3, 4], [5.0, 9.0, 5.0, 0.0]
+    assert run_tasks_by_size(record, tasks, sizes, jobs=1) == [10, 20, 30, 40]
+    assert calls == [2, 1, 3, 4]           # largest first, ties in task order
+    assert run_tasks_by_size(abs, [-3, 4, -5], [1, 3, 2], jobs=2) == [3, 4, 5]
