@@ -17,7 +17,7 @@ from analysis.accidents.backtest import OriginForecast
 from analysis.accidents.indicators import INDICATORS
 from analysis.accidents.recalibration import (mixture_paths, recalibrate_paths,
                                               recalibrated_z, stacking_weights)
-from analysis.accidents.reference import reference_class, wilson_interval
+from analysis.accidents.reference import ReferenceRates, wilson_interval
 from analysis.accidents.tables import CALIBRATION, METHODS
 from analysis.accidents.targets import TargetRule, is_met
 
@@ -106,6 +106,7 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.Dat
         Schema :data:`CALIBRATION`.
     """
     rows = []
+    references = ReferenceRates(observations)
     groups: dict[tuple, list[OriginForecast]] = {}
     for of in origin_forecasts:
         groups.setdefault((of.series_id, of.origin), []).append(of)
@@ -164,7 +165,7 @@ def calibration_table(origin_forecasts: Sequence[OriginForecast], errors: pd.Dat
                 rows.append({**base, "method": "ensemble_recalibrated", "n_reference": np.nan,
                              "probability": float(np.mean(is_met(
                                  rule, recalibrate_paths(mix[:, j], z_ens, j + 1), b)))})
-            ref = reference_class(rule, observations, as_of=origin)
+            ref = references.rate(rule, as_of=origin)
             rows.append({**base, "method": "reference_class", "probability": ref["probability"],
                          "n_reference": ref["n_used"]})
             pooled = base_rate_pool(p_ensemble, ref["probability"])

@@ -152,6 +152,18 @@ def stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: i
         Columns ``model``, ``weight``, ``n_cases``, ``basis``.
     """
     models = list(dict.fromkeys(models))
+    # The weights read only the models, the year and the whole table, not the series: every
+    # series of one origin asks for the same weights (1 in 8 calls of the simulation study
+    # were distinct). A copy is returned so that a caller cannot alter the kept table.
+    memo = _cached(errors, "stacking", dict)
+    key = (tuple(models), before_year, min_cases)
+    if key not in memo:
+        memo[key] = _stacking_weights(errors, models, before_year, min_cases)
+    return memo[key].copy()
+
+
+def _stacking_weights(errors: pd.DataFrame, models: list[str], before_year: int | None,
+                      min_cases: int) -> pd.DataFrame:
     col, wide, years = _cached(errors, "wide", lambda: _wide_density(errors))
     past = wide[years < before_year] if before_year is not None else wide
     counts = {m: int(np.sum(~np.isnan(past[:, col[m]]))) for m in models if m in col}
@@ -166,23 +178,48 @@ def stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: i
                                       f"{min_cases}+ back-test cases{when}, {n} common cases; "
                                       f"stacking needs 2 models and {min_cases} cases)"})
     left_out = [m for m in models if m not in kept]
-    dens = np.exp(logd - logd.max(axis=1, keepdims=True))
-    w = np.full(len(kept), 1.0 / len(kept))
-    for _ in range(1000):
-        resp = dens * w
-        resp /= resp.sum(axis=1, keepdims=True)
-        new = resp.mean(axis=0)
-        if np.max(np.abs(new - w)) < 1e-9:
-            w = new
-            break
-        w = new
-    wmap = dict(zip(kept, w))
+    wmap = dict(zip(kept, _em_weights(np.ascontiguousarray(logd))))
     note = f"; without a record, weight 0: {', '.join(left_out)}" if left_out else ""
     return pd.DataFrame({"model": models,
                          "weight": [round(float(wmap.get(m, 0.0)), 10) for m in models],
                          "n_cases": n,
                          "basis": f"stacking on log score over {n} common back-test "
                                   f"cases{when} of {len(kept)} models{note}"})
+
+
+_EM_MEMO: dict = {}
+
+
+def _em_weights(logd: np.ndarray) -> np.ndarray:
+    """Mixture weights maximising the mean log score of the columns' densities (EM).
+
+    Kept by the bytes of the cases' log densities: the ensemble's weights at an origin are
+    asked for by :func:`forecast_errors` and again by the calibration table, from tables that
+    differ only in the ensemble's own rows, so the same cases come twice. The ufuncs are
+    called directly (``np.add.reduce / n`` is what ``ndarray.mean`` computes, bit for bit)
+    because EM often runs its 1,000 steps on a few dozen cases, where the wrappers around
+    them cost more than the arithmetic."""
+    key = (logd.shape, logd.tobytes())
+    hit = _EM_MEMO.get(key)
+    if hit is not None:
+        return hit.copy()
+    n = len(logd)
+    dens = np.exp(logd - logd.max(axis=1, keepdims=True))
+    w = np.full(logd.shape[1], 1.0 / logd.shape[1])
+    add = np.add.reduce
+    resp = np.empty_like(dens)
+    for _ in range(1000):
+        np.multiply(dens, w, out=resp)
+        resp /= add(resp, axis=1, keepdims=True)
+        new = add(resp, axis=0) / n
+        if np.abs(new - w).max() < 1e-9:
+            w = new
+            break
+        w = new
+    if len(_EM_MEMO) > 4096:
+        _EM_MEMO.clear()
+    _EM_MEMO[key] = w
+    return w.copy()
 
 
 @dataclass(frozen=True)

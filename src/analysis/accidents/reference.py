@@ -185,3 +185,53 @@ def reference_class(rule: TargetRule, observations: pd.DataFrame, as_of: int | N
         for geo, g in obs.groupby("geo_en", sort=True))
     return {"probability": k / n, "probability_lower": lo, "probability_upper": hi,
             "n_used": n, "k_met": k, "data_used": stand_in, "status": "ok"}
+
+
+class ReferenceRates:
+    """The base rate and count of :func:`reference_class` (``probability``, ``n_used``,
+    ``k_met``) for many rules against one observations table, from arrays grouped once.
+
+    The calibration table asks for a base rate at every (series, origin, form) of the
+    back-test and of each simulated world: thousands of questions against one table, each of
+    which :func:`reference_observations` answers with a pandas filter and
+    :func:`reference_class` with a text of the places standing in, which the calibration
+    does not read. Same rows and the same arithmetic (tested against :func:`reference_class`).
+    """
+
+    def __init__(self, observations: pd.DataFrame):
+        self._groups: dict[tuple, tuple[np.ndarray, ...]] = {}
+        keep = ~observations["is_context_only"].astype(bool).to_numpy()
+        kept = observations[keep]
+        for (family, rule, lag), part in kept.groupby(["family", "baseline_rule", "lag"],
+                                                      sort=False):
+            self._groups[(family, rule, int(lag))] = (
+                part["indicator"].to_numpy(), part["year"].to_numpy(),
+                part["change_pct"].to_numpy(float))
+
+    def rate(self, rule: TargetRule, as_of: int | None = None) -> dict:
+        """``probability`` (NaN without observations), ``n_used``, ``k_met`` and ``status``
+        as :func:`reference_class` gives them for observations without context-only rows."""
+        form = _form_key(rule)
+        ind = INDICATORS.get(rule.indicator)
+        blank = {"probability": np.nan, "n_used": 0, "k_met": 0}
+        if rule.comparator not in ("decline_by", "below") or form is None:
+            return {**blank, "status": "not_modelled"}
+        if ind is None or ind.kind not in SERIES_KINDS:
+            return {**blank, "status": "indicator_not_in_data"}
+        group = self._groups.get((ind.family, form[0], int(form[1])))
+        if group is None:
+            return {**blank, "status": "no_reference_observations"}
+        indicator, year, change = group
+        use = np.ones(len(year), bool)
+        if ind.family != "count_all":
+            use &= indicator == rule.indicator
+        if as_of is not None:
+            use &= year <= as_of
+        n = int(use.sum())
+        if n == 0:
+            return {**blank, "status": "no_reference_observations"}
+        change = change[use]
+        met = (change <= rule.required_change_pct if rule.comparator == "decline_by"
+               else change < 0)
+        k = int(met.sum())
+        return {"probability": k / n, "n_used": n, "k_met": k, "status": "ok"}

@@ -66,11 +66,13 @@ def simulate_log_series(process: str, n: int, rng: np.random.Generator) -> np.nd
     return np.concatenate([[0.0], np.cumsum(steps[1:])])
 
 
-def simulated_panel(panel: pd.DataFrame, process: str, world: int, seed: int = SIM_SEED
-                    ) -> pd.DataFrame:
+def simulated_panel(panel: pd.DataFrame, process: str, world: int, seed: int = SIM_SEED,
+                    segments: pd.DataFrame | None = None) -> pd.DataFrame:
     """The rows of every back-tested segment with simulated values (level kept at the first
-    observed value, so rates stay rates and counts stay large counts)."""
-    segs = series_segments(panel)
+    observed value, so rates stay rates and counts stay large counts). ``segments``: the
+    panel's :func:`~analysis.accidents.panel.series_segments`, if the caller has them (the
+    study asks for the same panel's segments in every world)."""
+    segs = series_segments(panel) if segments is None else segments
     segs = segs[segs["n_years"] > MIN_OBS]
     # National segments only: they carry the back-test today, and a longer regional file
     # must not multiply the cost of the study inside the build.
@@ -101,10 +103,11 @@ def simulation_study(panel: pd.DataFrame, forms: pd.DataFrame, worlds: int = SIM
         :data:`~analysis.accidents.scores.BRIER`, :data:`~analysis.accidents.scores.RELIABILITY`.
     """
     cov, brier, rel = [], [], []
+    segments = series_segments(panel)
     for process in PROCESSES:
         hits_all, cal_all = [], []
         for world in range(worlds):
-            sim = simulated_panel(panel, process, world, seed)
+            sim = simulated_panel(panel, process, world, seed, segments)
             fits = rolling_origin_forecasts(sim, SIM_MODELS, n_sims=n_sims,
                                             seed=seed + world)
             errors = forecast_errors(fits, n_sims)
