@@ -143,3 +143,26 @@ def test_score_tables_are_rounded_without_offline_rows(tmp_path, monkeypatch):
         digits = [len(c.replace("-", "").replace(".", "").lstrip("0")) for c in cells
                   if c.replace("-", "").replace(".", "").isdigit() and "." in c]
         assert digits and max(digits) <= 10, name
+
+
+def test_worlds_on_two_processes_give_the_one_process_tables(monkeypatch):
+    """Blocks of worlds run on workers: same tables as in one process, world for world (one
+    world a task, so that each process has several tasks and they finish out of order)."""
+    from pathlib import Path
+
+    from analysis.accidents import simulation
+    from analysis.accidents.calibration import pseudo_target_forms
+    from analysis.accidents.targets import load_target_rules
+    from analysis.accidents.loader import stats_dir
+
+    panel = load_accident_stats(raw_dir())
+    fixture = Path(__file__).parent / "fixtures" / "accident_targets.csv"
+    rules, _ = load_target_rules(stats_dir(raw_dir()), fixture)
+    forms = pseudo_target_forms(rules).drop(columns="target_ids", errors="ignore")
+    monkeypatch.setattr(simulation, "WORLDS_PER_TASK", 1)
+    one = simulation.simulation_study(panel, forms, worlds=3, jobs=1)
+    two = simulation.simulation_study(panel, forms, worlds=3, jobs=2)
+    for a, b in zip(one, two):
+        pd.testing.assert_frame_equal(a, b)
+    coverage = one[0]
+    assert set(coverage["source"]) == {f"sim:{p}" for p in simulation.PROCESSES}

@@ -90,11 +90,39 @@ def simulated_panel(panel: pd.DataFrame, process: str, world: int, seed: int = S
     return pd.concat(parts, ignore_index=True)
 
 
+def _worlds(task: tuple) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Interval hits and calibration rows of a block of worlds of one process (one task of
+    :func:`simulation_study`; module level, so that a worker process can run it)."""
+    panel, segments, forms, process, worlds, n_sims, seed = task
+    out = []
+    for world in worlds:
+        sim = simulated_panel(panel, process, world, seed, segments)
+        fits = rolling_origin_forecasts(sim, SIM_MODELS, n_sims=n_sims, seed=seed + world)
+        errors = forecast_errors(fits, n_sims)
+        hits = recalibrated_backtest(errors, backtest_table(fits))
+        cal = calibration_table(fits, errors, change_observations(sim), forms)
+        # outcome-years of different worlds are independent clusters
+        hits["target_year"] = world * 10000 + hits["target_year"]
+        cal["target_year"] = world * 10000 + cal["target_year"]
+        cal["pseudo_id"] = f"w{world}|" + cal["pseudo_id"]
+        out.append((hits, cal))
+    return out
+
+
+#: Worlds per task of :func:`simulation_study` on several processes.
+WORLDS_PER_TASK = 10
+
+
 def simulation_study(panel: pd.DataFrame, forms: pd.DataFrame, worlds: int = SIM_WORLDS,
-                     n_sims: int = SIM_N_SIMS, seed: int = SIM_SEED
+                     n_sims: int = SIM_N_SIMS, seed: int = SIM_SEED, jobs: int | None = None
                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Coverage, Brier and reliability tables of the simulation study, ``source`` =
     ``sim:<process>``.
+
+    Each world draws from its own seeded streams, so the worlds run in blocks of
+    :data:`WORLDS_PER_TASK` on ``jobs`` processes (default: the build's
+    :func:`~analysis.core.parallel.stage_jobs`, one process outside a build) and give the
+    same tables as in one process (tested).
 
     Returns
     -------
@@ -102,26 +130,21 @@ def simulation_study(panel: pd.DataFrame, forms: pd.DataFrame, worlds: int = SIM
         Schemas :data:`~analysis.accidents.scores.COVERAGE`,
         :data:`~analysis.accidents.scores.BRIER`, :data:`~analysis.accidents.scores.RELIABILITY`.
     """
-    cov, brier, rel = [], [], []
+    from analysis.core.parallel import run_tasks, stage_jobs
+
     segments = series_segments(panel)
+    tasks = [(panel, segments, forms, process, range(start, min(start + WORLDS_PER_TASK, worlds)),
+              n_sims, seed)
+             for process in PROCESSES for start in range(0, worlds, WORLDS_PER_TASK)]
+    blocks = run_tasks(_worlds, tasks, jobs=stage_jobs() if jobs is None else jobs,
+                       desc="accident simulation")
+    cov, brier, rel = [], [], []
     for process in PROCESSES:
-        hits_all, cal_all = [], []
-        for world in range(worlds):
-            sim = simulated_panel(panel, process, world, seed, segments)
-            fits = rolling_origin_forecasts(sim, SIM_MODELS, n_sims=n_sims,
-                                            seed=seed + world)
-            errors = forecast_errors(fits, n_sims)
-            hits = recalibrated_backtest(errors, backtest_table(fits))
-            cal = calibration_table(fits, errors, change_observations(sim), forms)
-            # outcome-years of different worlds are independent clusters
-            hits["target_year"] = world * 10000 + hits["target_year"]
-            cal["target_year"] = world * 10000 + cal["target_year"]
-            cal["pseudo_id"] = f"w{world}|" + cal["pseudo_id"]
-            hits_all.append(hits)
-            cal_all.append(cal)
+        done = [pair for task, block in zip(tasks, blocks) if task[3] == process
+                for pair in block]
         source = f"sim:{process}"
-        cal = pd.concat(cal_all, ignore_index=True)
-        cov.append(coverage_table(pd.concat(hits_all, ignore_index=True), source))
+        cal = pd.concat([c for _, c in done], ignore_index=True)
+        cov.append(coverage_table(pd.concat([h for h, _ in done], ignore_index=True), source))
         brier.append(brier_table(cal, source))
         rel.append(corp_reliability(cal, RELIABILITY_METHODS, source))
     return (pd.concat(cov, ignore_index=True), pd.concat(brier, ignore_index=True),
