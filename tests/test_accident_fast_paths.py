@@ -64,6 +64,32 @@ def test_ols_fit_is_statsmodels_ols_to_the_bit(n):
     assert df == res.df_resid and scale == res.scale
 
 
+def _em_reference(logd: np.ndarray) -> np.ndarray:
+    """The EM loop as stacking_weights wrote it before the ufuncs were called directly."""
+    n = len(logd)
+    dens = np.exp(logd - logd.max(axis=1, keepdims=True))
+    w = np.full(logd.shape[1], 1.0 / logd.shape[1])
+    for _ in range(1000):
+        resp = dens * w
+        resp /= resp.sum(axis=1, keepdims=True)
+        new = resp.mean(axis=0)
+        if np.max(np.abs(new - w)) < 1e-9:
+            return new
+        w = new
+    assert n
+    return w
+
+
+def test_em_weights_are_the_plain_loop_to_the_bit():
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        n, k = int(rng.integers(3, 60)), int(rng.integers(2, 7))
+        logd = rng.normal(0, 2, (n, k)) + rng.normal(0, 3, k)  # some columns much better
+        if trial % 5 == 0:
+            logd[:, 0] = -np.inf if trial % 10 == 0 else logd[:, 0] - 40
+        assert np.array_equal(_em_weights(logd), _em_reference(logd)), trial
+
+
 def test_em_weights_favour_the_better_column_and_are_kept_by_value():
     rng = np.random.default_rng(5)
     good = np.log(rng.uniform(0.5, 1.0, 40))
@@ -74,3 +100,9 @@ def test_em_weights_favour_the_better_column_and_are_kept_by_value():
     again = _em_weights(logd.copy())
     assert again[0] > 0.95
     assert np.array_equal(_em_weights(logd[:, ::-1].copy()), again[::-1])
+
+
+def test_reference_rates_refuse_context_flags_stored_as_text():
+    observations = change_observations(load_accident_stats(raw_dir()))
+    with pytest.raises(TypeError, match="boolean is_context_only"):
+        ReferenceRates(observations.astype({"is_context_only": str}))

@@ -152,8 +152,8 @@ def test_worlds_on_two_processes_give_the_one_process_tables(monkeypatch):
 
     from analysis.accidents import simulation
     from analysis.accidents.calibration import pseudo_target_forms
-    from analysis.accidents.targets import load_target_rules
     from analysis.accidents.loader import stats_dir
+    from analysis.accidents.targets import load_target_rules
 
     panel = load_accident_stats(raw_dir())
     fixture = Path(__file__).parent / "fixtures" / "accident_targets.csv"

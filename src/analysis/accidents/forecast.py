@@ -101,12 +101,30 @@ def _design(years, future):
 
 
 def ols_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Least squares as ``statsmodels.OLS(y, x).fit()`` computes it (its default "pinv"
-    method, step for step, so the numbers are the same to the last bit; tested): parameters,
-    ``(X'X)^-1``, residual degrees of freedom and the residual variance.
+    """Least squares as ``statsmodels.OLS(y, x).fit()`` computes it: its default "pinv"
+    method step for step, so the numbers are the same to the last bit (tested).
 
     Written out because the fit object costs about a millisecond to set up, and the
     back-test and the simulation study fit the log-linear trend tens of thousands of times.
+    A rank-deficient design gives what statsmodels gives, without its warning.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Design matrix, shape ``(n, k)``.
+    y : numpy.ndarray
+        Response, shape ``(n,)``.
+
+    Returns
+    -------
+    params : numpy.ndarray
+        Coefficients (``res.params``).
+    xtx_inv : numpy.ndarray
+        ``(X'X)^-1`` from the pseudo-inverse (``res.normalized_cov_params``).
+    df_resid : float
+        ``n`` minus the rank of ``x``.
+    scale : float
+        Residual variance, ``SSR / df_resid`` (``res.scale``).
     """
     from statsmodels.tools.tools import pinv_extended
 

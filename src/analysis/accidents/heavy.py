@@ -1,7 +1,7 @@
 """Offline run of the accident simulation study with many worlds (issue 14).
 
 The build's study (:func:`analysis.accidents.simulation.simulation_study`) runs
-:data:`~analysis.accidents.simulation.SIM_WORLDS` worlds per process, about 50 CPU seconds.
+:data:`~analysis.accidents.simulation.SIM_WORLDS` worlds per process, about 30 CPU seconds.
 The cases of one simulated series move together, so at five years ahead (80 cases from 40
 worlds) a coverage figure still carries a sampling error of several points: too coarse to
 check "within 5 points of nominal". This module runs the *same* function with
@@ -15,7 +15,8 @@ Provenance (command, git commit of the code that ran, dates, CPU seconds, worlds
 written beside them in :data:`PROVENANCE`. The inputs are the build's: the accident panel of
 ``data/raw`` and the target forms of the national plans and of the corpus targets
 (``data/processed/accident_targets.csv``, so run it after a build). Regenerate with
-``python -m analysis heavy-simulation --accidents`` (about 2.5 CPU minutes per 100 worlds).
+``python -m analysis heavy-simulation --accidents`` (about 1.4 CPU minutes per 100 worlds;
+331 CPU seconds for the stored 400, in one process).
 
 The provenance also records the SHA-256 of the inputs (the raw accident statistics and the
 corpus targets) and of the code of :mod:`analysis.accidents`, and the method Brier
@@ -97,8 +98,10 @@ def run(worlds: int = WORLDS, raw_dir: Path | None = None,
     if message:
         print(f"heavy simulation: {message}", flush=True)
     start = time.process_time()
+    # One process whatever ANALYSIS_STAGE_JOBS says: the provenance records this process's
+    # CPU time, which would leave out the workers'.
     coverage, brier, _ = simulation_study(panel, pseudo_target_forms(rules), worlds=worlds,
-                                          seed=SEED)
+                                          seed=SEED, jobs=1)
     cpu = time.process_time() - start
     for table in (coverage, brier):
         table["source"] = [offline_source(s, worlds) for s in table["source"]]

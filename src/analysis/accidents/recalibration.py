@@ -156,7 +156,8 @@ def stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: i
     # series of one origin asks for the same weights (1 in 8 calls of the simulation study
     # were distinct). A copy is returned so that a caller cannot alter the kept table.
     memo = _cached(errors, "stacking", dict)
-    key = (tuple(models), before_year, min_cases)
+    # str: 2010 and 2010.0 select the same cases but name the year differently in the basis
+    key = (tuple(models), str(before_year), min_cases)
     if key not in memo:
         memo[key] = _stacking_weights(errors, models, before_year, min_cases)
     return memo[key].copy()
@@ -199,7 +200,7 @@ def _em_weights(logd: np.ndarray) -> np.ndarray:
     called directly (``np.add.reduce / n`` is what ``ndarray.mean`` computes, bit for bit)
     because EM often runs its 1,000 steps on a few dozen cases, where the wrappers around
     them cost more than the arithmetic."""
-    key = (logd.shape, logd.tobytes())
+    key = (logd.shape, logd.dtype.str, logd.tobytes())
     hit = _EM_MEMO.get(key)
     if hit is not None:
         return hit.copy()
@@ -216,6 +217,8 @@ def _em_weights(logd: np.ndarray) -> np.ndarray:
             w = new
             break
         w = new
+    # Only the two calls of one origin share cases (a world's cases are its own), so a small
+    # store suffices; it is emptied when full rather than kept in order.
     if len(_EM_MEMO) > 4096:
         _EM_MEMO.clear()
     _EM_MEMO[key] = w

@@ -112,18 +112,27 @@ def change_observations(panel: pd.DataFrame, max_lag: int = 5) -> pd.DataFrame:
     return out.drop(columns="_prefer").reset_index(drop=True)
 
 
+def _rule_reference(rule: TargetRule):
+    """Status (``ok``, ``not_modelled`` or ``indicator_not_in_data``), indicator and (baseline
+    form, lag) of a rule, as the reference class reads them."""
+    form = _form_key(rule)
+    ind = INDICATORS.get(rule.indicator)
+    if rule.comparator not in ("decline_by", "below") or form is None:
+        return "not_modelled", ind, form
+    if ind is None or ind.kind not in SERIES_KINDS:
+        return "indicator_not_in_data", ind, form
+    return "ok", ind, form
+
+
 def reference_observations(rule: TargetRule, observations: pd.DataFrame,
                            as_of: int | None = None, include_context_only: bool = False
                            ) -> tuple[pd.DataFrame | None, str]:
     """The observed changes that stand in for a rule in :func:`reference_class` (same
     parameters), and a status: ``ok``, ``not_modelled``, ``indicator_not_in_data`` or
     ``no_reference_observations`` (then no rows)."""
-    form = _form_key(rule)
-    ind = INDICATORS.get(rule.indicator)
-    if rule.comparator not in ("decline_by", "below") or form is None:
-        return None, "not_modelled"
-    if ind is None or ind.kind not in SERIES_KINDS:
-        return None, "indicator_not_in_data"
+    status, ind, form = _rule_reference(rule)
+    if status != "ok":
+        return None, status
     obs = observations[(observations["family"] == ind.family)
                        & (observations["baseline_rule"] == form[0])
                        & (observations["lag"] == form[1])]
@@ -195,30 +204,43 @@ class ReferenceRates:
     back-test and of each simulated world: thousands of questions against one table, each of
     which :func:`reference_observations` answers with a pandas filter and
     :func:`reference_class` with a text of the places standing in, which the calibration
-    does not read. Same rows and the same arithmetic (tested against :func:`reference_class`).
+    does not read. Same rows and the same arithmetic, without context-only rows (tested
+    against :func:`reference_class`).
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        :func:`change_observations` (``is_context_only`` must be boolean, as there).
     """
 
     def __init__(self, observations: pd.DataFrame):
+        if not pd.api.types.is_bool_dtype(observations["is_context_only"]):
+            raise TypeError("ReferenceRates needs a boolean is_context_only column (as "
+                            f"change_observations gives), not {observations['is_context_only'].dtype}")
         self._groups: dict[tuple, tuple[np.ndarray, ...]] = {}
-        keep = ~observations["is_context_only"].astype(bool).to_numpy()
-        kept = observations[keep]
+        kept = observations[~observations["is_context_only"]]
+        # The lag is kept as stored: the look-up matches it as == does in
+        # reference_observations (1 and 1.0 alike, never the text "1").
         for (family, rule, lag), part in kept.groupby(["family", "baseline_rule", "lag"],
                                                       sort=False):
-            self._groups[(family, rule, int(lag))] = (
+            self._groups[(family, rule, lag)] = (
                 part["indicator"].to_numpy(), part["year"].to_numpy(),
                 part["change_pct"].to_numpy(float))
 
     def rate(self, rule: TargetRule, as_of: int | None = None) -> dict:
-        """``probability`` (NaN without observations), ``n_used``, ``k_met`` and ``status``
-        as :func:`reference_class` gives them for observations without context-only rows."""
-        form = _form_key(rule)
-        ind = INDICATORS.get(rule.indicator)
+        """Base rate of ``rule`` from changes of years up to ``as_of`` (all if None).
+
+        Returns
+        -------
+        dict
+            ``probability`` (NaN without observations), ``n_used``, ``k_met`` and ``status``,
+            as :func:`reference_class` gives them.
+        """
         blank = {"probability": np.nan, "n_used": 0, "k_met": 0}
-        if rule.comparator not in ("decline_by", "below") or form is None:
-            return {**blank, "status": "not_modelled"}
-        if ind is None or ind.kind not in SERIES_KINDS:
-            return {**blank, "status": "indicator_not_in_data"}
-        group = self._groups.get((ind.family, form[0], int(form[1])))
+        status, ind, form = _rule_reference(rule)
+        if status != "ok":
+            return {**blank, "status": status}
+        group = self._groups.get((ind.family, form[0], form[1]))
         if group is None:
             return {**blank, "status": "no_reference_observations"}
         indicator, year, change = group

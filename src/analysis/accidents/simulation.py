@@ -23,7 +23,7 @@ of the size seen in the national series (yearly declines of 5-10 %, noise of 3-6
 The models are the fast ones (random walk with drift, log-linear trend, naive, theta, GM(1,1)),
 with ``SIM_N_SIMS`` paths per fit, so that the study fits in the build's time budget; the
 outcome-years of different worlds are independent, so bootstrap clusters are (world, year).
-``SIM_WORLDS`` worlds per process (40, about 50 s on one core) give 640 one-year-ahead cases
+``SIM_WORLDS`` worlds per process (40, about 30 s on one core, 16 s on two) give 640 one-year-ahead cases
 and 80 five-year-ahead ones per process; the cases of one world's series move together, so a
 coverage figure carries a sampling error of several points at five years ahead (the bootstrap
 interval in ``forecast_coverage.csv`` shows it); :mod:`analysis.accidents.heavy` runs the same
@@ -31,6 +31,8 @@ study with 400 worlds offline. Three worlds, the earlier setting, gave 6 five-ye
 per process.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,6 +45,7 @@ from analysis.accidents.recalibration import forecast_errors, recalibrated_backt
 from analysis.accidents.reference import change_observations
 from analysis.accidents.scores import (RELIABILITY_METHODS, brier_table, corp_reliability,
                                        coverage_table)
+from analysis.core.parallel import run_tasks, stage_jobs
 
 PROCESSES = ("damped", "break", "random_walk")
 SIM_MODELS = ("rw_drift", "loglinear", "naive", "theta", "gm11")
@@ -90,17 +93,29 @@ def simulated_panel(panel: pd.DataFrame, process: str, world: int, seed: int = S
     return pd.concat(parts, ignore_index=True)
 
 
-def _worlds(task: tuple) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Interval hits and calibration rows of a block of worlds of one process (one task of
-    :func:`simulation_study`; module level, so that a worker process can run it)."""
-    panel, segments, forms, process, worlds, n_sims, seed = task
+class WorldBlock(NamedTuple):
+    """One task of :func:`simulation_study`: consecutive worlds of one process."""
+
+    panel: pd.DataFrame
+    segments: pd.DataFrame
+    forms: pd.DataFrame
+    process: str
+    worlds: range
+    n_sims: int
+    seed: int
+
+
+def _world_block(task: WorldBlock) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Interval hits and calibration rows of each world of a block (module level, so that a
+    worker process can run it)."""
     out = []
-    for world in worlds:
-        sim = simulated_panel(panel, process, world, seed, segments)
-        fits = rolling_origin_forecasts(sim, SIM_MODELS, n_sims=n_sims, seed=seed + world)
-        errors = forecast_errors(fits, n_sims)
+    for world in task.worlds:
+        sim = simulated_panel(task.panel, task.process, world, task.seed, task.segments)
+        fits = rolling_origin_forecasts(sim, SIM_MODELS, n_sims=task.n_sims,
+                                        seed=task.seed + world)
+        errors = forecast_errors(fits, task.n_sims)
         hits = recalibrated_backtest(errors, backtest_table(fits))
-        cal = calibration_table(fits, errors, change_observations(sim), forms)
+        cal = calibration_table(fits, errors, change_observations(sim), task.forms)
         # outcome-years of different worlds are independent clusters
         hits["target_year"] = world * 10000 + hits["target_year"]
         cal["target_year"] = world * 10000 + cal["target_year"]
@@ -109,7 +124,9 @@ def _worlds(task: tuple) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
     return out
 
 
-#: Worlds per task of :func:`simulation_study` on several processes.
+#: Worlds per task on several processes: 12 tasks for the build's 40 worlds of three
+#: processes (even enough for two or four workers), 120 for the offline 400, each a few
+#: seconds, so that sending the panel with every task (0.2 MB) costs nothing.
 WORLDS_PER_TASK = 10
 
 
@@ -130,17 +147,15 @@ def simulation_study(panel: pd.DataFrame, forms: pd.DataFrame, worlds: int = SIM
         Schemas :data:`~analysis.accidents.scores.COVERAGE`,
         :data:`~analysis.accidents.scores.BRIER`, :data:`~analysis.accidents.scores.RELIABILITY`.
     """
-    from analysis.core.parallel import run_tasks, stage_jobs
-
     segments = series_segments(panel)
-    tasks = [(panel, segments, forms, process, range(start, min(start + WORLDS_PER_TASK, worlds)),
-              n_sims, seed)
+    tasks = [WorldBlock(panel, segments, forms, process,
+                        range(start, min(start + WORLDS_PER_TASK, worlds)), n_sims, seed)
              for process in PROCESSES for start in range(0, worlds, WORLDS_PER_TASK)]
-    blocks = run_tasks(_worlds, tasks, jobs=stage_jobs() if jobs is None else jobs,
+    blocks = run_tasks(_world_block, tasks, jobs=stage_jobs() if jobs is None else jobs,
                        desc="accident simulation")
     cov, brier, rel = [], [], []
     for process in PROCESSES:
-        done = [pair for task, block in zip(tasks, blocks) if task[3] == process
+        done = [pair for task, block in zip(tasks, blocks) if task.process == process
                 for pair in block]
         source = f"sim:{process}"
         cal = pd.concat([c for _, c in done], ignore_index=True)
