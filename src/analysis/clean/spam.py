@@ -55,10 +55,11 @@ _COMPOUND = re.compile(
     r"|(?<![\d.])\d{2,5}(?:体育|娱乐|彩票|棋牌|博彩)(?:投注|注册|官网|平台|登录|入口|下载|app|APP)"
     r"|(?<=[\u4e00-\u9fff》”])\s*[-－—]\s*[\u4e00-\u9fff]{1,4}(?:优惠|官网|注册|娱乐|体育|彩票)"
     r"(?=\s*$)", re.M)
-#: A brand standing where the issuing place stood, at the start of a line (欧宝体育办公厅关于印发).
-_PLACE_SLOT = re.compile(r"^(?!体育|学校|竞技|群众|全民|[\u4e00-\u9fff]{0,2}(?:文化|教育|卫生|广电|旅游|"
+#: A brand standing where the issuing place stood, at the start of a line or of a cited title
+#: (欧宝体育办公厅关于印发, 《中国竞彩网关于实施…》).
+_PLACE_SLOT = re.compile(r"(?:^|(?<=《))(?!体育|学校|竞技|群众|全民|[\u4e00-\u9fff]{0,2}(?:文化|教育|卫生|广电|旅游|"
                          r"市|县|区|省))"
-                         r"[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|棋牌|博彩)"
+                         r"[\u4e00-\u9fff]{2,3}(?:体育|娱乐|彩票|竞彩|棋牌|博彩)网?"
                          r"(?=办公厅|人民政府|政府|关于)", re.M)
 #: A brand token (米乐m6, 开云k8) opening a line, glued to the text after it.
 #: Lower-case letters only: road and team codes are capitals (国道G104南京至…, K9北京搜救队).
@@ -75,7 +76,7 @@ _ITEM_SPLIT = re.compile(r"[,，、;；|\s]+")
 #: Stems that plan text does not use (平台, 注册, 视频, 下载 … it does).
 _STRONG = re.compile(r"电子游戏|电子平台|官网|官方网站|官方网址|试玩|外挂|模拟器|体育|娱乐|彩票|棋牌|捕鱼|"
                      r"百家乐|龙虎|老虎机|麻将胡了|真人|博彩|投注|在线观看|字幕|一区|二区|三区|"
-                     r"欧美|日韩|无码|精品")
+                     r"欧美|日韩|无码|精品|免费看|免费观看|视频app")
 _ITEM_STEM = re.compile(_STEMS)
 #: Words a sentence-internal injection displaced on the pages seen (关于 most often; 我县 and
 #: the like where a place stood); the empty string means nothing was displaced.
