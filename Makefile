@@ -70,9 +70,11 @@ notebooks: data
 
 # The build runs first so that nbval checks the notebooks against freshly rebuilt tables.
 # Test files run on every core (pytest-xdist); --dist loadfile keeps each file, and so each
-# notebook's cells, on one worker in order.
+# notebook's cells, on one worker in order. --no-loadscope-reorder keeps the order of
+# tests/conftest.py (the slowest files first) instead of xdist's (files with most tests first).
 test: data
-	$(PY) -m pytest -n auto --dist loadfile --nbval -p no:cacheprovider tests notebooks
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder --nbval -p no:cacheprovider \
+	    tests notebooks
 
 bench: setup
 	$(PY) -m analysis bench --out bench/results.json
