@@ -29,3 +29,13 @@ def test_every_dependency_is_pinned_in_the_lock():
     pinned = {_canon(m.group(1)) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
     missing = _pyproject_deps() - pinned
     assert not missing, f"run `make lock`: {missing} not pinned"
+
+
+def test_the_slow_files_that_go_first_exist_and_make_test_keeps_their_order():
+    """A renamed or deleted file in conftest.SLOW_FILES would silently lose its early start,
+    and without --no-loadscope-reorder xdist would reorder the files by their test counts."""
+    from conftest import ROOT, SLOW_FILES
+
+    missing = [name for name in SLOW_FILES if not (ROOT / name).is_file()]
+    assert not missing, f"tests/conftest.py SLOW_FILES names files that do not exist: {missing}"
+    assert "--no-loadscope-reorder" in (ROOT / "Makefile").read_text(encoding="utf-8")
