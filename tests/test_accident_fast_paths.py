@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
@@ -66,7 +67,6 @@ def test_ols_fit_is_statsmodels_ols_to_the_bit(n):
 
 def _em_reference(logd: np.ndarray) -> np.ndarray:
     """The EM loop as stacking_weights wrote it before the ufuncs were called directly."""
-    n = len(logd)
     dens = np.exp(logd - logd.max(axis=1, keepdims=True))
     w = np.full(logd.shape[1], 1.0 / logd.shape[1])
     for _ in range(1000):
@@ -76,7 +76,6 @@ def _em_reference(logd: np.ndarray) -> np.ndarray:
         if np.max(np.abs(new - w)) < 1e-9:
             return new
         w = new
-    assert n
     return w
 
 
@@ -106,3 +105,16 @@ def test_reference_rates_refuse_context_flags_stored_as_text():
     observations = change_observations(load_accident_stats(raw_dir()))
     with pytest.raises(TypeError, match="boolean is_context_only"):
         ReferenceRates(observations.astype({"is_context_only": str}))
+
+
+def test_reference_rates_of_a_panel_without_level_series_are_the_reference_class():
+    """A panel of one year gives no change: change_observations' table is empty, with an
+    untyped is_context_only column. Both readings give "no reference observations" (the
+    pandas filter of reference_observations raised KeyError on it before 2026-12-01)."""
+    panel = load_accident_stats(raw_dir())
+    one_year = panel[(panel["year"] == 2015) & (panel["indicator_kind"] != "change_pct")]
+    empty = change_observations(one_year)
+    assert empty.empty and not pd.api.types.is_bool_dtype(empty["is_context_only"])
+    rule = _rule("deaths_total", "decline_by", "previous_year", (2019,), 2020, -5.0)
+    assert ReferenceRates(empty).rate(rule, 2019)["status"] == reference_class(
+        rule, empty, as_of=2019)["status"] == "no_reference_observations"

@@ -152,19 +152,6 @@ def stacking_weights(errors: pd.DataFrame, models: Sequence[str], before_year: i
         Columns ``model``, ``weight``, ``n_cases``, ``basis``.
     """
     models = list(dict.fromkeys(models))
-    # The weights read only the models, the year and the whole table, not the series: every
-    # series of one origin asks for the same weights (1 in 8 calls of the simulation study
-    # were distinct). A copy is returned so that a caller cannot alter the kept table.
-    memo = _cached(errors, "stacking", dict)
-    # str: 2010 and 2010.0 select the same cases but name the year differently in the basis
-    key = (tuple(models), str(before_year), min_cases)
-    if key not in memo:
-        memo[key] = _stacking_weights(errors, models, before_year, min_cases)
-    return memo[key].copy()
-
-
-def _stacking_weights(errors: pd.DataFrame, models: list[str], before_year: int | None,
-                      min_cases: int) -> pd.DataFrame:
     col, wide, years = _cached(errors, "wide", lambda: _wide_density(errors))
     past = wide[years < before_year] if before_year is not None else wide
     counts = {m: int(np.sum(~np.isnan(past[:, col[m]]))) for m in models if m in col}

@@ -138,7 +138,7 @@ def reference_observations(rule: TargetRule, observations: pd.DataFrame,
                        & (observations["lag"] == form[1])]
     if ind.family != "count_all":
         obs = obs[obs["indicator"] == rule.indicator]
-    if not include_context_only:
+    if not include_context_only and len(obs):  # an empty table has the column untyped
         obs = obs[~obs["is_context_only"]]
     if as_of is not None:
         obs = obs[obs["year"] <= as_of]
@@ -214,11 +214,14 @@ class ReferenceRates:
     """
 
     def __init__(self, observations: pd.DataFrame):
-        if not pd.api.types.is_bool_dtype(observations["is_context_only"]):
+        # An empty table (a panel without level series) has an untyped column; it has no
+        # rows to misread.
+        if len(observations) and not pd.api.types.is_bool_dtype(observations["is_context_only"]):
             raise TypeError("ReferenceRates needs a boolean is_context_only column (as "
                             f"change_observations gives), not {observations['is_context_only'].dtype}")
         self._groups: dict[tuple, tuple[np.ndarray, ...]] = {}
-        kept = observations[~observations["is_context_only"]]
+        kept = observations[~observations["is_context_only"]] if len(observations) \
+            else observations
         # The lag is kept as stored: the look-up matches it as == does in
         # reference_observations (1 and 1.0 alike, never the text "1").
         for (family, rule, lag), part in kept.groupby(["family", "baseline_rule", "lag"],
