@@ -232,3 +232,6 @@ def test_tasks_by_size_go_out_largest_first_and_come_back_in_task_order():
     assert run_tasks_by_size(record, tasks, sizes, jobs=1) == [10, 20, 30, 40]
     assert calls == [2, 1, 3, 4]           # largest first, ties in task order
     assert run_tasks_by_size(abs, [-3, 4, -5], [1, 3, 2], jobs=2) == [3, 4, 5]
+    calls.clear()  # tuples: the first item decides, then the second; ties in task order
+    run_tasks_by_size(record, tasks, [(False, 9), (True, 1), (True, 1), (False, 10)], jobs=1)
+    assert calls == [2, 3, 4, 1]

@@ -140,12 +140,14 @@ def run_tasks(func: Callable, tasks: Sequence, jobs: int | None = None,
         bar.close()
 
 
-def run_tasks_by_size(func: Callable, tasks: Sequence, sizes: Sequence[float],
+def run_tasks_by_size(func: Callable, tasks: Sequence, sizes: Sequence,
                       jobs: int | None = None, desc: str = "tasks") -> list:
     """``[func(t) for t in tasks]`` like :func:`run_tasks`, the tasks handed out largest
     ``sizes`` first (ties in task order), so that the workers finish together; results in
-    the order of ``tasks``, whatever order they finish in."""
-    order = sorted(range(len(tasks)), key=lambda i: (-sizes[i], i))
+    the order of ``tasks``, whatever order they finish in. A size is anything that sorts:
+    a number, or a tuple compared item by item."""
+    # sorted is stable with reverse=True too: equal sizes keep the tasks' order
+    order = sorted(range(len(tasks)), key=lambda i: sizes[i], reverse=True)
     done = run_tasks(func, [tasks[i] for i in order], jobs=jobs, desc=desc)
     results: list = [None] * len(tasks)
     for i, result in zip(order, done):

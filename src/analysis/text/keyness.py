@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analysis.core.parallel import run_tasks_by_size, stage_jobs
+from analysis.core.parallel import run_tasks, run_tasks_by_size, stage_jobs
 from analysis.text.tokenise import glossary, tokenise_clauses
 
 if TYPE_CHECKING:
@@ -536,10 +536,9 @@ def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0)
     # The default scale's table is the reference itself (not computed twice); the tables
     # of the other scales are independent and run on the stage's workers.
     others = [scale for scale in scales if scale != PRIOR_SCALE]
-    base, *computed = run_tasks_by_size(_near_top_part, [(counts, scale, top) for scale in
-                                                         (PRIOR_SCALE, *others)],
-                                        [1] * (1 + len(others)), jobs=stage_jobs(),
-                                        desc="prior scales")
+    base, *computed = run_tasks(_near_top_part,
+                                [(counts, scale, top) for scale in (PRIOR_SCALE, *others)],
+                                jobs=stage_jobs(), desc="prior scales")
     by_scale = dict(zip(others, computed))
 
     def tops(table, column):

@@ -418,8 +418,8 @@ def resampled_vocabulary(prepared: pd.DataFrame, reuse: pd.DataFrame,
                       LEVEL, unit_type != "document", False))
         index.append(rows.index)
         # The permutations' work follows the count entries, and plans as units (no dense
-        # table) cost the most: those parts are handed out first.
-        sizes.append((unit_type == "document") * counts.nnz + counts.nnz / 1e3)
+        # table) cost the most: those parts are handed out first, then by count entries.
+        sizes.append((unit_type == "document", counts.nnz))
     # Each (variant, unit type) has its own seed, so the parts run on the stage's workers
     # give the tables of one process.
     done = run_tasks_by_size(_resample_part, tasks, sizes, jobs=stage_jobs(),
