@@ -118,7 +118,7 @@ def test_long_runs_go_through_every_per_document_stage(monkeypatch):
     own text is cleaned as it is without the run. The budget was 20 s; on the AMD EPYC
     machine of 2026-12-01 the targets stage took 17 s on the run of counts (1个 x 25,000:
     each number re-reads its 1,000-character sentence window), and one CI run went past it;
-    with the window at 300 characters it takes 7 s."""
+    with the window at 500 characters it takes 9 s."""
     monkeypatch.setenv("ANALYSIS_DOCUMENT_BUDGET", "40")
     monkeypatch.setattr(per_document, "BUDGET_S_PER_M_CHARS", 0.0)
     text = _seed_text()
