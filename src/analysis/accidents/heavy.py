@@ -15,8 +15,8 @@ Provenance (command, git commit of the code that ran, dates, CPU seconds, worlds
 written beside them in :data:`PROVENANCE`. The inputs are the build's: the accident panel of
 ``data/raw`` and the target forms of the national plans and of the corpus targets
 (``data/processed/accident_targets.csv``, so run it after a build). Regenerate with
-``python -m analysis heavy-simulation --accidents`` (about 1.4 CPU minutes per 100 worlds;
-331 CPU seconds for the stored 400, in one process).
+``python -m analysis heavy-simulation --accidents`` (about 1.4 CPU minutes per 100 worlds, in
+one process; the stored run's CPU seconds are in its provenance).
 
 The provenance also records the SHA-256 of the inputs (the raw accident statistics and the
 corpus targets) and of the code of :mod:`analysis.accidents`, and the method Brier
