@@ -173,6 +173,9 @@ def test_evaluation_reference_holds_no_passage_of_the_damaged_pages():
     _, _, held = reference_sources()
     held_grams = {t[i:i + HOLDOUT_NGRAM] for t in held + reference_texts(held)
                   for i in range(len(t) - HOLDOUT_NGRAM + 1)}
+    # Pieces carry line breaks at their lines' edges (the model learns where lines start and
+    # end); the passages are their characters.
+    texts = [t.strip("\n") for t in texts]
     assert not any(t[i:i + HOLDOUT_NGRAM] in held_grams
                    for t in texts for i in range(len(t) - HOLDOUT_NGRAM + 1))
     shipped = "\n".join(read_reference()["texts"])
@@ -189,6 +192,10 @@ def test_passages_shared_with_held_out_pages_are_cut_out():
     assert _without_shared("没有共同的八字段落。\n第二行也是完整的句子。", held) == [
         "没有共同的八字段落。", "第二行也是完整的句子。"]
     assert _without_shared("本方案自印发之日起施行www.example.com", set()) == []
+    # Real line edges are marked for the model, edges made by a cut are not.
+    assert _without_shared(text, held, line_edges=True) == ["，加强安全生产监督管理。\n"]
+    assert _without_shared("没有共同的八字段落。\n第二行也是完整的句子。", held, line_edges=True) == [
+        "\n没有共同的八字段落。\n", "\n第二行也是完整的句子。\n"]
 
 
 def test_clean_text_does_not_depend_on_other_plans(raw, tmp_path, cleaned):

@@ -134,13 +134,15 @@ def bench_gbk_references(n_per_split: int = 500, seed: int = 2) -> dict:
     from analysis.clean.rules import make_repairer, reference_texts
 
     seeds, _, held = reference_sources()
-    references = {"seeds_as_found": reference_texts(seeds),
-                  "seeds_held_out": make_reference_texts(seeds, [], held),
-                  "held_out": evaluation_reference()[2]}
+    # (texts, whether each text is whole lines): the cut pieces mark their own line edges.
+    references = {"seeds_as_found": (reference_texts(seeds), True),
+                  "seeds_held_out": (make_reference_texts(seeds, [], held, line_edges=True),
+                                     False),
+                  "held_out": (evaluation_reference()[2], False)}
     out: dict = {"n_per_split": n_per_split, "seed": seed}
     spans = {split: synthetic_spans(n_per_split, split, seed=seed) for split in ("dev", "test")}
-    for name, texts in references.items():
-        model = reference_model(texts)
+    for name, (texts, lines) in references.items():
+        model = reference_model(texts, lines=lines)
         repairer = make_repairer(model)
         out[name] = {"characters": sum(len(t) for t in texts)}
         for split, chosen in spans.items():

@@ -179,9 +179,28 @@ def general_model() -> CharBigramModel:
     return CharBigramModel(lexicon_words())
 
 
-def reference_model(texts: Iterable[str]) -> CharBigramModel:
-    """Character model of a corpus (simplified text) plus the general and domain lexicons."""
-    return CharBigramModel(list(texts) + lexicon_words())
+#: What stands for the edge of a line in the models: the line break itself, as the damaged
+#: document shows it to the repair (its own model and the scored windows hold it too).
+LINE_EDGE = "\n"
+
+
+def reference_model(texts: Iterable[str], lines: bool = True) -> CharBigramModel:
+    """Character model of a corpus (simplified text) plus the general and domain lexicons.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Reference texts, each starting and ending at a line's edges (a line or a document).
+    lines : bool
+        Model each text's edges as line breaks (:data:`LINE_EDGE`), so that what starts and
+        ends lines is learnt: headings start them (一、, 二、) and sentences end them (。),
+        while 、 or a bare 规划 without its 。 do not. Damage at a line's edge has
+        several readings that only these edges tell apart (二、指导思想 or 、指导思想, both
+        ?⒅傅妓枷?). Pass False for texts that mark their own edges (pieces cut out of lines,
+        :func:`analysis.clean.reference.make_reference_texts` with ``line_edges``).
+    """
+    texts = [f"{LINE_EDGE}{t}{LINE_EDGE}" for t in texts] if lines else list(texts)
+    return CharBigramModel(texts + lexicon_words())
 
 
 class MixtureModel:

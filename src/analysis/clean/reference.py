@@ -42,7 +42,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from analysis.clean.charmodel import CharBigramModel, reference_model
+from analysis.clean.charmodel import LINE_EDGE, CharBigramModel, reference_model
 from analysis.clean.gbk_repair import ShiftRepairer
 from analysis.clean.rules import make_repairer, reference_texts
 from analysis.core.io import atomic_write_text
@@ -97,22 +97,42 @@ def _usable(piece: str) -> bool:
     return len(piece) >= MIN_PIECE and not _UNUSABLE.search(piece)
 
 
-def _without_shared(text: str, held: set[str], n: int = HOLDOUT_NGRAM) -> list[str]:
+def _without_shared(text: str, held: set[str], n: int = HOLDOUT_NGRAM,
+                    line_edges: bool = False) -> list[str]:
     """The pieces of ``text`` left when every passage of ``n`` characters found in ``held``
     is cut out (none when ``held`` is empty), split at line breaks too, in text order, only
-    those :func:`_usable`."""
-    if not held:
-        return [piece for piece in text.split("\n") if _usable(piece)]
+    those :func:`_usable`.
+
+    With ``line_edges``, a piece carries a line break (:data:`~analysis.clean.charmodel.LINE_EDGE`)
+    at each end where its line ends, and none where a cut ends it, so that a model of the
+    pieces (:func:`~analysis.clean.charmodel.reference_model` with ``lines=False``) learns
+    the real edges of lines only."""
     covered = bytearray(len(text))
-    for i in range(len(text) - n + 1):
-        if text[i:i + n] in held:
-            covered[i:i + n] = b"\x01" * n
-    kept = "".join("\n" if c else ch for ch, c in zip(text, covered))
-    return [piece for piece in kept.split("\n") if _usable(piece)]
+    if held:
+        for i in range(len(text) - n + 1):
+            if text[i:i + n] in held:
+                covered[i:i + n] = b"\x01" * n
+    pieces, offset = [], 0
+    for line in text.split("\n"):
+        i = 0
+        while i < len(line):
+            if covered[offset + i]:
+                i += 1
+                continue
+            j = i
+            while j < len(line) and not covered[offset + j]:
+                j += 1
+            if _usable(line[i:j]):
+                pieces.append(f"{LINE_EDGE if line_edges and i == 0 else ''}{line[i:j]}"
+                              f"{LINE_EDGE if line_edges and j == len(line) else ''}")
+            i = j
+        offset += len(line) + 1
+    return pieces
 
 
 def make_reference_texts(seed_texts: list[str], page_texts: list[str],
-                         held_out_texts: list[str] = ()) -> list[str]:
+                         held_out_texts: list[str] = (), line_edges: bool = False
+                         ) -> list[str]:
     """Texts of the reference (see the module docstring).
 
     Parameters
@@ -126,6 +146,10 @@ def make_reference_texts(seed_texts: list[str], page_texts: list[str],
         :data:`HOLDOUT_NGRAM` characters of theirs (as found, prepared, or cleaned and
         prepared) enters the reference (:func:`evaluation_reference`). The shipped reference
         holds none out.
+    line_edges : bool
+        Mark each piece's real line edges with a line break (see :func:`_without_shared`):
+        for a model of pieces cut around held-out passages. The shipped file's pieces are
+        whole lines and are stored without.
 
     Returns
     -------
@@ -147,9 +171,10 @@ def make_reference_texts(seed_texts: list[str], page_texts: list[str],
     for k, text in enumerate(held_out_texts):
         held |= (_ngrams(text) | _ngrams(reference_texts([text])[0])
                  | _ngrams(cleaned(text, f"held-{k}")))
-    pieces = [piece for text in seeds for piece in _without_shared(text, held)]
+    pieces = [piece for text in seeds
+              for piece in _without_shared(text, held, line_edges=line_edges)]
     for k, text in enumerate(page_texts):
-        pieces.extend(_without_shared(cleaned(text, f"page-{k}"), held))
+        pieces.extend(_without_shared(cleaned(text, f"page-{k}"), held, line_edges=line_edges))
     return pieces
 
 
@@ -192,8 +217,8 @@ def evaluation_reference() -> tuple[CharBigramModel, ShiftRepairer, list[str]]:
     one's sources with every passage shared with ``tests/corpus/pages`` cut out (see the
     module docstring). Built once per process, in about ten seconds."""
     seeds, pages, held = reference_sources()
-    texts = make_reference_texts(seeds, pages, held)
-    model = reference_model(texts)
+    texts = make_reference_texts(seeds, pages, held, line_edges=True)
+    model = reference_model(texts, lines=False)
     return model, make_repairer(model), texts
 
 
