@@ -401,3 +401,16 @@ def test_an_interruption_surfacing_after_the_report_still_exits_130():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env=dict(os.environ, PYTHONHASHSEED="0"))
     assert done.returncode == 130, done.stderr[-1000:]
+
+
+def test_reference_model_learns_where_lines_start():
+    """Each reference line's edges are modelled as line breaks: a heading's number (一)
+    becomes likelier after a line break, and 、, which never starts a line, less likely;
+    without the edges the line break is an unseen history and the unigram estimate decides."""
+    from analysis.clean.charmodel import reference_model
+
+    lines = ["一、总体要求", "推进安全生产、防灾减灾、应急救援。", "二、主要任务"]
+    with_edges, without = reference_model(lines), reference_model(lines, lines=False)
+    assert with_edges.logprob("\n", "一") > without.logprob("\n", "一") + 2
+    assert with_edges.logprob("\n", "、") < without.logprob("\n", "、") - 1
+    assert with_edges.logprob("。", "\n") > with_edges.logprob("要", "\n") + 5
