@@ -66,3 +66,17 @@ def test_once_scored_counts_are_read_back_and_pooled():
 
     with pytest.raises(ValueError, match="no once_report output"):
         once_scored_counts(ROOT / "tests" / "corpus_test14")  # the scratch script's layout
+
+
+def test_pooling_a_set_without_its_record_names_the_set(capsys):
+    """A set scored before its one scoring was kept (corpus_test10) is refused with a message
+    naming it, by the function and by the command, not with a traceback."""
+    import pytest
+
+    from analysis.cli import main
+    from analysis.evaluation.realpages import once_scored_counts
+
+    with pytest.raises(ValueError, match="corpus_test10: no SCORED_ONCE.md"):
+        once_scored_counts(ROOT / "tests" / "corpus_test10")
+    assert main(["score-pages", "--pool-once", "corpus_test20,corpus_test10"]) == 2
+    assert "corpus_test10: no SCORED_ONCE.md" in capsys.readouterr().out

@@ -232,8 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.core.paths import repo_root
             from analysis.evaluation.realpages import pooled_once
 
-            pooled = pooled_once([repo_root() / "tests" / name
-                                  for name in args.pool_once.split(",")])
+            try:
+                pooled = pooled_once([repo_root() / "tests" / name
+                                      for name in args.pool_once.split(",")])
+            except ValueError as error:
+                print(f"score-pages: {error}")
+                return 2
             for key, value in pooled.items():
                 print(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}")
             return 0

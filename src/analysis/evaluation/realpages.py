@@ -159,10 +159,15 @@ def once_scored_counts(folder: Path) -> dict[str, int]:
     Raises
     ------
     ValueError
-        When the file holds no report in :func:`once_report`'s layout (the sets scored
-        before it, up to corpus_test19, kept their scratch script's output).
+        When the set has no such file (the sets scored before it was kept, up to
+        corpus_test13) or the file holds no report in :func:`once_report`'s layout (the sets
+        scored before that layout, up to corpus_test19, kept their scratch script's output).
     """
-    text = (Path(folder) / SCORED_RECORD).read_text(encoding="utf-8")
+    record = Path(folder) / SCORED_RECORD
+    if not record.is_file():
+        raise ValueError(f"{folder}: no {SCORED_RECORD}; only sets whose one scoring was kept "
+                         "can be pooled (corpus_test20 and later)")
+    text = record.read_text(encoding="utf-8")
     lines = text.split("```")[-2].splitlines() if text.count("```") >= 2 else []
     counts: dict[str, int] = {}
     for line in lines:
