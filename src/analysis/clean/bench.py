@@ -134,7 +134,8 @@ def bench_gbk_references(n_per_split: int = 500, seed: int = 2) -> dict:
     from analysis.clean.rules import make_repairer, reference_texts
 
     seeds, _, held = reference_sources()
-    # (texts, whether each text is whole lines): the cut pieces mark their own line edges.
+    # (texts, whether the model wraps each text in line breaks): the seeds as found are whole
+    # documents, and the cut pieces mark their own line edges.
     references = {"seeds_as_found": (reference_texts(seeds), True),
                   "seeds_held_out": (make_reference_texts(seeds, [], held, line_edges=True),
                                      False),
@@ -144,7 +145,7 @@ def bench_gbk_references(n_per_split: int = 500, seed: int = 2) -> dict:
     for name, (texts, lines) in references.items():
         model = reference_model(texts, lines=lines)
         repairer = make_repairer(model)
-        out[name] = {"characters": sum(len(t) for t in texts)}
+        out[name] = {"characters": sum(len(t.strip("\n")) for t in texts)}  # not the marks
         for split, chosen in spans.items():
             rows = evaluate_spans(chosen, model, repairer)
             table = restoration_table(rows)

@@ -70,11 +70,16 @@ class CharBigramModel:
         Interpolation weights from the highest order down to the unigram estimate.
     general : bool
         Mix jieba's general-language character frequencies into the unigram estimate.
+    uncounted : str
+        Characters counted in n-grams and histories but left out of the unigram estimate:
+        the line breaks that mark the edges of reference lines (:func:`reference_model`), so
+        that marking edges does not lower every character's frequency (which decides what
+        counts as a rare character, :meth:`~analysis.clean.gbk_repair.ShiftRepairer.is_seed`).
     """
 
     def __init__(self, texts: Iterable[str],
-                 weights: tuple[float, ...] = (0.35, 0.3, 0.2, 0.15), general: bool = True
-                 ) -> None:
+                 weights: tuple[float, ...] = (0.35, 0.3, 0.2, 0.15), general: bool = True,
+                 uncounted: str = "") -> None:
         self.weights = weights
         self.order = len(weights)
         self.counts: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
@@ -97,7 +102,8 @@ class CharBigramModel:
         self.successors: dict[str, set[str]] = {}
         for pair in self.counts[2]:
             self.successors.setdefault(pair[0], set()).add(pair[1])
-        unigrams = self.counts[1]
+        unigrams = Counter({ch: n for ch, n in self.counts[1].items() if ch not in uncounted}) \
+            if uncounted else self.counts[1]
         general_counts = jieba_char_frequencies() if general else {}
         general_total = max(sum(general_counts.values()), 1)
         corpus_total = max(sum(unigrams.values()), 1)
@@ -200,7 +206,7 @@ def reference_model(texts: Iterable[str], lines: bool = True) -> CharBigramModel
         :func:`analysis.clean.reference.make_reference_texts` with ``line_edges``).
     """
     texts = [f"{LINE_EDGE}{t}{LINE_EDGE}" for t in texts] if lines else list(texts)
-    return CharBigramModel(texts + lexicon_words())
+    return CharBigramModel(texts + lexicon_words(), uncounted=LINE_EDGE)
 
 
 class MixtureModel:

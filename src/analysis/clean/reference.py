@@ -16,7 +16,9 @@ lines of
 each line a text of its own, lines shorter than :data:`MIN_PIECE` characters and lines holding
 what cleaning left of damage or spam ('□', '?', a Latin run such as a site address) left out
 (:func:`_usable`). The seeds alone are 54 thousand characters, too little for a character
-model to choose between readings that the damaged bytes allow equally (形势 or 形式).
+model to choose between readings that the damaged bytes allow equally (形势 or 形式). The file
+stores the lines bare; the model (:func:`~analysis.clean.charmodel.reference_model`) wraps
+each in line breaks, so that it learns how lines start and end (headings 一、, a closing 。).
 
 **Shipped and evaluated models differ, on purpose.** The synthetic GBK damage that measures the
 repair (:mod:`analysis.clean.gbk_synthetic`) is made from the pages of ``tests/corpus``, and
@@ -155,7 +157,8 @@ def make_reference_texts(seed_texts: list[str], page_texts: list[str],
     -------
     list of str
         Pieces of the seeds (prepared), then of each page (cleaned with a model of the whole
-        seeds, prepared), in order: their lines, cut around the held-out passages.
+        seeds, prepared), in order: their lines, cut around the held-out passages; with
+        ``line_edges``, each with a line break at either end that is a line's edge.
     """
     from analysis.clean.rules import CleanContext, clean_text
 
