@@ -40,10 +40,10 @@ def test_second_build_reuses_every_document_and_writes_the_same_bytes(raw, tmp_p
     out = tmp_path / "out"
     first = _build(raw, out)
     assert sum(first.hits.values()) == 0
-    assert first.misses == {"clean": 3, "structure": 3, "targets": 3}
+    assert first.misses == {"metadata": 3, "clean": 3, "structure": 3, "targets": 3}
     before = _files(out)
     second = _build(raw, out)
-    assert second.hits == {"clean": 3, "structure": 3, "targets": 3}
+    assert second.hits == {"metadata": 3, "clean": 3, "structure": 3, "targets": 3}
     assert sum(second.misses.values()) == 0
     assert _files(out) == before
     uncached = tmp_path / "uncached"
@@ -61,10 +61,10 @@ def test_changing_one_plan_recomputes_only_that_plan(raw, tmp_path):
     (raw / name).write_bytes(data)
     write_checksums(raw, dict(read_checksums(raw), **{name: sha256_bytes(data)}))
     again = _build(raw, out)
-    assert again.misses == {"clean": 1, "structure": 1, "targets": 1}
-    assert again.hits == {"clean": 2, "structure": 2, "targets": 2}
+    assert again.misses == {"metadata": 1, "clean": 1, "structure": 1, "targets": 1}
+    assert again.hits == {"metadata": 2, "clean": 2, "structure": 2, "targets": 2}
     # The old entries of the changed plan are pruned: one entry per plan and stage remains.
-    for stage in ("clean", "structure", "targets"):
+    for stage in ("metadata", "clean", "structure", "targets"):
         assert len(list((out / ".cache" / "documents" / stage).glob("*.pkl"))) == 3
     uncached = tmp_path / "uncached"
     _build(raw, uncached, cache=False)
@@ -75,7 +75,7 @@ def test_changing_one_plan_recomputes_only_that_plan(raw, tmp_path):
 
 def test_a_changed_stage_code_recomputes_that_stage_only(raw, tmp_path, monkeypatch):
     """Editing the targets' code (in a copy of the package) changes the targets' version
-    only: clean and structure stay cached, targets are recomputed."""
+    only: the metadata reading, clean and structure stay cached, targets are recomputed."""
     from analysis.pipeline import cache
 
     out = tmp_path / "out"
@@ -91,7 +91,7 @@ def test_a_changed_stage_code_recomputes_that_stage_only(raw, tmp_path, monkeypa
         again = _build(raw, out)
     finally:
         cache.stage_version.cache_clear()
-    assert again.hits == {"clean": 3, "structure": 3}
+    assert again.hits == {"metadata": 3, "clean": 3, "structure": 3}
     assert again.misses == {"targets": 3}
 
 
@@ -187,3 +187,22 @@ def test_every_data_file_a_stage_opens_is_part_of_its_version(tmp_path):
             assert names, f"the audit saw no resource opened by {stage}"
         declared = {p.name for p in _resources(module_closure(DOC_STAGES[stage]))}
         assert names <= declared, (stage, names - declared)
+
+
+def test_metadata_read_on_workers_and_from_the_cache_equals_the_serial_reading(raw, tmp_path,
+                                                                             monkeypatch):
+    """The build reads each plan's metadata across workers and keeps it in the per-document
+    cache: the readings equal those read one plan after another in this process, and a
+    second pass reads nothing."""
+    from analysis.corpus.read import read_corpus
+    from analysis.pipeline import metadata
+
+    _, documents, _ = read_corpus(raw)
+    serial = {doc.doc_id: metadata.read_one(doc.text) for doc in documents}
+    monkeypatch.setattr(metadata, "MIN_PARALLEL", 0)
+    cache = DocumentCache(tmp_path / ".cache")
+    assert metadata.read_all(documents, cache, jobs=2) == serial
+    assert cache.misses == {"metadata": 3}
+    assert metadata.read_all(documents, cache, jobs=2) == serial
+    assert cache.hits == {"metadata": 3} and cache.misses == {"metadata": 3}
+    assert all(status == "ok" for status, _ in serial.values())

@@ -21,7 +21,7 @@ from analysis.pipeline import tables
 from analysis.pipeline.cache import DocumentCache
 from analysis.pipeline.documents import FAILED, time_budget
 from analysis.pipeline.incremental import document_results, seed_token_caches, write_targets
-from analysis.pipeline.metadata import complete_manifest
+from analysis.pipeline.metadata import complete_manifest, read_all
 from analysis.pipeline.stamps import StageStamps
 from analysis.pipeline.status import (BUILD_INFO, FAILED_MARK, previous_build_outputs,
                                       write_build_info)
@@ -79,14 +79,17 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     """
     clock = time.perf_counter()
     manifest, documents, problems = read_corpus(raw)
+    show = sys.stderr.isatty() if progress is None else progress
+    cache = cache or DocumentCache(raw, False)
     # The manifest needs only doc_id and file: place, level, years and type come from the
     # text (else the manifest), before the per-document work that needs the plan year.
-    manifest, documents, problems, readings = complete_manifest(manifest, documents, problems)
+    manifest, documents, problems, readings = complete_manifest(
+        manifest, documents, problems,
+        read_all(documents, cache, jobs=jobs, scheduler=scheduler, progress=show))
     seconds = {"read": time.perf_counter() - clock}
-    show = sys.stderr.isatty() if progress is None else progress
     wanted = ("clean", "structure") + (("targets",) if "targets" in later else ()) + (
         ("tokens",) if {"regional", "topics"} & set(later) else ())
-    per_doc = document_results(documents, manifest, wanted, cache or DocumentCache(raw, False),
+    per_doc = document_results(documents, manifest, wanted, cache,
                                jobs=jobs, scheduler=scheduler, progress=show)
     seconds["per-document work"] = time.perf_counter() - clock - seconds["read"]
     # A plan whose per-document work failed is listed and left out; the rest goes on.

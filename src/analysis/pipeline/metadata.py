@@ -17,12 +17,24 @@ the rest of the corpus is built.
 """
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
+from analysis.core.parallel import run_tasks
 from analysis.corpus.read import InputProblem, RawDocument
 from analysis.extract.metadata import read_metadata
+from analysis.pipeline.cache import DocumentCache, make_key, stage_version
 from analysis.pipeline.documents import (DocumentTimeout, failure, time_budget,
                                          within_budget)
+
+#: Entry module of the reading, whose import closure (and the data files it names) is the
+#: code version in its cache key (:func:`analysis.pipeline.cache.stage_version`).
+METADATA_ROOTS = ("analysis.extract.metadata",)
+#: Name of the reading's entries in the per-document cache.
+METADATA_STAGE = "metadata"
+#: Fewer plans to read than this are read in this process: starting workers costs more.
+MIN_PARALLEL = 20
 
 #: Documents-table field → (metadata field, manifest column, English manifest column).
 PLACE_FIELDS = {"jurisdiction": ("jurisdiction_zh", "jurisdiction_en"),
@@ -44,8 +56,57 @@ def _pick(read: dict, field: str, manifest_value: str) -> tuple[str, str]:
     return (value, source) if value else ("", "none")
 
 
+def read_one(text: str) -> tuple[str, object]:
+    """:func:`~analysis.extract.metadata.read_metadata` of one plan within the per-document
+    time budget: ``("ok", reading)`` or ``("failed", what went wrong)``."""
+    try:
+        with within_budget(time_budget(len(text))):
+            return "ok", read_metadata(text)
+    except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - one odd page must not
+        # stop the corpus
+        return "failed", failure(err)
+
+
+def read_all(documents: list[RawDocument], cache: DocumentCache | None = None,
+             jobs: int | None = 1, scheduler: str | None = None, progress: bool = False
+             ) -> dict[str, tuple[str, object]]:
+    """:func:`read_one` of every plan: from the per-document cache where the plan's text and
+    the reading's code are unchanged, the rest across ``jobs`` workers (or a Dask cluster).
+
+    The reading is a pure function of the text and the versioned code and data, so it is
+    cached like the per-document stages (key: the reading's code version and the text's
+    SHA-256); adding one plan to a built corpus reads one plan. A failure is not stored:
+    the time budget depends on the machine.
+
+    Returns
+    -------
+    dict
+        ``doc_id`` → :func:`read_one` result, in the documents' order.
+    """
+    cache = cache if cache is not None else DocumentCache(".", enabled=False)
+    version = stage_version(METADATA_ROOTS)
+    keys = [make_key(METADATA_STAGE, version, hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
+            for doc in documents]
+    found = [cache.get(METADATA_STAGE, key) for key in keys]
+    todo = [i for i, reading in enumerate(found) if reading is None]
+
+    def store(index: int, result: tuple[str, object]) -> None:
+        if result[0] == "ok":
+            cache.put(METADATA_STAGE, keys[todo[index]], result[1])
+
+    computed = run_tasks(read_one, [documents[i].text for i in todo],
+                         jobs=1 if len(todo) < MIN_PARALLEL and not scheduler else jobs,
+                         scheduler=scheduler, progress=progress, desc="metadata",
+                         on_result=store)
+    results = {doc.doc_id: ("ok", reading) for doc, reading in zip(documents, found)
+               if reading is not None}
+    results.update((documents[i].doc_id, result) for i, result in zip(todo, computed))
+    return {doc.doc_id: results[doc.doc_id] for doc in documents}
+
+
 def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
-                      problems: list[InputProblem]
+                      problems: list[InputProblem],
+                      readings: dict[str, tuple[str, object]] | None = None
                       ) -> tuple[pd.DataFrame, list[RawDocument], list[InputProblem],
                                  dict[str, dict]]:
     """Fill every plan's place, level, years and type from its text, else its manifest row.
@@ -58,6 +119,9 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
         The decoded plans.
     problems : list of InputProblem
         Input problems so far; plans that cannot be placed are added.
+    readings : dict, optional
+        Each plan's :func:`read_one` result (:func:`read_all`, which the build calls with its
+        cache and workers); read here, one plan after another, when not given.
 
     Returns
     -------
@@ -68,16 +132,14 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
         uses for title, issuer, issue date and document number (read once per plan).
     """
     rows = manifest.set_index("doc_id", drop=False)
+    given = readings if readings is not None else {}
     completed, kept, readings = [], [], {}
     for doc in documents:
         row = rows.loc[doc.doc_id].to_dict()
-        try:
-            with within_budget(time_budget(len(doc.text))):
-                read = read_metadata(doc.text)
-        except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - one odd page must not
-            # stop the corpus
+        status, read = given[doc.doc_id] if doc.doc_id in given else read_one(doc.text)
+        if status != "ok":
             problems.append(InputProblem(
-                row["file"], doc.doc_id, f"reading its metadata failed ({failure(err)})",
+                row["file"], doc.doc_id, f"reading its metadata failed ({read})",
                 "skipped; please report the page (a rule of the pipeline cannot handle it)"))
             continue
         out = dict(row)
