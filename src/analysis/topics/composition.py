@@ -147,9 +147,16 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     beta_at = beta[:, cols].T                                     # nonzeros × K
     fallback = live / live.sum()
     theta = np.tile(fallback, (x.shape[0], 1))
+    # The ratio matrix has the same nonzeros at every iteration: its structure is built once
+    # and only its values are set (building it anew sorted every nonzero at every iteration;
+    # same values, same order of summation, so the same bits). After sum_duplicates the
+    # nonzeros are already in the matrix's order; ``order`` checks it rather than assumes it.
+    ratio = sparse.csr_matrix((np.arange(len(values), dtype=float), (rows, cols)),
+                              shape=x.shape)
+    order = ratio.data.astype(np.intp)
     for _ in range(max_iter):
         expected = np.einsum("ik,ik->i", theta[rows], beta_at)
-        ratio = sparse.csr_matrix((values / expected, (rows, cols)), shape=x.shape)
+        ratio.data = (values / expected)[order]
         new = theta * (ratio @ beta.T)
         total = new.sum(axis=1, keepdims=True)
         new = np.where(total > 0, new / np.where(total > 0, total, 1.0), fallback)
