@@ -85,7 +85,7 @@ def clean_corpus(raw: Path, progress: bool | None = None, jobs: int | None = 1,
     # text (else the manifest), before the per-document work that needs the plan year.
     manifest, documents, problems, readings = complete_manifest(
         manifest, documents, problems,
-        read_all(documents, cache, jobs=jobs, scheduler=scheduler, progress=show))
+        read_all(documents, cache, jobs=jobs, progress=show))
     seconds = {"read": time.perf_counter() - clock}
     wanted = ("clean", "structure") + (("targets",) if "targets" in later else ()) + (
         ("tokens",) if {"regional", "topics"} & set(later) else ())
