@@ -189,6 +189,50 @@ def test_every_data_file_a_stage_opens_is_part_of_its_version(tmp_path):
         assert names <= declared, (stage, names - declared)
 
 
+# The metadata reading in a fresh process: which data files does it open?
+_AUDIT_METADATA = r'''
+import json, pickle, sys
+from analysis.core.paths import PACKAGE_DATA
+from analysis.pipeline.metadata import read_one
+doc_id, text, _ = pickle.load(open(sys.argv[1], "rb"))
+opened = set()
+def hook(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(str(PACKAGE_DATA)):
+        opened.add(args[0].rsplit("/", 1)[-1])
+sys.addaudithook(hook)
+status, _ = read_one(text)
+assert status == "ok"
+print(json.dumps(sorted(opened)))
+'''
+
+
+def test_every_data_file_the_metadata_reading_opens_is_part_of_its_key(tmp_path):
+    """The same audit for the cached metadata reading (:func:`analysis.pipeline.metadata.read_all`):
+    every file of src/analysis/data it opens is among the resources hashed into its key."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from analysis.pipeline.cache import _resources, module_closure
+    from analysis.pipeline.metadata import METADATA_ROOTS
+
+    env = dict(os.environ, PYTHONHASHSEED="0", ANALYSIS_ROOT=str(tmp_path))
+    upstream = tmp_path / "upstream.pkl"
+    made = subprocess.run([sys.executable, "-c", _UPSTREAM, str(RAW), str(upstream)],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    assert made.returncode == 0, made.stderr[-2000:]
+    done = subprocess.run([sys.executable, "-c", _AUDIT_METADATA, str(upstream)],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert names, "the audit saw no resource opened by the metadata reading"
+    declared = {p.name for p in _resources(module_closure(METADATA_ROOTS))}
+    assert names <= declared, names - declared
+
+
 def test_metadata_read_on_workers_and_from_the_cache_equals_the_serial_reading(raw, tmp_path,
                                                                              monkeypatch):
     """The build reads each plan's metadata across workers and keeps it in the per-document
