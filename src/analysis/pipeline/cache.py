@@ -82,6 +82,11 @@ def stage_version(roots: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
+def text_digest(text: str) -> str:
+    """SHA-256 of a decoded text (UTF-8), the input part of a per-document key."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def make_key(*parts: object) -> str:
     """SHA-256 of the parts (strings or numbers), unambiguously joined."""
     digest = hashlib.sha256()

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.io import atomic_write_text
-from analysis.pipeline.cache import DocumentCache, make_key, stage_version
+from analysis.pipeline.cache import DocumentCache, make_key, stage_version, text_digest
 from analysis.pipeline.documents import FAILED, STAGES, DocumentJob, run_job
 from analysis.core.parallel import run_tasks
 
@@ -29,16 +29,10 @@ from analysis.core.parallel import run_tasks
 UPSTREAM = {"clean": None, "structure": "clean", "targets": "structure", "tokens": "structure"}
 
 
-def _text_digest(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def stage_keys(doc, year_start: int, stages: tuple[str, ...]) -> dict[str, str]:
     """Cache key of each per-document stage of one plan (see :mod:`analysis.pipeline.cache`)."""
     keys = {"clean": make_key("clean", stage_version(STAGES["clean"]), doc.doc_id, doc.sha256,
-                              doc.encoding, _text_digest(doc.text))}
+                              doc.encoding, text_digest(doc.text))}
     keys["structure"] = make_key("structure", stage_version(STAGES["structure"]), keys["clean"])
     keys["targets"] = make_key("targets", stage_version(STAGES["targets"]), keys["structure"],
                                int(year_start))

@@ -25,7 +25,7 @@ import pandas as pd
 from analysis.core.parallel import run_tasks
 from analysis.corpus.read import InputProblem, RawDocument
 from analysis.extract.metadata import read_metadata
-from analysis.pipeline.cache import DocumentCache, make_key, stage_version
+from analysis.pipeline.cache import DocumentCache, make_key, stage_version, text_digest
 from analysis.pipeline.documents import (DocumentTimeout, failure, time_budget,
                                          within_budget)
 
@@ -95,8 +95,7 @@ def read_all(documents: list[RawDocument], cache: DocumentCache | None = None,
     cache = cache if cache is not None else DocumentCache(".", enabled=False)
     version = stage_version(METADATA_ROOTS) + hashlib.sha256(
         Path(__file__).read_bytes()).hexdigest()
-    keys = [make_key(METADATA_STAGE, version, hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
-            for doc in documents]
+    keys = [make_key(METADATA_STAGE, version, text_digest(doc.text)) for doc in documents]
     found = [cache.get(METADATA_STAGE, key) for key in keys]
     todo = [i for i, reading in enumerate(found) if reading is None]
 
@@ -130,7 +129,7 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
         Input problems so far; plans that cannot be placed are added.
     readings : dict, optional
         Each plan's :func:`read_one` result (:func:`read_all`, which the build calls with its
-        cache and workers); read here, one plan after another, when not given.
+        cache and workers); when not given, :func:`read_all` without cache, in this process.
 
     Returns
     -------
@@ -141,11 +140,12 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
         uses for title, issuer, issue date and document number (read once per plan).
     """
     rows = manifest.set_index("doc_id", drop=False)
-    given = readings if readings is not None else {}
-    completed, kept, readings = [], [], {}
+    if readings is None:
+        readings = read_all(documents)
+    completed, kept, kept_readings = [], [], {}
     for doc in documents:
         row = rows.loc[doc.doc_id].to_dict()
-        status, read = given[doc.doc_id] if doc.doc_id in given else read_one(doc.text)
+        status, read = readings[doc.doc_id]
         if status != "ok":
             problems.append(InputProblem(
                 row["file"], doc.doc_id, f"reading its metadata failed ({read})",
@@ -176,6 +176,6 @@ def complete_manifest(manifest: pd.DataFrame, documents: list[RawDocument],
             continue
         completed.append(out)
         kept.append(doc)
-        readings[doc.doc_id] = read
+        kept_readings[doc.doc_id] = read
     columns = list(manifest.columns) + ["jurisdiction_code", *SOURCE_COLUMNS]
-    return pd.DataFrame(completed, columns=columns, dtype=str), kept, problems, readings
+    return pd.DataFrame(completed, columns=columns, dtype=str), kept, problems, kept_readings
