@@ -169,21 +169,18 @@ def test_evaluation_reference_holds_no_passage_of_the_damaged_pages():
                                           read_reference, reference_sources)
     from analysis.clean.rules import reference_texts
 
-    _, _, texts_marked = evaluation_reference()
-    texts = texts_marked
+    model, _, marked = evaluation_reference()
     _, _, held = reference_sources()
     held_grams = {t[i:i + HOLDOUT_NGRAM] for t in held + reference_texts(held)
                   for i in range(len(t) - HOLDOUT_NGRAM + 1)}
     # Pieces carry line breaks at their lines' edges (the model learns where lines start and
     # end); the passages are their characters.
-    texts = [t.strip("\n") for t in texts]
+    texts = [t.strip("\n") for t in marked]
     assert not any(t[i:i + HOLDOUT_NGRAM] in held_grams
                    for t in texts for i in range(len(t) - HOLDOUT_NGRAM + 1))
     # Wired as documented: real line edges are marked once (no doubled break), cut edges not.
-    model = evaluation_reference()[0]
     assert model.counts[2]["\n\n"] == 0
-    starts = sum(t.startswith("\n") for t in texts_marked)
-    assert 0 < starts < len(texts_marked)
+    assert 0 < sum(t.startswith("\n") for t in marked) < len(marked)
     shipped = "\n".join(read_reference()["texts"])
     assert sum(t in shipped for t in texts) > 0.9 * len(texts)
     assert sum(map(len, texts)) < 0.8 * len(shipped)

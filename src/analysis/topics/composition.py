@@ -150,7 +150,8 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     # The ratio matrix has the same nonzeros at every iteration: its structure is built once
     # and only its values are set (building it anew sorted every nonzero at every iteration;
     # same values, same order of summation, so the same bits). After sum_duplicates the
-    # nonzeros are already in the matrix's order; ``order`` checks it rather than assumes it.
+    # nonzeros are already in the matrix's order, so ``order`` is the identity; it is kept
+    # so that the values land in their places whatever order scipy stores them in.
     ratio = sparse.csr_matrix((np.arange(len(values), dtype=float), (rows, cols)),
                               shape=x.shape)
     order = ratio.data.astype(np.intp)
