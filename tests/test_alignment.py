@@ -318,11 +318,13 @@ def test_the_parasail_gate_changes_no_alignment(texts, monkeypatch, chunk):
     assert sum(len(found[1].regions) == 0 for found in gated) >= 10  # pairs the gate stopped
 
 
-@pytest.mark.parametrize("alphabet", [2, 3, 6, 40])
-def test_alignments_of_the_best_prefixes_are_those_of_the_whole_texts(monkeypatch, alphabet):
-    """Biopython aligns only the prefixes that hold every best end cell (parasail's table);
-    on random texts over small alphabets, where many cells tie for the best score and
-    several alignments tie, every round is the one the whole texts give."""
+@pytest.mark.parametrize("alphabet", [2, 3, 6, 40, 400])
+def test_alignments_of_the_best_rectangles_are_those_of_the_whole_texts(monkeypatch, alphabet):
+    """Biopython aligns only the rectangle that holds every best alignment (parasail's
+    tables of the texts and of their reversed prefixes); on random texts over small
+    alphabets, where many cells tie for the best score and several alignments tie, and over
+    400 characters, where pairs share more characters than the gate has codes (the bounded
+    rectangle), every round is the one the whole texts give."""
     import analysis.text.alignment as alignment
     from analysis.text.alignment import local_align_levels
 
@@ -330,16 +332,45 @@ def test_alignments_of_the_best_prefixes_are_those_of_the_whole_texts(monkeypatc
     rng = np.random.default_rng(100 + alphabet)
     chars = np.array([chr(0x4E00 + k) for k in range(alphabet)])
     pairs = []
-    for _ in range(250):
-        a = "".join(rng.choice(chars, rng.integers(8, 120)))
+    shortest, longest = (8, 120) if alphabet < 100 else (700, 1500)
+    for _ in range(250 if alphabet < 100 else 60):
+        a = "".join(rng.choice(chars, rng.integers(shortest, longest)))
         cut = rng.integers(0, len(a))  # the two parts of a in the other order: two rounds
         b = list(a[cut:] + "".join(rng.choice(chars, 5)) + a[:cut] if rng.random() < 0.6
-                 else rng.choice(chars, rng.integers(8, 120)))
+                 else rng.choice(chars, rng.integers(shortest, longest)))
         for k in np.flatnonzero(rng.random(len(b)) < 0.1):
             b[k] = rng.choice(chars)
         pairs.append((a, "".join(b) + "".join(rng.choice(chars, rng.integers(0, 30)))))
     levels = (10, 8, 20)
     gated = [local_align_levels(a, b, levels) for a, b in pairs]
     assert sum(len(found[1].regions) > 1 for found in gated) > 20  # several rounds
+    bounded = sum(not alignment._gate_codes(a, b)[2] for a, b in pairs)
+    assert (bounded > 40) == (alphabet > alignment.GATE_SYMBOLS)
     _biopython_gate(monkeypatch)
     assert gated == [local_align_levels(a, b, levels) for a, b in pairs]
+
+
+def test_a_bounded_gate_whose_false_matches_score_highest_still_finds_the_best_alignment(
+        monkeypatch):
+    """A pair sharing more characters than the gate has codes, whose shared codes make an
+    early stretch of different characters score 30 while the true best passage (15
+    identical characters) stands at the end: the rectangle must be bounded by the true best
+    score, not by the gate's highest, or the passage falls outside it."""
+    import analysis.text.alignment as alignment
+    from analysis.text.alignment import local_align_levels
+
+    monkeypatch.setattr(alignment, "GATE_CELLS", 0)
+    rng = np.random.default_rng(7)
+    char = [chr(0x4E00 + k) for k in range(600)]
+    shared = alignment.GATE_SYMBOLS  # characters k and k + GATE_SYMBOLS share a code
+    false_a = "".join(char[k] for k in range(30))
+    false_b = "".join(char[k + shared] for k in range(30))
+    passage = "".join(char[400 + k] for k in range(15))
+    a = false_a + "".join(char[k] for k in rng.permutation(300)) + passage
+    b = false_b + "".join(char[k] for k in rng.permutation(300)) + passage
+    codes_a, codes_b, exact = alignment._gate_codes(a, b)
+    assert not exact and alignment._gate_score(codes_a, codes_b) >= 30
+    gated = local_align_levels(a, b, (10, 8, 20))
+    assert gated[0].regions[0][:2] == (len(a) - 15, len(a))
+    _biopython_gate(monkeypatch)
+    assert gated == local_align_levels(a, b, (10, 8, 20))
