@@ -374,3 +374,36 @@ def test_a_bounded_gate_whose_false_matches_score_highest_still_finds_the_best_a
     assert gated[0].regions[0][:2] == (len(a) - 15, len(a))
     _biopython_gate(monkeypatch)
     assert gated == local_align_levels(a, b, (10, 8, 20))
+
+
+def test_the_best_rectangle_gives_biopythons_whole_alignment_path_gaps_included():
+    """One round, compared on the full path (gapped blocks, not only identical runs): the
+    alignment of the rectangle, shifted, is Biopython's first alignment of the whole texts,
+    on pairs built to tie (duplicated cores, so several best ends) and to carry prefixes and
+    suffixes that net 0 (two matches and a mismatch, three matches and a gap)."""
+    import analysis.text.alignment as alignment
+
+    rng = np.random.default_rng(11)
+    chars = np.array([chr(0x4E00 + k) for k in range(4)])
+    engine = alignment.aligner()
+    compared = 0
+    for _ in range(400):
+        core = "".join(rng.choice(chars, rng.integers(10, 30)))
+        pad = ["".join(rng.choice(chars, rng.integers(0, 15))) for _ in range(4)]
+        zero_net = core[:2] + ("乙" if rng.random() < 0.5 else "")  # a mismatch or a gap
+        a = pad[0] + zero_net + core + (core if rng.random() < 0.5 else "") + pad[1]
+        b = pad[2] + core[:2] + "甲" + core + pad[3]
+        codes_a, codes_b, exact = alignment._gate_codes(a, b)
+        best = engine.score(a, b)
+        window = alignment._best_window(codes_a, codes_b, best)
+        assert window is not None
+        start_a, end_a, start_b, end_b = window
+        part = engine.align(a[start_a:end_a], b[start_b:end_b])[0]
+        shifted = np.array(part.coordinates)
+        shifted[0] += start_a
+        shifted[1] += start_b
+        whole = engine.align(a, b)[0]
+        assert part.score == whole.score
+        assert np.array_equal(shifted, whole.coordinates)
+        compared += (start_a, start_b) != (0, 0)
+    assert compared > 300  # most rectangles start inside the texts
