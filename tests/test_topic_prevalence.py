@@ -186,6 +186,45 @@ def test_heading_agreement_perfect_and_chance():
     assert abs(ari["value"]) < 0.2 and ari["p_perm"] > 0.01
 
 
+def test_heading_agreement_from_one_table_equals_the_tables_plan_by_plan():
+    """Every plan's scores and null, and the pooled ones, come from one bincount of all the
+    plans' tables (``_plan_nulls``): equal to scikit-learn's scores of each plan and of the
+    pooled labels, and to ``permuted_scores`` of each plan's and of the pooled permutations,
+    on plans of one clause, of one topic, of one division and of many."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    rng = np.random.default_rng(3)
+    docs, heads, topics = [], [], []
+    for p, (m, kh, kt) in enumerate([(1, 1, 1), (6, 1, 3), (7, 3, 1), (25, 4, 5), (40, 6, 8),
+                                     (2, 2, 2), (13, 3, 4)]):
+        docs += [f"plan{p}"] * m
+        heads += [f"h{h}" for h in rng.integers(0, kh, m)]
+        topics += list(rng.integers(0, kt, m) + p % 3)
+    docs, heads, topics = np.array(docs), np.array(heads), np.array(topics)
+    table = H.heading_agreement(topics, heads, docs, n_perm=50, seed=4)
+    labels = np.array([f"{d}|{h}" for d, h in zip(docs, heads)])
+    for doc in sorted(set(docs)) + [""]:
+        rows = np.flatnonzero(docs == doc) if doc else np.arange(len(docs))
+        got = table[(table["doc_id"] == doc) & (table["scope"] != "mean_over_plans")]
+        got = got.set_index("metric")["value"]
+        assert got["ari"] == pytest.approx(adjusted_rand_score(topics[rows], labels[rows]),
+                                           abs=1e-12)
+        assert got["nmi"] == pytest.approx(
+            normalized_mutual_info_score(topics[rows], labels[rows]), abs=1e-12)
+    codes = H._codes(topics)
+    plan_names, plan_of = np.unique(docs, return_inverse=True)
+    perms = np.stack([np.concatenate([rng.permutation(codes[docs == d]) for d in plan_names])
+                      for _ in range(30)])
+    order = np.argsort(plan_of, kind="stable")      # the rows of perms, plan by plan
+    assert np.array_equal(order, np.arange(len(docs)))
+    nulls = H._plan_nulls(perms, codes, H._codes(labels), plan_of, len(plan_names))
+    for k, d in enumerate(plan_names):
+        rows = np.flatnonzero(docs == d)
+        np.testing.assert_allclose(nulls[k], H.permuted_scores(perms[:, rows], labels[rows]),
+                                   rtol=0, atol=1e-12)
+    np.testing.assert_allclose(nulls[-1], H.permuted_scores(perms, labels), rtol=0, atol=1e-12)
+
+
 def test_heading_agreement_of_a_plan_of_one_clause():
     """A plan with one modelled clause (issue 10's tiny plans): scikit-learn's ARI and NMI
     are 1, no permutation changes anything, so its baseline and p_perm are empty, and the

@@ -76,13 +76,6 @@ def heading_groups(clauses: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _scores(labels_a: np.ndarray, labels_b: np.ndarray) -> tuple[float, float]:
-    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
-    return (float(adjusted_rand_score(labels_a, labels_b)),
-            float(normalized_mutual_info_score(labels_a, labels_b)))
-
-
 def _codes(values: np.ndarray) -> np.ndarray:
     return np.unique(np.asarray(values).astype(str), return_inverse=True)[1].reshape(-1)
 
@@ -95,11 +88,11 @@ def permuted_scores(perms: np.ndarray, labels_b: np.ndarray) -> np.ndarray:
     ``normalized_mutual_info_score`` (arithmetic normalisation), evaluated for all rows at
     once from the contingency tables: a permutation null needs thousands of evaluations, and
     only the joint counts change under permutation (the marginals are fixed). A test checks
-    agreement with scikit-learn.
+    agreement with scikit-learn. :func:`heading_agreement` uses :func:`_plan_nulls`, the
+    same scores for every plan at once; this function is its reference in the tests.
     """
     a = np.stack([_codes(row) for row in perms]) if perms.dtype.kind not in "iu" else perms
     b = _codes(labels_b)
-    n = a.shape[1]
     ka, kb = int(a.max()) + 1, int(b.max()) + 1
     # The tables are P x topics x headings: pooled over a corpus, the headings of every plan.
     # Computed in row chunks so that memory stays bounded (each row's arithmetic is the same
@@ -107,6 +100,84 @@ def permuted_scores(perms: np.ndarray, labels_b: np.ndarray) -> np.ndarray:
     chunk = max(1, MAX_TABLE_CELLS // (ka * kb))
     return np.vstack([_table_scores(a[s:s + chunk], b, ka, kb)
                       for s in range(0, len(a), chunk)])
+
+
+def pooled_from_parts(comb_sum: np.ndarray, tlogt_sum: np.ndarray, rows: np.ndarray,
+                      cols: np.ndarray) -> np.ndarray:
+    """ARI and NMI of contingency tables from their sums over cells (``comb_sum``: of
+    t(t-1)/2, ``tlogt_sum``: of t log t, one value per table) and their margins ``rows``
+    (topic counts) and ``cols`` (heading-division counts), the same for every table.
+
+    ARI needs only the sum of t(t-1)/2 over cells besides the margins, and mutual
+    information only the sum of t log t (MI = (Σ t log t + n log n − Σ R log R − Σ C log C)
+    / n), so tables whose margins a permutation keeps are scored from two numbers each, and
+    tables side by side (the plans' tables in the pooled one) from the sums of theirs.
+    """
+    rows = np.asarray(rows, dtype=float)
+    cols = np.asarray(cols, dtype=float)
+    n = rows.sum()
+    sum_rows = (rows * (rows - 1) / 2).sum()
+    sum_cols = (cols * (cols - 1) / 2).sum()
+    pairs = n * (n - 1) / 2
+    expected = sum_rows * sum_cols / pairs if pairs else 0.0
+    maximum = (sum_rows + sum_cols) / 2
+    denom = maximum - expected
+    ari = (comb_sum - expected) / denom if denom != 0 else np.ones(len(comb_sum))
+    mi = (tlogt_sum + _sum_xlogx(np.array([n])) - _sum_xlogx(rows) - _sum_xlogx(cols)) / n
+    h_a = -_sum_xlogx(rows / n)
+    h_b = -_sum_xlogx(cols / n)
+    norm = (h_a + h_b) / 2
+    nmi = mi / norm if norm > 0 else np.ones(len(comb_sum))
+    return np.column_stack([ari, np.clip(nmi, 0.0, 1.0)])
+
+
+def _plan_nulls(perms: np.ndarray, codes: np.ndarray, head_codes: np.ndarray,
+                plan_of: np.ndarray, n_plans: int) -> list[np.ndarray]:
+    """ARI and NMI (P × 2) of every permutation of ``perms`` (P × clauses, topic codes
+    permuted within plans) against the heading divisions ``head_codes``, for each plan
+    (``plan_of``: each clause's plan index) and, last, pooled over all clauses.
+
+    Each heading division lies in one plan, so one bincount of (permutation, topic,
+    division) cells holds every plan's table; the sums over cells of t(t-1)/2 and t log t
+    are summed per plan, and both margins of each plan's table (its topic counts and its
+    divisions' counts) are fixed under within-plan permutation, so
+    :func:`pooled_from_parts` gives each plan's scores and the pooled ones. Equal to
+    :func:`permuted_scores` of each plan's and of the pooled labels up to float summation
+    order (a test checks this); one pass over the permutations in row chunks of at most
+    :data:`MAX_TABLE_CELLS` cells instead of one table per plan.
+    """
+    ka, kb = int(codes.max()) + 1, int(head_codes.max()) + 1
+    head_plan = np.zeros(kb, dtype=np.intp)
+    head_plan[head_codes] = plan_of
+    by_plan = np.argsort(head_plan, kind="stable")          # divisions, plan by plan
+    starts = np.searchsorted(head_plan[by_plan], np.arange(n_plans))
+    comb = np.empty((len(perms), n_plans))
+    tlogt = np.empty((len(perms), n_plans))
+    chunk = max(1, MAX_TABLE_CELLS // (ka * kb))
+    for s in range(0, len(perms), chunk):
+        part = perms[s:s + chunk]
+        cells = np.arange(len(part))[:, None] * (ka * kb) + part * kb + head_codes[None, :]
+        table = np.bincount(cells.ravel(), minlength=len(part) * ka * kb).reshape(
+            len(part), ka, kb).astype(float)
+        per_division = (table * (table - 1) / 2).sum(axis=1)[:, by_plan]
+        comb[s:s + chunk] = np.add.reduceat(per_division, starts, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_division = np.where(table > 0, table * np.log(table), 0.0).sum(axis=1)
+        tlogt[s:s + chunk] = np.add.reduceat(per_division[:, by_plan], starts, axis=1)
+    topic_counts = np.bincount(plan_of * ka + codes, minlength=n_plans * ka).reshape(
+        n_plans, ka)
+    division_counts = np.bincount(head_codes, minlength=kb)
+    nulls = [pooled_from_parts(comb[:, k], tlogt[:, k], topic_counts[k],
+                               division_counts[head_plan == k]) for k in range(n_plans)]
+    nulls.append(pooled_from_parts(comb.sum(axis=1), tlogt.sum(axis=1), np.bincount(codes),
+                                   division_counts))
+    return nulls
+
+
+def _sum_xlogx(x: np.ndarray) -> float:
+    """Sum of x log x over the positive entries of ``x``."""
+    x = x[x > 0]
+    return float((x * np.log(x)).sum())
 
 
 def _table_scores(a: np.ndarray, b: np.ndarray, ka: int, kb: int) -> np.ndarray:
@@ -163,16 +234,23 @@ def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str]
     topics = np.asarray(topic_labels)
     heads = np.asarray([f"{d}|{h}" for d, h in zip(doc_ids, heading_labels)], dtype=object)
     docs = np.asarray(doc_ids, dtype=object)
-    plans = sorted(set(docs))
-    rows_of = {p: np.flatnonzero(docs == p) for p in plans}
-    observed = {p: _scores(topics[r], heads[r]) for p, r in rows_of.items()}
-    observed["pooled"] = _scores(topics, heads)
-    codes = _codes(topics)
+    # Plans in sorted order and each plan's rows in row order, by one sort (a comparison of
+    # every clause with every plan was quadratic in the corpus).
+    plan_names, plan_of = np.unique(docs.astype(str), return_inverse=True)
+    plans = plan_names.tolist()
+    grouped = np.argsort(plan_of, kind="stable")
+    bounds = np.searchsorted(plan_of[grouped], np.arange(len(plans) + 1))
+    rows_of = {p: grouped[bounds[k]:bounds[k + 1]] for k, p in enumerate(plans)}
+    codes, head_codes = _codes(topics), _codes(heads)
+    # The observed tables are the unpermuted labels: the same formulas as the null, equal
+    # to scikit-learn's scores (a test checks this), without a call per plan.
+    observed = _plan_nulls(codes[None, :], codes, head_codes, plan_of, len(plans))
+    observed = {**dict(zip(plans, (o[0] for o in observed[:-1]))), "pooled": observed[-1][0]}
     perms = np.tile(codes, (n_perm, 1))
     for r in rows_of.values():
         perms[:, r] = codes[r][rng.permuted(np.tile(np.arange(len(r)), (n_perm, 1)), axis=1)]
-    null = {p: permuted_scores(perms[:, r], heads[r]) for p, r in rows_of.items()}
-    null["pooled"] = permuted_scores(perms, heads)
+    null = _plan_nulls(perms, codes, head_codes, plan_of, len(plans))
+    null = {**dict(zip(plans, null[:-1])), "pooled": null[-1]}
     out = []
 
     def add(scope, doc, n_cl, n_head, n_top, j, value, reps):
@@ -180,7 +258,8 @@ def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str]
         # table, so there is no baseline to compare with (the schema's empty values).
         fixed = min(n_cl, n_head, n_top) < 2
         out.append(dict(model=model, scope=scope, doc_id=doc, metric=("ari", "nmi")[j],
-                        n_clauses=n_cl, n_headings=n_head, n_topics_used=n_top, value=value,
+                        n_clauses=n_cl, n_headings=n_head, n_topics_used=n_top,
+                        value=float(value),
                         baseline_mean=np.nan if fixed else float(reps.mean()),
                         baseline_q95=np.nan if fixed else float(np.quantile(reps, 0.95)),
                         p_perm=np.nan if fixed else
