@@ -65,6 +65,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import false_discovery_control
 
+from analysis.core.grouping import rows_by_group
 from analysis.core.parallel import run_tasks_by_size, stage_jobs
 from analysis.core.schema import Column, TableSchema
 from analysis.text import keyness
@@ -279,7 +280,7 @@ def resample_terms(counts: sparse.csr_matrix, terms: np.ndarray, units: np.ndarr
                          / np.maximum(y_obs, 1), np.nan)
 
     # Clause bootstrap within plans: multinomial weights per plan, chunks of replicates.
-    plan_rows = [np.flatnonzero(pl == p) for p in range(n_plans)]
+    plan_rows = rows_by_group(pl)[1]
     unit_len = _onehot(u, n_units, row_len)
     whole_csr, inside_csr = whole.tocsr(), inside.tocsr()
     # Without intervals only the count of replicates at or below 0 is kept, chunk by chunk:

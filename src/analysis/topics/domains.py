@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.grouping import rows_by_group
 from analysis.core.paths import PACKAGE_DATA
 from analysis.topics.settings import (MIN_DOMAIN_CLAUSES, N_BOOT, PARTLY_F1, RECOVERED_F1,
                                       derive_seed)
@@ -124,7 +125,7 @@ def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains
     rng = np.random.default_rng(derive_seed(6) if seed is None else seed)
     docs = (np.zeros(len(clause_ids), dtype=int) if doc_ids is None
             else pd.factorize(np.asarray(doc_ids, dtype=object), sort=True)[0])
-    blocks = [np.flatnonzero(docs == d) for d in np.unique(docs)]
+    blocks = rows_by_group(docs)[1]
     perm = np.empty((n_perm, len(domains)))
     shuffled = dominant.copy()
     for b in range(n_perm):

@@ -27,6 +27,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.grouping import rows_by_group
 from analysis.core.schema import Column, TableSchema
 from analysis.topics.settings import SEED, TOP_N, derive_seed
 
@@ -279,7 +280,6 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
     top = model.theta.argmax(axis=1)
     docs = np.asarray(doc_ids, dtype=object)
     w = np.asarray(weights, dtype=float)
-    plans = sorted(set(docs))
 
     def f1s(labels):
         pred = labels[:, None] == np.arange(len(domains))[None, :]
@@ -290,7 +290,7 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
     f1, pred = f1s(top)
     null = np.empty((n_perm, len(domains)))
     null_micro = np.empty(n_perm)
-    rows_of = [np.flatnonzero(docs == p) for p in plans]
+    rows_of = rows_by_group(docs)[1]  # plans in sorted order
     for b in range(n_perm):
         perm = top.copy()
         for r in rows_of:
