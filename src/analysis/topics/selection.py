@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from analysis.core.grouping import rows_by_group
 from analysis.topics.corpus import Corpus
 from analysis.topics.diagnostics import (exclusivity, frex_exclusivity, heldout_loglik,
                                          npmi_from_incidence, perturbation_similarity,
@@ -135,11 +136,11 @@ def perturbation_rows(corpus: Corpus, n_subsamples: int = N_SUBSAMPLES,
     docs = np.asarray(corpus.doc_ids)
     plans = sorted(set(corpus.doc_ids))
     out = []
+    rows_of = rows_by_group(docs)[1]  # plans in sorted order
     for d in range(n_subsamples):
         rng = np.random.default_rng(derive_seed(5, d))
         rows = []
-        for plan in plans:
-            own = np.flatnonzero(docs == plan)
+        for own in rows_of:
             size = max(1, int(round(fraction * len(own))))
             rows.append(np.sort(rng.choice(own, size=size, replace=False)))
         out.append((f"subsample_{d}", np.sort(np.concatenate(rows))))
