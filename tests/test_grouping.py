@@ -23,3 +23,12 @@ def test_rows_by_group_of_nothing_and_of_one_group():
     assert len(groups) == 0 and rows == []
     groups, rows = rows_by_group(np.array(["a"] * 3))
     assert groups.tolist() == ["a"] and rows[0].tolist() == [0, 1, 2]
+
+
+def test_group_codes_invert_the_rows():
+    from analysis.core.grouping import group_codes
+
+    labels = np.array(["b", "a", "c", "a", "b", "b"])
+    groups, rows = rows_by_group(labels)
+    codes = group_codes(rows, len(labels))
+    assert np.array_equal(groups[codes], labels)

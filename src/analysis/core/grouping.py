@@ -28,8 +28,16 @@ def rows_by_group(labels) -> tuple[np.ndarray, list[np.ndarray]]:
         ``np.flatnonzero(labels == group)``.
     """
     labels = np.asarray(labels)
-    groups, codes = np.unique(labels, return_inverse=True)
-    codes = codes.reshape(-1)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(groups) + 1))
-    return groups, [order[bounds[k]:bounds[k + 1]] for k in range(len(groups))]
+    order = np.argsort(labels, kind="stable")
+    ordered = labels[order]
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    groups = ordered[np.concatenate(([0], cuts))] if len(labels) else ordered
+    return groups, (np.split(order, cuts) if len(labels) else [])
+
+
+def group_codes(rows: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """Each row's group index (the inverse of :func:`rows_by_group`'s ``rows``)."""
+    codes = np.empty(n_rows, dtype=np.intp)
+    for k, members in enumerate(rows):
+        codes[members] = k
+    return codes

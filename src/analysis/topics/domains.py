@@ -123,9 +123,8 @@ def domain_recovery(theta: np.ndarray, clause_ids: Sequence[str], clause_domains
         masked = np.where(eligible[:, None], f1, -1.0)
         topic_best = np.argmax(masked, axis=0)
     rng = np.random.default_rng(derive_seed(6) if seed is None else seed)
-    docs = (np.zeros(len(clause_ids), dtype=int) if doc_ids is None
-            else pd.factorize(np.asarray(doc_ids, dtype=object), sort=True)[0])
-    blocks = rows_by_group(docs)[1]
+    blocks = ([np.arange(len(clause_ids))] if doc_ids is None
+              else rows_by_group(np.asarray(doc_ids, dtype=object))[1])
     perm = np.empty((n_perm, len(domains)))
     shuffled = dominant.copy()
     for b in range(n_perm):

@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.grouping import group_codes, rows_by_group
 from analysis.core.schema import Column, TableSchema
 from analysis.topics.settings import derive_seed
 
@@ -123,7 +124,7 @@ def pooled_from_parts(comb_sum: np.ndarray, tlogt_sum: np.ndarray, rows: np.ndar
     maximum = (sum_rows + sum_cols) / 2
     denom = maximum - expected
     ari = (comb_sum - expected) / denom if denom != 0 else np.ones(len(comb_sum))
-    mi = (tlogt_sum + _sum_xlogx(np.array([n])) - _sum_xlogx(rows) - _sum_xlogx(cols)) / n
+    mi = (tlogt_sum + n * np.log(n) - _sum_xlogx(rows) - _sum_xlogx(cols)) / n
     h_a = -_sum_xlogx(rows / n)
     h_b = -_sum_xlogx(cols / n)
     norm = (h_a + h_b) / 2
@@ -167,8 +168,10 @@ def _plan_nulls(perms: np.ndarray, codes: np.ndarray, head_codes: np.ndarray,
     topic_counts = np.bincount(plan_of * ka + codes, minlength=n_plans * ka).reshape(
         n_plans, ka)
     division_counts = np.bincount(head_codes, minlength=kb)
+    bounds = np.append(starts, kb)
     nulls = [pooled_from_parts(comb[:, k], tlogt[:, k], topic_counts[k],
-                               division_counts[head_plan == k]) for k in range(n_plans)]
+                               division_counts[by_plan[bounds[k]:bounds[k + 1]]])
+             for k in range(n_plans)]
     nulls.append(pooled_from_parts(comb.sum(axis=1), tlogt.sum(axis=1), np.bincount(codes),
                                    division_counts))
     return nulls
@@ -234,13 +237,10 @@ def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str]
     topics = np.asarray(topic_labels)
     heads = np.asarray([f"{d}|{h}" for d, h in zip(doc_ids, heading_labels)], dtype=object)
     docs = np.asarray(doc_ids, dtype=object)
-    # Plans in sorted order and each plan's rows in row order, by one sort (a comparison of
-    # every clause with every plan was quadratic in the corpus).
-    plan_names, plan_of = np.unique(docs.astype(str), return_inverse=True)
+    plan_names, plan_rows = rows_by_group(docs.astype(str))
     plans = plan_names.tolist()
-    grouped = np.argsort(plan_of, kind="stable")
-    bounds = np.searchsorted(plan_of[grouped], np.arange(len(plans) + 1))
-    rows_of = {p: grouped[bounds[k]:bounds[k + 1]] for k, p in enumerate(plans)}
+    rows_of = dict(zip(plans, plan_rows))
+    plan_of = group_codes(plan_rows, len(docs))
     codes, head_codes = _codes(topics), _codes(heads)
     # The observed tables are the unpermuted labels: the same formulas as the null, equal
     # to scikit-learn's scores (a test checks this), without a call per plan.
