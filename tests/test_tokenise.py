@@ -83,6 +83,67 @@ def test_cache_gives_the_same_result_as_a_fresh_run(tmp_path, clauses):
     assert len(list(tmp_path.glob("tokens_*.json"))) == 2  # a new key, not a stale hit
 
 
+def test_a_new_plan_segments_only_its_own_texts(tmp_path, clauses, monkeypatch):
+    """Adding a plan misses the whole-table cache; the per-text memo must then segment the
+    new texts only, and give the tokens a fresh run gives."""
+    from analysis.text import tokenise
+
+    sample = clauses.dropna(subset=["text"])
+    first_plan = sample[sample["doc_id"] == sample["doc_id"].iloc[0]].head(30)
+    other = sample[sample["doc_id"] != first_plan["doc_id"].iloc[0]].head(12)
+    both = pd.concat([first_plan, other], ignore_index=True)
+    tokenise_clauses(first_plan, folder=tmp_path)
+    segmented = []
+    real = tokenise.segment
+    monkeypatch.setattr(tokenise, "segment", lambda t: segmented.append(t) or real(t))
+    with_new = tokenise_clauses(both, folder=tmp_path)
+    assert sorted(segmented) == sorted(set(other["text"]) - set(first_plan["text"]))
+    monkeypatch.setattr(tokenise, "segment", real)
+    pd.testing.assert_frame_equal(with_new, tokenise_clauses(both, use_cache=False))
+    assert len(list(tmp_path.glob("segments_*.pkl"))) == 1
+
+
+def test_a_damaged_or_foreign_memo_is_only_a_miss(tmp_path, clauses, monkeypatch):
+    from analysis.text import tokenise
+
+    sample = clauses.dropna(subset=["text"]).head(15)
+    fresh = tokenise_clauses(sample, use_cache=False)
+    tokenise_clauses(sample, folder=tmp_path)
+    memo = next(tmp_path.glob("segments_*.pkl"))
+    for path in tmp_path.glob("tokens_*.json"):
+        path.unlink()
+    memo.write_bytes(b"not a pickle")
+    pd.testing.assert_frame_equal(fresh, tokenise_clauses(sample, folder=tmp_path))
+    # A memo written under other settings (here: another segmenter version) is not read.
+    for path in tmp_path.glob("tokens_*.json"):
+        path.unlink()
+    monkeypatch.setattr(tokenise, "SEGMENTER_VERSION", "other")
+    segmented = []
+    real = tokenise.segment
+    monkeypatch.setattr(tokenise, "segment", lambda t: segmented.append(t) or real(t))
+    tokenise_clauses(sample, folder=tmp_path)
+    assert len(segmented) == sample["text"].nunique()
+
+
+def test_the_memo_drops_texts_no_longer_asked_for(tmp_path, monkeypatch):
+    import pickle
+
+    from analysis.text import tokenise
+
+    monkeypatch.setattr(tokenise, "MEMO_KEEP_UPDATES", 2)
+    frame = lambda texts: pd.DataFrame({"doc_id": "d", "clause_id": [f"c{i}" for i in
+                                                                     range(len(texts))],
+                                        "text": texts})
+    tokenise_clauses(frame(["加强安全生产。", "完善应急预案。"]), folder=tmp_path)
+    tokenise_clauses(frame(["推进隐患排查。"]), folder=tmp_path)
+    memo = pickle.loads(next(tmp_path.glob("segments_*.pkl")).read_bytes())
+    assert len(memo["entries"]) == 3
+    tokenise_clauses(frame(["开展应急演练。"]), folder=tmp_path)
+    memo = pickle.loads(next(tmp_path.glob("segments_*.pkl")).read_bytes())
+    kept = {tokens for tokens, _ in memo["entries"].values()}
+    assert kept == {" ".join(segment("推进隐患排查。")), " ".join(segment("开展应急演练。"))}
+
+
 def test_own_text_removes_inline_points_once(clauses):
     own = clause_own_text(clauses)
     by_id = dict(zip(clauses["clause_id"], own))

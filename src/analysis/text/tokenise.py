@@ -17,7 +17,11 @@ quickly; this module imports pandas only where it makes a table.
 :func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
 hashes everything the result depends on (segmenter version, jieba version and dictionary,
 rjieba version, lexicon and stopword files, every clause id and text), so a cached result is
-always the one a fresh run would give, and deleting the cache only costs time.
+always the one a fresh run would give, and deleting the cache only costs time. When that
+whole-table key misses (a plan was added, so every table of clause texts is new), a per-text
+memo in the same folder (``segments_*.pkl``, keyed by the segmenter's settings and each
+text's hash) gives the tokens of every text segmented before, so only the new texts are
+segmented: adding one plan to a corpus re-segments that plan, not the corpus.
 
 The module also holds the text preparation that the regional analyses share:
 :func:`clause_own_text` (a clause without the text of its children, so that no character is
@@ -29,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
 import re
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -57,6 +62,12 @@ SEGMENTER_VERSION = "2"
 USE_HMM = True
 #: Cache files of :func:`tokenise_clauses` kept; older ones are removed.
 MAX_CACHE_FILES = 8
+#: Per-text memo: a text not asked for in this many memo updates is dropped (a build makes
+#: three or four updates, so texts of plans removed some builds ago go, and the memo does not
+#: grow without bound as a corpus changes).
+MEMO_KEEP_UPDATES = 16
+#: Memo files (one per segmenter setting) kept; older ones are removed.
+MAX_MEMO_FILES = 2
 
 
 def _file_digest(path: Path) -> str:
@@ -160,16 +171,20 @@ def segment(text: str) -> list[str]:
     return [t for t in tokenizer().cut(text, HMM=USE_HMM) if is_content_token(t)]
 
 
-def cache_key(clause_ids, texts) -> str:
-    """Hash of everything :func:`tokenise_clauses` depends on."""
-    digest = hashlib.sha256()
+def _settings_parts() -> tuple[str, ...]:
+    """Everything the tokens of one text depend on besides the text."""
     try:
         engine = f"rjieba-{version('rjieba')}"
     except PackageNotFoundError:
         engine = "jieba"
-    for part in (SEGMENTER_VERSION, str(USE_HMM), version("jieba"), jieba_dictionary_digest(),
-                 engine,
-                 _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH)):
+    return (SEGMENTER_VERSION, str(USE_HMM), version("jieba"), jieba_dictionary_digest(),
+            engine, _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH))
+
+
+def cache_key(clause_ids, texts) -> str:
+    """Hash of everything :func:`tokenise_clauses` depends on."""
+    digest = hashlib.sha256()
+    for part in _settings_parts():
         digest.update(part.encode("utf-8") + b"\x00")
     payload = json.dumps([[str(c), t if isinstance(t, str) else None]
                           for c, t in zip(clause_ids, texts)], ensure_ascii=False)
@@ -218,7 +233,8 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
         except (OSError, ValueError):
             tokens = None
     if tokens is None:
-        tokens = [" ".join(segment(t)) for t in texts]
+        tokens = (_tokens_through_memo(texts, folder) if use_cache
+                  else [" ".join(segment(t)) for t in texts])
         if use_cache:
             atomic_write_text(path, json.dumps({"key": key, "tokens": tokens},
                                                ensure_ascii=False))
@@ -227,17 +243,77 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
                          "clause_id": ids, "tokens": tokens})
 
 
+def _text_digest(text) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _tokens_through_memo(texts: list, folder: Path) -> list[str]:
+    """Space-joined tokens of ``texts``: from the per-text memo where it has them, segmented
+    (and added to the memo) where not.
+
+    The memo maps a text's hash to its tokens under one segmenter setting (the file name
+    holds the settings' hash, and the file repeats the full settings, so a memo of other
+    settings is never read). A damaged or unreadable memo is only a miss. Two builds sharing
+    a folder may each write it; the later write wins and the other's new texts are only
+    segmented again later. Written by hand: the stdlib's shelve and dbm would do the lookup
+    but not the generation-based pruning, which keeps the memo the size of the texts in use.
+    """
+    from analysis.core.io import atomic_write_bytes
+
+    settings = "\x00".join(_settings_parts())
+    name = hashlib.sha256(settings.encode("utf-8")).hexdigest()[:20]
+    path = folder / f"segments_{name}.pkl"
+    update, entries = 0, {}
+    if path.exists():
+        try:
+            stored = pickle.loads(path.read_bytes())
+            if stored.get("settings") == settings:
+                update, entries = int(stored["update"]), dict(stored["entries"])
+        except Exception:  # noqa: BLE001  (a damaged memo is only a miss)
+            update, entries = 0, {}
+    update += 1
+    tokens, added = [], 0
+    for text in texts:
+        if not isinstance(text, str) or not text:
+            tokens.append("")
+            continue
+        digest = _text_digest(text)
+        known = entries.get(digest)
+        if known is None:
+            joined = " ".join(segment(text))
+            added += 1
+        else:
+            joined = known[0]
+        entries[digest] = (joined, update)
+        tokens.append(joined)
+    oldest = update - MEMO_KEEP_UPDATES
+    kept = {k: v for k, v in entries.items() if v[1] > oldest}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, pickle.dumps(
+            {"settings": settings, "update": update, "entries": kept},
+            protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as error:  # a read-only cache folder costs time, not the result
+        logging.getLogger(__name__).warning("segmentation memo not written (%s): %s", path, error)
+    _prune_files(folder, "segments_*.pkl", MAX_MEMO_FILES)
+    return tokens
+
+
 def _prune_cache(folder: Path) -> None:
+    _prune_files(folder, "tokens_*.json", MAX_CACHE_FILES)
+
+
+def _prune_files(folder: Path, pattern: str, keep: int) -> None:
     # Another build (or a parallel test worker) may delete a file between the listing and the
     # stat: a file that is gone needs no pruning, and must not fail this build.
     stamped = []
-    for path in folder.glob("tokens_*.json"):
+    for path in folder.glob(pattern):
         try:
             stamped.append((path.stat().st_mtime, path))
         except OSError:
             continue
     files = [path for _, path in sorted(stamped, key=lambda item: (-item[0], item[1].name))]
-    for old in files[MAX_CACHE_FILES:]:
+    for old in files[keep:]:
         try:
             old.unlink()
         except OSError:
