@@ -80,6 +80,31 @@ def test_rules_from_corpus_fixture():
     validate(FE.rules_table(rules), FE.TARGET_RULES)
 
 
+def test_a_rule_reads_the_same_from_its_own_place_as_from_the_whole_panel():
+    """feasibility_table hands each rule its own place's rows (and an empty panel where the
+    place has no data, the fast path of most corpus places): every outcome and simulation
+    status must be the one the whole panel gives."""
+    from dataclasses import replace
+
+    panel = load_accident_stats(raw_dir())
+    observations = FE.change_observations(panel)
+    rules = FE.rules_from_corpus(FE.read_accident_targets(FIXTURE)) + \
+        FE.rules_from_national_targets(pd.read_csv(
+            raw_dir() / "accident_stats" / "national_targets.csv", dtype=str))
+    # and the same forms set for a place without data
+    rules += [replace(r, geography_zh="无数据县", geography_en="Nodata County") for r in rules]
+    for rule in rules:
+        own = panel[panel["geo_zh"] == rule.geography_zh]
+        own_obs = observations[observations["geo_zh"] == rule.geography_zh]
+        assert FE.observed_outcome(rule, own, own_obs) == \
+            FE.observed_outcome(rule, panel, observations), rule.target_id
+        whole = FE.simulate_rule(rule, panel, n_sims=50)
+        split = FE.simulate_rule(rule, own, n_sims=50)
+        assert (split.status, split.note) == (whole.status, whole.note), rule.target_id
+        for model, result in whole.met.items():
+            np.testing.assert_array_equal(split.met[model], result)
+
+
 def test_rules_from_corpus_rejects_inconsistent_rows():
     table = FE.read_accident_targets(FIXTURE)
     bad = table.copy()
@@ -236,8 +261,10 @@ def test_pseudo_target_forms_from_the_fixture():
 
 
 def test_build_writes_valid_identical_tables(tmp_path):
-    first = FE.build(raw_dir(), tmp_path / "a", FIXTURE, n_sims=200)
-    second = FE.build(raw_dir(), tmp_path / "b", FIXTURE, n_sims=200)
+    # Three simulated worlds per process: the simulation study's own tests are in
+    # test_accident_simulation.py; here it is one more table that must come out the same.
+    first = FE.build(raw_dir(), tmp_path / "a", FIXTURE, n_sims=200, sim_worlds=3)
+    second = FE.build(raw_dir(), tmp_path / "b", FIXTURE, n_sims=200, sim_worlds=3)
     assert [p.name for p in first] == [s.filename for s in FE.SCHEMAS]
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -251,7 +278,7 @@ def test_build_writes_valid_identical_tables(tmp_path):
 
 def test_build_without_corpus_targets_or_statistics(tmp_path, capsys):
     paths_ = FE.build(raw_dir(), tmp_path / "national_only", tmp_path / "missing.csv",
-                      n_sims=50)
+                      n_sims=50, sim_worlds=2)
     assert "national plan targets only" in capsys.readouterr().out
     feas = FE.load_outputs(tmp_path / "national_only")["feasibility"]
     assert set(feas["source"]) == {"national_plan"} and len(paths_) == len(FE.SCHEMAS)

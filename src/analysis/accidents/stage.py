@@ -27,7 +27,7 @@ from analysis.accidents.reference import change_observations
 from analysis.accidents.regional import (HIERARCHICAL_FITS, REGIONAL_PREDICTIVE,
                                          regional_probabilities)
 from analysis.accidents import heavy
-from analysis.accidents.simulation import simulation_study
+from analysis.accidents.simulation import SIM_WORLDS, simulation_study
 from analysis.accidents.scores import (BRIER, COVERAGE, RELIABILITY, RELIABILITY_METHODS,
                                        brier_table, corp_reliability, coverage_table)
 from analysis.accidents.structural import STRUCTURAL_BREAKS, structural_breaks
@@ -42,7 +42,7 @@ from analysis.core.schema import write_table
 
 def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
           accident_targets_path: Path | None = None, n_sims: int = N_SIMS,
-          seed: int = SEED) -> list[Path]:
+          seed: int = SEED, sim_worlds: int = SIM_WORLDS) -> list[Path]:
     """Write the accident panel, back-test, forecasts, feasibility and calibration tables.
 
     Parameters
@@ -60,6 +60,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         Simulated paths per model fit.
     seed : int
         Base seed.
+    sim_worlds : int
+        Worlds per process of the simulation study (the build's
+        :data:`~analysis.accidents.simulation.SIM_WORLDS`; tests of the stage's plumbing
+        pass a few, the study itself is tested in ``tests/test_accident_simulation.py``).
 
     Returns
     -------
@@ -93,7 +97,11 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
                             places[~places["geo_zh"].isin(from_manifest["geo_zh"])]])
     places = places[places["geo_zh"].fillna("") != ""].drop_duplicates("geo_zh")
     coverage = coverage_report(panel, places)
-    fits = rolling_origin_forecasts(panel, n_sims=n_sims, seed=seed)
+    # The back-test reads the accident statistics only: kept between builds, so adding plans
+    # does not refit it.
+    fits = cached_step(processed_dir / ".cache", "feasibility_backtest",
+                       ("analysis.accidents.backtest",), (panel, n_sims, seed),
+                       lambda: rolling_origin_forecasts(panel, n_sims=n_sims, seed=seed))
     backtest = backtest_table(fits)
     observations = change_observations(panel)
     errors = forecast_errors(fits, n_sims)
@@ -111,7 +119,8 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     sim_forms = forms.drop(columns="target_ids", errors="ignore")
     sim_coverage, sim_brier, sim_reliability = cached_step(
         processed_dir / ".cache", "feasibility_simulation", ("analysis.accidents.simulation",),
-        (panel, sim_forms, seed), lambda: simulation_study(panel, sim_forms, seed=seed))
+        (panel, sim_forms, seed, sim_worlds),
+        lambda: simulation_study(panel, sim_forms, worlds=sim_worlds, seed=seed))
     offline_coverage, offline_brier, message = heavy.stored_tables(raw_dir, targets_path)
     if message:
         print(f"feasibility: {message}", flush=True)

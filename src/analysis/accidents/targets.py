@@ -382,9 +382,14 @@ def observed_outcome(rule: TargetRule, panel: pd.DataFrame,
     none = {"outcome_change_pct": np.nan, "outcome_met": None}
     if rule.comparator not in ("decline_by", "below") or not rule.base_years:
         return {**none, "outcome_note": "not decidable from accident statistics"}
+    needed = list(rule.base_years) + [rule.target_year]
+    if not len(panel) and (observations is None or not len(observations)):
+        # A place without data (most corpus places): the answer of the general path below,
+        # without its table operations.
+        return {**none, "outcome_note": "not in the data (missing "
+                                        + ", ".join(str(y) for y in needed) + ")"}
     levels = panel[(panel["geo_zh"] == rule.geography_zh)
                    & (panel["indicator"] == rule.indicator)].set_index("year")["value"]
-    needed = list(rule.base_years) + [rule.target_year]
     if all(y in levels.index for y in needed):
         scopes = {scope_period(y) for y in needed}
         if len(scopes) > 1:
