@@ -3,8 +3,10 @@ the serial build, and the pieces put together from per-document results are the 
 corpus-level stages would write themselves."""
 from __future__ import annotations
 
+import os
 import shutil
 
+import pandas as pd
 import pytest
 from conftest import RAW, copy_seeds
 
@@ -217,6 +219,34 @@ def test_per_document_results_are_let_go_before_the_corpus_level_stages(monkeypa
     assert seen["per_doc"] == seen["texts"] == seen["log"] == 0 and seen["order"] == 5
     assert len(seen["caches"]) == 2  # the two token variants, for regional and topics
     assert seen["released_before_regional"]
+
+
+def test_a_build_keeps_its_caches_in_its_own_output(monkeypatch, tmp_path):
+    """Caches written without a folder (the segmentation of the distinctive-term variants and
+    of the topic model) go to the running build's ``<out>/.cache``, not to the repository's
+    ``data/processed/.cache``, and the setting is gone after the build."""
+    from analysis.core.paths import CACHE_DIR_ENV, cache_dir
+    from analysis.pipeline import build as build_module
+    from analysis.text import regional
+    from analysis.text.tokenise import tokenise_clauses
+
+    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path / "repository"))
+    seen = {}
+
+    def regional_stage(raw, out):
+        seen["cache"] = cache_dir()
+        tokenise_clauses(pd.DataFrame({"doc_id": ["d"], "clause_id": ["d/1"],
+                                       "text": ["加强应急管理。"]}))
+        return []
+
+    monkeypatch.setattr(regional, "build", regional_stage)
+    out = tmp_path / "out"
+    assert build_module.build(RAW, out, progress=False, stages=STAGES, jobs=1,
+                              cache=False) == 0
+    assert seen["cache"] == (out / ".cache").resolve()
+    assert list((out / ".cache").glob("segments_*.pkl"))
+    assert not (tmp_path / "repository").exists()
+    assert CACHE_DIR_ENV not in os.environ
 
 
 def test_tasks_by_size_go_out_largest_first_and_come_back_in_task_order():

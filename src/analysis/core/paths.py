@@ -36,6 +36,17 @@ def figures_dir() -> Path:
     return repo_root() / "figures"
 
 
+#: Set by a build to its output's cache folder (``<out>/.cache``) while it runs, so that the
+#: caches the corpus-level stages write without being told where (segmentation) go with that
+#: build's tables; without it a build into another folder wrote them into the repository's
+#: ``data/processed/.cache``, where they evicted the seeds' own.
+CACHE_DIR_ENV = "ANALYSIS_CACHE_DIR"
+
+
 def cache_dir() -> Path:
-    """Folder of derived caches (segmentation); safe to delete."""
+    """Folder of derived caches (segmentation); safe to delete: the running build's
+    (:data:`CACHE_DIR_ENV`), else ``data/processed/.cache``."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env)
     return processed_dir() / ".cache"

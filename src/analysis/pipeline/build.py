@@ -28,7 +28,7 @@ from analysis.pipeline.status import (BUILD_INFO, FAILED_MARK, previous_build_ou
 from analysis.core.io import atomic_write_text
 from analysis.core.memo import NO_CACHE_ENV
 from analysis.core.parallel import STAGE_JOBS_ENV, default_jobs
-from analysis.core.paths import processed_dir, raw_dir
+from analysis.core.paths import CACHE_DIR_ENV, processed_dir, raw_dir
 from analysis.corpus.read import InputProblem, read_corpus
 from analysis.core.schema import codebook_markdown, write_table
 
@@ -280,7 +280,8 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
         # variable is restored afterwards, so a build run inside tests leaks nothing).
         # --no-cache reaches the corpus-level stages' cached steps and aligned pairs too.
         settings = {STAGE_JOBS_ENV: str(default_jobs() if jobs is None else max(1, int(jobs))),
-                    NO_CACHE_ENV: "0" if cache.enabled else "1"}
+                    NO_CACHE_ENV: "0" if cache.enabled else "1",
+                    CACHE_DIR_ENV: str((out / ".cache").resolve())}
         before = {name: os.environ.get(name) for name in settings}
         os.environ.update(settings)
         try:

@@ -28,8 +28,10 @@ from analysis.pipeline.status import (BUILD_INFO, code_digest, input_digests, ou
 
 #: Environment variables that change what a stage computes (paths such as ANALYSIS_ROOT do
 #: not: they say where, not what; nor do the number of processes, ANALYSIS_STAGE_JOBS,
-#: and --no-cache, ANALYSIS_NO_CACHE: a cached result is the result the stage would compute).
-_IGNORED_SETTINGS = frozenset({"ANALYSIS_ROOT", "ANALYSIS_STAGE_JOBS", "ANALYSIS_NO_CACHE"})
+#: and --no-cache, ANALYSIS_NO_CACHE: a cached result is the result the stage would compute;
+#: nor the cache folder, ANALYSIS_CACHE_DIR).
+_IGNORED_SETTINGS = frozenset({"ANALYSIS_ROOT", "ANALYSIS_STAGE_JOBS", "ANALYSIS_NO_CACHE",
+                               "ANALYSIS_CACHE_DIR"})
 #: Packages pinned in the lock that only run or check the tests: the build never imports them,
 #: so adding or upgrading one (pytest-xdist was added on 2026-11-29) must not rerun every
 #: stage, the simulation study's ten minutes included.
