@@ -266,3 +266,32 @@ def test_reuse_examples_table_rebuilds_the_clause_texts(inputs):
         assert all(ch in rest for ch in row.text_b)
         same = [(a, b) for kind, a, b in row.segments if kind == "same"]
         assert same and all(a == b and a in text[row.clause_b] for a, b in same)
+
+
+def test_rule_scores_kept_between_builds_are_the_scores_computed(inputs, tmp_path, monkeypatch):
+    """With a cache folder the scores of texts seen before come from the per-text memo: the
+    codes are those computed without it, a build with one more plan scores only that plan's
+    clauses, and a memo of other rules is not read."""
+    from dataclasses import replace
+
+    _, prepared = inputs
+    first = prepared[prepared["doc_id"] == prepared["doc_id"].iloc[0]]
+    plain = {s: domains.code_clauses(prepared, s) for s in domains.SCHEMES}
+    domains.code_clauses(first, "domain", cache=tmp_path)
+    scored = []
+    real = domains._scores
+    monkeypatch.setattr(domains, "_scores", lambda texts, rules: scored.append(len(texts))
+                        or real(texts, rules))
+    for scheme in domains.SCHEMES:
+        pd.testing.assert_frame_equal(domains.code_clauses(prepared, scheme, cache=tmp_path),
+                                      plain[scheme])
+    new_texts = set(prepared["content"]) - set(first["content"])
+    assert scored[0] == len(new_texts)          # the domain scheme: the new texts only
+    assert scored[1] == prepared["content"].nunique()  # the instrument scheme: all, once
+    scored.clear()
+    rules = domains.load_rules("domain")
+    heavier = replace(rules, weights=tuple(2 * w for w in rules.weights))
+    again = domains.score_texts(prepared["content"], "domain", heavier, cache=tmp_path)
+    assert scored == [prepared["content"].nunique()]
+    np.testing.assert_array_equal(again.to_numpy(),
+                                  2 * domains.score_texts(prepared["content"]).to_numpy())

@@ -244,7 +244,8 @@ def test_a_build_keeps_its_caches_in_its_own_output(monkeypatch, tmp_path):
     assert build_module.build(RAW, out, progress=False, stages=STAGES, jobs=1,
                               cache=False) == 0
     assert seen["cache"] == (out / ".cache").resolve()
-    assert list((out / ".cache").glob("segments_*.pkl"))
+    # the two token variants handed over by the build, and the stage's own table
+    assert len(list((out / ".cache").glob("tokens_*.json"))) == 3
     assert not (tmp_path / "repository").exists()
     assert CACHE_DIR_ENV not in os.environ
 

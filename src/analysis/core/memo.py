@@ -15,6 +15,10 @@ A result found under its key is the result the step would compute, so a build wi
 writes the same bytes as one without. One entry is kept per step name (the last one used), so
 the folder does not grow with every edit. An entry that cannot be read is a miss. The build's
 ``--no-cache`` sets :data:`NO_CACHE_ENV`, and every step then computes.
+
+:func:`by_text` keeps per-text results instead (the tokens or rule scores of one clause
+text), so that a step over every clause of a changed corpus computes only the texts it has not
+seen.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import pickle
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import pandas as pd
 
@@ -116,3 +120,86 @@ def cached_step(cache_dir: Path | None, name: str, roots: tuple[str, ...],
         print(f"{name}: result not cached ({err}); the next build computes it again",
               file=sys.stderr, flush=True)
     return value
+
+
+def by_text(folder: Path | None, kind: str, settings: str, texts: Sequence,
+            compute: Callable[[list[str]], list], keep_updates: int = 16,
+            max_files: int = 2) -> list:
+    """``compute`` of each text, from a memo of earlier results where it has them.
+
+    Parameters
+    ----------
+    folder : Path or None
+        Cache folder; None computes every text and stores nothing.
+    kind : str
+        What is kept (the file name's start, e.g. ``segments``).
+    settings : str
+        Everything a text's result depends on besides the text (versions, rule files, the
+        source of the function). The file name holds its hash and the file the full string,
+        so results under other settings are never read.
+    texts : sequence
+        The texts; anything that is not a string counts as "".
+    compute : callable
+        Results of a list of distinct texts, in their order (picklable values).
+    keep_updates : int
+        A text not asked for in this many updates of the memo is dropped, so that the memo
+        stays the size of the texts in use as a corpus changes.
+    max_files : int
+        Memo files of this kind (other settings) kept; older ones are removed.
+
+    Returns
+    -------
+    list
+        One result per text, in order.
+
+    A damaged or unreadable memo is only a miss. Two processes sharing a folder may each
+    write it; the later write wins, and the other's new texts are computed again later.
+    Written by hand: the stdlib's shelve and dbm would do the look-up but not the pruning.
+    """
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    if folder is None or caching_disabled():
+        distinct = list(dict.fromkeys(texts))
+        found = dict(zip(distinct, compute(distinct)))
+        return [found[t] for t in texts]
+    folder = Path(folder)
+    name = hashlib.sha256(settings.encode("utf-8")).hexdigest()[:20]
+    path = folder / f"{kind}_{name}.pkl"
+    update, entries = 0, {}
+    if path.exists():
+        try:
+            stored = pickle.loads(path.read_bytes())
+            if stored.get("settings") == settings:
+                update, entries = int(stored["update"]), dict(stored["entries"])
+        except Exception:  # noqa: BLE001  (a damaged memo is only a miss)
+            update, entries = 0, {}
+    update += 1
+    digests = [hashlib.blake2b(t.encode("utf-8"), digest_size=16).digest() for t in texts]
+    missing = {}
+    for digest, text in zip(digests, texts):
+        if digest not in entries and digest not in missing:
+            missing[digest] = text
+    if missing:
+        for digest, value in zip(missing, compute(list(missing.values()))):
+            entries[digest] = (value, update)
+    results = []
+    for digest in digests:
+        value = entries[digest][0]
+        entries[digest] = (value, update)
+        results.append(value)
+    oldest = update - keep_updates
+    kept = {k: v for k, v in entries.items() if v[1] > oldest}
+    try:
+        atomic_write_bytes(path, pickle.dumps({"settings": settings, "update": update,
+                                               "entries": kept},
+                                              protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as error:  # a read-only cache folder costs time, not the result
+        print(f"note: {kind} memo not written ({path}): {error}", file=sys.stderr)
+    stamped = []
+    for other in folder.glob(f"{kind}_*.pkl"):
+        try:  # another process may remove a file between the listing and the stat
+            stamped.append((other.stat().st_mtime, other))
+        except OSError:
+            continue
+    for _, old in sorted(stamped, key=lambda item: (-item[0], item[1].name))[max_files:]:
+        old.unlink(missing_ok=True)
+    return results

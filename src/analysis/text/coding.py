@@ -49,6 +49,7 @@ shares and differences, as the contrast to the plan-level intervals.
 """
 from __future__ import annotations
 
+import inspect
 import re
 import warnings
 import zlib
@@ -196,34 +197,61 @@ def background_clauses(clauses: pd.DataFrame, path: Path | None = None) -> set[s
     return flagged
 
 
-def score_texts(texts: Iterable[str], scheme: str = "domain",
-                rules: RuleSet | None = None) -> pd.DataFrame:
-    """Rule scores of each text (rows) for each code (columns).
-
-    Texts are used as given; pass :func:`analysis.text.tokenise.content_text` of a clause to
-    leave out its number and attribution parenthesis.
-    """
-    rules = rules or load_rules(scheme)
-    texts = ["" if not isinstance(t, str) else t for t in texts]
+def _scores(texts: list[str], rules: RuleSet) -> np.ndarray:
+    """Texts × codes rule scores (the work of :func:`score_texts`)."""
     scores = np.zeros((len(texts), len(rules.codes)))
     column = {c: i for i, c in enumerate(rules.codes)}
     for pattern, code, weight in zip(rules.patterns, rules.rule_codes, rules.weights):
         hits = np.fromiter((min(len(pattern.findall(t)), MAX_MATCHES) for t in texts),
                            dtype=float, count=len(texts))
         scores[:, column[code]] += weight * hits
+    return scores
+
+
+#: The scoring code, part of the memo's settings: an edit to it must not read old scores.
+_SCORES_SOURCE = inspect.getsource(_scores)
+
+
+def _rules_settings(rules: RuleSet) -> str:
+    """Everything a text's scores depend on besides the text: the rules and the code."""
+    return repr((rules.scheme, rules.codes, [(p.pattern, p.flags) for p in rules.patterns],
+                 rules.rule_codes, rules.weights, MAX_MATCHES, _SCORES_SOURCE))
+
+
+def score_texts(texts: Iterable[str], scheme: str = "domain",
+                rules: RuleSet | None = None, cache: Path | None = None) -> pd.DataFrame:
+    """Rule scores of each text (rows) for each code (columns).
+
+    Texts are used as given; pass :func:`analysis.text.tokenise.content_text` of a clause to
+    leave out its number and attribution parenthesis. With ``cache`` (a build's cache
+    folder), the scores of texts scored before under the same rules and code come from a
+    per-text memo (:func:`analysis.core.memo.by_text`), so a build after adding a plan
+    scores only that plan's clauses; the scores are the same either way.
+    """
+    from analysis.core.memo import by_text
+
+    rules = rules or load_rules(scheme)
+    texts = ["" if not isinstance(t, str) else t for t in texts]
+    if cache is None:
+        scores = _scores(texts, rules)
+    else:
+        rows = by_text(cache, f"rulescores_{rules.scheme}", _rules_settings(rules), texts,
+                       lambda new: list(_scores(new, rules)))
+        scores = (np.vstack(rows) if rows else np.zeros((0, len(rules.codes))))
     return pd.DataFrame(scores, columns=list(rules.codes))
 
 
 def code_texts(texts: Iterable[str], scheme: str = "domain", rules: RuleSet | None = None,
-               background: Sequence[bool] | None = None) -> pd.DataFrame:
+               background: Sequence[bool] | None = None,
+               cache: Path | None = None) -> pd.DataFrame:
     """Boolean code assignment for each text.
 
     A code is assigned when its score reaches the code's threshold and, if the scheme has a
     ``relative`` rule, that share of the text's highest score. Texts flagged in
-    ``background`` get no code.
+    ``background`` get no code. ``cache``: as in :func:`score_texts`.
     """
     rules = rules or load_rules(scheme)
-    scores = score_texts(texts, scheme, rules).to_numpy()
+    scores = score_texts(texts, scheme, rules, cache=cache).to_numpy()
     thresholds = np.array([rules.thresholds[c] for c in rules.codes])
     assigned = scores >= thresholds
     if rules.relative > 0:
@@ -235,7 +263,8 @@ def code_texts(texts: Iterable[str], scheme: str = "domain", rules: RuleSet | No
 
 
 def code_clauses(prepared: pd.DataFrame, scheme: str = "domain",
-                 background: set[str] | None = None) -> pd.DataFrame:
+                 background: set[str] | None = None, cache: Path | None = None
+                 ) -> pd.DataFrame:
     """Long table of code assignments: one row per clause and assigned code.
 
     Parameters
@@ -247,6 +276,8 @@ def code_clauses(prepared: pd.DataFrame, scheme: str = "domain",
         ``domain`` or ``instrument``.
     background : set of str, optional
         clause_ids to leave uncoded (:func:`background_clauses`).
+    cache : Path, optional
+        A build's cache folder: per-text scores kept between builds (:func:`score_texts`).
 
     Returns
     -------
@@ -255,7 +286,7 @@ def code_clauses(prepared: pd.DataFrame, scheme: str = "domain",
     """
     flags = (prepared["clause_id"].isin(background).to_numpy() if background is not None
              else None)
-    coded = code_texts(prepared["content"], scheme, background=flags)
+    coded = code_texts(prepared["content"], scheme, background=flags, cache=cache)
     rows, cols = np.nonzero(coded.to_numpy())
     return pd.DataFrame({
         "doc_id": prepared["doc_id"].to_numpy()[rows],

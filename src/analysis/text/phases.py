@@ -53,8 +53,8 @@ def subtypes() -> pd.DataFrame:
     return coding.codebook("subtype").rename(columns={"code": "subtype"})
 
 
-def clause_matrices(prepared: pd.DataFrame, background: set[str] | None = None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def clause_matrices(prepared: pd.DataFrame, background: set[str] | None = None,
+                    cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Clauses × sub-types and clauses × phases 0/1 matrices (rows in ``prepared`` order).
 
     Parameters
@@ -63,16 +63,21 @@ def clause_matrices(prepared: pd.DataFrame, background: set[str] | None = None
         Clauses with ``content`` (:func:`analysis.text.tokenise.prepared_clauses`).
     background : set of str, optional
         clause_ids that get no code (:func:`analysis.text.coding.background_clauses`).
+    cache : Path, optional
+        A build's cache folder: per-text rule scores kept between builds
+        (:func:`analysis.text.coding.score_texts`).
     """
     flags = (prepared["clause_id"].isin(background).to_numpy() if background is not None
              else None)
-    sub = coding.code_texts(prepared["content"], "subtype", background=flags).to_numpy()
-    phase = coding.code_texts(prepared["content"], "phase", background=flags).to_numpy()
+    sub = coding.code_texts(prepared["content"], "subtype", background=flags,
+                            cache=cache).to_numpy()
+    phase = coding.code_texts(prepared["content"], "phase", background=flags,
+                              cache=cache).to_numpy()
     return sub.astype(float), phase.astype(float)
 
 
-def plan_cell_shares(prepared: pd.DataFrame, background: set[str] | None = None
-                     ) -> pd.DataFrame:
+def plan_cell_shares(prepared: pd.DataFrame, background: set[str] | None = None,
+                     cache: Path | None = None) -> pd.DataFrame:
     """Each plan's share of clause characters in every sub-type × phase cell.
 
     Parameters
@@ -82,6 +87,8 @@ def plan_cell_shares(prepared: pd.DataFrame, background: set[str] | None = None
     background : set of str, optional
         clause_ids left out of the plan's text altogether (background passages are not
         policy; the domain shares leave them out too).
+    cache : Path, optional
+        As in :func:`clause_matrices`.
 
     Returns
     -------
@@ -93,7 +100,7 @@ def plan_cell_shares(prepared: pd.DataFrame, background: set[str] | None = None
     if background:
         prepared = prepared[~prepared["clause_id"].isin(background)]
     prepared = prepared[prepared["n_chars"] > 0].reset_index(drop=True)
-    sub, phase = clause_matrices(prepared)
+    sub, phase = clause_matrices(prepared, cache=cache)
     # Clauses without a code go to the extra row / column, so each clause's weights sum to 1.
     sub = np.column_stack([sub, sub.sum(axis=1) == 0])
     phase = np.column_stack([phase, phase.sum(axis=1) == 0])

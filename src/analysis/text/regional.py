@@ -283,7 +283,7 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     # would otherwise lower every share of the plans that have them.
     policy = prepared[~prepared["clause_id"].isin(background)].reset_index(drop=True)
     for scheme in domains.SCHEMES:
-        coded = domains.code_clauses(prepared, scheme, background)
+        coded = domains.code_clauses(prepared, scheme, background, cache=cache)
         out["clause_domains" if scheme == "domain" else "clause_instruments"] = coded
         # A measurement of each plan's text, without an interval: the plan is fully observed,
         # and a bootstrap of its clauses would have no estimand (issue 13).
@@ -343,7 +343,8 @@ def compute(clauses: pd.DataFrame, documents: pd.DataFrame, prepared: pd.DataFra
     places = vocab.jurisdiction_terms(documents)
     doc_counts = doc_counts.drop(columns=[t for t in doc_counts.columns if t in places])
     # Instruments in two dimensions: sub-type x phase of emergency management, per plan.
-    out["instrument_phase_plans"] = phases.plan_cell_shares(prepared, background)
+    out["instrument_phase_plans"] = phases.plan_cell_shares(prepared, background,
+                                                            cache=cache)
     out["instrument_phase"] = phases.instrument_phase_table(out["instrument_phase_plans"])
     out["distinctive_terms_sensitivity"] = vocab.prior_sensitivity(doc_counts)
 

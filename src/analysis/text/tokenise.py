@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
 import re
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -243,60 +242,15 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
                          "clause_id": ids, "tokens": tokens})
 
 
-def _text_digest(text) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-
-
 def _tokens_through_memo(texts: list, folder: Path) -> list[str]:
-    """Space-joined tokens of ``texts``: from the per-text memo where it has them, segmented
-    (and added to the memo) where not.
+    """Space-joined tokens of ``texts``: from the per-text memo
+    (:func:`analysis.core.memo.by_text`, kind ``segments``) where it has them, segmented
+    where not."""
+    from analysis.core.memo import by_text
 
-    The memo maps a text's hash to its tokens under one segmenter setting (the file name
-    holds the settings' hash, and the file repeats the full settings, so a memo of other
-    settings is never read). A damaged or unreadable memo is only a miss. Two builds sharing
-    a folder may each write it; the later write wins and the other's new texts are only
-    segmented again later. Written by hand: the stdlib's shelve and dbm would do the lookup
-    but not the generation-based pruning, which keeps the memo the size of the texts in use.
-    """
-    from analysis.core.io import atomic_write_bytes
-
-    settings = "\x00".join(_settings_parts())
-    name = hashlib.sha256(settings.encode("utf-8")).hexdigest()[:20]
-    path = folder / f"segments_{name}.pkl"
-    update, entries = 0, {}
-    if path.exists():
-        try:
-            stored = pickle.loads(path.read_bytes())
-            if stored.get("settings") == settings:
-                update, entries = int(stored["update"]), dict(stored["entries"])
-        except Exception:  # noqa: BLE001  (a damaged memo is only a miss)
-            update, entries = 0, {}
-    update += 1
-    tokens, added = [], 0
-    for text in texts:
-        if not isinstance(text, str) or not text:
-            tokens.append("")
-            continue
-        digest = _text_digest(text)
-        known = entries.get(digest)
-        if known is None:
-            joined = " ".join(segment(text))
-            added += 1
-        else:
-            joined = known[0]
-        entries[digest] = (joined, update)
-        tokens.append(joined)
-    oldest = update - MEMO_KEEP_UPDATES
-    kept = {k: v for k, v in entries.items() if v[1] > oldest}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, pickle.dumps(
-            {"settings": settings, "update": update, "entries": kept},
-            protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as error:  # a read-only cache folder costs time, not the result
-        logging.getLogger(__name__).warning("segmentation memo not written (%s): %s", path, error)
-    _prune_files(folder, "segments_*.pkl", MAX_MEMO_FILES)
-    return tokens
+    return by_text(folder, "segments", "\x00".join(_settings_parts()), texts,
+                   lambda new: [" ".join(segment(t)) for t in new],
+                   keep_updates=MEMO_KEEP_UPDATES, max_files=MAX_MEMO_FILES)
 
 
 def _prune_cache(folder: Path) -> None:
