@@ -105,6 +105,45 @@ def test_a_rule_reads_the_same_from_its_own_place_as_from_the_whole_panel():
             np.testing.assert_array_equal(split.met[model], result)
 
 
+def test_the_feasibility_table_gives_each_rule_its_own_places_rows(monkeypatch):
+    """The whole table, with each rule handed its own place's rows, equals the table made
+    with every rule reading the whole panel and observations, including a place known only
+    from reported changes (observations without panel rows) and places without data."""
+    from dataclasses import replace
+
+    from analysis.accidents import probabilities
+    from analysis.accidents.recalibration import forecast_errors
+
+    panel = load_accident_stats(raw_dir())
+    observations = FE.change_observations(panel)
+    rules = FE.rules_from_corpus(FE.read_accident_targets(FIXTURE)) + \
+        FE.rules_from_national_targets(pd.read_csv(
+            raw_dir() / "accident_stats" / "national_targets.csv", dtype=str))
+    reported = observations.iloc[0]
+    observations = pd.concat([observations, observations.iloc[[0]].assign(geo_zh="观测县")],
+                             ignore_index=True)
+    rules += [replace(r, target_id=f"{r.target_id}/nodata", geography_zh="无数据县")
+              for r in rules]
+    rules.append(replace(rules[0], target_id="reported-only", geography_zh="观测县",
+                         indicator=reported["indicator"], comparator="decline_by",
+                         baseline_rule="previous_year",
+                         base_years=(int(reported["year"]) - 1,),
+                         target_year=int(reported["year"]),
+                         year_set=int(reported["year"]) - 1))
+    errors = forecast_errors(FE.rolling_origin_forecasts(panel, n_sims=50), 50)
+    split = FE.feasibility_table(rules, panel, errors, observations, n_sims=50)
+    simulate, outcome = probabilities.simulate_rule, probabilities.observed_outcome
+    monkeypatch.setattr(probabilities, "simulate_rule",
+                        lambda rule, _, *a, **k: simulate(rule, panel, *a, **k))
+    monkeypatch.setattr(probabilities, "observed_outcome",
+                        lambda rule, *_: outcome(rule, panel, observations))
+    whole = FE.feasibility_table(rules, panel, errors, observations, n_sims=50)
+    for a, b in zip(split, whole):
+        pd.testing.assert_frame_equal(a, b)
+    row = split[0][split[0]["target_id"] == "reported-only"].iloc[0]
+    assert row["outcome_note"].startswith("reported change")
+
+
 def test_rules_from_corpus_rejects_inconsistent_rows():
     table = FE.read_accident_targets(FIXTURE)
     bad = table.copy()

@@ -71,3 +71,61 @@ def test_a_cache_that_cannot_be_written_costs_only_time(tmp_path, counted, monke
     assert memo.cached_step(tmp_path, "step", ("analysis.core.memo",), (1,), compute(1)) == \
         {"result": 1}
     assert "not cached" in capsys.readouterr().err
+
+
+def test_by_text_computes_only_unseen_texts_and_never_reads_other_settings(tmp_path,
+                                                                          monkeypatch):
+    import pickle
+
+    from analysis.core import memo
+
+    calls = []
+
+    def lengths(texts):
+        calls.append(list(texts))
+        return [len(t) for t in texts]
+
+    texts = ["甲乙", None, "丙", "甲乙", "\ud800孤"]  # a repeat, a non-text, a lone surrogate
+    assert memo.by_text(tmp_path, "lens", "v1", texts, lengths) == [2, 0, 1, 2, 2]
+    assert calls == [["甲乙", "", "丙", "\ud800孤"]]
+    (path,) = tmp_path.glob("lens_*.pkl")
+    written = path.read_bytes()
+    assert memo.by_text(tmp_path, "lens", "v1", ["丙", "甲乙"], lengths) == [1, 2]
+    assert len(calls) == 1 and path.read_bytes() == written  # all found: no write
+    assert memo.by_text(tmp_path, "lens", "v1", ["丙", "丁戊己"], lengths) == [1, 3]
+    assert calls[-1] == ["丁戊己"]
+    # A file under this settings' name that holds other settings (a hash collision, or a
+    # copied file) is not read.
+    stored = pickle.loads(path.read_bytes())
+    stored["entries"] = {k: (99, u) for k, (_, u) in stored["entries"].items()}
+    stored["settings"] = "something else"
+    path.write_bytes(pickle.dumps(stored))
+    assert memo.by_text(tmp_path, "lens", "v1", ["丙"], lengths) == [1]
+    # A damaged file is a miss.
+    path.write_bytes(b"not a pickle")
+    assert memo.by_text(tmp_path, "lens", "v1", ["丙"], lengths) == [1]
+    # --no-cache computes everything and writes nothing.
+    monkeypatch.setenv(memo.NO_CACHE_ENV, "1")
+    calls.clear()
+    assert memo.by_text(tmp_path / "none", "lens", "v1", ["丙"], lengths) == [1]
+    assert calls == [["丙"]] and not (tmp_path / "none").exists()
+
+
+def test_a_memo_that_cannot_be_pruned_or_written_costs_time_not_the_build(tmp_path,
+                                                                          monkeypatch):
+    from pathlib import Path
+
+    from analysis.core import memo
+
+    for k in range(3):  # three settings, one more than the files kept
+        memo.by_text(tmp_path, "lens", f"v{k}", ["甲"], lambda ts: [len(t) for t in ts])
+    assert len(list(tmp_path.glob("lens_*.pkl"))) == 2
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    monkeypatch.setattr(memo, "atomic_write_bytes", refuse)
+    for k in range(3, 6):
+        assert memo.by_text(tmp_path, "lens", f"v{k}", ["乙乙"],
+                            lambda ts: [len(t) for t in ts]) == [2]

@@ -231,6 +231,7 @@ def test_a_build_keeps_its_caches_in_its_own_output(monkeypatch, tmp_path):
     from analysis.text.tokenise import tokenise_clauses
 
     monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path / "repository"))
+    monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     seen = {}
 
     def regional_stage(raw, out):

@@ -142,7 +142,7 @@ def coverage_report(panel: pd.DataFrame, places: pd.DataFrame,
     rows = []
     window = list(range(first_year, last_year + 1))
     # One pass over the panel, then a look-up per place: filtering the panel for every place
-    # grew with places x rows (8 s at 1,000 plans).
+    # grew with places x rows (3.5 s for the 1,093 places of 1,000 synthetic plans).
     level_years: dict[tuple, list[int]] = {}
     change_years: dict[tuple, list] = {}
     for geo, code, year in zip(panel["geo_zh"], panel["indicator"], panel["year"]):

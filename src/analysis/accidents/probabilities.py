@@ -274,13 +274,14 @@ def feasibility_table(rules: Sequence[TargetRule], panel: pd.DataFrame, errors: 
     by_target: dict[str, list[dict]] = {}
     for r in regional_rows:
         by_target.setdefault(r["target_id"], []).append(r)
-    # Each rule reads only its own place's rows: split the panel and the observations once
-    # rather than filter both tables for every rule (3,000 rules at 1,000 plans).
-    no_rows = (panel.iloc[:0], observations.iloc[:0])
-    by_place = {place: (rows, observations[observations["geo_zh"] == place])
-                for place, rows in panel.groupby("geo_zh", sort=False)}
+    # Each rule reads only its own place's rows: the panel and the observations are each
+    # split by place once rather than filtered for every rule (3,000 rules at 1,000 plans).
+    panel_by_place = dict(tuple(panel.groupby("geo_zh", sort=False)))
+    observations_by_place = dict(tuple(observations.groupby("geo_zh", sort=False)))
     for rule in rules:
-        place_panel, place_observations = by_place.get(rule.geography_zh, no_rows)
+        place_panel = panel_by_place.get(rule.geography_zh, panel.iloc[:0])
+        place_observations = observations_by_place.get(rule.geography_zh,
+                                                       observations.iloc[:0])
         rule_cols = {
             "target_id": rule.target_id, "source": rule.source, "doc_id": rule.doc_id or None,
             "plan": rule.plan or None, "label": rule.label, "geography_zh": rule.geography_zh,

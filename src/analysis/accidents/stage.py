@@ -61,9 +61,10 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     seed : int
         Base seed.
     sim_worlds : int
-        Worlds per process of the simulation study (the build's
-        :data:`~analysis.accidents.simulation.SIM_WORLDS`; tests of the stage's plumbing
-        pass a few, the study itself is tested in ``tests/test_accident_simulation.py``).
+        Simulated worlds (series histories) for each data-generating process of the
+        simulation study (the build's :data:`~analysis.accidents.simulation.SIM_WORLDS`;
+        tests of the stage's plumbing pass a few, the study itself is tested in
+        ``tests/test_accident_simulation.py``).
 
     Returns
     -------

@@ -14,7 +14,9 @@ segmenter, the lexicon and stopword files and the token filter live in
 :mod:`analysis.text.segmenter`, which imports no pandas, so that a process that segments starts
 quickly; this module imports pandas only where it makes a table.
 
-:func:`tokenise_clauses` caches its result under ``data/processed/.cache/``; the cache key
+:func:`tokenise_clauses` caches its result in the cache folder
+(:func:`analysis.core.paths.cache_dir`: the running build's ``<out>/.cache``, else
+``data/processed/.cache/``); the cache key
 hashes everything the result depends on (segmenter version, jieba version and dictionary,
 rjieba version, lexicon and stopword files, every clause id and text), so a cached result is
 always the one a fresh run would give, and deleting the cache only costs time. When that
@@ -171,13 +173,19 @@ def segment(text: str) -> list[str]:
 
 
 def _settings_parts() -> tuple[str, ...]:
-    """Everything the tokens of one text depend on besides the text."""
+    """Everything the tokens of one text depend on besides the text: the versions above,
+    and the source of :mod:`analysis.text.segmenter` (with the modules and data files it
+    uses), so an edit to the segmenter cannot read old tokens even if the version is not
+    bumped."""
+    from analysis.core.codeversion import source_digest
+
     try:
         engine = f"rjieba-{version('rjieba')}"
     except PackageNotFoundError:
         engine = "jieba"
     return (SEGMENTER_VERSION, str(USE_HMM), version("jieba"), jieba_dictionary_digest(),
-            engine, _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH))
+            engine, _file_digest(LEXICON_PATH), _file_digest(STOPWORDS_PATH),
+            source_digest(("analysis.text.segmenter",)))
 
 
 def cache_key(clause_ids, texts) -> str:
@@ -206,7 +214,8 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
     use_cache : bool
         Read and write the cache (off: always segment).
     folder : Path, optional
-        Cache folder, default ``data/processed/.cache``.
+        Cache folder, default :func:`analysis.core.paths.cache_dir` (the running build's
+        ``<out>/.cache``, else ``data/processed/.cache``).
 
     Returns
     -------
@@ -254,24 +263,9 @@ def _tokens_through_memo(texts: list, folder: Path) -> list[str]:
 
 
 def _prune_cache(folder: Path) -> None:
-    _prune_files(folder, "tokens_*.json", MAX_CACHE_FILES)
+    from analysis.core.memo import prune_files
 
-
-def _prune_files(folder: Path, pattern: str, keep: int) -> None:
-    # Another build (or a parallel test worker) may delete a file between the listing and the
-    # stat: a file that is gone needs no pruning, and must not fail this build.
-    stamped = []
-    for path in folder.glob(pattern):
-        try:
-            stamped.append((path.stat().st_mtime, path))
-        except OSError:
-            continue
-    files = [path for _, path in sorted(stamped, key=lambda item: (-item[0], item[1].name))]
-    for old in files[keep:]:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+    prune_files(folder, "tokens_*.json", MAX_CACHE_FILES)
 
 
 # --------------------------------------------------------------------------------------------
