@@ -62,8 +62,9 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.core.memo import by_text
 from analysis.core.paths import PACKAGE_DATA
-from analysis.text.tokenise import content_text
+from analysis.text.tokenise import clause_own_text, content_text
 
 RULES_PATH = PACKAGE_DATA / "domain_rules.csv"
 #: Phase and instrument-subtype rules (:mod:`analysis.text.phases`), kept apart from the
@@ -178,8 +179,6 @@ def background_clauses(clauses: pd.DataFrame, path: Path | None = None) -> set[s
     set of str
         clause_ids that get no code.
     """
-    from analysis.text.tokenise import clause_own_text
-
     table = _rules_table(str(path or RULES_PATH))
     section = [_compile(p) for p in table.loc[table["kind"] == "background_section", "pattern"]]
     single = [_compile(p) for p in table.loc[table["kind"] == "background_clause", "pattern"]]
@@ -200,22 +199,17 @@ def background_clauses(clauses: pd.DataFrame, path: Path | None = None) -> set[s
 def _scores(texts: list[str], rules: RuleSet) -> np.ndarray:
     """Texts × codes rule scores (the work of :func:`score_texts`)."""
     scores = np.zeros((len(texts), len(rules.codes)))
-    column = {c: i for i, c in enumerate(rules.codes)}
     for pattern, code, weight in zip(rules.patterns, rules.rule_codes, rules.weights):
         hits = np.fromiter((min(len(pattern.findall(t)), MAX_MATCHES) for t in texts),
                            dtype=float, count=len(texts))
-        scores[:, column[code]] += weight * hits
+        scores[:, rules.codes.index(code)] += weight * hits
     return scores
 
 
-#: The scoring code, part of the memo's settings: an edit to it must not read old scores.
-_SCORES_SOURCE = inspect.getsource(_scores)
-
-
-def _rules_settings(rules: RuleSet) -> str:
-    """Everything a text's scores depend on besides the text: the rules and the code."""
+def _rules_settings(rules: RuleSet, code: str = inspect.getsource(_scores)) -> str:
+    """What a text's scores depend on: the rules and the scoring code (read at import)."""
     return repr((rules.scheme, rules.codes, [(p.pattern, p.flags) for p in rules.patterns],
-                 rules.rule_codes, rules.weights, MAX_MATCHES, _SCORES_SOURCE))
+                 rules.rule_codes, rules.weights, MAX_MATCHES, code))
 
 
 def score_texts(texts: Iterable[str], scheme: str = "domain",
@@ -223,21 +217,15 @@ def score_texts(texts: Iterable[str], scheme: str = "domain",
     """Rule scores of each text (rows) for each code (columns).
 
     Texts are used as given; pass :func:`analysis.text.tokenise.content_text` of a clause to
-    leave out its number and attribution parenthesis. With ``cache`` (a build's cache
-    folder), the scores of texts scored before under the same rules and code come from a
-    per-text memo (:func:`analysis.core.memo.by_text`), so a build after adding a plan
-    scores only that plan's clauses; the scores are the same either way.
+    leave out its number and attribution parenthesis. With ``cache`` (a build's cache folder)
+    texts scored before under the same rules and code come from a per-text memo
+    (:func:`analysis.core.memo.by_text`): same scores, only new texts scored.
     """
-    from analysis.core.memo import by_text
-
     rules = rules or load_rules(scheme)
     texts = ["" if not isinstance(t, str) else t for t in texts]
-    if cache is None:
-        scores = _scores(texts, rules)
-    else:
-        rows = by_text(cache, f"rulescores_{rules.scheme}", _rules_settings(rules), texts,
-                       lambda new: list(_scores(new, rules)))
-        scores = (np.vstack(rows) if rows else np.zeros((0, len(rules.codes))))
+    scores = _scores(texts, rules) if cache is None else np.vstack(
+        by_text(cache, f"rulescores_{rules.scheme}", _rules_settings(rules), texts,
+                lambda new: list(_scores(new, rules))) or [np.zeros((0, len(rules.codes)))])
     return pd.DataFrame(scores, columns=list(rules.codes))
 
 
@@ -263,8 +251,7 @@ def code_texts(texts: Iterable[str], scheme: str = "domain", rules: RuleSet | No
 
 
 def code_clauses(prepared: pd.DataFrame, scheme: str = "domain",
-                 background: set[str] | None = None, cache: Path | None = None
-                 ) -> pd.DataFrame:
+                 background: set[str] | None = None, cache: Path | None = None) -> pd.DataFrame:
     """Long table of code assignments: one row per clause and assigned code.
 
     Parameters
