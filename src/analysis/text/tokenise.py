@@ -241,8 +241,8 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
         except (OSError, ValueError):
             tokens = None
     if tokens is None:
-        tokens = (_tokens_through_memo(texts, folder) if use_cache
-                  else [" ".join(segment(t)) for t in texts])
+        # by_text without a folder segments every distinct text and stores nothing
+        tokens = _tokens_through_memo(texts, folder if use_cache else None)
         if use_cache:
             atomic_write_text(path, json.dumps({"key": key, "tokens": tokens},
                                                ensure_ascii=False))
@@ -251,7 +251,7 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
                          "clause_id": ids, "tokens": tokens})
 
 
-def _tokens_through_memo(texts: list, folder: Path) -> list[str]:
+def _tokens_through_memo(texts: list, folder: Path | None) -> list[str]:
     """Space-joined tokens of ``texts``: from the per-text memo
     (:func:`analysis.core.memo.by_text`, kind ``segments``) where it has them, segmented
     where not."""
