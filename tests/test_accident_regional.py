@@ -76,7 +76,15 @@ def test_bad_rows_of_the_added_file_are_skipped_and_named(tmp_path, capsys):
                  "four-digit year"):
         assert word in problems
     printed = capsys.readouterr().out
-    assert f"regional_series.csv line {first_new} skipped" in printed
+    # one summary line per file and read, naming the count and the reasons; each row with
+    # its line is in the rejected list (written as accident_rejected_rows.csv by the build)
+    summary = printed.strip().splitlines()[-1]
+    assert summary.startswith(f"accident statistics: regional_series.csv: {len(rejected)} of "
+                              f"{len(rows)} rows skipped")
+    assert "1 × unknown indicator code 'deaths_by_magic'" in summary
+    assert "accident_rejected_rows.csv" in summary
+    read_accident_rows(folder)  # without a list, every row is printed with file and line
+    assert f"regional_series.csv line {first_new} skipped" in capsys.readouterr().out
 
 
 def test_the_strict_files_still_stop_on_a_bad_row(tmp_path):

@@ -9,6 +9,7 @@ separately. The schemas of the two resulting tables (:data:`ACCIDENT_PANEL`,
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -198,8 +199,9 @@ def read_accident_rows(raw_dir: Path, rejected: list[dict] | None = None) -> pd.
     rejected : list, optional
         Receives one dict (``source_file``, ``source_line``, ``geo_en``, ``year``,
         ``indicator``, ``problem``) per bad row of a file outside :data:`RAW_FIGURE_FILES`;
-        those rows are skipped and a message naming file and line is printed. Without it,
-        such rows are still skipped and printed.
+        those rows are skipped and one message per file is printed (the count by reason and
+        the first lines; the build writes the rows to ``accident_rejected_rows.csv``).
+        Without it, such rows are still skipped, and each is printed with file and line.
 
     Returns
     -------
@@ -233,14 +235,32 @@ def read_accident_rows(raw_dir: Path, rejected: list[dict] | None = None) -> pd.
                 continue
             bad: list[dict] = []
             frames.append(_validate_raw(raw, name, bad))
-            for b in bad:
-                print(f"accident statistics: {b['source_file']} line {b['source_line']} "
-                      f"skipped: {b['problem']}", flush=True)
-            if rejected is not None:
+            if rejected is None:
+                for b in bad:
+                    print(f"accident statistics: {b['source_file']} line {b['source_line']} "
+                          f"skipped: {b['problem']}", flush=True)
+            else:
+                if bad:
+                    print(_rejection_summary(name, len(raw), bad), flush=True)
                 rejected.extend(bad)
     rows = pd.concat(frames, ignore_index=True)
     rows["file_order"] = np.arange(len(rows))
     return rows
+
+
+def _rejection_summary(name: str, n_rows: int, bad: list[dict], shown: int = 5) -> str:
+    """One message for a file's skipped rows, counted by reason (the part of the problem
+    before its first colon), with the first lines: the rows themselves go to
+    ``accident_rejected_rows.csv``, so a collection with known bad rows does not print a
+    line for each of them on every build."""
+    reasons = Counter(b["problem"].split(": ", 1)[0] for b in bad)
+    lines = [str(b["source_line"]) for b in bad]
+    more = f", … ({len(lines) - shown} more)" if len(lines) > shown else ""
+    counted = "; ".join(f"{n} × {reason}" for reason, n in
+                        sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+    return (f"accident statistics: {name}: {len(bad)} of {n_rows} rows skipped ({counted}); "
+            f"lines {', '.join(lines[:shown])}{more}; each is listed with its reason in "
+            f"{ACCIDENT_REJECTED.filename}")
 
 
 def resolve_sources(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -7,6 +7,7 @@ codebook. The pipeline reaches both through :mod:`analysis.accidents.feasibility
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,7 @@ from analysis.core.schema import write_table
 
 def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
           accident_targets_path: Path | None = None, n_sims: int = N_SIMS,
-          seed: int = SEED, sim_worlds: int = SIM_WORLDS) -> list[Path]:
+          seed: int = SEED, sim_worlds: int | None = None) -> list[Path]:
     """Write the accident panel, back-test, forecasts, feasibility and calibration tables.
 
     Parameters
@@ -60,11 +61,14 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
         Simulated paths per model fit.
     seed : int
         Base seed.
-    sim_worlds : int
+    sim_worlds : int, optional
         Simulated worlds (series histories) for each data-generating process of the
-        simulation study (the build's :data:`~analysis.accidents.simulation.SIM_WORLDS`;
-        tests of the stage's plumbing pass a few, the study itself is tested in
-        ``tests/test_accident_simulation.py``).
+        simulation study. Default :data:`~analysis.accidents.simulation.SIM_WORLDS`, or 0
+        when ``ANALYSIS_SKIP_SIMULATION=1`` (test builds of other corpora skip the
+        simulation studies, which read no plan, as they skip the text one; the
+        repository's own build never does). 0 writes the tables without simulation rows.
+        Tests of the stage's plumbing pass a few; the study itself is tested in
+        ``tests/test_accident_simulation.py``.
 
     Returns
     -------
@@ -118,10 +122,20 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     # The simulation study reads no plan, only the forms of the targets (without their ids):
     # kept between builds, so adding a plan whose targets have known forms skips it.
     sim_forms = forms.drop(columns="target_ids", errors="ignore")
-    sim_coverage, sim_brier, sim_reliability = cached_step(
-        processed_dir / ".cache", "feasibility_simulation", ("analysis.accidents.simulation",),
-        (panel, sim_forms, seed, sim_worlds),
-        lambda: simulation_study(panel, sim_forms, worlds=sim_worlds, seed=seed))
+    if sim_worlds is None:
+        sim_worlds = 0 if os.environ.get("ANALYSIS_SKIP_SIMULATION") == "1" else SIM_WORLDS
+    if sim_worlds > 0:
+        sim_coverage, sim_brier, sim_reliability = cached_step(
+            processed_dir / ".cache", "feasibility_simulation",
+            ("analysis.accidents.simulation",), (panel, sim_forms, seed, sim_worlds),
+            lambda: simulation_study(panel, sim_forms, worlds=sim_worlds, seed=seed))
+    else:
+        print("feasibility: simulation study skipped (ANALYSIS_SKIP_SIMULATION=1 or no "
+              "worlds asked for): the coverage, Brier and reliability tables hold the "
+              "back-test rows only", flush=True)
+        sim_coverage, sim_brier, sim_reliability = (
+            pd.DataFrame(columns=schema.column_names) for schema in (COVERAGE, BRIER,
+                                                                     RELIABILITY))
     offline_coverage, offline_brier, message = heavy.stored_tables(raw_dir, targets_path)
     if message:
         print(f"feasibility: {message}", flush=True)
