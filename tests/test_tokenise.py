@@ -83,6 +83,30 @@ def test_cache_gives_the_same_result_as_a_fresh_run(tmp_path, clauses):
     assert len(list(tmp_path.glob("tokens_*.json"))) == 2  # a new key, not a stale hit
 
 
+def test_no_cache_setting_reads_and_writes_no_token_table(tmp_path, clauses, monkeypatch):
+    """``analysis build --no-cache`` reaches the whole-table token cache as it reaches the
+    memos: a stored table is neither read nor written."""
+    from analysis.core.memo import NO_CACHE_ENV
+    from analysis.text import tokenise
+
+    sample = clauses.dropna(subset=["text"]).head(12)
+    tokenise_clauses(sample, folder=tmp_path)
+    stored = list(tmp_path.glob("tokens_*.json"))
+    assert len(stored) == 1
+    fresh = tokenise_clauses(sample, use_cache=False)
+    monkeypatch.setenv(NO_CACHE_ENV, "1")
+    segmented = []
+    real = tokenise.segment
+    monkeypatch.setattr(tokenise, "segment", lambda t: segmented.append(t) or real(t))
+    again = tokenise_clauses(sample, folder=tmp_path)
+    pd.testing.assert_frame_equal(fresh, again)
+    assert sorted(segmented) == sorted(set(sample["text"]))  # computed, not read
+    changed = sample.copy()
+    changed.iloc[0, changed.columns.get_loc("text")] = "完全不同的条文。"
+    tokenise_clauses(changed, folder=tmp_path)
+    assert list(tmp_path.glob("tokens_*.json")) == stored  # nothing written
+
+
 def test_a_new_plan_segments_only_its_own_texts(tmp_path, clauses, monkeypatch):
     """Adding a plan misses the whole-table cache; the per-text memo must then segment the
     new texts only, and give the tokens a fresh run gives."""

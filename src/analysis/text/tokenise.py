@@ -212,7 +212,8 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
         Column holding the text (``text`` by default; ``own_text`` from
         :func:`clause_own_text` avoids counting inline points twice).
     use_cache : bool
-        Read and write the cache (off: always segment).
+        Read and write the cache (off: always segment). ``analysis build --no-cache``
+        (:data:`analysis.core.memo.NO_CACHE_ENV`) turns it off too.
     folder : Path, optional
         Cache folder, default :func:`analysis.core.paths.cache_dir` (the running build's
         ``<out>/.cache``, else ``data/processed/.cache``).
@@ -226,7 +227,9 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
     import pandas as pd
 
     from analysis.core.io import atomic_write_text
+    from analysis.core.memo import caching_disabled
 
+    use_cache = use_cache and not caching_disabled()
     ids = clauses["clause_id"].astype(str).tolist()
     texts = clauses[text_column].tolist()
     key = cache_key(ids, texts)
