@@ -1,6 +1,8 @@
 """Tokenisation: user dictionary, stopwords, determinism, cache, own text of clauses."""
 from __future__ import annotations
 
+import json
+
 import jieba
 import pandas as pd
 import pytest
@@ -105,6 +107,38 @@ def test_no_cache_setting_reads_and_writes_no_token_table(tmp_path, clauses, mon
     changed.iloc[0, changed.columns.get_loc("text")] = "完全不同的条文。"
     tokenise_clauses(changed, folder=tmp_path)
     assert list(tmp_path.glob("tokens_*.json")) == stored  # nothing written
+
+
+def test_no_cache_build_reads_the_tables_it_put_together_itself(tmp_path, clauses, monkeypatch):
+    """Under --no-cache the build still hands the tokens it has just computed per document to
+    the corpus-level stages (seed_token_caches), replacing a table an earlier build left,
+    and tokenise_clauses reads them instead of segmenting the corpus again."""
+    from analysis.core.memo import NO_CACHE_ENV
+    from analysis.pipeline.incremental import seed_token_caches
+    from analysis.text import tokenise
+
+    sample = clauses.dropna(subset=["text"]).head(12)
+    fresh = tokenise_clauses(sample, use_cache=False)
+    tokenise.forget_handed_over()
+    monkeypatch.setenv(NO_CACHE_ENV, "1")
+    ids, texts = sample["clause_id"].astype(str).tolist(), sample["text"].tolist()
+    # an earlier build's table under the same key, with wrong tokens: replaced, not trusted
+    key = tokenise.cache_key(ids, texts)
+    stale = tmp_path / f"tokens_{key[:20]}.json"
+    stale.write_text(json.dumps({"key": key, "tokens": ["x"] * len(ids)}), encoding="utf-8")
+    per_doc = {"d": {"tokens": {v: (ids, texts, fresh["tokens"].tolist())
+                                for v in ("compact", "content")}}}
+    written = seed_token_caches(per_doc, ["d"], tmp_path)
+    assert written == [stale, stale]
+    segmented = []
+    real = tokenise.segment
+    monkeypatch.setattr(tokenise, "segment", lambda t: segmented.append(t) or real(t))
+    read = tokenise_clauses(sample, folder=tmp_path)
+    assert segmented == []
+    pd.testing.assert_frame_equal(fresh, read)
+    tokenise.forget_handed_over()  # a new build: the table is an earlier result again
+    tokenise_clauses(sample, folder=tmp_path)
+    assert sorted(segmented) == sorted(set(texts))
 
 
 def test_a_new_plan_segments_only_its_own_texts(tmp_path, clauses, monkeypatch):

@@ -284,6 +284,8 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
                     CACHE_DIR_ENV: str((out / ".cache").resolve())}
         before = {name: os.environ.get(name) for name in settings}
         os.environ.update(settings)
+        from analysis.text.tokenise import forget_handed_over
+        forget_handed_over()
         try:
             return _build(raw, out, progress, stages, jobs=jobs, scheduler=scheduler,
                           cache=cache)

@@ -126,7 +126,8 @@ def seed_token_caches(per_doc: dict[str, dict], order: list[str], folder: Path) 
     text); if they ever differ from what a stage asks for, that stage simply segments the
     corpus itself (slower, same result). A test checks that the regional stage finds them.
     """
-    from analysis.text.tokenise import cache_key
+    from analysis.core.memo import caching_disabled
+    from analysis.text.tokenise import cache_key, hand_over
 
     written = []
     for variant in ("compact", "content"):
@@ -138,8 +139,10 @@ def seed_token_caches(per_doc: dict[str, dict], order: list[str], folder: Path) 
             tokens += c
         key = cache_key(ids, texts)
         path = Path(folder) / f"tokens_{key[:20]}.json"
-        if not path.exists():
+        # under --no-cache a file left by an earlier build is replaced, not trusted
+        if caching_disabled() or not path.exists():
             atomic_write_text(path, json.dumps({"key": key, "tokens": tokens},
                                                ensure_ascii=False))
+        hand_over(path)
         written.append(path)
     return written

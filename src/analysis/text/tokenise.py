@@ -229,14 +229,17 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
     from analysis.core.io import atomic_write_text
     from analysis.core.memo import caching_disabled
 
-    use_cache = use_cache and not caching_disabled()
     ids = clauses["clause_id"].astype(str).tolist()
     texts = clauses[text_column].tolist()
     key = cache_key(ids, texts)
     folder = Path(folder) if folder is not None else cache_dir()
     path = folder / f"tokens_{key[:20]}.json"
+    # Under --no-cache a table from an earlier build is not read, but one that this build
+    # put together from the per-document tokens it has just computed is (hand_over).
+    readable = use_cache and (not caching_disabled() or str(path.resolve()) in _HANDED_OVER)
+    use_cache = use_cache and not caching_disabled()
     tokens = None
-    if use_cache and path.exists():
+    if readable and path.exists():
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
             if stored.get("key") == key and len(stored.get("tokens", [])) == len(ids):
@@ -252,6 +255,24 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
             _prune_cache(folder)
     return pd.DataFrame({"doc_id": clauses["doc_id"].astype(str).to_numpy(),
                          "clause_id": ids, "tokens": tokens})
+
+
+#: Token tables written in this process by the running build from its own per-document
+#: tokens (:func:`analysis.pipeline.incremental.seed_token_caches`).
+_HANDED_OVER: set[str] = set()
+
+
+def hand_over(path: Path) -> None:
+    """Mark a token table as written by the running build from tokens it computed itself, so
+    that :func:`tokenise_clauses` reads it even under ``--no-cache`` (which only refuses
+    results of earlier builds)."""
+    _HANDED_OVER.add(str(Path(path).resolve()))
+
+
+def forget_handed_over() -> None:
+    """Start of a build: tables handed over by an earlier build in this process count as
+    earlier results again."""
+    _HANDED_OVER.clear()
 
 
 def _tokens_through_memo(texts: list, folder: Path | None) -> list[str]:
