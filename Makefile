@@ -44,8 +44,13 @@ $(PY):
 $(UV): | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: uv writes no .pyc files by default, and where PYTHONDONTWRITEBYTECODE is
+# set (as on the CI machine) Python never writes them either, so every process (each build,
+# test worker, notebook kernel and spawned worker) compiled pandas, SciPy, scikit-learn and
+# the rest from source: 8.9 s to import what a build imports, 3.1 s with the bytecode.
 $(STAMP): requirements.lock pyproject.toml | $(UV)
-	$(UV) pip install --quiet --python $(PY) --index-url $(INDEX) -r requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) --index-url $(INDEX) \
+	    -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $(STAMP)
@@ -61,7 +66,10 @@ env:
 
 # Exit code 1 = built, but some input files had problems (listed); the rest of the corpus is
 # processed, so `make all` goes on to the notebooks. Other failures stop make.
+# compileall: the package's own bytecode, for the same reason (only changed modules are
+# compiled again; __pycache__ is ignored by git).
 data: setup
+	$(PY) -m compileall -q src/analysis > /dev/null
 	$(PY) -m analysis build || [ $$? -eq 1 ]
 
 # Notebooks run one per core (each in its own kernel, so the outputs are those of a serial run).

@@ -80,21 +80,21 @@ def clean_corpus_page(folder: str, page_id: str):
     return clean_as_built(corpus_page(folder, page_id), page_id)
 
 
-#: Test files (and notebooks) that take the longest, with their seconds in a fresh-clone run of
-#: 2026-12-01 (pytest --durations, two workers). `make test` hands whole files to the two
-#: workers (--dist loadfile, so that a notebook's cells stay in order on one worker); started
-#: last, one of these kept a worker busy while the other idled. They go first, longest first
-#: (the longest-processing-time rule), and the other files keep their order. The order
-#: changes when a test runs, never what it checks.
+#: Test files (and notebooks) that take the longest, with their seconds in a run of
+#: 2026-12-01 (pytest --durations, two workers, bytecode compiled). `make test` hands whole
+#: files to the two workers (--dist loadfile, so that a notebook's cells stay in order on one
+#: worker); started last, one of these kept a worker busy while the other idled. They go
+#: first, longest first (the longest-processing-time rule), and the other files keep their
+#: order. The order changes when a test runs, never what it checks.
 SLOW_FILES = {
-    "tests/test_feasibility.py": 94, "tests/test_odd_documents.py": 55,
-    "tests/test_topics.py": 32, "tests/test_hostile_input.py": 25,
-    "tests/test_pathological_text.py": 22, "tests/test_properties.py": 21,
-    "notebooks/02_regional_priorities.ipynb": 20, "tests/test_incremental.py": 19,
-    "tests/test_parallel.py": 16, "notebooks/04_target_feasibility.ipynb": 14,
-    "tests/test_topic_selection.py": 13, "tests/test_layout.py": 12,
-    "tests/test_plan_text_kept.py": 12, "notebooks/03_topic_models.ipynb": 10,
-    "tests/test_cleaning.py": 10, "tests/test_heavy_simulation.py": 10,
+    "tests/test_hostile_input.py": 48, "tests/test_pathological_text.py": 40,
+    "tests/test_topics.py": 33, "tests/test_odd_documents.py": 31,
+    "tests/test_properties.py": 30, "tests/test_incremental.py": 28,
+    "tests/test_feasibility.py": 27, "tests/test_parallel.py": 25,
+    "tests/test_topic_selection.py": 22, "notebooks/02_regional_priorities.ipynb": 19,
+    "notebooks/04_target_feasibility.ipynb": 16, "tests/test_accident_simulation.py": 16,
+    "tests/test_layout.py": 13, "tests/test_tokenise.py": 12,
+    "tests/test_heavy_simulation.py": 10, "tests/test_plan_shares.py": 9,
 }
 
 

@@ -35,6 +35,25 @@ def test_a_step_is_computed_once_per_input_and_one_entry_is_kept(tmp_path, count
     assert len(list((tmp_path / memo.FOLDER / "step").glob("*.pkl"))) == 1
 
 
+def test_other_folders_are_read_but_never_written(tmp_path, counted, monkeypatch):
+    """``read_also``: a build with its own output folder reads a corpus-independent result
+    the repository's build stored, under the same key only, and writes nothing there."""
+    monkeypatch.delenv(memo.NO_CACHE_ENV, raising=False)
+    calls, compute = counted
+    roots = ("analysis.core.memo",)
+    shared, own = tmp_path / "shared", tmp_path / "own"
+    memo.cached_step(shared, "step", roots, (1,), compute(1))
+    stored = sorted(shared.rglob("*"))
+    assert memo.cached_step(own, "step", roots, (1,), compute(2), read_also=(shared,)) == {
+        "result": 1}
+    assert not own.exists() and sorted(shared.rglob("*")) == stored
+    # another key is computed and stored in the build's own folder, not in the other one
+    assert memo.cached_step(own, "step", roots, (2,), compute(3), read_also=(shared,)) == {
+        "result": 3}
+    assert len(list(own.rglob("*.pkl"))) == 1 and sorted(shared.rglob("*")) == stored
+    assert calls == [1, 3]
+
+
 def test_the_key_follows_the_code_a_step_imports(monkeypatch):
     """Two roots whose import closures differ give different keys for the same inputs."""
     one = memo.step_key("s", ("analysis.core.memo",), (), (1,))

@@ -79,7 +79,8 @@ def step_key(name: str, roots: tuple[str, ...], libraries: Iterable[str],
 def cached_step(cache_dir: Path | None, name: str, roots: tuple[str, ...],
                 inputs: Iterable[object], compute: Callable[[], T],
                 libraries: Iterable[str] = ("numpy", "pandas", "scipy", "statsmodels",
-                                            "scikit-learn")) -> T:
+                                            "scikit-learn"),
+                read_also: Iterable[Path] = ()) -> T:
     """``compute()``, or its stored result when the key matches.
 
     Parameters
@@ -98,19 +99,24 @@ def cached_step(cache_dir: Path | None, name: str, roots: tuple[str, ...],
         Computes the result; it must be picklable.
     libraries : iterable of str
         Distributions whose versions enter the key.
+    read_also : iterable of Path
+        Further cache folders looked in (never written) when ``cache_dir`` has no result:
+        for a step that depends on no corpus, a build with its own output folder can read
+        the result that the repository's build stored.
     """
     if cache_dir is None or caching_disabled():
         return compute()
     key = step_key(name, roots, libraries, inputs)
     folder = Path(cache_dir) / FOLDER / name
     path = folder / f"{key[:32]}.pkl"
-    if path.is_file():
-        try:
-            stored_key, value = pickle.loads(path.read_bytes())
-        except Exception:  # noqa: BLE001  (a damaged entry is only a miss)
-            stored_key = None
-        if stored_key == key:
-            return value
+    for candidate in [path, *(Path(f) / FOLDER / name / path.name for f in read_also)]:
+        if candidate.is_file():
+            try:
+                stored_key, value = pickle.loads(candidate.read_bytes())
+            except Exception:  # noqa: BLE001  (a damaged entry is only a miss)
+                stored_key = None
+            if stored_key == key:
+                return value
     value = compute()
     try:
         atomic_write_bytes(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
