@@ -32,6 +32,13 @@ export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 endif
 
+# Python writes the bytecode of the modules it imports. uv installs without .pyc files, and
+# where PYTHONDONTWRITEBYTECODE is set (as on the CI machine) every process (each build, test
+# worker, subprocess, notebook kernel and spawned worker) compiled pandas, SciPy,
+# scikit-learn and the rest from source again: 8.9 s to import what a build imports, 3.1 s
+# with the bytecode. The files go to .venv and to __pycache__ folders, which git ignores.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: all setup data notebooks test bench heavy-simulation heavy-simulation-accidents lock \
         clean-processed env
 
@@ -44,13 +51,8 @@ $(PY):
 $(UV): | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# --compile-bytecode: uv writes no .pyc files by default, and where PYTHONDONTWRITEBYTECODE is
-# set (as on the CI machine) Python never writes them either, so every process (each build,
-# test worker, notebook kernel and spawned worker) compiled pandas, SciPy, scikit-learn and
-# the rest from source: 8.9 s to import what a build imports, 3.1 s with the bytecode.
 $(STAMP): requirements.lock pyproject.toml | $(UV)
-	$(UV) pip install --quiet --compile-bytecode --python $(PY) --index-url $(INDEX) \
-	    -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --index-url $(INDEX) -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 > /dev/null
 	touch $(STAMP)
@@ -66,10 +68,7 @@ env:
 
 # Exit code 1 = built, but some input files had problems (listed); the rest of the corpus is
 # processed, so `make all` goes on to the notebooks. Other failures stop make.
-# compileall: the package's own bytecode, for the same reason (only changed modules are
-# compiled again; __pycache__ is ignored by git).
 data: setup
-	$(PY) -m compileall -q src/analysis > /dev/null
 	$(PY) -m analysis build || [ $$? -eq 1 ]
 
 # Notebooks run one per core (each in its own kernel, so the outputs are those of a serial run).
