@@ -38,6 +38,9 @@ endif
 # scikit-learn and the rest from source again: 8.9 s to import what a build imports, 3.1 s
 # with the bytecode. The files go to .venv and to __pycache__ folders, which git ignores.
 unexport PYTHONDONTWRITEBYTECODE
+# Test builds of other corpora skip the simulation studies and the topic selection (set by
+# tests/conftest.py inside pytest); the repository's own build never does, whatever the shell.
+unexport ANALYSIS_SKIP_SIMULATION ANALYSIS_SKIP_TOPIC_SELECTION
 
 .PHONY: all setup data notebooks test bench heavy-simulation heavy-simulation-accidents lock \
         clean-processed env

@@ -166,8 +166,6 @@ def test_stored_shipped_reference_cleans_as_a_fresh_one(tmp_path, monkeypatch):
     the stored copy cleans every seed plan exactly as one made afresh, and a later process's
     call, also one of a build with its own output folder, reads it instead of making it
     (--no-cache computing every cached step is tested in test_memo.py)."""
-    import pickle
-
     from analysis.clean import reference
     from analysis.clean.rules import CleanContext, clean_text
     from analysis.core.memo import NO_CACHE_ENV
@@ -184,7 +182,7 @@ def test_stored_shipped_reference_cleans_as_a_fresh_one(tmp_path, monkeypatch):
     try:
         first = reference.shipped_reference()
         assert made == [1] and len(list((tmp_path / "repository").rglob("*.pkl"))) == 1
-        fresh = pickle.loads(pickle.dumps(first))  # untouched copy of a fresh one
+        fresh = first  # made in this process, not yet used
         reference.shipped_reference.cache_clear()  # as in a new process
         # a build with an output folder of its own reads the repository's copy
         monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "own"))

@@ -93,8 +93,8 @@ def test_no_cache_setting_reads_and_writes_no_token_table(tmp_path, clauses, mon
 
     sample = clauses.dropna(subset=["text"]).head(12)
     tokenise_clauses(sample, folder=tmp_path)
-    stored = list(tmp_path.glob("tokens_*.json"))
-    assert len(stored) == 1
+    assert len(list(tmp_path.glob("tokens_*.json"))) == 1
+    stored = sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("*"))
     fresh = tokenise_clauses(sample, use_cache=False)
     monkeypatch.setenv(NO_CACHE_ENV, "1")
     segmented = []
@@ -106,7 +106,8 @@ def test_no_cache_setting_reads_and_writes_no_token_table(tmp_path, clauses, mon
     changed = sample.copy()
     changed.iloc[0, changed.columns.get_loc("text")] = "完全不同的条文。"
     tokenise_clauses(changed, folder=tmp_path)
-    assert list(tmp_path.glob("tokens_*.json")) == stored  # nothing written
+    # nothing written: no token table, no per-text memo
+    assert sorted((p, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")) == stored
 
 
 def test_no_cache_build_reads_the_tables_it_put_together_itself(tmp_path, clauses, monkeypatch):

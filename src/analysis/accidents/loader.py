@@ -249,15 +249,22 @@ def read_accident_rows(raw_dir: Path, rejected: list[dict] | None = None) -> pd.
 
 
 def _rejection_summary(name: str, n_rows: int, bad: list[dict], shown: int = 5) -> str:
-    """One message for a file's skipped rows, counted by reason (the part of the problem
-    before its first colon), with the first lines: the rows themselves go to
+    """One message for a file's skipped rows, counted by reason (the problem before its first
+    colon or semicolon, with quoted values and parentheses left out, so that rows failing the
+    same check count together), with the first reasons and lines: the rows themselves go to
     ``accident_rejected_rows.csv``, so a collection with known bad rows does not print a
     line for each of them on every build."""
-    reasons = Counter(b["problem"].split(": ", 1)[0] for b in bad)
+    def reason(problem: str) -> str:
+        head = re.split(r": |; ", problem, maxsplit=1)[0]
+        return re.sub(r"\s+", " ", re.sub(r"'[^']*'|\([^)]*\)", "…", head)).strip()
+
+    reasons = Counter(reason(b["problem"]) for b in bad)
     lines = [str(b["source_line"]) for b in bad]
     more = f", … ({len(lines) - shown} more)" if len(lines) > shown else ""
-    counted = "; ".join(f"{n} × {reason}" for reason, n in
-                        sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    counted = " | ".join(f"{n} × {text}" for text, n in ranked[:shown])
+    if len(ranked) > shown:
+        counted += f" | {len(ranked) - shown} more reasons"
     return (f"accident statistics: {name}: {len(bad)} of {n_rows} rows skipped ({counted}); "
             f"lines {', '.join(lines[:shown])}{more}; each is listed with its reason in "
             f"{ACCIDENT_REJECTED.filename}")

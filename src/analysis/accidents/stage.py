@@ -124,15 +124,18 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     sim_forms = forms.drop(columns="target_ids", errors="ignore")
     if sim_worlds is None:
         sim_worlds = 0 if os.environ.get("ANALYSIS_SKIP_SIMULATION") == "1" else SIM_WORLDS
+    if sim_worlds < 0:
+        raise ValueError(f"sim_worlds must be 0 (no simulation study) or more, not {sim_worlds}")
     if sim_worlds > 0:
         sim_coverage, sim_brier, sim_reliability = cached_step(
             processed_dir / ".cache", "feasibility_simulation",
             ("analysis.accidents.simulation",), (panel, sim_forms, seed, sim_worlds),
             lambda: simulation_study(panel, sim_forms, worlds=sim_worlds, seed=seed))
     else:
-        print("feasibility: simulation study skipped (ANALYSIS_SKIP_SIMULATION=1 or no "
-              "worlds asked for): the coverage, Brier and reliability tables hold the "
-              "back-test rows only", flush=True)
+        print("feasibility: simulation study skipped (ANALYSIS_SKIP_SIMULATION=1 or "
+              "sim_worlds=0): the coverage, Brier and reliability tables hold no simulation "
+              "rows (back-test rows, and stored offline rows where they match the inputs)",
+              flush=True)
         sim_coverage, sim_brier, sim_reliability = (
             pd.DataFrame(columns=schema.column_names) for schema in (COVERAGE, BRIER,
                                                                      RELIABILITY))
@@ -145,7 +148,7 @@ def build(raw_dir: Path | None = None, processed_dir: Path | None = None,
     coverage_scores = pd.concat([coverage_scores, sim_coverage, offline_coverage],
                                 ignore_index=True).infer_objects()
     brier = pd.concat([brier, sim_brier, offline_brier], ignore_index=True).infer_objects()
-    reliability = pd.concat([reliability, sim_reliability], ignore_index=True)
+    reliability = pd.concat([reliability, sim_reliability], ignore_index=True).infer_objects()
     tables = [
         (panel, ACCIDENT_PANEL), (alternatives, ACCIDENT_ALTERNATIVES),
         (rejected, ACCIDENT_REJECTED),

@@ -293,6 +293,7 @@ def build(raw: Path | None = None, out: Path | None = None, progress: bool | Non
             _drop_stale_outputs(out, previous, started)
             raise
         finally:
+            forget_handed_over()
             for name, value in before.items():
                 if value is None:
                     os.environ.pop(name, None)

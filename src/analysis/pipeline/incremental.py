@@ -139,10 +139,12 @@ def seed_token_caches(per_doc: dict[str, dict], order: list[str], folder: Path) 
             tokens += c
         key = cache_key(ids, texts)
         path = Path(folder) / f"tokens_{key[:20]}.json"
-        # under --no-cache a file left by an earlier build is replaced, not trusted
+        # under --no-cache a file left by an earlier build is replaced, not trusted, and
+        # the one written now is marked as this build's
         if caching_disabled() or not path.exists():
             atomic_write_text(path, json.dumps({"key": key, "tokens": tokens},
                                                ensure_ascii=False))
-        hand_over(path)
+        if caching_disabled():
+            hand_over(path)
         written.append(path)
     return written

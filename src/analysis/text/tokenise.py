@@ -213,7 +213,9 @@ def tokenise_clauses(clauses: pd.DataFrame, text_column: str = "text",
         :func:`clause_own_text` avoids counting inline points twice).
     use_cache : bool
         Read and write the cache (off: always segment). ``analysis build --no-cache``
-        (:data:`analysis.core.memo.NO_CACHE_ENV`) turns it off too.
+        (:data:`analysis.core.memo.NO_CACHE_ENV`) turns it off too, except for reading the
+        token tables the running build put together from the per-document tokens it has
+        just computed (:func:`hand_over`).
     folder : Path, optional
         Cache folder, default :func:`analysis.core.paths.cache_dir` (the running build's
         ``<out>/.cache``, else ``data/processed/.cache``).
