@@ -81,7 +81,6 @@ def test_bad_rows_of_the_added_file_are_skipped_and_named(tmp_path, capsys):
     summary = printed.strip().splitlines()[-1]
     assert summary.startswith(f"accident statistics: regional_series.csv: {len(rejected)} of "
                               f"{len(rows)} rows skipped")
-    # rows failing the same check count together, their values left out
     # rows failing the same check count together, their values left out; five reasons shown
     assert "(25 × empty source_url | 8 × unit … is not the unit of " in summary
     assert "| 1 × unknown indicator code … | 1 more reasons)" in summary

@@ -182,7 +182,6 @@ def test_stored_shipped_reference_cleans_as_a_fresh_one(tmp_path, monkeypatch):
     try:
         first = reference.shipped_reference()
         assert made == [1] and len(list((tmp_path / "repository").rglob("*.pkl"))) == 1
-        fresh = first  # made in this process, not yet used
         reference.shipped_reference.cache_clear()  # as in a new process
         # a build with an output folder of its own reads the repository's copy
         monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "own"))
@@ -193,7 +192,7 @@ def test_stored_shipped_reference_cleans_as_a_fresh_one(tmp_path, monkeypatch):
     _, docs, _ = read_corpus(RAW)
     for doc in docs:
         outputs = []
-        for model, repairer, _ in (fresh, stored):
+        for model, repairer, _ in (first, stored):  # first: made here, not used before
             result = clean_text(doc.text, CleanContext(doc.doc_id, repairer=repairer,
                                                        model=model))
             outputs.append((result.text, result.log, [vars(g) for g in result.context.garbled]))

@@ -43,6 +43,7 @@ def test_other_folders_are_read_but_never_written(tmp_path, counted, monkeypatch
     roots = ("analysis.core.memo",)
     shared, own = tmp_path / "shared", tmp_path / "own"
     memo.cached_step(shared, "step", roots, (1,), compute(1))
+
     def state(folder):
         return sorted((p, p.stat().st_mtime_ns, p.is_file() and p.read_bytes())
                       for p in folder.rglob("*"))

@@ -12,7 +12,6 @@ import math
 import re
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -38,10 +37,10 @@ def is_cjk(ch: str) -> bool:
 @lru_cache(maxsize=1)
 def jieba_dictionary() -> tuple[tuple[str, int], ...]:
     """(word, frequency) pairs of jieba's dictionary, read once per process."""
-    import jieba
+    from analysis.core.codeversion import jieba_dictionary_path
 
     entries = []
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as handle:
+    with open(jieba_dictionary_path(), encoding="utf-8") as handle:
         for line in handle:
             parts = line.split(" ")
             if len(parts) >= 2:

@@ -235,14 +235,15 @@ def shipped_reference() -> tuple[CharBigramModel, ShiftRepairer, str]:
     from a parent holding them, adding one plan. They are therefore kept in the cache folder
     (:func:`analysis.core.memo.cached_step`, step ``shipped_reference``: about 14 MB, loaded
     in about 0.5 s), under a key of the reference's version, the source of this module and
-    of every ``analysis`` module it imports, the data files those name, and the versions of
-    Python, jieba (its dictionary is part of the model), OpenCC, numpy and pandas. The
+    of every ``analysis`` module it imports, the data files those name, the bytes of
+    jieba's dictionary, and the versions of Python, jieba, OpenCC, numpy and pandas. The
     stored copy is pickled when made; the only state it may carry from the process that made
     it is the word lattice's memo of pure look-ups, so it cleans as a fresh one does (a test
-    cleans every seed plan with both). jieba's dictionary enters the key by its bytes. A build whose output folder has no copy
-    reads the repository's (``data/processed/.cache``) before making one. ``--no-cache``
-    makes them afresh.
+    cleans every seed plan with both). A build whose output folder has no copy reads the
+    repository's (``data/processed/.cache``) before making one. ``--no-cache`` makes them
+    afresh.
     """
+    from analysis.core.codeversion import jieba_dictionary_digest
     from analysis.core.memo import cached_step
     from analysis.core.paths import cache_dir, processed_dir
 
@@ -250,17 +251,10 @@ def shipped_reference() -> tuple[CharBigramModel, ShiftRepairer, str]:
     # It depends on no corpus: a build with an output folder of its own (whose caches stay
     # there) may read the copy the repository's build stored.
     return cached_step(cache_dir(), "shipped_reference", ("analysis.clean.reference",),
-                       (payload["version"], sys.version, _jieba_dictionary_digest()),
+                       (payload["version"], sys.version, jieba_dictionary_digest()),
                        lambda: _make_reference(payload),
                        libraries=("jieba", "opencc", "numpy", "pandas"),
                        read_also=(processed_dir() / ".cache",))
-
-
-def _jieba_dictionary_digest() -> str:
-    """SHA-256 of jieba's ``dict.txt`` (its word frequencies are part of the model)."""
-    import jieba
-
-    return hashlib.sha256((Path(jieba.__file__).parent / "dict.txt").read_bytes()).hexdigest()
 
 
 def _make_reference(payload: dict) -> tuple[CharBigramModel, ShiftRepairer, str]:

@@ -6,6 +6,9 @@ Used to key cached results by the code that computed them: the per-document cach
 corpus-level stages (:mod:`analysis.core.memo`). Written by hand: ``modulefinder`` executes
 nothing but also follows the standard library and every installed package, which is slow and
 not what a code version needs.
+
+Also here: jieba's dictionary (:func:`jieba_dictionary_path`, :func:`jieba_dictionary_digest`),
+whose bytes key the segmentation caches and the shipped repair reference built on it.
 """
 from __future__ import annotations
 
@@ -90,3 +93,17 @@ def source_digest(roots: tuple[str, ...]) -> str:
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def jieba_dictionary_path() -> Path:
+    """jieba's ``dict.txt``, found without importing jieba."""
+    import importlib.util
+
+    return Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
+
+
+@lru_cache(maxsize=1)
+def jieba_dictionary_digest() -> str:
+    """SHA-256 of jieba's ``dict.txt`` (read once per process): part of the key of every
+    result built on its words and frequencies."""
+    return hashlib.sha256(jieba_dictionary_path().read_bytes()).hexdigest()

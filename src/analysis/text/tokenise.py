@@ -41,6 +41,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analysis.core.codeversion import jieba_dictionary_digest
 from analysis.core.paths import PACKAGE_DATA, cache_dir
 # jieba's patterns, the HMM step and the fast segmenter live in their own modules; imported
 # from here by other modules and the tests.
@@ -49,7 +50,7 @@ from analysis.text.jieba_hmm import (JIEBA_HMM_HAN, JIEBA_HMM_SKIP,  # noqa: F40
 from analysis.text.segmenter import (BLOCK_MEMO_SIZE, HMM_MEMO_SIZE,  # noqa: F401
                                      JIEBA_BLOCK, JIEBA_SKIP, LEXICON_PATH, STOPWORDS_PATH,
                                      FastSegmenter, _forced_splits, _is_content,
-                                     fast_segmenter, is_content_token, jieba_dictionary_path,
+                                     fast_segmenter, is_content_token,
                                      lexicon_entries, stopwords)
 
 if TYPE_CHECKING:  # pandas is imported where a table is made: segmenting needs none of it
@@ -73,12 +74,6 @@ MAX_MEMO_FILES = 2
 
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-@lru_cache(maxsize=1)
-def jieba_dictionary_digest() -> str:
-    """SHA-256 of jieba's main dictionary file (part of every cache key)."""
-    return hashlib.sha256(jieba_dictionary_path().read_bytes()).hexdigest()
 
 
 def private_jieba_cache() -> tuple[str, str]:
