@@ -378,3 +378,27 @@ def test_parts_on_two_workers_give_the_one_process_table(monkeypatch, tmp_path):
     parallel = kr.resampled_vocabulary(prepared, found, documents, n_boot=30, n_perm=30)
     pd.testing.assert_frame_equal(serial, parallel)
     pd.testing.assert_frame_equal(sensitivity, keyness.prior_sensitivity(counts))
+
+
+def test_q_values_of_all_groups_at_once_are_scipys_group_by_group():
+    """``adjust_and_flag`` adjusts every (variant, unit type, unit) family in one pass: the
+    q-values equal scipy's ``false_discovery_control`` run on each family's non-missing
+    p-values, bit for bit, with ties, NaN, p = 1 and families of one."""
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n = int(rng.integers(0, 50))
+        pool = [0.001, 0.01, 0.5, 1.0, float(rng.random()), np.nan]
+        p = (rng.choice(pool, size=n) if trial % 2 else np.round(rng.random(n), 2)).astype(float)
+        family = rng.integers(0, int(rng.integers(1, 6)), n)
+        expected = np.full(n, np.nan)
+        for f in np.unique(family):
+            rows = np.flatnonzero((family == f) & ~np.isnan(p))
+            if len(rows):
+                expected[rows] = false_discovery_control(p[rows])
+        table = pd.DataFrame({"unit": family.astype(str), "p_boot": p, "p_clause": p,
+                              "p_plan": np.full(n, np.nan)})
+        got = kr.adjust_and_flag(table, ["unit"])
+        np.testing.assert_array_equal(got["q_boot"].to_numpy(), expected)
+        assert got["q_plan"].isna().all()

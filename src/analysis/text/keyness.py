@@ -38,12 +38,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.core.parallel import run_tasks, run_tasks_by_size, stage_jobs
+# the reuse-counted-once variant's texts (in their own module; named here as before)
+from analysis.text.reuse_once import copy_direction, texts_with_reuse_once  # noqa: F401
 from analysis.text.tokenise import glossary, tokenise_clauses
 
 if TYPE_CHECKING:
     from scipy import sparse
 
-ADMIN_RANK = {"province": 0, "city": 1, "county": 2}
 TOP_N = 40
 PRIOR_SCALE = 0.1
 MIN_LENGTH = 2
@@ -176,7 +177,12 @@ def log_odds_dirichlet(y_i: np.ndarray, y_j: np.ndarray, prior: np.ndarray
     (delta, variance, z) : tuple of numpy.ndarray
     """
     y_i, y_j, prior = (np.asarray(v, dtype=float) for v in (y_i, y_j, prior))
-    n_i, n_j, a0 = y_i.sum(), y_j.sum(), prior.sum()
+    return _log_odds(y_i, y_j, prior, y_i.sum(), y_j.sum(), prior.sum())
+
+
+def _log_odds(y_i, y_j, prior, n_i, n_j, a0):
+    """:func:`log_odds_dirichlet` of some of the terms, the totals given (the same
+    expressions term by term, so the same floats as on the whole vocabulary)."""
     delta = (np.log((y_i + prior) / (n_i + a0 - y_i - prior))
              - np.log((y_j + prior) / (n_j + a0 - y_j - prior)))
     variance = 1 / (y_i + prior) + 1 / (y_j + prior)
@@ -191,8 +197,13 @@ def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     a = np.asarray(y_i, dtype=float)
     b = np.asarray(y_j, dtype=float)
-    c = a.sum() - a
-    d = b.sum() - b
+    return _keyness(a, b, a.sum(), b.sum())
+
+
+def _keyness(a, b, n_a, n_b):
+    """:func:`keyness` of some of the terms, the two totals given."""
+    c = n_a - a
+    d = n_b - b
     n = a + b + c + d
     # Cell by cell rather than as 4 x terms stacks: the same arithmetic in the same order
     # (so the same bits) without the stacked copies (3.7 -> 2.4 ms a call at 30,000 terms).
@@ -217,7 +228,7 @@ def keyness(y_i: np.ndarray, y_j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PRIOR_SCALE,
-                      min_count: int = 1, keep=None) -> pd.DataFrame:
+                      min_count: int = 1, keep=None, select=None) -> pd.DataFrame:
     """Every unit against the rest: log-odds, z, keyness and ranks for every term.
 
     Parameters
@@ -232,9 +243,13 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
         Terms used fewer times in the whole corpus are dropped.
     keep : callable, optional
         ``keep(unit, rows)`` with ``rows`` a dict of this unit's columns (numpy arrays over
-        the terms) returns a boolean mask of the rows to keep; None keeps every term. Callers
-        that need only each unit's top terms pass it, so that the units x vocabulary table is
-        never built whole (at a thousand plans it would not fit in memory).
+        the terms) returns a boolean mask of the rows to keep; None keeps every term.
+    select : analysis.text.keyness_ranks.Selection, optional
+        Instead of ``keep``: each unit's top terms by rank and named terms. On a
+        :class:`TermCounts` only those rows are computed, from the unit's non-zero counts
+        (:mod:`analysis.text.keyness_ranks`; the same rows and numbers), so that neither the
+        units x vocabulary table nor a vocabulary-long pass per unit is made (callers that
+        need only each unit's top terms pass it).
 
     Returns
     -------
@@ -243,6 +258,8 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
         ``per_10k_rest``, ``log_odds``, ``z``, ``chi2``, ``g2``, ``rank_z``, ``rank_chi2``,
         ``rank_g2`` (1 = most distinctive of the unit; ties broken by term).
     """
+    if select is not None and keep is not None:
+        raise ValueError("give keep or select, not both")
     if isinstance(counts, TermCounts):
         # One unit's row is made dense at a time: never the units x vocabulary table.
         matrix = counts.matrix
@@ -264,22 +281,25 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
     terms = counts.columns[frequent]
     total = total[frequent]
     prior = prior_scale * total.sum() * total / total.sum()
+    a0 = prior.sum()
     # Ties of a statistic are broken by the term (ascending); ranks come from one stable
     # numpy sort per unit and statistic of the values laid out in term order (a pandas sort
     # per unit made this quadratic-looking at a few hundred plans: units x vocabulary rows
     # sorted three times).
     term_array = np.asarray(terms, dtype=object)
     by_term = np.argsort(term_array, kind="stable")
-    columns: dict[str, list] = {c: [] for c in _COLUMNS}
-    for k, unit in enumerate(counts.index):
+
+    def statistics(y_i, y_j, prior_w, n_i, n_j):
+        delta, _, z = _log_odds(y_i, y_j, prior_w, n_i, n_j, a0)
+        return (delta, z, *_keyness(y_i, y_j, n_i, n_j))
+
+    def full_rows(k):
+        """Unit ``k``'s rows for every term (None if it has no rest)."""
         y_i = unit_row(k)
         y_j = total - y_i
         if not y_j.any():
-            continue  # the unit holds the whole corpus: there is no rest to compare it with
-        delta, _, z = log_odds_dirichlet(y_i, y_j, prior)
-        chi2, g2 = keyness(y_i, y_j)
-        # The unit column is filled after the mask: a units x vocabulary object array per
-        # call was a sixth of this function's time at a thousand plans.
+            return None  # the unit holds the whole corpus: there is no rest to compare it with
+        delta, z, chi2, g2 = statistics(y_i, y_j, prior, y_i.sum(), y_j.sum())
         rows = {"term": term_array,
                 "count_unit": y_i.astype(int), "count_rest": y_j.astype(int),
                 "per_10k_unit": 1e4 * y_i / max(y_i.sum(), 1),
@@ -293,11 +313,26 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
             rank = np.empty(len(order), dtype=int)
             rank[order] = np.arange(1, len(order) + 1)
             rows[f"rank_{name}"] = rank
-        mask = None if keep is None else np.asarray(keep(unit, rows), dtype=bool)
-        n_kept = len(term_array) if mask is None else int(mask.sum())
-        columns["unit"].append(np.full(n_kept, unit, dtype=object))
-        for name, value in rows.items():
-            columns[name].append(value if mask is None else value[mask])
+        return rows
+
+    if select is not None and isinstance(counts, TermCounts):
+        from analysis.text.keyness_ranks import selected_rows
+        columns = selected_rows(matrix, term_array, total, prior, counts.index, select,
+                                statistics, full_rows)
+    else:
+        keep = select.mask if select is not None else keep
+        columns = {c: [] for c in _COLUMNS}
+        for k, unit in enumerate(counts.index):
+            rows = full_rows(k)
+            if rows is None:
+                continue
+            # The unit column is filled after the mask: a units x vocabulary object array
+            # per call was a sixth of this function's time at a thousand plans.
+            mask = None if keep is None else np.asarray(keep(unit, rows), dtype=bool)
+            n_kept = len(term_array) if mask is None else int(mask.sum())
+            columns["unit"].append(np.full(n_kept, unit, dtype=object))
+            for name, value in rows.items():
+                columns[name].append(value if mask is None else value[mask])
     if not columns["unit"]:  # typed, so that a concat with other tables keeps numbers numeric
         return pd.DataFrame({"unit": pd.Series(dtype=object), "term": pd.Series(dtype=object),
                              **{c: pd.Series(dtype=int) for c in ("count_unit", "count_rest")},
@@ -310,78 +345,6 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
 
 _COLUMNS = ("unit", "term", "count_unit", "count_rest", "per_10k_unit", "per_10k_rest",
             "log_odds", "z", "chi2", "g2", "rank_z", "rank_chi2", "rank_g2")
-
-
-def copy_direction(documents: pd.DataFrame, pairs=None) -> dict[tuple[str, str], str]:
-    """For each ordered pair of plans, which one is taken to copy from the other.
-
-    The plan of the lower administrative level copies; at the same level, the later issue
-    date (then the later plan year, then the doc_id) copies. An assumption, not an
-    observation: the text shows that passages are shared, not who wrote them first.
-
-    Parameters
-    ----------
-    documents : pandas.DataFrame
-        ``documents.csv``.
-    pairs : iterable of (str, str), optional
-        Ordered pairs to decide; default every ordered pair (for small corpora only).
-    """
-    docs = documents.set_index("doc_id")
-    key = {d: (ADMIN_RANK.get(docs.at[d, "admin_level"], 3),
-               str(docs.at[d, "issue_date"]) if isinstance(docs.at[d, "issue_date"], str)
-               else f"{int(docs.at[d, 'year_start'])}-12-31", d) for d in docs.index}
-    if pairs is None:  # every ordered pair: only for small corpora
-        pairs = [(a, b) for a in docs.index for b in docs.index if a != b]
-    return {(a, b): (a if key[a] > key[b] else b) for a, b in pairs}
-
-
-def texts_with_reuse_once(prepared: pd.DataFrame, reuse: pd.DataFrame,
-                          documents: pd.DataFrame, separator: str = "。") -> pd.Series:
-    """Clause texts (whitespace removed) with passages shared with a source plan cut out of
-    the copying plan (:func:`copy_direction`), so each passage counts once.
-
-    Parameters
-    ----------
-    reuse : pandas.DataFrame
-        :func:`analysis.text.reuse.find_reuse` output (with ``spans_a``).
-
-    Returns
-    -------
-    pandas.Series
-        Text per clause of ``prepared`` (same index); cut passages are replaced by
-        ``separator`` so that words do not join across the cut.
-    """
-    texts = prepared["content"].str.replace(r"\s+", "", regex=True)
-    if not len(reuse):
-        return texts
-    # Only the pairs that share text, so the cost follows reuse, not plans squared.
-    copier = copy_direction(documents, set(zip(reuse["doc_a"], reuse["doc_b"])))
-    cuts: dict[str, list[tuple[int, int]]] = {}
-    for doc_a, doc_b, clause_a, spans in zip(reuse["doc_a"], reuse["doc_b"],
-                                             reuse["clause_a"], reuse["spans_a"]):
-        if copier.get((doc_a, doc_b)) == doc_a:
-            cuts.setdefault(clause_a, []).extend(spans)
-    out = []
-    for clause_id, text in zip(prepared["clause_id"], texts):
-        spans = cuts.get(clause_id)
-        if not spans:
-            out.append(text)
-            continue
-        mask = np.zeros(len(text), dtype=bool)
-        for s, e in spans:
-            mask[s:e] = True
-        pieces, current = [], []
-        for ch, cut in zip(text, mask):
-            if cut:
-                if current:
-                    pieces.append("".join(current))
-                    current = []
-            else:
-                current.append(ch)
-        if current:
-            pieces.append("".join(current))
-        out.append(separator.join(pieces))
-    return pd.Series(out, index=prepared.index, dtype="str")
 
 
 @lru_cache(maxsize=1)
@@ -441,23 +404,13 @@ def _vocabulary_part(args: tuple) -> pd.DataFrame:
     """One part of :func:`vocabulary_tables`: :func:`distinctive_terms` of one variant and
     unit type, keeping each unit's ``top_n`` terms by z (``wanted`` None) or the terms
     ``wanted[unit]`` (a module-level function, so that workers can take it)."""
+    from analysis.text.keyness_ranks import Selection
+
     name, unit_type, part, prior_scale, top_n, wanted = args
-    position: dict[str, int] = {}  # term -> row, the same for every unit of the part
-
-    def keep(unit, rows):
-        if wanted is None:
-            mask = rows["rank_z"] <= top_n
-        else:
-            # Marks the unit's few wanted terms: a set lookup per term would be a Python
-            # loop over units x vocabulary.
-            if not position:
-                position.update((t, i) for i, t in enumerate(rows["term"]))
-            mask = np.zeros(len(rows["term"]), dtype=bool)
-            mask[[position[t] for t in wanted.get(unit, ()) if t in position]] = True
-        # Place names: the places a unit names, not those it does not.
-        return mask & (rows["count_unit"] > 0) if name == "place names" else mask
-
-    table = distinctive_terms(part, prior_scale=prior_scale, keep=keep)
+    # Place names: the places a unit names, not those it does not.
+    select = Selection(top={"z": top_n} if wanted is None else {}, terms=wanted,
+                       used_only=name == "place names")
+    table = distinctive_terms(part, prior_scale=prior_scale, select=select)
     table.insert(0, "unit_type", unit_type)
     table.insert(0, "variant", name)
     return table  # empty, but typed, where the unit is the whole corpus
@@ -520,9 +473,11 @@ def vocabulary_tables(prepared: pd.DataFrame, reuse: pd.DataFrame, documents: pd
 def _near_top_part(args: tuple) -> pd.DataFrame:
     """:func:`distinctive_terms` at one prior scale (``args``: counts, scale, top), keeping
     every row that any ranking of :func:`prior_sensitivity` needs."""
+    from analysis.text.keyness_ranks import Selection
+
     counts, scale, top = args
-    return distinctive_terms(counts, scale, keep=lambda unit, rows: (
-        (rows["rank_z"] <= top) | (rows["rank_chi2"] <= top) | (rows["rank_g2"] <= top)))
+    return distinctive_terms(counts, scale, select=Selection(top={"z": top, "chi2": top,
+                                                                  "g2": top}))
 
 
 def prior_sensitivity(counts: pd.DataFrame | TermCounts, scales=(0.01, 0.1, 1.0),

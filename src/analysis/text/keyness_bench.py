@@ -69,7 +69,7 @@ def synthetic_counts(n_plans: int, seed: int = SEED):
     return TermCounts(matrix, units, terms)
 
 
-def _measure(n_plans: int, dense: bool) -> dict:
+def _measure(n_plans: int, kind: str) -> dict:
     """Time and peak memory of the two-pass use :func:`~analysis.text.keyness.
     vocabulary_tables` makes of ``distinctive_terms`` (each unit's top terms by z), including
     the dense table where the old path made one. Memory is the peak of the allocations
@@ -78,11 +78,14 @@ def _measure(n_plans: int, dense: bool) -> dict:
     import tracemalloc
 
     from analysis.text.keyness import distinctive_terms
+    from analysis.text.keyness_ranks import Selection
 
     counts = synthetic_counts(n_plans)
 
     def call():
-        table = counts.to_frame() if dense else counts
+        if kind == "selected":  # the build's path: only the kept rows are computed
+            return distinctive_terms(counts, select=Selection(top={"z": TOP_N}))
+        table = counts.to_frame() if kind == "dense" else counts
         return distinctive_terms(table, keep=lambda unit, rows: rows["rank_z"] <= TOP_N)
 
     start = time.perf_counter()
@@ -105,10 +108,12 @@ def _exponent(small: dict, large: dict, key: str) -> float:
 
 @register("distinctive_terms_scaling")
 def bench_distinctive_terms(sizes: tuple[int, ...] = (1000, 2000, 4000)) -> dict:
-    """``distinctive_terms`` on synthetic counts of several corpus sizes, read sparse (the
-    build's path) and, where the table fits, dense (the path before): seconds, peak traced
-    memory, and growth exponents of each path between the smallest and the largest size it
-    ran at (the dense path stops earlier)."""
+    """``distinctive_terms`` on synthetic counts of several corpus sizes: only the kept rows
+    computed from each unit's non-zero counts (``selected``, the build's path since
+    2026-12-01, :mod:`analysis.text.keyness_ranks`), every term ranked per unit from sparse
+    counts (``sparse``, the path before) and, where the table fits, from the dense table
+    (``dense``): seconds, peak traced memory, and growth exponents of each path between the
+    smallest and the largest size it ran at (the dense path stops earlier)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -116,19 +121,17 @@ def bench_distinctive_terms(sizes: tuple[int, ...] = (1000, 2000, 4000)) -> dict
                      "counts": f"{TOKENS_PER_PLAN} Zipf({ZIPF_EXPONENT}) tokens per plan, "
                                f"seed {SEED}; each unit's top {TOP_N} terms by z kept"}
     for n in sizes:
-        for dense in (False, True):
+        for kind in ("selected", "sparse", "dense"):
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                if dense:
+                if kind == "dense":
                     terms = pool.submit(_terms, n).result()
                     if n * terms > DENSE_MAX_CELLS:
                         results[f"n{n}_dense"] = {"plans": n, "terms": terms,
                                                   "skipped": "dense table too large"}
                         continue
-                results[f"n{n}_{'dense' if dense else 'sparse'}"] = pool.submit(
-                    _measure, n, dense).result()
-            print(f"  {n} plans, {'dense' if dense else 'sparse'}: "
-                  f"{results[f'n{n}_' + ('dense' if dense else 'sparse')]}", flush=True)
-    for kind in ("sparse", "dense"):
+                results[f"n{n}_{kind}"] = pool.submit(_measure, n, kind).result()
+            print(f"  {n} plans, {kind}: {results[f'n{n}_{kind}']}", flush=True)
+    for kind in ("selected", "sparse", "dense"):
         measured = [results[f"n{n}_{kind}"] for n in sizes
                     if "seconds" in results.get(f"n{n}_{kind}", {})]
         if len(measured) >= 2:
