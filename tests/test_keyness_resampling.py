@@ -401,4 +401,8 @@ def test_q_values_of_all_groups_at_once_are_scipys_group_by_group():
                               "p_plan": np.full(n, np.nan)})
         got = kr.adjust_and_flag(table, ["unit"])
         np.testing.assert_array_equal(got["q_boot"].to_numpy(), expected)
+        np.testing.assert_array_equal(got["q_clause"].to_numpy(), expected)
         assert got["q_plan"].isna().all()
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        kr.adjust_and_flag(pd.DataFrame({"unit": ["a"], "p_boot": [1.5], "p_clause": [0.5],
+                                         "p_plan": [np.nan]}), ["unit"])

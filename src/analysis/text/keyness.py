@@ -229,7 +229,8 @@ def _keyness(a, b, n_a, n_b):
 
 def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PRIOR_SCALE,
                       min_count: int = 1, keep=None, select=None) -> pd.DataFrame:
-    """Every unit against the rest: log-odds, z, keyness and ranks for every term.
+    """Every unit against the rest: log-odds, z, keyness and ranks, for every term or for the
+    rows ``keep`` or ``select`` keep.
 
     Parameters
     ----------
@@ -315,7 +316,9 @@ def distinctive_terms(counts: pd.DataFrame | TermCounts, prior_scale: float = PR
             rows[f"rank_{name}"] = rank
         return rows
 
-    if select is not None and isinstance(counts, TermCounts):
+    if (select is not None and isinstance(counts, TermCounts) and terms.is_unique
+            and np.all(np.mod(matrix.data, 1) == 0)):
+        # (whole-number counts and unique terms: what makes both paths the same numbers)
         from analysis.text.keyness_ranks import selected_rows
         columns = selected_rows(matrix, term_array, total, prior, counts.index, select,
                                 statistics, full_rows)

@@ -54,7 +54,7 @@ class Selection:
         for name, n in self.top.items():
             keep |= rows[f"rank_{name}"] <= n
         wanted = (self.terms or {}).get(unit, ())
-        if wanted:
+        if len(wanted):
             keep |= np.isin(rows["term"], np.array(list(wanted), dtype=object))
         return keep & (rows["count_unit"] > 0) if self.used_only else keep
 
@@ -170,9 +170,28 @@ def selected_rows(matrix, terms: np.ndarray, total: np.ndarray, prior: np.ndarra
     """The kept rows of every unit, as :func:`analysis.text.keyness.distinctive_terms` builds
     them (columns of lists of arrays, unit by unit, rows in term order).
 
-    ``unit_statistics(y_i, y_j, prior, n_i, n_j)`` returns ``(delta, z, chi2, g2)`` for the
-    given terms; ``full_rows(k)`` the full computation's rows dict of unit ``k`` (used where a
-    statistic is NaN).
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        Units x terms counts, whole numbers (sums of whole-number floats are exact in any
+        order, which the equality with the full computation rests on; the caller checks).
+    terms, total, prior : numpy.ndarray
+        The terms (unique, object array), their corpus totals and prior pseudo-counts.
+    units : sequence
+        The unit of each row.
+    select : Selection
+        The rows to keep.
+    unit_statistics : callable
+        ``unit_statistics(y_i, y_j, prior, n_i, n_j)`` returns ``(delta, z, chi2, g2)`` for
+        the given terms.
+    full_rows : callable
+        ``full_rows(k)``: the full computation's rows dict of unit ``k``, used where a
+        statistic is NaN.
+
+    Returns
+    -------
+    dict of str to list of numpy.ndarray
+        The columns of :func:`analysis.text.keyness.distinctive_terms`, one array per unit.
     """
     name_rank = np.empty(len(terms), dtype=np.intp)
     name_rank[np.argsort(np.asarray(terms, dtype=object), kind="stable")] = np.arange(len(terms))
@@ -184,8 +203,11 @@ def selected_rows(matrix, terms: np.ndarray, total: np.ndarray, prior: np.ndarra
     out: dict[str, list] = {c: [] for c in ("unit", "term", "count_unit", "count_rest",
                                             "per_10k_unit", "per_10k_rest", "log_odds", "z",
                                             "chi2", "g2", "rank_z", "rank_chi2", "rank_g2")}
-    if not matrix.has_sorted_indices:  # each row's terms are looked up by binary search
-        matrix = matrix.sorted_indices()
+    if not matrix.has_canonical_format:
+        # each row's terms are looked up by binary search, and a (unit, term) stored twice
+        # is one count, as the full computation adds it
+        matrix = matrix.copy()
+        matrix.sum_duplicates()
     indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
     for k, unit in enumerate(units):
         pos = indices[indptr[k]:indptr[k + 1]]

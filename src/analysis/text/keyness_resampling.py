@@ -367,6 +367,8 @@ def _bh_by_group(p: np.ndarray, group: np.ndarray) -> np.ndarray:
     plans). Tied p-values get the same q in any order, so the sort need not be stable."""
     q = np.full(len(p), np.nan)
     at = np.flatnonzero(~np.isnan(p))
+    if np.any((p[at] < 0) | (p[at] > 1)):  # as scipy refuses them: a p outside [0, 1] is a bug
+        raise ValueError("p-values must lie in [0, 1]")
     if not len(at):
         return q
     values, codes = p[at], group[at]
