@@ -63,10 +63,10 @@ class _Groups:
     """The vocabulary grouped by corpus total, each group's members sorted by term."""
 
     def __init__(self, total: np.ndarray, name_rank: np.ndarray):
-        self.values, self.of_term = np.unique(total, return_inverse=True)
-        self.first = np.zeros(len(self.values), dtype=np.intp)
-        # any member stands for the group: equal totals give equal priors and statistics
-        self.first[self.of_term[::-1]] = np.arange(len(total))[::-1]
+        # any member (the first) stands for the group: equal totals give equal priors and
+        # statistics
+        self.values, self.first, self.of_term = np.unique(total, return_index=True,
+                                                          return_inverse=True)
         self.size = np.bincount(self.of_term, minlength=len(self.values))
         order = np.lexsort((name_rank, self.of_term))
         self.members = order                               # term positions, group by group
@@ -125,7 +125,7 @@ class _UnitRanks:
         # term rank), so one binary search counts those with the same value and an earlier
         # term.
         if len(self.used_sorted):
-            width = len(self.groups.of_term) + 1
+            width = self.groups.width
             order = np.lexsort((self.used_rank, self.used_values))
             block = np.searchsorted(self.used_sorted, self.used_values[order], side="left")
             key = block * width + self.used_rank[order]
