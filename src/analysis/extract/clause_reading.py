@@ -73,13 +73,25 @@ _PERIOD_UNIT = re.compile(r"千米|公里|米|厘米|毫米|小时|分钟|秒|�
 _TIME_GOAL = re.compile(r"实现|达到|提前|缩短|完成|做到|保障|保证")
 
 
+#: A bound on people or money followed by the kind of event or hazard it grades (死亡3人以上
+#:事故, 直接经济损失100万元以上火灾, 威胁100人以上500人以下中型隐患) names a class, as 较大事故
+#: does: a threshold, never a quantity of the plan.
+_CLASS_UNIT = re.compile(r"人|万元|亿元|户")
+_CLASS_BOUND = re.compile(r"\s*(?:及)?以[上下]\s*(?:[（(][^（）()]{0,12}[）)])?\s*"
+                          r"(?:\d+(?:\.\d+)?\s*(?:人|万元|亿元|户)\s*(?:及)?以[上下]\s*)?"
+                          r"[\u4e00-\u9fff]{0,6}?(?:事故|隐患|险情|火灾)")
+
+
 def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "",
                   sentence_prefix: str = "") -> bool:
     """超过100米的露天矿山: a quantity that defines which things are meant, not a goal; so is a
+    bound that grades a class of accidents or hazards (死亡3人以上事故); so is a
     time or measure in a segment (``rest``: the text after it up to the next comma) that
     defines a period with 的 (雨后48小时的时段), unless a cue of its own stands before it or
     its sentence commits (确保…, 力争…提前72小时的时段发布)."""
     cues = load_cues()
+    if _CLASS_UNIT.fullmatch(hit.unit) and _CLASS_BOUND.match(rest):
+        return True  # 死亡1人以上（含1人）责任事故, 威胁100人以上500人以下中型隐患: a class
     attributive = bool(re.match(r"\s*的", post))
     period = bool(_PERIOD_UNIT.fullmatch(hit.unit) and _DEFINED_PERIOD.match(rest))
     if not (attributive or period):

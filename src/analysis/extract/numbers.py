@@ -4,10 +4,11 @@
 ``两支``), bare list members that share the last member's unit (0.55、1.43、2.2个百分点) and
 rates written without a unit after a comparator (万车死亡率控制在1.5以内), and leaves out what
 is not a quantity: ordinals, numbers in quotation marks, book titles and document-number
-brackets, codes such as 1+X or 7×24, and Chinese numerals that label rather than count. The
-module also holds the small text helpers that delimit a number's phrase (segment and sentence
-boundaries) and :func:`_pre_cues`, the comparator cues just before a number, which both the
-unit-less rate rule here and the comparator reading of :mod:`analysis.extract.qualifiers` use.
+brackets, codes such as 1+X or 7×24, ratios such as a map scale 1:1万, and Chinese numerals
+that label rather than count. The module also holds the small text helpers that delimit a
+number's phrase (segment and sentence boundaries) and :func:`_pre_cues`, the comparator cues
+just before a number, which both the unit-less rate rule here and the comparator reading of
+:mod:`analysis.extract.qualifiers` use.
 """
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ _GAP_CHANGE = 2
 #: A date written without separators (20211129 under a signature): a date, never a quantity.
 _COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
+
+#: The second term of a ratio (a map scale 1:1万 or 1∶50000, a time 8:30): a number right
+#: after a figure and a colon is part of the ratio, not a quantity of its own.
+_RATIO_BEFORE = re.compile(r"\d\s*[:：∶]\s*$")
 
 #: What follows the denominator of a rate (10万人口火灾死亡率, 10万人生产安全事故死亡率): the
 #: 10万人 names the rate, it is no quantity.
@@ -82,8 +87,9 @@ def find_numbers(text: str) -> list[NumberHit]:
     """All numbers with a unit in ``text`` that can be quantities, in text order.
 
     Excluded: ordinals (第3), numbers in quotation marks, book titles and document-number
-    brackets, codes (1+X, 7×24, ranges 5-10), and Chinese numerals that are not preceded by a
-    commitment verb, comparator or frequency cue.
+    brackets, codes (1+X, 7×24, ranges 5-10), the second term of a ratio (the 1万 of a map
+    scale 1:1万), and Chinese numerals that are not preceded by a commitment verb, comparator
+    or frequency cue.
 
     Parameters
     ----------
@@ -109,6 +115,7 @@ def find_numbers(text: str) -> list[NumberHit]:
         before = text[max(0, start - 2):start].rstrip()
         if (_inside(start, protected) or before.endswith(("第", "+", "×", "*", "-", "－", "~"))
                 or text[m.end(1):m.end(1) + 1] in "+×-－~" or _COMPACT_DATE.fullmatch(m.group(1))
+                or _RATIO_BEFORE.search(text, max(0, start - 6), start)
                 or (unit == "万人" and m.group(1) in ("1", "10", "100")
                     and _RATE_AFTER.match(text, m.end(3)))
                 or not unit_ok(unit, m.end(3))):
