@@ -56,6 +56,8 @@ Python library implements stm's method of composition for arbitrary proportion d
 """
 from __future__ import annotations
 
+import hashlib
+from importlib.metadata import version
 from itertools import combinations
 from typing import Sequence
 
@@ -78,6 +80,8 @@ COVARIATES = ("admin_level", "province_en")
 #: EM settings of :func:`token_shares`.
 TOKEN_SHARE_MAX_ITER = 200
 TOKEN_SHARE_TOL = 1e-6
+#: Share of the iterating block that must still be iterating; below it the block is rebuilt.
+REBUILD_SHARE = 2 / 3
 
 NOT_TESTED = "not tested (too few plans)"
 VERDICTS = ("interval excludes 0", "interval includes 0", NOT_TESTED, "descriptive")
@@ -107,8 +111,9 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     topic_word : numpy.ndarray
         K × V topic-word distributions (``TopicModel.topic_word``; rows sum to 1).
     max_iter, tol : int, float
-        EM stops after ``max_iter`` iterations or when no proportion moves by more than
-        ``tol`` (a step-size rule, not a certificate of convergence). EM creeps towards
+        EM stops for each clause after ``max_iter`` iterations or when none of its
+        proportions moves by more than ``tol`` (a step-size rule, not a certificate of
+        convergence), so a clause's shares do not depend on the other clauses. EM creeps towards
         proportions on the boundary (a topic absent from a clause), so clauses hit the cap:
         a clause's value after 200 iterations can differ from the converged one by a few
         thousandths, while mean shares over clauses move by about 1e-5 (measured on the seed
@@ -129,8 +134,10 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     """
     from scipy import sparse
 
-    x = sparse.coo_matrix(counts, dtype=float)
+    x = sparse.csr_matrix(counts, dtype=float, copy=True)
     x.sum_duplicates()
+    x.data[x.data < 0] = 0.0
+    x.eliminate_zeros()
     beta = np.asarray(topic_word, dtype=float)
     # A dead topic (an NMF component that is all zeros, given a uniform row by
     # ``TopicModel``) explains no word better than any other: it gets no share. EM keeps a
@@ -142,34 +149,79 @@ def token_shares(counts, topic_word: np.ndarray, max_iter: int = TOKEN_SHARE_MAX
     # weights; a floor far below any fitted probability keeps it from dividing by zero.
     beta = np.maximum(beta, 1e-12)
     beta = beta / beta.sum(axis=1, keepdims=True)
-    keep = x.data > 0
-    rows, cols, values = x.row[keep], x.col[keep], x.data[keep]
-    beta_at = beta[:, cols].T                                     # nonzeros × K
+    beta_t = np.ascontiguousarray(beta.T)                         # V × K
     fallback = live / live.sum()
     theta = np.tile(fallback, (x.shape[0], 1))
-    # The ratio matrix has the same nonzeros at every iteration: its structure is built once
-    # and only its values are set (building it anew sorted every nonzero at every iteration;
-    # same values, same order of summation, so the same bits). After sum_duplicates the
-    # nonzeros are already in the matrix's order, so ``order`` is the identity; it is kept
-    # so that the values land in their places whatever order scipy stores them in.
-    ratio = sparse.csr_matrix((np.arange(len(values), dtype=float), (rows, cols)),
-                              shape=x.shape)
-    order = ratio.data.astype(np.intp)
+    # Each clause stops when its own proportions move by less than ``tol``, so a clause's
+    # shares depend on its counts and the topics only, not on which other clauses (plans)
+    # are in the corpus, and a clause that has converged costs nothing more. The clauses
+    # still iterating are gathered into a block, which is rebuilt when a third of it has
+    # stopped; a stopped clause in the block is computed but no longer updated. Row by row
+    # the arithmetic is the same whatever the block holds (a test checks this).
+    active = np.arange(x.shape[0])
+    block = None
     for _ in range(max_iter):
-        expected = np.einsum("ik,ik->i", theta[rows], beta_at)
-        ratio.data = (values / expected)[order]
-        new = theta * (ratio @ beta.T)
+        if not len(active):
+            break
+        if block is None or len(active) < REBUILD_SHARE * len(block):
+            block = active
+            ratio = x[block]
+            values = ratio.data.copy()
+            nz_rows = np.repeat(np.arange(len(block)), np.diff(ratio.indptr))
+            beta_at = beta_t[ratio.indices]                       # nonzeros × K
+            running = np.ones(len(block), dtype=bool)
+        current = theta[block]
+        expected = np.einsum("ik,ik->i", current[nz_rows], beta_at)
+        ratio.data = values / expected
+        new = current * (ratio @ beta_t)
         total = new.sum(axis=1, keepdims=True)
         new = np.where(total > 0, new / np.where(total > 0, total, 1.0), fallback)
-        moved = float(np.abs(new - theta).max()) if len(new) else 0.0
-        theta = new
-        if moved < tol:
-            break
+        moved = np.abs(new - current).max(axis=1) if new.shape[1] else np.zeros(len(new))
+        theta[block[running]] = new[running]
+        running &= ~(moved < tol)
+        active = block[running]
     return theta
 
 
+def remembered_token_shares(counts, topic_word: np.ndarray, folder=None) -> np.ndarray:
+    """:func:`token_shares`, each clause's row taken from a per-clause memo where it is
+    there (:func:`analysis.core.memo.by_text`, kind ``tokenshares``).
+
+    A clause's shares depend only on its counts and the topics, so when a plan is added and
+    the topics stay (a plan outside the fitting sample), only the new plan's clauses are
+    computed; identical clauses are computed once. ``folder`` None computes every distinct
+    clause and keeps nothing. The result is the same array as :func:`token_shares` (tested).
+    """
+    from scipy import sparse
+
+    from analysis.core.codeversion import source_digest
+    from analysis.core.memo import by_text
+
+    x = sparse.csr_matrix(counts, dtype=float, copy=True)
+    x.sum_duplicates()
+    beta = np.ascontiguousarray(topic_word, dtype=float)
+    if not x.shape[0]:
+        return token_shares(x, beta)
+    # A clause's key is its counts row, exactly (columns and values as bytes).
+    keys = [(x.indices[a:b].astype("<i8").tobytes() + b"|"
+             + x.data[a:b].astype("<f8").tobytes()).decode("latin-1")
+            for a, b in zip(x.indptr[:-1], x.indptr[1:])]
+    first_row: dict[str, int] = {}
+    for row, key in enumerate(keys):
+        first_row.setdefault(key, row)
+    settings = "\x00".join((
+        "tokenshares-1", str(beta.shape), hashlib.sha256(beta.tobytes()).hexdigest(),
+        str(TOKEN_SHARE_MAX_ITER), repr(TOKEN_SHARE_TOL), repr(REBUILD_SHARE),
+        np.__version__, version("scipy"),
+        source_digest(("analysis.topics.composition",))))
+    rows = by_text(folder, "tokenshares", settings, keys,
+                   lambda new: list(token_shares(x[[first_row[k] for k in new]], beta)))
+    return np.vstack(rows)
+
+
 def reported_proportions(theta: np.ndarray, counts, topic_word: np.ndarray | None,
-                         gamma: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                         gamma: np.ndarray | None = None, cache=None
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """The proportions and Dirichlet parameters prevalence is computed from.
 
     LDA's proportions are already token shares (its variational ``gamma`` counts tokens per
@@ -186,6 +238,9 @@ def reported_proportions(theta: np.ndarray, counts, topic_word: np.ndarray | Non
         The model's topic-word distributions (needed for NMF).
     gamma : numpy.ndarray, optional
         LDA's variational parameters; given, ``theta`` and ``gamma`` are returned unchanged.
+    cache : Path, optional
+        The build's cache folder, for the per-clause memo of the token shares
+        (:func:`remembered_token_shares`).
 
     Returns
     -------
@@ -196,7 +251,7 @@ def reported_proportions(theta: np.ndarray, counts, topic_word: np.ndarray | Non
         return theta, gamma
     if topic_word is None:
         raise ValueError("an NMF's prevalence needs its topic-word distributions")
-    shares = token_shares(counts, topic_word)
+    shares = remembered_token_shares(counts, topic_word, cache)
     n_tokens = np.asarray(counts.sum(axis=1)).ravel()
     return shares, nmf_concentration(shares, n_tokens)
 

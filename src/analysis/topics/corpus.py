@@ -28,10 +28,35 @@ class _Analyzer:
     def __init__(self, stop: Iterable[str] = (), min_chars: int = MIN_CHARS):
         self.stop = frozenset(stop)
         self.min_chars = min_chars
+        self._kept = _Decisions(self._keeps)
+
+    def _keeps(self, token: str) -> bool:
+        return bool(len(token) >= self.min_chars and token not in self.stop
+                    and re.search(r"\w", token) and not token.isdigit())
 
     def __call__(self, text: str) -> list[str]:
-        return [t for t in str(text).split() if len(t) >= self.min_chars and t not in self.stop
-                and re.search(r"\w", t) and not t.isdigit()]
+        # Each distinct token is judged once: a corpus repeats a few tens of thousands of
+        # words millions of times, and the regular expression per token was most of the cost.
+        kept = self._kept
+        return [t for t in str(text).split() if kept[t]]
+
+    def __getstate__(self) -> dict:
+        return {"stop": self.stop, "min_chars": self.min_chars}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["stop"], state["min_chars"])
+
+
+class _Decisions(dict):
+    """A dict that fills a missing key with ``judge(key)``."""
+
+    def __init__(self, judge):
+        super().__init__()
+        self.judge = judge
+
+    def __missing__(self, key):
+        value = self[key] = self.judge(key)
+        return value
 
 
 @dataclass

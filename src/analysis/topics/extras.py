@@ -61,7 +61,9 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
         (:func:`~analysis.topics.seeded.project_seeded`).
     cache : Path, optional
         The build's cache folder, where the seeded fit is kept under a key made of its
-        clauses' tokens, its seeds and the code (:func:`analysis.core.memo.cached_step`).
+        clauses' tokens, its seeds and the code (:func:`analysis.core.memo.cached_step`),
+        and each clause's token shares under the reported topics
+        (:func:`~analysis.topics.composition.remembered_token_shares`).
 
     Returns
     -------
@@ -70,7 +72,7 @@ def extra_tables(corpus: Corpus, units: pd.DataFrame, theta: np.ndarray, clauses
     """
     weights = (units.set_index("clause_id")["n_chars"].reindex(corpus.clause_ids)
                .to_numpy(dtype=float))
-    shares, conc = reported_proportions(theta, corpus.counts, topic_word, gamma)
+    shares, conc = reported_proportions(theta, corpus.counts, topic_word, gamma, cache)
     seeds = seed_words(corpus.vocab)
     seeded = _seeded_model(corpus, corpus if fit_corpus is None else fit_corpus, seeds, cache)
     prevalence = pd.concat([

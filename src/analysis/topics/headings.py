@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.core.grouping import group_codes, rows_by_group
+from analysis.core.grouping import group_codes, permutations_within, rows_by_group
 from analysis.core.schema import Column, TableSchema
 from analysis.topics.settings import derive_seed
 
@@ -246,10 +246,13 @@ def heading_agreement(topic_labels: Sequence[int], heading_labels: Sequence[str]
     # to scikit-learn's scores (a test checks this), without a call per plan.
     observed = _plan_nulls(codes[None, :], codes, head_codes, plan_of, len(plans))
     observed = {**dict(zip(plans, (o[0] for o in observed[:-1]))), "pooled": observed[-1][0]}
-    perms = np.tile(codes, (n_perm, 1))
-    for r in rows_of.values():
-        perms[:, r] = codes[r][rng.permuted(np.tile(np.arange(len(r)), (n_perm, 1)), axis=1)]
-    null = _plan_nulls(perms, codes, head_codes, plan_of, len(plans))
+    # One chunk of permutations at a time: all of them at once would hold n_perm × clauses
+    # labels (gigabytes at tens of thousands of plans).
+    parts = [_plan_nulls(block, codes, head_codes, plan_of, len(plans))
+             for block in permutations_within(codes, plan_rows, n_perm, rng)] or [
+        _plan_nulls(np.empty((0, len(codes)), dtype=codes.dtype), codes, head_codes, plan_of,
+                    len(plans))]
+    null = [np.concatenate([part[k] for part in parts]) for k in range(len(plans) + 1)]
     null = {**dict(zip(plans, null[:-1])), "pooled": null[-1]}
     out = []
 

@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.core.grouping import rows_by_group
+from analysis.core.grouping import label_counts_by_set, permutations_within, rows_by_group
 from analysis.core.schema import Column, TableSchema
 from analysis.topics.settings import SEED, TOP_N, derive_seed
 
@@ -291,12 +291,23 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
     null = np.empty((n_perm, len(domains)))
     null_micro = np.empty(n_perm)
     rows_of = rows_by_group(docs)[1]  # plans in sorted order
-    for b in range(n_perm):
-        perm = top.copy()
-        for r in rows_of:
-            perm[r] = top[rng.permutation(r)]
-        null[b], pp = f1s(perm)
-        null_micro[b] = _micro_f1(pp, coded)
+    # Within-plan permutation keeps how many clauses each topic tops, so the denominators are
+    # fixed and only the true positives are counted, a chunk of permutations at once.
+    coded_rows = [np.flatnonzero(coded[:, j]) for j in range(len(domains))]
+    n_pred = pred.sum(axis=0)
+    denom = n_pred + coded.sum(axis=0)
+    micro_denom = n_pred.sum() + coded.sum()
+    n_labels = max(int(top.max()) + 1 if len(top) else 0, len(domains))
+    done = 0
+    for block in permutations_within(top, rows_of, n_perm, rng):
+        tp = label_counts_by_set(block, coded_rows, n_labels)
+        diagonal = tp[:, np.arange(len(domains)), np.arange(len(domains))]
+        size = len(block)
+        null[done:done + size] = np.divide(2 * diagonal, denom, out=np.zeros(diagonal.shape),
+                                           where=denom > 0)
+        null_micro[done:done + size] = (2 * diagonal.sum(axis=1) / micro_denom
+                                        if micro_denom else 0.0)
+        done += size
     n_codes = coded.sum(axis=1)
     alloc = np.where(n_codes[:, None] > 0, coded / np.maximum(n_codes, 1)[:, None], 0.0)
     rule_share = np.mean([(w[r] @ alloc[r]) / w[r].sum() for r in rows_of], axis=0)
