@@ -17,7 +17,7 @@ PREFACE = re.compile(r"^(?:[前序引]\s*言|目\s*录|总\s*则)$")
 HEAD_CHARS = 1500
 #: How a document's title ends (…的通知, …规划(2021-2025年), …规划》): shared with
 #: :mod:`analysis.clean.page_head`.
-TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|纲要|细则|规定|预案|函|批复|"
+TITLE_END = re.compile(r"(?:通知|规划|要点|方案|意见|办法|决定|计划|报告|请示|纲要|细则|规定|预案|函|批复|"
                        r"工作总结|工作安排)"
                        r"[”\"》]?(?:[(（][^)）]{1,24}[)）])?$")
 

@@ -84,7 +84,7 @@ _NOTICE = re.compile(r"(?:印发|转发)给?你们|印发给各|现予印发|予
 #: notice or an introduction: the issuer when nothing signs.
 _DRAFTED = re.compile(r"(?:^|[。，,\s])([^。，,；\s《》]{4,30}?)(?:组织)?(?:编制|起草|制定|制订)了?《")
 _NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*的通知")
-_TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|安排|思路|纲要|办法|细则|措施|任务|重点)"
+_TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|请示|安排|思路|纲要|办法|细则|措施|任务|重点)"
                         r"([（(][^（()）]{2,20}[)）])?$")
 _DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
 _MASKED = re.compile(r"(?<![A-Za-z])(?:[xX×]{1,3}|某)(省|市|州|县|区|旗)")
@@ -505,7 +505,13 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     # of other words (a site's title repeating it, possibly wrongly: 002湘安【2022 】4号-…).
     numbered = [(line, doc_number(line)) for line in lines[:max(stop, 3)]]
     alone = [(line, n) for line, n in numbered if n and len(line) <= len(n) + 4]
-    for line, number in alone + [pair for pair in numbered if pair not in alone]:
+    # A web page sets the title above the document, whose header (溪应急发〔2024〕13号
+    # 签发人：…) then follows it: a number that opens one of the two lines under the heading,
+    # in a line without a sentence, is the header's (a citation stands inside a sentence).
+    under = [(line, n) for line in lines[max(stop, 3):max(stop, 3) + 2]
+             for n in (doc_number(line),)
+             if n and line.startswith(n[:3]) and not re.search(r"[。，,；]", line)]
+    for line, number in alone + [pair for pair in numbered if pair not in alone] + under:
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.
         if number and (len(line) <= len(number) + 4 or line.startswith(number[:3])
