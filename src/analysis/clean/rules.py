@@ -389,16 +389,26 @@ _NEW_PART = re.compile(r"关于|《|\d{4}\s*年|[（(]")
 
 
 def _inside_title(m: re.Match) -> bool:
-    """Whether a space between Chinese characters stands inside a title: its line, the
-    spaces taken out, is short, has no sentence or field mark and ends as a title does, while
-    the part before the space neither ends as a title nor is a field's label (信息名称) and
-    the part after it does not open another title, a date or a note. Such a space is the site's (a title set in two spans),
-    not a lost paragraph break; splitting there cut the title in two, and the page-head rule
-    then took both halves as a site's lines."""
+    """Whether a space between Chinese characters stands inside a title, where it is the
+    site's or the document's, not a lost paragraph break.
+
+    Either inside book-title marks closed on the same line (《中共广东省委 广东省人民政府关于
+    …》: splitting there made a fragment with 关于 look like a notice's title, and the page-head
+    rule took the sentence's first line above it), or in a line that is a title: the spaces
+    taken out, it is short, has no sentence or field mark and ends as a title does, while the
+    part before the space neither ends as a title nor is a field's label (信息名称) and the
+    part after it does not open another title, a date or a note (splitting 溪湖区应急管理局
+    2024年度安全生产 监督检查计划的请示 cut the page's only title in two, and the page-head
+    rule took both halves as a site's lines)."""
     text, pos = m.string, m.start()
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
     end = len(text) if end < 0 else end
+    # Inside book-title marks closed on the same line: the space between two issuers of a
+    # cited document (《中共广东省委 广东省人民政府关于…》), never a break.
+    before_marks = text[start:pos]
+    if before_marks.count("《") > before_marks.count("》") and "》" in text[m.end():end]:
+        return True
     squeezed = _LINE_SPACE.sub("", text[start:end])
     if len(squeezed) > 60 or re.search(r"[。；！？，,：:]", squeezed) \
             or not TITLE_END.search(squeezed):
