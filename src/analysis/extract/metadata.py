@@ -55,6 +55,7 @@ from analysis.extract.page_fields import (
     HEAD_LINES,
     LABEL,
     LEVEL_WORD,
+    balance_quotes,
     cms_fields,
     doc_number,
     expand_issuer,
@@ -64,6 +65,7 @@ from analysis.extract.page_fields import (
     page_lines,
     parse_date,
     plain_text,
+    quote_periods,
     squeeze,
     title_key as _key,
 )
@@ -88,22 +90,6 @@ _TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|请示|安排|思�
                         r"([（(][^（()）]{2,20}[)）])?$")
 _DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
 _MASKED = re.compile(r"(?<![A-Za-z])(?:[xX×]{1,3}|某)(省|市|州|县|区|旗)")
-def balance_quotes(title: str) -> str:
-    """Curly quotes restored where the page mixed them (“十四五" → “十四五”, "十四五" →
-    “十四五”)."""
-    out, open_ = [], False
-    for ch in title:
-        if ch in "“”\"":
-            ch = "”" if open_ else "“"
-            open_ = not open_
-        out.append(ch)
-    return "".join(out)
-
-
-def quote_periods(title: str) -> str:
-    """A five-year period named bare in a title written as titles write it: 洪江十四五应急体系
-    建设规划 → 洪江“十四五”应急体系建设规划 (pages drop the quotes; the documents keep them)."""
-    return re.sub(r"(?<![“\"‘'「〝《『])(十[一二三四五]五)(?![”\"’'」〞》』])", r"“\1”", title)
 
 
 # -- titles -----------------------------------------------------------------------------------
@@ -505,11 +491,9 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     # of other words (a site's title repeating it, possibly wrongly: 002湘安【2022 】4号-…).
     numbered = [(line, doc_number(line)) for line in lines[:max(stop, 3)]]
     alone = [(line, n) for line, n in numbered if n and len(line) <= len(n) + 4]
-    # A web page sets the title above the document, whose header (溪应急发〔2024〕13号
-    # 签发人：…) then follows it: a number that opens one of the two lines under the heading,
-    # in a line without a sentence, is the header's (a citation stands inside a sentence).
-    under = [(line, n) for line in lines[max(stop, 3):max(stop, 3) + 2]
-             for n in (doc_number(line),)
+    # A page's title above the header (溪应急发〔2024〕13号 签发人：…): a number opening one of
+    # the two lines under the heading, outside a sentence, is the header's, not a citation.
+    under = [(line, n) for line in lines[max(stop, 3):max(stop, 3) + 2] for n in (doc_number(line),)
              if n and line.startswith(n[:3]) and not re.search(r"[。，,；]", line)]
     for line, number in alone + [pair for pair in numbered if pair not in alone] + under:
         # A header number stands alone, opens the line or closes the notice's title; one

@@ -269,3 +269,21 @@ def title_key(title: str) -> str:
     """A title without quotes, brackets and spaces, dashes written one way, to compare
     copies of it."""
     return re.sub(r"[-—–~～]+", "-", re.sub(r"[“”\"‘’'《》\s（）()]", "", title))
+
+
+def balance_quotes(title: str) -> str:
+    """Curly quotes restored where the page mixed them (“十四五" → “十四五”, "十四五" →
+    “十四五”)."""
+    out, open_ = [], False
+    for ch in title:
+        if ch in "“”\"":
+            ch = "”" if open_ else "“"
+            open_ = not open_
+        out.append(ch)
+    return "".join(out)
+
+
+def quote_periods(title: str) -> str:
+    """A five-year period named bare in a title written as titles write it: 洪江十四五应急体系
+    建设规划 → 洪江“十四五”应急体系建设规划 (pages drop the quotes; the documents keep them)."""
+    return re.sub(r"(?<![“\"‘'「〝《『])(十[一二三四五]五)(?![”\"’'」〞》』])", r"“\1”", title)
