@@ -45,3 +45,7 @@ def test_an_inspection_plans_staff_and_calendar_are_facts_and_its_allocations_ta
     kinds = qc002.groupby("value")["kind"].agg(set)
     assert kinds[248] == {"fact"} and kinds[1984] == {"fact"}
     assert "target" in kinds[414] and "target" in kinds[1035]
+    # ordinary goals that name staff or a year's total stay goals
+    goals = page_targets("z", "二、主要任务\n新增执法人员20人，配备监管人员15名。"
+                              "全年培训安全管理人员1000人次，共建成应急避难场所12个。", 2024)
+    assert set(goals.loc[goals["kind"] == "target", "value"]) == {20, 15, 1000, 12}
