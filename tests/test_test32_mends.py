@@ -49,3 +49,34 @@ def test_an_inspection_plans_staff_and_calendar_are_facts_and_its_allocations_ta
     goals = page_targets("z", "二、主要任务\n新增执法人员20人，配备监管人员15名。"
                               "全年培训安全管理人员1000人次，共建成应急避难场所12个。", 2024)
     assert set(goals.loc[goals["kind"] == "target", "value"]) == {20, 15, 1000, 12}
+    # duty rules and tasks that name holidays, a year's days or a total of participants stay
+    # goals; the status labels with a colon are facts too (review of this mend)
+    for text in ("三、重点任务\n法定节假日期间每天安排2名干部带班值守。",
+                 "三、重点任务\n双休日安排2名执法人员值班。",
+                 "三、重点任务\n全年30天集中开展安全宣传进企业活动。",
+                 "三、重点任务\n开展应急演练120场次，参演人员合计3000人次。"):
+        duty = page_targets("d", text, 2024)
+        assert (duty["kind"] == "target").all() and len(duty), text
+    for text in ("三、工作措施\n在编人员：28人。", "三、工作措施\n执法人员数量：12人。"):
+        assert list(page_targets("s", text, 2024)["kind"]) == ["fact"], text
+
+
+def test_a_split_line_that_is_not_one_title_still_breaks():
+    """Review of the title-space mend: run-together headings, items, task phrases, a
+    breadcrumb and an issuer above its title are split as before."""
+    for text, part in (("一、总体要求 二、工作计划\n全年培训1000人次。", "一、总体要求\n二、工作计划"),
+                       ("1.健全制度 2.完善应急预案\n内容。", "1.健全制度\n2.完善应急预案"),
+                       ("加强组织领导 修订完善应急预案\n内容。", "加强组织领导\n修订完善应急预案"),
+                       ("某县应急管理局 某县2024年安全生产工作要点\n为做好工作，制定本要点。",
+                        "某县应急管理局\n某县2024年安全生产工作要点")):
+        assert part in clean_as_built(text).text, text
+    crumb = clean_as_built("首页 政务公开 某县2024年安全生产工作方案\n为做好工作，制定本方案。").text
+    assert "\n某县2024年安全生产工作方案" in crumb or crumb.startswith("某县2024年")
+
+
+def test_a_citation_wrapped_under_the_heading_is_no_document_number():
+    """Review: 皖安〔2024〕1号文件精神… opening a wrapped line of the first sentence is a
+    citation, not the header's number."""
+    text = ("某县2024年安全生产监督检查计划\n（2024年3月1日）\n为深入贯彻落实《安全生产法》和省安委会\n"
+            "皖安〔2024〕1号文件精神和县委县政府部署要求\n结合我县实际，制定本计划。")
+    assert metadata.read_metadata(text)["doc_number"] == ""

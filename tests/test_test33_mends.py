@@ -17,3 +17,10 @@ def test_a_space_inside_book_title_marks_is_no_paragraph_break():
     # a space between two complete book titles (none open) is judged as before: a break
     two = clean_as_built("为做好工作，根据有关要求制定本方案。\n学习《安全生产法》 《消防法》等法规。")
     assert "《安全生产法》\n《消防法》" in two.text
+
+
+def test_an_unclosed_book_title_mark_does_not_hold_back_later_breaks():
+    """Review: one 《 left open on a flattened line kept every later break up to the last 》."""
+    text = clean_as_built("依据《安全生产法等法律法规。 一、总体要求 坚持人民至上。 二、工作目标 "
+                          "全年培训1000人次。 三、保障措施 落实《消防法》规定。").text
+    assert "\n一、总体要求\n坚持人民至上。\n二、工作目标" in text

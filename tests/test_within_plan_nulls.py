@@ -167,3 +167,37 @@ def test_the_token_filter_judges_each_token_once_and_keeps_its_rule():
     assert analyzer(text) == plain                 # from the remembered decisions
     copy = pickle.loads(pickle.dumps(analyzer))
     assert copy(text) == plain and copy.stop == analyzer.stop
+
+
+def test_heading_agreement_baseline_scores_every_permutation_of_the_stream():
+    """The pooled baseline is the mean and 95th percentile over all n_perm permutations the
+    generator gives, chunk after chunk (not the first chunk repeated or cut short)."""
+    from analysis.topics import headings as H
+
+    docs, rows = _plans(240, 8, 41)
+    rng = np.random.default_rng(42)
+    topics = rng.integers(0, 4, len(docs))
+    heads = np.array([f"h{int(i)}" for i in rng.integers(0, 3, len(docs))], dtype=object)
+    table = H.heading_agreement(topics, heads, docs, n_perm=130, seed=9)
+    codes = H._codes(topics)
+    divisions = H._codes(np.asarray([f"{d}|{h}" for d, h in zip(docs, heads)], dtype=object))
+    perms = np.vstack(list(permutations_within(codes, rows, 130, np.random.default_rng(9))))
+    null = H.permuted_scores(perms, divisions)
+    pooled = table[table["scope"] == "pooled"].set_index("metric")
+    for j, metric in enumerate(("ari", "nmi")):
+        assert pooled.loc[metric, "baseline_mean"] == pytest.approx(null[:, j].mean(), abs=1e-9)
+        assert pooled.loc[metric, "baseline_q95"] == pytest.approx(
+            np.quantile(null[:, j], 0.95), abs=1e-9)
+
+
+def test_the_token_share_memo_tells_counts_apart(tmp_path):
+    """Clauses with the same words in other counts are other clauses of the memo."""
+    beta = np.random.default_rng(5).dirichlet(np.full(6, 0.3), size=3)
+    counts = sparse.csr_matrix(np.array([[5, 1, 0, 0, 0, 0], [1, 5, 0, 0, 0, 0],
+                                         [5, 1, 0, 0, 0, 0], [0, 0, 2, 2, 0, 0]]))
+    first = C.remembered_token_shares(counts, beta, tmp_path)
+    np.testing.assert_array_equal(first, C.token_shares(counts, beta))
+    assert not np.array_equal(first[0], first[1])
+    swapped = sparse.csr_matrix(counts.toarray()[[1, 0, 3, 2]])
+    np.testing.assert_array_equal(C.remembered_token_shares(swapped, beta, tmp_path),
+                                  C.token_shares(swapped, beta))

@@ -24,9 +24,9 @@ from analysis.clean.charmodel import CJK_CHAR, CharBigramModel, is_cjk, referenc
 from analysis.clean.gbk_repair import ILLEGIBLE, PINYIN_ANNOTATION, ShiftRepairer, is_pua
 from analysis.clean.debris import (_SENTENCE_LIKE, TAIL_CHARS, ascii_digits,  # noqa: F401
                                    debris_patterns, remove_debris)
-from analysis.clean.furniture import _BARE_LABEL, remove_furniture
+from analysis.clean.furniture import remove_furniture
 from analysis.clean.page_head import remove_page_head
-from analysis.clean.shapes import TITLE_END
+from analysis.clean.title_spaces import TitleSpaces
 from analysis.clean.spam import remove_spam_shapes
 from analysis.clean.normalise import remove_html, remove_indent, remove_invisible
 from analysis.core.paths import PACKAGE_DATA
@@ -382,42 +382,6 @@ _CHINESE = "\u3400-\u9fff，。；：？！、“”‘’《》（）〈〉【�
 # numbers and Latin words inside a sentence (至少 1 名, 使用 GPS 定位) and after heading
 # numbers (一、 总体要求, 第一章 发展基础) are kept; a space before a clause number (建设 1.健全)
 # is a break.
-#: White space that a title line may carry (溪湖区应急管理局2024年度安全生产 监督检查计划的请示).
-_LINE_SPACE = re.compile(r"[ \t\u3000\xa0]+")
-#: What opens a second title or a field after a space: a notice, a book title, a year, a note.
-_NEW_PART = re.compile(r"关于|《|\d{4}\s*年|[（(]")
-
-
-def _inside_title(m: re.Match) -> bool:
-    """Whether a space between Chinese characters stands inside a title, where it is the
-    site's or the document's, not a lost paragraph break.
-
-    Either inside book-title marks closed on the same line (《中共广东省委 广东省人民政府关于
-    …》: splitting there made a fragment with 关于 look like a notice's title, and the page-head
-    rule took the sentence's first line above it), or in a line that is a title: the spaces
-    taken out, it is short, has no sentence or field mark and ends as a title does, while the
-    part before the space neither ends as a title nor is a field's label (信息名称) and the
-    part after it does not open another title, a date or a note (splitting 溪湖区应急管理局
-    2024年度安全生产 监督检查计划的请示 cut the page's only title in two, and the page-head
-    rule took both halves as a site's lines)."""
-    text, pos = m.string, m.start()
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    end = len(text) if end < 0 else end
-    # Inside book-title marks closed on the same line: the space between two issuers of a
-    # cited document (《中共广东省委 广东省人民政府关于…》), never a break.
-    before_marks = text[start:pos]
-    if before_marks.count("《") > before_marks.count("》") and "》" in text[m.end():end]:
-        return True
-    squeezed = _LINE_SPACE.sub("", text[start:end])
-    if len(squeezed) > 60 or re.search(r"[。；！？，,：:]", squeezed) \
-            or not TITLE_END.search(squeezed):
-        return False
-    before = text[start:pos].rstrip()
-    return not (TITLE_END.search(before) or _BARE_LABEL.match(before)
-                or _NEW_PART.match(text[m.end():end]))
-
-
 _SPACE_BETWEEN_CHINESE = re.compile(
     # (not inside a word spaced out letter by letter, 目 录 / 徐 莹, nor before a word that
     # continues the line, 防灾减灾救灾 和消防工作要点)
@@ -478,9 +442,7 @@ RULES: list[Rule] = [
          "structure", remove_furniture),
     Rule("punctuation", "Full-width punctuation in Chinese text", normalise_punctuation),
     Rule("paragraph_break", "Spaces between Chinese characters become line breaks",
-         lambda t, c: _sub(_SPACE_BETWEEN_CHINESE, t,
-                           lambda m: m.group(0) if _inside_title(m) else "\n",
-                           "lost paragraph break")),
+         lambda t, c: _sub(_SPACE_BETWEEN_CHINESE, t, TitleSpaces(t), "lost paragraph break")),
     # Restored breaks make new lines: a publication line or breadcrumb that was run into a
     # paragraph (正文。 发布时间：…) is debris only now, and a second cleaning would remove it.
     Rule("debris_after_breaks", "Debris lines uncovered by restored paragraph breaks",

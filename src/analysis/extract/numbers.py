@@ -32,9 +32,11 @@ _GAP_CHANGE = 2
 _COMPACT_DATE = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
 
-#: The second term of a ratio (a map scale 1:1万 or 1∶50000, a time 8:30): a number right
-#: after a figure and a colon is part of the ratio, not a quantity of its own.
-_RATIO_BEFORE = re.compile(r"\d\s*[:：∶]\s*$")
+#: The second term of a 1:N ratio (a map scale 1:1万 or 1∶50000, a norm 1：5): part of the
+#: ratio, not a quantity of its own. A label's colon after a figure (目标1：95%, 2024：60%)
+#: is no ratio: the first term must be a lone 1 not closing a label word.
+_RATIO_BEFORE = re.compile(r"(?<!目标)(?<!指标)(?<!任务)(?<!阶段)(?<!附件)(?<!附表)(?<!步骤)(?<![第\d.])"
+                           r"1\s*[:：∶]\s*$")
 
 #: What follows the denominator of a rate (10万人口火灾死亡率, 10万人生产安全事故死亡率): the
 #: 10万人 names the rate, it is no quantity.
