@@ -296,7 +296,10 @@ PATHOLOGICAL_RUNS = {"spaces": " ", "ideographic_spaces": "\u3000", "tabs": "\t"
                      "nbsp": "\xa0", "latin": "a", "base64": "iVBORw0KGgoAAAANSUhEUg+/",
                      "numerals": "一", "point_markers": "十一是", "spaced_digits": " 1",
                      "digits_and_commas": "12，", "counts": "1个", "percentages": "12% ",
-                     "flattened_table": "死亡人数 15 人 下降 12.5% 较大事故 2 起 "}
+                     "flattened_table": "死亡人数 15 人 下降 12.5% 较大事故 2 起 ",
+                     # Chinese words apart by spaces: each space is weighed as a lost paragraph
+                     # break or a title's own space (once quadratic in the line's length)
+                     "spaced_words": "帐篷 顶 民政局 "}
 
 
 def run_of(unit: str, n: int) -> str:
