@@ -78,13 +78,15 @@ _TIME_GOAL = re.compile(r"实现|达到|提前|缩短|完成|做到|保障|保�
 #: as 较大事故 does: a threshold, never a quantity of the plan. Only class modifiers may stand
 #: between the bound and the class word (培训500人以上事故处置人员 or 帮扶1000户以上消除火灾隐患
 #: are goals).
-_CLASS_UNIT = re.compile(r"人|万元|亿元|户")
-#: The upper end of a graded range (威胁100人以上500人以下…): the bound before it opens the range.
-_CLASS_BOUND_BEFORE = re.compile(r"(?:死亡|遇难|重伤|受伤|中毒|失踪|被困|威胁|危及|伤亡|经济损失)\s*"
-                                 r"\d+(?:\.\d+)?\s*(?:人|万元|亿元|户)\s*(?:及)?以[上下]\s*$")
-_CASUALTY_BEFORE = re.compile(r"(?:死亡|遇难|重伤|受伤|中毒|失踪|被困|威胁|危及|伤亡|经济损失)\s*$")
-_CLASS_BOUND = re.compile(r"\s*(?:及)?以[上下]\s*(?:[（(][^（）()]{0,12}[）)])?\s*"
-                          r"(?:\d+(?:\.\d+)?\s*(?:人|万元|亿元|户)\s*(?:及)?以[上下]\s*)?的?\s*"
+_CLASS_UNITS = r"(?:人|万元|亿元|户)"
+_CLASS_UNIT = re.compile(_CLASS_UNITS)
+_CASUALTY = r"(?:死亡|遇难|重伤|受伤|中毒|失踪|被困|威胁|危及|伤亡|经济损失)"
+_BOUND = r"(?:及)?以[上下]"
+#: The number's own casualty or loss right before it, or, for the upper end of a graded range
+#: (威胁100人以上500人以下…), the range's opening bound.
+_CASUALTY_BEFORE = re.compile(rf"{_CASUALTY}\s*(?:\d+(?:\.\d+)?\s*{_CLASS_UNITS}\s*{_BOUND}\s*)?$")
+_CLASS_BOUND = re.compile(rf"\s*{_BOUND}\s*(?:[（(][^（）()]{{0,12}}[）)])?\s*"
+                          rf"(?:\d+(?:\.\d+)?\s*{_CLASS_UNITS}\s*{_BOUND}\s*)?的?\s*"
                           r"(?:特别重大|重特大|特大型|大型|中型|小型|重大|较大|一般)?\s*"
                           r"(?:生产安全|安全生产|道路交通|责任|地质灾害|火灾)?\s*(?:事故|隐患|险情|火灾)")
 
@@ -98,7 +100,7 @@ def _is_condition(pre: str, post: str, hit: NumberHit, rest: str = "",
     its sentence commits (确保…, 力争…提前72小时的时段发布)."""
     cues = load_cues()
     if _CLASS_UNIT.fullmatch(hit.unit) and _CLASS_BOUND.match(rest) \
-            and (_CASUALTY_BEFORE.search(pre) or _CLASS_BOUND_BEFORE.search(pre)):
+            and _CASUALTY_BEFORE.search(pre):
         return True  # 死亡1人以上（含1人）责任事故, 威胁100人以上500人以下中型隐患: a class
     attributive = bool(re.match(r"\s*的", post))
     period = bool(_PERIOD_UNIT.fullmatch(hit.unit) and _DEFINED_PERIOD.match(rest))

@@ -59,6 +59,7 @@ from analysis.extract.page_fields import (
     cms_fields,
     doc_number,
     expand_issuer,
+    header_number,
     footer,
     organ_line,
     organs,
@@ -89,9 +90,6 @@ _NOTICE_TITLE = re.compile(r"^(.{0,60}?)(?:关于)?(?:印发|转发)\s*(.+?)\s*�
 _TITLE_END = re.compile(r"(规划|要点|方案|计划|意见|请示|安排|思路|纲要|办法|细则|措施|任务|重点)"
                         r"([（(][^（()）]{2,20}[)）])?$")
 _DRAFT = re.compile(r"\s*[（(](送审稿|征求意见稿|草案|讨论稿|初稿)[)）]\s*$")
-#: A red header's line: a document number, at most its signer after it.
-_HEADER_LINE = re.compile(r"[^\s，。；]{1,12}\s*[〔\[［﹝【(（]\s*\d{4}\s*[〕\]］﹞】)）]\s*\d+\s*号"
-                          r"(?:\s*签发人\s*[:：]\s*\S{2,4})?")
 _MASKED = re.compile(r"(?<![A-Za-z])(?:[xX×]{1,3}|某)(省|市|州|县|区|旗)")
 
 
@@ -498,8 +496,7 @@ def read_metadata(text: str, manifest: Mapping[str, str] | None = None,
     # under the heading, a number alone or followed by its signer only is the header's.
     header_lines = (lines[heading + 1:heading + 3]
                     if heading is not None and stop == heading + 1 else [])
-    under = [(line, n) for line in header_lines for n in (doc_number(line),)
-             if n and _HEADER_LINE.fullmatch(line.strip())]
+    under = [(line, n) for line in header_lines for n in (header_number(line),) if n]
     for line, number in alone + [pair for pair in numbered if pair not in alone] + under:
         # A header number stands alone, opens the line or closes the notice's title; one
         # inside a sentence is a citation.

@@ -160,6 +160,17 @@ def doc_number(text: str) -> str:
     return f"{prefix}{m.group(2)}{m.group(3)}{m.group(4)}{m.group(5)}号"
 
 
+def header_number(line: str) -> str:
+    """The document number of a red header's line (溪应急发〔2024〕13号  签发人：孔照阳): the
+    number alone, at most its signer after it; "" for a line that goes on (a citation,
+    皖安〔2024〕1号文件精神…)."""
+    text = ascii_digits(line.strip())
+    m = _DOC_NO.match(text)
+    if not m or not re.fullmatch(r"\s*(?:签发人\s*[:：]\s*\S{2,4})?\s*", text[m.end():]):
+        return ""
+    return doc_number(text)
+
+
 # -- issuers ----------------------------------------------------------------------------------
 #: 和 / 与 / 及 right after the end of an office's name: two bodies issuing together
 #: (湖南省发改委和湖南省民政厅), when a body's name follows (:func:`_opens_organ`).

@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.core.grouping import label_counts_by_set, permutations_within, rows_by_group
+from analysis.core.grouping import permutations_within, rows_by_group
 from analysis.core.schema import Column, TableSchema
 from analysis.topics.settings import SEED, TOP_N, derive_seed
 
@@ -297,11 +297,12 @@ def rule_agreement(model: SeededModel, clause_ids: Sequence[str], doc_ids: Seque
     n_pred = pred.sum(axis=0)
     denom = n_pred + coded.sum(axis=0)
     micro_denom = n_pred.sum() + coded.sum()
-    n_labels = max(int(top.max()) + 1 if len(top) else 0, len(domains))
     done = 0
     for block in permutations_within(top, rows_of, n_perm, rng):
-        tp = label_counts_by_set(block, coded_rows, n_labels)
-        diagonal = tp[:, np.arange(len(domains)), np.arange(len(domains))]
+        # a domain's true positives: its coded clauses whose (permuted) largest topic is its own
+        diagonal = np.column_stack([(block[:, rows] == j).sum(axis=1)
+                                    for j, rows in enumerate(coded_rows)]) \
+            if coded_rows else np.zeros((len(block), 0), dtype=int)
         size = len(block)
         null[done:done + size] = np.divide(2 * diagonal, denom, out=np.zeros(diagonal.shape),
                                            where=denom > 0)
